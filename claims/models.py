@@ -1,0 +1,839 @@
+"""The claims domain: topics, claims, sources, citations, grades, notes and disputes.
+
+Every invariant below is a named database constraint and, with the same words, a
+validation message from clean(), so that forms, the admin and CSV imports report
+what the database would refuse.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from .dates import EDTF_HELP, edtf_bounds, validate_edtf
+from .grading import Credibility, Reliability
+
+
+class User(AbstractUser):
+    """The project's own user model, so that accounts can grow without a painful swap later."""
+
+    class Meta(AbstractUser.Meta):
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+def _not_blank(field: str) -> Q:
+    return ~Q(**{field: ""})
+
+
+def _require_filled(instance, *fields: str) -> dict[str, str]:
+    errors = {}
+    for name in fields:
+        value = getattr(instance, name)
+        if isinstance(value, str):
+            value = value.strip()
+            setattr(instance, name, value)
+        if not value:
+            errors[name] = "This field cannot be blank."
+    return errors
+
+
+class DatedMixin(models.Model):
+    """An optional EDTF date with the calendar bounds derived from it."""
+
+    date_earliest = models.DateField(null=True, blank=True, editable=False)
+    date_latest = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    DATE_FIELD = "event_date"
+
+    def derive_date_bounds(self) -> dict[str, ValidationError]:
+        text = getattr(self, self.DATE_FIELD).strip()
+        setattr(self, self.DATE_FIELD, text)
+        if not text:
+            self.date_earliest = self.date_latest = None
+            return {}
+        try:
+            bounds = edtf_bounds(text)
+        except ValidationError as exc:
+            return {self.DATE_FIELD: exc}
+        self.date_earliest, self.date_latest = bounds.earliest, bounds.latest
+        return {}
+
+
+
+def date_constraints(prefix: str, field: str) -> list[models.CheckConstraint]:
+    """The bounds exist only for a dated row, and never run backwards."""
+    return [
+        models.CheckConstraint(
+            name=f"{prefix}_undated_has_no_bounds",
+            condition=~Q(**{field: ""}) | Q(date_earliest__isnull=True, date_latest__isnull=True),
+        ),
+        models.CheckConstraint(
+            name=f"{prefix}_date_bounds_ordered",
+            condition=Q(date_earliest__isnull=True)
+            | Q(date_latest__isnull=True)
+            | Q(date_earliest__lte=models.F("date_latest")),
+        ),
+    ]
+
+
+# Choices live at module level because a model's Meta (where the constraints that check
+# them are) cannot see names defined in the model's own body; each model exposes its
+# choices nested all the same (Claim.Status.OPEN, Source.Kind.MEMOIR).
+
+
+# --- Topics and people -------------------------------------------------------------
+
+
+class TopicNaturalKeyManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Topic(models.Model):
+    title = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=False)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = TopicNaturalKeyManager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(name="topic_title_not_blank", condition=_not_blank("title")),
+            models.CheckConstraint(name="topic_slug_not_blank", condition=_not_blank("slug")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "title")
+        if not self.slug and self.title:
+            self.slug = slugify(self.title)[:200]
+        if errors:
+            raise ValidationError(errors)
+
+
+class PersonQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=200, help_text="The name as usually written in English.")
+    name_original = models.CharField(
+        "name in original script", max_length=200, blank=True, help_text="e.g. Тухачевский, Михаил Николаевич"
+    )
+    aliases = models.TextField(
+        blank=True,
+        help_text="Other spellings and transliterations, one a line (e.g. Tukhachevskii, Toukhatchevski).",
+    )
+    slug = models.SlugField(max_length=200, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.CheckConstraint(name="person_name_not_blank", condition=_not_blank("name")),
+            models.CheckConstraint(name="person_slug_not_blank", condition=_not_blank("slug")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.name_original})" if self.name_original else self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "name")
+        if not self.slug and self.name:
+            self.slug = slugify(self.name)[:200]
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Sources -----------------------------------------------------------------------
+
+
+class SourceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+    def primary(self):
+        return self.filter(level=Source.Level.PRIMARY)
+
+
+class SourceKind(models.TextChoices):
+    ARCHIVAL_FILE = "archival_file", "archival file"
+    OFFICIAL_REPORT = "official_report", "official report"
+    PERIODICAL = "periodical", "periodical"
+    MONOGRAPH = "monograph", "monograph"
+    MEMOIR = "memoir", "memoir"
+    ARTICLE = "article", "article"
+    WEB_PAGE = "web_page", "web page"
+    ORAL_TESTIMONY = "oral_testimony", "oral testimony"
+
+
+class SourceLevel(models.TextChoices):
+    PRIMARY = "primary", "primary"
+    SECONDARY = "secondary", "secondary"
+    TERTIARY = "tertiary", "tertiary"
+
+
+class Source(DatedMixin):
+    Kind = SourceKind
+    Level = SourceLevel
+
+    DATE_FIELD = "date"
+
+    key = models.SlugField(max_length=100, unique=True, help_text="Stable identifier, e.g. rogovin-1937.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    level = models.CharField(max_length=10, choices=Level.choices)
+    title = models.CharField(max_length=500)
+    title_original = models.CharField(
+        "title in original language", max_length=500, blank=True, help_text="e.g. «Очищение»"
+    )
+    authors = models.CharField(max_length=500, blank=True, help_text="Separate several authors with ';'.")
+    date = models.CharField(max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP)
+    publisher = models.CharField("publisher or periodical", max_length=300, blank=True)
+    # An archival reference in the Russian archival system: archive, fond, opis (inventory),
+    # delo (file) and list (sheet). Kept apart so files can be sorted and matched by fond.
+    archive = models.CharField(max_length=200, blank=True, help_text="e.g. RGVA, RGASPI, TsA FSB")
+    archive_fond = models.CharField("fond", max_length=50, blank=True)
+    archive_opis = models.CharField("opis", max_length=50, blank=True)
+    archive_delo = models.CharField("delo", max_length=50, blank=True)
+    archive_list = models.CharField("list (sheets)", max_length=50, blank=True)
+    url = models.URLField("URL", max_length=1000, blank=True)
+    language = models.CharField(
+        max_length=12, blank=True, help_text="BCP 47 language code of the source, e.g. ru, en, de."
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(name="source_key_not_blank", condition=_not_blank("key")),
+            models.CheckConstraint(name="source_title_not_blank", condition=_not_blank("title")),
+            models.CheckConstraint(
+                name="source_kind_valid", condition=Q(kind__in=SourceKind.values)
+            ),
+            models.CheckConstraint(
+                name="source_level_valid", condition=Q(level__in=SourceLevel.values)
+            ),
+            models.CheckConstraint(
+                name="source_archival_file_names_archive",
+                condition=~Q(kind="archival_file") | _not_blank("archive"),
+            ),
+            models.CheckConstraint(
+                name="source_archive_reference_needs_archive",
+                condition=Q(archive_fond="", archive_opis="", archive_delo="", archive_list="")
+                | _not_blank("archive"),
+            ),
+            *date_constraints("source", "date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} [{self.key}]"
+
+    def natural_key(self):
+        return (self.key,)
+
+    @property
+    def archive_reference(self) -> str:
+        """The reference in the usual citation form: RGVA, f. 33987, op. 3, d. 400, l. 12."""
+        parts = [self.archive]
+        for label, value in (("f.", self.archive_fond), ("op.", self.archive_opis),
+                             ("d.", self.archive_delo), ("l.", self.archive_list)):
+            if value:
+                parts.append(f"{label} {value}")
+        return ", ".join(p for p in parts if p)
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "key", "title")
+        errors.update(self.derive_date_bounds())
+        if self.kind == self.Kind.ARCHIVAL_FILE and not self.archive.strip():
+            errors["archive"] = "An archival file needs the archive that holds it."
+        elif any([self.archive_fond, self.archive_opis, self.archive_delo, self.archive_list]) and not self.archive.strip():
+            errors["archive"] = "A fond, opis, delo or list needs the archive they belong to."
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Claims and citations ----------------------------------------------------------
+
+
+class ClaimQuerySet(models.QuerySet):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+    def in_topic(self, topic: Topic):
+        return self.filter(topic=topic)
+
+    def dated_between(self, start, end):
+        """Claims whose date may fall in [start, end] (either end may be None)."""
+        qs = self.exclude(event_date="")
+        if start:
+            qs = qs.filter(Q(date_latest__isnull=True) | Q(date_latest__gte=start))
+        if end:
+            qs = qs.filter(Q(date_earliest__isnull=True) | Q(date_earliest__lte=end))
+        return qs
+
+
+class ClaimKind(models.TextChoices):
+    FACT = "fact", "fact"
+    HYPOTHESIS = "hypothesis", "hypothesis"
+    INTERPRETATION = "interpretation", "interpretation"
+    FIGURE = "figure", "figure"
+
+
+class ClaimStatus(models.TextChoices):
+    OPEN = "open", "open"
+    SUPPORTED = "supported", "supported"
+    CONTESTED = "contested", "contested"
+    REFUTED = "refuted", "refuted"
+
+
+class Claim(DatedMixin):
+    Kind = ClaimKind
+    Status = ClaimStatus
+
+    key = models.SlugField(max_length=100, unique=True, help_text="Stable identifier, e.g. execution-date-11-june.")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="claims")
+    statement = models.TextField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FACT)
+    event_date = models.CharField(
+        "date (EDTF)", max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    people = models.ManyToManyField(Person, blank=True, related_name="claims")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_added"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[people])
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic__title", "date_earliest", "key"]
+        indexes = [
+            # The claim list's date-range filter and its sort by date (ClaimQuerySet.dated_between).
+            models.Index(fields=["date_earliest", "date_latest"], name="claim_date_bounds_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="claim_key_not_blank", condition=_not_blank("key")),
+            models.CheckConstraint(name="claim_statement_not_blank", condition=_not_blank("statement")),
+            models.CheckConstraint(name="claim_kind_valid", condition=Q(kind__in=ClaimKind.values)),
+            models.CheckConstraint(
+                name="claim_status_valid", condition=Q(status__in=ClaimStatus.values)
+            ),
+            *date_constraints("claim", "event_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.statement[:80]}"
+
+    def natural_key(self):
+        return (self.key,)
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "key", "statement")
+        errors.update(self.derive_date_bounds())
+        if errors:
+            raise ValidationError(errors)
+
+
+class CitationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim_key, source_key, locator):
+        return self.get(claim__key=claim_key, source__key=source_key, locator=locator)
+
+    def supporting(self):
+        return self.filter(stance=Citation.Stance.SUPPORTS)
+
+
+class CitationStance(models.TextChoices):
+    SUPPORTS = "supports", "supports"
+    CONTRADICTS = "contradicts", "contradicts"
+    MENTIONS = "mentions", "mentions"
+
+
+class Citation(models.Model):
+    Stance = CitationStance
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    locator = models.CharField(
+        max_length=200, blank=True, help_text="Where in the source: page, chapter, archival sheet (e.g. p. 412, ch. 9, l. 12)."
+    )
+    quote = models.TextField(blank=True, help_text="The passage in the source's own language.")
+    quote_translation = models.TextField("translation", blank=True)
+    stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = CitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim__key", "source__key", "locator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "source", "locator"],
+                name="citation_unique_source_locator_per_claim",
+                violation_error_message="This claim already cites this source at this locator.",
+            ),
+            models.CheckConstraint(
+                name="citation_stance_valid", condition=Q(stance__in=CitationStance.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f", {self.locator}" if self.locator else ""
+        return f"{self.claim.key} ← {self.source.key}{where} ({self.stance})"
+
+    def natural_key(self):
+        return (self.claim.key, self.source.key, self.locator)
+
+    natural_key.dependencies = ["claims.claim", "claims.source"]
+
+    def clean(self) -> None:
+        self.locator = self.locator.strip()
+
+
+# --- Assessments -------------------------------------------------------------------
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def by(self, reviewer):
+        return self.filter(reviewer=reviewer)
+
+
+class SourceAssessmentQuerySet(AssessmentQuerySet):
+    def get_by_natural_key(self, source_key, username):
+        return self.get(source__key=source_key, reviewer__username=username)
+
+
+class CitationAssessmentQuerySet(AssessmentQuerySet):
+    def get_by_natural_key(self, claim_key, source_key, locator, username):
+        return self.get(
+            citation__claim__key=claim_key,
+            citation__source__key=source_key,
+            citation__locator=locator,
+            reviewer__username=username,
+        )
+
+
+class SourceAssessment(models.Model):
+    """One reviewer's reliability grade (A-F) of a source."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="assessments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="source_assessments")
+    grade = models.CharField(max_length=1, choices=Reliability.choices)
+    rationale = models.TextField(help_text="Why this grade: what the source is, who wrote it, what they could know.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = SourceAssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source__key", "reviewer__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "reviewer"],
+                name="source_assessment_one_per_reviewer",
+                violation_error_message="This reviewer has already graded this source; edit that grade instead.",
+            ),
+            models.CheckConstraint(
+                name="source_assessment_grade_a_to_f", condition=Q(grade__in=Reliability.values)
+            ),
+            models.CheckConstraint(name="source_assessment_rationale_not_blank", condition=_not_blank("rationale")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.key}: {self.grade} by {self.reviewer.username}"
+
+    def natural_key(self):
+        return (self.source.key, self.reviewer.username)
+
+    natural_key.dependencies = ["claims.source", "claims.user"]
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "rationale")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CitationAssessment(models.Model):
+    """One reviewer's credibility grade (1-6) of what a citation says."""
+
+    citation = models.ForeignKey(Citation, on_delete=models.CASCADE, related_name="assessments")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="citation_assessments"
+    )
+    grade = models.PositiveSmallIntegerField(choices=Credibility.choices)
+    rationale = models.TextField(help_text="Why this grade: is it confirmed elsewhere, is it consistent, is it logical?")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = CitationAssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["citation__claim__key", "citation__source__key", "reviewer__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["citation", "reviewer"],
+                name="citation_assessment_one_per_reviewer",
+                violation_error_message="This reviewer has already graded this citation; edit that grade instead.",
+            ),
+            models.CheckConstraint(
+                name="citation_assessment_grade_1_to_6", condition=Q(grade__gte=1, grade__lte=6)
+            ),
+            models.CheckConstraint(
+                name="citation_assessment_rationale_not_blank", condition=_not_blank("rationale")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.citation}: {self.grade} by {self.reviewer.username}"
+
+    def natural_key(self):
+        return (*self.citation.natural_key(), self.reviewer.username)
+
+    natural_key.dependencies = ["claims.citation", "claims.user"]
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "rationale")
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Disputes and annotations ------------------------------------------------------
+
+
+class UidQuerySet(models.QuerySet):
+    def get_by_natural_key(self, uid):
+        return self.get(uid=uid)
+
+
+def _exactly_one(*fields: str) -> Q:
+    """Q that holds when exactly one of the nullable foreign keys is set."""
+    options = Q()
+    for chosen in fields:
+        option = Q(**{f"{chosen}__isnull": False})
+        for other in fields:
+            if other != chosen:
+                option &= Q(**{f"{other}__isnull": True})
+        options |= option
+    return options
+
+
+DISPUTE_TARGETS = ("source_assessment", "citation_assessment", "claim")
+ANNOTATION_TARGETS = ("claim", "source", "citation", "source_assessment", "citation_assessment", "dispute")
+
+
+class DisputeQuerySet(UidQuerySet):
+    def open(self):
+        return self.filter(state=Dispute.State.OPEN)
+
+    def oldest_first(self):
+        return self.order_by("created_at", "pk")
+
+
+class DisputeState(models.TextChoices):
+    OPEN = "open", "open"
+    UPHELD = "upheld", "upheld"
+    REJECTED = "rejected", "rejected"
+    WITHDRAWN = "withdrawn", "withdrawn"
+
+
+class Dispute(models.Model):
+    """A formal challenge of an assessment or a claim, resolved by an editor."""
+
+    State = DisputeState
+    TARGETS = DISPUTE_TARGETS
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes_raised")
+    source_assessment = models.ForeignKey(
+        SourceAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="disputes"
+    )
+    citation_assessment = models.ForeignKey(
+        CitationAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="disputes"
+    )
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="disputes")
+    reason = models.TextField()
+    proposed_reliability = models.CharField(max_length=1, blank=True, choices=Reliability.choices)
+    proposed_credibility = models.PositiveSmallIntegerField(null=True, blank=True, choices=Credibility.choices)
+    proposed_status = models.CharField(max_length=20, blank=True, choices=Claim.Status.choices)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes_resolved"
+    )
+    resolution_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="dispute_exactly_one_target", condition=_exactly_one(*DISPUTE_TARGETS)),
+            # The proposed alternative is of the target's own kind: a letter for a source
+            # grade, a number for a citation grade, a status for a claim.
+            models.CheckConstraint(
+                name="dispute_proposal_matches_target",
+                condition=(
+                    Q(source_assessment__isnull=False, proposed_credibility__isnull=True, proposed_status="")
+                    & _not_blank("proposed_reliability")
+                )
+                | (
+                    Q(citation_assessment__isnull=False, proposed_credibility__isnull=False)
+                    & Q(proposed_reliability="", proposed_status="")
+                )
+                | (
+                    Q(claim__isnull=False, proposed_reliability="", proposed_credibility__isnull=True)
+                    & _not_blank("proposed_status")
+                ),
+            ),
+            models.CheckConstraint(
+                name="dispute_proposals_valid",
+                condition=Q(proposed_reliability__in=["", *Reliability.values])
+                & (Q(proposed_credibility__isnull=True) | Q(proposed_credibility__gte=1, proposed_credibility__lte=6))
+                & Q(proposed_status__in=["", *ClaimStatus.values]),
+            ),
+            models.CheckConstraint(name="dispute_reason_not_blank", condition=_not_blank("reason")),
+            models.CheckConstraint(name="dispute_state_valid", condition=Q(state__in=DisputeState.values)),
+            # Who resolved it, with a note, exactly when an editor decided; a closing time
+            # exactly when it is no longer open.
+            models.CheckConstraint(
+                name="dispute_resolution_fields_match_state",
+                condition=Q(state="open", closed_at__isnull=True, resolved_by__isnull=True, resolution_note="")
+                | Q(state="withdrawn", closed_at__isnull=False, resolved_by__isnull=True, resolution_note="")
+                | (
+                    Q(state__in=["upheld", "rejected"], closed_at__isnull=False, resolved_by__isnull=False)
+                    & _not_blank("resolution_note")
+                ),
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=["raised_by", target],
+                    condition=Q(state="open"),
+                    name=f"dispute_one_open_per_raiser_{target}",
+                    violation_error_message="You already have an open dispute on this; withdraw or amend it first.",
+                )
+                for target in DISPUTE_TARGETS
+            ],
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute of {self.target_label} by {self.raised_by.username} ({self.state})"
+
+    def natural_key(self):
+        return (str(self.uid),)
+
+    @property
+    def target(self):
+        return self.source_assessment or self.citation_assessment or self.claim
+
+    @property
+    def target_label(self) -> str:
+        if self.source_assessment_id:
+            return f"source grade #{self.source_assessment_id}"
+        if self.citation_assessment_id:
+            return f"citation grade #{self.citation_assessment_id}"
+        return f"claim #{self.claim_id}"
+
+    @property
+    def proposal(self) -> str:
+        if self.proposed_credibility:
+            return str(self.proposed_credibility)
+        return self.proposed_reliability or self.proposed_status
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "reason")
+        targets = [t for t in self.TARGETS if getattr(self, f"{t}_id")]
+        if len(targets) != 1:
+            errors["__all__"] = "A dispute challenges exactly one thing: a source grade, a citation grade or a claim."
+        elif targets[0] == "source_assessment":
+            if not self.proposed_reliability or self.proposed_credibility or self.proposed_status:
+                errors["proposed_reliability"] = "Propose the reliability grade (A-F) the source should have."
+        elif targets[0] == "citation_assessment":
+            if not self.proposed_credibility or self.proposed_reliability or self.proposed_status:
+                errors["proposed_credibility"] = "Propose the credibility grade (1-6) the citation should have."
+        elif not self.proposed_status or self.proposed_reliability or self.proposed_credibility:
+            errors["proposed_status"] = "Propose the status the claim should have."
+        closed = self.state != self.State.OPEN
+        decided = self.state in {self.State.UPHELD, self.State.REJECTED}
+        if closed != (self.closed_at is not None):
+            errors.setdefault("__all__", "A dispute has a closing time exactly when it is no longer open.")
+        if decided and (not self.resolved_by_id or not self.resolution_note.strip()):
+            errors["resolution_note"] = "An upheld or rejected dispute needs the editor who decided and a note."
+        if not decided and (self.resolved_by_id or self.resolution_note.strip()):
+            errors["resolution_note"] = "Only an upheld or rejected dispute has a resolution."
+        if errors:
+            raise ValidationError(errors)
+
+
+class AnnotationQuerySet(UidQuerySet):
+    def visible(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+    def roots(self):
+        return self.filter(parent__isnull=True)
+
+
+class AnnotationMotivation(models.TextChoices):
+    # The W3C Web Annotation motivations "commenting", "questioning" and "editing".
+    COMMENT = "comment", "comment"
+    QUESTION = "question", "question"
+    CORRECTION = "correction", "correction"
+
+
+class Annotation(models.Model):
+    """A note on a claim, source, citation, assessment or dispute; replies form threads."""
+
+    Motivation = AnnotationMotivation
+    TARGETS = ANNOTATION_TARGETS
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations")
+    # Exactly one target (an "exclusive arc"), so that each target's foreign key cascades
+    # and is checked by the database, which a generic relation would not be.
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
+    citation = models.ForeignKey(
+        Citation, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations"
+    )
+    source_assessment = models.ForeignKey(
+        SourceAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations"
+    )
+    citation_assessment = models.ForeignKey(
+        CitationAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations"
+    )
+    dispute = models.ForeignKey(Dispute, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies",
+        help_text="The annotation this one replies to; a reply has the same target.",
+    )
+    body = models.TextField(help_text="Markdown; shown sanitized.")
+    motivation = models.CharField(max_length=20, choices=Motivation.choices, default=Motivation.COMMENT)
+    quoted_passage = models.TextField(
+        blank=True, help_text="Optional: the exact words of the target's text this note is about."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(name="annotation_exactly_one_target", condition=_exactly_one(*ANNOTATION_TARGETS)),
+            models.CheckConstraint(name="annotation_body_not_blank", condition=_not_blank("body")),
+            models.CheckConstraint(
+                name="annotation_motivation_valid", condition=Q(motivation__in=AnnotationMotivation.values)
+            ),
+            models.CheckConstraint(
+                name="annotation_not_own_parent", condition=Q(parent__isnull=True) | ~Q(parent=models.F("pk"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.motivation} by {self.author.username} on {self.target_label}"
+
+    def natural_key(self):
+        return (str(self.uid),)
+
+    @property
+    def target(self):
+        for name in self.TARGETS:
+            if getattr(self, f"{name}_id"):
+                return getattr(self, name)
+        return None
+
+    @property
+    def target_label(self) -> str:
+        for name in self.TARGETS:
+            if getattr(self, f"{name}_id"):
+                return f"{name.replace('_', ' ')} #{getattr(self, f'{name}_id')}"
+        return "nothing"
+
+    def target_text(self) -> str:
+        """The text of the target that a quoted passage must come from."""
+        target = self.target
+        if isinstance(target, Claim):
+            return target.statement
+        if isinstance(target, Source):
+            return "\n".join([target.title, target.title_original, target.notes])
+        if isinstance(target, Citation):
+            return "\n".join([target.quote, target.quote_translation, target.locator])
+        if isinstance(target, (SourceAssessment, CitationAssessment)):
+            return target.rationale
+        if isinstance(target, Dispute):
+            return target.reason
+        return ""
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "body")
+        targets = [t for t in self.TARGETS if getattr(self, f"{t}_id")]
+        if len(targets) != 1:
+            errors["__all__"] = "An annotation is about exactly one thing: a claim, source, citation, grade or dispute."
+        elif self.parent_id:
+            parent = self.parent
+            if parent.pk == self.pk:
+                errors["parent"] = "An annotation cannot reply to itself."
+            elif any(getattr(parent, f"{t}_id") != getattr(self, f"{t}_id") for t in self.TARGETS):
+                errors["parent"] = "A reply must be about the same thing as the annotation it answers."
+        self.quoted_passage = self.quoted_passage.strip()
+        if self.quoted_passage and not errors and self.quoted_passage not in self.target_text():
+            errors["quoted_passage"] = "The quoted passage does not occur in the text it annotates."
+        if errors:
+            raise ValidationError(errors)
