@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "claims"
     verbose_name = "Claims and evidence"
+
+    def ready(self) -> None:
+        from .sqlite import install_unicode_like
+
+        connection_created.connect(install_unicode_like, dispatch_uid="claims.sqlite.unicode_like")

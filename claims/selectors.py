@@ -1,0 +1,68 @@
+"""Reads that need care: consensus grades and a claim's derived evidence grade.
+
+Each function runs a fixed number of queries however many claims, citations and
+assessments there are, so pages and exports built on them stay flat.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .grading import consensus_credibility, consensus_reliability, evidence_grade, evidence_sort_key
+from .models import Citation, CitationAssessment, Claim, SourceAssessment
+
+
+@dataclass(frozen=True)
+class CitationGrade:
+    citation_id: int
+    reliability: str | None  # the source's consensus, A-F, or None when ungraded
+    credibility: int | None  # the citation's consensus, 1-6, or None when ungraded
+
+    @property
+    def label(self) -> str:
+        return evidence_grade(self.reliability, self.credibility)
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        return evidence_sort_key(self.reliability, self.credibility)
+
+
+def source_consensus(source_ids: Iterable[int]) -> dict[int, str | None]:
+    grades: dict[int, list[str]] = defaultdict(list)
+    for source_id, grade in SourceAssessment.objects.filter(source_id__in=list(source_ids)).values_list(
+        "source_id", "grade"
+    ):
+        grades[source_id].append(grade)
+    return {source_id: consensus_reliability(g) for source_id, g in grades.items()}
+
+
+def citation_grades(citations: Iterable[Citation]) -> dict[int, CitationGrade]:
+    """Consensus reliability of each citation's source and consensus credibility of the citation."""
+    citations = list(citations)
+    reliability = source_consensus({c.source_id for c in citations})
+    credibility: dict[int, list[int]] = defaultdict(list)
+    for citation_id, grade in CitationAssessment.objects.filter(
+        citation_id__in=[c.pk for c in citations]
+    ).values_list("citation_id", "grade"):
+        credibility[citation_id].append(grade)
+    return {
+        c.pk: CitationGrade(c.pk, reliability.get(c.source_id), consensus_credibility(credibility.get(c.pk, [])))
+        for c in citations
+    }
+
+
+def claim_evidence_grades(claims: Iterable[Claim]) -> dict[int, str | None]:
+    """The evidence grade of each claim: its best supporting citation, e.g. "B2".
+
+    None when nothing supports the claim. Three queries for any number of claims.
+    """
+    claim_ids = [c.pk for c in claims]
+    supporting = list(Citation.objects.supporting().filter(claim_id__in=claim_ids).only("pk", "claim_id", "source_id"))
+    grades = citation_grades(supporting)
+    best: dict[int, CitationGrade] = {}
+    for citation in supporting:
+        grade = grades[citation.pk]
+        current = best.get(citation.claim_id)
+        if current is None or grade.sort_key < current.sort_key:
+            best[citation.claim_id] = grade
+    return {claim_id: (best[claim_id].label if claim_id in best else None) for claim_id in claim_ids}

@@ -1,0 +1,455 @@
+"""Every write to the claims domain goes through a function here.
+
+Each function takes keyword arguments only, checks that the actor may do it
+(claims/roles.py), validates with full_clean() (which also checks every named
+constraint) and saves in a transaction, recording the actor as the author of the
+history row. A refused write raises PermissionDenied (naming the role it needs)
+or ValidationError (naming the field and the problem) and changes nothing.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from . import roles
+from .models import (
+    Annotation,
+    Citation,
+    CitationAssessment,
+    Claim,
+    Dispute,
+    Person,
+    Source,
+    SourceAssessment,
+    Topic,
+    User,
+)
+from .roles import Role
+
+CONTRIBUTOR_NEEDED = "This needs the Researcher, Reviewer or Editor role."
+GRADER_NEEDED = "This needs the Reviewer or Editor role."
+EDITOR_NEEDED = "This needs the Editor role."
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _require_edit(actor: User, obj: models.Model) -> None:
+    _require(
+        roles.can_edit(actor, obj),
+        EDITOR_NEEDED + " Without it you may edit only what you added yourself.",
+    )
+
+
+def _save(instance: models.Model, *, actor: User | None) -> models.Model:
+    instance.full_clean()
+    # django-simple-history reads the author of the history row from here.
+    instance._history_user = actor
+    instance.save()
+    return instance
+
+
+def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editable: Iterable[str]) -> bool:
+    """Apply data to instance; save only if something changed. Returns whether it did."""
+    editable = set(editable)
+    unknown = set(data) - editable
+    if unknown:
+        raise ValidationError(
+            {name: f"{name} cannot be changed here; editable fields are {', '.join(sorted(editable))}." for name in unknown}
+        )
+    changed = False
+    for name, value in data.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    if changed:
+        _save(instance, actor=actor)
+    return changed
+
+
+def _delete_unless_in_use(instance: models.Model, *, actor: User) -> None:
+    instance._history_user = actor
+    try:
+        instance.delete()
+    except ProtectedError as exc:
+        in_use = sorted({str(obj) for obj in exc.protected_objects})[:5]
+        raise ValidationError(f"{instance} is still in use and cannot be deleted: {'; '.join(in_use)}.") from None
+
+
+def _delete(instance: models.Model, *, actor: User) -> None:
+    _require(roles.can_delete(actor), EDITOR_NEEDED)
+    _delete_unless_in_use(instance, actor=actor)
+
+
+# --- Users -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(
+    *, username: str, password: str, role_names: Iterable[str] = (), is_staff: bool = False, email: str = ""
+) -> User:
+    """Create a login account. Called from the shell (create_user), so no actor."""
+    user = get_user_model()(username=username, email=email, is_staff=is_staff)
+    user.full_clean(exclude=["password"])
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=[Role(name).value for name in role_names]))
+    return user
+
+
+# --- Topics and people -------------------------------------------------------------
+
+TOPIC_FIELDS = ("title", "slug", "description")
+PERSON_FIELDS = ("name", "name_original", "aliases", "slug")
+
+
+@transaction.atomic
+def topic_create(*, actor: User, title: str, description: str = "", slug: str = "") -> Topic:
+    _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
+    return _save(Topic(title=title, slug=slug, description=description, created_by=actor), actor=actor)
+
+
+@transaction.atomic
+def topic_update(*, actor: User, topic: Topic, data: dict[str, Any]) -> Topic:
+    _require_edit(actor, topic)
+    _update(topic, actor=actor, data=data, editable=TOPIC_FIELDS)
+    return topic
+
+
+@transaction.atomic
+def topic_delete(*, actor: User, topic: Topic) -> None:
+    _delete(topic, actor=actor)
+
+
+@transaction.atomic
+def person_create(
+    *, actor: User, name: str, name_original: str = "", aliases: str = "", slug: str = ""
+) -> Person:
+    _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
+    person = Person(name=name, name_original=name_original, aliases=aliases, slug=slug, created_by=actor)
+    return _save(person, actor=actor)
+
+
+@transaction.atomic
+def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Person:
+    _require_edit(actor, person)
+    _update(person, actor=actor, data=data, editable=PERSON_FIELDS)
+    return person
+
+
+@transaction.atomic
+def person_delete(*, actor: User, person: Person) -> None:
+    _delete(person, actor=actor)
+
+
+# --- Sources -----------------------------------------------------------------------
+
+SOURCE_FIELDS = (
+    "key", "kind", "level", "title", "title_original", "authors", "date", "publisher", "archive",
+    "archive_fond", "archive_opis", "archive_delo", "archive_list", "url", "language", "notes",
+)
+
+
+@transaction.atomic
+def source_create(*, actor: User, key: str, kind: str, level: str, title: str, **details: str) -> Source:
+    _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
+    unknown = set(details) - set(SOURCE_FIELDS)
+    if unknown:
+        raise ValidationError({name: f"Sources have no field {name}." for name in unknown})
+    source = Source(key=key, kind=kind, level=level, title=title, created_by=actor, **details)
+    return _save(source, actor=actor)
+
+
+@transaction.atomic
+def source_update(*, actor: User, source: Source, data: dict[str, Any]) -> Source:
+    _require_edit(actor, source)
+    _update(source, actor=actor, data=data, editable=SOURCE_FIELDS)
+    return source
+
+
+@transaction.atomic
+def source_delete(*, actor: User, source: Source) -> None:
+    _delete(source, actor=actor)
+
+
+# --- Claims and citations ----------------------------------------------------------
+
+CLAIM_FIELDS = ("key", "topic", "statement", "kind", "event_date", "status")
+CITATION_FIELDS = ("source", "locator", "quote", "quote_translation", "stance")
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    actor: User,
+    key: str,
+    topic: Topic,
+    statement: str,
+    kind: str = Claim.Kind.FACT,
+    event_date: str = "",
+    status: str = Claim.Status.OPEN,
+    people: Iterable[Person] = (),
+) -> Claim:
+    _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
+    claim = Claim(
+        key=key, topic=topic, statement=statement, kind=kind, event_date=event_date, status=status, created_by=actor
+    )
+    _save(claim, actor=actor)
+    people = list(people)
+    if people:
+        claim.people.set(people)
+    return claim
+
+
+@transaction.atomic
+def claim_update(*, actor: User, claim: Claim, data: dict[str, Any]) -> Claim:
+    _require_edit(actor, claim)
+    data = dict(data)
+    people = data.pop("people", None)
+    _update(claim, actor=actor, data=data, editable=CLAIM_FIELDS)
+    if people is not None and {p.pk for p in people} != set(claim.people.values_list("pk", flat=True)):
+        claim._history_user = actor
+        claim.people.set(people)
+    return claim
+
+
+@transaction.atomic
+def claim_delete(*, actor: User, claim: Claim) -> None:
+    _delete(claim, actor=actor)
+
+
+@transaction.atomic
+def citation_create(
+    *,
+    actor: User,
+    claim: Claim,
+    source: Source,
+    locator: str = "",
+    quote: str = "",
+    quote_translation: str = "",
+    stance: str = Citation.Stance.SUPPORTS,
+) -> Citation:
+    _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
+    citation = Citation(
+        claim=claim, source=source, locator=locator, quote=quote, quote_translation=quote_translation,
+        stance=stance, created_by=actor,
+    )
+    return _save(citation, actor=actor)
+
+
+@transaction.atomic
+def citation_update(*, actor: User, citation: Citation, data: dict[str, Any]) -> Citation:
+    _require_edit(actor, citation)
+    _update(citation, actor=actor, data=data, editable=CITATION_FIELDS)
+    return citation
+
+
+@transaction.atomic
+def citation_delete(*, actor: User, citation: Citation) -> None:
+    _delete(citation, actor=actor)
+
+
+# --- Assessments -------------------------------------------------------------------
+
+Assessment = SourceAssessment | CitationAssessment
+
+
+@transaction.atomic
+def source_assessment_set(*, actor: User, source: Source, grade: str, rationale: str) -> SourceAssessment:
+    """Enter or revise the actor's own reliability grade of a source."""
+    _require(roles.can_assess(actor), GRADER_NEEDED)
+    assessment = SourceAssessment.objects.filter(source=source, reviewer=actor).first()
+    if assessment is None:
+        return _save(SourceAssessment(source=source, reviewer=actor, grade=grade, rationale=rationale), actor=actor)
+    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"))
+    return assessment
+
+
+@transaction.atomic
+def citation_assessment_set(*, actor: User, citation: Citation, grade: int, rationale: str) -> CitationAssessment:
+    """Enter or revise the actor's own credibility grade of a citation."""
+    _require(roles.can_assess(actor), GRADER_NEEDED)
+    assessment = CitationAssessment.objects.filter(citation=citation, reviewer=actor).first()
+    if assessment is None:
+        assessment = CitationAssessment(citation=citation, reviewer=actor, grade=grade, rationale=rationale)
+        return _save(assessment, actor=actor)
+    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"))
+    return assessment
+
+
+@transaction.atomic
+def assessment_update(*, actor: User, assessment: Assessment, grade: Any, rationale: str) -> Assessment:
+    """Change an existing grade: its reviewer, or an editor."""
+    _require(
+        roles.can_edit_any(actor) or (roles.can_assess(actor) and assessment.reviewer_id == actor.pk),
+        EDITOR_NEEDED + " Reviewers may change only their own grades.",
+    )
+    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"))
+    return assessment
+
+
+@transaction.atomic
+def assessment_delete(*, actor: User, assessment: Assessment) -> None:
+    _delete(assessment, actor=actor)
+
+
+# --- Annotations -------------------------------------------------------------------
+
+ANNOTATION_TARGET_FIELD = {
+    Claim: "claim",
+    Source: "source",
+    Citation: "citation",
+    SourceAssessment: "source_assessment",
+    CitationAssessment: "citation_assessment",
+    Dispute: "dispute",
+}
+
+
+@transaction.atomic
+def annotation_create(
+    *,
+    actor: User,
+    body: str,
+    target: models.Model | None = None,
+    parent: Annotation | None = None,
+    motivation: str = Annotation.Motivation.COMMENT,
+    quoted_passage: str = "",
+) -> Annotation:
+    """Annotate a target, or reply to an annotation (the reply shares its target)."""
+    _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
+    if parent is not None:
+        if parent.withdrawn_at is not None:
+            raise ValidationError({"parent": "That annotation was withdrawn; it takes no replies."})
+        target = target or parent.target
+    field = ANNOTATION_TARGET_FIELD.get(type(target))
+    if field is None:
+        raise ValidationError("An annotation needs a claim, source, citation, grade or dispute to be about.")
+    annotation = Annotation(
+        author=actor, body=body, parent=parent, motivation=motivation, quoted_passage=quoted_passage, **{field: target}
+    )
+    return _save(annotation, actor=actor)
+
+
+def _require_own_annotation(actor: User, annotation: Annotation) -> None:
+    _require(
+        roles.can_edit_any(actor) or (roles.can_contribute(actor) and annotation.author_id == actor.pk),
+        EDITOR_NEEDED + " Without it you may change only your own annotations.",
+    )
+    if annotation.withdrawn_at is not None:
+        raise ValidationError("This annotation was withdrawn and can no longer be changed.")
+
+
+@transaction.atomic
+def annotation_update(*, actor: User, annotation: Annotation, data: dict[str, Any]) -> Annotation:
+    _require_own_annotation(actor, annotation)
+    _update(annotation, actor=actor, data=data, editable=("body", "motivation", "quoted_passage"))
+    return annotation
+
+
+@transaction.atomic
+def annotation_withdraw(*, actor: User, annotation: Annotation) -> Annotation:
+    """Withdraw rather than delete, so that replies keep the note they answer."""
+    _require_own_annotation(actor, annotation)
+    annotation.withdrawn_at = timezone.now()
+    return _save(annotation, actor=actor)
+
+
+# --- Disputes ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def dispute_raise(*, actor: User, target: Assessment | Claim, reason: str, proposed: Any) -> Dispute:
+    """Challenge a grade (proposing another) or a claim (proposing another status)."""
+    _require(roles.can_raise_dispute(actor), GRADER_NEEDED)
+    dispute = Dispute(raised_by=actor, reason=reason)
+    if isinstance(target, SourceAssessment):
+        dispute.source_assessment, dispute.proposed_reliability = target, proposed
+    elif isinstance(target, CitationAssessment):
+        dispute.citation_assessment, dispute.proposed_credibility = target, proposed
+    elif isinstance(target, Claim):
+        dispute.claim, dispute.proposed_status = target, proposed
+    else:
+        raise ValidationError("Only a source grade, a citation grade or a claim can be disputed.")
+    if isinstance(target, (SourceAssessment, CitationAssessment)):
+        if target.reviewer_id == actor.pk:
+            raise ValidationError("You cannot dispute your own grade; revise it instead.")
+        if str(target.grade) == str(proposed):
+            raise ValidationError({"proposed": "The proposed grade is the grade already given."})
+    elif target.status == proposed:
+        raise ValidationError({"proposed": "The proposed status is the claim's status already."})
+    return _save(dispute, actor=actor)
+
+
+def _lock_open(dispute: Dispute) -> Dispute:
+    # Lock the row so that two simultaneous decisions resolve it once.
+    locked = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    if locked.state != Dispute.State.OPEN:
+        raise ValidationError(f"This dispute is already {locked.state}.")
+    return locked
+
+
+@transaction.atomic
+def dispute_withdraw(*, actor: User, dispute: Dispute) -> Dispute:
+    # Staff may withdraw on the raiser's behalf, e.g. one entered by mistake in the admin.
+    _require(
+        roles.can_use_admin(actor) or (roles.can_raise_dispute(actor) and dispute.raised_by_id == actor.pk),
+        "Only the reviewer who raised a dispute may withdraw it.",
+    )
+    dispute = _lock_open(dispute)
+    dispute.state = Dispute.State.WITHDRAWN
+    dispute.closed_at = timezone.now()
+    return _save(dispute, actor=actor)
+
+
+@transaction.atomic
+def dispute_resolve(*, actor: User, dispute: Dispute, outcome: str, note: str) -> Dispute:
+    """An editor upholds (the proposal takes effect) or rejects a dispute, with a note."""
+    _require(roles.can_resolve_dispute(actor), EDITOR_NEEDED)
+    if outcome not in {Dispute.State.UPHELD, Dispute.State.REJECTED}:
+        raise ValidationError({"outcome": "A dispute is resolved as upheld or rejected."})
+    dispute = _lock_open(dispute)
+    if dispute.raised_by_id == actor.pk:
+        raise PermissionDenied("An editor cannot resolve a dispute they raised; another editor must.")
+    dispute.state = outcome
+    dispute.resolved_by = actor
+    dispute.resolution_note = note
+    dispute.closed_at = timezone.now()
+    _save(dispute, actor=actor)
+    if outcome == Dispute.State.UPHELD:
+        target = dispute.target
+        if isinstance(target, Claim):
+            target.status = dispute.proposed_status
+        else:
+            target.grade = dispute.proposal if isinstance(target, SourceAssessment) else dispute.proposed_credibility
+        # The history row of the changed grade or status names the deciding editor.
+        _save(target, actor=actor)
+    return dispute
+
+
+# --- Staff data entry (the admin site) --------------------------------------------
+
+
+@transaction.atomic
+def staff_save(*, actor: User, instance: models.Model, m2m: dict[str, Iterable[models.Model]] | None = None) -> models.Model:
+    """Save a record entered by a staff admin, who may enter and correct anything."""
+    _require(roles.can_use_admin(actor), "This needs a staff account.")
+    _save(instance, actor=actor)
+    for name, values in (m2m or {}).items():
+        getattr(instance, name).set(values)
+    return instance
+
+
+@transaction.atomic
+def staff_delete(*, actor: User, instance: models.Model) -> None:
+    _require(roles.can_use_admin(actor), "This needs a staff account.")
+    _delete_unless_in_use(instance, actor=actor)

@@ -1,0 +1,88 @@
+"""Named personas, one for each role in DESIGN.md, plus a few objects they work on."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from claims.models import Citation, Claim, Source, Topic, User
+from claims.roles import Role
+
+PASSWORD = "correct horse battery staple 1937"
+
+
+def make_user(username: str, *roles: Role, staff: bool = False) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=staff)
+    user.groups.set(Group.objects.filter(name__in=[r.value for r in roles]))
+    return user
+
+
+@pytest.fixture
+def researcher(db) -> User:
+    return make_user("rita_researcher", Role.RESEARCHER)
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return make_user("victor_reviewer", Role.REVIEWER)
+
+
+@pytest.fixture
+def second_reviewer(db) -> User:
+    return make_user("vera_reviewer", Role.REVIEWER)
+
+
+@pytest.fixture
+def editor(db) -> User:
+    return make_user("edith_editor", Role.EDITOR)
+
+
+@pytest.fixture
+def second_editor(db) -> User:
+    return make_user("emil_editor", Role.EDITOR)
+
+
+@pytest.fixture
+def staff(db) -> User:
+    """A staff admin with no role group: staff may do everything (DESIGN.md)."""
+    return make_user("stan_staff", staff=True)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Logged in, but holds no role: may not even read."""
+    return make_user("olga_outsider")
+
+
+@pytest.fixture
+def topic(editor) -> Topic:
+    return Topic.objects.create(title="Date of execution", slug="date-of-execution", created_by=editor)
+
+
+@pytest.fixture
+def source(researcher) -> Source:
+    return Source.objects.create(
+        key="rogovin-1937",
+        kind=Source.Kind.MONOGRAPH,
+        level=Source.Level.SECONDARY,
+        title="1937: Stalin's Year of Terror",
+        title_original="1937",
+        authors="Vadim Rogovin",
+        date="1998",
+        created_by=researcher,
+    )
+
+
+@pytest.fixture
+def claim(topic, researcher) -> Claim:
+    return Claim.objects.create(
+        key="execution-12-june",
+        topic=topic,
+        statement="The convicted were shot on 12 June 1937.",
+        kind=Claim.Kind.FACT,
+        event_date="1937-06-12",
+        created_by=researcher,
+    )
+
+
+@pytest.fixture
+def citation(claim, source, researcher) -> Citation:
+    return Citation.objects.create(claim=claim, source=source, locator="ch. 9", created_by=researcher)
