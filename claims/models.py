@@ -12,7 +12,6 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from .dates import EDTF_HELP, edtf_bounds, validate_edtf
@@ -127,8 +126,6 @@ class Topic(models.Model):
 
     def clean(self) -> None:
         errors = _require_filled(self, "title")
-        if not self.slug and self.title:
-            self.slug = slugify(self.title)[:200]
         if errors:
             raise ValidationError(errors)
 
@@ -176,8 +173,6 @@ class Person(models.Model):
 
     def clean(self) -> None:
         errors = _require_filled(self, "name")
-        if not self.slug and self.name:
-            self.slug = slugify(self.name)[:200]
         if errors:
             raise ValidationError(errors)
 

@@ -32,6 +32,7 @@ from .models import (
     User,
 )
 from .roles import Role
+from .translit import slug_for
 
 CONTRIBUTOR_NEEDED = "This needs the Researcher, Reviewer or Editor role."
 GRADER_NEEDED = "This needs the Reviewer or Editor role."
@@ -116,7 +117,8 @@ PERSON_FIELDS = ("name", "name_original", "aliases", "slug")
 @transaction.atomic
 def topic_create(*, actor: User, title: str, description: str = "", slug: str = "") -> Topic:
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
-    return _save(Topic(title=title, slug=slug, description=description, created_by=actor), actor=actor)
+    topic = Topic(title=title, slug=slug or slug_for(title), description=description, created_by=actor)
+    return _save(topic, actor=actor)
 
 
 @transaction.atomic
@@ -136,7 +138,9 @@ def person_create(
     *, actor: User, name: str, name_original: str = "", aliases: str = "", slug: str = ""
 ) -> Person:
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
-    person = Person(name=name, name_original=name_original, aliases=aliases, slug=slug, created_by=actor)
+    person = Person(
+        name=name, name_original=name_original, aliases=aliases, slug=slug or slug_for(name), created_by=actor
+    )
     return _save(person, actor=actor)
 
 

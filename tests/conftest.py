@@ -3,10 +3,17 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from claims import services
 from claims.models import Citation, Claim, Source, Topic, User
 from claims.roles import Role
 
 PASSWORD = "correct horse battery staple 1937"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Personas are created in nearly every test; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_user(username: str, *roles: Role, staff: bool = False) -> User:
@@ -54,12 +61,13 @@ def outsider(db) -> User:
 
 @pytest.fixture
 def topic(editor) -> Topic:
-    return Topic.objects.create(title="Date of execution", slug="date-of-execution", created_by=editor)
+    return services.topic_create(actor=editor, title="Date of execution")
 
 
 @pytest.fixture
 def source(researcher) -> Source:
-    return Source.objects.create(
+    return services.source_create(
+        actor=researcher,
         key="rogovin-1937",
         kind=Source.Kind.MONOGRAPH,
         level=Source.Level.SECONDARY,
@@ -67,22 +75,20 @@ def source(researcher) -> Source:
         title_original="1937",
         authors="Vadim Rogovin",
         date="1998",
-        created_by=researcher,
     )
 
 
 @pytest.fixture
 def claim(topic, researcher) -> Claim:
-    return Claim.objects.create(
+    return services.claim_create(
+        actor=researcher,
         key="execution-12-june",
         topic=topic,
         statement="The convicted were shot on 12 June 1937.",
-        kind=Claim.Kind.FACT,
         event_date="1937-06-12",
-        created_by=researcher,
     )
 
 
 @pytest.fixture
 def citation(claim, source, researcher) -> Citation:
-    return Citation.objects.create(claim=claim, source=source, locator="ch. 9", created_by=researcher)
+    return services.citation_create(actor=researcher, claim=claim, source=source, locator="ch. 9")
