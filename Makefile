@@ -1,0 +1,50 @@
+# Two commands: `make run` sets everything up and serves the app; `make test` runs the suite.
+# Needs only Python 3.11+ on the PATH (as python3, or say PYTHON=/path/to/python).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# SECRET_KEY from the environment if set, else from the git-ignored .secret_key made below.
+MANAGE := SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" $(BIN)/python manage.py
+SEED   := case-of-military-1937
+HOST   ?= 127.0.0.1:8000
+
+.PHONY: run test setup seed migrate clean
+
+run: setup seed
+	@echo "Serving on http://$(HOST)/ (staff data entry at http://$(HOST)/admin/); Ctrl-C stops."
+	DEBUG=1 $(MANAGE) runserver $(HOST)
+
+test: $(VENV)/.dev-installed .secret_key
+	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" $(BIN)/pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed .secret_key migrate
+
+migrate: $(VENV)/.installed .secret_key
+	$(MANAGE) migrate --noinput
+
+# Loading again updates the seeded rows in place (natural keys), so it never duplicates.
+# populate_history gives the seeded rows their first history entry (loaddata writes none).
+seed: migrate
+	$(MANAGE) loaddata $(SEED)
+	$(MANAGE) populate_history --auto
+	$(MANAGE) demo_accounts
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, this is " + sys.version'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+.secret_key:
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache test-artifacts
