@@ -24,10 +24,8 @@ migrate: $(VENV)/.installed .secret_key
 	$(MANAGE) migrate --noinput
 
 # Loading again updates the seeded rows in place (natural keys), so it never duplicates.
-# populate_history gives the seeded rows their first history entry (loaddata writes none).
 seed: migrate
-	$(MANAGE) loaddata $(SEED)
-	$(MANAGE) populate_history --auto
+	$(MANAGE) seed $(SEED)
 	$(MANAGE) demo_accounts
 
 $(BIN)/python:

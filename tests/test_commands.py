@@ -84,3 +84,19 @@ def test_demo_accounts_twice_keeps_passwords_and_duplicates_nothing(db, tmp_path
 def test_migrations_match_the_models(db):
     # Fails with SystemExit if a model change has no migration.
     run("makemigrations", "--check", "--dry-run")
+
+
+def test_seed_command_records_first_history_once_and_reloads_without_duplicates(db):
+    from claims.models import Annotation, Claim, Dispute, Source
+
+    first = run("seed")
+    counts = [m.objects.count() for m in (Claim, Source, Annotation, Dispute)]
+    histories = [m.history.count() for m in (Claim, Source, Annotation, Dispute)]
+    assert "First history entries:" in first and "sources" in first
+    for model in (Claim, Source, Annotation, Dispute):
+        tracked = set(model.history.values_list("id", flat=True))
+        assert tracked == set(model.objects.values_list("pk", flat=True)), f"{model.__name__} rows lack history"
+    second = run("seed")
+    assert "none needed" in second
+    assert [m.objects.count() for m in (Claim, Source, Annotation, Dispute)] == counts
+    assert [m.history.count() for m in (Claim, Source, Annotation, Dispute)] == histories
