@@ -100,9 +100,6 @@ def test_execution_on_11_june_and_on_12_june_compete_in_one_topic(seed):
     assert on_12.event_date == "1937-06-12"
     assert (night.date_earliest.isoformat(), night.date_latest.isoformat()) == ("1937-06-11", "1937-06-12")
     assert on_11.status == on_12.status == Claim.Status.CONTESTED
-    assert Claim.objects.in_topic(on_11.topic).dated_between(None, on_11.date_latest).filter(
-        key="execution-12-june"
-    ).count() == 0
 
 
 def test_the_verdict_is_dated_to_the_minute(seed):
