@@ -51,16 +51,18 @@ class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
     """Saves through claims.services so the admin obeys the same rules as every other path."""
 
     m2m_fields: tuple[str, ...] = ()
+    # Django 6 will assume https for scheme-less URLs; say so now rather than rely on http.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         if not change and hasattr(obj, "created_by_id") and obj.created_by_id is None:
             obj.created_by = request.user
-        services.staff_save(actor=request.user, instance=obj)
+        # The many-to-many fields go in the same call: saving the row a second time for
+        # them wrote a second, empty "Changed" history row on every save.
+        m2m = {name: form.cleaned_data[name] for name in self.m2m_fields if name in form.cleaned_data}
+        services.staff_save(actor=request.user, instance=obj, m2m=m2m)
 
     def save_related(self, request, form, formsets, change):
-        m2m = {name: form.cleaned_data[name] for name in self.m2m_fields if name in form.cleaned_data}
-        if m2m:
-            services.staff_save(actor=request.user, instance=form.instance, m2m=m2m)
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
@@ -293,9 +295,18 @@ class AnnotationAdmin(ServiceAdmin):
 
 
 @admin.register(User)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(StaffOnlyMixin, UserAdmin):
+    """Staff give people their roles (DESIGN.md: staff may do everything); only a superuser
+    may hand out superuser status or raw model permissions, so staff cannot promote themselves."""
+
     list_display = ("username", "email", "roles", "is_staff", "is_active", "last_login")
     list_filter = ("groups", "is_staff", "is_superuser", "is_active")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if not request.user.is_superuser:
+            fields = (*fields, "is_superuser", "user_permissions")
+        return fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")

@@ -267,15 +267,7 @@ CLAIMS_ADMINS = sorted(
 
 
 def _admin_param(model_admin):
-    marks = []
-    if model_admin.model is User:
-        # See the report: AccountAdmin is Django's UserAdmin without StaffOnlyMixin, so a staff
-        # admin without per-model permissions (the demo "admin") is refused the accounts pages.
-        marks.append(pytest.mark.xfail(
-            strict=True,
-            reason="AccountAdmin checks Django model permissions, not roles.can_use_admin: plain staff get 403",
-        ))
-    return pytest.param(model_admin, id=model_admin.model._meta.model_name, marks=marks)
+    return pytest.param(model_admin, id=model_admin.model._meta.model_name)
 
 
 def admin_urls(model_admin, obj) -> dict[str, str]:
@@ -458,6 +450,21 @@ def test_history_page_of_a_claim_changed_in_the_admin_names_the_staff_user(clien
     assert claim.statement.startswith("The convicted were shot in the night")
 
 
+def test_one_save_in_the_admin_adds_one_history_row(client, staff, claim):
+    client.force_login(staff)
+    change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+    data = form_data(client.get(change_url), "claim_form")
+    data["status"] = Claim.Status.CONTESTED
+    rows_before = claim.history.count()
+
+    assert client.post(change_url, data).status_code == 302
+
+    added = list(claim.history.all()[: claim.history.count() - rows_before])
+    assert [(row.history_type, row.history_user, row.status) for row in added] == [
+        ("~", staff, Claim.Status.CONTESTED)
+    ]
+
+
 # --- Deleting and deciding -------------------------------------------------------
 
 
@@ -529,3 +536,13 @@ def test_upholding_a_dispute_without_a_note_is_refused_and_changes_nothing(
     assert (open_dispute.state, open_dispute.resolved_by, open_dispute.closed_at) == (Dispute.State.OPEN, None, None)
     citation_grade.refresh_from_db()
     assert citation_grade.grade == 2
+
+
+def test_staff_manages_accounts_but_only_a_superuser_grants_superuser(client, staff, researcher):
+    client.force_login(staff)
+    url = reverse("admin:claims_user_change", args=[researcher.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
+    assert "groups" in form.fields and "is_staff" in form.fields

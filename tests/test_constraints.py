@@ -132,7 +132,7 @@ class World:
 
 
 @pytest.fixture
-def world(request) -> World:
+def world(request, db) -> World:
     return World(request)
 
 
