@@ -100,3 +100,28 @@ def test_seed_command_records_first_history_once_and_reloads_without_duplicates(
     assert "none needed" in second
     assert [m.objects.count() for m in (Claim, Source, Annotation, Dispute)] == counts
     assert [m.history.count() for m in (Claim, Source, Annotation, Dispute)] == histories
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_create_user_asks_for_the_password_twice_at_a_terminal(db, monkeypatch):
+    monkeypatch.delenv("ANNOTATOR_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", Terminal())
+    answers = iter([STRONG, STRONG])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    run("create_user", "dora", "--role", "researcher")
+    assert User.objects.get(username="dora").check_password(STRONG)
+
+
+def test_create_user_refuses_two_different_passwords(db, monkeypatch):
+    monkeypatch.delenv("ANNOTATOR_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", Terminal())
+    answers = iter([STRONG, STRONG + "!"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    with pytest.raises(CommandError) as caught:
+        run("create_user", "dora", "--role", "researcher")
+    assert "the two passwords differ" in str(caught.value)
+    assert not User.objects.filter(username="dora").exists()

@@ -216,3 +216,19 @@ def test_claim_key_is_unique(researcher, topic, claim):
         services.claim_create(actor=researcher, key=claim.key, topic=topic, statement="Another.")
     assert "key" in caught.value.message_dict
     assert Claim.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "target_name", ["claim", "source", "citation", "source_assessment", "citation_assessment", "dispute"]
+)
+def test_anything_can_be_annotated_and_replied_to(researcher, editor, reviewer, second_reviewer, claim, source,
+                                                  citation, target_name):
+    source_grade = services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="Historian.")
+    citation_grade = services.citation_assessment_set(actor=reviewer, citation=citation, grade=2, rationale="Fits.")
+    dispute = services.dispute_raise(actor=second_reviewer, target=citation_grade, reason="Unconfirmed.", proposed=4)
+    target = {"claim": claim, "source": source, "citation": citation, "source_assessment": source_grade,
+              "citation_assessment": citation_grade, "dispute": dispute}[target_name]
+    note = services.annotation_create(actor=researcher, target=target, body="See the **1989** publication.")
+    reply = services.annotation_create(actor=editor, parent=note, body="Agreed.")
+    assert note.target == target and reply.target == target
+    assert list(getattr(target, "annotations").order_by("pk")) == [note, reply]
