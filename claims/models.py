@@ -184,9 +184,6 @@ class SourceQuerySet(models.QuerySet):
     def get_by_natural_key(self, key):
         return self.get(key=key)
 
-    def primary(self):
-        return self.filter(level=Source.Level.PRIMARY)
-
 
 class SourceKind(models.TextChoices):
     ARCHIVAL_FILE = "archival_file", "archival file"
@@ -298,9 +295,6 @@ class Source(DatedMixin):
 class ClaimQuerySet(models.QuerySet):
     def get_by_natural_key(self, key):
         return self.get(key=key)
-
-    def in_topic(self, topic: Topic):
-        return self.filter(topic=topic)
 
     def dated_between(self, start, end):
         """Claims whose date may fall in [start, end] (either end may be None)."""
@@ -440,17 +434,12 @@ class Citation(models.Model):
 # --- Assessments -------------------------------------------------------------------
 
 
-class AssessmentQuerySet(models.QuerySet):
-    def by(self, reviewer):
-        return self.filter(reviewer=reviewer)
-
-
-class SourceAssessmentQuerySet(AssessmentQuerySet):
+class SourceAssessmentQuerySet(models.QuerySet):
     def get_by_natural_key(self, source_key, username):
         return self.get(source__key=source_key, reviewer__username=username)
 
 
-class CitationAssessmentQuerySet(AssessmentQuerySet):
+class CitationAssessmentQuerySet(models.QuerySet):
     def get_by_natural_key(self, claim_key, source_key, locator, username):
         return self.get(
             citation__claim__key=claim_key,
@@ -573,9 +562,6 @@ ANNOTATION_TARGETS = ("claim", "source", "citation", "source_assessment", "citat
 class DisputeQuerySet(UidQuerySet):
     def open(self):
         return self.filter(state=Dispute.State.OPEN)
-
-    def oldest_first(self):
-        return self.order_by("created_at", "pk")
 
 
 class DisputeState(models.TextChoices):
@@ -715,14 +701,6 @@ class Dispute(models.Model):
             raise ValidationError(errors)
 
 
-class AnnotationQuerySet(UidQuerySet):
-    def visible(self):
-        return self.filter(withdrawn_at__isnull=True)
-
-    def roots(self):
-        return self.filter(parent__isnull=True)
-
-
 class AnnotationMotivation(models.TextChoices):
     # The W3C Web Annotation motivations "commenting", "questioning" and "editing".
     COMMENT = "comment", "comment"
@@ -766,7 +744,7 @@ class Annotation(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
-    objects = AnnotationQuerySet.as_manager()
+    objects = UidQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
