@@ -28,6 +28,16 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+# Words the URLs use for their own pages (/claims/new/), so no record may take them as its key.
+RESERVED_KEYS = frozenset({"new"})
+
+
+def _reserved_key_error(instance, field: str) -> dict[str, str]:
+    if getattr(instance, field) in RESERVED_KEYS:
+        return {field: f"'{getattr(instance, field)}' is reserved for the page that adds one; choose another."}
+    return {}
+
+
 def _not_blank(field: str) -> Q:
     return ~Q(**{field: ""})
 
@@ -55,18 +65,15 @@ class DatedMixin(models.Model):
 
     DATE_FIELD = "event_date"
 
-    def derive_date_bounds(self) -> dict[str, ValidationError]:
+    def derive_date_bounds(self) -> None:
         text = getattr(self, self.DATE_FIELD).strip()
         setattr(self, self.DATE_FIELD, text)
-        if not text:
-            self.date_earliest = self.date_latest = None
-            return {}
         try:
-            bounds = edtf_bounds(text)
-        except ValidationError as exc:
-            return {self.DATE_FIELD: exc}
-        self.date_earliest, self.date_latest = bounds.earliest, bounds.latest
-        return {}
+            bounds = edtf_bounds(text) if text else None
+        except ValidationError:
+            # The field's own validator (validate_edtf) reports it, once, on the field.
+            bounds = None
+        self.date_earliest, self.date_latest = (bounds.earliest, bounds.latest) if bounds else (None, None)
 
 
 
@@ -172,7 +179,7 @@ class Person(models.Model):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
     def clean(self) -> None:
-        errors = _require_filled(self, "name")
+        errors = _require_filled(self, "name") | _reserved_key_error(self, "slug")
         if errors:
             raise ValidationError(errors)
 
@@ -279,8 +286,8 @@ class Source(DatedMixin):
         return ", ".join(p for p in parts if p)
 
     def clean(self) -> None:
-        errors = _require_filled(self, "key", "title")
-        errors.update(self.derive_date_bounds())
+        errors = _require_filled(self, "key", "title") | _reserved_key_error(self, "key")
+        self.derive_date_bounds()
         if self.kind == self.Kind.ARCHIVAL_FILE and not self.archive.strip():
             errors["archive"] = "An archival file needs the archive that holds it."
         elif any([self.archive_fond, self.archive_opis, self.archive_delo, self.archive_list]) and not self.archive.strip():
@@ -365,8 +372,8 @@ class Claim(DatedMixin):
         return (self.key,)
 
     def clean(self) -> None:
-        errors = _require_filled(self, "key", "statement")
-        errors.update(self.derive_date_bounds())
+        errors = _require_filled(self, "key", "statement") | _reserved_key_error(self, "key")
+        self.derive_date_bounds()
         if errors:
             raise ValidationError(errors)
 

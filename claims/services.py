@@ -67,14 +67,20 @@ def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editab
         raise ValidationError(
             {name: f"{name} cannot be changed here; editable fields are {', '.join(sorted(editable))}." for name in unknown}
         )
-    changed = False
-    for name, value in data.items():
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed = True
-    if changed:
+    before = {name: getattr(instance, name) for name in data}
+    changed = {name: value for name, value in data.items() if before[name] != value}
+    if not changed:
+        return False
+    for name, value in changed.items():
+        setattr(instance, name, value)
+    try:
         _save(instance, actor=actor)
-    return changed
+    except ValidationError:
+        # Leave the caller's object as it was, like the database row.
+        for name in changed:
+            setattr(instance, name, before[name])
+        raise
+    return True
 
 
 def _delete_unless_in_use(instance: models.Model, *, actor: User) -> None:

@@ -55,7 +55,7 @@ class Stage:
 
 # action name -> (what it does, the roles DESIGN.md allows)
 ACTIONS = {
-    "add claim": (lambda s, u: services.claim_create(actor=u, key="new", topic=s.topic, statement="New claim."),
+    "add claim": (lambda s, u: services.claim_create(actor=u, key="added", topic=s.topic, statement="New claim."),
                   EVERY_ROLE_HOLDER),
     "add source": (lambda s, u: services.source_create(actor=u, key="new-src", kind="memoir", level="primary",
                                                        title="Memoirs"), EVERY_ROLE_HOLDER),

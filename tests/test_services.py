@@ -232,3 +232,15 @@ def test_anything_can_be_annotated_and_replied_to(researcher, editor, reviewer, 
     reply = services.annotation_create(actor=editor, parent=note, body="Agreed.")
     assert note.target == target and reply.target == target
     assert list(getattr(target, "annotations").order_by("pk")) == [note, reply]
+
+
+def test_refused_update_leaves_the_callers_object_as_stored(researcher, claim):
+    with pytest.raises(ValidationError):
+        services.claim_update(actor=researcher, claim=claim, data={"statement": "", "status": "refuted"})
+    assert (claim.statement, claim.status) == ("The convicted were shot on 12 June 1937.", "open")
+
+
+def test_invalid_date_is_reported_once_on_its_field(researcher, topic):
+    with pytest.raises(ValidationError) as caught:
+        services.claim_create(actor=researcher, key="k", topic=topic, statement="S.", event_date="12 June 1937")
+    assert len(caught.value.message_dict["event_date"]) == 1

@@ -51,7 +51,7 @@ class Command(BaseCommand):
             user.groups.set(Group.objects.filter(name__in=[r.value for r in roles]))
         password_file.write_text("".join(f"{name}:{pw}\n" for name, pw in passwords.items()))
         password_file.chmod(0o600)
-        self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/admin/):")
+        self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/accounts/login/; admin also at /admin/):")
         for username, roles, staff in DEMO_ACCOUNTS:
             what = "staff admin" if staff else ", ".join(r.value for r in roles)
             self.stdout.write(f"  {username:<11} {passwords[username]:<18} {what}")

@@ -8,8 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .grading import consensus_credibility, consensus_reliability, evidence_grade, evidence_sort_key
-from .models import Citation, CitationAssessment, Claim, SourceAssessment
+from claims.grading import consensus_credibility, consensus_reliability, evidence_grade, evidence_sort_key
+from claims.models import Citation, CitationAssessment, Claim, SourceAssessment
 
 
 @dataclass(frozen=True)

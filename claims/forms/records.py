@@ -1,0 +1,182 @@
+"""Forms for adding and editing claims, citations, sources and people.
+
+Plain forms: they render the fields (label, help text, choices and length taken from the
+model field) and check what a form can check on its own. Everything else (EDTF dates,
+unique keys, the archive a file needs, permissions) is checked by claims/services.py,
+which is also the only place that saves; its ValidationError is put back onto the form
+with add_service_errors().
+"""
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from claims.models import Citation, Claim, Person, Source, Topic
+
+
+def model_field(model, name: str, **overrides) -> forms.Field:
+    """The form field Django would make for the model field: label, help, choices, length."""
+    return model._meta.get_field(name).formfield(**overrides)
+
+
+class FieldGroup:
+    """Some of a form's fields, shown together (in a fieldset when there is a legend).
+
+    It answers what claims/form_fields.html asks of a form, so that template renders it.
+    """
+
+    def __init__(self, form: forms.Form, legend: str, names: list[str]):
+        self.legend = legend
+        self._fields = [form[name] for name in names]
+
+    def visible_fields(self):
+        return [field for field in self._fields if not field.is_hidden]
+
+    def hidden_fields(self):
+        return []
+
+    def non_field_errors(self):
+        return []
+
+
+class RecordForm(forms.Form):
+    """A form whose fields may be shown in groups; `groups` lists (legend, [names])."""
+
+    groups: list[tuple[str, list[str]]] = []
+
+    def field_groups(self) -> list[FieldGroup]:
+        grouped = {name for _legend, names in self.groups for name in names}
+        result = []
+        # Ungrouped fields come first, in their declared order, then each group.
+        loose = [name for name in self.fields if name not in grouped]
+        if loose:
+            result.append(FieldGroup(self, "", loose))
+        for legend, names in self.groups:
+            result.append(FieldGroup(self, legend, [n for n in names if n in self.fields]))
+        return result
+
+    def add_service_errors(self, exc: ValidationError, rename: dict[str, str | None] | None = None) -> None:
+        """Put a service's ValidationError onto the form: each message on its field.
+
+        A message about a field the form does not show goes to the errors at the top;
+        `rename` maps the service's field names to this form's (None: to the top).
+        The same message given twice for one field (a model's validator and its clean()
+        can both report it) is shown once.
+        """
+        rename = rename or {}
+        if hasattr(exc, "error_dict"):
+            items = exc.message_dict.items()
+        else:
+            items = [(NON_FIELD_ERRORS, exc.messages)]
+        for name, messages in items:
+            target = rename.get(name, name)
+            if target not in self.fields:
+                target = None
+            already = set(self.errors.get(target or NON_FIELD_ERRORS, []))
+            fresh = [m for m in dict.fromkeys(messages) if m not in already]
+            if fresh:
+                self.add_error(target, fresh)
+
+
+# --- Claims --------------------------------------------------------------------------
+
+
+class ClaimForm(RecordForm):
+    key = model_field(Claim, "key")
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.order_by("title"),
+        required=False,
+        empty_label="(choose a topic)",
+        help_text="The question this claim answers.",
+    )
+    new_topic = forms.CharField(
+        label="or a new topic",
+        max_length=Topic._meta.get_field("title").max_length,
+        required=False,
+        help_text="If the question is not in the list yet: its title. This takes the place of the choice above.",
+    )
+    statement = model_field(Claim, "statement", widget=forms.Textarea(attrs={"rows": 4}))
+    kind = model_field(Claim, "kind")
+    status = model_field(Claim, "status")
+    event_date = model_field(Claim, "event_date")
+    people = forms.ModelMultipleChoiceField(
+        label="People the claim is about",
+        queryset=Person.objects.order_by("name", "slug"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick everyone the claim names.",
+    )
+
+    groups = [("People", ["people"])]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("topic") and not data.get("new_topic") and "topic" not in self.errors:
+            self.add_error("topic", "Choose a topic, or give the title of a new one below.")
+        return data
+
+
+# --- Citations -----------------------------------------------------------------------
+
+
+class CitationForm(RecordForm):
+    # Source.__str__ is "title [key]".
+    source = forms.ModelChoiceField(
+        queryset=Source.objects.order_by("title", "key"),
+        empty_label="(choose a source)",
+        help_text="Not in the list? Add the source first.",
+    )
+    locator = model_field(Citation, "locator")
+    quote = model_field(Citation, "quote", widget=forms.Textarea(attrs={"rows": 4}))
+    quote_translation = model_field(Citation, "quote_translation", widget=forms.Textarea(attrs={"rows": 4}))
+    stance = model_field(Citation, "stance")
+
+
+# --- Sources -------------------------------------------------------------------------
+
+ARCHIVE_FIELDS = ["archive", "archive_fond", "archive_opis", "archive_delo", "archive_list"]
+
+
+class SourceForm(RecordForm):
+    key = model_field(Source, "key")
+    kind = model_field(Source, "kind")
+    level = model_field(Source, "level")
+    title = model_field(Source, "title")
+    title_original = model_field(Source, "title_original")
+    authors = model_field(Source, "authors")
+    date = model_field(Source, "date")
+    publisher = model_field(Source, "publisher")
+    archive = model_field(Source, "archive")
+    archive_fond = model_field(Source, "archive_fond")
+    archive_opis = model_field(Source, "archive_opis")
+    archive_delo = model_field(Source, "archive_delo")
+    archive_list = model_field(Source, "archive_list")
+    url = model_field(Source, "url", assume_scheme="https")
+    language = model_field(Source, "language")
+    notes = model_field(Source, "notes", widget=forms.Textarea(attrs={"rows": 4}))
+
+    groups = [("Archival reference (for an archival file)", ARCHIVE_FIELDS), ("", ["url", "language", "notes"])]
+
+
+# --- People --------------------------------------------------------------------------
+
+
+class PersonForm(RecordForm):
+    name = model_field(Person, "name")
+    name_original = model_field(Person, "name_original")
+    aliases = model_field(Person, "aliases", widget=forms.Textarea(attrs={"rows": 3}))
+    slug = model_field(Person, "slug")
+
+    def __init__(self, *args, adding: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if adding:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = (
+                "The name in the page's address, e.g. tukhachevskii. Leave it empty to derive it from the name."
+            )
+        else:
+            self.fields["slug"].help_text = "The name in the page's address; changing it changes the address."
+
+    def clean_aliases(self):
+        # One a line: drop blank lines and stray spaces, keep the order.
+        lines = [line.strip() for line in self.cleaned_data["aliases"].splitlines()]
+        return "\n".join(line for line in lines if line)

@@ -1,0 +1,140 @@
+"""Forms of the review pages: annotate, grade, dispute, resolve.
+
+They only shape and check the input; the services (claims/services.py) decide what may be
+saved and say why not, and add_service_error() puts their refusal on the form.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
+from claims.models import Annotation, Claim, Dispute
+
+RELIABILITY_CHOICES = [(letter, definition) for letter, definition in RELIABILITY_DEFINITIONS.items()]
+CREDIBILITY_CHOICES = [(str(number), definition) for number, definition in CREDIBILITY_DEFINITIONS.items()]
+STATUS_CHOICES = list(Claim.Status.choices)
+
+
+def add_service_error(form: forms.Form, exc: ValidationError, field_names: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form: on the field it names, if the form has it.
+
+    field_names maps a model field the service names to the form field that edits it
+    (e.g. the dispute's proposed_credibility to the form's "proposed").
+    """
+    field_names = field_names or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        name = field_names.get(name, name)
+        if name not in form.fields or name in form.errors:
+            name = None
+        for error in errors:
+            form.add_error(name, error)
+
+
+class AnnotationForm(forms.Form):
+    body = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Markdown: *emphasis*, **strong**, [link](https://…), > quotation, lists.",
+    )
+    motivation = forms.ChoiceField(
+        choices=Annotation.Motivation.choices, initial=Annotation.Motivation.COMMENT, required=False,
+        help_text="A comment, a question, or a correction of the text.",
+    )
+    quoted_passage = forms.CharField(
+        label="Quoted passage (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The exact words of the text you are annotating that this note is about.",
+    )
+
+    def clean_motivation(self) -> str:
+        return self.cleaned_data["motivation"] or Annotation.Motivation.COMMENT
+
+    def data_for_service(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in ("body", "motivation", "quoted_passage")}
+
+
+class ReplyForm(AnnotationForm):
+    """A reply shares its parent's target; it may quote it too."""
+
+    body = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=AnnotationForm.base_fields["body"].help_text)
+
+
+class GradeForm(forms.Form):
+    """A grade on one of the two scales, each choice labelled with its full definition."""
+
+    grade = forms.ChoiceField(widget=forms.RadioSelect)
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Why this grade. Other reviewers and editors read it; a dispute argues with it.",
+    )
+
+    def __init__(self, *args, scale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scale = scale
+        field = self.fields["grade"]
+        if scale == "reliability":
+            field.choices = RELIABILITY_CHOICES
+            field.label = "Reliability of the source"
+        else:
+            field.choices = CREDIBILITY_CHOICES
+            field.label = "Credibility of what the citation says"
+
+    def clean_grade(self):
+        value = self.cleaned_data["grade"]
+        return int(value) if self.scale == "credibility" else value
+
+
+DISPUTE_KINDS = {
+    # URL kind → (scale of the proposal, model field the proposal goes to)
+    "source-grade": ("reliability", "proposed_reliability"),
+    "citation-grade": ("credibility", "proposed_credibility"),
+    "claim": ("status", "proposed_status"),
+}
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What is wrong with it, and on what evidence. The editor who resolves it reads this.",
+    )
+    proposed = forms.ChoiceField(widget=forms.RadioSelect)
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        scale, _ = DISPUTE_KINDS[kind]
+        field = self.fields["proposed"]
+        if scale == "reliability":
+            field.choices, field.label = RELIABILITY_CHOICES, "Proposed reliability grade"
+        elif scale == "credibility":
+            field.choices, field.label = CREDIBILITY_CHOICES, "Proposed credibility grade"
+        else:
+            field.choices, field.label = STATUS_CHOICES, "Proposed status of the claim"
+
+    def clean_proposed(self):
+        value = self.cleaned_data["proposed"]
+        return int(value) if self.kind == "citation-grade" else value
+
+    @property
+    def model_field(self) -> str:
+        return DISPUTE_KINDS[self.kind][1]
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        choices=[
+            (Dispute.State.UPHELD, "Uphold: the proposed grade or status takes effect"),
+            (Dispute.State.REJECTED, "Reject: the grade or status stays as it is"),
+        ],
+    )
+    note = forms.CharField(
+        label="Resolution note",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Why you decided so; everyone sees it beside the outcome.",
+    )

@@ -1,0 +1,605 @@
+"""The reads of the claim, source and dispute pages, and the blind-grading rule.
+
+Each page is read in a fixed number of queries however many citations, grades,
+annotations, replies, disputes and history rows it shows: related rows come in with
+Prefetch/select_related, the annotations of every target on a page come in one query
+and are built into threads here, and the change history comes in a few queries that are
+diffed in Python.
+
+Blind grading: a reviewer does not see the other reviewers' grades of a source or a
+citation (the grades, their rationales, their consensus, and what refers to them: notes
+on a grade, disputes of a grade) until they have entered their own grade of it.
+is_blind_grader() says who grades blind, GradeVisibility says which targets such a
+user has graded and may therefore see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.apps import apps
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from claims import roles
+from claims.grading import RELIABILITY_DEFINITIONS, consensus_credibility, consensus_reliability
+from claims.models import (
+    Annotation,
+    Citation,
+    CitationAssessment,
+    Claim,
+    Dispute,
+    Person,
+    Source,
+    SourceAssessment,
+    Topic,
+)
+from claims.selectors.grades import claim_evidence_grades
+
+BLIND_NOTICE = "Grades hidden until you enter your own (blind grading)."
+
+
+# --- Blind grading -----------------------------------------------------------------
+
+
+def is_blind_grader(user) -> bool:
+    """Whether the user grades blind: may grade, but is neither an editor nor staff.
+
+    Researchers cannot grade, so there is nothing to bias and they see every grade;
+    editors arbitrate disputes and must see everything; staff admins may do anything.
+    """
+    return roles.can_assess(user) and not roles.can_edit_any(user) and not roles.is_staff_admin(user)
+
+
+@dataclass(frozen=True)
+class GradeVisibility:
+    """Whose grades of which sources and citations one user may see."""
+
+    blind: bool
+    graded_sources: frozenset[int] = frozenset()
+    graded_citations: frozenset[int] = frozenset()
+
+    @classmethod
+    def from_assessments(
+        cls,
+        user,
+        *,
+        source_assessments: Iterable[Any] = (),
+        citation_assessments: Iterable[Any] = (),
+    ) -> GradeVisibility:
+        """From assessments already read (objects with reviewer_id and source_id/citation_id): no query."""
+        if not is_blind_grader(user):
+            return cls(blind=False)
+        return cls(
+            blind=True,
+            graded_sources=frozenset(a.source_id for a in source_assessments if a.reviewer_id == user.pk),
+            graded_citations=frozenset(a.citation_id for a in citation_assessments if a.reviewer_id == user.pk),
+        )
+
+    @classmethod
+    def query(cls, user, *, source_ids: Iterable[int] = (), citation_ids: Iterable[int] = ()) -> GradeVisibility:
+        """Ask the database which of these targets the user has graded (at most two queries, none when not blind)."""
+        if not is_blind_grader(user):
+            return cls(blind=False)
+        source_ids, citation_ids = list(source_ids), list(citation_ids)
+        graded_sources = graded_citations = frozenset()
+        if source_ids:
+            graded_sources = frozenset(
+                SourceAssessment.objects.filter(reviewer=user, source_id__in=source_ids).values_list(
+                    "source_id", flat=True
+                )
+            )
+        if citation_ids:
+            graded_citations = frozenset(
+                CitationAssessment.objects.filter(reviewer=user, citation_id__in=citation_ids).values_list(
+                    "citation_id", flat=True
+                )
+            )
+        return cls(blind=True, graded_sources=graded_sources, graded_citations=graded_citations)
+
+    def source_visible(self, source_id: int) -> bool:
+        return not self.blind or source_id in self.graded_sources
+
+    def citation_visible(self, citation_id: int) -> bool:
+        return not self.blind or citation_id in self.graded_citations
+
+    def assessment_visible(self, assessment: SourceAssessment | CitationAssessment) -> bool:
+        if isinstance(assessment, SourceAssessment):
+            return self.source_visible(assessment.source_id)
+        return self.citation_visible(assessment.citation_id)
+
+    def dispute_visible(self, dispute: Dispute) -> bool:
+        """A dispute of a grade shows that grade; a dispute of a claim hides nothing."""
+        if dispute.source_assessment_id:
+            return self.source_visible(dispute.source_assessment.source_id)
+        if dispute.citation_assessment_id:
+            return self.citation_visible(dispute.citation_assessment.citation_id)
+        return True
+
+
+def grades_hidden_from(user, target: Source | Citation) -> bool:
+    """Whether the grades of a source or citation are hidden from the user: at most one query."""
+    if not is_blind_grader(user):
+        return False
+    if isinstance(target, Source):
+        return not GradeVisibility.query(user, source_ids=[target.pk]).source_visible(target.pk)
+    return not GradeVisibility.query(user, citation_ids=[target.pk]).citation_visible(target.pk)
+
+
+def hidden_from(user, obj) -> bool:
+    """Whether obj is hidden from the user by blind grading: a grade, or a dispute of a grade,
+    of a source or citation they have not graded yet. Claims, sources, citations and
+    disputes of claims never are. At most one query, none for a user who does not grade blind."""
+    if not is_blind_grader(user):
+        return False
+    if isinstance(obj, Dispute):
+        obj = obj.source_assessment or obj.citation_assessment
+    if isinstance(obj, SourceAssessment):
+        return obj.reviewer_id != user.pk and not GradeVisibility.query(
+            user, source_ids=[obj.source_id]
+        ).source_visible(obj.source_id)
+    if isinstance(obj, CitationAssessment):
+        return obj.reviewer_id != user.pk and not GradeVisibility.query(
+            user, citation_ids=[obj.citation_id]
+        ).citation_visible(obj.citation_id)
+    return False
+
+
+def consensus_of(scale: str, grades: Iterable) -> str | int | None:
+    """The consensus of grades on the "reliability" (A-F) or "credibility" (1-6) scale."""
+    return consensus_reliability(grades) if scale == "reliability" else consensus_credibility(grades)
+
+
+# --- Annotation threads ------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """An annotation with its replies, oldest first."""
+
+    annotation: Annotation
+    replies: list[Node] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return 1 + sum(reply.count for reply in self.replies)
+
+
+def target_key(annotation: Annotation) -> tuple[str, int] | None:
+    for name in Annotation.TARGETS:
+        value = getattr(annotation, f"{name}_id")
+        if value:
+            return name, value
+    return None
+
+
+def build_threads(annotations: Iterable[Annotation]) -> dict[tuple[str, int], list[Node]]:
+    """Group annotations (oldest first) into threads by target: {(target field, id): [root nodes]}."""
+    nodes: dict[int, Node] = {}
+    threads: dict[tuple[str, int], list[Node]] = defaultdict(list)
+    annotations = sorted(annotations, key=lambda a: (a.created_at, a.pk))
+    for annotation in annotations:
+        nodes[annotation.pk] = Node(annotation)
+    for annotation in annotations:
+        node = nodes[annotation.pk]
+        parent = nodes.get(annotation.parent_id)
+        if parent is not None:
+            parent.replies.append(node)
+        else:
+            threads[target_key(annotation)].append(node)
+    return threads
+
+
+def _annotations(condition: Q) -> list[Annotation]:
+    return list(Annotation.objects.filter(condition).select_related("author").order_by("created_at", "pk"))
+
+
+# --- History -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: Any  # the user, or None when the change was not made by a logged-in user
+    subject: str  # what changed: "claim", "citation of rogovin-1937, ch. 9", …
+    action: str  # "added", "changed", "deleted"
+    changes: list[Change]
+
+
+_ACTIONS = {"+": "added", "~": "changed", "-": "deleted"}
+# Fields a reader does not need in the history: bookkeeping, and what a page shows elsewhere.
+_NOT_SHOWN = ("created_by", "people")
+
+
+def _display(name: str, value, names: dict[str, dict]) -> Any:
+    """A value as the history shows it: a topic's title and a source's key for their ids."""
+    if value in (None, ""):
+        return "—"
+    if name in names:
+        return names[name].get(value, f"#{value}")
+    return value
+
+
+def _entries(
+    records: list, model, subject_of, names: dict[str, dict], m2m: dict[int, frozenset[str]] | None = None
+) -> list[HistoryEntry]:
+    """Diff each historical record against the previous record of the same object."""
+    entries = []
+    previous: dict[int, Any] = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        prev = previous.get(record.id)
+        previous[record.id] = record
+        changes: list[Change] = []
+        if prev is not None and record.history_type != "-":
+            delta = record.diff_against(prev, excluded_fields=_NOT_SHOWN)
+            for change in delta.changes:
+                label = model._meta.get_field(change.field).verbose_name
+                changes.append(
+                    Change(
+                        label,
+                        _display(change.field, change.old, names),
+                        _display(change.field, change.new, names),
+                    )
+                )
+            if m2m is not None:
+                old, new = m2m.get(prev.history_id, frozenset()), m2m.get(record.history_id, frozenset())
+                if old != new:
+                    changes.append(Change("people", ", ".join(sorted(old)) or "—", ", ".join(sorted(new)) or "—"))
+            if not changes:
+                continue  # saved without a visible change
+        elif record.history_type == "+" and hasattr(record, "grade"):
+            changes.append(Change("grade", "—", record.grade))
+        action = _ACTIONS.get(record.history_type, record.history_type)
+        if prev is None and record.history_type == "~":
+            action = "first recorded"  # e.g. loaded from a data set, with no record of its creation
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=record.history_user,
+                subject=subject_of(record),
+                action=action,
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def _newest_first(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def claim_history(claim: Claim, visibility: GradeVisibility) -> list[HistoryEntry]:
+    """Changes of the claim, its citations and the grades of its citations: six queries."""
+    people_model = apps.get_model("claims", "HistoricalClaim_people")
+    claim_records = list(Claim.history.filter(id=claim.pk).select_related("history_user"))
+    people_rows: dict[int, set[str]] = defaultdict(set)
+    for history_id, name, name_original in people_model.objects.filter(history__id=claim.pk).values_list(
+        "history_id", "person__name", "person__name_original"
+    ):
+        people_rows[history_id].add(f"{name} ({name_original})" if name_original else name)
+    m2m = {key: frozenset(value) for key, value in people_rows.items()}
+
+    citation_records = list(Citation.history.filter(claim_id=claim.pk).select_related("history_user"))
+    grade_records = [
+        r
+        for r in CitationAssessment.history.filter(
+            citation_id__in=Citation.history.filter(claim_id=claim.pk).values("id")
+        ).select_related("history_user", "reviewer")
+        if visibility.citation_visible(r.citation_id)
+    ]
+    topic_ids = {r.topic_id for r in claim_records}
+    source_ids = {r.source_id for r in citation_records}
+    names = {
+        "topic": dict(Topic.objects.filter(pk__in=topic_ids).values_list("pk", "title")) if topic_ids else {},
+        "source": dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "key")) if source_ids else {},
+    }
+
+    citation_label: dict[int, str] = {}
+    for record in sorted(citation_records, key=lambda r: (r.history_date, r.history_id)):  # the latest names it
+        source = names["source"].get(record.source_id, f"#{record.source_id}")
+        citation_label[record.id] = f"{source}, {record.locator}" if record.locator else source
+
+    entries = _entries(claim_records, Claim, lambda r: "claim", names, m2m)
+    entries += _entries(citation_records, Citation, lambda r: f"citation of {citation_label[r.id]}", names)
+    entries += _entries(
+        grade_records,
+        CitationAssessment,
+        lambda r: f"credibility grade by {r.reviewer} of citation {citation_label.get(r.citation_id, r.citation_id)}",
+        names,
+    )
+    return _newest_first(entries)
+
+
+def source_history(source: Source, visibility: GradeVisibility) -> list[HistoryEntry]:
+    """Changes of the source and of its reliability grades: two queries."""
+    records = list(Source.history.filter(id=source.pk).select_related("history_user"))
+    entries = _entries(records, Source, lambda r: "source", {})
+    if visibility.source_visible(source.pk):
+        grade_records = list(
+            SourceAssessment.history.filter(source_id=source.pk).select_related("history_user", "reviewer")
+        )
+        entries += _entries(grade_records, SourceAssessment, lambda r: f"reliability grade by {r.reviewer}", {})
+    return _newest_first(entries)
+
+
+# --- Disputes ----------------------------------------------------------------------
+
+
+@dataclass
+class DisputeView:
+    dispute: Dispute
+    hidden: bool  # the disputed grade is hidden from this user (blind grading)
+
+
+_DISPUTE_RELATED = (
+    "raised_by",
+    "resolved_by",
+    "claim",
+    "source_assessment__source",
+    "source_assessment__reviewer",
+    "citation_assessment__reviewer",
+    "citation_assessment__citation__source",
+    "citation_assessment__citation__claim",
+)
+
+
+def disputes_qs():
+    return Dispute.objects.select_related(*_DISPUTE_RELATED)
+
+
+# --- The claim page ----------------------------------------------------------------
+
+
+class _Graded(NamedTuple):
+    """A source assessment reduced to what consensus and visibility need."""
+
+    source_id: int
+    reviewer_id: int
+
+
+@dataclass
+class GradeView:
+    assessment: SourceAssessment | CitationAssessment
+    threads: list[Node]
+    disputes: list[DisputeView]
+
+
+@dataclass
+class CitationView:
+    citation: Citation
+    hidden: bool  # its credibility grades are hidden from this user
+    grades: list[GradeView]  # empty when hidden
+    consensus: int | None
+    source_hidden: bool  # its source's reliability grades are hidden from this user
+    source_consensus: str | None
+    own_grade: CitationAssessment | None
+    threads: list[Node]
+
+
+@dataclass
+class ClaimPage:
+    claim: Claim
+    people: list[Person]
+    evidence_grade: str | None
+    evidence_hidden: bool
+    citations: list[CitationView]
+    threads: list[Node]
+    disputes: list[DisputeView]
+    history: list[HistoryEntry]
+    visibility: GradeVisibility
+
+    @property
+    def blind(self) -> bool:
+        return self.visibility.blind
+
+
+def claim_page(key: str, user) -> ClaimPage:
+    """Everything the claim page shows, in a fixed number of queries (16 here, however big the claim)."""
+    claim = get_object_or_404(
+        Claim.objects.select_related("topic", "created_by").prefetch_related(
+            Prefetch("people", queryset=Person.objects.order_by("name")),
+            Prefetch(
+                "citations",
+                queryset=Citation.objects.select_related("source", "created_by")
+                .order_by("source__key", "locator", "pk")
+                .prefetch_related(
+                    Prefetch(
+                        "assessments",
+                        queryset=CitationAssessment.objects.select_related("reviewer").order_by(
+                            "reviewer__username"
+                        ),
+                    )
+                ),
+            ),
+        ),
+        key=key,
+    )
+    citations = list(claim.citations.all())
+    source_ids = {c.source_id for c in citations}
+    source_grades = list(
+        SourceAssessment.objects.filter(source_id__in=source_ids).values_list("source_id", "reviewer_id", "grade")
+    )
+
+    all_citation_grades = [a for c in citations for a in c.assessments.all()]
+    visibility = GradeVisibility.from_assessments(
+        user,
+        source_assessments=[_Graded(s, r) for s, r, _ in source_grades],
+        citation_assessments=all_citation_grades,
+    )
+    grades_by_source: dict[int, list[str]] = defaultdict(list)
+    for source_id, _, grade in source_grades:
+        grades_by_source[source_id].append(grade)
+
+    threads = build_threads(
+        _annotations(Q(claim=claim) | Q(citation__claim=claim) | Q(citation_assessment__citation__claim=claim))
+    )
+    disputes = [
+        DisputeView(d, hidden=not visibility.dispute_visible(d))
+        for d in disputes_qs().filter(Q(claim=claim) | Q(citation_assessment__citation__claim=claim))
+    ]
+    disputes_by_grade: dict[int, list[DisputeView]] = defaultdict(list)
+    for view in disputes:
+        if view.dispute.citation_assessment_id:
+            disputes_by_grade[view.dispute.citation_assessment_id].append(view)
+
+    views = []
+    for citation in citations:
+        grades = list(citation.assessments.all())
+        hidden = not visibility.citation_visible(citation.pk)
+        source_hidden = not visibility.source_visible(citation.source_id)
+        views.append(
+            CitationView(
+                citation=citation,
+                hidden=hidden,
+                grades=[]
+                if hidden
+                else [
+                    GradeView(a, threads.get(("citation_assessment", a.pk), []), disputes_by_grade.get(a.pk, []))
+                    for a in grades
+                ],
+                consensus=None if hidden else consensus_credibility(a.grade for a in grades),
+                source_hidden=source_hidden,
+                source_consensus=None
+                if source_hidden
+                else consensus_reliability(grades_by_source.get(citation.source_id, [])),
+                own_grade=next((a for a in grades if a.reviewer_id == user.pk), None),
+                threads=threads.get(("citation", citation.pk), []),
+            )
+        )
+
+    # The evidence grade combines the consensus grades of the supporting citations and
+    # their sources: it would give a hidden consensus away, so it is hidden with them.
+    supporting = [v for v in views if v.citation.stance == Citation.Stance.SUPPORTS]
+    evidence_hidden = any(v.hidden or v.source_hidden for v in supporting)
+    evidence = None if evidence_hidden else claim_evidence_grades([claim])[claim.pk]
+
+    return ClaimPage(
+        claim=claim,
+        people=list(claim.people.all()),
+        evidence_grade=evidence,
+        evidence_hidden=evidence_hidden,
+        citations=views,
+        threads=threads.get(("claim", claim.pk), []),
+        disputes=disputes,
+        history=claim_history(claim, visibility),
+        visibility=visibility,
+    )
+
+
+# --- The source page ---------------------------------------------------------------
+
+
+@dataclass
+class SourcePage:
+    source: Source
+    hidden: bool
+    grades: list[GradeView]
+    consensus: str | None
+    own_grade: SourceAssessment | None
+    grade_count: int
+    citations: list[Citation]
+    threads: list[Node]
+    disputes: list[DisputeView]
+    history: list[HistoryEntry]
+    visibility: GradeVisibility
+
+    @property
+    def blind(self) -> bool:
+        return self.visibility.blind
+
+    @property
+    def url_is_link(self) -> bool:
+        """Only a web address becomes a link; anything else is shown as text."""
+        return self.source.url.lower().startswith(("http://", "https://"))
+
+    @property
+    def consensus_definition(self) -> str:
+        return RELIABILITY_DEFINITIONS.get(self.consensus, "") if self.consensus else ""
+
+
+def source_page(key: str, user) -> SourcePage:
+    source = get_object_or_404(
+        Source.objects.select_related("created_by").prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=SourceAssessment.objects.select_related("reviewer").order_by("reviewer__username"),
+            ),
+            Prefetch(
+                "citations",
+                queryset=Citation.objects.select_related("claim").order_by("claim__key", "locator", "pk"),
+            ),
+        ),
+        key=key,
+    )
+    assessments = list(source.assessments.all())
+    visibility = GradeVisibility.from_assessments(user, source_assessments=assessments)
+    hidden = not visibility.source_visible(source.pk)
+    threads = build_threads(_annotations(Q(source=source) | Q(source_assessment__source=source)))
+    disputes = [
+        DisputeView(d, hidden=hidden) for d in disputes_qs().filter(source_assessment__source=source)
+    ]
+    disputes_by_grade: dict[int, list[DisputeView]] = defaultdict(list)
+    for view in disputes:
+        disputes_by_grade[view.dispute.source_assessment_id].append(view)
+    return SourcePage(
+        source=source,
+        hidden=hidden,
+        grades=[]
+        if hidden
+        else [
+            GradeView(a, threads.get(("source_assessment", a.pk), []), disputes_by_grade.get(a.pk, []))
+            for a in assessments
+        ],
+        consensus=None if hidden else consensus_reliability(a.grade for a in assessments),
+        own_grade=next((a for a in assessments if a.reviewer_id == user.pk), None),
+        grade_count=len(assessments),
+        citations=list(source.citations.all()),
+        threads=threads.get(("source", source.pk), []),
+        disputes=disputes,
+        history=source_history(source, visibility),
+        visibility=visibility,
+    )
+
+
+# --- The dispute page --------------------------------------------------------------
+
+
+@dataclass
+class DisputePage:
+    dispute: Dispute
+    hidden: bool
+    threads: list[Node]
+
+    @property
+    def home_url(self) -> str:
+        return dispute_home_url(self.dispute)
+
+
+def dispute_home_url(dispute: Dispute) -> str:
+    """The page where the disputed thing lives, at the dispute's anchor."""
+    if dispute.source_assessment_id:
+        page = reverse("source_detail", args=[dispute.source_assessment.source.key])
+    elif dispute.citation_assessment_id:
+        page = reverse("claim_detail", args=[dispute.citation_assessment.citation.claim.key])
+    else:
+        page = reverse("claim_detail", args=[dispute.claim.key])
+    return f"{page}#dispute-{dispute.pk}"
+
+
+def dispute_page(pk: int, user) -> DisputePage:
+    dispute = get_object_or_404(disputes_qs(), pk=pk)
+    hidden = hidden_from(user, dispute)
+    threads = [] if hidden else build_threads(_annotations(Q(dispute=dispute))).get(("dispute", dispute.pk), [])
+    return DisputePage(dispute=dispute, hidden=hidden, threads=threads)

@@ -1,0 +1,336 @@
+"""Reads behind the researchers' list pages: topics, claims, sources, people and disputes.
+
+Every function takes keyword arguments only and runs a fixed number of queries however
+many claims, citations, grades, annotations and disputes exist: counts and latest
+times are correlated subqueries of the one query that lists the rows, and evidence
+and consensus grades come from the grade selectors (claims/selectors/grades.py).
+
+"Open disputes" of a claim are the open disputes of the claim itself, of a grade of
+one of its citations, and of a grade of a source it cites (that grade enters the
+claim's evidence grade). A topic's open disputes are those of its claims, each
+dispute counted once.
+"""
+
+import datetime
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
+from claims.models import (
+    Annotation,
+    Citation,
+    CitationAssessment,
+    Claim,
+    Dispute,
+    Person,
+    Source,
+    Topic,
+)
+from claims.translit import romanize
+
+from .grades import claim_evidence_grades, source_consensus
+
+# --- building blocks ---------------------------------------------------------------
+
+
+def _count(queryset: QuerySet, field: str = "pk") -> Coalesce:
+    """The number of distinct values of `field` in a correlated queryset, as a subquery.
+
+    COUNT() as a plain function (not an aggregate) keeps Django from adding a GROUP BY,
+    so the subquery always answers exactly one row.
+    """
+    count = Func(F(field), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)")
+    counted = queryset.order_by().annotate(_n=count).values("_n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _latest(queryset: QuerySet, field: str) -> Subquery:
+    latest = queryset.order_by().annotate(_latest=Func(F(field), function="MAX")).values("_latest")
+    return Subquery(latest[:1])
+
+
+def _open_disputes_of_claims(claim_field: str, outer: str) -> QuerySet[Dispute]:
+    """Open disputes touching the claims whose `claim_field` equals the outer row's `outer`.
+
+    On the claim itself, on a grade of one of its citations, or on a grade of a source
+    one of its citations cites. Each dispute is one row (no multi-valued join).
+    """
+    return Dispute.objects.open().filter(
+        Q(**{f"claim__{claim_field}": OuterRef(outer)})
+        | Q(**{f"citation_assessment__citation__claim__{claim_field}": OuterRef(outer)})
+        | Exists(
+            Citation.objects.filter(
+                source_id=OuterRef("source_assessment__source_id"),
+                **{f"claim__{claim_field}": OuterRef(OuterRef(outer))},
+            )
+        )
+    )
+
+
+def _grade_title(label: str | None) -> str:
+    """The definitions behind an evidence grade such as "B2", for a tooltip."""
+    if not label:
+        return "No supporting citation."
+    reliability, credibility = label[0], label[1:]
+    parts = [
+        f"Source: {RELIABILITY_DEFINITIONS[reliability]}" if reliability in RELIABILITY_DEFINITIONS
+        else "Source not yet graded.",
+        f"Citation: {CREDIBILITY_DEFINITIONS[int(credibility)]}" if credibility.isdigit()
+        else "Citation not yet graded.",
+    ]
+    return " ".join(parts)
+
+
+# --- topics ------------------------------------------------------------------------
+
+
+def topics_at_a_glance() -> list[Topic]:
+    """Every topic with claim_count, open_dispute_count and latest_activity (a datetime).
+
+    One query. Latest activity is the newest time anything about the topic was made or
+    changed: the topic, its claims, their citations and grades, annotations on those,
+    and disputes of its claims.
+    """
+    in_topic = OuterRef("pk")
+    annotation_times = Annotation.objects.filter(
+        Q(claim__topic=in_topic)
+        | Q(citation__claim__topic=in_topic)
+        | Q(citation_assessment__citation__claim__topic=in_topic)
+    )
+    disputes = Dispute.objects.filter(Q(claim__topic=in_topic) | Q(citation_assessment__citation__claim__topic=in_topic))
+    topics = Topic.objects.annotate(
+        claim_count=_count(Claim.objects.filter(topic=in_topic)),
+        open_dispute_count=_count(_open_disputes_of_claims("topic_id", "pk")),
+        claims_changed=_latest(Claim.objects.filter(topic=in_topic), "updated_at"),
+        citations_changed=_latest(Citation.objects.filter(claim__topic=in_topic), "updated_at"),
+        grades_changed=_latest(CitationAssessment.objects.filter(citation__claim__topic=in_topic), "updated_at"),
+        annotations_changed=_latest(annotation_times, "updated_at"),
+        disputes_raised=_latest(disputes, "created_at"),
+        disputes_closed=_latest(disputes, "closed_at"),
+    ).order_by("title")
+    topics = list(topics)
+    for topic in topics:
+        times = [
+            topic.created_at, topic.claims_changed, topic.citations_changed, topic.grades_changed,
+            topic.annotations_changed, topic.disputes_raised, topic.disputes_closed,
+        ]
+        topic.latest_activity = max(t for t in times if t is not None)
+    return topics
+
+
+# --- claims ------------------------------------------------------------------------
+
+
+def claims_table(*, queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
+    """Claims with their topic, citation_count and open_dispute_count (one query when read)."""
+    queryset = Claim.objects.all() if queryset is None else queryset
+    return queryset.select_related("topic").annotate(
+        citation_count=_count(Citation.objects.filter(claim=OuterRef("pk"))),
+        open_dispute_count=_count(_open_disputes_of_claims("id", "pk")),
+    )
+
+
+def with_evidence_grades(*, claims: Iterable[Claim]) -> list[Claim]:
+    """Set evidence_grade ("B2", or None) and evidence_grade_title on each claim. Three queries."""
+    claims = list(claims)
+    grades = claim_evidence_grades(claims) if claims else {}
+    for claim in claims:
+        claim.evidence_grade = grades.get(claim.pk)
+        claim.evidence_grade_title = _grade_title(claim.evidence_grade)
+    return claims
+
+
+BY_DATE = (F("date_earliest").asc(nulls_last=True), F("date_latest").asc(nulls_last=True), "key")
+
+
+def topic_claims(*, topic: Topic) -> list[Claim]:
+    """The competing claims of one topic, earliest date first, undated last."""
+    return with_evidence_grades(claims=claims_table(queryset=topic.claims.order_by(*BY_DATE)))
+
+
+def person_claims(*, person: Person) -> list[Claim]:
+    """Every claim about a person, by topic and then by date."""
+    queryset = person.claims.order_by("topic__title", *BY_DATE)
+    return with_evidence_grades(claims=claims_table(queryset=queryset))
+
+
+_STATUS_ORDER = Case(
+    *[When(status=value, then=Value(rank)) for rank, value in enumerate(Claim.Status.values)],
+    default=Value(len(Claim.Status.values)),
+    output_field=IntegerField(),
+)
+
+CLAIM_SORTS = {
+    "date": BY_DATE,
+    "-date": (F("date_earliest").desc(nulls_last=True), F("date_latest").desc(nulls_last=True), "key"),
+    "key": ("key",),
+    "status": (_STATUS_ORDER, *BY_DATE),
+    "updated": ("updated_at", "key"),
+    "-updated": ("-updated_at", "key"),
+}
+
+_EDGE_PUNCTUATION = "«»„“”\"'‚‘’.,;:!?()[]{}"
+
+
+def search_terms(query: str) -> list[set[str]]:
+    """Words of a query, each with its Latin romanization: "Тухачевский" -> {"Тухачевский", "Tukhachevskii"}."""
+    words = [word.strip(_EDGE_PUNCTUATION) for word in query.split()]
+    return [{word, romanize(word)} for word in words if word]
+
+
+def _matches(term: str) -> Q:
+    return (
+        Q(statement__icontains=term)
+        | Q(people__name__icontains=term)
+        | Q(people__name_original__icontains=term)
+        | Q(people__aliases__icontains=term)
+        | Q(citations__source__title__icontains=term)
+        | Q(citations__source__title_original__icontains=term)
+    )
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    """What the claim list is narrowed by; None or "" means "any"."""
+
+    q: str = ""
+    topic: Topic | None = None
+    kind: str = ""
+    status: str = ""
+    disputed: str = ""  # "yes" or "no"
+    source: Source | None = None
+    person: Person | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    sort: str = "date"
+
+
+def claim_search(*, filters: ClaimFilters) -> QuerySet[Claim]:
+    """The claim list: filtered, searched, sorted, each claim once. Not yet evaluated.
+
+    The search matches every word of the query (or its Latin romanization) in a
+    statement, in a person's names and aliases, or in a cited source's titles,
+    ignoring case in every script.
+    """
+    queryset = Claim.objects.all()
+    if filters.date_from or filters.date_to:
+        queryset = queryset.dated_between(filters.date_from, filters.date_to)
+    if filters.topic:
+        queryset = queryset.filter(topic=filters.topic)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.disputed:
+        disputed = Exists(_open_disputes_of_claims("id", "pk"))
+        queryset = queryset.filter(disputed if filters.disputed == "yes" else ~disputed)
+    # Filters across multi-valued relations go through subqueries, so that a claim
+    # citing a source twice or naming two matching people is still listed once.
+    if filters.source:
+        queryset = queryset.filter(Exists(Citation.objects.filter(claim=OuterRef("pk"), source=filters.source)))
+    if filters.person:
+        queryset = queryset.filter(Exists(Claim.people.through.objects.filter(claim=OuterRef("pk"), person=filters.person)))
+    for variants in search_terms(filters.q):
+        word = Q()
+        for term in variants:
+            word |= _matches(term)
+        queryset = queryset.filter(pk__in=Claim.objects.filter(word).values("pk"))
+    return claims_table(queryset=queryset).order_by(*CLAIM_SORTS.get(filters.sort, BY_DATE))
+
+
+# --- sources -----------------------------------------------------------------------
+
+
+def source_search(*, q: str = "", kind: str = "") -> QuerySet[Source]:
+    """Sources by key, with citing_claim_count; q matches key, titles and authors in any script."""
+    queryset = Source.objects.all()
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    for variants in search_terms(q):
+        word = Q()
+        for term in variants:
+            word |= (
+                Q(key__icontains=term)
+                | Q(title__icontains=term)
+                | Q(title_original__icontains=term)
+                | Q(authors__icontains=term)
+            )
+        queryset = queryset.filter(word)
+    return queryset.annotate(
+        citing_claim_count=_count(Citation.objects.filter(source=OuterRef("pk")), "claim_id"),
+    ).order_by("key")
+
+
+def with_consensus(*, sources: Iterable[Source]) -> list[Source]:
+    """Set consensus_reliability (A-F, or None when ungraded) on each source. One query."""
+    sources = list(sources)
+    consensus = source_consensus(s.pk for s in sources) if sources else {}
+    for source in sources:
+        source.consensus_reliability = consensus.get(source.pk)
+        source.consensus_title = RELIABILITY_DEFINITIONS.get(source.consensus_reliability or "", "Not yet graded.")
+    return sources
+
+
+# --- disputes ----------------------------------------------------------------------
+
+_DISPUTE_RELATED = (
+    "raised_by",
+    "claim",
+    "source_assessment__source",
+    "source_assessment__reviewer",
+    "citation_assessment__citation__claim",
+    "citation_assessment__citation__source",
+    "citation_assessment__reviewer",
+)
+
+
+def open_disputes() -> QuerySet[Dispute]:
+    """The open disputes, oldest first, with what they dispute (one query when read)."""
+    return Dispute.objects.open().select_related(*_DISPUTE_RELATED).order_by("created_at", "pk")
+
+
+def recently_closed_disputes(*, limit: int = 10) -> list[Dispute]:
+    """The last disputes upheld, rejected or withdrawn, newest first."""
+    closed = Dispute.objects.exclude(state=Dispute.State.OPEN).select_related(*_DISPUTE_RELATED, "resolved_by")
+    return list(closed.order_by("-closed_at", "-pk")[:limit])
+
+
+# --- the date-range filter ---------------------------------------------------------
+
+_PARTIAL_DATE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?$")
+
+
+def partial_date_bounds(text: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of YYYY, YYYY-MM or YYYY-MM-DD; ValueError if it is none of them."""
+    match = _PARTIAL_DATE.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    year, month, day = int(match["y"]), match["m"], match["d"]
+    if year < 1:
+        raise ValueError(text)
+    if month is None:
+        return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    month = int(month)
+    if day is None:
+        first = datetime.date(year, month, 1)
+        if month == 12:
+            return first, datetime.date(year, 12, 31)
+        return first, datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+    day = datetime.date(year, month, int(day))
+    return day, day

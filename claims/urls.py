@@ -1,0 +1,43 @@
+"""Readable, stable URLs: /claims/<key>/, /sources/<key>/, /topics/<slug>/, /people/<slug>/.
+
+Pages answer GET; actions (withdraw, reply, resolve, …) answer POST only (405 otherwise);
+forms (new, edit, grade, dispute) show on GET and save on POST.
+"""
+
+from django.urls import path
+
+from .views import pages, records, review
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("topics/<slug:slug>/", pages.topic_detail, name="topic_detail"),
+    # Claims
+    path("claims/", pages.claim_list, name="claim_list"),
+    path("claims/new/", records.claim_create, name="claim_create"),
+    path("claims/<slug:key>/", review.claim_detail, name="claim_detail"),
+    path("claims/<slug:key>/edit/", records.claim_edit, name="claim_edit"),
+    path("claims/<slug:key>/citations/new/", records.citation_create, name="citation_create"),
+    path("citations/<int:pk>/edit/", records.citation_edit, name="citation_edit"),
+    path("citations/<int:pk>/grade/", review.citation_grade, name="citation_grade"),
+    # Sources
+    path("sources/", pages.source_list, name="source_list"),
+    path("sources/new/", records.source_create, name="source_create"),
+    path("sources/<slug:key>/", review.source_detail, name="source_detail"),
+    path("sources/<slug:key>/edit/", records.source_edit, name="source_edit"),
+    path("sources/<slug:key>/grade/", review.source_grade, name="source_grade"),
+    # People
+    path("people/new/", records.person_create, name="person_create"),
+    path("people/<slug:slug>/", pages.person_detail, name="person_detail"),
+    path("people/<slug:slug>/edit/", records.person_edit, name="person_edit"),
+    # Annotations: <kind> is claim, source, citation, source-grade, citation-grade or dispute
+    path("annotations/on/<str:kind>/<int:pk>/", review.annotation_create, name="annotation_create"),
+    path("annotations/<int:pk>/reply/", review.annotation_reply, name="annotation_reply"),
+    path("annotations/<int:pk>/edit/", review.annotation_edit, name="annotation_edit"),
+    path("annotations/<int:pk>/withdraw/", review.annotation_withdraw, name="annotation_withdraw"),
+    # Disputes: <kind> is source-grade, citation-grade or claim
+    path("disputes/", pages.dispute_list, name="dispute_list"),
+    path("disputes/new/<str:kind>/<int:pk>/", review.dispute_raise, name="dispute_raise"),
+    path("disputes/<int:pk>/", review.dispute_detail, name="dispute_detail"),
+    path("disputes/<int:pk>/withdraw/", review.dispute_withdraw, name="dispute_withdraw"),
+    path("disputes/<int:pk>/resolve/", review.dispute_resolve, name="dispute_resolve"),
+]

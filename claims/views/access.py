@@ -1,0 +1,35 @@
+"""Who may open a page: every page needs a login, and reading needs one of the roles.
+
+Lookups in views are scoped with these helpers; actions a role may not take raise
+PermissionDenied with a message naming the role, shown on the 403 page.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from claims import roles
+
+NO_ROLE = (
+    "Your account has no role yet, so it cannot read the claims. An editor or a staff admin "
+    "can give you the Researcher, Reviewer or Editor role."
+)
+
+
+def reader_required(view):
+    """Login first (redirecting back afterwards), then one of the roles that may read."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not roles.can_read(request.user):
+            raise PermissionDenied(NO_ROLE)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)

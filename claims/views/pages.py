@@ -1,0 +1,253 @@
+"""The researchers' reading pages: topics at a glance, one topic's competing claims, the
+claim and source lists with their filters, one person's claims, and the open disputes.
+
+Every page needs a login and a role that may read (reader_required), answers GET only,
+and runs a fixed number of queries however much data there is (claims/selectors/lists.py).
+"""
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from claims import roles
+from claims.models import Claim, Person, Source, Topic
+from claims.selectors import lists
+
+from .access import reader_required
+
+PAGE_SIZE = 25
+
+DATE_HELP = "YYYY, YYYY-MM or YYYY-MM-DD"
+
+
+# --- filter forms (GET, always bound; an invalid value is reported and left out) -----
+
+
+class PartialDateField(forms.CharField):
+    """YYYY, YYYY-MM or YYYY-MM-DD; cleans to the (first day, last day) it covers."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return lists.partial_date_bounds(value)
+        except ValueError:
+            raise forms.ValidationError(
+                "Enter a date as %(format)s, e.g. 1937, 1937-06 or 1937-06-11.",
+                code="invalid_date",
+                params={"format": DATE_HELP},
+            ) from None
+
+
+def _blank_first(label: str, choices) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class ClaimFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200,
+                        widget=forms.TextInput(attrs={"type": "search"}),
+                        help_text="Statements, people (any spelling or script) and source titles.")
+    topic = forms.ModelChoiceField(label="Topic", queryset=Topic.objects.order_by("title"),
+                                   to_field_name="slug", required=False, empty_label="any topic")
+    kind = forms.ChoiceField(label="Kind", choices=_blank_first("any kind", Claim.Kind.choices), required=False)
+    status = forms.ChoiceField(label="Status", choices=_blank_first("any status", Claim.Status.choices),
+                               required=False)
+    disputed = forms.ChoiceField(
+        label="Open dispute",
+        choices=[("", "either"), ("yes", "has an open dispute"), ("no", "has no open dispute")],
+        required=False,
+    )
+    source = forms.ModelChoiceField(label="Cites source", queryset=Source.objects.order_by("key"),
+                                    to_field_name="key", required=False, empty_label="any source")
+    person = forms.ModelChoiceField(label="About person", queryset=Person.objects.order_by("name"),
+                                    to_field_name="slug", required=False, empty_label="anyone")
+    date_from = PartialDateField(label="Date from", required=False, help_text=DATE_HELP)
+    date_to = PartialDateField(label="Date to", required=False, help_text=DATE_HELP)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[
+            ("date", "date, earliest first"),
+            ("-date", "date, latest first"),
+            ("key", "key"),
+            ("status", "status"),
+            ("-updated", "recently changed first"),
+            ("updated", "least recently changed first"),
+        ],
+        required=False,
+    )
+
+    # The URL says from= and to=; a field cannot be named after the keyword "from".
+    PARAMS = {"date_from": "from", "date_to": "to"}
+
+    def add_prefix(self, field_name):
+        return self.PARAMS.get(field_name, field_name)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start[0] > end[1]:
+            self.add_error("date_to", "The end of the date range is before its start.")
+        return cleaned
+
+    def filters(self) -> lists.ClaimFilters:
+        """The valid values only: a value with an error is reported beside its field and ignored."""
+        self.is_valid()
+        data = {name: value for name, value in getattr(self, "cleaned_data", {}).items()
+                if name not in self.errors}
+        start, end = data.get("date_from"), data.get("date_to")
+        q = data.get("q", "").strip()
+        return lists.ClaimFilters(
+            q=q if lists.search_terms(q) else "",
+            topic=data.get("topic"),
+            kind=data.get("kind", ""),
+            status=data.get("status", ""),
+            disputed=data.get("disputed", ""),
+            source=data.get("source"),
+            person=data.get("person"),
+            date_from=start[0] if start else None,
+            date_to=end[1] if end else None,
+            sort=data.get("sort") or "date",
+        )
+
+
+class SourceFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200,
+                        widget=forms.TextInput(attrs={"type": "search"}),
+                        help_text="Key, title, original title or author.")
+    kind = forms.ChoiceField(label="Kind", choices=_blank_first("any kind", Source.Kind.choices), required=False)
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def _page(request: HttpRequest, items):
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _without(request: HttpRequest, *names: str) -> str:
+    """The current query string without the named parameters (and without the page)."""
+    params = request.GET.copy()
+    for name in (*names, "page"):
+        params.pop(name, None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _active_filters(request: HttpRequest, form: ClaimFilterForm, filters: lists.ClaimFilters) -> list[dict]:
+    """The filters in effect, in words, each with a link that drops it."""
+    shown = []
+
+    def add(label: str, value, *params: str) -> None:
+        shown.append({"label": label, "value": value, "remove": _without(request, *params)})
+
+    if filters.q:
+        add("search", filters.q, "q")
+    if filters.topic:
+        add("topic", filters.topic.title, "topic")
+    if filters.kind:
+        add("kind", Claim.Kind(filters.kind).label, "kind")
+    if filters.status:
+        add("status", Claim.Status(filters.status).label, "status")
+    if filters.disputed:
+        add("open dispute", "yes" if filters.disputed == "yes" else "no", "disputed")
+    if filters.source:
+        add("cites", filters.source.title, "source")
+    if filters.person:
+        add("about", filters.person.name, "person")
+    if filters.date_from:
+        add("from", form.data.get("from"), "from")
+    if filters.date_to:
+        add("to", form.data.get("to"), "to")
+    return shown
+
+
+def _can_contribute(request: HttpRequest) -> bool:
+    return roles.can_contribute(request.user)
+
+
+# --- views -------------------------------------------------------------------------
+
+
+@require_GET
+@reader_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The subjects at a glance: every topic with its claims, open disputes and latest activity."""
+    return render(request, "claims/home.html", {
+        "topics": lists.topics_at_a_glance(),
+        "can_contribute": _can_contribute(request),
+    })
+
+
+@require_GET
+@reader_required
+def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The competing claims of one question side by side."""
+    topic = get_object_or_404(Topic, slug=slug)
+    return render(request, "claims/topic_detail.html", {
+        "topic": topic,
+        "claims": lists.topic_claims(topic=topic),
+        "can_contribute": _can_contribute(request),
+    })
+
+
+@require_GET
+@reader_required
+def claim_list(request: HttpRequest) -> HttpResponse:
+    """All claims, filtered, searched, sorted and paginated by GET parameters."""
+    form = ClaimFilterForm(request.GET)
+    filters = form.filters()
+    page = _page(request, lists.claim_search(filters=filters))
+    page.object_list = lists.with_evidence_grades(claims=page.object_list)
+    return render(request, "claims/claim_list.html", {
+        "form": form,
+        "page": page,
+        "claims": page.object_list,
+        "active_filters": _active_filters(request, form, filters),
+        "clear_url": request.path,
+        "can_contribute": _can_contribute(request),
+    })
+
+
+@require_GET
+@reader_required
+def source_list(request: HttpRequest) -> HttpResponse:
+    """All sources with their archive reference, consensus reliability and citing claims."""
+    form = SourceFilterForm(request.GET)
+    form.is_valid()
+    data = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+    page = _page(request, lists.source_search(q=data.get("q", ""), kind=data.get("kind", "")))
+    page.object_list = lists.with_consensus(sources=page.object_list)
+    return render(request, "claims/source_list.html", {
+        "form": form,
+        "page": page,
+        "sources": page.object_list,
+        "filtered": bool(data.get("q") or data.get("kind")),
+        "can_contribute": _can_contribute(request),
+    })
+
+
+@require_GET
+@reader_required
+def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A person's names in every script and every claim about them."""
+    person = get_object_or_404(Person, slug=slug)
+    return render(request, "claims/person_detail.html", {
+        "person": person,
+        "claims": lists.person_claims(person=person),
+        "can_contribute": _can_contribute(request),
+    })
+
+
+@require_GET
+@reader_required
+def dispute_list(request: HttpRequest) -> HttpResponse:
+    """The open disputes, oldest first, and the last ones closed."""
+    page = _page(request, lists.open_disputes())
+    return render(request, "claims/dispute_list.html", {
+        "page": page,
+        "disputes": page.object_list,
+        "closed": lists.recently_closed_disputes(limit=10),
+    })

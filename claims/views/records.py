@@ -1,0 +1,295 @@
+"""Adding and editing claims, citations, sources and people.
+
+Each page shows its form on GET and saves on POST, through claims/services.py only.
+Who may open it is checked on GET as well (a 403 naming the role needed), and the
+service checks again when saving. A refused save shows the form again with each
+message on its field, and changes nothing.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from claims import roles, services
+from claims.forms.records import ClaimForm, CitationForm, PersonForm, SourceForm
+from claims.models import Citation, Claim, Person, Source, Topic
+from claims.translit import slug_for
+
+from .access import reader_required, require
+
+GET_AND_POST = require_http_methods(["GET", "POST"])
+
+CONTRIBUTOR_ROLES = "the Researcher, Reviewer or Editor role"
+
+
+def _adding_needs(thing: str) -> str:
+    return f"Adding {thing} needs {CONTRIBUTOR_ROLES}."
+
+
+def _editing_needs(thing: str, plural: str) -> str:
+    return (
+        f"Editing a {thing} that someone else added needs the Editor role. "
+        f"Without it you may edit only the {plural} you added yourself."
+    )
+
+
+def _render(request, form, *, title: str, cancel_url: str, intro: str = ""):
+    """The form page: shown on GET, and again (status 200) with the messages when a save is refused."""
+    return render(
+        request, "claims/record_form.html", {"form": form, "title": title, "cancel_url": cancel_url, "intro": intro}
+    )
+
+
+# --- Claims --------------------------------------------------------------------------
+
+
+def _claim_topic(user, form: ClaimForm) -> Topic:
+    """The chosen topic, or the new one, created through the service (the caller's transaction)."""
+    title = form.cleaned_data["new_topic"].strip()
+    if not title:
+        return form.cleaned_data["topic"]
+    existing = Topic.objects.filter(title__iexact=title).first()
+    if existing:
+        return existing
+    try:
+        return services.topic_create(actor=user, title=title)
+    except ValidationError as exc:
+        like = Topic.objects.filter(slug=slug_for(title)).first()
+        if like is not None:
+            raise ValidationError(
+                {"new_topic": f"There is a topic like this already: “{like.title}”. Choose it above."}
+            ) from None
+        # Whatever else is wrong with the title is a message on the new-topic field.
+        messages_ = exc.message_dict if hasattr(exc, "error_dict") else {"title": exc.messages}
+        raise ValidationError({"new_topic": [m for msgs in messages_.values() for m in msgs]}) from None
+
+
+def _claim_data(user, form: ClaimForm) -> dict:
+    data = {name: form.cleaned_data[name] for name in ("key", "statement", "kind", "status", "event_date", "people")}
+    data["topic"] = _claim_topic(user, form)
+    return data
+
+
+@GET_AND_POST
+@reader_required
+def claim_create(request):
+    require(roles.can_contribute(request.user), _adding_needs("a claim"))
+    page = {"title": "Add a claim", "cancel_url": reverse("claim_list")}
+    if request.method == "GET":
+        return _render(request, ClaimForm(), **page)
+    form = ClaimForm(request.POST)
+    if form.is_valid():
+        try:
+            # One transaction: a new topic is kept only if the claim is saved too.
+            with transaction.atomic():
+                claim = services.claim_create(actor=request.user, **_claim_data(request.user, form))
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Claim “{claim.key}” added.")
+            return redirect("claim_detail", key=claim.key)
+    return _render(request, form, **page)
+
+
+@GET_AND_POST
+@reader_required
+def claim_edit(request, key):
+    claim = get_object_or_404(Claim, key=key)
+    require(roles.can_edit(request.user, claim), _editing_needs("claim", "claims"))
+    # Worked out before saving: a refused save may leave the object holding the refused values.
+    page = {"title": f"Edit claim “{claim.key}”", "cancel_url": reverse("claim_detail", kwargs={"key": claim.key})}
+    initial = {
+        "key": claim.key,
+        "topic": claim.topic,
+        "statement": claim.statement,
+        "kind": claim.kind,
+        "status": claim.status,
+        "event_date": claim.event_date,
+        "people": list(claim.people.all()),
+    }
+    if request.method == "GET":
+        return _render(request, ClaimForm(initial=initial), **page)
+    form = ClaimForm(request.POST, initial=initial)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                claim = services.claim_update(actor=request.user, claim=claim, data=_claim_data(request.user, form))
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            _saved(request, form, f"Claim “{claim.key}”")
+            return redirect("claim_detail", key=claim.key)
+    return _render(request, form, **page)
+
+
+def _saved(request, form, what: str) -> None:
+    if form.has_changed():
+        messages.success(request, f"{what} saved.")
+    else:
+        messages.info(request, f"{what}: nothing was changed.")
+
+
+# --- Citations -----------------------------------------------------------------------
+
+CITATION_NAMES = ("source", "locator", "quote", "quote_translation", "stance")
+
+
+def _claim_intro(claim: Claim) -> str:
+    return f"Claim “{claim.key}”: {claim.statement}"
+
+
+@GET_AND_POST
+@reader_required
+def citation_create(request, key):
+    claim = get_object_or_404(Claim, key=key)
+    require(roles.can_contribute(request.user), _adding_needs("a citation"))
+    page = {
+        "title": "Cite a source",
+        "intro": _claim_intro(claim),
+        "cancel_url": reverse("claim_detail", kwargs={"key": claim.key}),
+    }
+    if request.method == "GET":
+        return _render(request, CitationForm(), **page)
+    form = CitationForm(request.POST)
+    if form.is_valid():
+        try:
+            citation = services.citation_create(
+                actor=request.user, claim=claim, **{name: form.cleaned_data[name] for name in CITATION_NAMES}
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Citation of “{citation.source.title}” added.")
+            return redirect("claim_detail", key=claim.key)
+    return _render(request, form, **page)
+
+
+@GET_AND_POST
+@reader_required
+def citation_edit(request, pk):
+    citation = get_object_or_404(Citation.objects.select_related("claim", "source"), pk=pk)
+    require(roles.can_edit(request.user, citation), _editing_needs("citation", "citations"))
+    claim = citation.claim
+    page = {
+        "title": f"Edit the citation of “{citation.source.title}”",
+        "intro": _claim_intro(claim),
+        "cancel_url": reverse("claim_detail", kwargs={"key": claim.key}),
+    }
+    initial = {name: getattr(citation, name) for name in CITATION_NAMES}
+    if request.method == "GET":
+        return _render(request, CitationForm(initial=initial), **page)
+    form = CitationForm(request.POST, initial=initial)
+    if form.is_valid():
+        try:
+            citation = services.citation_update(
+                actor=request.user, citation=citation, data={name: form.cleaned_data[name] for name in CITATION_NAMES}
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            _saved(request, form, f"Citation of “{citation.source.title}”")
+            return redirect("claim_detail", key=claim.key)
+    return _render(request, form, **page)
+
+
+# --- Sources -------------------------------------------------------------------------
+
+
+@GET_AND_POST
+@reader_required
+def source_create(request):
+    require(roles.can_contribute(request.user), _adding_needs("a source"))
+    page = {"title": "Add a source", "cancel_url": reverse("source_list")}
+    if request.method == "GET":
+        return _render(request, SourceForm(), **page)
+    form = SourceForm(request.POST)
+    if form.is_valid():
+        try:
+            source = services.source_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Source “{source.title}” added.")
+            return redirect("source_detail", key=source.key)
+    return _render(request, form, **page)
+
+
+@GET_AND_POST
+@reader_required
+def source_edit(request, key):
+    source = get_object_or_404(Source, key=key)
+    require(roles.can_edit(request.user, source), _editing_needs("source", "sources"))
+    page = {"title": f"Edit source “{source.title}”", "cancel_url": reverse("source_detail", kwargs={"key": source.key})}
+    initial = {name: getattr(source, name) for name in SourceForm.base_fields}
+    if request.method == "GET":
+        return _render(request, SourceForm(initial=initial), **page)
+    form = SourceForm(request.POST, initial=initial)
+    if form.is_valid():
+        try:
+            source = services.source_update(actor=request.user, source=source, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            _saved(request, form, f"Source “{source.title}”")
+            return redirect("source_detail", key=source.key)
+    return _render(request, form, **page)
+
+
+# --- People --------------------------------------------------------------------------
+
+
+def _derived_slug_errors(form: PersonForm, exc: ValidationError) -> ValidationError:
+    """Say so when the slug the service derived from the name (none was typed) is the problem."""
+    if form.cleaned_data["slug"] or "slug" not in getattr(exc, "error_dict", {}):
+        return exc
+    derived = slug_for(form.cleaned_data["name"])
+    errors = {name: messages_ for name, messages_ in exc.message_dict.items() if name != "slug"}
+    errors["slug"] = (
+        f"The address made from the name, “{derived}”, belongs to someone else already; type another one here."
+        if derived
+        else "The name gives no address in Latin letters; type one here, e.g. the name transliterated."
+    )
+    return ValidationError(errors)
+
+
+@GET_AND_POST
+@reader_required
+def person_create(request):
+    require(roles.can_contribute(request.user), _adding_needs("a person"))
+    page = {"title": "Add a person", "cancel_url": reverse("home")}
+    if request.method == "GET":
+        return _render(request, PersonForm(adding=True), **page)
+    form = PersonForm(request.POST, adding=True)
+    if form.is_valid():
+        try:
+            person = services.person_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(_derived_slug_errors(form, exc))
+        else:
+            messages.success(request, f"{person.name} added.")
+            return redirect("person_detail", slug=person.slug)
+    return _render(request, form, **page)
+
+
+@GET_AND_POST
+@reader_required
+def person_edit(request, slug):
+    person = get_object_or_404(Person, slug=slug)
+    require(roles.can_edit(request.user, person), _editing_needs("person", "people"))
+    page = {"title": f"Edit {person.name}", "cancel_url": reverse("person_detail", kwargs={"slug": person.slug})}
+    initial = {name: getattr(person, name) for name in PersonForm.base_fields}
+    if request.method == "GET":
+        return _render(request, PersonForm(initial=initial), **page)
+    form = PersonForm(request.POST, initial=initial)
+    if form.is_valid():
+        try:
+            person = services.person_update(actor=request.user, person=person, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            _saved(request, form, person.name)
+            return redirect("person_detail", slug=person.slug)
+    return _render(request, form, **page)
