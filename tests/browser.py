@@ -2,7 +2,7 @@
 
 Use them from a test module with
 
-    from tests.browser import browser, page, save_screenshot  # noqa: F401
+    from tests.browser import save_screenshot  # (browser and page come from tests/conftest.py)
 
     pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -7,6 +7,10 @@ from claims import services
 from claims.models import Citation, Claim, Source, Topic, User
 from claims.roles import Role
 
+# The browser fixtures live in tests/browser.py; importing them here defines them once for
+# the whole suite, so the session's one chromium is shared by every browser test module.
+from tests.browser import browser, page  # noqa: E402,F401
+
 PASSWORD = "correct horse battery staple 1937"
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from claims import services
 from claims.models import Citation, Claim, Person, Source
-from tests.browser import browser, page, save_screenshot  # noqa: F401
+from tests.browser import save_screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = [

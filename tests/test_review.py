@@ -918,3 +918,19 @@ def test_the_detail_pages_read_a_fixed_number_of_queries(
     if page == "claim":
         assert response.content.decode().count('class="annotation') >= 500
         assert text(response).count("why 2") == 100
+
+
+def test_claim_history_shows_grade_changes_of_citations_loaded_without_history(client, reviewer, editor):
+    from django.core.management import call_command
+
+    from claims import services
+    from claims.models import Citation
+
+    call_command("loaddata", "case-of-military-1937", verbosity=0)  # raw rows: no citation history
+    citation = Citation.objects.filter(claim__key="abwehr-forgery").order_by("pk").first()
+    grade = services.citation_assessment_set(actor=reviewer, citation=citation, grade=4, rationale="Doubtful.")
+    services.assessment_update(actor=editor, assessment=grade, grade=5, rationale="Improbable.")
+    client.force_login(editor)
+    page = client.get("/claims/abwehr-forgery/").content.decode()
+    history = re.sub(r"<[^>]+>", "", page[page.index('id="history"'):])
+    assert editor.username in history and "grade: 4 → 5" in history

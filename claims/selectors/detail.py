@@ -294,8 +294,11 @@ def claim_history(claim: Claim, visibility: GradeVisibility) -> list[HistoryEntr
     citation_records = list(Citation.history.filter(claim_id=claim.pk).select_related("history_user"))
     grade_records = [
         r
+        # Grades of the claim's citations now, or of citations it once had (since deleted);
+        # a citation loaded without history of its own still brings its grades' history.
         for r in CitationAssessment.history.filter(
-            citation_id__in=Citation.history.filter(claim_id=claim.pk).values("id")
+            Q(citation_id__in=Citation.objects.filter(claim_id=claim.pk).values("pk"))
+            | Q(citation_id__in=Citation.history.filter(claim_id=claim.pk).values("id"))
         ).select_related("history_user", "reviewer")
         if visibility.citation_visible(r.citation_id)
     ]

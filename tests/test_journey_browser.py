@@ -1,0 +1,177 @@
+"""One whole journey through the web app in a real browser (Debian's chromium).
+
+A researcher finds the Abwehr claim through search and annotates it with Markdown that
+carries a <script> and a javascript: link (neither may run); a reviewer grades one of its
+citations blind and then sees the consensus; a second reviewer disputes that grade; an
+editor upholds the dispute; the researcher sees the new grade, the resolution and the
+history. Screenshots of the main pages land in test-artifacts/.
+"""
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from claims.models import Citation, CitationAssessment, Claim, Dispute
+from claims.selectors.detail import BLIND_NOTICE
+from tests.browser import save_screenshot
+from tests.conftest import PASSWORD
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+NOTE = (
+    "**Forged?** The dossier itself was never found.\n\n"
+    "<script>alert('xss from a script tag')</script>\n\n"
+    "[see the file](javascript:alert('xss from a link'))"
+)
+
+
+class Person:
+    """One user in their own browser context (own cookies), watching for any dialog."""
+
+    def __init__(self, browser, live_server, user, request):
+        self.context = browser.new_context(viewport={"width": 1366, "height": 900})
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        self.url = live_server.url
+        self.request = request
+        self.page.goto(f"{self.url}/accounts/login/")
+        self.page.get_by_label("Username").fill(user.username)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_role("button", name="Log in").click()
+        expect(self.page.get_by_role("navigation", name="Main")).to_be_visible()
+
+    def open(self, path: str):
+        self.page.goto(self.url + path)
+        return self.page
+
+    def shot(self, label: str) -> None:
+        save_screenshot(self.page, self.request, label)
+
+
+@pytest.fixture
+def people(browser, live_server, request, researcher, reviewer, second_reviewer, editor):
+    call_command("seed", verbosity=0)
+    made = {}
+
+    def person(user):
+        if user.pk not in made:
+            made[user.pk] = Person(browser, live_server, user, request)
+        return made[user.pk]
+
+    yield person
+    for one in made.values():
+        one.context.close()
+
+
+def test_researcher_reviewers_and_editor_work_through_the_abwehr_claim(
+    people, researcher, reviewer, second_reviewer, editor
+):
+    claim = Claim.objects.get(key="abwehr-forgery")
+    citation = Citation.objects.filter(claim=claim, assessments__isnull=False).order_by("pk").first()
+    seeded_reviewer = citation.assessments.order_by("pk").first().reviewer.username
+
+    # 1. The researcher finds the claim through search and annotates it.
+    rita = people(researcher)
+    page = rita.open("/")
+    rita.shot("home")
+    page.get_by_label("Search claims, people and sources").fill("abwehr")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("Abwehr").first).to_be_visible()
+    rita.shot("claim-list-search")
+    page.locator(f"main a[href='/claims/{claim.key}/']").first.click()
+    expect(page.locator("h1")).to_contain_text("Abwehr")
+    page.locator(f"#annotate-claim-{claim.pk}-body").fill(NOTE)
+    page.locator(f"form[action='/annotations/on/claim/{claim.pk}/']").get_by_role("button").click()
+    annotations = page.locator("#annotations")
+    expect(annotations.locator("strong", has_text="Forged?")).to_be_visible()
+    # The script tag is shown as text, and the link lost its javascript: address.
+    expect(annotations).to_contain_text("<script>alert('xss from a script tag')</script>")
+    assert page.locator("a[href^='javascript' i]").count() == 0
+    annotations.get_by_text("see the file").click()
+    rita.shot("claim-annotated")
+    assert rita.dialogs == [], "no script from the note may run"
+
+    # 2. A reviewer grades a citation blind, then sees the others' grades and the consensus.
+    victor = people(reviewer)
+    page = victor.open(f"/claims/{claim.key}/")
+    card = page.locator(f"#citation-{citation.pk}")
+    expect(card).to_contain_text(BLIND_NOTICE)
+    expect(card).not_to_contain_text(seeded_reviewer)
+    card.get_by_role("link", name="Grade this citation").click()
+    expect(page.locator("main")).to_contain_text(BLIND_NOTICE)
+    expect(page.locator("main")).to_contain_text("Doubtful: not confirmed")  # the scale, with definitions
+    victor.shot("grade-form-blind")
+    page.locator("input[name=grade][value='4']").check()
+    page.get_by_label("Rationale").fill("Only later memoirs speak of the dossier; no copy has surfaced.")
+    page.get_by_role("button", name="Save your grade").click()
+    page = victor.open(f"/claims/{claim.key}/")
+    card = page.locator(f"#citation-{citation.pk}")
+    # The citation's grades show now; its source's reliability stays hidden until he grades the source.
+    expect(card).to_contain_text(seeded_reviewer)
+    expect(card).to_contain_text("consensus of")
+    victors_grade = CitationAssessment.objects.get(citation=citation, reviewer=reviewer)
+    assert victors_grade.grade == 4
+
+    # 3. A second reviewer grades it too (blind as well), then disputes the first reviewer's grade.
+    vera = people(second_reviewer)
+    page = vera.open(f"/citations/{citation.pk}/grade/")
+    page.locator("input[name=grade][value='5']").check()
+    page.get_by_label("Rationale").fill("Improbable: the 1989 publication shows no such file.")
+    page.get_by_role("button", name="Save your grade").click()
+    page = vera.open(f"/claims/{claim.key}/")
+    page.locator(f"#citation-grade-{victors_grade.pk}").get_by_role("link", name="Dispute this grade").click()
+    page.locator("#id_reason").fill("The dossier was never found; 4 is too generous.")
+    page.locator("input[name=proposed][value='5']").check()
+    vera.shot("dispute-form")
+    page.get_by_role("button", name="Raise the dispute").click()
+    dispute = Dispute.objects.get(citation_assessment=victors_grade, state="open")
+
+    # 4. The editor finds it among the open disputes and upholds it.
+    edith = people(editor)
+    page = edith.open("/disputes/")
+    edith.shot("disputes")
+    page.get_by_role("link", name=f"Open dispute #{dispute.pk}").click()
+    page.locator(f"#resolve-{dispute.pk}-upheld").check()
+    page.locator(f"#resolve-{dispute.pk}-note").fill("No copy of the dossier has been found in any archive.")
+    page.get_by_role("button", name="Resolve dispute").click()
+    edith.shot("dispute-upheld")
+    victors_grade.refresh_from_db()
+    assert victors_grade.grade == 5
+
+    # 5. The researcher sees the new grade, the resolution and the history.
+    page = rita.open(f"/claims/{claim.key}/")
+    expect(page.locator(f"#citation-grade-{victors_grade.pk} .grade").first).to_have_text("5")
+    disputes = page.locator("#disputes")
+    expect(disputes).to_contain_text("upheld", ignore_case=True)
+    expect(disputes).to_contain_text("No copy of the dossier has been found in any archive.")
+    history = page.locator("#history")
+    expect(history).to_contain_text(editor.username)
+    expect(history).to_contain_text("4 → 5")
+    rita.shot("claim-after-resolution")
+    assert all(not one.dialogs for one in (rita, victor, vera, edith))
+
+
+def test_main_pages_render_on_a_phone_sized_screen(browser, live_server, request, researcher):
+    call_command("loaddata", "case-of-military-1937", verbosity=0)
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(researcher.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    for path, label in [("/", "home"), ("/topics/date-of-execution/", "topic"), ("/claims/", "claims"),
+                        ("/claims/execution-12-june/", "claim"), ("/sources/suvorov-ochishchenie-1998/", "source"),
+                        ("/people/tukhachevsky/", "person")]:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        # Nothing but the scrolling tables may be wider than the screen.
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= 375, f"{path} is {overflow}px wide on a 375px screen"
+        save_screenshot(page, request, f"phone-{label}")
+    expect(page.locator("main")).to_contain_text("Тухачевский")
+    context.close()
