@@ -175,3 +175,48 @@ def test_main_pages_render_on_a_phone_sized_screen(browser, live_server, request
         save_screenshot(page, request, f"phone-{label}")
     expect(page.locator("main")).to_contain_text("Тухачевский")
     context.close()
+
+
+UNLABELLED = """() => [...document.querySelectorAll('main input, main select, main textarea, header input')]
+    .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+    .map(el => el.name || el.id)"""
+
+
+def test_keyboard_alone_logs_in_and_searches(live_server, page, researcher):
+    call_command("seed", verbosity=0)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.keyboard.press("Tab")  # the skip link comes first
+    expect(page.locator(".skip")).to_be_focused()
+    for _ in range(10):  # on to the username field
+        if page.evaluate("document.activeElement.id") == "id_username":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type(researcher.username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    for _ in range(15):  # on to the search box
+        if page.evaluate("document.activeElement.id") == "site-search":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("тухачевский")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("Tukhachevsky")
+
+
+def test_every_form_control_on_the_main_pages_has_a_label(live_server, page, editor):
+    call_command("seed", verbosity=0)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(editor.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    citation = Citation.objects.filter(claim__key="abwehr-forgery").first()
+    for path in ["/", "/claims/", "/claims/new/", "/sources/new/", "/people/new/", "/claims/abwehr-forgery/",
+                 "/claims/abwehr-forgery/edit/", f"/citations/{citation.pk}/grade/",
+                 "/sources/suvorov-ochishchenie-1998/grade/", f"/disputes/new/claim/{citation.claim_id}/",
+                 "/accounts/password/"]:
+        assert page.goto(live_server.url + path).status == 200, path
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert page.evaluate(UNLABELLED) == [], f"unlabelled fields on {path}"
