@@ -658,3 +658,38 @@ def test_the_grown_data_shows_up_on_the_pages(client, researcher, small_world, p
     assert len(rows) == 61
     assert f"Claims about {person.name} (301)" in main_text(client.get(f"/people/{person.slug}/"))
     assert "131 open disputes" in main_text(client.get("/disputes/"))
+
+
+def test_blind_reviewer_sees_no_grade_on_list_pages_until_grading(client, researcher, reviewer, second_reviewer,
+                                                                   editor):
+    """Evidence grades, source consensus and disputed grades would give hidden grades away."""
+    from claims import services
+    from claims.models import Claim, Source
+
+    topic = services.topic_create(actor=researcher, title="Speed of the inquest")
+    source = services.source_create(actor=researcher, key="rogovin", kind="monograph", level="secondary",
+                                    title="1937: Stalin's Year of Terror")
+    claim = services.claim_create(actor=researcher, key="two-weeks", topic=topic, statement="Two weeks.")
+    citation = services.citation_create(actor=researcher, claim=claim, source=source)
+    services.source_assessment_set(actor=editor, source=source, grade="B", rationale="Careful historian.")
+    grade = services.citation_assessment_set(actor=editor, citation=citation, grade=2, rationale="Consistent.")
+    services.dispute_raise(actor=second_reviewer, target=grade, reason="Grade 2 is too generous.", proposed=4)
+
+    def seen_by(user):
+        client.force_login(user)
+        return {path: client.get(path).content.decode() for path in
+                ["/topics/speed-of-the-inquest/", "/claims/", "/sources/", "/disputes/"]}
+
+    blind = seen_by(reviewer)
+    assert all(">B2<" not in html for html in blind.values())
+    assert ">hidden<" in blind["/topics/speed-of-the-inquest/"] and ">hidden<" in blind["/claims/"]
+    assert "Grade 2 is too generous" not in blind["/disputes/"] and "Grades hidden" in blind["/disputes/"]
+    assert ">B<" not in blind["/sources/"]
+    assert ">B2<" in seen_by(researcher)["/topics/speed-of-the-inquest/"]  # researchers do not grade: they see it
+
+    services.source_assessment_set(actor=reviewer, source=source, grade="C", rationale="Partisan.")
+    services.citation_assessment_set(actor=reviewer, citation=citation, grade=3, rationale="Unconfirmed.")
+    after = seen_by(reviewer)
+    # B with his C makes C; 2 with his 3 makes 3: ties round towards the less trusting grade.
+    assert ">C3<" in after["/topics/speed-of-the-inquest/"] and "Grade 2 is too generous" in after["/disputes/"]
+    assert Claim.objects.count() == 1 and Source.objects.count() == 1

@@ -39,88 +39,8 @@ from claims.models import (
     SourceAssessment,
     Topic,
 )
+from claims.selectors.blind import BLIND_NOTICE, GradeVisibility, is_blind_grader  # noqa: F401 (re-exported)
 from claims.selectors.grades import claim_evidence_grades
-
-BLIND_NOTICE = "Grades hidden until you enter your own (blind grading)."
-
-
-# --- Blind grading -----------------------------------------------------------------
-
-
-def is_blind_grader(user) -> bool:
-    """Whether the user grades blind: may grade, but is neither an editor nor staff.
-
-    Researchers cannot grade, so there is nothing to bias and they see every grade;
-    editors arbitrate disputes and must see everything; staff admins may do anything.
-    """
-    return roles.can_assess(user) and not roles.can_edit_any(user) and not roles.is_staff_admin(user)
-
-
-@dataclass(frozen=True)
-class GradeVisibility:
-    """Whose grades of which sources and citations one user may see."""
-
-    blind: bool
-    graded_sources: frozenset[int] = frozenset()
-    graded_citations: frozenset[int] = frozenset()
-
-    @classmethod
-    def from_assessments(
-        cls,
-        user,
-        *,
-        source_assessments: Iterable[Any] = (),
-        citation_assessments: Iterable[Any] = (),
-    ) -> GradeVisibility:
-        """From assessments already read (objects with reviewer_id and source_id/citation_id): no query."""
-        if not is_blind_grader(user):
-            return cls(blind=False)
-        return cls(
-            blind=True,
-            graded_sources=frozenset(a.source_id for a in source_assessments if a.reviewer_id == user.pk),
-            graded_citations=frozenset(a.citation_id for a in citation_assessments if a.reviewer_id == user.pk),
-        )
-
-    @classmethod
-    def query(cls, user, *, source_ids: Iterable[int] = (), citation_ids: Iterable[int] = ()) -> GradeVisibility:
-        """Ask the database which of these targets the user has graded (at most two queries, none when not blind)."""
-        if not is_blind_grader(user):
-            return cls(blind=False)
-        source_ids, citation_ids = list(source_ids), list(citation_ids)
-        graded_sources = graded_citations = frozenset()
-        if source_ids:
-            graded_sources = frozenset(
-                SourceAssessment.objects.filter(reviewer=user, source_id__in=source_ids).values_list(
-                    "source_id", flat=True
-                )
-            )
-        if citation_ids:
-            graded_citations = frozenset(
-                CitationAssessment.objects.filter(reviewer=user, citation_id__in=citation_ids).values_list(
-                    "citation_id", flat=True
-                )
-            )
-        return cls(blind=True, graded_sources=graded_sources, graded_citations=graded_citations)
-
-    def source_visible(self, source_id: int) -> bool:
-        return not self.blind or source_id in self.graded_sources
-
-    def citation_visible(self, citation_id: int) -> bool:
-        return not self.blind or citation_id in self.graded_citations
-
-    def assessment_visible(self, assessment: SourceAssessment | CitationAssessment) -> bool:
-        if isinstance(assessment, SourceAssessment):
-            return self.source_visible(assessment.source_id)
-        return self.citation_visible(assessment.citation_id)
-
-    def dispute_visible(self, dispute: Dispute) -> bool:
-        """A dispute of a grade shows that grade; a dispute of a claim hides nothing."""
-        if dispute.source_assessment_id:
-            return self.source_visible(dispute.source_assessment.source_id)
-        if dispute.citation_assessment_id:
-            return self.citation_visible(dispute.citation_assessment.citation_id)
-        return True
-
 
 def grades_hidden_from(user, target: Source | Citation) -> bool:
     """Whether the grades of a source or citation are hidden from the user: at most one query."""

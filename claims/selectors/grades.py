@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from claims.grading import consensus_credibility, consensus_reliability, evidence_grade, evidence_sort_key
 from claims.models import Citation, CitationAssessment, Claim, SourceAssessment
 
+from .blind import GradeVisibility
+
 
 @dataclass(frozen=True)
 class CitationGrade:
@@ -51,13 +53,26 @@ def citation_grades(citations: Iterable[Citation]) -> dict[int, CitationGrade]:
     }
 
 
-def claim_evidence_grades(claims: Iterable[Claim]) -> dict[int, str | None]:
+HIDDEN = "hidden"
+
+
+def claim_evidence_grades(claims: Iterable[Claim], *, user=None) -> dict[int, str | None]:
     """The evidence grade of each claim: its best supporting citation, e.g. "B2".
 
-    None when nothing supports the claim. Three queries for any number of claims.
+    None when nothing supports the claim. Three queries for any number of claims, two
+    more for a blind reviewer (see selectors/blind.py), for whom a claim's grade is
+    HIDDEN while any of its supporting citations or their sources is ungraded by them:
+    the evidence grade would give those consensus grades away.
     """
     claim_ids = [c.pk for c in claims]
     supporting = list(Citation.objects.supporting().filter(claim_id__in=claim_ids).only("pk", "claim_id", "source_id"))
+    visibility = GradeVisibility.query(
+        user, source_ids={c.source_id for c in supporting}, citation_ids=[c.pk for c in supporting]
+    ) if user is not None else GradeVisibility(blind=False)
+    hidden = {
+        c.claim_id for c in supporting
+        if not (visibility.citation_visible(c.pk) and visibility.source_visible(c.source_id))
+    }
     grades = citation_grades(supporting)
     best: dict[int, CitationGrade] = {}
     for citation in supporting:
@@ -65,4 +80,7 @@ def claim_evidence_grades(claims: Iterable[Claim]) -> dict[int, str | None]:
         current = best.get(citation.claim_id)
         if current is None or grade.sort_key < current.sort_key:
             best[citation.claim_id] = grade
-    return {claim_id: (best[claim_id].label if claim_id in best else None) for claim_id in claim_ids}
+    return {
+        claim_id: HIDDEN if claim_id in hidden else (best[claim_id].label if claim_id in best else None)
+        for claim_id in claim_ids
+    }

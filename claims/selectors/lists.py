@@ -44,7 +44,8 @@ from claims.models import (
 )
 from claims.translit import romanize
 
-from .grades import claim_evidence_grades, source_consensus
+from .blind import BLIND_NOTICE, GradeVisibility
+from .grades import HIDDEN, claim_evidence_grades, source_consensus
 
 # --- building blocks ---------------------------------------------------------------
 
@@ -146,28 +147,31 @@ def claims_table(*, queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
     )
 
 
-def with_evidence_grades(*, claims: Iterable[Claim]) -> list[Claim]:
-    """Set evidence_grade ("B2", or None) and evidence_grade_title on each claim. Three queries."""
+def with_evidence_grades(*, claims: Iterable[Claim], user) -> list[Claim]:
+    """Set evidence_grade ("B2", None, or HIDDEN for a blind reviewer) and evidence_grade_title.
+
+    Three queries, five for a blind reviewer.
+    """
     claims = list(claims)
-    grades = claim_evidence_grades(claims) if claims else {}
+    grades = claim_evidence_grades(claims, user=user) if claims else {}
     for claim in claims:
         claim.evidence_grade = grades.get(claim.pk)
-        claim.evidence_grade_title = _grade_title(claim.evidence_grade)
+        claim.evidence_grade_title = BLIND_NOTICE if claim.evidence_grade == HIDDEN else _grade_title(claim.evidence_grade)
     return claims
 
 
 BY_DATE = (F("date_earliest").asc(nulls_last=True), F("date_latest").asc(nulls_last=True), "key")
 
 
-def topic_claims(*, topic: Topic) -> list[Claim]:
+def topic_claims(*, topic: Topic, user) -> list[Claim]:
     """The competing claims of one topic, earliest date first, undated last."""
-    return with_evidence_grades(claims=claims_table(queryset=topic.claims.order_by(*BY_DATE)))
+    return with_evidence_grades(claims=claims_table(queryset=topic.claims.order_by(*BY_DATE)), user=user)
 
 
-def person_claims(*, person: Person) -> list[Claim]:
+def person_claims(*, person: Person, user) -> list[Claim]:
     """Every claim about a person, by topic and then by date."""
     queryset = person.claims.order_by("topic__title", *BY_DATE)
-    return with_evidence_grades(claims=claims_table(queryset=queryset))
+    return with_evidence_grades(claims=claims_table(queryset=queryset), user=user)
 
 
 _STATUS_ORDER = Case(
@@ -277,11 +281,15 @@ def source_search(*, q: str = "", kind: str = "") -> QuerySet[Source]:
     ).order_by("key")
 
 
-def with_consensus(*, sources: Iterable[Source]) -> list[Source]:
-    """Set consensus_reliability (A-F, or None when ungraded) on each source. One query."""
+def with_consensus(*, sources: Iterable[Source], user) -> list[Source]:
+    """Set consensus_reliability (A-F, None when ungraded, HIDDEN from a blind reviewer). One or two queries."""
     sources = list(sources)
     consensus = source_consensus(s.pk for s in sources) if sources else {}
+    visibility = GradeVisibility.query(user, source_ids=[s.pk for s in sources])
     for source in sources:
+        if not visibility.source_visible(source.pk):
+            source.consensus_reliability, source.consensus_title = HIDDEN, BLIND_NOTICE
+            continue
         source.consensus_reliability = consensus.get(source.pk)
         source.consensus_title = RELIABILITY_DEFINITIONS.get(source.consensus_reliability or "", "Not yet graded.")
     return sources
@@ -303,6 +311,19 @@ _DISPUTE_RELATED = (
 def open_disputes() -> QuerySet[Dispute]:
     """The open disputes, oldest first, with what they dispute (one query when read)."""
     return Dispute.objects.open().select_related(*_DISPUTE_RELATED).order_by("created_at", "pk")
+
+
+def mark_hidden_grades(*, disputes: Iterable[Dispute], user) -> list[Dispute]:
+    """Set grade_hidden on each dispute of a grade the (blind) user has not graded yet. At most two queries."""
+    disputes = list(disputes)
+    visibility = GradeVisibility.query(
+        user,
+        source_ids={d.source_assessment.source_id for d in disputes if d.source_assessment_id},
+        citation_ids={d.citation_assessment.citation_id for d in disputes if d.citation_assessment_id},
+    )
+    for dispute in disputes:
+        dispute.grade_hidden = not visibility.dispute_visible(dispute)
+    return disputes
 
 
 def recently_closed_disputes(*, limit: int = 10) -> list[Dispute]:

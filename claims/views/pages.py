@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from claims import roles
 from claims.models import Claim, Person, Source, Topic
 from claims.selectors import lists
+from claims.selectors.blind import BLIND_NOTICE
 
 from .access import reader_required
 
@@ -188,7 +189,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
     return render(request, "claims/topic_detail.html", {
         "topic": topic,
-        "claims": lists.topic_claims(topic=topic),
+        "claims": lists.topic_claims(topic=topic, user=request.user),
         "can_contribute": _can_contribute(request),
     })
 
@@ -200,7 +201,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET)
     filters = form.filters()
     page = _page(request, lists.claim_search(filters=filters))
-    page.object_list = lists.with_evidence_grades(claims=page.object_list)
+    page.object_list = lists.with_evidence_grades(claims=page.object_list, user=request.user)
     return render(request, "claims/claim_list.html", {
         "form": form,
         "page": page,
@@ -219,7 +220,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     data = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
     page = _page(request, lists.source_search(q=data.get("q", ""), kind=data.get("kind", "")))
-    page.object_list = lists.with_consensus(sources=page.object_list)
+    page.object_list = lists.with_consensus(sources=page.object_list, user=request.user)
     return render(request, "claims/source_list.html", {
         "form": form,
         "page": page,
@@ -236,7 +237,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(Person, slug=slug)
     return render(request, "claims/person_detail.html", {
         "person": person,
-        "claims": lists.person_claims(person=person),
+        "claims": lists.person_claims(person=person, user=request.user),
         "can_contribute": _can_contribute(request),
     })
 
@@ -246,8 +247,10 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def dispute_list(request: HttpRequest) -> HttpResponse:
     """The open disputes, oldest first, and the last ones closed."""
     page = _page(request, lists.open_disputes())
+    page.object_list = lists.mark_hidden_grades(disputes=page.object_list, user=request.user)
     return render(request, "claims/dispute_list.html", {
         "page": page,
         "disputes": page.object_list,
-        "closed": lists.recently_closed_disputes(limit=10),
+        "closed": lists.mark_hidden_grades(disputes=lists.recently_closed_disputes(limit=10), user=request.user),
+        "blind_notice": BLIND_NOTICE,
     })
