@@ -1,0 +1,73 @@
+"""What the claims and sources importers share: permission, model validation, key checks."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+
+from claims import roles
+
+from .reading import RowError
+
+IMPORT_NEEDED = "Importing CSV needs the Editor role (or a staff account)."
+EXPORT_NEEDED = "Exporting CSV needs the Researcher, Reviewer or Editor role."
+
+
+def require_import(actor) -> None:
+    """actor None: a trusted caller (manage.py in the shell); a user is checked."""
+    if actor is not None and not roles.can_import_csv(actor):
+        raise PermissionDenied(IMPORT_NEEDED)
+
+
+def require_export(actor) -> None:
+    """actor None: a trusted caller (the shell); a user is checked."""
+    if actor is not None and not roles.can_export_csv(actor):
+        raise PermissionDenied(EXPORT_NEEDED)
+
+
+def _choice_hint(instance: models.Model, name: str) -> str:
+    try:
+        field = instance._meta.get_field(name)
+    except Exception:
+        return ""
+    if field.choices:
+        return " Choose from: " + ", ".join(str(value) for value, _ in field.choices) + "."
+    return ""
+
+
+def model_errors(instance: models.Model, *, row: int, exclude: list[str], column_of=None) -> list[RowError]:
+    """The model's own rules (clean_fields, then clean) as row errors, without queries.
+
+    Foreign keys are excluded by the caller: validating them would query per row.
+    """
+    errors: list[RowError] = []
+    column_of = column_of or {}
+    try:
+        instance.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                if "is not a valid choice" in message:
+                    message += _choice_hint(instance, name)
+                errors.append(RowError(row, column_of.get(name, name), message))
+    if errors:
+        return errors
+    try:
+        instance.clean()
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                errors.append(RowError(row, "" if name == "__all__" else column_of.get(name, name), message))
+    return errors
+
+
+def repeated_keys(rows, column: str = "key") -> list[RowError]:
+    first: dict[str, int] = {}
+    errors = []
+    for number, cells in rows:
+        key = cells.get(column, "").strip()
+        if not key:
+            continue
+        if key in first:
+            errors.append(RowError(number, column, f"The key {key!r} is repeated; it first appears in row {first[key]}."))
+        else:
+            first[key] = number
+    return errors

@@ -1,0 +1,263 @@
+"""Reading CSV bytes: decoding, delimiter detection, formula escapes and numbered rows.
+
+Nothing here touches the database; the importers build on parse_table().
+"""
+
+import csv
+import io
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Cells of several megabytes (long statements, pasted documents) must not stop the reader.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+DELIMITERS = (",", ";", "\t")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BATCH_SIZE = 1000
+FILE = 0  # the "row number" of an error about the whole file
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1 is the header; 0 means the file as a whole
+    column: str  # "" when the error is not about one column
+    message: str
+
+    def __str__(self) -> str:
+        where = "file" if self.row == FILE else f"row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What an import does (or, in a dry run, would do) with one row."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+    row: int
+    key: str
+    action: str
+
+
+@dataclass
+class ImportReport:
+    errors: list[RowError] = field(default_factory=list)
+    rows: list[RowOutcome] = field(default_factory=list)  # empty when there are errors
+    dry_run: bool = False
+
+    def _count(self, action: str) -> int:
+        return sum(1 for outcome in self.rows if outcome.action == action)
+
+    @property
+    def created(self) -> int:
+        return self._count(RowOutcome.CREATED)
+
+    @property
+    def updated(self) -> int:
+        return self._count(RowOutcome.UPDATED)
+
+    @property
+    def unchanged(self) -> int:
+        return self._count(RowOutcome.UNCHANGED)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def summary(self) -> str:
+        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}"
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read; carries the errors to report."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+# --- Formula escapes ---------------------------------------------------------------
+
+
+def _needs_escape(value: str) -> bool:
+    """A spreadsheet would run it as a formula, or it looks like an escaped cell itself."""
+    if value.startswith(FORMULA_STARTS):
+        return True
+    return value.startswith("'") and _needs_escape(value[1:])
+
+
+def escape_formula(value: str) -> str:
+    return "'" + value if _needs_escape(value) else value
+
+
+def unescape_formula(cell: str) -> str:
+    """Reverse escape_formula exactly: unescape_formula(escape_formula(v)) == v for every v."""
+    if cell.startswith("'") and _needs_escape(cell[1:]):
+        return cell[1:]
+    return cell
+
+
+# --- Decoding ----------------------------------------------------------------------
+
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text:
+        return True
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch in _CONTROL or ch == "\x7f")
+    return controls == 0
+
+
+def _mostly_letters(text: str) -> bool:
+    """Decoded cp1251 text is accepted when its letters are Cyrillic or Latin."""
+    letters = [ch for ch in text[:65536] if ch.isalpha()]
+    if not letters:
+        return False
+    good = sum(1 for ch in letters if ("a" <= ch.lower() <= "z") or ("\u0400" <= ch <= "\u04ff"))
+    return good / len(letters) >= 0.95
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """Text of the file: UTF-8 (with or without BOM), else Windows-1251, or the forced encoding."""
+    not_text = RowError(FILE, "", "This is not a text (CSV) file.")
+    if encoding:
+        try:
+            codec = "utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
+            text = data.decode(codec)
+        except LookupError:
+            raise FileError([RowError(FILE, "", f"Unknown encoding {encoding!r}.")]) from None
+        except UnicodeDecodeError as exc:
+            raise FileError([RowError(FILE, "", f"The file is not valid {encoding}: {exc.reason} at byte {exc.start}.")]) from None
+    else:
+        if b"\x00" in data[:65536]:
+            raise FileError([not_text])
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1251")
+            except UnicodeDecodeError:
+                raise FileError([not_text]) from None
+            if not _mostly_letters(text):
+                raise FileError([
+                    RowError(FILE, "", "The file is neither UTF-8 nor Windows-1251 text; "
+                             "save it as UTF-8 CSV or name its encoding (--encoding).")
+                ])
+    if not _looks_like_text(text):
+        raise FileError([not_text])
+    return text
+
+
+# --- Delimiters and rows -----------------------------------------------------------
+
+
+def detect_delimiter(text: str) -> str:
+    """`,` `;` or tab, read from the header line (column names never contain one).
+
+    When the header has none of them (a single column), csv.Sniffer, restricted to the
+    three, looks at the start of the file; failing that, a comma.
+    """
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    if counts[best]:
+        return best
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        return ","
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (row number, column -> unescaped cell)
+
+
+def parse_table(
+    data: bytes,
+    *,
+    encoding: str | None,
+    known: Iterable[str],
+    required: Iterable[str],
+    export_only: Iterable[str] = (),
+) -> tuple[Table | None, list[RowError]]:
+    """Decode and split the file; check the header. Returns the table or the errors.
+
+    Row numbers are those of a spreadsheet: the header is row 1, the first record row 2
+    (a quoted newline does not start a new row). Export-only columns are dropped.
+    """
+    known = list(known)
+    export_only = set(export_only)
+    try:
+        text = decode(data, encoding)
+    except FileError as exc:
+        return None, exc.errors
+    if not text.strip():
+        return None, [RowError(FILE, "", "The file is empty; it needs a header row and at least one row.")]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
+    errors: list[RowError] = []
+    records: list[tuple[int, list[str]]] = []
+    number = 0
+    try:
+        for cells in reader:
+            number += 1
+            if not cells or all(not c.strip() for c in cells):
+                continue  # a blank line
+            records.append((number, cells))
+    except csv.Error as exc:
+        return None, [RowError(number + 1, "", f"This row cannot be read as CSV: {exc}.")]
+    if not records:
+        return None, [RowError(FILE, "", "The file is empty; it needs a header row and at least one row.")]
+    header_row, header = records[0]
+    header = [name.strip() for name in header]
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            errors.append(RowError(header_row, "", "A column has no name in the header."))
+        elif name in seen:
+            errors.append(RowError(header_row, name, f"The column {name!r} appears twice in the header."))
+        elif name not in known and name not in export_only:
+            errors.append(RowError(
+                header_row, name,
+                f"Unknown column {name!r}; the known columns are {', '.join(known + sorted(export_only))}.",
+            ))
+        seen.add(name)
+    for name in required:
+        if name not in seen:
+            errors.append(RowError(header_row, name, f"The required column {name!r} is missing."))
+    if errors:
+        return None, errors
+    rows = []
+    for number, cells in records[1:]:
+        if len(cells) > len(header):
+            extra = len(cells) - len(header)
+            errors.append(RowError(
+                number, "", f"This row has {len(cells)} cells but the header has {len(header)} columns "
+                f"({extra} too many; is a cell with the delimiter in it missing its quotes?).",
+            ))
+            continue
+        cells = cells + [""] * (len(header) - len(cells))
+        rows.append((number, {
+            name: unescape_formula(cell) for name, cell in zip(header, cells) if name not in export_only
+        }))
+    if not rows and not errors:
+        errors.append(RowError(FILE, "", "The file has a header but no rows."))
+    return Table([h for h in header if h not in export_only], rows), errors
+
+
+def write_row(writer, values: Iterable[str]) -> None:
+    writer.writerow([escape_formula(v) for v in values])
+
+
+def chunks(items: list, size: int = BATCH_SIZE):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,102 @@
+"""The sources CSV: one source a row, columns named after the Source fields."""
+
+import copy
+import csv
+from typing import TextIO
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from claims.models import Source, User
+from claims.services import SOURCE_FIELDS
+
+from .common import model_errors, repeated_keys, require_export, require_import
+from .reading import BATCH_SIZE, ImportReport, RowOutcome, chunks, parse_table, write_row
+
+SOURCE_COLUMNS = list(SOURCE_FIELDS)
+SOURCE_REQUIRED = ["key", "kind", "level", "title"]
+# Cells the model would strip or that cannot meaningfully carry spaces around them.
+STRIPPED = {"key", "kind", "level", "title", "date", "language", "url"}
+
+
+def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, encoding: str | None = None) -> ImportReport:
+    """Create or update the sources in a CSV file, all or nothing.
+
+    A known key updates that source (only if something differs), a new key creates one.
+    Returns the counts, or the errors (and then nothing was written). Raises
+    PermissionDenied unless the actor may import CSV.
+    """
+    require_import(actor)
+    report = ImportReport(dry_run=dry_run)
+    table, errors = parse_table(data, encoding=encoding, known=SOURCE_COLUMNS, required=SOURCE_REQUIRED)
+    if table is None:
+        report.errors = errors
+        return report
+    errors += repeated_keys(table.rows)
+    repeated_rows = {e.row for e in errors}
+    keys = [cells["key"].strip() for _, cells in table.rows]
+    existing: dict[str, Source] = {}
+    for chunk in chunks(sorted(set(keys))):
+        existing.update({s.key: s for s in Source.objects.filter(key__in=chunk)})
+
+    to_create: list[Source] = []
+    to_update: list[Source] = []
+    update_fields: set[str] = set()
+    outcomes: list[RowOutcome] = []
+    for number, cells in table.rows:
+        if number in repeated_rows:
+            continue
+        values = {name: (cell.strip() if name in STRIPPED else cell) for name, cell in cells.items()}
+        stored = existing.get(values["key"])
+        source = copy.copy(stored) if stored else Source(created_by=actor)
+        for name, value in values.items():
+            setattr(source, name, value)
+        row_errors = model_errors(source, row=number, exclude=["created_by"])
+        if row_errors:
+            errors += row_errors
+            continue
+        if stored is None:
+            to_create.append(source)
+            outcomes.append(RowOutcome(number, source.key, RowOutcome.CREATED))
+            continue
+        changed = [name for name in (*values, "date_earliest", "date_latest")
+                   if getattr(source, name) != getattr(stored, name)]
+        if changed:
+            to_update.append(source)
+            update_fields.update(changed)
+        outcomes.append(RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED))
+    if errors:
+        report.errors = sorted(errors, key=lambda e: (e.row, e.column))
+        return report
+    report.rows = outcomes
+    if dry_run:
+        return report
+    with transaction.atomic():
+        if to_create:
+            bulk_create_with_history(to_create, Source, batch_size=BATCH_SIZE, default_user=actor)
+        if to_update:
+            now = timezone.now()
+            for source in to_update:
+                source.updated_at = now
+            bulk_update_with_history(
+                to_update, Source, fields=sorted(update_fields | {"updated_at"}), batch_size=BATCH_SIZE,
+                default_user=actor,
+            )
+    return report
+
+
+def sources_export(*, out: TextIO, actor: User | None = None) -> int:
+    """Write every source as CSV to the text stream out, sorted by key; returns the row count.
+
+    Rows are streamed from the database in chunks; cells a spreadsheet would run as a
+    formula are escaped with a leading apostrophe. actor None means a trusted caller.
+    """
+    require_export(actor)
+    writer = csv.writer(out)  # lines end in \r\n, the csv module's (and RFC 4180's) default
+    writer.writerow(SOURCE_COLUMNS)
+    count = 0
+    for values in Source.objects.order_by("key").values_list(*SOURCE_COLUMNS).iterator(chunk_size=BATCH_SIZE):
+        write_row(writer, values)
+        count += 1
+    return count
