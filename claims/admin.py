@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import roles, selectors, services
+from .admin_csv import ClaimCSVResource, ContractImportExportMixin, SourceCSVResource, claim_chunks, source_chunks
 from .models import (
     Annotation,
     Citation,
@@ -151,7 +152,9 @@ class PersonAdmin(ServiceAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ServiceAdmin):
+class SourceAdmin(ContractImportExportMixin, ServiceAdmin):
+    resource_classes = [SourceCSVResource]
+    csv_chunks = staticmethod(source_chunks)
     list_display = ("key", "title", "title_original", "kind", "level", "date", "archive_reference", "language")
     list_filter = ("kind", "level", "language")
     search_fields = ("key", "title", "title_original", "authors", "publisher", "archive", "archive_fond", "notes")
@@ -168,7 +171,9 @@ class SourceAdmin(ServiceAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ServiceAdmin):
+class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
+    resource_classes = [ClaimCSVResource]
+    csv_chunks = staticmethod(claim_chunks)
     list_display = ("key", "short_statement", "topic", "kind", "status", "event_date", "updated_at")
     list_filter = ("topic", "kind", "status")
     list_select_related = ("topic",)

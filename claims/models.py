@@ -29,12 +29,13 @@ class User(AbstractUser):
 
 
 # Words the URLs use for their own pages (/claims/new/), so no record may take them as its key.
-RESERVED_KEYS = frozenset({"new"})
+# Keys that are the names of pages under /claims/, /sources/ and /people/ (add, import).
+RESERVED_KEYS = frozenset({"new", "import"})
 
 
 def _reserved_key_error(instance, field: str) -> dict[str, str]:
     if getattr(instance, field) in RESERVED_KEYS:
-        return {field: f"'{getattr(instance, field)}' is reserved for the page that adds one; choose another."}
+        return {field: f"'{getattr(instance, field)}' is reserved for a page's address; choose another."}
     return {}
 
 

@@ -6,7 +6,7 @@ forms (new, edit, grade, dispute) show on GET and save on POST.
 
 from django.urls import path
 
-from .views import pages, records, review
+from .views import exchange, pages, records, review
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -14,6 +14,9 @@ urlpatterns = [
     # Claims
     path("claims/", pages.claim_list, name="claim_list"),
     path("claims/new/", records.claim_create, name="claim_create"),
+    path("claims/export.csv", exchange.claim_export, name="claim_export"),
+    path("claims/import/", exchange.claim_import, name="claim_import"),
+    path("claims/import/confirm/", exchange.claim_import_confirm, name="claim_import_confirm"),
     path("claims/<slug:key>/", review.claim_detail, name="claim_detail"),
     path("claims/<slug:key>/edit/", records.claim_edit, name="claim_edit"),
     path("claims/<slug:key>/citations/new/", records.citation_create, name="citation_create"),
@@ -22,6 +25,9 @@ urlpatterns = [
     # Sources
     path("sources/", pages.source_list, name="source_list"),
     path("sources/new/", records.source_create, name="source_create"),
+    path("sources/export.csv", exchange.source_export, name="source_export"),
+    path("sources/import/", exchange.source_import, name="source_import"),
+    path("sources/import/confirm/", exchange.source_import_confirm, name="source_import_confirm"),
     path("sources/<slug:key>/", review.source_detail, name="source_detail"),
     path("sources/<slug:key>/edit/", records.source_edit, name="source_edit"),
     path("sources/<slug:key>/grade/", review.source_grade, name="source_grade"),

@@ -8,14 +8,16 @@ in bulk and in one transaction, with history rows naming the importing user.
 import copy
 import csv
 import datetime
+import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -242,8 +244,12 @@ def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, enc
         if changed or people_changed:
             plan.update.append(claim)
             plan.update_fields.update(changed)
+        columns_changed = tuple(
+            name for name in CLAIM_COLUMNS
+            if name in changed or (name == "people" and people_changed) or (name == "sources" and new_citations)
+        )
         action = RowOutcome.UPDATED if changed or people_changed or new_citations else RowOutcome.UNCHANGED
-        outcomes.append(RowOutcome(number, key, action))
+        outcomes.append(RowOutcome(number, key, action, columns_changed))
 
     if errors:
         report.errors = sorted(errors, key=lambda e: (e.row, e.column))
@@ -308,9 +314,14 @@ def _write(plan: Plan, *, actor: User | None, topics: dict, current_people: dict
                 history_rows += Claim.history.bulk_history_create(
                     claims, batch_size=BATCH_SIZE, update=update, default_user=actor
                 )
+        # Each m2m history row copies its link row, id included (as simple_history does).
+        links: dict[int, dict[int, int]] = defaultdict(dict)  # claim pk -> person pk -> link pk
+        for link in added:
+            links[link.claim_id][link.person_id] = link.pk
         people_after = _people_after(plan, resolve, current_people)
         m2m_rows = [
-            m2m_history(history=h, claim_id=h.id, person_id=person_id)
+            m2m_history(history=h, id=current_people.get(h.id, {}).get(person_id) or links[h.id][person_id],
+                        claim_id=h.id, person_id=person_id)
             for h in history_rows for person_id in sorted(people_after.get(h.id, ()))
         ]
         if m2m_rows:
@@ -339,34 +350,65 @@ def _people_after(plan: Plan, resolve, current_people: dict) -> dict[int, set[in
 # --- Export --------------------------------------------------------------------------
 
 
+def claims_csv_chunks(
+    *, actor: User | None = None, claims: QuerySet[Claim] | None = None, topic: str | None = None
+) -> Iterator[str]:
+    """The CSV text, BATCH_SIZE rows at a time: for streaming to a browser.
+
+    claims: the claims to write (e.g. the filtered list of /claims/), else all, or those
+    of the topic with this slug. See claims_export for the rest.
+    """
+    return (text for text, _ in _pages(_selection(actor, claims, topic), actor))
+
+
 def claims_export(*, out: TextIO, topic: str | None = None, actor: User | None = None) -> int:
     """Write the claims (of one topic, by slug, if given) as CSV to out; returns the row count.
 
     Rows are sorted by key and read in chunks of BATCH_SIZE claims, each chunk with a
     fixed number of queries for its people, citations, grades, disputes and annotations.
-    Lines end in \\r\\n. Raises ValidationError for an unknown topic slug.
+    Lines end in \\r\\n. The grade column honours blind grading: "hidden" where the
+    actor may not see it yet. Raises PermissionDenied, or ValidationError for an unknown
+    topic slug, before anything is written.
     """
+    count = 0
+    for text, rows in _pages(_selection(actor, None, topic), actor):
+        out.write(text)
+        count += rows
+    return count
+
+
+def _selection(actor: User | None, claims: QuerySet[Claim] | None, topic: str | None) -> QuerySet[Claim]:
+    """Checked at once, not when the first chunk is asked for (a stream cannot turn into an error page)."""
     require_export(actor)
-    claims = Claim.objects.select_related("topic").order_by("key")
+    selected = Claim.objects.all()
+    if claims is not None:
+        selected = selected.filter(pk__in=claims.values("pk"))
     if topic is not None:
         found = Topic.objects.filter(slug=topic).first()
         if found is None:
             raise ValidationError({"topic": f"No topic has the slug {topic!r}."})
-        claims = claims.filter(topic=found)
-    writer = csv.writer(out)
+        selected = selected.filter(topic=found)
+    return selected.select_related("topic").order_by("key")
+
+
+def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, int]]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
-    count, last = 0, None
+    last = None
     while True:
         page = list((claims.filter(key__gt=last) if last is not None else claims)[:BATCH_SIZE])
-        if not page:
-            return count
-        for values in _export_rows(page):
+        for values in _export_rows(page, actor):
             write_row(writer, values)
-        count += len(page)
+        yield buffer.getvalue(), len(page)
+        if len(page) < BATCH_SIZE:
+            return
+        buffer.seek(0)
+        buffer.truncate()
         last = page[-1].key
 
 
-def _export_rows(page: list[Claim]):
+def _export_rows(page: list[Claim], actor: User | None):
     ids = [c.pk for c in page]
     people: dict[int, list[str]] = defaultdict(list)
     for claim_id, name in Claim.people.through.objects.filter(claim_id__in=ids).values_list(
@@ -378,7 +420,7 @@ def _export_rows(page: list[Claim]):
         "claim_id", "source__key", "locator"
     ):
         citations[claim_id].append((key, locator))
-    grades = claim_evidence_grades(page)
+    grades = claim_evidence_grades(page, user=actor) if page else {}
     disputes = dict(
         Dispute.objects.open().filter(claim_id__in=ids).values("claim_id").annotate(n=Count("pk"))
         .values_list("claim_id", "n")

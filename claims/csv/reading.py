@@ -42,6 +42,7 @@ class RowOutcome:
     row: int
     key: str
     action: str
+    changes: tuple[str, ...] = ()  # for an update: the columns that change, e.g. ("statement", "sources")
 
 
 @dataclass

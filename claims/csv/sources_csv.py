@@ -2,9 +2,12 @@
 
 import copy
 import csv
+import io
+from collections.abc import Iterator
 from typing import TextIO
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -65,7 +68,9 @@ def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, en
         if changed:
             to_update.append(source)
             update_fields.update(changed)
-        outcomes.append(RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED))
+        changed_columns = tuple(name for name in SOURCE_COLUMNS if name in changed) or ("date",) * bool(changed)
+        outcomes.append(RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED,
+                                   changed_columns))
     if errors:
         report.errors = sorted(errors, key=lambda e: (e.row, e.column))
         return report
@@ -86,17 +91,39 @@ def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, en
     return report
 
 
+def sources_csv_chunks(*, actor: User | None = None, sources: QuerySet[Source] | None = None) -> Iterator[str]:
+    """The sources CSV (all, or these), BATCH_SIZE rows at a time: for streaming to a browser."""
+    require_export(actor)  # at once: a stream cannot turn into an error page
+    selected = Source.objects.all() if sources is None else Source.objects.filter(pk__in=sources.values("pk"))
+    return (text for text, _ in _pages(selected))
+
+
 def sources_export(*, out: TextIO, actor: User | None = None) -> int:
     """Write every source as CSV to the text stream out, sorted by key; returns the row count.
 
     Rows are streamed from the database in chunks; cells a spreadsheet would run as a
     formula are escaped with a leading apostrophe. actor None means a trusted caller.
+    Lines end in \\r\\n, the csv module's (and RFC 4180's) default.
     """
     require_export(actor)
-    writer = csv.writer(out)  # lines end in \r\n, the csv module's (and RFC 4180's) default
-    writer.writerow(SOURCE_COLUMNS)
     count = 0
-    for values in Source.objects.order_by("key").values_list(*SOURCE_COLUMNS).iterator(chunk_size=BATCH_SIZE):
-        write_row(writer, values)
-        count += 1
+    for text, rows in _pages(Source.objects.all()):
+        out.write(text)
+        count += rows
     return count
+
+
+def _pages(sources: QuerySet[Source]) -> Iterator[tuple[str, int]]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(SOURCE_COLUMNS)
+    rows = 0
+    for values in sources.order_by("key").values_list(*SOURCE_COLUMNS).iterator(chunk_size=BATCH_SIZE):
+        write_row(writer, values)
+        rows += 1
+        if rows == BATCH_SIZE:
+            yield buffer.getvalue(), rows
+            buffer.seek(0)
+            buffer.truncate()
+            rows = 0
+    yield buffer.getvalue(), rows

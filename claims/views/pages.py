@@ -209,6 +209,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         "active_filters": _active_filters(request, form, filters),
         "clear_url": request.path,
         "can_contribute": _can_contribute(request),
+        "can_import": roles.can_import_csv(request.user),
     })
 
 
@@ -227,6 +228,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         "sources": page.object_list,
         "filtered": bool(data.get("q") or data.get("kind")),
         "can_contribute": _can_contribute(request),
+        "can_import": roles.can_import_csv(request.user),
     })
 
 

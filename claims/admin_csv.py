@@ -1,0 +1,162 @@
+"""CSV import and export in the admin, through django-import-export's screens.
+
+django-import-export gives the admin its upload form, its preview of what will be
+created, updated or left unchanged, its confirm step and its export button. The work
+itself is done by claims/csv (the same code the commands and the web pages call), so the
+admin obeys the same contract and rules: the file is handed over as raw bytes (so
+encoding and delimiter are detected the same way), the import is all or nothing, and
+every bad row is listed before anything can be confirmed.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.html import format_html
+from import_export import fields, resources
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
+from import_export.results import Result, RowResult
+from tablib import Dataset
+
+from claims import roles
+from claims.csv.claims_csv import CLAIM_COLUMNS, claims_csv_chunks, claims_import
+from claims.csv.reading import ImportReport, RowOutcome
+from claims.csv.sources_csv import SOURCE_COLUMNS, sources_csv_chunks, sources_import
+from claims.models import Claim, Source
+
+PREVIEW_ROWS = 500  # rows listed in the preview; the counts above it cover every row
+
+
+class RawFile(Dataset):
+    """The uploaded bytes, untouched: claims/csv decodes and splits them itself."""
+
+    def __init__(self, raw: bytes):
+        super().__init__()
+        self.raw = raw
+
+    def __bool__(self) -> bool:
+        # An empty file is reported by the importer with its own message, like on every path.
+        return True
+
+
+class ContractCSV(base_formats.CSV):
+    """The CSV of DESIGN.md: read as bytes by claims/csv, written by claims/csv."""
+
+    def get_title(self):
+        return "csv"
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        return RawFile(in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8"))
+
+
+IMPORT_TYPE = {
+    RowOutcome.CREATED: RowResult.IMPORT_TYPE_NEW,
+    RowOutcome.UPDATED: RowResult.IMPORT_TYPE_UPDATE,
+    RowOutcome.UNCHANGED: RowResult.IMPORT_TYPE_SKIP,
+}
+
+
+def report_as_result(report: ImportReport) -> Result:
+    """Our report in the shape django-import-export's templates show."""
+    result = Result()
+    if report.errors:
+        by_row: dict[int, dict[str, list[str]]] = {}
+        for error in report.errors:
+            by_row.setdefault(error.row, {}).setdefault(error.column or NON_FIELD_ERRORS, []).append(error.message)
+        for number, messages in by_row.items():
+            result.append_invalid_row(number if number else "file", {}, ValidationError(messages))
+        return result
+    result.diff_headers = ["row", "key", "change"]
+    result.total_rows = len(report.rows)
+    listed = 0
+    for outcome in report.rows:
+        row = RowResult()
+        row.import_type = IMPORT_TYPE[outcome.action]
+        result.increment_row_result_total(row)
+        # Unchanged rows are counted, not listed; long files list their first changes.
+        if outcome.action == RowOutcome.UNCHANGED or listed >= PREVIEW_ROWS:
+            continue
+        listed += 1
+        row.object_repr = outcome.key
+        row.diff = [outcome.row, outcome.key, ", ".join(outcome.changes) or outcome.action]
+        result.append_row_result(row)
+    result.listed_rows = listed
+    return result
+
+
+class ContractResource(resources.ModelResource):
+    """Delegates import to claims/csv; the fields listed are the contract's columns."""
+
+    importer = None  # set by the subclass
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
+                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
+        report = type(self).importer(actor=kwargs.get("user"), data=dataset.raw, dry_run=dry_run)
+        return report_as_result(report)
+
+
+class ClaimCSVResource(ContractResource):
+    importer = staticmethod(claims_import)
+    # Not model fields, but columns of the contract: listed on the import page with the rest.
+    people = fields.Field(column_name="people")
+    sources = fields.Field(column_name="sources")
+
+    class Meta:
+        model = Claim
+        fields = CLAIM_COLUMNS
+        import_id_fields = ["key"]
+
+
+class SourceCSVResource(ContractResource):
+    importer = staticmethod(sources_import)
+
+    class Meta:
+        model = Source
+        fields = SOURCE_COLUMNS
+        import_id_fields = ["key"]
+
+
+class ContractImportExportMixin(ImportExportMixin):
+    """Import with preview and confirm, export of the filtered changelist, for staff and editors."""
+
+    formats = [ContractCSV]
+    import_formats = [ContractCSV]
+    export_formats = [ContractCSV]
+    import_template_name = "admin/claims/csv_import.html"
+    skip_export_form = True  # the contract fixes the columns; there is nothing to choose
+    # History (django-simple-history) records every imported change with its user.
+    skip_admin_log = True
+    csv_chunks = None  # set by the subclass
+
+    def has_import_permission(self, request):
+        return roles.can_use_admin(request.user) and roles.can_import_csv(request.user)
+
+    def has_export_permission(self, request):
+        return roles.can_use_admin(request.user)
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        return "".join(type(self).csv_chunks(actor=request.user, queryset=queryset)).encode("utf-8")
+
+    def get_export_filename(self, request, queryset, file_format):
+        return super().get_export_filename(request, queryset, file_format).lower()
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        messages.success(request, format_html(
+            "Imported: created {}, updated {}, unchanged {}.",
+            totals[RowResult.IMPORT_TYPE_NEW], totals[RowResult.IMPORT_TYPE_UPDATE],
+            totals[RowResult.IMPORT_TYPE_SKIP],
+        ))
+
+
+def claim_chunks(*, actor, queryset):
+    return claims_csv_chunks(actor=actor, claims=queryset)
+
+
+def source_chunks(*, actor, queryset):
+    return sources_csv_chunks(actor=actor, sources=queryset)
