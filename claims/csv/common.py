@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models.expressions import DatabaseDefault
 
 from claims import roles
 
@@ -33,15 +34,19 @@ def _choice_hint(instance: models.Model, name: str) -> str:
     return ""
 
 
-def model_errors(instance: models.Model, *, row: int, exclude: list[str], column_of=None) -> list[RowError]:
+def model_errors(instance: models.Model, *, row: int, exclude: list[str], column_of=None,
+                 memo: dict | None = None) -> list[RowError]:
     """The model's own rules (clean_fields, then clean) as row errors, without queries.
 
     Foreign keys are excluded by the caller: validating them would query per row.
+    memo: a dict the caller keeps for one import, mapping (field name, value) to the
+    outcome of that field's clean(), for the fields named in memo["fields"]: choices and
+    EDTF dates repeat from row to row, and their validation depends on the value alone.
     """
     errors: list[RowError] = []
     column_of = column_of or {}
     try:
-        instance.clean_fields(exclude=exclude)
+        _clean_fields(instance, exclude, memo) if memo is not None else instance.clean_fields(exclude=exclude)
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             for message in messages:
@@ -57,6 +62,40 @@ def model_errors(instance: models.Model, *, row: int, exclude: list[str], column
             for message in messages:
                 errors.append(RowError(row, "" if name == "__all__" else column_of.get(name, name), message))
     return errors
+
+
+def _clean_fields(instance: models.Model, exclude, memo: dict) -> None:
+    """Model.clean_fields(exclude), the same loop, with each memoised field's clean() looked up."""
+    cached = memo.setdefault("fields", frozenset())
+    errors = {}
+    for f in instance._meta.fields:
+        if f.name in exclude or f.generated:
+            continue
+        raw_value = getattr(instance, f.attname)
+        if f.blank and raw_value in f.empty_values:
+            continue
+        if isinstance(raw_value, DatabaseDefault):
+            continue
+        if f.name in cached:
+            try:
+                ok, outcome = memo[f.name, raw_value]
+            except KeyError:
+                try:
+                    ok, outcome = True, f.clean(raw_value, instance)
+                except ValidationError as e:
+                    ok, outcome = False, e.error_list
+                memo[f.name, raw_value] = ok, outcome
+            if ok:
+                setattr(instance, f.attname, outcome)
+            else:
+                errors[f.name] = outcome
+            continue
+        try:
+            setattr(instance, f.attname, f.clean(raw_value, instance))
+        except ValidationError as e:
+            errors[f.name] = e.error_list
+    if errors:
+        raise ValidationError(errors)
 
 
 def repeated_keys(rows, column: str = "key") -> list[RowError]:

@@ -15,6 +15,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 DELIMITERS = (",", ";", "\t")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH_SIZE = 1000
+REPEATED_MAX = 2000  # a column with more distinct cells than this is not deduplicated (keys, texts)
 FILE = 0  # the "row number" of an error about the whole file
 
 
@@ -31,7 +32,7 @@ class RowError:
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowOutcome:
     """What an import does (or, in a dry run, would do) with one row."""
 
@@ -93,7 +94,12 @@ def _needs_escape(value: str) -> bool:
     return value.startswith("'") and _needs_escape(value[1:])
 
 
+_ESCAPE_FIRST = frozenset("".join(FORMULA_STARTS) + "'")  # a cell starting otherwise is never escaped
+
+
 def escape_formula(value: str) -> str:
+    if not value or value[0] not in _ESCAPE_FIRST:
+        return value
     return "'" + value if _needs_escape(value) else value
 
 
@@ -128,6 +134,11 @@ def _mostly_letters(text: str) -> bool:
 
 def decode(data: bytes, encoding: str | None = None) -> str:
     """Text of the file: UTF-8 (with or without BOM), else Windows-1251, or the forced encoding."""
+    return _decode(data, encoding)[0]
+
+
+def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
+    """decode(), and the codec that decoded the file."""
     not_text = RowError(FILE, "", "This is not a text (CSV) file.")
     if encoding:
         try:
@@ -141,10 +152,12 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         if b"\x00" in data[:65536]:
             raise FileError([not_text])
         try:
-            text = data.decode("utf-8-sig")
+            codec = "utf-8-sig"
+            text = data.decode(codec)
         except UnicodeDecodeError:
             try:
-                text = data.decode("cp1251")
+                codec = "cp1251"
+                text = data.decode(codec)
             except UnicodeDecodeError:
                 raise FileError([not_text]) from None
             if not _mostly_letters(text):
@@ -154,7 +167,7 @@ def decode(data: bytes, encoding: str | None = None) -> str:
                 ])
     if not _looks_like_text(text):
         raise FileError([not_text])
-    return text
+    return text, codec
 
 
 # --- Delimiters and rows -----------------------------------------------------------
@@ -166,7 +179,8 @@ def detect_delimiter(text: str) -> str:
     When the header has none of them (a single column), csv.Sniffer, restricted to the
     three, looks at the start of the file; failing that, a comma.
     """
-    header = text.split("\n", 1)[0]
+    end = text.find("\n")
+    header = text if end < 0 else text[:end]  # (not split: that would copy the whole file)
     counts = {d: header.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     if counts[best]:
@@ -199,27 +213,70 @@ def parse_table(
     known = list(known)
     export_only = set(export_only)
     try:
-        text = decode(data, encoding)
+        text, codec = _decode(data, encoding)
     except FileError as exc:
         return None, exc.errors
-    if not text.strip():
+    if not text or text.isspace():  # (text.strip() would copy a large file once more)
         return None, [RowError(FILE, "", "The file is empty; it needs a header row and at least one row.")]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
+    delimiter = detect_delimiter(text)
+    # The whole text was decoded once to check it; the rows are read from the bytes again,
+    # a block at a time, so that a large file is not held twice (as text and as cells).
+    del text
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline=""), delimiter=delimiter)
     errors: list[RowError] = []
-    records: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    header_row = 0
+    rows: list[tuple[int, dict[str, str]]] = []
     number = 0
     try:
         for cells in reader:
             number += 1
-            if not cells or all(not c.strip() for c in cells):
+            if not cells or (not cells[0].strip() and not "".join(cells).strip()):
                 continue  # a blank line
-            records.append((number, cells))
+            if header is None:
+                header_row, header = number, [name.strip() for name in cells]
+                errors = _header_errors(header, header_row, known, required, export_only)
+                bad_header = bool(errors)
+                kept = [(i, name) for i, name in enumerate(header) if name not in export_only]
+                repeated: list[dict | None] = [{} for _ in header]
+                continue
+            if bad_header:
+                continue  # the header is wrong: only a CSV error further down is still news
+            if len(cells) > len(header):
+                extra = len(cells) - len(header)
+                errors.append(RowError(
+                    number, "", f"This row has {len(cells)} cells but the header has {len(header)} columns "
+                    f"({extra} too many; is a cell with the delimiter in it missing its quotes?).",
+                ))
+                continue
+            if len(cells) < len(header):
+                cells += [""] * (len(header) - len(cells))
+            row = {}
+            for i, name in kept:
+                cell = cells[i]
+                if cell[:1] == "'":
+                    cell = unescape_formula(cell)
+                same = repeated[i]
+                if same is not None:  # one string object for the many rows with the same cell
+                    cell = same.setdefault(cell, cell)
+                    if len(same) > REPEATED_MAX:
+                        repeated[i] = None
+                row[name] = cell
+            rows.append((number, row))
     except csv.Error as exc:
         return None, [RowError(number + 1, "", f"This row cannot be read as CSV: {exc}.")]
-    if not records:
+    if header is None:
         return None, [RowError(FILE, "", "The file is empty; it needs a header row and at least one row.")]
-    header_row, header = records[0]
-    header = [name.strip() for name in header]
+    if bad_header:
+        return None, errors
+    if not rows and not errors:
+        errors.append(RowError(FILE, "", "The file has a header but no rows."))
+    return Table([h for h in header if h not in export_only], rows), errors
+
+
+def _header_errors(header: list[str], header_row: int, known: list[str], required: Iterable[str],
+                   export_only: set[str]) -> list[RowError]:
+    errors: list[RowError] = []
     seen: set[str] = set()
     for name in header:
         if not name:
@@ -235,24 +292,7 @@ def parse_table(
     for name in required:
         if name not in seen:
             errors.append(RowError(header_row, name, f"The required column {name!r} is missing."))
-    if errors:
-        return None, errors
-    rows = []
-    for number, cells in records[1:]:
-        if len(cells) > len(header):
-            extra = len(cells) - len(header)
-            errors.append(RowError(
-                number, "", f"This row has {len(cells)} cells but the header has {len(header)} columns "
-                f"({extra} too many; is a cell with the delimiter in it missing its quotes?).",
-            ))
-            continue
-        cells = cells + [""] * (len(header) - len(cells))
-        rows.append((number, {
-            name: unescape_formula(cell) for name, cell in zip(header, cells) if name not in export_only
-        }))
-    if not rows and not errors:
-        errors.append(RowError(FILE, "", "The file has a header but no rows."))
-    return Table([h for h in header if h not in export_only], rows), errors
+    return errors
 
 
 def write_row(writer, values: Iterable[str]) -> None:
