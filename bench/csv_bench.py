@@ -200,6 +200,7 @@ def _setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("SECRET_KEY", "bench-throwaway-secret-key-not-for-production")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
+    os.environ["ALLOWED_HOSTS"] = "testserver"  # the web phase's test client
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -374,13 +375,51 @@ def phase_baseline(args) -> dict:
             "claims": Claim.objects.count()}
 
 
+def _words(html: str) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
+
+
+def phase_web(args) -> dict:
+    """An editor uploads the file on /claims/import/ (the preview), then confirms: two requests."""
+    import re
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(_actor())
+    before = _rss_now_mb()
+    with open(args.file, "rb") as handle:
+        start = time.perf_counter()
+        preview = client.post("/claims/import/", {"file": handle, "encoding": ""})
+        preview_seconds = time.perf_counter() - start
+    page = preview.content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    if preview.status_code != 200 or token is None:
+        raise SystemExit(f"web preview failed: {preview.status_code} {page[:500]}")
+    summary = _words(re.search(r'<p role="status">(.*?)</p>', page, re.S).group(1))
+    start = time.perf_counter()
+    done = client.post("/claims/import/confirm/", {"token": token.group(1)})
+    confirm_seconds = time.perf_counter() - start
+    page = done.content.decode()
+    outcome = re.search(r'<p role="status">(.*?)</p>', page, re.S)
+    if done.status_code != 200 or outcome is None or "Created" not in outcome.group(1):
+        raise SystemExit(f"web confirm failed: {done.status_code} {page[:500]}")
+    from claims.models import Claim
+
+    return {"preview_seconds": preview_seconds, "confirm_seconds": confirm_seconds, "preview": summary,
+            "done": _words(outcome.group(1)), "claims": Claim.objects.count(),
+            "rss_before": before, "peak": _peak_mb()}
+
+
 def phase_generate(args) -> dict:
     sizes = json.loads(args.extra)
     return generate(Path(args.file), sizes)
 
 
 PHASES = {"generate": phase_generate, "setup": phase_setup, "reset": phase_reset, "import": phase_import,
-          "export": phase_export, "baseline": phase_baseline}
+          "export": phase_export, "baseline": phase_baseline, "web": phase_web}
 
 
 # --- Driver --------------------------------------------------------------------------
@@ -443,6 +482,10 @@ def main() -> None:
         assert exp["rows"] == n, exp
         results.append(("export (ours)", exp, EXPORT_RATE, EXPORT_RSS_MB, n))
     run_phase("reset", database_url)
+    largest = max(sizes)
+    web = run_phase("web", database_url, data["claims"][largest])
+    assert web["claims"] == largest, web
+    run_phase("reset", database_url)
     base = run_phase("baseline", database_url, data["claims"][10_000], json.dumps(data["topics"]))
     results.append(("import (import-export ModelResource)", base, None, None, 10_000))
     run_phase("reset", database_url)
@@ -479,6 +522,9 @@ def main() -> None:
         if name == "import (ours)":
             print(f"ours, {n:,} rows: {r['queries']} SQL statements ({1000 * r['queries'] / n:.1f} per 1000 rows); "
                   f"history rows: {r['claim_history']:,} claims, {r['citation_history']:,} citations")
+    print(f"web, {largest:,} rows as an editor on /claims/import/: preview {web['preview_seconds']:.1f} s "
+          f"(\"{web['preview']}\"), confirm {web['confirm_seconds']:.1f} s (\"{web['done']}\"), "
+          f"peak RSS {web['peak']:.0f} MB")
     print("SQL statements are counted through Django's execute wrapper: an executemany of up to 1000 rows "
           "counts once, and on PostgreSQL the COPY that writes the bulk rows is not seen by it.")
     if args.keep:
