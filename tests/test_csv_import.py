@@ -155,6 +155,7 @@ VARIANTS = [
     "claims_crlf.csv",
     "claims_all_quoted.csv",  # every cell in quotes
     "claims_excel_russian.csv",  # Windows-1251, semicolons and CRLF together
+    "claims_utf16.csv",  # UTF-16 with its byte-order mark and tabs: Excel's "Unicode text"
 ]
 
 

@@ -3,6 +3,7 @@
 Nothing here touches the database; the importers build on parse_table().
 """
 
+import codecs
 import csv
 import io
 import sys
@@ -133,7 +134,7 @@ def _mostly_letters(text: str) -> bool:
 
 
 def decode(data: bytes, encoding: str | None = None) -> str:
-    """Text of the file: UTF-8 (with or without BOM), else Windows-1251, or the forced encoding."""
+    """Text of the file: UTF-8 (with or without BOM), UTF-16 with its BOM, else Windows-1251, or the forced encoding."""
     return _decode(data, encoding)[0]
 
 
@@ -148,6 +149,13 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
             raise FileError([RowError(FILE, "", f"Unknown encoding {encoding!r}.")]) from None
         except UnicodeDecodeError as exc:
             raise FileError([RowError(FILE, "", f"The file is not valid {encoding}: {exc.reason} at byte {exc.start}.")]) from None
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text": UTF-16 with a byte-order mark (and tabs between cells).
+        codec = "utf-16"
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            raise FileError([RowError(FILE, "", "The file starts as UTF-16 text but is not valid UTF-16.")]) from None
     else:
         if b"\x00" in data[:65536]:
             raise FileError([not_text])
