@@ -33,6 +33,16 @@ class User(AbstractUser):
 RESERVED_KEYS = frozenset({"new", "import"})
 
 
+# The CSV of claims (DESIGN.md) separates the people and the citations in a cell with it.
+CSV_SEPARATOR = "|"
+
+
+def _no_separator(instance, field: str) -> dict[str, str]:
+    if CSV_SEPARATOR in getattr(instance, field):
+        return {field: f"'{CSV_SEPARATOR}' cannot be part of a {field}: the CSV of claims separates them with it."}
+    return {}
+
+
 def _reserved_key_error(instance, field: str) -> dict[str, str]:
     if getattr(instance, field) in RESERVED_KEYS:
         return {field: f"'{getattr(instance, field)}' is reserved for a page's address; choose another."}
@@ -167,6 +177,8 @@ class Person(models.Model):
         constraints = [
             models.CheckConstraint(name="person_name_not_blank", condition=_not_blank("name")),
             models.CheckConstraint(name="person_slug_not_blank", condition=_not_blank("slug")),
+            # The CSV of claims separates people with "|" (DESIGN.md): a name with one would not survive it.
+            models.CheckConstraint(name="person_name_has_no_bar", condition=~Q(name__contains=CSV_SEPARATOR)),
         ]
 
     def __str__(self) -> str:
@@ -180,7 +192,7 @@ class Person(models.Model):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
     def clean(self) -> None:
-        errors = _require_filled(self, "name") | _reserved_key_error(self, "slug")
+        errors = _require_filled(self, "name") | _reserved_key_error(self, "slug") | _no_separator(self, "name")
         if errors:
             raise ValidationError(errors)
 
@@ -424,6 +436,8 @@ class Citation(models.Model):
             models.CheckConstraint(
                 name="citation_stance_valid", condition=Q(stance__in=CitationStance.values)
             ),
+            # The CSV of claims separates citations with "|" (DESIGN.md).
+            models.CheckConstraint(name="citation_locator_has_no_bar", condition=~Q(locator__contains=CSV_SEPARATOR)),
         ]
 
     def __str__(self) -> str:
@@ -437,6 +451,9 @@ class Citation(models.Model):
 
     def clean(self) -> None:
         self.locator = self.locator.strip()
+        errors = _no_separator(self, "locator")
+        if errors:
+            raise ValidationError(errors)
 
 
 # --- Assessments -------------------------------------------------------------------
