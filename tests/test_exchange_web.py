@@ -244,3 +244,29 @@ def test_readme_example_files_import_into_an_empty_database(editor):
     half = Claim.objects.get(key="accused-half-jewish")
     assert "Якир, Иона Эммануилович" in {p.name for p in half.people.all()}
     assert half.citations.get().locator == "section 'Reasons and motives'"
+
+
+@pytest.mark.parametrize("persona", ["editor", "reviewer", "seeded_reviewer"])
+def test_exported_grades_are_the_evidence_grades_the_pages_show(request, seeded, persona):
+    # The export computes grades in bulk; they must stay those of the grading selector.
+    import csv as csv_module
+
+    from claims.csv.claims_csv import claims_export
+    from claims.selectors.grades import claim_evidence_grades
+
+    from claims.models import CitationAssessment
+
+    if persona == "seeded_reviewer":  # a reviewer of the seed who has graded some citations, not all
+        user = CitationAssessment.objects.exclude(reviewer__groups__name="Editor").first().reviewer
+    else:
+        user = request.getfixturevalue(persona)
+    out = io.StringIO()
+    claims_export(out=out, actor=user)
+    exported = {row["key"]: row["grade"] for row in csv_module.DictReader(io.StringIO(out.getvalue()))}
+    claims = list(Claim.objects.all())
+    expected = claim_evidence_grades(claims, user=user)
+    assert exported == {c.key: expected[c.pk] or "" for c in claims}
+    if persona == "editor":
+        assert {"", "D3"} < set(exported.values())  # graded and ungraded claims
+    else:
+        assert "hidden" in exported.values()  # a reviewer who has graded nothing yet sees no grade

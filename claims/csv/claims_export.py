@@ -1,20 +1,25 @@
 """Export of the claims CSV of DESIGN.md: streamed, a page of BATCH_SIZE claims at a time."""
 
-import csv
 import datetime
-import io
-from collections import Counter, defaultdict, namedtuple
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db import connections
+from django.db.models import Count, F, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.utils.dateparse import parse_datetime
 
-from claims.models import Annotation, Citation, Claim, Dispute, Person, Topic, User
-from claims.selectors.grades import claim_evidence_grades
+from claims.grading import consensus_credibility, consensus_reliability, evidence_grade, evidence_sort_key
+from claims.models import (
+    Annotation, Citation, CitationAssessment, Claim, Dispute, Person, Source, SourceAssessment, Topic, User,
+)
+from claims.selectors.blind import is_blind_grader
+from claims.selectors.grades import HIDDEN
 
 from .common import require_export
-from .reading import BATCH_SIZE, escape_formula
+from .reading import BATCH_SIZE, FORMULA_STARTS, escape_formula
 
 CLAIM_COLUMNS = ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
 EXPORT_ONLY = ["grade", "open_disputes", "annotations", "updated"]
@@ -64,77 +69,281 @@ def _selection(actor: User | None, claims: QuerySet[Claim] | None, topic: str | 
 
 
 def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, int]]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    namesakes = _namesakes()
+    connection = connections[claims.db]
+    lookups = _Lookups()
+    grading = _Grading.read(actor)
+    queries = _PageQueries(claims, connection)
+    header = ",".join(_csv_cell(name) for name in EXPORT_COLUMNS) + "\r\n"
     last = None
     while True:
-        selected = claims.filter(key__gt=last) if last is not None else claims
-        page = [_PageClaim(*values) for values in selected.values_list(*_PAGE_FIELDS)[:BATCH_SIZE]]
-        # The page's related rows are asked for with the page's query as a subquery, which the
-        # database runs faster than Django builds an IN list of a thousand ids.
-        writer.writerows(_export_rows(page, actor, ids=selected.values("pk")[:BATCH_SIZE], namesakes=namesakes))
-        yield buffer.getvalue(), len(page)
+        page = queries.claims(last)
+        lines = list(_export_lines(page, queries, last, lookups, grading, connection))
+        text = "".join(lines)
+        if last is None:
+            text = header + text
+        yield text, len(page)
         if len(page) < BATCH_SIZE:
             return
-        buffer.seek(0)
-        buffer.truncate()
-        last = page[-1].key
+        last = page[-1][1]  # the key
 
 
-# A page's claims as plain rows: the export reads these columns only (no model instances).
-_PAGE_FIELDS = ("pk", "key", "topic__title", "statement", "kind", "event_date", "status", "updated_at")
-_PageClaim = namedtuple("_PageClaim", [name.replace("topic__title", "topic_title") for name in _PAGE_FIELDS])
+# A page's claims as plain tuples in this order: the export reads these columns only.
+_PAGE_FIELDS = ("pk", "key", "topic_id", "statement", "kind", "event_date", "status", "updated")
+_AFTER = "\x00claims export: the last key of the previous page\x00"  # stands for a parameter; never a key
 
 
-def _namesakes() -> set[str]:
-    """Names (casefolded) that several people share: the export writes their slugs instead."""
-    counts = Counter(name.strip().casefold() for name in Person.objects.values_list("name", flat=True))
-    return {name for name, n in counts.items() if n > 1}
+class _PageQueries:
+    """The SQL of the export's queries, built once per export and run once per page.
 
+    Each query is a queryset of the page's rows (values_list). Django builds its SQL (joins,
+    the caller's filters, quoting, any backend), but building it takes about as long as
+    SQLite takes to run it, so it is built twice per export, for the first page and for
+    the pages after a key, that key a parameter (_AFTER) replaced on each page. Rows are
+    fetched from the cursor as the driver returns them, skipping the ORM's per-row iterator
+    and converters, which cost more than the query: every column read is the str or int the
+    ORM would give, except updated_at (see _utc_iso).
 
-def _export_rows(page: list, actor: User | None, ids=None, namesakes: set[str] | None = None):
-    """The cells of each claim of the page (claims or _PageClaim rows), formula escapes applied.
-
-    ids: the page's claim ids, or a subquery that selects them (default: from the page).
+    The related rows of a page (people, citations, ...) are selected with the page's query
+    as a subquery, which the database runs faster than Django builds an IN list of a
+    thousand ids. Default orderings are cleared where the order does not matter: they add
+    joins and a sort.
     """
-    if ids is None:
-        ids = [c.pk for c in page]
-    if namesakes is None:
-        namesakes = _namesakes()
+
+    def __init__(self, claims: QuerySet[Claim], connection):
+        self.connection = connection
+        pages = {None: claims, _AFTER: claims.filter(key__gt=_AFTER)}
+        # SQLite returns a datetime column's text parsed; as text it is sliced (see _utc_iso).
+        updated = Cast("updated_at", TextField()) if connection.vendor == "sqlite" else F("updated_at")
+        self._sql = {
+            after: {
+                name: queryset.query.get_compiler(connection=connection).as_sql()
+                for name, queryset in _page_querysets(selected, updated).items()
+            }
+            for after, selected in pages.items()
+        }
+
+    def claims(self, after: str | None) -> list[tuple]:
+        """The page of claims after this key (the first page for None), as rows of _PAGE_FIELDS."""
+        return self.rows("claims", after)
+
+    def rows(self, name: str, after: str | None) -> list[tuple]:
+        sql, params = self._sql[None if after is None else _AFTER][name]
+        if after is not None:
+            params = [after if param == _AFTER else param for param in params]
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+def _page_querysets(selected: QuerySet[Claim], updated) -> dict[str, QuerySet]:
+    """The queries of a page of the selected claims: the claims (rows of _PAGE_FIELDS), then their related rows."""
+    ids = selected.values("pk")[:BATCH_SIZE]
+    return {
+        "claims": selected.annotate(updated=updated).values_list(*_PAGE_FIELDS)[:BATCH_SIZE],
+        "people": Claim.people.through.objects.filter(claim_id__in=ids).order_by().values_list("claim_id", "person_id"),
+        "citations": Citation.objects.filter(claim_id__in=ids).order_by().values_list(
+            "claim_id", "source_id", "locator", "stance", "pk"
+        ),
+        # The credibility grades of the page's supporting citations.
+        "assessments": CitationAssessment.objects.filter(
+            citation__claim_id__in=ids, citation__stance=Citation.Stance.SUPPORTS
+        ).order_by().values_list("citation_id", "grade", "reviewer_id"),
+        "disputes": Dispute.objects.open().filter(claim_id__in=ids).order_by().values("claim_id")
+        .annotate(n=Count("pk")).values_list("claim_id", "n"),
+        "annotations": Annotation.objects.filter(claim_id__in=ids, withdrawn_at__isnull=True).order_by()
+        .values("claim_id").annotate(n=Count("pk")).values_list("claim_id", "n"),
+    }
+
+
+class _Lookups:
+    """Each person's, source's and topic's text in the CSV, read once per export (three queries).
+
+    There are far fewer of them than claims, and the page queries need no joins then.
+    """
+
+    def __init__(self):
+        self.people = _ReadById(_people_texts)  # person id -> the name, or the slug of a namesake
+        self.source_keys = _ReadById(lambda: Source.objects.order_by().values_list("pk", "key"))
+        self.topic_cells = _ReadById(  # topic id -> title as a CSV cell
+            lambda: ((pk, _csv_cell(title)) for pk, title in Topic.objects.order_by().values_list("pk", "title"))
+        )
+
+
+class _ReadById(dict):
+    """id -> text, read at once. A stream to a browser takes a while: an id added since is read then."""
+
+    def __init__(self, read):
+        super().__init__(read())
+        self.read = read
+
+    def __missing__(self, key):
+        self.update(self.read())
+        return dict.__getitem__(self, key)
+
+
+def _people_texts() -> dict[int, str]:
+    people = list(Person.objects.order_by().values_list("pk", "name", "slug"))
+    # Names (casefolded) that several people share: the export writes their slugs instead.
+    counts = Counter(name.strip().casefold() for _, name, _ in people)
+    namesakes = {name for name, n in counts.items() if n > 1}
+    return {pk: slug if name.strip().casefold() in namesakes else name for pk, name, slug in people}
+
+
+class _Grading:
+    """What the grade column needs beyond a page's own citations, read once per export.
+
+    The grade is claims.selectors.grades.claim_evidence_grades, computed here from rows read
+    with the page's subquery (see _page_grades): that function takes claims and builds IN
+    lists of their ids and of their citations' ids and sources' ids, and reads the same
+    sources' assessments again on every page.
+    """
+
+    def __init__(self, reliability: dict[int, str | None], blind_reviewer_id: int | None, graded_sources: set[int]):
+        self.reliability = reliability  # each graded source's consensus, A-F
+        self.blind_reviewer_id = blind_reviewer_id  # the actor's id when they grade blind, else None
+        self.graded_sources = graded_sources  # the sources the blind actor has graded
+        self.ranked: dict[tuple, tuple[tuple[int, int], str]] = {}  # (reliability, credibility) -> sort key, label
+
+    @classmethod
+    def read(cls, actor: User | None) -> "_Grading":
+        """One query: every source assessment (a few per source; there are far fewer sources than claims)."""
+        blind = actor is not None and is_blind_grader(actor)
+        grades: dict[int, list[str]] = defaultdict(list)
+        graded_sources = set()
+        for source_id, grade, reviewer_id in SourceAssessment.objects.order_by().values_list(
+            "source_id", "grade", "reviewer_id"
+        ):
+            grades[source_id].append(grade)
+            if blind and reviewer_id == actor.pk:
+                graded_sources.add(source_id)
+        reliability = {source_id: consensus_reliability(g) for source_id, g in grades.items()}
+        return cls(reliability, actor.pk if blind else None, graded_sources)
+
+    def rank(self, reliability: str | None, credibility: int | None) -> tuple[tuple[int, int], str]:
+        """evidence_sort_key and evidence_grade of a pair: there are few pairs and many citations."""
+        pair = (reliability, credibility)
+        ranked = self.ranked.get(pair)
+        if ranked is None:
+            ranked = self.ranked[pair] = (evidence_sort_key(*pair), evidence_grade(*pair))
+        return ranked
+
+
+def _page_grades(supporting: dict[int, tuple[int, int]], assessments: list[tuple], grading: _Grading) -> dict[int, str]:
+    """The evidence grade of each claim of the page that has a supporting citation.
+
+    supporting: citation id -> (claim id, source id); assessments: (citation id, grade,
+    reviewer id) of those citations. As claim_evidence_grades: the best supporting citation
+    by evidence_sort_key (equal sort keys have equal labels, so ties do not matter); HIDDEN
+    for a blind reviewer while any of the claim's supporting citations or their sources is
+    ungraded by them (GradeVisibility). Claims without a supporting citation are missing.
+    """
+    credibility: dict[int, list[int]] = defaultdict(list)
+    graded_citations = set()
+    blind_reviewer_id = grading.blind_reviewer_id
+    for citation_id, grade, reviewer_id in assessments:
+        credibility[citation_id].append(grade)
+        if reviewer_id == blind_reviewer_id:
+            graded_citations.add(citation_id)
+    reliability = grading.reliability
+    ranks = grading.ranked
+    best: dict[int, tuple[tuple[int, int], str]] = {}
+    hidden = set()
+    for citation_id, (claim_id, source_id) in supporting.items():
+        grades = credibility.get(citation_id)
+        pair = (reliability.get(source_id), consensus_credibility(grades) if grades else None)
+        ranked = ranks.get(pair) or grading.rank(*pair)
+        current = best.get(claim_id)
+        if current is None or ranked[0] < current[0]:
+            best[claim_id] = ranked
+        if blind_reviewer_id is not None and not (
+            citation_id in graded_citations and source_id in grading.graded_sources
+        ):
+            hidden.add(claim_id)
+    return {claim_id: HIDDEN if claim_id in hidden else label for claim_id, (_, label) in best.items()}
+
+
+_UTC = datetime.timezone.utc
+
+
+def _utc_iso(value, connection) -> str:
+    """updated_at as written in the CSV: UTC, to the second ("2024-05-01T09:30:00+00:00").
+
+    PostgreSQL returns an aware datetime. On SQLite it is read as the text Django stored,
+    naive UTC "YYYY-MM-DD HH:MM:SS[.ffffff]", and sliced rather than parsed (parsing 100,000
+    of them is a good part of an export); other text goes the way of Django's own converter.
+    """
+    if isinstance(value, str):
+        if len(value) in (19, 26) and value[10] == " " and value[4] == "-":
+            return f"{value[:10]}T{value[11:19]}+00:00"
+        value = parse_datetime(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=connection.timezone)
+    return value.astimezone(_UTC).isoformat(timespec="seconds")
+
+
+_ESCAPE_FIRST = frozenset(FORMULA_STARTS) | {"'"}  # a cell starting otherwise is never escaped
+
+
+def _csv_cell(value: str | None) -> str:
+    """A cell as escape_formula and then csv.writer (excel dialect, QUOTE_MINIMAL) write it.
+
+    Written by hand: the csv module copies every character of a row one by one, and most
+    cells here are long statements; str's own searches are several times faster. A cell is
+    quoted when it holds a comma, a double quote (doubled) or a line break, as csv does.
+    """
+    if not value:
+        return ""
+    if value[0] in _ESCAPE_FIRST:
+        value = escape_formula(value)
+    if '"' in value:
+        return '"' + value.replace('"', '""') + '"'
+    if "," in value or "\n" in value or "\r" in value:
+        return '"' + value + '"'
+    return value
+
+
+def _export_lines(page: list[tuple], queries: _PageQueries, after: str | None, lookups: _Lookups,
+                  grading: _Grading, connection) -> Iterator[str]:
+    """The CSV lines of the page's claims (rows of _PAGE_FIELDS; after: the key before the page)."""
+    if not page:
+        return
     people: dict[int, list[str]] = defaultdict(list)
-    for claim_id, name, slug in Claim.people.through.objects.filter(claim_id__in=ids).values_list(
-        "claim_id", "person__name", "person__slug"
-    ):
-        people[claim_id].append(slug if name.strip().casefold() in namesakes else name)
+    person_text = lookups.people
+    for claim_id, person_id in queries.rows("people", after):
+        people[claim_id].append(person_text[person_id])
     citations: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for claim_id, key, locator in Citation.objects.filter(claim_id__in=ids).values_list(
-        "claim_id", "source__key", "locator"
-    ):
-        citations[claim_id].append((key, locator))
-    grades = claim_evidence_grades(page, user=actor) if page else {}
-    disputes = dict(
-        Dispute.objects.open().filter(claim_id__in=ids).values("claim_id").annotate(n=Count("pk"))
-        .values_list("claim_id", "n")
-    )
-    annotations = dict(
-        Annotation.objects.filter(claim_id__in=ids, withdrawn_at__isnull=True).values("claim_id")
-        .annotate(n=Count("pk")).values_list("claim_id", "n")
-    )
-    utc = datetime.timezone.utc
-    for claim in page:
-        yield [escape_formula(value) for value in (
-            claim.key,
-            claim.topic_title if isinstance(claim, _PageClaim) else claim.topic.title,
-            claim.statement,
-            claim.kind,
-            claim.event_date,
-            claim.status,
-            f" {SEPARATOR} ".join(sorted(people[claim.pk])),
-            f" {SEPARATOR} ".join(f"{k}: {loc}" if loc else k for k, loc in sorted(citations[claim.pk])),
-            grades.get(claim.pk) or "",
-            str(disputes.get(claim.pk, 0)),
-            str(annotations.get(claim.pk, 0)),
-            claim.updated_at.astimezone(utc).isoformat(timespec="seconds"),
-        )]
+    supporting: dict[int, tuple[int, int]] = {}
+    source_keys = lookups.source_keys
+    supports = Citation.Stance.SUPPORTS.value
+    for claim_id, source_id, locator, stance, citation_id in queries.rows("citations", after):
+        citations[claim_id].append((source_keys[source_id], locator))
+        if stance == supports:
+            supporting[citation_id] = (claim_id, source_id)
+    grades = _page_grades(supporting, queries.rows("assessments", after), grading)
+    # The counts as their cells: digits, which never need a formula escape or quotes.
+    disputes = {claim_id: str(n) for claim_id, n in queries.rows("disputes", after)}
+    annotations = {claim_id: str(n) for claim_id, n in queries.rows("annotations", after)}
+    cell = _csv_cell
+    bar = f" {SEPARATOR} "
+    topic_cells = lookups.topic_cells
+    repeated: dict[str, str] = {}  # the cells of the few kinds, statuses and grades, escaped once
+    for pk, key, topic_id, statement, kind, event_date, status, updated in page:
+        names = people.get(pk)
+        cited = citations.get(pk)
+        grade = grades.get(pk) or ""
+        if kind not in repeated or status not in repeated or grade not in repeated:
+            repeated.update({value: cell(value) for value in (kind, status, grade)})
+        yield ",".join((
+            cell(key),
+            topic_cells[topic_id],
+            cell(statement),
+            repeated[kind],
+            cell(event_date),
+            repeated[status],
+            cell(bar.join(sorted(names))) if names else "",
+            cell(bar.join([f"{k}: {loc}" if loc else k for k, loc in sorted(cited)])) if cited else "",
+            repeated[grade],
+            disputes.get(pk, "0"),
+            annotations.get(pk, "0"),
+            _utc_iso(updated, connection),  # digits first, no comma: no escape, no quotes
+        )) + "\r\n"
