@@ -3,83 +3,182 @@
 Django's bulk_create builds a model instance and compiles every value of every row through
 the field machinery, which at 100k claims with their citations, people and history (about
 a million rows) costs more than everything else of an import together. Here the rows are
-tuples of values adapted once per distinct value and sent with executemany, BATCH_SIZE rows
-a statement. The values are those the importer validated with the models' rules; the
-history rows are those simple_history's bulk_history_create would write (same columns, one
-history date, the importing user, no change reason).
+tuples of values adapted once per distinct value and sent BATCH_SIZE rows at a time (COPY on
+PostgreSQL, multi-row INSERT statements on SQLite). The values are those the
+importer validated with the models' rules; the history rows are those simple_history's
+bulk_history_create would write (same columns, one history date, the importing user, no
+change reason).
 
-These functions must run inside the import's transaction.atomic().
+Primary keys are not read back after an INSERT: reserve_ids() hands out the keys the rows
+will have (from the table's sequence) and the rows are inserted with them.
+
+These functions must run inside the import's transaction.atomic(), on the default database.
 """
 
+import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from itertools import islice
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 from .reading import BATCH_SIZE
 
+# Rows per INSERT statement on SQLite: more is hardly faster, and each prepared statement
+# (one per table, kept by the driver) grows with it.
+ROWS_PER_STATEMENT = 500
 
-def _adapter(field: models.Field):
-    """value -> database value; memoised per field, for the few kinds of value that need it."""
+
+def _connection():
+    # The real connection object, looked up once per call: every attribute read through the
+    # django.db.connection proxy goes through asgiref's Local.
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def adapter(model: type[models.Model], name: str):
+    """value -> database value for the field (by attname), memoised per distinct value; None
+    when the driver takes the field's values as they are (str, int, bool, None)."""
+    field = next(f for f in model._meta.concrete_fields if f.attname == name)
+    return _adapter(field, _connection())
+
+
+def _adapter(field: models.Field, connection):
     if not isinstance(field, (models.DateField, models.DateTimeField, models.TimeField, models.DecimalField,
                               models.UUIDField, models.JSONField, models.BinaryField)):
         return None  # str, int, bool and None go to the driver as they are
-    memo: dict = {}
+    if connection.vendor == "postgresql":
+        return None  # COPY: psycopg adapts each value itself
+    memo: dict = {None: None}
 
     def adapt(value):
-        if value is None:
-            return None
         try:
             return memo[value]
         except KeyError:
             memo[value] = result = field.get_db_prep_save(value, connection)
             return result
+        except TypeError:  # unhashable (a dict for a JSONField)
+            return field.get_db_prep_save(value, connection)
 
     return adapt
 
 
 def db_value(model: type[models.Model], name: str, value):
-    """The value of the field (by attname) as the database takes it, e.g. a datetime on SQLite."""
+    """The value of the field (by attname) as the database takes it, e.g. a string on SQLite."""
     field = next(f for f in model._meta.concrete_fields if f.attname == name)
-    return field.get_db_prep_save(value, connection)
+    return field.get_db_prep_save(value, _connection())
+
+
+def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
+    """The primary keys of the next count rows of the model's table, for rows inserted with them.
+
+    PostgreSQL: count values of the table's sequence (nextval: no other transaction gets them).
+    SQLite: the keys after the highest one the table has had (its AUTOINCREMENT sequence, or
+    its rows); SQLite has one writer at a time, and the transaction takes the write lock here
+    (the first statement is a write), so no other connection can insert until it ends.
+    """
+    if count <= 0:
+        return range(0)
+    connection = _connection()
+    qn = connection.ops.quote_name
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [qn(table), column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"reserve_ids does not support {connection.vendor}")
+        cursor.execute(f"UPDATE {qn(table)} SET {qn(column)} = {qn(column)} WHERE 0")  # the write lock
+        cursor.execute(
+            f"SELECT MAX(last) FROM (SELECT seq AS last FROM sqlite_sequence WHERE name = %s "
+            f"UNION ALL SELECT MAX({qn(column)}) FROM {qn(table)})",
+            [table],
+        )
+        start = (cursor.fetchone()[0] or 0) + 1
+    return range(start, start + count)
 
 
 def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple], *, ready=()) -> int:
     """INSERT the rows (tuples of attribute values, in the order of columns, by attname).
 
-    ready: the columns whose values are already database values (see db_value).
+    ready: the columns whose values are already database values (see db_value, adapter), or
+    True when all of them are.
     """
+    connection = _connection()
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in columns]
-    adapters = [(i, a) for i, a in ((i, _adapter(f)) for i, f in enumerate(fields) if f.attname not in ready)
-                if a is not None]
+    adapters = [] if ready is True else [
+        (i, a) for i, a in ((i, _adapter(f, connection)) for i, f in enumerate(fields) if f.attname not in ready)
+        if a is not None
+    ]
     qn = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
+    table, names = qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
     count = 0
     rows = iter(rows)
     if connection.vendor == "postgresql":
         # COPY: the fastest way in; psycopg adapts each value itself. (It bypasses Django's
         # execute wrappers, so a query counter sees nothing of it.)
-        copy_sql = "COPY {} ({}) FROM STDIN".format(
-            qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
-        )
+        copy_sql = f"COPY {table} ({names}) FROM STDIN"
         with connection.cursor() as cursor:
-            # A batch at a time: rows may come from queries (rows_after), which cannot run mid-COPY.
             while batch := list(islice(rows, BATCH_SIZE)):
                 with cursor.cursor.copy(copy_sql) as copy:
                     for row in batch:
                         copy.write_row(row)
                 count += len(batch)
         return count
-    with connection.cursor() as cursor:  # SQLite runs one prepared statement over many rows
-        while batch := list(islice(rows, BATCH_SIZE)):
+    # SQLite: multi-row VALUES, ROWS_PER_STATEMENT rows a statement (fewer if the library
+    # allows fewer variables): a third faster than executemany of a one-row statement.
+    one = "({})".format(", ".join(["%s"] * len(fields)))
+    per_statement = max(1, min(ROWS_PER_STATEMENT, BATCH_SIZE, _variable_limit(connection) // len(fields)))
+    # One statement of per_statement rows (the driver keeps it prepared); a shorter batch,
+    # the last, goes row by row through executemany rather than as a statement of its own
+    # length (each length would be another large statement in the driver's cache).
+    sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * per_statement)
+    converted = {sql: sql.replace("%s", "?")}  # the statement in the driver's style (no literal % in it)
+    with connection.cursor() as cursor, _converting(cursor.cursor, converted):
+        while batch := list(islice(rows, per_statement)):
             if adapters:
                 batch = [_adapted(row, adapters) for row in batch]
-            cursor.executemany(sql, batch)
+            if len(batch) == per_statement:
+                cursor.execute(sql, [value for row in batch for value in row])
+            else:
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {one}", batch)
             count += len(batch)
     return count
+
+
+@contextmanager
+def _converting(driver_cursor, converted: dict[str, str]):
+    """Django's SQLite cursor turns each statement's %s into ? with a regular expression, on
+    every execute: for a statement of thousands of parameters that costs more than the
+    INSERT. This cursor (ours alone, for this insert) looks the statements up instead."""
+    convert = getattr(driver_cursor, "convert_query", None)
+    if convert is None:
+        yield
+        return
+
+    def convert_query(query, *, param_names=None):
+        if param_names is None and query in converted:
+            return converted[query]
+        return convert(query, param_names=param_names)
+
+    driver_cursor.convert_query = convert_query
+    try:
+        yield
+    finally:
+        del driver_cursor.convert_query  # (else the cursor and the function hold each other)
+
+
+def _variable_limit(connection) -> int:
+    """The most parameters an SQLite statement may have: the library's own limit (Django's
+    max_query_params says 999, the limit before SQLite 3.32, whatever the library)."""
+    try:
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except (AttributeError, sqlite3.Error):  # Python before 3.11
+        return connection.features.max_query_params
 
 
 def _adapted(row: tuple, adapters) -> list:
@@ -89,45 +188,28 @@ def _adapted(row: tuple, adapters) -> list:
     return row
 
 
-def insert_objects(model: type[models.Model], objs: Sequence[models.Model], *, ready=()) -> None:
-    """INSERT unsaved instances as they are (every concrete field but the primary key)."""
-    columns = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
-    insert(model, columns, (tuple(getattr(obj, name) for name in columns) for obj in objs), ready=ready)
-
-
-def insert_history(model: type[models.Model], objs: Iterable, *, history_type: str,
-                   history_date, user_id: int | None, value=getattr, ready=()) -> None:
-    """The history rows of saved instances, as bulk_history_create writes them ("+" or "~").
-
-    objs: saved instances, or any rows from which value(row, attname) reads each field.
-    """
+def history_columns(model: type[models.Model]) -> list[str]:
+    """The columns of insert_history's rows: the history's primary key, the tracked fields
+    (in the order of the model's concrete fields), then the history's own."""
     history = model.history.model
     if hasattr(history, "history_relation"):
         raise NotImplementedError("history_relation is not supported by insert_history")
-    tracked = [f.attname for f in history.tracked_fields]
-    columns = tracked + ["history_date", "history_change_reason", "history_type", "history_user_id"]
+    return [history._meta.pk.attname, *(f.attname for f in history.tracked_fields),
+            "history_date", "history_change_reason", "history_type", "history_user_id"]
+
+
+def insert_history(model: type[models.Model], objs: Iterable, *, history_type: str, history_date,
+                   user_id: int | None, history_ids: Iterable[int], value=getattr, ready=()) -> None:
+    """The history rows of saved instances, as bulk_history_create writes them ("+" or "~").
+
+    objs: saved instances, or any rows from which value(row, attname) reads each field.
+    history_ids: their history rows' primary keys, in order (see reserve_ids).
+    """
+    history = model.history.model
+    columns = history_columns(model)
+    tracked = columns[1:-4]
     history_date = db_value(history, "history_date", history_date)
     insert(history, columns, (
-        (*(value(obj, name) for name in tracked), history_date, "", history_type, user_id) for obj in objs
+        (history_id, *(value(obj, name) for name in tracked), history_date, "", history_type, user_id)
+        for history_id, obj in zip(history_ids, objs)
     ), ready={"history_date", *ready})
-
-
-def last_pk(model: type[models.Model]) -> int:
-    """The highest primary key so far: rows inserted after this call have higher ones.
-
-    (A sequence or SQLite's rowid only grows; a concurrent transaction's rows may also be
-    above it, so callers keep only the rows they recognise as their own.)
-    """
-    pk = model._meta.pk.attname
-    return model._default_manager.aggregate(last=models.Max(pk))["last"] or 0
-
-
-def rows_after(model: type[models.Model], after: int, *fields: str):
-    """values_list(pk, *fields) of the rows with a primary key above after, BATCH_SIZE at a time."""
-    queryset = model._default_manager.order_by("pk")
-    while True:
-        batch = list(queryset.filter(pk__gt=after).values_list("pk", *fields)[:BATCH_SIZE])
-        yield from batch
-        if len(batch) < BATCH_SIZE:
-            return
-        after = batch[-1][0]

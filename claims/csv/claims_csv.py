@@ -12,16 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from claims.dates import edtf_bounds
 from claims.models import RESERVED_KEYS, Citation, Claim, Person, Source, Topic, User
 from claims.translit import slug_for
 
 from . import bulk
 from .claims_export import CLAIM_COLUMNS, EXPORT_ONLY, SEPARATOR, claims_csv_chunks, claims_export  # noqa: F401
-from .common import model_errors, repeated_keys, require_import
+from .common import gc_paused, memo_clean, model_errors, quick_check, repeated_keys, require_import
 from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks, parse_table
 
 REQUIRED = ["key", "topic", "statement"]
@@ -114,6 +116,68 @@ class NewClaim:
         self.id = value
 
 
+def _quick_new_claim(columns: set[str], fresh: dict, memo: dict, scratch: Claim):
+    """cells, key -> the NewClaim of a row whose claim cells are surely valid, else None.
+
+    The same checks as model_errors(scratch) (Claim.clean_fields and Claim.clean: the key's
+    validators, blank cells, reserved keys, choices and the EDTF date through the same memo)
+    and the same values after them (stripped statement, date bounds), at a fraction of the
+    cost; on None the caller validates the row with model_errors, for its exact messages.
+    """
+    key_field = Claim._meta.get_field("key")
+    key_ok = quick_check(key_field)
+    kind_field, status_field, date_field = (Claim._meta.get_field(n) for n in ("kind", "status", "event_date"))
+    if key_ok is None or key_field.blank or not date_field.blank:
+        return lambda cells, key: None
+    default_kind, default_status = fresh["kind"], fresh["status"]
+    created_by_id = fresh["created_by_id"]
+    dated = "event_date" in columns
+    good_kinds: set[str] = set()  # the values that passed their field's checks, and the date bounds of each date
+    good_statuses: set[str] = set()
+    good_dates: dict[str, tuple] = {}
+
+    def quick_new(cells: dict, key: str) -> NewClaim | None:
+        if not key or key in RESERVED_KEYS or not key_ok(key):
+            return None
+        statement = cells["statement"].strip()
+        if not statement:
+            return None
+        kind = cells.get("kind", "").strip() or default_kind
+        if kind not in good_kinds:
+            if not memo_clean(kind_field, kind, memo, scratch):
+                return None
+            good_kinds.add(kind)
+        status = cells.get("status", "").strip() or default_status
+        if status not in good_statuses:
+            if not memo_clean(status_field, status, memo, scratch):
+                return None
+            good_statuses.add(status)
+        event_date = cells["event_date"].strip() if dated else ""
+        if event_date:
+            try:
+                earliest, latest = good_dates[event_date]
+            except KeyError:
+                if not memo_clean(date_field, event_date, memo, scratch):
+                    return None
+                try:
+                    bounds = edtf_bounds(event_date)
+                except ValidationError:
+                    bounds = None
+                good_dates[event_date] = earliest, latest = (bounds.earliest, bounds.latest) if bounds else (None, None)
+        else:
+            earliest = latest = None
+        new = NewClaim()
+        new.id = new.topic_id = new.created_at = new.updated_at = None
+        new.date_earliest, new.date_latest = earliest, latest
+        new.key, new.statement, new.kind, new.event_date, new.status = key, statement, kind, event_date, status
+        new.created_by_id = created_by_id
+        return new
+
+    assert set(NewClaim.COLUMNS) == {"id", "topic_id", "created_at", "updated_at", "date_earliest", "date_latest",
+                                     "key", "statement", "kind", "event_date", "status", "created_by_id"}
+    return quick_new
+
+
 @dataclass
 class Plan:
     """What an import would write."""
@@ -147,13 +211,23 @@ def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, enc
     PermissionDenied unless the actor may import CSV.
     """
     require_import(actor)
+    with gc_paused():
+        report, write = _claims_import(actor=actor, data=data, dry_run=dry_run, encoding=encoding)
+        if write is not None:  # (once what only the checks needed is freed)
+            write()
+    return report
+
+
+def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: str | None):
+    """claims_import without the writing: the report, and what writes the plan (None when
+    there are errors or it is a dry run)."""
     report = ImportReport(dry_run=dry_run)
     table, errors = parse_table(
         data, encoding=encoding, known=CLAIM_COLUMNS, required=REQUIRED, export_only=EXPORT_ONLY
     )
     if table is None:
         report.errors = errors
-        return report
+        return report, None
     errors += repeated_keys(table.rows)
     skip = {e.row for e in errors}
     columns = set(table.header)
@@ -198,6 +272,7 @@ def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, enc
     memo: dict = {"fields": MEMO_FIELDS}  # validation outcomes of repeated values (kind, status, date)
     scratch = Claim(created_by=actor)  # validates each new claim's row in turn
     fresh = {name: value for name, value in scratch.__dict__.items() if name != "_state"}
+    quick_new = _quick_new_claim(columns, fresh, memo, scratch)
     rows, table = table.rows, None
     for index, (number, cells) in enumerate(rows):
         rows[index] = None  # what a row keeps (its cells) lives on in the plan; the rest is freed
@@ -206,20 +281,23 @@ def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, enc
         row_errors: list[RowError] = []
         key = cells["key"].strip()
         original = stored.get(key)
-        if original:
-            claim = copy.copy(original)
+        if original is None and (quick := quick_new(cells, key)) is not None:
+            claim = quick  # valid: what model_errors below would have found, without its machinery
         else:
-            claim = scratch
-            claim.__dict__.update(fresh)
-        claim.key = key
-        claim.statement = cells["statement"]
-        for name in ("kind", "status"):
-            value = cells.get(name, "").strip()
-            if value:  # an empty cell keeps the stored value (or the default for a new claim)
-                setattr(claim, name, value)
-        if "event_date" in columns:
-            claim.event_date = cells["event_date"].strip()
-        row_errors += model_errors(claim, row=number, exclude=["topic", "created_by", "people"], memo=memo)
+            if original:
+                claim = copy.copy(original)
+            else:
+                claim = scratch
+                claim.__dict__.update(fresh)
+            claim.key = key
+            claim.statement = cells["statement"]
+            for name in ("kind", "status"):
+                value = cells.get(name, "").strip()
+                if value:  # an empty cell keeps the stored value (or the default for a new claim)
+                    setattr(claim, name, value)
+            if "event_date" in columns:
+                claim.event_date = cells["event_date"].strip()
+            row_errors += model_errors(claim, row=number, exclude=["topic", "created_by", "people"], memo=memo)
 
         title = cells["topic"].strip()
         if not title:
@@ -277,7 +355,7 @@ def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, enc
             errors += row_errors
             continue
 
-        if original is None:
+        if original is None and claim is scratch:
             claim = NewClaim.of(claim)  # the scratch instance validates the next row
         if original is None:
             claim.topic_title, claim.people_refs = title, wanted_people
@@ -312,11 +390,11 @@ def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, enc
 
     if errors:
         report.errors = sorted(errors, key=lambda e: (e.row, e.column))
-        return report
+        return report, None
     report.rows = outcomes
     if not dry_run:
-        _write(plan, actor=actor, topics=topics, current_people=current_people)
-    return report
+        return report, lambda: _write(plan, actor=actor, topics=topics, current_people=current_people)
+    return report, None
 
 
 def _write(plan: Plan, *, actor: User | None, topics: dict, current_people: dict) -> None:
@@ -354,14 +432,37 @@ def _write(plan: Plan, *, actor: User | None, topics: dict, current_people: dict
             fields = sorted({"topic" if f == "topic" else f for f in plan.update_fields} | {"updated_at"})
             Claim.objects.bulk_update(plan.update, fields, batch_size=BATCH_SIZE)
 
-        # People, history and citations, a chunk at a time (memory stays flat however long the file).
+        # Claims, people, history and citations, a chunk at a time (memory stays flat however
+        # long the file). Primary keys are reserved before each INSERT (bulk.reserve_ids) and
+        # written with the rows, never read back.
         through = Claim.people.through
         history = Claim.history.model
         m2m_history = apps.get_model("claims", "HistoricalClaim_people")
+        now_db = bulk.db_value(Claim, "created_at", now)
+        history_date = bulk.db_value(history, "history_date", now)
+        date_db = bulk.adapter(Claim, "date_earliest") or (lambda value: value)
+        history_columns = bulk.history_columns(Claim)
         for part in chunks(plan.create + plan.update):
             new = [claim for claim in part if isinstance(claim, NewClaim)]
+            old = [claim for claim in part if not isinstance(claim, NewClaim)]
+            history_ids = bulk.reserve_ids(history, len(part))  # "+" rows first, then "~"
             if new:
-                _insert_claims(new, now)
+                rows = []
+                for pk, claim in zip(bulk.reserve_ids(Claim, len(new)), new):
+                    claim.id = pk
+                    claim.created_at = claim.updated_at = now
+                    rows.append((pk, date_db(claim.date_earliest), date_db(claim.date_latest), claim.key,
+                                 claim.topic_id, claim.statement, claim.kind, claim.event_date, claim.status,
+                                 claim.created_by_id, now_db, now_db))
+                bulk.insert(Claim, CLAIM_TABLE_COLUMNS, rows, ready=True)
+                bulk.insert(history, history_columns, (
+                    (history_id, *row, history_date, "", "+", user_id) for history_id, row in zip(history_ids, rows)
+                ), ready=True)
+                del rows
+            if old:
+                bulk.insert_history(Claim, old, history_type="~", history_date=now, user_id=user_id,
+                                    history_ids=history_ids[len(new):])
+            history_of = {claim.pk: history_id for claim, history_id in zip(new + old, history_ids)}
             # Make each changed claim's people exactly the cell's.
             after: dict[int, set[int]] = {}  # claim pk -> its people's pks after the import
             removed: list[int] = []
@@ -381,70 +482,40 @@ def _write(plan: Plan, *, actor: User | None, topics: dict, current_people: dict
             # Each m2m history row copies its link row, id included (as simple_history does).
             links: dict[tuple[int, int], int] = {}
             if added:
-                before = bulk.last_pk(through)
-                bulk.insert(through, ["claim_id", "person_id"], added)
-                for pk, claim_id, person_id in bulk.rows_after(through, before, "claim_id", "person_id"):
-                    links[claim_id, person_id] = pk
-
-            # History of the claims, with the people each has after the import.
-            before = bulk.last_pk(history)
-            for history_type, claims in (("+", [c for c in part if isinstance(c, NewClaim)]),
-                                         ("~", [c for c in part if not isinstance(c, NewClaim)])):
-                if claims:
-                    bulk.insert_history(Claim, claims, history_type=history_type, history_date=now, user_id=user_id)
-            history_of = {
-                claim_pk: history_id
-                for history_id, claim_pk, date in bulk.rows_after(history, before, "id", "history_date")
-                if claim_pk in after and date == now
-            }
+                link_rows = [(pk, claim_id, person_id)
+                             for pk, (claim_id, person_id) in zip(bulk.reserve_ids(through, len(added)), added)]
+                bulk.insert(through, ["id", "claim_id", "person_id"], link_rows, ready=True)
+                links = {(claim_id, person_id): pk for pk, claim_id, person_id in link_rows}
             bulk.insert(m2m_history, ["id", "claim_id", "person_id", "history_id"], (
                 (links.get((claim_pk, person_id)) or current_people[claim_pk][person_id],
                  claim_pk, person_id, history_of[claim_pk])
                 for claim_pk, people_ids in after.items() for person_id in sorted(people_ids)
-            ))
+            ), ready=True)
             for claim in new:
                 claim.statement = ""  # written, history too: the text (and the driver's UTF-8 copy) can go
 
         # New citations (stance "supports") and their history.
-        stance = Citation.Stance.SUPPORTS
+        stance = Citation.Stance.SUPPORTS.value
         now_db = bulk.db_value(Citation, "created_at", now)
+        citation_history = Citation.history.model
+        history_date = bulk.db_value(citation_history, "history_date", now)
+        history_columns = bulk.history_columns(Citation)[1:]  # (the history's own key: the table's next)
         for part in chunks(plan.citations):
-            before = bulk.last_pk(Citation)
-            bulk.insert(
-                Citation,
-                ["claim_id", "source_id", "locator", "quote", "quote_translation", "stance", "created_by_id",
-                 "created_at", "updated_at"],
-                ((claim.pk, source_id, locator, "", "", stance, user_id, now_db, now_db)
-                 for claim, source_id, locator in part),
-                ready={"created_at", "updated_at"},
-            )
-            new = {(claim.pk, source_id, locator) for claim, source_id, locator in part}
-            citations = (
-                {"id": pk, "claim_id": claim_id, "source_id": source_id, "locator": locator, "quote": "",
-                 "quote_translation": "", "stance": stance, "created_by_id": user_id, "created_at": now_db,
-                 "updated_at": now_db}
-                for pk, claim_id, source_id, locator in bulk.rows_after(
-                    Citation, before, "claim_id", "source_id", "locator"
-                )
-                if (claim_id, source_id, locator) in new
-            )
-            bulk.insert_history(Citation, citations, history_type="+", history_date=now, user_id=user_id,
-                                value=dict.__getitem__, ready={"created_at", "updated_at"})
+            rows = [
+                (pk, claim.pk, source_id, locator, "", "", stance, user_id, now_db, now_db)
+                for pk, (claim, source_id, locator) in zip(bulk.reserve_ids(Citation, len(part)), part)
+            ]
+            bulk.insert(Citation, CITATION_TABLE_COLUMNS, rows, ready=True)
+            bulk.insert(citation_history, history_columns, (
+                (*row, history_date, "", "+", user_id) for row in rows
+            ), ready=True)
 
 
-def _insert_claims(claims: list[NewClaim], now) -> None:
-    """INSERT new claims and give each its primary key."""
-    for claim in claims:
-        claim.created_at = claim.updated_at = now
-    before = bulk.last_pk(Claim)
-    bulk.insert_objects(Claim, claims)
-    # Our rows come back in the order they went in, maybe between other sessions' rows.
-    mine = iter(claims)
-    claim = next(mine)
-    for pk, key in bulk.rows_after(Claim, before, "key"):
-        if key == claim.key:
-            claim.pk = pk
-            claim = next(mine, None)
-            if claim is None:
-                return
-    raise RuntimeError(f"The new claim {claim.key!r} was not found after its INSERT.")
+# The columns of the rows _write builds, in the order of the models' fields (and so of the
+# tracked fields of their history, which insert_history's columns follow).
+CLAIM_TABLE_COLUMNS = ["id", "date_earliest", "date_latest", "key", "topic_id", "statement", "kind", "event_date",
+                       "status", "created_by_id", "created_at", "updated_at"]
+CITATION_TABLE_COLUMNS = ["id", "claim_id", "source_id", "locator", "quote", "quote_translation", "stance",
+                          "created_by_id", "created_at", "updated_at"]
+assert CLAIM_TABLE_COLUMNS == [f.attname for f in Claim._meta.concrete_fields]
+assert CITATION_TABLE_COLUMNS == [f.attname for f in Citation._meta.concrete_fields]
