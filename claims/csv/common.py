@@ -99,14 +99,7 @@ def _clean_fields(instance: models.Model, exclude, memo: dict) -> None:
         if isinstance(raw_value, DatabaseDefault):
             continue
         if f.name in cached:
-            try:
-                ok, outcome = memo[f.name, raw_value]
-            except KeyError:
-                try:
-                    ok, outcome = True, f.clean(raw_value, instance)
-                except ValidationError as e:
-                    ok, outcome = False, e.error_list
-                memo[f.name, raw_value] = ok, outcome
+            ok, outcome = _memo_outcome(f, raw_value, memo, instance)
             if ok:
                 setattr(instance, f.attname, outcome)
             else:
@@ -134,17 +127,22 @@ def repeated_keys(rows, column: str = "key") -> list[RowError]:
     return errors
 
 
-def memo_clean(field: models.Field, value, memo: dict, instance: models.Model) -> bool:
-    """Whether field.clean(value) passes, through the memo _clean_fields keeps (same entries)."""
+def _memo_outcome(field: models.Field, value, memo: dict, instance: models.Model) -> tuple[bool, object]:
+    """(True, field.clean(value)) or (False, its errors), remembered per field and value."""
     try:
-        ok, _ = memo[field.name, value]
+        return memo[field.name, value]
     except KeyError:
         try:
-            ok, outcome = True, field.clean(value, instance)
+            outcome = True, field.clean(value, instance)
         except ValidationError as e:
-            ok, outcome = False, e.error_list
-        memo[field.name, value] = ok, outcome
-    return ok
+            outcome = False, e.error_list
+        memo[field.name, value] = outcome
+        return outcome
+
+
+def memo_clean(field: models.Field, value, memo: dict, instance: models.Model) -> bool:
+    """Whether field.clean(value) passes, through the memo _clean_fields keeps (same entries)."""
+    return _memo_outcome(field, value, memo, instance)[0]
 
 
 def quick_check(field: models.Field):
