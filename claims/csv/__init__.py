@@ -3,8 +3,12 @@
 The entry points are service-style functions, free of command-line concerns, so that the
 management commands, the admin and a web page all call the same code:
 
-- claims_import / claims_export (claims/csv/claims_csv.py)
-- sources_import / sources_export (claims/csv/sources_csv.py)
+- claims_import (claims_csv.py); claims_export and the streamed claims_csv_chunks
+  (claims_export.py, also importable from claims_csv.py)
+- sources_import / sources_export / sources_csv_chunks (sources_csv.py)
+
+reading.py decodes and splits files and escapes formulas; bulk.py writes rows with their
+history in multi-row statements; common.py holds the permission and validation helpers.
 """
 
 from .reading import ImportReport, RowError, RowOutcome  # noqa: F401
