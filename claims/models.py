@@ -11,7 +11,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import StrIndex
+from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
 from .dates import EDTF_HELP, edtf_bounds, validate_edtf
@@ -47,6 +49,12 @@ def _reserved_key_error(instance, field: str) -> dict[str, str]:
     if getattr(instance, field) in RESERVED_KEYS:
         return {field: f"'{getattr(instance, field)}' is reserved for a page's address; choose another."}
     return {}
+
+
+def _lacks(field: str, text: str) -> Exact:
+    # INSTR/STRPOS rather than a LIKE: on SQLite the project replaces LIKE with a Python
+    # function (claims/sqlite.py), which a bulk import would call for every row it writes.
+    return Exact(StrIndex(field, Value(text)), 0)
 
 
 def _not_blank(field: str) -> Q:
@@ -178,7 +186,7 @@ class Person(models.Model):
             models.CheckConstraint(name="person_name_not_blank", condition=_not_blank("name")),
             models.CheckConstraint(name="person_slug_not_blank", condition=_not_blank("slug")),
             # The CSV of claims separates people with "|" (DESIGN.md): a name with one would not survive it.
-            models.CheckConstraint(name="person_name_has_no_bar", condition=~Q(name__contains=CSV_SEPARATOR)),
+            models.CheckConstraint(name="person_name_has_no_bar", condition=_lacks("name", CSV_SEPARATOR)),
         ]
 
     def __str__(self) -> str:
@@ -353,12 +361,16 @@ class Claim(DatedMixin):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     people = models.ManyToManyField(Person, blank=True, related_name="claims")
+    # No index: no page lists claims by who added them (deleting a user scans the table once).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_added"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_added",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[people])
+    # The history is read by claim (id, indexed); the indexes simple_history would add on the
+    # other copied keys serve no query and slow every write (a CSV import writes 100,000s).
+    history = HistoricalRecords(m2m_fields=[people], no_db_index=["key", "topic", "created_by"])
 
     objects = ClaimQuerySet.as_manager()
 
@@ -408,7 +420,8 @@ class CitationStance(models.TextChoices):
 class Citation(models.Model):
     Stance = CitationStance
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    # Lookups by claim use citation_unique_source_locator_per_claim (claim first): no index of its own.
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations", db_index=False)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     locator = models.CharField(
         max_length=200, blank=True, help_text="Where in the source: page, chapter, archival sheet (e.g. p. 412, ch. 9, l. 12)."
@@ -416,12 +429,13 @@ class Citation(models.Model):
     quote = models.TextField(blank=True, help_text="The passage in the source's own language.")
     quote_translation = models.TextField("translation", blank=True)
     stance = models.CharField(max_length=20, choices=Stance.choices, default=Stance.SUPPORTS)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    created_by = models.ForeignKey(  # no index: as Claim.created_by
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # The history is read by claim (the claim page's history): as Claim.history.
+    history = HistoricalRecords(no_db_index=["source", "created_by"])
 
     objects = CitationQuerySet.as_manager()
 
@@ -437,7 +451,7 @@ class Citation(models.Model):
                 name="citation_stance_valid", condition=Q(stance__in=CitationStance.values)
             ),
             # The CSV of claims separates citations with "|" (DESIGN.md).
-            models.CheckConstraint(name="citation_locator_has_no_bar", condition=~Q(locator__contains=CSV_SEPARATOR)),
+            models.CheckConstraint(name="citation_locator_has_no_bar", condition=_lacks("locator", CSV_SEPARATOR)),
         ]
 
     def __str__(self) -> str:
