@@ -6,11 +6,11 @@ The files read here are committed in tests/csv/, byte for byte as a user would s
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from claims import services
-from claims.csv import RowError
+from claims.csv import RowError, bulk
 from claims.csv.claims_csv import claims_import
 from claims.csv.sources_csv import sources_import
 from claims.models import Citation, Claim, Person, Source, Topic
@@ -122,6 +122,57 @@ def test_one_bad_row_among_good_rows_writes_nothing_at_all(sources, claim):
     assert set(Claim.objects.values_list("key", flat=True)) == {"execution-12-june"}
     claim.refresh_from_db()
     assert claim.statement == stored_statement
+
+
+def _many_rows_then(last_row: str, count: int = 2500) -> bytes:
+    """count good rows (more than one batch: the import writes them while it checks on),
+    with new topics, people and citations, then last_row."""
+    lines = ["key,topic,statement,kind,event_date,status,people,sources"]
+    for i in range(count):
+        lines.append(f"bulk-{i:05d},Bulk topic {i % 3},Statement {i} «Тухачевский»,fact,1937-06,open,"
+                     f"Person {i % 7} | Персона {i % 5},rogovin-1937: p. {i} | izvestiya-tsk-1989-4")
+    lines.append(last_row)
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("bad_row, column", [
+    ("bulk-bad,Bulk topic 0,A statement,rumour,,open,,", "kind"),
+    ("bulk-00007,Bulk topic 0,The same key again,fact,,open,,", "key"),
+    ("bulk-bad,Bulk topic 0,A statement,fact,,open,,no-such-source", "sources"),
+])
+def test_a_bad_last_row_after_thousands_of_good_ones_writes_nothing(sources, claim, bad_row, column):
+    before = rows_and_history()
+    report = claims_import(actor=None, data=_many_rows_then(bad_row))
+    assert [e.column for e in report.errors] == [column], report.errors
+    assert rows_and_history() == before
+    assert not Topic.objects.filter(title__startswith="Bulk topic").exists()
+    assert not Person.objects.filter(name__startswith="Person ").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_any_transaction_a_bad_last_row_rolls_back_the_batches_already_written(sources):
+    # As the import_claims command runs it: no test transaction around the import.
+    before = rows_and_history()
+    report = claims_import(actor=None, data=_many_rows_then("bulk-bad,,No topic,fact,,open,,"))
+    assert [(e.row, e.column) for e in report.errors] == [(2502, "topic")]
+    assert rows_and_history() == before
+    good = claims_import(actor=None, data=_many_rows_then("bulk-good,Bulk topic 0,Fine,fact,,open,,"))
+    assert good.summary == "created 2501, updated 0, unchanged 0"
+    assert Citation.objects.count() == 5000
+    assert Person.objects.filter(name__startswith="Person ").count() == 7
+    assert Claim.history.filter(history_type="+").count() == 2501
+
+
+def test_a_row_the_database_refuses_while_writing_rolls_back_the_import_with_djangos_error(claim):
+    # What the checks cannot see (another session added the same link meanwhile): the bulk
+    # INSERT fails on the database, on SQLite on the writing thread, and the caller gets it.
+    person = Person.objects.create(name="Iona Yakir", slug="iona-yakir")
+    through = Claim.people.through
+    with pytest.raises(IntegrityError):
+        with transaction.atomic(), bulk.pipelined():
+            bulk.insert(through, ["claim_id", "person_id"], [(claim.pk, person.pk)] * 2, ready=True)
+            bulk.flush()
+    assert not through.objects.exists()
 
 
 def test_the_same_rows_without_the_bad_one_are_all_written(sources, claim):

@@ -12,10 +12,15 @@ change reason).
 Primary keys are not read back after an INSERT: reserve_ids() hands out the keys the rows
 will have (from the table's sequence) and the rows are inserted with them.
 
+On SQLite the INSERTs can run on a second thread (see pipelined): SQLite does its part of
+an INSERT without Python's GIL, so the next rows are built while it stores these.
+
 These functions must run inside the import's transaction.atomic(), on the default database.
 """
 
+import queue
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -27,6 +32,91 @@ from .reading import BATCH_SIZE
 # Rows per INSERT statement on SQLite: more is hardly faster, and each prepared statement
 # (one per table, kept by the driver) grows with it.
 ROWS_PER_STATEMENT = 500
+
+
+class _Pipeline:
+    """The INSERT statements of an import, run in order on a thread of their own.
+
+    The thread runs them on the import's own sqlite3 connection (Django opens SQLite
+    connections with check_same_thread=False), so they are part of its transaction; the
+    caller waits for them (flush) before anything that reads what they write, and at the
+    end. The first failed statement stops the rest and is raised in the caller's thread,
+    as Django would raise it, at the next insert or flush.
+    """
+
+    DEPTH = 4  # statements waiting at most (each a few hundred rows)
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.statements: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self.error: BaseException | None = None
+        self.next_id: dict[str, int] = {}  # table -> the first key reserve_ids has not handed out
+        connection.ensure_connection()
+        self.thread = threading.Thread(target=self._run, args=(connection.connection,),
+                                       name="csv-import-inserts", daemon=True)
+        self.thread.start()
+
+    def _run(self, raw) -> None:
+        cursor = raw.cursor()
+        try:
+            while (statement := self.statements.get()) is not None:
+                try:
+                    if self.error is None:
+                        sql, params, many = statement
+                        (cursor.executemany if many else cursor.execute)(sql, params)
+                except BaseException as exc:  # raised in the caller's thread (see _raise)
+                    self.error = exc
+                finally:
+                    self.statements.task_done()
+        finally:
+            self.statements.task_done()  # the None
+            cursor.close()
+
+    def run(self, sql: str, params, *, many: bool = False) -> None:
+        self._raise()
+        self.statements.put((sql, params, many))
+
+    def flush(self) -> None:
+        self.statements.join()
+        self._raise()
+
+    def close(self) -> None:
+        self.statements.put(None)
+        self.thread.join()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            with self.connection.wrap_database_errors:  # as Django's cursor would raise it
+                raise error
+
+
+_pipeline: _Pipeline | None = None
+
+
+@contextmanager
+def pipelined():
+    """Run the SQLite INSERTs of insert() on a second thread until the block ends (a no-op
+    on other databases). Inside the block, use flush() before reading or changing rows of
+    the tables being written other than through this module."""
+    global _pipeline
+    connection = _connection()
+    if connection.vendor != "sqlite" or _pipeline is not None:
+        yield
+        return
+    _pipeline = _Pipeline(connection)
+    try:
+        yield
+        _pipeline.flush()
+    finally:
+        pipeline, _pipeline = _pipeline, None
+        pipeline.close()
+
+
+def flush() -> None:
+    """Wait until the INSERTs handed to the pipeline are done (see pipelined)."""
+    if _pipeline is not None:
+        _pipeline.flush()
 
 
 def _connection():
@@ -90,6 +180,12 @@ def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
             return [row[0] for row in cursor.fetchall()]
         if connection.vendor != "sqlite":
             raise NotImplementedError(f"reserve_ids does not support {connection.vendor}")
+        if _pipeline is not None and table in _pipeline.next_id:
+            # The transaction holds SQLite's write lock: the keys go on from the last reserved.
+            start = _pipeline.next_id[table]
+            _pipeline.next_id[table] = start + count
+            return range(start, start + count)
+        flush()  # (the table's highest key may be in an INSERT still waiting)
         cursor.execute(f"UPDATE {qn(table)} SET {qn(column)} = {qn(column)} WHERE 0")  # the write lock
         cursor.execute(
             f"SELECT MAX(last) FROM (SELECT seq AS last FROM sqlite_sequence WHERE name = %s "
@@ -97,6 +193,8 @@ def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
             [table],
         )
         start = (cursor.fetchone()[0] or 0) + 1
+    if _pipeline is not None:
+        _pipeline.next_id[table] = start + count
     return range(start, start + count)
 
 
@@ -121,7 +219,7 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tup
         # COPY: the fastest way in; psycopg adapts each value itself. (It bypasses Django's
         # execute wrappers, so a query counter sees nothing of it.)
         copy_sql = f"COPY {table} ({names}) FROM STDIN"
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, connection.wrap_database_errors:  # (Django's exceptions)
             while batch := list(islice(rows, BATCH_SIZE)):
                 with cursor.cursor.copy(copy_sql) as copy:
                     for row in batch:
@@ -137,6 +235,17 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tup
     # length (each length would be another large statement in the driver's cache).
     sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * per_statement)
     converted = {sql: sql.replace("%s", "?")}  # the statement in the driver's style (no literal % in it)
+    if _pipeline is not None:
+        one_row = f"INSERT INTO {table} ({names}) VALUES {one}".replace("%s", "?")
+        while batch := list(islice(rows, per_statement)):
+            if adapters:
+                batch = [_adapted(row, adapters) for row in batch]
+            if len(batch) == per_statement:
+                _pipeline.run(converted[sql], [value for row in batch for value in row])
+            else:
+                _pipeline.run(one_row, batch, many=True)
+            count += len(batch)
+        return count
     with connection.cursor() as cursor, _converting(cursor.cursor, converted):
         while batch := list(islice(rows, per_statement)):
             if adapters:

@@ -9,6 +9,7 @@ in bulk and in one transaction, with history rows naming the importing user.
 
 import copy
 from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -212,22 +213,24 @@ def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, enc
     """
     require_import(actor)
     with gc_paused():
-        report, write = _claims_import(actor=actor, data=data, dry_run=dry_run, encoding=encoding)
-        if write is not None:  # (once what only the checks needed is freed)
-            write()
-    return report
+        return _claims_import(actor=actor, data=data, dry_run=dry_run, encoding=encoding)
 
 
-def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: str | None):
-    """claims_import without the writing: the report, and what writes the plan (None when
-    there are errors or it is a dry run)."""
+class _Discard(Exception):
+    """Rolls back what an import wrote before a bad row was found."""
+
+
+def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: str | None) -> ImportReport:
+    """Check every row; unless it is a dry run, write the rows checked so far, a batch at a
+    time, while checking the next (the database stores one batch while Python checks the
+    next), all in one transaction that is rolled back if any row turns out bad."""
     report = ImportReport(dry_run=dry_run)
     table, errors = parse_table(
         data, encoding=encoding, known=CLAIM_COLUMNS, required=REQUIRED, export_only=EXPORT_ONLY
     )
     if table is None:
         report.errors = errors
-        return report, None
+        return report
     errors += repeated_keys(table.rows)
     skip = {e.row for e in errors}
     columns = set(table.header)
@@ -238,7 +241,6 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
     for chunk in chunks(keys):
         stored.update({c.key: c for c in Claim.objects.filter(key__in=chunk)})
     topics = {title: (pk, slug) for pk, title, slug in Topic.objects.values_list("pk", "title", "slug")}
-    topic_title = {pk: title for title, (pk, _) in topics.items()}
     topic_slugs = {slug for _, slug in topics.values()}
     people = PeopleIndex() if "people" in columns else None
     stored_ids = [c.pk for c in stored.values()]
@@ -265,17 +267,49 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
             ):
                 current_citations[claim_id].add((source_id, locator))
 
-    # --- Validate every row and decide what differs --------------------------------------
+    # --- Validate every row and decide what differs (and write it) ----------------------
+    rows, table = table.rows, None  # (what the parse kept besides the rows can go)
     plan = Plan()
+    try:
+        with ExitStack() as writing:
+            writer = None
+            if not dry_run:
+                writing.enter_context(transaction.atomic())
+                writing.enter_context(bulk.pipelined())
+                writer = _Writer(plan, actor=actor, topics=topics, current_people=current_people)
+            outcomes = _check_rows(rows=rows, errors=errors, skip=skip, columns=columns, stored=stored,
+                                   topics=topics, topic_slugs=topic_slugs, people=people, sources=sources,
+                                   current_people=current_people, current_citations=current_citations,
+                                   plan=plan, actor=actor, writer=writer)
+            if errors:
+                raise _Discard
+            if writer is not None:
+                writer.write()
+    except _Discard:
+        pass
+    if errors:
+        report.errors = sorted(errors, key=lambda e: (e.row, e.column))
+        return report
+    report.rows = outcomes
+    return report
+
+
+def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: set[str], stored: dict[str, Claim],
+                topics: dict, topic_slugs: set[str], people, sources: dict[str, int], current_people: dict,
+                current_citations: dict, plan: "Plan", actor: User | None, writer) -> list[RowOutcome]:
+    """Validate every row into the plan and errors; the writer (None on a dry run) writes the
+    plan every BATCH_SIZE claims while no row has been bad."""
+    topic_title = {pk: title for title, (pk, _) in topics.items()}
     outcomes: list[RowOutcome] = []
     locators: dict[str, str] = {}
     memo: dict = {"fields": MEMO_FIELDS}  # validation outcomes of repeated values (kind, status, date)
     scratch = Claim(created_by=actor)  # validates each new claim's row in turn
     fresh = {name: value for name, value in scratch.__dict__.items() if name != "_state"}
     quick_new = _quick_new_claim(columns, fresh, memo, scratch)
-    rows, table = table.rows, None
     for index, (number, cells) in enumerate(rows):
         rows[index] = None  # what a row keeps (its cells) lives on in the plan; the rest is freed
+        if writer is not None and not errors and len(plan.create) + len(plan.update) >= BATCH_SIZE:
+            writer.write()
         if number in skip:
             continue
         row_errors: list[RowError] = []
@@ -368,7 +402,7 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
         ]
         plan.citations += [(claim, source_id, locator) for source_id, locator in new_citations]
         if original is None:
-            plan.create.append(claim)  # (its people are "changed" when it has any: see _write)
+            plan.create.append(claim)  # (its people are "changed" when it has any: see _Writer)
             outcomes.append(RowOutcome(number, key, RowOutcome.CREATED))
             continue
         changed = [name for name in (*CLAIM_FIELDS, "date_earliest", "date_latest")
@@ -388,130 +422,151 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
         action = RowOutcome.UPDATED if changed or people_changed or new_citations else RowOutcome.UNCHANGED
         outcomes.append(RowOutcome(number, key, action, columns_changed))
 
-    if errors:
-        report.errors = sorted(errors, key=lambda e: (e.row, e.column))
-        return report, None
-    report.rows = outcomes
-    if not dry_run:
-        return report, lambda: _write(plan, actor=actor, topics=topics, current_people=current_people)
-    return report, None
+    return outcomes
 
 
-def _write(plan: Plan, *, actor: User | None, topics: dict, current_people: dict) -> None:
-    """Write the plan in one transaction: claims, people links, citations and all their history.
+class _Writer:
+    """Writes the plan, as far as it has got, each time it is called: claims, people links,
+    citations and all their history, inside the import's transaction.
 
     The few new topics and people go through bulk_create_with_history; the claims, links,
     citations and history rows (about ten rows per CSV row) through bulk.insert, which skips
     Django's per-instance work. Every created or updated claim gets a history row ("+" or "~")
-    with the people it has afterwards, and every new citation a "+" history row.
+    with the people it has afterwards, and every new citation a "+" history row. What is
+    written leaves the plan (the new topics and people stay, as written: see topic_pk and
+    person_pk), so memory stays flat however long the file.
     """
-    with transaction.atomic():
-        now = timezone.now()
-        user_id = actor.pk if actor is not None else None
-        topic_pk = {title: pk for title, (pk, _) in topics.items()}
-        if plan.new_topics:
-            created = bulk_create_with_history(
-                list(plan.new_topics.values()), Topic, batch_size=BATCH_SIZE, default_user=actor
-            )
-            topic_pk.update({t.title: t.pk for t in created})
-        person_pk: dict[str, int] = {}
-        if plan.new_people:
-            created = bulk_create_with_history(
-                list(plan.new_people.values()), Person, batch_size=BATCH_SIZE, default_user=actor
-            )
-            person_pk = {p.name.casefold(): p.pk for p in created}
 
-        def resolve(ref) -> int:
-            return ref if isinstance(ref, int) else person_pk[ref]
+    def __init__(self, plan: Plan, *, actor: User | None, topics: dict, current_people: dict):
+        self.plan, self.actor = plan, actor
+        self.user_id = actor.pk if actor is not None else None
+        self.topics = topics
+        self.current_people = current_people
+        self.now = now = timezone.now()
+        self.topic_pk = {title: pk for title, (pk, _) in topics.items()}
+        self.person_pk: dict[str, int] = {}  # casefolded name of a new person -> their pk, once written
+        self.claim_history = Claim.history.model
+        self.citation_history = Citation.history.model
+        self.claim_now = bulk.db_value(Claim, "created_at", now)
+        self.claim_history_date = bulk.db_value(self.claim_history, "history_date", now)
+        self.citation_now = bulk.db_value(Citation, "created_at", now)
+        self.citation_history_date = bulk.db_value(self.citation_history, "history_date", now)
+        self.date_db = bulk.adapter(Claim, "date_earliest") or (lambda value: value)
 
-        for claim in plan.create + plan.update:
-            claim.topic_id = topic_pk[plan.topic_title(claim)]
+    def write(self) -> None:
+        plan = self.plan
+        new_topics = [topic for title, topic in plan.new_topics.items() if title not in self.topic_pk]
+        if new_topics:
+            bulk.flush()  # (Django's own INSERTs go on the same connection: in order)
+            for topic in bulk_create_with_history(new_topics, Topic, batch_size=BATCH_SIZE, default_user=self.actor):
+                self.topic_pk[topic.title] = topic.pk
+                self.topics[topic.title] = (topic.pk, topic.slug)
+        new_people = [person for name, person in plan.new_people.items() if name not in self.person_pk]
+        if new_people:
+            bulk.flush()
+            for person in bulk_create_with_history(new_people, Person, batch_size=BATCH_SIZE, default_user=self.actor):
+                self.person_pk[person.name.casefold()] = person.pk
+
+        claims = plan.create + plan.update
+        for claim in claims:
+            claim.topic_id = self.topic_pk[plan.topic_title(claim)]
         if plan.update:
             for claim in plan.update:
-                claim.updated_at = now
-            fields = sorted({"topic" if f == "topic" else f for f in plan.update_fields} | {"updated_at"})
+                claim.updated_at = self.now
+            fields = sorted(plan.update_fields | {"updated_at"})
+            bulk.flush()
             Claim.objects.bulk_update(plan.update, fields, batch_size=BATCH_SIZE)
+        for part in chunks(claims):
+            self._write_claims(part)
+        citations = plan.citations
+        plan.create, plan.update, plan.citations = [], [], []
+        plan.update_fields, plan.topic_of, plan.people_of, plan.people_changed = set(), {}, {}, set()
+        del claims
+        for part in chunks(citations):
+            self._write_citations(part)
 
-        # Claims, people, history and citations, a chunk at a time (memory stays flat however
-        # long the file). Primary keys are reserved before each INSERT (bulk.reserve_ids) and
-        # written with the rows, never read back.
+    def _write_claims(self, part: list) -> None:
+        """Claims (new ones inserted, changed ones' history), their people and history.
+
+        Primary keys are reserved before each INSERT (bulk.reserve_ids) and written with
+        the rows, never read back."""
+        plan, user_id, current_people = self.plan, self.user_id, self.current_people
+        history = self.claim_history
         through = Claim.people.through
-        history = Claim.history.model
         m2m_history = apps.get_model("claims", "HistoricalClaim_people")
-        now_db = bulk.db_value(Claim, "created_at", now)
-        history_date = bulk.db_value(history, "history_date", now)
-        date_db = bulk.adapter(Claim, "date_earliest") or (lambda value: value)
-        history_columns = bulk.history_columns(Claim)
-        for part in chunks(plan.create + plan.update):
-            new = [claim for claim in part if isinstance(claim, NewClaim)]
-            old = [claim for claim in part if not isinstance(claim, NewClaim)]
-            history_ids = bulk.reserve_ids(history, len(part))  # "+" rows first, then "~"
-            if new:
-                rows = []
-                for pk, claim in zip(bulk.reserve_ids(Claim, len(new)), new):
-                    claim.id = pk
-                    claim.created_at = claim.updated_at = now
-                    rows.append((pk, date_db(claim.date_earliest), date_db(claim.date_latest), claim.key,
-                                 claim.topic_id, claim.statement, claim.kind, claim.event_date, claim.status,
-                                 claim.created_by_id, now_db, now_db))
-                bulk.insert(Claim, CLAIM_TABLE_COLUMNS, rows, ready=True)
-                bulk.insert(history, history_columns, (
-                    (history_id, *row, history_date, "", "+", user_id) for history_id, row in zip(history_ids, rows)
-                ), ready=True)
-                del rows
-            if old:
-                bulk.insert_history(Claim, old, history_type="~", history_date=now, user_id=user_id,
-                                    history_ids=history_ids[len(new):])
-            history_of = {claim.pk: history_id for claim, history_id in zip(new + old, history_ids)}
-            # Make each changed claim's people exactly the cell's.
-            after: dict[int, set[int]] = {}  # claim pk -> its people's pks after the import
-            removed: list[int] = []
-            added: list[tuple[int, int]] = []  # (claim pk, person pk)
-            for claim in part:
-                created = isinstance(claim, NewClaim)
-                if created or id(claim) in plan.people_changed:
-                    after[claim.pk] = wanted = {resolve(ref) for ref in plan.people_refs(claim)}
-                else:
-                    after[claim.pk] = wanted = set(current_people.get(claim.pk, {}))
-                if (created and wanted) or id(claim) in plan.people_changed:
-                    have = {} if created else current_people.get(claim.pk, {})
-                    removed += [through_pk for person_id, through_pk in have.items() if person_id not in wanted]
-                    added += [(claim.pk, pk) for pk in sorted(wanted - set(have))]
-            if removed:
-                through.objects.filter(pk__in=removed).delete()
-            # Each m2m history row copies its link row, id included (as simple_history does).
-            links: dict[tuple[int, int], int] = {}
-            if added:
-                link_rows = [(pk, claim_id, person_id)
-                             for pk, (claim_id, person_id) in zip(bulk.reserve_ids(through, len(added)), added)]
-                bulk.insert(through, ["id", "claim_id", "person_id"], link_rows, ready=True)
-                links = {(claim_id, person_id): pk for pk, claim_id, person_id in link_rows}
-            bulk.insert(m2m_history, ["id", "claim_id", "person_id", "history_id"], (
-                (links.get((claim_pk, person_id)) or current_people[claim_pk][person_id],
-                 claim_pk, person_id, history_of[claim_pk])
-                for claim_pk, people_ids in after.items() for person_id in sorted(people_ids)
+        now_db, date_db = self.claim_now, self.date_db
+        new = [claim for claim in part if isinstance(claim, NewClaim)]
+        old = [claim for claim in part if not isinstance(claim, NewClaim)]
+        history_ids = bulk.reserve_ids(history, len(part))  # "+" rows first, then "~"
+        if new:
+            rows = []
+            for pk, claim in zip(bulk.reserve_ids(Claim, len(new)), new):
+                claim.id = pk
+                claim.created_at = claim.updated_at = self.now
+                rows.append((pk, date_db(claim.date_earliest), date_db(claim.date_latest), claim.key,
+                             claim.topic_id, claim.statement, claim.kind, claim.event_date, claim.status,
+                             claim.created_by_id, now_db, now_db))
+            bulk.insert(Claim, CLAIM_TABLE_COLUMNS, rows, ready=True)
+            bulk.insert(history, bulk.history_columns(Claim), (
+                (history_id, *row, self.claim_history_date, "", "+", user_id)
+                for history_id, row in zip(history_ids, rows)
             ), ready=True)
-            for claim in new:
-                claim.statement = ""  # written, history too: the text (and the driver's UTF-8 copy) can go
+            del rows
+        if old:
+            bulk.insert_history(Claim, old, history_type="~", history_date=self.now, user_id=user_id,
+                                history_ids=history_ids[len(new):])
+        history_of = {claim.pk: history_id for claim, history_id in zip(new + old, history_ids)}
+        # Make each changed claim's people exactly the cell's.
+        after: dict[int, set[int]] = {}  # claim pk -> its people's pks after the import
+        removed: list[int] = []
+        added: list[tuple[int, int]] = []  # (claim pk, person pk)
+        person_pk = self.person_pk
+        for claim in part:
+            created = isinstance(claim, NewClaim)
+            if created or id(claim) in plan.people_changed:
+                after[claim.pk] = wanted = {
+                    ref if isinstance(ref, int) else person_pk[ref] for ref in plan.people_refs(claim)
+                }
+            else:
+                after[claim.pk] = wanted = set(current_people.get(claim.pk, {}))
+            if (created and wanted) or id(claim) in plan.people_changed:
+                have = {} if created else current_people.get(claim.pk, {})
+                removed += [through_pk for person_id, through_pk in have.items() if person_id not in wanted]
+                added += [(claim.pk, pk) for pk in sorted(wanted - set(have))]
+        if removed:
+            bulk.flush()  # (the links may be in an INSERT still waiting)
+            through.objects.filter(pk__in=removed).delete()
+        # Each m2m history row copies its link row, id included (as simple_history does).
+        links: dict[tuple[int, int], int] = {}
+        if added:
+            link_rows = [(pk, claim_id, person_id)
+                         for pk, (claim_id, person_id) in zip(bulk.reserve_ids(through, len(added)), added)]
+            bulk.insert(through, ["id", "claim_id", "person_id"], link_rows, ready=True)
+            links = {(claim_id, person_id): pk for pk, claim_id, person_id in link_rows}
+        bulk.insert(m2m_history, ["id", "claim_id", "person_id", "history_id"], (
+            (links.get((claim_pk, person_id)) or current_people[claim_pk][person_id],
+             claim_pk, person_id, history_of[claim_pk])
+            for claim_pk, people_ids in after.items() for person_id in sorted(people_ids)
+        ), ready=True)
+        for claim in new:
+            claim.statement = ""  # written, history too: the text can go
 
-        # New citations (stance "supports") and their history.
+    def _write_citations(self, part: list) -> None:
+        """New citations (stance "supports") and their history."""
         stance = Citation.Stance.SUPPORTS.value
-        now_db = bulk.db_value(Citation, "created_at", now)
-        citation_history = Citation.history.model
-        history_date = bulk.db_value(citation_history, "history_date", now)
+        user_id, now_db = self.user_id, self.citation_now
+        rows = [
+            (pk, claim.pk, source_id, locator, "", "", stance, user_id, now_db, now_db)
+            for pk, (claim, source_id, locator) in zip(bulk.reserve_ids(Citation, len(part)), part)
+        ]
+        bulk.insert(Citation, CITATION_TABLE_COLUMNS, rows, ready=True)
         history_columns = bulk.history_columns(Citation)[1:]  # (the history's own key: the table's next)
-        for part in chunks(plan.citations):
-            rows = [
-                (pk, claim.pk, source_id, locator, "", "", stance, user_id, now_db, now_db)
-                for pk, (claim, source_id, locator) in zip(bulk.reserve_ids(Citation, len(part)), part)
-            ]
-            bulk.insert(Citation, CITATION_TABLE_COLUMNS, rows, ready=True)
-            bulk.insert(citation_history, history_columns, (
-                (*row, history_date, "", "+", user_id) for row in rows
-            ), ready=True)
+        bulk.insert(self.citation_history, history_columns, (
+            (*row, self.citation_history_date, "", "+", user_id) for row in rows
+        ), ready=True)
 
 
-# The columns of the rows _write builds, in the order of the models' fields (and so of the
+# The columns of the rows _Writer builds, in the order of the models' fields (and so of the
 # tracked fields of their history, which insert_history's columns follow).
 CLAIM_TABLE_COLUMNS = ["id", "date_earliest", "date_latest", "key", "topic_id", "statement", "kind", "event_date",
                        "status", "created_by_id", "created_at", "updated_at"]
