@@ -6,6 +6,7 @@ ImproperlyConfigured naming the variable, rather than quietly falling back.
 """
 
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,6 +70,16 @@ def env_database(name: str, default: str) -> dict:
     if config["ENGINE"] == "django.db.backends.postgresql":
         # The suite's PostgreSQL run creates its own test database next to this one.
         config.setdefault("TEST", {})["NAME"] = f"test_{config['NAME']}"
+    else:
+        # Every transaction takes SQLite's write lock when it begins (BEGIN IMMEDIATE), and
+        # waits up to 20 s for it: two saves at once then run one after the other instead of
+        # one failing with "database is locked" after both have read (services.check_version).
+        config.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+        # The test database is a file, not Django's shared in-memory one, whose table locks
+        # would fail the tests of concurrent saves where a real database file waits.
+        config.setdefault("TEST", {}).setdefault(
+            "NAME", os.path.join(tempfile.gettempdir(), f"annotator-test-{os.getpid()}.sqlite3")
+        )
     return config
 
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import Exact
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .dates import EDTF_HELP, edtf_bounds, validate_edtf
@@ -147,6 +148,9 @@ class Topic(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:  # (the admin's "View on site")
+        return reverse("topic_detail", kwargs={"slug": self.slug})
+
     def natural_key(self):
         return (self.slug,)
 
@@ -191,6 +195,9 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.name_original})" if self.name_original else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("person_detail", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)
@@ -263,6 +270,7 @@ class Source(DatedMixin):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     history = HistoricalRecords()
 
     objects = SourceQuerySet.as_manager()
@@ -292,6 +300,9 @@ class Source(DatedMixin):
 
     def __str__(self) -> str:
         return f"{self.title} [{self.key}]"
+
+    def get_absolute_url(self) -> str:
+        return reverse("source_detail", kwargs={"key": self.key})
 
     def natural_key(self):
         return (self.key,)
@@ -368,6 +379,7 @@ class Claim(DatedMixin):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     # The history is read by claim (id, indexed); the indexes simple_history would add on the
     # other copied keys serve no query and slow every write (a CSV import writes 100,000s).
     history = HistoricalRecords(m2m_fields=[people], no_db_index=["key", "topic", "created_by"])
@@ -392,6 +404,9 @@ class Claim(DatedMixin):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.statement[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("claim_detail", kwargs={"key": self.key})
 
     def natural_key(self):
         return (self.key,)
@@ -434,6 +449,7 @@ class Citation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     # The history is read by claim (the claim page's history): as Claim.history.
     history = HistoricalRecords(no_db_index=["source", "created_by"])
 
@@ -497,6 +513,7 @@ class SourceAssessment(models.Model):
     rationale = models.TextField(help_text="Why this grade: what the source is, who wrote it, what they could know.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     history = HistoricalRecords()
 
     objects = SourceAssessmentQuerySet.as_manager()
@@ -540,6 +557,7 @@ class CitationAssessment(models.Model):
     rationale = models.TextField(help_text="Why this grade: is it confirmed elsewhere, is it consistent, is it logical?")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     history = HistoricalRecords()
 
     objects = CitationAssessmentQuerySet.as_manager()
@@ -780,6 +798,7 @@ class Annotation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 

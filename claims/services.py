@@ -10,6 +10,7 @@ or ValidationError (naming the field and the problem) and changes nothing.
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -59,8 +60,12 @@ def _save(instance: models.Model, *, actor: User | None) -> models.Model:
     return instance
 
 
-def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editable: Iterable[str]) -> bool:
-    """Apply data to instance; save only if something changed. Returns whether it did."""
+def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editable: Iterable[str],
+            expected_version: int | None = None, other_changes: bool = False) -> bool:
+    """Apply data to instance; save only if something changed (or the caller changes
+    something else: other_changes). Returns whether it did.
+
+    expected_version: the version the person's edit started from (see check_version)."""
     editable = set(editable)
     unknown = set(data) - editable
     if unknown:
@@ -69,8 +74,10 @@ def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editab
         )
     before = {name: getattr(instance, name) for name in data}
     changed = {name: value for name, value in data.items() if before[name] != value}
-    if not changed:
+    if not changed and not other_changes:
         return False
+    if hasattr(instance, "version"):
+        check_version(instance, expected_version)
     for name, value in changed.items():
         setattr(instance, name, value)
     try:
@@ -81,6 +88,47 @@ def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editab
             setattr(instance, name, before[name])
         raise
     return True
+
+
+def check_version(instance: models.Model, expected: int | None) -> None:
+    """Refuse a save that started from an older version of the row; else take the next one.
+
+    Edits carry the version they started from (a hidden field of the form). The check is a
+    conditional UPDATE, the save's first write: of two saves from the same version one gets
+    the row and the other finds the version moved on and is refused, with what changed,
+    before anything of it is written. Without an expected version (the shell, the admin's
+    own forms) the version read with the instance is expected, which still refuses a save
+    racing another between read and write. Must run inside the save's transaction.
+    """
+    if expected is None:
+        expected = instance.version
+    if type(instance).objects.filter(pk=instance.pk, version=expected).update(version=expected + 1):
+        instance.version = expected + 1
+        return
+    raise ValidationError(_conflict_message(instance, expected), code="conflict")
+
+
+NOT_COMPARED = {"id", "created_by", "created_at", "updated_at", "version"}
+
+
+def _conflict_message(instance: models.Model, expected: int) -> str:
+    model = type(instance)
+    name = model._meta.verbose_name
+    current = model.objects.filter(pk=instance.pk).first()
+    if current is None:
+        return f"This {name} was deleted while you were editing it; nothing was saved."
+    history = model.history.filter(id=instance.pk)
+    started = history.filter(version=expected).order_by("-history_date").first()
+    fields = [f for f in model._meta.concrete_fields if f.name not in NOT_COMPARED]
+    changed = [str(f.verbose_name) for f in fields
+               if started is not None and getattr(started, f.attname) != getattr(current, f.attname)]
+    authors = sorted({r.history_user.get_username() for r in history.filter(version__gt=expected)
+                      .select_related("history_user") if r.history_user is not None})
+    by = f" by {', '.join(authors)}" if authors else ""
+    what = f": {', '.join(changed)} changed" if changed else ""
+    return (f"This {name} was saved{by} while you were editing it (you started from version {expected}, "
+            f"it is now at version {current.version}){what}. Nothing you entered was saved: reload the page "
+            "to see the current version, then make your change again.")
 
 
 def _delete_unless_in_use(instance: models.Model, *, actor: User) -> None:
@@ -181,9 +229,9 @@ def source_create(*, actor: User, key: str, kind: str, level: str, title: str, *
 
 
 @transaction.atomic
-def source_update(*, actor: User, source: Source, data: dict[str, Any]) -> Source:
+def source_update(*, actor: User, source: Source, data: dict[str, Any], expected_version: int | None = None) -> Source:
     _require_edit(actor, source)
-    _update(source, actor=actor, data=data, editable=SOURCE_FIELDS)
+    _update(source, actor=actor, data=data, editable=SOURCE_FIELDS, expected_version=expected_version)
     return source
 
 
@@ -222,15 +270,36 @@ def claim_create(
 
 
 @transaction.atomic
-def claim_update(*, actor: User, claim: Claim, data: dict[str, Any]) -> Claim:
+def claim_update(*, actor: User, claim: Claim, data: dict[str, Any], expected_version: int | None = None) -> Claim:
     _require_edit(actor, claim)
     data = dict(data)
     people = data.pop("people", None)
-    _update(claim, actor=actor, data=data, editable=CLAIM_FIELDS)
-    if people is not None and {p.pk for p in people} != set(claim.people.values_list("pk", flat=True)):
+    people_change = people is not None and {p.pk for p in people} != set(claim.people.values_list("pk", flat=True))
+    _update(claim, actor=actor, data=data, editable=CLAIM_FIELDS, expected_version=expected_version,
+            other_changes=people_change)
+    if people_change:
         claim._history_user = actor
         claim.people.set(people)
     return claim
+
+
+@transaction.atomic
+def claim_restore(*, actor: User, claim: Claim, history_id: int, expected_version: int | None = None) -> Claim:
+    """An editor puts a claim back as an earlier version of it had it (its fields and its
+    people), recorded as a change by the editor that names the version restored."""
+    _require(roles.can_edit_any(actor), EDITOR_NEEDED + " Restoring an earlier version changes the claim for everyone.")
+    record = Claim.history.filter(id=claim.pk, history_id=history_id).exclude(history_type="-").first()
+    if record is None:
+        raise ValidationError("That is not a recorded version of this claim.")
+    people_model = apps.get_model("claims", "HistoricalClaim_people")  # the people of each version
+    people = list(Person.objects.filter(pk__in=people_model.objects.filter(history_id=history_id)
+                                        .values("person_id")))
+    data = {name: getattr(record, name) for name in CLAIM_FIELDS if name != "topic"}
+    data["topic"] = Topic.objects.filter(pk=record.topic_id).first()
+    if data["topic"] is None:
+        raise ValidationError("The topic of that version no longer exists; choose the topic by editing the claim.")
+    claim._change_reason = f"restored the version of {timezone.localtime(record.history_date):%d %b %Y, %H:%M}"
+    return claim_update(actor=actor, claim=claim, data={**data, "people": people}, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -258,9 +327,9 @@ def citation_create(
 
 
 @transaction.atomic
-def citation_update(*, actor: User, citation: Citation, data: dict[str, Any]) -> Citation:
+def citation_update(*, actor: User, citation: Citation, data: dict[str, Any], expected_version: int | None = None) -> Citation:
     _require_edit(actor, citation)
-    _update(citation, actor=actor, data=data, editable=CITATION_FIELDS)
+    _update(citation, actor=actor, data=data, editable=CITATION_FIELDS, expected_version=expected_version)
     return citation
 
 
@@ -275,36 +344,42 @@ Assessment = SourceAssessment | CitationAssessment
 
 
 @transaction.atomic
-def source_assessment_set(*, actor: User, source: Source, grade: str, rationale: str) -> SourceAssessment:
+def source_assessment_set(*, actor: User, source: Source, grade: str, rationale: str,
+                          expected_version: int | None = None) -> SourceAssessment:
     """Enter or revise the actor's own reliability grade of a source."""
     _require(roles.can_assess(actor), GRADER_NEEDED)
     assessment = SourceAssessment.objects.filter(source=source, reviewer=actor).first()
     if assessment is None:
         return _save(SourceAssessment(source=source, reviewer=actor, grade=grade, rationale=rationale), actor=actor)
-    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"))
+    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"),
+            expected_version=expected_version)
     return assessment
 
 
 @transaction.atomic
-def citation_assessment_set(*, actor: User, citation: Citation, grade: int, rationale: str) -> CitationAssessment:
+def citation_assessment_set(*, actor: User, citation: Citation, grade: int, rationale: str,
+                            expected_version: int | None = None) -> CitationAssessment:
     """Enter or revise the actor's own credibility grade of a citation."""
     _require(roles.can_assess(actor), GRADER_NEEDED)
     assessment = CitationAssessment.objects.filter(citation=citation, reviewer=actor).first()
     if assessment is None:
         assessment = CitationAssessment(citation=citation, reviewer=actor, grade=grade, rationale=rationale)
         return _save(assessment, actor=actor)
-    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"))
+    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"),
+            expected_version=expected_version)
     return assessment
 
 
 @transaction.atomic
-def assessment_update(*, actor: User, assessment: Assessment, grade: Any, rationale: str) -> Assessment:
+def assessment_update(*, actor: User, assessment: Assessment, grade: Any, rationale: str,
+                      expected_version: int | None = None) -> Assessment:
     """Change an existing grade: its reviewer, or an editor."""
     _require(
         roles.can_edit_any(actor) or (roles.can_assess(actor) and assessment.reviewer_id == actor.pk),
         EDITOR_NEEDED + " Reviewers may change only their own grades.",
     )
-    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"))
+    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"),
+            expected_version=expected_version)
     return assessment
 
 
@@ -360,9 +435,11 @@ def _require_own_annotation(actor: User, annotation: Annotation) -> None:
 
 
 @transaction.atomic
-def annotation_update(*, actor: User, annotation: Annotation, data: dict[str, Any]) -> Annotation:
+def annotation_update(*, actor: User, annotation: Annotation, data: dict[str, Any],
+                      expected_version: int | None = None) -> Annotation:
     _require_own_annotation(actor, annotation)
-    _update(annotation, actor=actor, data=data, editable=("body", "motivation", "quoted_passage"))
+    _update(annotation, actor=actor, data=data, editable=("body", "motivation", "quoted_passage"),
+            expected_version=expected_version)
     return annotation
 
 
@@ -401,11 +478,16 @@ def dispute_raise(*, actor: User, target: Assessment | Claim, reason: str, propo
 
 
 def _lock_open(dispute: Dispute) -> Dispute:
-    # Lock the row so that two simultaneous decisions resolve it once.
-    locked = Dispute.objects.select_for_update().get(pk=dispute.pk)
-    if locked.state != Dispute.State.OPEN:
-        raise ValidationError(f"This dispute is already {locked.state}.")
-    return locked
+    """The dispute, still open, for this transaction alone: two simultaneous decisions resolve it once.
+
+    A conditional UPDATE as the first write (a no-op change of closed_at): on PostgreSQL it
+    locks the row until the transaction ends, on SQLite the database; a second decision waits
+    for the first, then finds the dispute closed. (SELECT ... FOR UPDATE does nothing on SQLite.)
+    """
+    if not Dispute.objects.filter(pk=dispute.pk, state=Dispute.State.OPEN).update(closed_at=None):
+        state = Dispute.objects.filter(pk=dispute.pk).values_list("state", flat=True).first()
+        raise ValidationError(f"This dispute is already {state}." if state else "This dispute no longer exists.")
+    return Dispute.objects.get(pk=dispute.pk)
 
 
 @transaction.atomic

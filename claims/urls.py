@@ -19,6 +19,7 @@ urlpatterns = [
     path("claims/import/confirm/", exchange.claim_import_confirm, name="claim_import_confirm"),
     path("claims/<slug:key>/", review.claim_detail, name="claim_detail"),
     path("claims/<slug:key>/edit/", records.claim_edit, name="claim_edit"),
+    path("claims/<slug:key>/history/<int:history_id>/restore/", records.claim_restore, name="claim_restore"),
     path("claims/<slug:key>/citations/new/", records.citation_create, name="citation_create"),
     path("citations/<int:pk>/edit/", records.citation_edit, name="citation_edit"),
     path("citations/<int:pk>/grade/", review.citation_grade, name="citation_grade"),

@@ -149,7 +149,7 @@ def test_a_bad_last_row_after_thousands_of_good_ones_writes_nothing(sources, cla
     assert not Person.objects.filter(name__startswith="Person ").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # (the role groups)
 def test_outside_any_transaction_a_bad_last_row_rolls_back_the_batches_already_written(sources):
     # As the import_claims command runs it: no test transaction around the import.
     before = rows_and_history()

@@ -172,10 +172,11 @@ def _quick_new_claim(columns: set[str], fresh: dict, memo: dict, scratch: Claim)
         new.date_earliest, new.date_latest = earliest, latest
         new.key, new.statement, new.kind, new.event_date, new.status = key, statement, kind, event_date, status
         new.created_by_id = created_by_id
+        new.version = 1
         return new
 
     assert set(NewClaim.COLUMNS) == {"id", "topic_id", "created_at", "updated_at", "date_earliest", "date_latest",
-                                     "key", "statement", "kind", "event_date", "status", "created_by_id"}
+                                     "key", "statement", "kind", "event_date", "status", "created_by_id", "version"}
     return quick_new
 
 
@@ -473,7 +474,8 @@ class _Writer:
         if plan.update:
             for claim in plan.update:
                 claim.updated_at = self.now
-            fields = sorted(plan.update_fields | {"updated_at"})
+                claim.version += 1  # (an edit begun before the import is then refused, not lost)
+            fields = sorted(plan.update_fields | {"updated_at", "version"})
             bulk.flush()
             Claim.objects.bulk_update(plan.update, fields, batch_size=BATCH_SIZE)
         for part in chunks(claims):
@@ -505,7 +507,7 @@ class _Writer:
                 claim.created_at = claim.updated_at = self.now
                 rows.append((pk, date_db(claim.date_earliest), date_db(claim.date_latest), claim.key,
                              claim.topic_id, claim.statement, claim.kind, claim.event_date, claim.status,
-                             claim.created_by_id, now_db, now_db))
+                             claim.created_by_id, now_db, now_db, 1))
             bulk.insert(Claim, CLAIM_TABLE_COLUMNS, rows, ready=True)
             bulk.insert(history, bulk.history_columns(Claim), (
                 (history_id, *row, self.claim_history_date, "", "+", user_id)
@@ -556,7 +558,7 @@ class _Writer:
         stance = Citation.Stance.SUPPORTS.value
         user_id, now_db = self.user_id, self.citation_now
         rows = [
-            (pk, claim.pk, source_id, locator, "", "", stance, user_id, now_db, now_db)
+            (pk, claim.pk, source_id, locator, "", "", stance, user_id, now_db, now_db, 1)
             for pk, (claim, source_id, locator) in zip(bulk.reserve_ids(Citation, len(part)), part)
         ]
         bulk.insert(Citation, CITATION_TABLE_COLUMNS, rows, ready=True)
@@ -569,8 +571,8 @@ class _Writer:
 # The columns of the rows _Writer builds, in the order of the models' fields (and so of the
 # tracked fields of their history, which insert_history's columns follow).
 CLAIM_TABLE_COLUMNS = ["id", "date_earliest", "date_latest", "key", "topic_id", "statement", "kind", "event_date",
-                       "status", "created_by_id", "created_at", "updated_at"]
+                       "status", "created_by_id", "created_at", "updated_at", "version"]
 CITATION_TABLE_COLUMNS = ["id", "claim_id", "source_id", "locator", "quote", "quote_translation", "stance",
-                          "created_by_id", "created_at", "updated_at"]
+                          "created_by_id", "created_at", "updated_at", "version"]
 assert CLAIM_TABLE_COLUMNS == [f.attname for f in Claim._meta.concrete_fields]
 assert CITATION_TABLE_COLUMNS == [f.attname for f in Citation._meta.concrete_fields]

@@ -84,8 +84,9 @@ def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, en
             now = timezone.now()
             for source in to_update:
                 source.updated_at = now
+                source.version += 1  # (an edit begun before the import is then refused, not lost)
             bulk_update_with_history(
-                to_update, Source, fields=sorted(update_fields | {"updated_at"}), batch_size=BATCH_SIZE,
+                to_update, Source, fields=sorted(update_fields | {"updated_at", "version"}), batch_size=BATCH_SIZE,
                 default_user=actor,
             )
     return report

@@ -13,6 +13,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from claims.models import Citation, Claim, Person, Source, Topic
 
 
+def version_field() -> forms.IntegerField:
+    """The version of the record the form was filled from: a save from an older one is
+    refused (services.check_version), so nobody overwrites a change they have not seen."""
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
 def model_field(model, name: str, **overrides) -> forms.Field:
     """The form field Django would make for the model field: label, help, choices, length."""
     return model._meta.get_field(name).formfield(**overrides)
@@ -81,6 +87,7 @@ class RecordForm(forms.Form):
 
 
 class ClaimForm(RecordForm):
+    version = version_field()
     key = model_field(Claim, "key")
     topic = forms.ModelChoiceField(
         queryset=Topic.objects.order_by("title"),
@@ -119,6 +126,7 @@ class ClaimForm(RecordForm):
 
 
 class CitationForm(RecordForm):
+    version = version_field()
     # Source.__str__ is "title [key]".
     source = forms.ModelChoiceField(
         queryset=Source.objects.order_by("title", "key"),
@@ -137,6 +145,7 @@ ARCHIVE_FIELDS = ["archive", "archive_fond", "archive_opis", "archive_delo", "ar
 
 
 class SourceForm(RecordForm):
+    version = version_field()
     key = model_field(Source, "key")
     kind = model_field(Source, "kind")
     level = model_field(Source, "level")

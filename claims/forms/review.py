@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
 from claims.models import Annotation, Claim, Dispute
 
+from .records import version_field
+
 RELIABILITY_CHOICES = [(letter, definition) for letter, definition in RELIABILITY_DEFINITIONS.items()]
 CREDIBILITY_CHOICES = [(str(number), definition) for number, definition in CREDIBILITY_DEFINITIONS.items()]
 STATUS_CHOICES = list(Claim.Status.choices)
@@ -34,6 +36,7 @@ def add_service_error(form: forms.Form, exc: ValidationError, field_names: dict[
 
 
 class AnnotationForm(forms.Form):
+    version = version_field()  # (when editing)
     body = forms.CharField(
         label="Note",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -67,6 +70,7 @@ class ReplyForm(AnnotationForm):
 class GradeForm(forms.Form):
     """A grade on one of the two scales, each choice labelled with its full definition."""
 
+    version = version_field()  # (when revising one's grade)
     grade = forms.ChoiceField(widget=forms.RadioSelect)
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),

@@ -134,8 +134,10 @@ class HistoryEntry:
     when: datetime
     who: Any  # the user, or None when the change was not made by a logged-in user
     subject: str  # what changed: "claim", "citation of rogovin-1937, ch. 9", …
-    action: str  # "added", "changed", "deleted"
+    action: str  # "added", "changed", "deleted", or what the change did ("restored the version of …")
     changes: list[Change]
+    restore_url: str = ""  # for a claim's earlier versions: where an editor restores it
+    record: Any = None  # the historical record the entry shows
 
 
 _ACTIONS = {"+": "added", "~": "changed", "-": "deleted"}
@@ -184,6 +186,8 @@ def _entries(
         action = _ACTIONS.get(record.history_type, record.history_type)
         if prev is None and record.history_type == "~":
             action = "first recorded"  # e.g. loaded from a data set, with no record of its creation
+        if getattr(record, "history_change_reason", ""):
+            action = record.history_change_reason
         entries.append(
             HistoryEntry(
                 when=record.history_date,
@@ -191,6 +195,7 @@ def _entries(
                 subject=subject_of(record),
                 action=action,
                 changes=changes,
+                record=record,
             )
         )
     return entries
@@ -235,6 +240,12 @@ def claim_history(claim: Claim, visibility: GradeVisibility) -> list[HistoryEntr
         citation_label[record.id] = f"{source}, {record.locator}" if record.locator else source
 
     entries = _entries(claim_records, Claim, lambda r: "claim", names, m2m)
+    # Every version but the current one can be restored (by an editor: the page decides).
+    latest = max(claim_records, key=lambda r: (r.history_date, r.history_id), default=None)
+    for entry in entries:
+        record = entry.record
+        if record is not latest and record.history_type != "-":
+            entry.restore_url = reverse("claim_restore", kwargs={"key": claim.key, "history_id": record.history_id})
     entries += _entries(citation_records, Citation, lambda r: f"citation of {citation_label[r.id]}", names)
     entries += _entries(
         grade_records,

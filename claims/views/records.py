@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from claims import roles, services
 from claims.forms.records import ClaimForm, CitationForm, PersonForm, SourceForm
@@ -109,6 +109,7 @@ def claim_edit(request, key):
         "status": claim.status,
         "event_date": claim.event_date,
         "people": list(claim.people.all()),
+        "version": claim.version,
     }
     if request.method == "GET":
         return _render(request, ClaimForm(initial=initial), **page)
@@ -116,7 +117,8 @@ def claim_edit(request, key):
     if form.is_valid():
         try:
             with transaction.atomic():
-                claim = services.claim_update(actor=request.user, claim=claim, data=_claim_data(request.user, form))
+                claim = services.claim_update(actor=request.user, claim=claim, data=_claim_data(request.user, form),
+                                              expected_version=form.cleaned_data["version"])
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -125,8 +127,31 @@ def claim_edit(request, key):
     return _render(request, form, **page)
 
 
+@require_POST
+@reader_required
+def claim_restore(request, key, history_id):
+    """An editor's "Restore this version" on the claim page's history."""
+    claim = get_object_or_404(Claim, key=key)
+    require(roles.can_edit_any(request.user), services.EDITOR_NEEDED + " Restoring a version changes the claim for everyone.")
+    version = request.POST.get("version", "")
+    try:
+        with transaction.atomic():
+            restored_from = claim.version
+            claim = services.claim_restore(actor=request.user, claim=claim, history_id=history_id,
+                                           expected_version=int(version) if version.isdigit() else None)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if claim.version == restored_from:
+            messages.info(request, "That version is the claim as it is now: nothing was changed.")
+        else:
+            messages.success(request, "The earlier version is restored; the history records it as your change.")
+    return redirect(reverse("claim_detail", kwargs={"key": claim.key}) + "#history")
+
+
 def _saved(request, form, what: str) -> None:
-    if form.has_changed():
+    if [name for name in form.changed_data if name != "version"]:
         messages.success(request, f"{what} saved.")
     else:
         messages.info(request, f"{what}: nothing was changed.")
@@ -178,14 +203,15 @@ def citation_edit(request, pk):
         "intro": _claim_intro(claim),
         "cancel_url": reverse("claim_detail", kwargs={"key": claim.key}),
     }
-    initial = {name: getattr(citation, name) for name in CITATION_NAMES}
+    initial = {name: getattr(citation, name) for name in (*CITATION_NAMES, "version")}
     if request.method == "GET":
         return _render(request, CitationForm(initial=initial), **page)
     form = CitationForm(request.POST, initial=initial)
     if form.is_valid():
         try:
             citation = services.citation_update(
-                actor=request.user, citation=citation, data={name: form.cleaned_data[name] for name in CITATION_NAMES}
+                actor=request.user, citation=citation, data={name: form.cleaned_data[name] for name in CITATION_NAMES},
+                expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -198,6 +224,10 @@ def citation_edit(request, pk):
 # --- Sources -------------------------------------------------------------------------
 
 
+def _source_data(form: SourceForm) -> dict:
+    return {name: value for name, value in form.cleaned_data.items() if name != "version"}
+
+
 @GET_AND_POST
 @reader_required
 def source_create(request):
@@ -208,7 +238,7 @@ def source_create(request):
     form = SourceForm(request.POST)
     if form.is_valid():
         try:
-            source = services.source_create(actor=request.user, **form.cleaned_data)
+            source = services.source_create(actor=request.user, **_source_data(form))
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -229,7 +259,8 @@ def source_edit(request, key):
     form = SourceForm(request.POST, initial=initial)
     if form.is_valid():
         try:
-            source = services.source_update(actor=request.user, source=source, data=form.cleaned_data)
+            source = services.source_update(actor=request.user, source=source, data=_source_data(form),
+                                            expected_version=form.cleaned_data["version"])
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:

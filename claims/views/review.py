@@ -298,7 +298,8 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = AnnotationForm(request.POST)
         if form.is_valid():
             try:
-                services.annotation_update(actor=user, annotation=annotation, data=form.data_for_service())
+                services.annotation_update(actor=user, annotation=annotation, data=form.data_for_service(),
+                                           expected_version=form.cleaned_data["version"])
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
@@ -309,6 +310,7 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "body": annotation.body,
                 "motivation": annotation.motivation,
                 "quoted_passage": annotation.quoted_passage,
+                "version": annotation.version,
             }
         )
     return _render_annotation_form(
@@ -342,14 +344,15 @@ def _grade_form_page(request, *, target, own, others, scale: str, save, done_url
         form = GradeForm(request.POST, scale=scale)
         if form.is_valid():
             try:
-                save(grade=form.cleaned_data["grade"], rationale=form.cleaned_data["rationale"])
+                save(grade=form.cleaned_data["grade"], rationale=form.cleaned_data["rationale"],
+                     expected_version=form.cleaned_data["version"])
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
                 messages.success(request, done_message)
                 return redirect(done_url)
     else:
-        initial = {"grade": str(own.grade), "rationale": own.rationale} if own else {}
+        initial = {"grade": str(own.grade), "rationale": own.rationale, "version": own.version} if own else {}
         form = GradeForm(initial=initial, scale=scale)
     hidden = is_blind_grader(request.user) and own is None
     everyone = [*others, own] if own else others
@@ -378,8 +381,9 @@ def source_grade(request: HttpRequest, key: str) -> HttpResponse:
     assessments = list(source.assessments.select_related("reviewer").order_by("reviewer__username"))
     own = next((a for a in assessments if a.reviewer_id == request.user.pk), None)
 
-    def save(grade, rationale):
-        services.source_assessment_set(actor=request.user, source=source, grade=grade, rationale=rationale)
+    def save(grade, rationale, expected_version):
+        services.source_assessment_set(actor=request.user, source=source, grade=grade, rationale=rationale,
+                                       expected_version=expected_version)
 
     return _grade_form_page(
         request,
@@ -401,8 +405,9 @@ def citation_grade(request: HttpRequest, pk: int) -> HttpResponse:
     assessments = list(citation.assessments.select_related("reviewer").order_by("reviewer__username"))
     own = next((a for a in assessments if a.reviewer_id == request.user.pk), None)
 
-    def save(grade, rationale):
-        services.citation_assessment_set(actor=request.user, citation=citation, grade=grade, rationale=rationale)
+    def save(grade, rationale, expected_version):
+        services.citation_assessment_set(actor=request.user, citation=citation, grade=grade, rationale=rationale,
+                                         expected_version=expected_version)
 
     return _grade_form_page(
         request,
