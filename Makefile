@@ -9,7 +9,15 @@ MANAGE := SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" $(BIN)/python manage.
 SEED   := case-of-military-1937
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run test setup seed migrate clean
+.PHONY: run test setup seed migrate backup restore clean
+
+# `make restore` replaces the whole database, so it needs the backup named; say so before
+# migrating anything.
+ifneq ($(filter restore,$(MAKECMDGOALS)),)
+ifeq ($(strip $(FILE)),)
+$(error Usage: make restore FILE=backups/annotator-<UTC time>.json.gz (replaces the whole database with that backup))
+endif
+endif
 
 run: setup seed
 	@echo "Serving on http://$(HOST)/ (staff data entry at http://$(HOST)/admin/); Ctrl-C stops."
@@ -27,6 +35,15 @@ migrate: $(VENV)/.installed .secret_key
 seed: migrate
 	$(MANAGE) seed $(SEED)
 	$(MANAGE) demo_accounts
+
+# The whole database to backups/annotator-<UTC time>.json.gz (or to FILE=path); prints the path.
+backup: $(VENV)/.installed .secret_key
+	$(MANAGE) backup $(if $(FILE),"$(FILE)")
+
+# Replace the whole database with the backup FILE, in one transaction. Migrating first lets a
+# new, empty database take the backup; the user named the file, so restore does not ask again.
+restore: migrate
+	$(MANAGE) restore --yes "$(FILE)"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, this is " + sys.version'
