@@ -7,10 +7,12 @@ ImproperlyConfigured naming the variable, rather than quietly falling back.
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -109,11 +111,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "import_export",
+    # Locks out repeated failed logins (see "Login and sessions" below); its own migrations.
+    "axes",
+    # Content-Security-Policy header; the app only registers django-csp's settings checks.
+    "csp",
     "claims",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in user as the author of history rows written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes says: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "annotator.urls"
@@ -147,6 +156,11 @@ DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "claims.User"
+# django-axes' backend comes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -168,5 +182,62 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# --- Login and sessions -------------------------------------------------------------------
+#
+# Five failed logins for one username from one address lock that username out from that
+# address for 15 minutes (the site's login and the admin's alike: both go through
+# authenticate()). Another address, or another username, is not affected. An attempt while
+# locked out, even with the right password, is refused and starts the 15 minutes again, so
+# the lockout page can say when to try again. A successful login clears the failures.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The address is REMOTE_ADDR. Behind a reverse proxy that is the proxy's own address unless
+# the server in front of Django puts the client's there; if not, the lock-out applies to the
+# username from every address.
+
+# Cookies: never readable from JavaScript (no script here reads csrftoken), and sent only
+# over https unless DEBUG is on (`make run` serves plain http on 127.0.0.1).
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+
+# https only, when DEBUG is off: plain http is redirected and browsers are told (HSTS) to
+# use https for a year, subdomains included. SECURE_SSL_REDIRECT=0 turns the redirect off
+# for a deployment whose proxy already redirects (the test suite sets it too: Django's test
+# client and live server speak plain http; see pytest.ini). TRUST_X_FORWARDED_PROTO=1 makes
+# Django trust a proxy's `X-Forwarded-Proto: https`; only set it when the proxy always sets
+# or strips that header, or anyone could claim https.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 0 if DEBUG else 365 * 24 * 60 * 60
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+# Marks the site as eligible for browsers' HSTS preload lists; being listed still takes a
+# submission by the domain's owner.
+SECURE_HSTS_PRELOAD = not DEBUG
+
+# Response headers on every page.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: scripts and stylesheets are static files of this site,
+# the Django admin's included (the browser tests run under this policy). Pages may not be
+# framed, forms post only to this site, and no plugin or <base> may change where things load.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
