@@ -1,0 +1,480 @@
+"""Every URL of the project × every kind of visitor, with the answer each must get (issue 5).
+
+The URLs come from the URLconf itself (ROUTES must name each one, so a new URL without an
+entry here fails test_every_url_of_the_urlconf_has_an_entry). Each is asked with GET and
+with an empty POST (with a valid CSRF token, as a browser would send it) by: an anonymous
+visitor, a logged-in user with no role, a Researcher, a Reviewer, an Editor and a staff
+account. The objects are owned as in DESIGN.md's roles table: the Researcher added the
+claim, source, person, citation and annotation; the Reviewer graded the source and raised
+the dispute on the second Reviewer's grade of the citation.
+
+Answers: 200 (shown, or a form shown again with its errors), 302 (redirected: to the login
+page for anonymous visitors, else where the action leads), 403 (may not), 404 (no such
+object, or not theirs to see), 405 (wrong method).
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
+from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from claims import services
+from claims.models import Annotation, Citation, Claim, Dispute, Person, Source, SourceAssessment, Topic, User
+from claims.roles import Role
+from tests.conftest import make_user
+
+CSRF_SECRET = "matrixCsrfSecret0123456789abcdef"  # 32 characters, as Django's own
+PERSONAS = ("anonymous", "no_role", "researcher", "reviewer", "editor", "staff")
+
+
+def _routes(patterns, prefix: str = "") -> list[str]:
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found += _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            assert isinstance(pattern, URLPattern)
+            found.append(prefix + str(pattern.pattern))
+    return found
+
+
+def urlconf_routes() -> list[str]:
+    # The admin's app index is one URL whose pattern lists the installed apps' labels.
+    return [re.sub(r"^admin/\^\(\?P<app_label>[^)]*\)/\$$", "admin/<app_label>/", route)
+            for route in _routes(get_resolver().url_patterns)]
+
+
+@dataclass
+class World:
+    topic: Topic
+    claim: Claim
+    source: Source
+    person: Person
+    citation: Citation
+    source_grade: SourceAssessment
+    citation_grade: object
+    annotation: Annotation
+    dispute: Dispute
+    users: dict[str, User]
+    axes: dict[str, object]
+
+
+@pytest.fixture
+def world(db) -> World:
+    researcher = make_user("rita_researcher", Role.RESEARCHER)
+    reviewer = make_user("victor_reviewer", Role.REVIEWER)
+    second_reviewer = make_user("vera_reviewer", Role.REVIEWER)
+    editor = make_user("edith_editor", Role.EDITOR)
+    staff = make_user("stan_staff", staff=True)
+    no_role = make_user("olga_outsider")
+    topic = services.topic_create(actor=editor, title="Date of execution")
+    person = services.person_create(actor=researcher, name="Mikhail Tukhachevsky")
+    claim = services.claim_create(actor=researcher, key="execution-12-june", topic=topic,
+                                  statement="The convicted were shot on 12 June 1937.", people=[person])
+    source = services.source_create(actor=researcher, key="rogovin-1937", kind=Source.Kind.MONOGRAPH,
+                                    level=Source.Level.SECONDARY, title="1937: Stalin's Year of Terror")
+    citation = services.citation_create(actor=researcher, claim=claim, source=source, locator="ch. 9")
+    source_grade = services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="Sound.")
+    citation_grade = services.citation_assessment_set(actor=second_reviewer, citation=citation, grade=2,
+                                                      rationale="Confirmed elsewhere.")
+    # The Reviewer grades the citation too (blind grading: only then does he see the other grade).
+    services.citation_assessment_set(actor=reviewer, citation=citation, grade=4, rationale="One witness.")
+    annotation = services.annotation_create(actor=researcher, body="Compare the protocol.", target=claim)
+    dispute = services.dispute_raise(actor=reviewer, target=citation_grade, reason="Only one witness.", proposed=4)
+    users = {"no_role": no_role, "researcher": researcher, "reviewer": reviewer, "editor": editor, "staff": staff}
+    login = {"user_agent": "pytest", "ip_address": "192.0.2.7", "username": "rita_researcher",
+             "http_accept": "text/html", "path_info": "/accounts/login/"}
+    axes = {
+        "attempt": AccessAttempt.objects.create(**login, get_data="", post_data="", failures_since_start=2),
+        "log": AccessLog.objects.create(**login),
+        "failure": AccessFailureLog.objects.create(**login),
+    }
+    return World(topic, claim, source, person, citation, source_grade, citation_grade, annotation, dispute, users,
+                 axes)
+
+
+# --- Where each route leads, for the world's objects ------------------------------------
+
+ADMIN_OBJECTS = {  # admin model path -> the world's object of that model
+    "auth/group": lambda w: w.users["researcher"].groups.get(),
+    "claims/topic": lambda w: w.topic,
+    "claims/person": lambda w: w.person,
+    "claims/source": lambda w: w.source,
+    "claims/claim": lambda w: w.claim,
+    "claims/citation": lambda w: w.citation,
+    "claims/sourceassessment": lambda w: w.source_grade,
+    "claims/citationassessment": lambda w: w.citation_grade,
+    "claims/dispute": lambda w: w.dispute,
+    "claims/annotation": lambda w: w.annotation,
+    "claims/user": lambda w: w.users["researcher"],
+    # django-axes' records of logins (see test_security.py), shown to staff in the admin
+    "axes/accessattempt": lambda w: w.axes["attempt"],
+    "axes/accesslog": lambda w: w.axes["log"],
+    "axes/accessfailurelog": lambda w: w.axes["failure"],
+}
+
+
+def _admin_routes() -> dict:
+    routes = {}
+    for model, obj in ADMIN_OBJECTS.items():
+        base = f"admin/{model}/"
+        routes[base] = lambda w, base=base: "/" + base
+        routes[base + "add/"] = lambda w, base=base: f"/{base}add/"
+        for action in ("history/", "delete/", "change/", ""):
+            routes[f"{base}<path:object_id>/{action}"] = (
+                lambda w, base=base, obj=obj, action=action: f"/{base}{obj(w).pk}/{action}"
+            )
+        if model.startswith("claims/") and model != "claims/user":  # (simple_history's version pages)
+            routes[base + "^([^/]+)/history/([^/]+)/$"] = (
+                lambda w, base=base, obj=obj: f"/{base}{obj(w).pk}/history/{obj(w).history.earliest().history_id}/"
+            )
+    for model in ("claims/claim", "claims/source"):
+        for action in ("import/", "export/", "process_import/"):
+            routes[f"admin/{model}/{action}"] = lambda w, p=f"/admin/{model}/{action}": p
+    routes["admin/claims/user/<id>/password/"] = lambda w: f"/admin/claims/user/{w.users['researcher'].pk}/password/"
+    return routes
+
+
+def _content_type_of(obj) -> int:
+    return ContentType.objects.get_for_model(obj).pk
+
+
+ROUTES = {
+    # The admin site
+    "admin/": lambda w: "/admin/",
+    "admin/login/": lambda w: "/admin/login/",
+    "admin/logout/": lambda w: "/admin/logout/",
+    "admin/password_change/": lambda w: "/admin/password_change/",
+    "admin/password_change/done/": lambda w: "/admin/password_change/done/",
+    "admin/autocomplete/": lambda w: "/admin/autocomplete/?app_label=claims&model_name=claim&field_name=topic",
+    "admin/jsi18n/": lambda w: "/admin/jsi18n/",
+    "admin/r/<path:content_type_id>/<path:object_id>/": lambda w: f"/admin/r/{_content_type_of(w.claim)}/{w.claim.pk}/",
+    "admin/<app_label>/": lambda w: "/admin/claims/",
+    "admin/(?P<url>.*)$": lambda w: "/admin/no-such-page/",
+    **_admin_routes(),
+    # Accounts
+    "accounts/login/": lambda w: "/accounts/login/",
+    "accounts/logout/": lambda w: "/accounts/logout/",
+    "accounts/password/": lambda w: "/accounts/password/",
+    "accounts/password/done/": lambda w: "/accounts/password/done/",
+    # Pages and actions
+    "": lambda w: "/",
+    "topics/<slug:slug>/": lambda w: f"/topics/{w.topic.slug}/",
+    "claims/": lambda w: "/claims/",
+    "claims/new/": lambda w: "/claims/new/",
+    "claims/export.csv": lambda w: "/claims/export.csv",
+    "claims/import/": lambda w: "/claims/import/",
+    "claims/import/confirm/": lambda w: "/claims/import/confirm/",
+    "claims/<slug:key>/": lambda w: f"/claims/{w.claim.key}/",
+    "claims/<slug:key>/edit/": lambda w: f"/claims/{w.claim.key}/edit/",
+    "claims/<slug:key>/history/<int:history_id>/restore/":
+        lambda w: f"/claims/{w.claim.key}/history/{w.claim.history.earliest().history_id}/restore/",
+    "claims/<slug:key>/citations/new/": lambda w: f"/claims/{w.claim.key}/citations/new/",
+    "citations/<int:pk>/edit/": lambda w: f"/citations/{w.citation.pk}/edit/",
+    "citations/<int:pk>/grade/": lambda w: f"/citations/{w.citation.pk}/grade/",
+    "sources/": lambda w: "/sources/",
+    "sources/new/": lambda w: "/sources/new/",
+    "sources/export.csv": lambda w: "/sources/export.csv",
+    "sources/import/": lambda w: "/sources/import/",
+    "sources/import/confirm/": lambda w: "/sources/import/confirm/",
+    "sources/<slug:key>/": lambda w: f"/sources/{w.source.key}/",
+    "sources/<slug:key>/edit/": lambda w: f"/sources/{w.source.key}/edit/",
+    "sources/<slug:key>/grade/": lambda w: f"/sources/{w.source.key}/grade/",
+    "people/new/": lambda w: "/people/new/",
+    "people/<slug:slug>/": lambda w: f"/people/{w.person.slug}/",
+    "people/<slug:slug>/edit/": lambda w: f"/people/{w.person.slug}/edit/",
+    "annotations/on/<str:kind>/<int:pk>/": lambda w: f"/annotations/on/claim/{w.claim.pk}/",
+    "annotations/<int:pk>/reply/": lambda w: f"/annotations/{w.annotation.pk}/reply/",
+    "annotations/<int:pk>/edit/": lambda w: f"/annotations/{w.annotation.pk}/edit/",
+    "annotations/<int:pk>/withdraw/": lambda w: f"/annotations/{w.annotation.pk}/withdraw/",
+    "disputes/": lambda w: "/disputes/",
+    "disputes/new/<str:kind>/<int:pk>/": lambda w: f"/disputes/new/citation-grade/{w.citation_grade.pk}/",
+    "disputes/<int:pk>/": lambda w: f"/disputes/{w.dispute.pk}/",
+    "disputes/<int:pk>/withdraw/": lambda w: f"/disputes/{w.dispute.pk}/withdraw/",
+    "disputes/<int:pk>/resolve/": lambda w: f"/disputes/{w.dispute.pk}/resolve/",
+}
+
+
+def client_for(world: World, persona: str) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    if persona != "anonymous":
+        client.force_login(world.users[persona])
+    return client
+
+
+def answer(client: Client, method: str, path: str) -> str:
+    """The status code, and for a redirect whether it goes to a login page. What the
+    request changed is rolled back, so every request meets the same world."""
+    with transaction.atomic():
+        code = _answer(client, method, path)
+        transaction.set_rollback(True)
+    return code
+
+
+def _answer(client: Client, method: str, path: str) -> str:
+    if method == "GET":
+        response = client.get(path)
+    else:
+        # The CSRF cookie a browser has from any form page, and the form's token for it.
+        client.cookies[settings.CSRF_COOKIE_NAME] = CSRF_SECRET
+        response = client.post(path, {"csrfmiddlewaretoken": CSRF_SECRET})
+    if response.status_code == 302 and "login/" in response["Location"]:
+        return "L"
+    return str(response.status_code)
+
+
+# --- What each visitor gets --------------------------------------------------------------
+
+# Each route: the answers to GET and to an empty POST, for
+#        anonymous, no role, Researcher, Reviewer, Editor, staff
+# L: a redirect to the login page. Notable cells: a logged-in visitor of the login page is
+# sent on (redirect_authenticated_user); staff accounts that are not superusers may not
+# change the role groups themselves (auth/group: 403) nor see django-axes' login records
+# (403: a superuser unlocks an address there, or `manage.py axes_reset_username` does); an
+# empty POST to an admin delete page deletes what is not protected (302) and shows what
+# protects the rest (200); simple_history's
+# page of an old version reverts to it on POST (302); the Reviewer who raised the dispute may
+# withdraw it, the Editor may resolve it, neither may do the other's part.
+EXPECTED = {
+    "admin/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/login/": ("200 200 200 200 200 302", "200 200 200 200 200 200"),
+    "admin/logout/": ("302 302 302 302 302 405", "302 302 302 302 302   L"),
+    "admin/password_change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/password_change/done/": ("  L   L   L   L   L 200", "  L   L   L   L   L 405"),
+    "admin/autocomplete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 405"),
+    "admin/jsi18n/": ("  L   L   L   L   L 200", "  L   L   L   L   L 405"),
+    "admin/r/<path:content_type_id>/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/auth/group/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/auth/group/add/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/auth/group/<path:object_id>/history/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/auth/group/<path:object_id>/delete/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/auth/group/<path:object_id>/change/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/auth/group/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/axes/accessattempt/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessattempt/add/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessattempt/<path:object_id>/history/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessattempt/<path:object_id>/delete/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessattempt/<path:object_id>/change/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessattempt/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/axes/accesslog/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accesslog/add/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accesslog/<path:object_id>/history/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accesslog/<path:object_id>/delete/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accesslog/<path:object_id>/change/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accesslog/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/axes/accessfailurelog/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessfailurelog/add/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessfailurelog/<path:object_id>/history/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessfailurelog/<path:object_id>/delete/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessfailurelog/<path:object_id>/change/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/axes/accessfailurelog/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/topic/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/topic/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/topic/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/topic/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/topic/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/topic/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/topic/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/person/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/person/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/person/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/person/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/person/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/person/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/person/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/source/process_import/": ("  L   L   L   L   L 405", "  L   L   L   L   L 200"),
+    "admin/claims/source/import/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/source/export/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/source/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/source/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/source/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/source/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/source/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/source/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/source/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/claim/process_import/": ("  L   L   L   L   L 405", "  L   L   L   L   L 200"),
+    "admin/claims/claim/import/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/claim/export/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/claim/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/claim/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/claim/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/claim/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/claim/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/claim/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/claim/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/citation/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citation/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citation/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citation/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citation/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/citation/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citation/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/sourceassessment/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/sourceassessment/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/sourceassessment/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/sourceassessment/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/sourceassessment/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/sourceassessment/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/sourceassessment/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/citationassessment/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citationassessment/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citationassessment/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citationassessment/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citationassessment/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/citationassessment/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citationassessment/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/dispute/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/dispute/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/dispute/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/dispute/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/dispute/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/dispute/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/dispute/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/annotation/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/annotation/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/annotation/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/annotation/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/annotation/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/annotation/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/annotation/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/user/<id>/password/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/user/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/user/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/user/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/user/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/user/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/user/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/<app_label>/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/(?P<url>.*)$": ("  L   L   L   L   L 404", "  L   L   L   L   L 404"),
+    "accounts/login/": ("200 302 302 302 302 302", "200 302 302 302 302 302"),
+    "accounts/logout/": ("405 405 405 405 405 405", "  L   L   L   L   L   L"),
+    "accounts/password/": ("  L 200 200 200 200 200", "  L 200 200 200 200 200"),
+    "accounts/password/done/": ("  L 200 200 200 200 200", "  L 405 405 405 405 405"),
+    "": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "topics/<slug:slug>/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "claims/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "claims/new/": ("  L 403 200 200 200 200", "  L 403 200 200 200 200"),
+    "claims/export.csv": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "claims/import/": ("  L 403 403 403 200 200", "  L 403 403 403 200 200"),
+    "claims/import/confirm/": ("405 405 405 405 405 405", "  L 403 403 403 302 302"),
+    "claims/<slug:key>/": ("  L 403 200 200 200 200", "  L 403 405 405 405 405"),
+    "claims/<slug:key>/history/<int:history_id>/restore/": ("405 405 405 405 405 405", "  L 403 403 403 302 302"),
+    "claims/<slug:key>/edit/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
+    "claims/<slug:key>/citations/new/": ("  L 403 200 200 200 200", "  L 403 200 200 200 200"),
+    "citations/<int:pk>/edit/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
+    "citations/<int:pk>/grade/": ("  L 403 403 200 200 200", "  L 403 403 200 200 200"),
+    "sources/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "sources/new/": ("  L 403 200 200 200 200", "  L 403 200 200 200 200"),
+    "sources/export.csv": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "sources/import/": ("  L 403 403 403 200 200", "  L 403 403 403 200 200"),
+    "sources/import/confirm/": ("405 405 405 405 405 405", "  L 403 403 403 302 302"),
+    "sources/<slug:key>/": ("  L 403 200 200 200 200", "  L 403 405 405 405 405"),
+    "sources/<slug:key>/edit/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
+    "sources/<slug:key>/grade/": ("  L 403 403 200 200 200", "  L 403 403 200 200 200"),
+    "people/new/": ("  L 403 200 200 200 200", "  L 403 200 200 200 200"),
+    "people/<slug:slug>/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "people/<slug:slug>/edit/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
+    "annotations/on/<str:kind>/<int:pk>/": ("  L 403 405 405 405 405", "  L 403 200 200 200 200"),
+    "annotations/<int:pk>/reply/": ("  L 403 405 405 405 405", "  L 403 200 200 200 200"),
+    "annotations/<int:pk>/edit/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
+    "annotations/<int:pk>/withdraw/": ("  L 403 405 405 405 405", "  L 403 302 403 302 302"),
+    "disputes/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "disputes/new/<str:kind>/<int:pk>/": ("  L 403 403 200 200 200", "  L 403 403 200 200 200"),
+    "disputes/<int:pk>/": ("  L 403 200 200 200 200", "  L 403 405 405 405 405"),
+    "disputes/<int:pk>/withdraw/": ("  L 403 405 405 405 405", "  L 403 403 302 403 302"),
+    "disputes/<int:pk>/resolve/": ("  L 403 405 405 405 405", "  L 403 403 403 200 200"),
+}
+
+
+def test_every_url_of_the_urlconf_has_an_entry():
+    routes = set(urlconf_routes())
+    assert sorted(routes - set(EXPECTED)) == [], "URLs with no expected answers: add them to EXPECTED and ROUTES"
+    assert sorted(set(EXPECTED) - routes) == [], "EXPECTED names URLs the project no longer has"
+    assert set(ROUTES) == set(EXPECTED)
+
+
+def wrong_answers(world: World, path: str, rows: tuple[str, str]) -> list[str]:
+    """Each visitor asks for path with GET and POST; what differs from rows (see EXPECTED)."""
+    wrong = []
+    for method, row in zip(("GET", "POST"), rows):
+        for persona, wanted in zip(PERSONAS, row.split(), strict=True):
+            got = answer(client_for(world, persona), method, path)
+            if got != wanted:
+                wrong.append(f"{method} {path} as {persona}: expected {wanted}, got {got}")
+    return wrong
+
+
+@pytest.mark.parametrize("route", list(EXPECTED))
+def test_each_visitor_gets_the_answer_their_role_allows(world, route):
+    wrong = wrong_answers(world, ROUTES[route](world), EXPECTED[route])
+    assert not wrong, "\n".join(wrong)
+
+
+MISSING = 987654  # no object has this id
+MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object that does not exist
+    "topics/<slug:slug>/": "/topics/no-such-topic/",
+    "claims/<slug:key>/": "/claims/no-such-claim/",
+    "claims/<slug:key>/edit/": "/claims/no-such-claim/edit/",
+    "claims/<slug:key>/history/<int:history_id>/restore/": f"/claims/no-such-claim/history/{MISSING}/restore/",
+    "claims/<slug:key>/citations/new/": "/claims/no-such-claim/citations/new/",
+    "citations/<int:pk>/edit/": f"/citations/{MISSING}/edit/",
+    "citations/<int:pk>/grade/": f"/citations/{MISSING}/grade/",
+    "sources/<slug:key>/": "/sources/no-such-source/",
+    "sources/<slug:key>/edit/": "/sources/no-such-source/edit/",
+    "sources/<slug:key>/grade/": "/sources/no-such-source/grade/",
+    "people/<slug:slug>/": "/people/no-such-person/",
+    "people/<slug:slug>/edit/": "/people/no-such-person/edit/",
+    "annotations/on/<str:kind>/<int:pk>/": f"/annotations/on/claim/{MISSING}/",
+    "annotations/<int:pk>/reply/": f"/annotations/{MISSING}/reply/",
+    "annotations/<int:pk>/edit/": f"/annotations/{MISSING}/edit/",
+    "annotations/<int:pk>/withdraw/": f"/annotations/{MISSING}/withdraw/",
+    "disputes/new/<str:kind>/<int:pk>/": f"/disputes/new/citation-grade/{MISSING}/",
+    "disputes/<int:pk>/": f"/disputes/{MISSING}/",
+    "disputes/<int:pk>/withdraw/": f"/disputes/{MISSING}/withdraw/",
+    "disputes/<int:pk>/resolve/": f"/disputes/{MISSING}/resolve/",
+}
+
+
+# The same for an object that does not exist: readers get 404 where they could act on an
+# existing one; a refusal by role comes first (it never tells whether the object exists);
+# where only the object's owner may act (withdraw, edit an annotation), the object is
+# looked up first, so others get 404 instead of 403.
+EXPECTED_FOR_MISSING_OBJECTS = {
+    "topics/<slug:slug>/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "claims/<slug:key>/": ("  L 403 404 404 404 404", "  L 403 405 405 405 405"),
+    "claims/<slug:key>/history/<int:history_id>/restore/": ("405 405 405 405 405 405", "  L 403 404 404 404 404"),
+    "claims/<slug:key>/edit/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
+    "claims/<slug:key>/citations/new/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
+    "citations/<int:pk>/edit/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
+    "citations/<int:pk>/grade/": ("  L 403 403 404 404 404", "  L 403 403 404 404 404"),
+    "sources/<slug:key>/": ("  L 403 404 404 404 404", "  L 403 405 405 405 405"),
+    "sources/<slug:key>/edit/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
+    "sources/<slug:key>/grade/": ("  L 403 403 404 404 404", "  L 403 403 404 404 404"),
+    "people/<slug:slug>/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "people/<slug:slug>/edit/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
+    "annotations/on/<str:kind>/<int:pk>/": ("  L 403 405 405 405 405", "  L 403 404 404 404 404"),
+    "annotations/<int:pk>/reply/": ("  L 403 405 405 405 405", "  L 403 404 404 404 404"),
+    "annotations/<int:pk>/edit/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
+    "annotations/<int:pk>/withdraw/": ("  L 403 405 405 405 405", "  L 403 404 404 404 404"),
+    "disputes/new/<str:kind>/<int:pk>/": ("  L 403 403 404 404 404", "  L 403 403 404 404 404"),
+    "disputes/<int:pk>/": ("  L 403 404 404 404 404", "  L 403 405 405 405 405"),
+    "disputes/<int:pk>/withdraw/": ("  L 403 405 405 405 405", "  L 403 404 404 404 404"),
+    "disputes/<int:pk>/resolve/": ("  L 403 405 405 405 405", "  L 403 403 403 404 404"),
+}
+
+
+def test_every_url_with_an_object_has_an_entry_for_a_missing_one():
+    with_objects = {route for route in urlconf_routes() if "<" in route and not route.startswith("admin/")}
+    assert with_objects == set(MISSING_OBJECT_PATHS) == set(EXPECTED_FOR_MISSING_OBJECTS)
+
+
+@pytest.mark.parametrize("route", list(EXPECTED_FOR_MISSING_OBJECTS))
+def test_a_missing_object_is_not_found_by_whoever_may_act_on_it(world, route):
+    wrong = wrong_answers(world, MISSING_OBJECT_PATHS[route], EXPECTED_FOR_MISSING_OBJECTS[route])
+    assert not wrong, "\n".join(wrong)
