@@ -76,16 +76,20 @@ def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editab
     changed = {name: value for name, value in data.items() if before[name] != value}
     if not changed and not other_changes:
         return False
-    if hasattr(instance, "version"):
-        check_version(instance, expected_version)
-    for name, value in changed.items():
-        setattr(instance, name, value)
+    version = getattr(instance, "version", None)
     try:
+        if version is not None:
+            check_version(instance, expected_version)
+        for name, value in changed.items():
+            setattr(instance, name, value)
         _save(instance, actor=actor)
     except ValidationError:
-        # Leave the caller's object as it was, like the database row.
+        # Leave the caller's object as it was, like the database row (the caller's
+        # transaction rolls back the version check's UPDATE).
         for name in changed:
             setattr(instance, name, before[name])
+        if version is not None:
+            instance.version = version
         raise
     return True
 

@@ -199,3 +199,13 @@ def test_two_editors_resolving_one_dispute_at_once_resolve_it_once(attempt):
     assert Dispute.history.filter(id=dispute.pk, state__in=["upheld", "rejected"]).count() == 1
     expected_grade = 4 if stored.state == "upheld" else 2
     assert CitationAssessment.objects.get(pk=grade.pk).grade == expected_grade
+
+
+def test_a_refused_save_leaves_the_object_as_the_database_has_it(researcher, claim):
+    # A bad value is refused after the version check: the object keeps its version, so the
+    # next save from it is not taken for a conflict.
+    with pytest.raises(ValidationError):
+        services.claim_update(actor=researcher, claim=claim, data={"event_date": "June 1938"}, expected_version=1)
+    assert claim.version == 1 and Claim.objects.get(pk=claim.pk).version == 1
+    services.claim_update(actor=researcher, claim=claim, data={"event_date": "1937-06"})
+    assert Claim.objects.get(pk=claim.pk).version == 2
