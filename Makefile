@@ -23,6 +23,8 @@ run: setup seed
 	@echo "Serving on http://$(HOST)/ (staff data entry at http://$(HOST)/admin/); Ctrl-C stops."
 	DEBUG=1 $(MANAGE) runserver $(HOST)
 
+# One pytest worker per core (pytest-xdist); PYTEST_ARGS=-n0 runs them in this process.
+PYTEST_ARGS ?= -n auto
 test: $(VENV)/.dev-installed .secret_key
 	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" $(BIN)/pytest $(PYTEST_ARGS)
 
