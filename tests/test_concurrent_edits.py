@@ -11,7 +11,7 @@ from django.db import close_old_connections, connection
 from claims import services
 from claims.models import Annotation, Citation, CitationAssessment, Claim, Dispute, Source, SourceAssessment
 from claims.roles import Role
-from tests.conftest import PASSWORD, make_user  # noqa: F401
+from tests.conftest import make_user
 
 
 def history_rows() -> dict[str, int]:
