@@ -120,6 +120,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # (whitenoise comes here once the static files are collected: see STATIC_ROOT below)
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -180,7 +181,23 @@ USE_TZ = True
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `manage.py collectstatic` puts the static files and whitenoise serves them from.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# collectstatic also writes a gzip copy of each file, which whitenoise sends to clients that
+# accept it. Not the Manifest variant (hashed names, cached forever): its {% static %} fails
+# on any page until collectstatic has run, and the suite and `make run` render pages without it.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# whitenoise serves the collected files from the app itself, before sessions or the database
+# are touched (right after SecurityMiddleware, as whitenoise says). It reads STATIC_ROOT once,
+# when the process starts, so it is added only when collectstatic has made it: before that
+# (the suite, `make run`) it would serve nothing and warn "No directory at" for every test
+# client; `make run` (DEBUG) and the tests' live server serve the static files themselves.
+if STATIC_ROOT.is_dir():
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "whitenoise.middleware.WhiteNoiseMiddleware")
 
 # --- Login and sessions -------------------------------------------------------------------
 #

@@ -1,0 +1,105 @@
+"""The load test's short version: bench/load.py with 5 clients for 10 s, on gunicorn and PostgreSQL.
+
+It runs the bench as a subprocess (its own Django, on its own database annotator_load_test_<pid>
+next to DATABASE_URL's, made and dropped by the bench) and checks its verdicts: no errors, no
+lost and no phantom writes, static files from whitenoise. Never a time: the figures are printed.
+
+It runs in the suite's PostgreSQL pass (DATABASE_URL=postgres://…), and is skipped in the SQLite
+pass, since it makes its own database either way and one run on the server CI starts is enough.
+When that server does not answer, it fails under CI=true and is skipped otherwise.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI") == "true"
+CLIENTS, SECONDS = 5, 10
+
+
+def _load_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        pytest.skip("the load test runs in the PostgreSQL pass (DATABASE_URL=postgres://…): it makes its own "
+                    "PostgreSQL database, so one run is enough (`.ci/run` runs both passes)")
+    return urlunsplit(("postgres", parts.netloc, f"/annotator_load_test_{os.getpid()}", "", ""))
+
+
+def _server_problem(url: str) -> str:
+    """Why PostgreSQL cannot be used ("" when it answers)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    try:
+        psycopg.connect(urlunsplit(("postgresql", parts.netloc, "/postgres", "", "")), connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        return f"PostgreSQL at {parts.netloc} is not reachable for the load test: {exc}".strip()
+    return ""
+
+
+@pytest.fixture(scope="module")
+def load_run(tmp_path_factory):
+    """The bench's figures and its process, or the reason it could not give them (each test then fails)."""
+    url = _load_database_url()
+    problem = _server_problem(url)
+    if problem and not IN_CI:
+        pytest.skip(problem)
+    if problem:
+        return None, problem + " (CI=true: PostgreSQL is required)"
+    report = tmp_path_factory.mktemp("load") / "load.json"
+    result = subprocess.run(
+        [sys.executable, "bench/load.py", "--clients", str(CLIENTS), "--seconds", str(SECONDS),
+         "--baseline-seconds", "0", "--database-url", url, "--json", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    if not report.exists():
+        return None, (f"bench/load.py stopped with {result.returncode} before its verdict:\n"
+                      f"{result.stdout}\n{result.stderr}")
+    return (json.loads(report.read_text()), result), ""
+
+
+def figures_of(load_run):
+    run, problem = load_run
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    figures, result = run
+    print(result.stdout, result.stderr, sep="\n")  # shown when the test fails
+    return figures, result
+
+
+def test_researchers_at_work_get_no_errors(load_run):
+    figures, result = figures_of(load_run)
+    assert figures["requests"] > 0, result.stdout
+    assert figures["errors"] == 0, figures["errors_by_kind"]
+
+
+def test_every_write_a_client_was_told_was_saved_is_in_the_database(load_run):
+    figures, result = figures_of(load_run)
+    # Both kinds of write were made (the clients' choices are seeded, so this does not depend on luck).
+    assert figures["writes"].get("annotation saved", 0) > 0, figures["writes"]
+    assert figures["writes"].get("grade saved", 0) > 0, figures["writes"]
+    assert figures["lost"] == 0, figures["lost_detail"]
+
+
+def test_nothing_was_written_that_no_client_was_told_was_saved(load_run):
+    figures, _ = figures_of(load_run)
+    assert figures["phantom"] == 0, figures["phantom_detail"]
+
+
+def test_static_files_come_from_whitenoise_gzipped(load_run):
+    figures, result = figures_of(load_run)
+    assert figures["static_encodings"] == {"gzip": CLIENTS}, result.stdout
+
+
+def test_the_bench_says_pass(load_run):
+    figures, result = figures_of(load_run)
+    assert figures["passed"] is True
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS (target: 0 errors, 0 lost, 0 phantom writes)" in result.stdout
