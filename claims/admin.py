@@ -61,7 +61,7 @@ class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
         # The many-to-many fields go in the same call: saving the row a second time for
         # them wrote a second, empty "Changed" history row on every save.
         m2m = {name: form.cleaned_data[name] for name in self.m2m_fields if name in form.cleaned_data}
-        services.staff_save(actor=request.user, instance=obj, m2m=m2m)
+        services.staff_save(actor=request.user, instance=obj, m2m=m2m, changed=form.has_changed())
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:

@@ -5,6 +5,7 @@ at once resolve it once. The races are run with real concurrent connections (thr
 import threading
 
 import pytest
+from django.test import Client
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 
@@ -209,3 +210,23 @@ def test_a_refused_save_leaves_the_object_as_the_database_has_it(researcher, cla
     assert claim.version == 1 and Claim.objects.get(pk=claim.pk).version == 1
     services.claim_update(actor=researcher, claim=claim, data={"event_date": "1937-06"})
     assert Claim.objects.get(pk=claim.pk).version == 2
+
+
+def test_a_site_edit_begun_before_a_staff_change_in_the_admin_is_refused(client, researcher, staff, claim):
+    from tests.test_admin import form_data
+
+    client.force_login(researcher)
+    assert _form_version(client.get(f"/claims/{claim.key}/edit/")) == 1
+    admin = Client()
+    admin.force_login(staff)
+    change_url = f"/admin/claims/claim/{claim.pk}/change/"
+    data = form_data(admin.get(change_url), "claim_form")
+    data["statement"] = "Corrected by staff: shot on 12 June 1937."
+    assert admin.post(change_url, data).status_code == 302
+    assert Claim.objects.get(pk=claim.pk).version == 2
+    response = client.post(f"/claims/{claim.key}/edit/", {
+        "version": "1", "key": claim.key, "topic": claim.topic.pk, "statement": "Shot on 12 June.",
+        "kind": "fact", "status": "open", "event_date": "1937-06-12",
+    })
+    assert "was saved by stan_staff while you were editing it" in response.content.decode()
+    assert Claim.objects.get(pk=claim.pk).statement == "Corrected by staff: shot on 12 June 1937."
