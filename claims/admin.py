@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -55,13 +56,42 @@ class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
     # Django 6 will assume https for scheme-less URLs; say so now rather than rely on http.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The fieldsets' fields, but version is the form's own (below), not the model form's.
+        fields = kwargs["fields"] if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
+        if fields is not None:
+            kwargs["fields"] = [f for f in fields if f != "version"]
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None or not hasattr(obj, "version"):
+            return form
+
+        class VersionedForm(form):
+            # The version the form was filled from (services.check_version): a save after
+            # someone else's is refused, not allowed to overwrite it.
+            version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                self.fields["version"].initial = self.instance.version
+
+        return VersionedForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not hasattr(obj, "version") or any("version" in f["fields"] for _, f in fieldsets):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": (*options["fields"], "version")}), *rest]
+
     def save_model(self, request, obj, form, change):
         if not change and hasattr(obj, "created_by_id") and obj.created_by_id is None:
             obj.created_by = request.user
         # The many-to-many fields go in the same call: saving the row a second time for
         # them wrote a second, empty "Changed" history row on every save.
         m2m = {name: form.cleaned_data[name] for name in self.m2m_fields if name in form.cleaned_data}
-        services.staff_save(actor=request.user, instance=obj, m2m=m2m, changed=form.has_changed())
+        services.staff_save(actor=request.user, instance=obj, m2m=m2m,
+                            changed=bool(set(form.changed_data) - {"version"}),
+                            expected_version=form.cleaned_data.get("version"))
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:

@@ -537,15 +537,16 @@ def dispute_resolve(*, actor: User, dispute: Dispute, outcome: str, note: str) -
 
 @transaction.atomic
 def staff_save(*, actor: User, instance: models.Model, m2m: dict[str, Iterable[models.Model]] | None = None,
-               changed: bool = True) -> models.Model:
+               changed: bool = True, expected_version: int | None = None) -> models.Model:
     """Save a record entered by a staff admin, who may enter and correct anything.
 
     A change (changed: the admin form saw one) moves the record's version on (check_version,
-    from the version read with the form's POST), so an edit begun on the site before it is
-    refused, not lost."""
+    from expected_version, the version the admin form was filled from, else the one read with
+    the POST), so of an admin edit and a site edit begun from the same version the later save
+    is refused, not allowed to overwrite the other."""
     _require(roles.can_use_admin(actor), "This needs a staff account.")
     if changed and not instance._state.adding and hasattr(instance, "version"):
-        check_version(instance, None)
+        check_version(instance, expected_version)
     _save(instance, actor=actor)
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)

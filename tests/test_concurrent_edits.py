@@ -230,3 +230,19 @@ def test_a_site_edit_begun_before_a_staff_change_in_the_admin_is_refused(client,
     })
     assert "was saved by stan_staff while you were editing it" in response.content.decode()
     assert Claim.objects.get(pk=claim.pk).statement == "Corrected by staff: shot on 12 June 1937."
+
+
+def test_a_staff_edit_in_the_admin_begun_before_a_site_edit_is_refused(client, researcher, staff, claim):
+    from tests.test_admin import form_data
+
+    admin = Client()
+    admin.force_login(staff)
+    change_url = f"/admin/claims/claim/{claim.pk}/change/"
+    data = form_data(admin.get(change_url), "claim_form")
+    assert data["version"] == "1"
+    services.claim_update(actor=researcher, claim=Claim.objects.get(pk=claim.pk),
+                          data={"statement": "Shot on 12 June 1937, at night."}, expected_version=1)
+    data["statement"] = "Corrected by staff."
+    response = admin.post(change_url, data, follow=True)
+    assert "was saved by rita_researcher while you were editing it" in response.content.decode()
+    assert Claim.objects.get(pk=claim.pk).statement == "Shot on 12 June 1937, at night."
