@@ -91,7 +91,13 @@ class _Pipeline:
                 raise error
 
 
-_pipeline: _Pipeline | None = None
+# The pipeline of the import running in this thread: a threaded server may run two imports
+# at once, each on its own connection.
+_running = threading.local()
+
+
+def _current() -> _Pipeline | None:
+    return getattr(_running, "pipeline", None)
 
 
 @contextmanager
@@ -99,24 +105,23 @@ def pipelined():
     """Run the SQLite INSERTs of insert() on a second thread until the block ends (a no-op
     on other databases). Inside the block, use flush() before reading or changing rows of
     the tables being written other than through this module."""
-    global _pipeline
     connection = _connection()
-    if connection.vendor != "sqlite" or _pipeline is not None:
+    if connection.vendor != "sqlite" or _current() is not None:
         yield
         return
-    _pipeline = _Pipeline(connection)
+    pipeline = _running.pipeline = _Pipeline(connection)
     try:
         yield
-        _pipeline.flush()
+        pipeline.flush()
     finally:
-        pipeline, _pipeline = _pipeline, None
+        _running.pipeline = None
         pipeline.close()
 
 
 def flush() -> None:
     """Wait until the INSERTs handed to the pipeline are done (see pipelined)."""
-    if _pipeline is not None:
-        _pipeline.flush()
+    if (pipeline := _current()) is not None:
+        pipeline.flush()
 
 
 def _connection():
@@ -180,10 +185,11 @@ def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
             return [row[0] for row in cursor.fetchall()]
         if connection.vendor != "sqlite":
             raise NotImplementedError(f"reserve_ids does not support {connection.vendor}")
-        if _pipeline is not None and table in _pipeline.next_id:
+        pipeline = _current()
+        if pipeline is not None and table in pipeline.next_id:
             # The transaction holds SQLite's write lock: the keys go on from the last reserved.
-            start = _pipeline.next_id[table]
-            _pipeline.next_id[table] = start + count
+            start = pipeline.next_id[table]
+            pipeline.next_id[table] = start + count
             return range(start, start + count)
         flush()  # (the table's highest key may be in an INSERT still waiting)
         cursor.execute(f"UPDATE {qn(table)} SET {qn(column)} = {qn(column)} WHERE 0")  # the write lock
@@ -193,8 +199,8 @@ def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
             [table],
         )
         start = (cursor.fetchone()[0] or 0) + 1
-    if _pipeline is not None:
-        _pipeline.next_id[table] = start + count
+        if pipeline is not None:
+            pipeline.next_id[table] = start + count
     return range(start, start + count)
 
 
@@ -235,15 +241,15 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tup
     # length (each length would be another large statement in the driver's cache).
     sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * per_statement)
     converted = {sql: sql.replace("%s", "?")}  # the statement in the driver's style (no literal % in it)
-    if _pipeline is not None:
+    if (pipeline := _current()) is not None:
         one_row = f"INSERT INTO {table} ({names}) VALUES {one}".replace("%s", "?")
         while batch := list(islice(rows, per_statement)):
             if adapters:
                 batch = [_adapted(row, adapters) for row in batch]
             if len(batch) == per_statement:
-                _pipeline.run(converted[sql], [value for row in batch for value in row])
+                pipeline.run(converted[sql], [value for row in batch for value in row])
             else:
-                _pipeline.run(one_row, batch, many=True)
+                pipeline.run(one_row, batch, many=True)
             count += len(batch)
         return count
     with connection.cursor() as cursor, _converting(cursor.cursor, converted):
