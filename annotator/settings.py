@@ -118,6 +118,11 @@ INSTALLED_APPS = [
     "claims",
 ]
 
+# Every history is read by its record's key (a claim's, a citation's claim's: see
+# claims.selectors.detail), never across records by date: the history_date index
+# simple_history adds to each history table would serve no query and slow every write.
+SIMPLE_HISTORY_DATE_INDEX = False
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # (whitenoise comes here once the static files are collected: see STATIC_ROOT below)

@@ -418,12 +418,12 @@ def phase_web(args) -> dict:
 
     from django.test import Client
 
-    client = Client()
+    client = Client()  # requests say secure=True: with DEBUG off the site redirects http to https
     client.force_login(_actor())
     before = _rss_now_mb()
     with open(args.file, "rb") as handle:
         start = time.perf_counter()
-        preview = client.post("/claims/import/", {"file": handle, "encoding": ""})
+        preview = client.post("/claims/import/", {"file": handle, "encoding": ""}, secure=True)
         preview_seconds = time.perf_counter() - start
     page = preview.content.decode()
     token = re.search(r'name="token" value="([^"]+)"', page)
@@ -431,7 +431,7 @@ def phase_web(args) -> dict:
         raise SystemExit(f"web preview failed: {preview.status_code} {page[:500]}")
     summary = _words(re.search(r'<p role="status">(.*?)</p>', page, re.S).group(1))
     start = time.perf_counter()
-    done = client.post("/claims/import/confirm/", {"token": token.group(1)})
+    done = client.post("/claims/import/confirm/", {"token": token.group(1)}, secure=True)
     confirm_seconds = time.perf_counter() - start
     page = done.content.decode()
     outcome = re.search(r'<p role="status">(.*?)</p>', page, re.S)

@@ -382,7 +382,9 @@ class Claim(DatedMixin):
     version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     # The history is read by claim (id, indexed); the indexes simple_history would add on the
     # other copied keys serve no query and slow every write (a CSV import writes 100,000s).
-    history = HistoricalRecords(m2m_fields=[people], no_db_index=["key", "topic", "created_by"])
+    # The history of the people is read by its history row ("claim" and "person" are the
+    # keys of its copied links).
+    history = HistoricalRecords(m2m_fields=[people], no_db_index=["key", "topic", "created_by", "claim", "person"])
 
     objects = ClaimQuerySet.as_manager()
 

@@ -327,6 +327,49 @@ def test_a_changed_people_cell_is_recorded_in_the_history(editor, stored_claim):
     assert people_of("yakir-shot") == ["Ieronim Uborevich", "Iona Yakir"]
 
 
+def _assert_history_records_each_row(actor, claims: list[Claim]) -> None:
+    """Each claim's latest history row holds the claim as stored (every tracked field), its
+    people, the importing user and the time; each citation has one "+" row holding it."""
+    for claim in claims:
+        record = claim.history.first()
+        assert record.history_type == ("+" if claim.version == 1 else "~"), claim.key
+        assert record.history_user_id == (actor.pk if actor else None)
+        assert record.history_date == claim.updated_at
+        for field in Claim.history.model.tracked_fields:
+            assert getattr(record, field.attname) == getattr(claim, field.attname), (claim.key, field.attname)
+        assert history_people(claim) == sorted(claim.people.values_list("name", flat=True)), claim.key
+        for citation in claim.citations.all():
+            (cited,) = Citation.history.filter(id=citation.pk, history_type="+")
+            for field in Citation.history.model.tracked_fields:
+                assert getattr(cited, field.attname) == getattr(citation, field.attname), (claim.key, field.attname)
+            assert cited.history_user_id == citation.created_by_id
+
+
+@pytest.mark.parametrize("copied", [True, False], ids=["copied-by-the-database", "sent-row-by-row"])
+def test_the_history_an_import_writes_holds_each_claim_citation_and_person_as_stored(
+    editor, stored_claim, monkeypatch, copied
+):
+    # New claims' history is copied by the database from the rows just written when their
+    # keys follow each other; else (keys taken by another import meanwhile) sent row by row.
+    if not copied:
+        monkeypatch.setattr(bulk, "consecutive", lambda ids: None)
+    data = _many_rows_then(
+        "yakir-shot,Date of execution,Yakir was shot.,fact,1937-06-12,contested,Iona Yakir | Person 3,"
+        "izvestiya-tsk-1989-4 | rogovin-1937: ch. 10", count=1500,
+    )
+    before = rows_and_history()
+    report = claims_import(actor=editor, data=data)
+    assert report.summary == "created 1500, updated 1, unchanged 0"
+    claims = list(Claim.objects.filter(key__in=["yakir-shot", "bulk-00000", "bulk-00999", "bulk-01000", "bulk-01499"]))
+    assert len(claims) == 5
+    _assert_history_records_each_row(editor, claims)
+    after = rows_and_history()
+    assert after["Claim history"] == before["Claim history"] + 1501  # a "+" each new claim, a "~"
+    assert after["Citation history"] - before["Citation history"] == after["Citation"] - before["Citation"] == 3001
+    # Two people each new claim; both people of the changed one.
+    assert after["claim people history"] == before["claim people history"] + 1500 * 2 + 2
+
+
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(sources):
     assert import_file("claims.csv").summary == "created 3, updated 0, unchanged 0"
     updated = dict(Claim.objects.values_list("key", "updated_at"))

@@ -18,11 +18,13 @@ an INSERT without Python's GIL, so the next rows are built while it stores these
 These functions must run inside the import's transaction.atomic(), on the default database.
 """
 
+import functools
 import queue
 import sqlite3
+import sys
 import threading
-from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from itertools import islice
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -31,7 +33,7 @@ from .reading import BATCH_SIZE
 
 # Rows per INSERT statement on SQLite: more is hardly faster, and each prepared statement
 # (one per table, kept by the driver) grows with it.
-ROWS_PER_STATEMENT = 500
+ROWS_PER_STATEMENT = 1000
 
 
 class _Pipeline:
@@ -111,11 +113,39 @@ def pipelined():
         return
     pipeline = _running.pipeline = _Pipeline(connection)
     try:
-        yield
-        pipeline.flush()
+        with _prompt_thread_switches():
+            yield
+            pipeline.flush()
     finally:
         _running.pipeline = None
         pipeline.close()
+
+
+# While a pipeline runs, Python hands the GIL from one thread to another every SWITCH_INTERVAL
+# seconds (the default is 5 ms). The inserting thread needs the GIL twice per statement (to
+# bind its values, and to return): with the default it waits for the checking thread most of
+# those 5 ms each time, a third of an import's time in all.
+SWITCH_INTERVAL = 0.0005
+_switching = threading.Lock()
+_pipelines_running = 0
+_interval_before = 0.0
+
+
+@contextmanager
+def _prompt_thread_switches():
+    global _pipelines_running, _interval_before
+    with _switching:
+        if _pipelines_running == 0:
+            _interval_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_INTERVAL, _interval_before))
+        _pipelines_running += 1
+    try:
+        yield
+    finally:
+        with _switching:
+            _pipelines_running -= 1
+            if _pipelines_running == 0:
+                sys.setswitchinterval(_interval_before)
 
 
 def flush() -> None:
@@ -204,11 +234,13 @@ def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
     return range(start, start + count)
 
 
-def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple], *, ready=()) -> int:
+def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple], *, ready=(),
+           same: Mapping[str, object] | None = None) -> int:
     """INSERT the rows (tuples of attribute values, in the order of columns, by attname).
 
     ready: the columns whose values are already database values (see db_value, adapter), or
-    True when all of them are.
+    True when all of them are. same: columns (by attname) whose value, a database value, is
+    the same in every row: on SQLite they are sent once per statement, not once per row.
     """
     connection = _connection()
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
@@ -217,8 +249,11 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tup
         (i, a) for i, a in ((i, _adapter(f, connection)) for i, f in enumerate(fields) if f.attname not in ready)
         if a is not None
     ]
+    same = dict(same or {})
     qn = connection.ops.quote_name
-    table, names = qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
+    table = qn(model._meta.db_table)
+    names = ", ".join(qn(f.column) for f in [*fields, *(by_attname[name] for name in same)])
+    same_values = tuple(same.values())
     count = 0
     rows = iter(rows)
     if connection.vendor == "postgresql":
@@ -229,37 +264,47 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tup
             while batch := list(islice(rows, BATCH_SIZE)):
                 with cursor.cursor.copy(copy_sql) as copy:
                     for row in batch:
-                        copy.write_row(row)
+                        copy.write_row((*row, *same_values) if same_values else row)
                 count += len(batch)
         return count
     # SQLite: multi-row VALUES, ROWS_PER_STATEMENT rows a statement (fewer if the library
     # allows fewer variables): a third faster than executemany of a one-row statement.
+    # Values the same in every row are selected once beside the VALUES.
     one = "({})".format(", ".join(["%s"] * len(fields)))
-    per_statement = max(1, min(ROWS_PER_STATEMENT, BATCH_SIZE, _variable_limit(connection) // len(fields)))
+    per_statement = max(1, min(ROWS_PER_STATEMENT, BATCH_SIZE,
+                               (_variable_limit(connection) - len(same)) // len(fields)))
     # One statement of per_statement rows (the driver keeps it prepared); a shorter batch,
     # the last, goes row by row through executemany rather than as a statement of its own
     # length (each length would be another large statement in the driver's cache).
-    sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * per_statement)
+    values = ", ".join([one] * per_statement)
+    if same:
+        selected = ", ".join([f"column{i}" for i in range(1, len(fields) + 1)] + ["%s"] * len(same))
+        sql = f"INSERT INTO {table} ({names}) SELECT {selected} FROM (VALUES {values})"
+    else:
+        sql = f"INSERT INTO {table} ({names}) VALUES {values}"
+    one_row = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (len(fields) + len(same)))})"
     converted = {sql: sql.replace("%s", "?")}  # the statement in the driver's style (no literal % in it)
-    if (pipeline := _current()) is not None:
-        one_row = f"INSERT INTO {table} ({names}) VALUES {one}".replace("%s", "?")
+    pipeline = _current()
+    with ExitStack() as stack:
+        if pipeline is None:
+            cursor = stack.enter_context(connection.cursor())
+            stack.enter_context(_converting(cursor.cursor, converted))
         while batch := list(islice(rows, per_statement)):
             if adapters:
                 batch = [_adapted(row, adapters) for row in batch]
             if len(batch) == per_statement:
-                pipeline.run(converted[sql], [value for row in batch for value in row])
+                params = [*same_values, *(value for row in batch for value in row)]
+                if pipeline is not None:
+                    pipeline.run(converted[sql], params)
+                else:
+                    cursor.execute(sql, params)
             else:
-                pipeline.run(one_row, batch, many=True)
-            count += len(batch)
-        return count
-    with connection.cursor() as cursor, _converting(cursor.cursor, converted):
-        while batch := list(islice(rows, per_statement)):
-            if adapters:
-                batch = [_adapted(row, adapters) for row in batch]
-            if len(batch) == per_statement:
-                cursor.execute(sql, [value for row in batch for value in row])
-            else:
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {one}", batch)
+                if same_values:
+                    batch = [(*row, *same_values) for row in batch]
+                if pipeline is not None:
+                    pipeline.run(one_row.replace("%s", "?"), batch, many=True)
+                else:
+                    cursor.executemany(one_row, batch)
             count += len(batch)
     return count
 
@@ -303,10 +348,87 @@ def _adapted(row: tuple, adapters) -> list:
     return row
 
 
+def consecutive(ids: Sequence[int]) -> range | None:
+    """The keys as a range when they follow each other (as reserve_ids gives them unless
+    another transaction took keys from the same sequence meanwhile), else None."""
+    if isinstance(ids, range) and ids.step == 1:
+        return ids
+    if ids and all(b == a + 1 for a, b in zip(ids, ids[1:])):
+        return range(ids[0], ids[-1] + 1)
+    return None
+
+
+def insert_select(model: type[models.Model], columns: Sequence[str], select: str, params: Sequence) -> None:
+    """INSERT INTO the model's table (columns, by attname) the rows of an SQL SELECT (with %s
+    parameters): rows the database copies from rows it already has, which never pass
+    through Python. On the pipeline when there is one (see pipelined), after what is queued."""
+    connection = _connection()
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(by_attname[name].column) for name in columns)
+    sql = f"INSERT INTO {qn(model._meta.db_table)} ({names}) {select}"
+    if (pipeline := _current()) is not None:
+        pipeline.run(sql.replace("%s", "?"), list(params))  # (the driver's style; no literal % in it)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def copy_to_history(model: type[models.Model], *, ids: range, history_type: str, history_date,
+                    user_id: int | None, history_ids: range | None = None) -> None:
+    """The history rows of the model's rows whose primary keys are ids, as insert_history
+    writes them, copied by the database from the rows themselves (a claim's statement is
+    not sent twice). history_ids: their history rows' keys, in the same order; else the
+    history table gives them its next keys."""
+    if not ids:
+        return
+    history = history_model(model)
+    connection = _connection()
+    qn = connection.ops.quote_name
+    columns = history_columns(model)
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    pk = qn(model._meta.pk.column)
+    selected = [qn(by_attname[name].column) for name in columns[1:-4]]
+    params: list = []
+    if history_ids is None:
+        columns = columns[1:]
+    else:
+        if len(history_ids) != len(ids):
+            raise ValueError("copy_to_history: as many history keys as rows, please")
+        selected.insert(0, f"{pk} + %s")
+        params.append(history_ids.start - ids.start)
+    params += [db_value(history, "history_date", history_date), history_type, user_id, ids.start, ids.stop - 1]
+    insert_select(history, columns, (
+        f"SELECT {', '.join(selected)}, %s, '', %s, %s FROM {qn(model._meta.db_table)} "
+        f"WHERE {pk} BETWEEN %s AND %s"
+    ), params)
+
+
+def copy_links_to_history(through: type[models.Model], m2m_history: type[models.Model], *, owner: str,
+                          ids: range, history_offset: int) -> None:
+    """The m2m history rows of the links (rows of a many-to-many table) with these keys,
+    copied by the database: each link's columns, and the key of its owner's history row,
+    which is the owner's key (the link's column `owner`, an attname) + history_offset."""
+    qn = _connection().ops.quote_name
+    fields = through._meta.concrete_fields
+    column = {f.attname: qn(f.column) for f in fields}
+    insert_select(m2m_history, [*column, "history_id"], (
+        f"SELECT {', '.join(column.values())}, {column[owner]} + %s FROM {qn(through._meta.db_table)} "
+        f"WHERE {column[through._meta.pk.attname]} BETWEEN %s AND %s"
+    ), [history_offset, ids.start, ids.stop - 1])
+
+
+@functools.cache
+def history_model(model: type[models.Model]) -> type[models.Model]:
+    """The model's simple_history model. (model.history builds a new manager class on each
+    read, which costs more than the INSERT it is read for.)"""
+    return model.history.model
+
+
 def history_columns(model: type[models.Model]) -> list[str]:
     """The columns of insert_history's rows: the history's primary key, the tracked fields
     (in the order of the model's concrete fields), then the history's own."""
-    history = model.history.model
+    history = history_model(model)
     if hasattr(history, "history_relation"):
         raise NotImplementedError("history_relation is not supported by insert_history")
     return [history._meta.pk.attname, *(f.attname for f in history.tracked_fields),
@@ -320,7 +442,7 @@ def insert_history(model: type[models.Model], objs: Iterable, *, history_type: s
     objs: saved instances, or any rows from which value(row, attname) reads each field.
     history_ids: their history rows' primary keys, in order (see reserve_ids).
     """
-    history = model.history.model
+    history = history_model(model)
     columns = history_columns(model)
     tracked = columns[1:-4]
     history_date = db_value(history, "history_date", history_date)

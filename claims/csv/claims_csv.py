@@ -238,6 +238,10 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
 
     # --- Everything the rows refer to, in a few queries --------------------------------
     keys = sorted({cells["key"].strip() for _, cells in table.rows if cells["key"].strip()})
+    if len(keys) > BATCH_SIZE:
+        # A long file: which of its keys are stored, from one read of the key index (building
+        # a query of a thousand keys takes Django longer than this read of a hundred thousand).
+        keys = sorted(set(keys).intersection(Claim.objects.order_by().values_list("key", flat=True).iterator()))
     stored: dict[str, Claim] = {}
     for chunk in chunks(keys):
         stored.update({c.key: c for c in Claim.objects.filter(key__in=chunk)})
@@ -500,19 +504,31 @@ class _Writer:
         new = [claim for claim in part if isinstance(claim, NewClaim)]
         old = [claim for claim in part if not isinstance(claim, NewClaim)]
         history_ids = bulk.reserve_ids(history, len(part))  # "+" rows first, then "~"
+        # The new claims' keys and their history rows' keys, when both follow each other (as
+        # they do unless another import took keys meanwhile): the database then copies their
+        # history rows, and their people's, from the rows just written.
+        copied: tuple[range, range] | None = None
         if new:
             rows = []
-            for pk, claim in zip(bulk.reserve_ids(Claim, len(new)), new):
+            claim_ids = bulk.reserve_ids(Claim, len(new))
+            for pk, claim in zip(claim_ids, new):
                 claim.id = pk
                 claim.created_at = claim.updated_at = self.now
                 rows.append((pk, date_db(claim.date_earliest), date_db(claim.date_latest), claim.key,
-                             claim.topic_id, claim.statement, claim.kind, claim.event_date, claim.status,
-                             claim.created_by_id, now_db, now_db, 1))
-            bulk.insert(Claim, CLAIM_TABLE_COLUMNS, rows, ready=True)
-            bulk.insert(history, bulk.history_columns(Claim), (
-                (history_id, *row, self.claim_history_date, "", "+", user_id)
-                for history_id, row in zip(history_ids, rows)
-            ), ready=True)
+                             claim.topic_id, claim.statement, claim.kind, claim.event_date, claim.status))
+            # (New claims are all the importer's, created now, at version 1.)
+            same = {"created_by_id": self.user_id, "created_at": now_db, "updated_at": now_db, "version": 1}
+            bulk.insert(Claim, CLAIM_TABLE_COLUMNS[:-4], rows, ready=True, same=same)
+            claim_range, history_range = bulk.consecutive(claim_ids), bulk.consecutive(history_ids[:len(new)])
+            if claim_range is not None and history_range is not None:
+                copied = claim_range, history_range
+                bulk.copy_to_history(Claim, ids=claim_range, history_ids=history_range, history_type="+",
+                                     history_date=self.now, user_id=user_id)
+            else:
+                bulk.insert(history, bulk.history_columns(Claim), (
+                    (history_id, *row, *same.values(), self.claim_history_date, "", "+", user_id)
+                    for history_id, row in zip(history_ids, rows)
+                ), ready=True)
             del rows
         if old:
             bulk.insert_history(Claim, old, history_type="~", history_date=self.now, user_id=user_id,
@@ -540,12 +556,23 @@ class _Writer:
             through.objects.filter(pk__in=removed).delete()
         # Each m2m history row copies its link row, id included (as simple_history does).
         links: dict[tuple[int, int], int] = {}
+        link_ids = bulk.reserve_ids(through, len(added))
         if added:
-            link_rows = [(pk, claim_id, person_id)
-                         for pk, (claim_id, person_id) in zip(bulk.reserve_ids(through, len(added)), added)]
+            link_rows = [(pk, claim_id, person_id) for pk, (claim_id, person_id) in zip(link_ids, added)]
             bulk.insert(through, ["id", "claim_id", "person_id"], link_rows, ready=True)
             links = {(claim_id, person_id): pk for pk, claim_id, person_id in link_rows}
-        bulk.insert(m2m_history, ["id", "claim_id", "person_id", "history_id"], (
+        history_columns = ["id", "claim_id", "person_id", "history_id"]
+        if copied is not None:
+            # The new claims come first in the part, and so do their links in added: a new
+            # claim's people are its links, copied with the claim's history key.
+            claim_range, history_range = copied
+            lead = next((i for i, (claim_id, _) in enumerate(added) if claim_id not in claim_range), len(added))
+            new_links = bulk.consecutive(link_ids[:lead])
+            if new_links is not None and not any(claim_id in claim_range for claim_id, _ in added[lead:]):
+                bulk.copy_links_to_history(through, m2m_history, owner="claim_id", ids=new_links,
+                                           history_offset=history_range.start - claim_range.start)
+                after = {claim_pk: people for claim_pk, people in after.items() if claim_pk not in claim_range}
+        bulk.insert(m2m_history, history_columns, (
             (links.get((claim_pk, person_id)) or current_people[claim_pk][person_id],
              claim_pk, person_id, history_of[claim_pk])
             for claim_pk, people_ids in after.items() for person_id in sorted(people_ids)
@@ -558,13 +585,20 @@ class _Writer:
         stance = Citation.Stance.SUPPORTS.value
         user_id, now_db = self.user_id, self.citation_now
         rows = [
-            (pk, claim.pk, source_id, locator, "", "", stance, user_id, now_db, now_db, 1)
+            (pk, claim.pk, source_id, locator)
             for pk, (claim, source_id, locator) in zip(bulk.reserve_ids(Citation, len(part)), part)
         ]
-        bulk.insert(Citation, CITATION_TABLE_COLUMNS, rows, ready=True)
-        history_columns = bulk.history_columns(Citation)[1:]  # (the history's own key: the table's next)
+        same = {"quote": "", "quote_translation": "", "stance": stance, "created_by_id": user_id,
+                "created_at": now_db, "updated_at": now_db, "version": 1}
+        bulk.insert(Citation, CITATION_TABLE_COLUMNS[:4], rows, ready=True, same=same)
+        # (The history's own keys: the table's next.)
+        if (citation_ids := bulk.consecutive([row[0] for row in rows])) is not None:
+            bulk.copy_to_history(Citation, ids=citation_ids, history_type="+", history_date=self.now,
+                                 user_id=user_id)
+            return
+        history_columns = bulk.history_columns(Citation)[1:]
         bulk.insert(self.citation_history, history_columns, (
-            (*row, self.citation_history_date, "", "+", user_id) for row in rows
+            (*row, *same.values(), self.citation_history_date, "", "+", user_id) for row in rows
         ), ready=True)
 
 
