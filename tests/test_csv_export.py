@@ -191,6 +191,29 @@ def test_export_of_one_topic_holds_only_its_claims(seeded):
     assert [row["key"] for row in rows] == sorted(row["key"] for row in rows)
 
 
+def test_a_topic_or_a_filtered_list_exports_the_same_cells_as_the_whole_export(seeded, editor, reviewer):
+    # Grades, open disputes and annotations are read once per export, for every claim or for
+    # the selected ones only: both give each claim the counts its page shows.
+    from claims.csv.claims_csv import claims_csv_chunks
+
+    disputed, annotated = Claim.objects.order_by("key")[:2]
+    services.dispute_raise(actor=reviewer, target=disputed, reason="The protocol says otherwise.",
+                           proposed=Claim.Status.REFUTED if disputed.status != Claim.Status.REFUTED else Claim.Status.OPEN)
+    services.annotation_create(actor=reviewer, target=annotated, body="See the Izvestiya TsK text.")
+    whole = {row["key"]: row for row in cells(exported_claims(actor=editor))}
+    counted = [row for row in whole.values() if row["open_disputes"] != "0"]
+    assert counted and any(row["annotations"] != "0" for row in whole.values())
+    for claim in Claim.objects.all():
+        assert whole[claim.key]["open_disputes"] == str(Dispute.objects.open().filter(claim=claim).count())
+        assert whole[claim.key]["annotations"] == str(claim.annotations.filter(withdrawn_at__isnull=True).count())
+    for topic in Topic.objects.all():
+        part = cells(exported_claims(actor=editor, topic=topic.slug))
+        assert part == [row for row in whole.values() if row["topic"] == topic.title]
+    chosen = Claim.objects.filter(key__in=[counted[0]["key"], *list(whole)[:3]])
+    listed = cells("".join(claims_csv_chunks(actor=editor, claims=chosen)))
+    assert listed == [whole[key] for key in sorted(chosen.values_list("key", flat=True))]
+
+
 def test_export_shows_people_and_citations_as_the_import_reads_them(sources, editor):
     report = claims_import(actor=editor, data=read("claims.csv"))
     assert report.ok, report.errors

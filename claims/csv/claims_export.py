@@ -35,7 +35,7 @@ def claims_csv_chunks(
     claims: the claims to write (e.g. the filtered list of /claims/), else all, or those
     of the topic with this slug. See claims_export for the rest.
     """
-    return (text for text, _ in _pages(_selection(actor, claims, topic), actor))
+    return (text for text, _ in _pages(_selection(actor, claims, topic), actor, whole=claims is None and topic is None))
 
 
 def claims_export(*, out: TextIO, topic: str | None = None, actor: User | None = None) -> int:
@@ -48,7 +48,7 @@ def claims_export(*, out: TextIO, topic: str | None = None, actor: User | None =
     topic slug, before anything is written.
     """
     count = 0
-    for text, rows in _pages(_selection(actor, None, topic), actor):
+    for text, rows in _pages(_selection(actor, None, topic), actor, whole=topic is None):
         out.write(text)
         count += rows
     return count
@@ -68,23 +68,23 @@ def _selection(actor: User | None, claims: QuerySet[Claim] | None, topic: str | 
     return selected.select_related("topic").order_by("key")
 
 
-def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, int]]:
+def _pages(claims: QuerySet[Claim], actor: User | None, *, whole: bool) -> Iterator[tuple[str, int]]:
+    """whole: the claims are every claim (no filter): what is read once per export is then
+    read without the selection as a subquery."""
     connection = connections[claims.db]
-    lookups = _Lookups()
-    grading = _Grading.read(actor)
+    scope = None if whole else claims.order_by().values("pk")
+    lookups = _Lookups(scope)
+    grading = _Grading.read(actor, scope)
     queries = _PageQueries(claims, connection)
     header = ",".join(_csv_cell(name) for name in EXPORT_COLUMNS) + "\r\n"
-    last = None
+    after = None
     while True:
-        page = queries.claims(last)
-        lines = list(_export_lines(page, queries, last, lookups, grading, connection))
-        text = "".join(lines)
-        if last is None:
-            text = header + text
-        yield text, len(page)
+        page, people, citations = queries.page(after)
+        text = "".join(_export_lines(page, people, citations, lookups, grading, connection))
+        yield (header + text if after is None else text), len(page)
         if len(page) < BATCH_SIZE:
             return
-        last = page[-1][1]  # the key
+        after = page[-1][1]  # the key
 
 
 # A page's claims as plain tuples in this order: the export reads these columns only.
@@ -122,9 +122,10 @@ class _PageQueries:
             for after, selected in pages.items()
         }
 
-    def claims(self, after: str | None) -> list[tuple]:
-        """The page of claims after this key (the first page for None), as rows of _PAGE_FIELDS."""
-        return self.rows("claims", after)
+    def page(self, after: str | None) -> tuple[list[tuple], list[tuple], list[tuple]]:
+        """The page of claims after this key (the first page for None), as rows of _PAGE_FIELDS,
+        and the rows of their people and citations."""
+        return self.rows("claims", after), self.rows("people", after), self.rows("citations", after)
 
     def rows(self, name: str, after: str | None) -> list[tuple]:
         sql, params = self._sql[None if after is None else _AFTER][name]
@@ -144,29 +145,37 @@ def _page_querysets(selected: QuerySet[Claim], updated) -> dict[str, QuerySet]:
         "citations": Citation.objects.filter(claim_id__in=ids).order_by().values_list(
             "claim_id", "source_id", "locator", "stance", "pk"
         ),
-        # The credibility grades of the page's supporting citations.
-        "assessments": CitationAssessment.objects.filter(
-            citation__claim_id__in=ids, citation__stance=Citation.Stance.SUPPORTS
-        ).order_by().values_list("citation_id", "grade", "reviewer_id"),
-        "disputes": Dispute.objects.open().filter(claim_id__in=ids).order_by().values("claim_id")
-        .annotate(n=Count("pk")).values_list("claim_id", "n"),
-        "annotations": Annotation.objects.filter(claim_id__in=ids, withdrawn_at__isnull=True).order_by()
-        .values("claim_id").annotate(n=Count("pk")).values_list("claim_id", "n"),
     }
 
 
 class _Lookups:
-    """Each person's, source's and topic's text in the CSV, read once per export (three queries).
+    """Each person's, source's and topic's text in the CSV, and each claim's counts of open
+    disputes and of annotations, read once per export (five queries).
 
-    There are far fewer of them than claims, and the page queries need no joins then.
+    There are far fewer of them than claims (disputes and annotations are written by hand,
+    one at a time), and the page queries need no joins then. The counts are those when the
+    export began (scope: the selected claims' keys as a subquery, or None for every claim).
     """
 
-    def __init__(self):
+    def __init__(self, scope: QuerySet | None):
         self.people = _ReadById(_people_texts)  # person id -> the name, or the slug of a namesake
         self.source_keys = _ReadById(lambda: Source.objects.order_by().values_list("pk", "key"))
         self.topic_cells = _ReadById(  # topic id -> title as a CSV cell
             lambda: ((pk, _csv_cell(title)) for pk, title in Topic.objects.order_by().values_list("pk", "title"))
         )
+        # claim id -> the count as its cell: digits, which never need a formula escape or quotes
+        self.disputes = _counts(Dispute.objects.open(), scope)
+        self.annotations = _counts(Annotation.objects.filter(withdrawn_at__isnull=True), scope)
+
+
+def _counts(rows: QuerySet, scope: QuerySet | None) -> dict[int, str]:
+    if scope is not None:
+        rows = rows.filter(claim_id__in=scope)
+    return {
+        claim_id: str(n)
+        for claim_id, n in rows.filter(claim_id__isnull=False).order_by().values("claim_id")
+        .annotate(n=Count("pk")).values_list("claim_id", "n")
+    }
 
 
 class _ReadById(dict):
@@ -192,21 +201,26 @@ def _people_texts() -> dict[int, str]:
 class _Grading:
     """What the grade column needs beyond a page's own citations, read once per export.
 
-    The grade is claims.selectors.grades.claim_evidence_grades, computed here from rows read
-    with the page's subquery (see _page_grades): that function takes claims and builds IN
-    lists of their ids and of their citations' ids and sources' ids, and reads the same
-    sources' assessments again on every page.
+    The grade is claims.selectors.grades.claim_evidence_grades, computed here from the
+    page's citations and the grades read here (see _page_grades): that function takes
+    claims and builds IN lists of their ids and of their citations' ids and sources' ids,
+    and reads the same sources' assessments again on every page.
     """
 
-    def __init__(self, reliability: dict[int, str | None], blind_reviewer_id: int | None, graded_sources: set[int]):
+    def __init__(self, reliability: dict[int, str | None], credibility: dict[int, int], blind_reviewer_id: int | None,
+                 graded_sources: set[int], graded_citations: set[int]):
         self.reliability = reliability  # each graded source's consensus, A-F
+        self.credibility = credibility  # each graded supporting citation's consensus, 1-6
         self.blind_reviewer_id = blind_reviewer_id  # the actor's id when they grade blind, else None
         self.graded_sources = graded_sources  # the sources the blind actor has graded
+        self.graded_citations = graded_citations  # the citations the blind actor has graded
         self.ranked: dict[tuple, tuple[tuple[int, int], str]] = {}  # (reliability, credibility) -> sort key, label
 
     @classmethod
-    def read(cls, actor: User | None) -> "_Grading":
-        """One query: every source assessment (a few per source; there are far fewer sources than claims)."""
+    def read(cls, actor: User | None, scope: QuerySet | None) -> "_Grading":
+        """Two queries: every source assessment, and every assessment of a supporting citation
+        of the selected claims (scope, as in _Lookups). Grades are given by hand, a few per
+        source or citation graded: far fewer than the claims' citations."""
         blind = actor is not None and is_blind_grader(actor)
         grades: dict[int, list[str]] = defaultdict(list)
         graded_sources = set()
@@ -217,7 +231,17 @@ class _Grading:
             if blind and reviewer_id == actor.pk:
                 graded_sources.add(source_id)
         reliability = {source_id: consensus_reliability(g) for source_id, g in grades.items()}
-        return cls(reliability, actor.pk if blind else None, graded_sources)
+        citation_grades: dict[int, list[int]] = defaultdict(list)
+        graded_citations = set()
+        assessments = CitationAssessment.objects.filter(citation__stance=Citation.Stance.SUPPORTS)
+        if scope is not None:
+            assessments = assessments.filter(citation__claim_id__in=scope)
+        for citation_id, grade, reviewer_id in assessments.order_by().values_list("citation_id", "grade", "reviewer_id"):
+            citation_grades[citation_id].append(grade)
+            if blind and reviewer_id == actor.pk:
+                graded_citations.add(citation_id)
+        credibility = {citation_id: consensus_credibility(g) for citation_id, g in citation_grades.items()}
+        return cls(reliability, credibility, actor.pk if blind else None, graded_sources, graded_citations)
 
     def rank(self, reliability: str | None, credibility: int | None) -> tuple[tuple[int, int], str]:
         """evidence_sort_key and evidence_grade of a pair: there are few pairs and many citations."""
@@ -228,35 +252,28 @@ class _Grading:
         return ranked
 
 
-def _page_grades(supporting: dict[int, tuple[int, int]], assessments: list[tuple], grading: _Grading) -> dict[int, str]:
+def _page_grades(supporting: dict[int, tuple[int, int]], grading: _Grading) -> dict[int, str]:
     """The evidence grade of each claim of the page that has a supporting citation.
 
-    supporting: citation id -> (claim id, source id); assessments: (citation id, grade,
-    reviewer id) of those citations. As claim_evidence_grades: the best supporting citation
-    by evidence_sort_key (equal sort keys have equal labels, so ties do not matter); HIDDEN
-    for a blind reviewer while any of the claim's supporting citations or their sources is
-    ungraded by them (GradeVisibility). Claims without a supporting citation are missing.
+    supporting: citation id -> (claim id, source id). As claim_evidence_grades: the best
+    supporting citation by evidence_sort_key (equal sort keys have equal labels, so ties do
+    not matter); HIDDEN for a blind reviewer while any of the claim's supporting citations
+    or their sources is ungraded by them (GradeVisibility). Claims without a supporting
+    citation are missing.
     """
-    credibility: dict[int, list[int]] = defaultdict(list)
-    graded_citations = set()
+    reliability, credibility = grading.reliability, grading.credibility
     blind_reviewer_id = grading.blind_reviewer_id
-    for citation_id, grade, reviewer_id in assessments:
-        credibility[citation_id].append(grade)
-        if reviewer_id == blind_reviewer_id:
-            graded_citations.add(citation_id)
-    reliability = grading.reliability
     ranks = grading.ranked
     best: dict[int, tuple[tuple[int, int], str]] = {}
     hidden = set()
     for citation_id, (claim_id, source_id) in supporting.items():
-        grades = credibility.get(citation_id)
-        pair = (reliability.get(source_id), consensus_credibility(grades) if grades else None)
+        pair = (reliability.get(source_id), credibility.get(citation_id))
         ranked = ranks.get(pair) or grading.rank(*pair)
         current = best.get(claim_id)
         if current is None or ranked[0] < current[0]:
             best[claim_id] = ranked
         if blind_reviewer_id is not None and not (
-            citation_id in graded_citations and source_id in grading.graded_sources
+            citation_id in grading.graded_citations and source_id in grading.graded_sources
         ):
             hidden.add(claim_id)
     return {claim_id: HIDDEN if claim_id in hidden else label for claim_id, (_, label) in best.items()}
@@ -302,27 +319,25 @@ def _csv_cell(value: str | None) -> str:
     return value
 
 
-def _export_lines(page: list[tuple], queries: _PageQueries, after: str | None, lookups: _Lookups,
+def _export_lines(page: list[tuple], people_rows: list[tuple], citation_rows: list[tuple], lookups: _Lookups,
                   grading: _Grading, connection) -> Iterator[str]:
-    """The CSV lines of the page's claims (rows of _PAGE_FIELDS; after: the key before the page)."""
+    """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations."""
     if not page:
         return
     people: dict[int, list[str]] = defaultdict(list)
     person_text = lookups.people
-    for claim_id, person_id in queries.rows("people", after):
+    for claim_id, person_id in people_rows:
         people[claim_id].append(person_text[person_id])
     citations: dict[int, list[tuple[str, str]]] = defaultdict(list)
     supporting: dict[int, tuple[int, int]] = {}
     source_keys = lookups.source_keys
     supports = Citation.Stance.SUPPORTS.value
-    for claim_id, source_id, locator, stance, citation_id in queries.rows("citations", after):
+    for claim_id, source_id, locator, stance, citation_id in citation_rows:
         citations[claim_id].append((source_keys[source_id], locator))
         if stance == supports:
             supporting[citation_id] = (claim_id, source_id)
-    grades = _page_grades(supporting, queries.rows("assessments", after), grading)
-    # The counts as their cells: digits, which never need a formula escape or quotes.
-    disputes = {claim_id: str(n) for claim_id, n in queries.rows("disputes", after)}
-    annotations = {claim_id: str(n) for claim_id, n in queries.rows("annotations", after)}
+    grades = _page_grades(supporting, grading)
+    disputes, annotations = lookups.disputes, lookups.annotations
     cell = _csv_cell
     bar = f" {SEPARATOR} "
     topic_cells = lookups.topic_cells
