@@ -202,7 +202,7 @@ class _Grading:
     """What the grade column needs beyond a page's own citations, read once per export.
 
     The grade is claims.selectors.grades.claim_evidence_grades, computed here from the
-    page's citations and the grades read here (see _page_grades): that function takes
+    page's citations and the grades read here (see _export_lines): that function takes
     claims and builds IN lists of their ids and of their citations' ids and sources' ids,
     and reads the same sources' assessments again on every page.
     """
@@ -252,33 +252,6 @@ class _Grading:
         return ranked
 
 
-def _page_grades(supporting: dict[int, tuple[int, int]], grading: _Grading) -> dict[int, str]:
-    """The evidence grade of each claim of the page that has a supporting citation.
-
-    supporting: citation id -> (claim id, source id). As claim_evidence_grades: the best
-    supporting citation by evidence_sort_key (equal sort keys have equal labels, so ties do
-    not matter); HIDDEN for a blind reviewer while any of the claim's supporting citations
-    or their sources is ungraded by them (GradeVisibility). Claims without a supporting
-    citation are missing.
-    """
-    reliability, credibility = grading.reliability, grading.credibility
-    blind_reviewer_id = grading.blind_reviewer_id
-    ranks = grading.ranked
-    best: dict[int, tuple[tuple[int, int], str]] = {}
-    hidden = set()
-    for citation_id, (claim_id, source_id) in supporting.items():
-        pair = (reliability.get(source_id), credibility.get(citation_id))
-        ranked = ranks.get(pair) or grading.rank(*pair)
-        current = best.get(claim_id)
-        if current is None or ranked[0] < current[0]:
-            best[claim_id] = ranked
-        if blind_reviewer_id is not None and not (
-            citation_id in grading.graded_citations and source_id in grading.graded_sources
-        ):
-            hidden.add(claim_id)
-    return {claim_id: HIDDEN if claim_id in hidden else label for claim_id, (_, label) in best.items()}
-
-
 _UTC = datetime.timezone.utc
 
 
@@ -320,45 +293,68 @@ def _csv_cell(value: str | None) -> str:
 
 
 def _export_lines(page: list[tuple], people_rows: list[tuple], citation_rows: list[tuple], lookups: _Lookups,
-                  grading: _Grading, connection) -> Iterator[str]:
-    """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations."""
-    if not page:
-        return
+                  grading: _Grading, connection) -> list[str]:
+    """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations.
+
+    The grade is claim_evidence_grades': the best of the claim's supporting citations by
+    evidence_sort_key (equal sort keys have equal labels, so ties do not matter); HIDDEN for
+    a blind reviewer while any of them or their sources is ungraded by them
+    (GradeVisibility); empty without a supporting citation.
+    """
     people: dict[int, list[str]] = defaultdict(list)
     person_text = lookups.people
     for claim_id, person_id in people_rows:
         people[claim_id].append(person_text[person_id])
     citations: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    supporting: dict[int, tuple[int, int]] = {}
+    best: dict[int, tuple[tuple[int, int], str]] = {}  # claim id -> its best citation's (sort key, label)
+    hidden = set()
     source_keys = lookups.source_keys
     supports = Citation.Stance.SUPPORTS.value
+    reliability, credibility, ranked = grading.reliability, grading.credibility, grading.ranked
+    blind_reviewer_id = grading.blind_reviewer_id
     for claim_id, source_id, locator, stance, citation_id in citation_rows:
         citations[claim_id].append((source_keys[source_id], locator))
-        if stance == supports:
-            supporting[citation_id] = (claim_id, source_id)
-    grades = _page_grades(supporting, grading)
+        if stance != supports:
+            continue
+        pair = (reliability.get(source_id), credibility.get(citation_id))
+        rank = ranked.get(pair) or grading.rank(*pair)
+        current = best.get(claim_id)
+        if current is None or rank[0] < current[0]:
+            best[claim_id] = rank
+        if blind_reviewer_id is not None and not (
+            citation_id in grading.graded_citations and source_id in grading.graded_sources
+        ):
+            hidden.add(claim_id)
     disputes, annotations = lookups.disputes, lookups.annotations
     cell = _csv_cell
     bar = f" {SEPARATOR} "
     topic_cells = lookups.topic_cells
     repeated: dict[str, str] = {}  # the cells of the few kinds, statuses and grades, escaped once
+    lines = []
     for pk, key, topic_id, statement, kind, event_date, status, updated in page:
         names = people.get(pk)
         cited = citations.get(pk)
-        grade = grades.get(pk) or ""
+        grade = HIDDEN if pk in hidden else best[pk][1] if pk in best else ""
         if kind not in repeated or status not in repeated or grade not in repeated:
             repeated.update({value: cell(value) for value in (kind, status, grade)})
-        yield ",".join((
+        if names:
+            names = cell(names[0] if len(names) == 1 else bar.join(sorted(names)))
+        if cited:
+            if len(cited) > 1:
+                cited.sort()
+            cited = cell(bar.join([f"{k}: {loc}" if loc else k for k, loc in cited]))
+        lines.append(",".join((
             cell(key),
             topic_cells[topic_id],
             cell(statement),
             repeated[kind],
             cell(event_date),
             repeated[status],
-            cell(bar.join(sorted(names))) if names else "",
-            cell(bar.join([f"{k}: {loc}" if loc else k for k, loc in sorted(cited)])) if cited else "",
+            names or "",
+            cited or "",
             repeated[grade],
             disputes.get(pk, "0"),
             annotations.get(pk, "0"),
             _utc_iso(updated, connection),  # digits first, no comma: no escape, no quotes
-        )) + "\r\n"
+        )) + "\r\n")
+    return lines
