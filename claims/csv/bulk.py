@@ -10,7 +10,9 @@ bulk_history_create would write (same columns, one history date, the importing u
 change reason).
 
 Primary keys are not read back after an INSERT: reserve_ids() hands out the keys the rows
-will have (from the table's sequence) and the rows are inserted with them.
+will have (from the table's sequence) and the rows are inserted with them. When the keys of
+the rows just written follow each other, their history rows are INSERT ... SELECT from them
+(copy_to_history), so a claim's statement is sent to the database once.
 
 On SQLite the INSERTs can run on a second thread (see pipelined): SQLite does its part of
 an INSERT without Python's GIL, so the next rows are built while it stores these.

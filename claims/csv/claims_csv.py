@@ -436,7 +436,9 @@ class _Writer:
 
     The few new topics and people go through bulk_create_with_history; the claims, links,
     citations and history rows (about ten rows per CSV row) through bulk.insert, which skips
-    Django's per-instance work. Every created or updated claim gets a history row ("+" or "~")
+    Django's per-instance work; the history of new claims, their links and citations is
+    copied by the database from the rows just written (bulk.copy_to_history,
+    copy_links_to_history). Every created or updated claim gets a history row ("+" or "~")
     with the people it has afterwards, and every new citation a "+" history row. What is
     written leaves the plan (the new topics and people stay, as written: see topic_pk and
     person_pk), so memory stays flat however long the file.
