@@ -350,6 +350,21 @@ def _adapted(row: tuple, adapters) -> list:
     return row
 
 
+def analyze(tables: Iterable[type[models.Model]]) -> None:
+    """After a large import, PostgreSQL's statistics of the models' tables are refreshed
+    (ANALYZE, in the import's transaction), as its manual advises after a bulk load: until
+    autovacuum gets to them, its planner would plan for the tables as they were (an export
+    of 100k claims just imported took 11 s instead of 2 with the statistics of empty
+    tables). Nothing on SQLite, whose planner keeps no statistics unless asked to."""
+    connection = _connection()
+    if connection.vendor != "postgresql":
+        return
+    flush()
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def consecutive(ids: Sequence[int]) -> range | None:
     """The keys as a range when they follow each other (as reserve_ids gives them unless
     another transaction took keys from the same sequence meanwhile), else None."""

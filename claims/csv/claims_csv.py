@@ -290,6 +290,8 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
                 raise _Discard
             if writer is not None:
                 writer.write()
+                if writer.claims_written >= BATCH_SIZE:
+                    bulk.analyze([Claim, Citation, Claim.people.through])
     except _Discard:
         pass
     if errors:
@@ -459,6 +461,7 @@ class _Writer:
         self.citation_now = bulk.db_value(Citation, "created_at", now)
         self.citation_history_date = bulk.db_value(self.citation_history, "history_date", now)
         self.date_db = bulk.adapter(Claim, "date_earliest") or (lambda value: value)
+        self.claims_written = 0
 
     def write(self) -> None:
         plan = self.plan
@@ -475,6 +478,7 @@ class _Writer:
                 self.person_pk[person.name.casefold()] = person.pk
 
         claims = plan.create + plan.update
+        self.claims_written += len(claims)
         for claim in claims:
             claim.topic_id = self.topic_pk[plan.topic_title(claim)]
         if plan.update:
