@@ -3,6 +3,8 @@
 The files read here are committed in tests/csv/, byte for byte as a user would send them.
 """
 
+import contextlib
+
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -173,6 +175,30 @@ def test_a_row_the_database_refuses_while_writing_rolls_back_the_import_with_dja
             bulk.insert(through, ["claim_id", "person_id"], [(claim.pk, person.pk)] * 2, ready=True)
             bulk.flush()
     assert not through.objects.exists()
+
+
+@pytest.mark.parametrize("pipelined", [True, False], ids=["on-the-inserting-thread", "on-the-callers-connection"])
+def test_bulk_insert_writes_values_the_same_in_every_row_into_every_row(claim, pipelined):
+    # 1000 rows go as one statement with the shared values selected once; the 5 left over
+    # go row by row: both must store the shared values in each row.
+    sources = [Source(key=f"bulk-source-{i}", title=f"Source {i}", kind=Source.Kind.MONOGRAPH,
+                      level=Source.Level.SECONDARY) for i in range(1005)]
+    Source.objects.bulk_create(sources)
+    ids = list(Source.objects.filter(key__startswith="bulk-source-").order_by("pk").values_list("pk", flat=True))
+    rows = [(claim.pk, source_id, f"p. {n}") for n, source_id in enumerate(ids)]
+    same = {"quote": "«Расстрелять»", "quote_translation": "", "stance": Citation.Stance.CONTRADICTS.value,
+            "created_by_id": None, "version": 3,
+            "created_at": bulk.db_value(Citation, "created_at", claim.created_at),
+            "updated_at": bulk.db_value(Citation, "updated_at", claim.created_at)}
+    with transaction.atomic(), (bulk.pipelined() if pipelined else contextlib.nullcontext()):
+        assert bulk.insert(Citation, ["claim_id", "source_id", "locator"], rows, ready=True, same=same) == 1005
+        bulk.flush()
+    stored = Citation.objects.filter(claim=claim, source__key__startswith="bulk-source-")
+    assert stored.count() == 1005
+    assert set(stored.values_list("quote", "stance", "version", "created_at")) == {
+        ("«Расстрелять»", "contradicts", 3, claim.created_at)
+    }
+    assert sorted(stored.values_list("locator", flat=True)) == sorted(f"p. {n}" for n in range(1005))
 
 
 def test_the_same_rows_without_the_bad_one_are_all_written(sources, claim):
