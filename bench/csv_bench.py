@@ -449,9 +449,41 @@ def phase_generate(args) -> dict:
     return generate(Path(args.file), sizes)
 
 
+def phase_admin(args) -> dict:
+    """Staff upload the file on the admin's Import page (django-import-export's preview), then
+    confirm: two requests, as in tests/test_exchange_admin.py."""
+    import re
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(_actor())
+    with open(args.file, "rb") as handle:
+        start = time.perf_counter()
+        preview = client.post("/admin/claims/claim/import/", {"import_file": handle, "format": "0", "resource": "0"},
+                              secure=True)
+        preview_seconds = time.perf_counter() - start
+    page = preview.content.decode()
+    if preview.status_code != 200 or 'action="/admin/claims/claim/process_import/"' not in page:
+        raise SystemExit(f"admin preview failed: {preview.status_code} {_words(page)[:500]}")
+    form = page[page.index('action="/admin/claims/claim/process_import/"'):]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form[:form.index("</form>")]))
+    summary = re.search(r"This import would create[^.]*\.", _words(page)).group(0)
+    start = time.perf_counter()
+    done = client.post("/admin/claims/claim/process_import/", fields, secure=True, follow=True)
+    confirm_seconds = time.perf_counter() - start
+    outcome = re.search(r"Imported: [^.]*\.", _words(done.content.decode()))
+    if done.status_code != 200 or outcome is None:
+        raise SystemExit(f"admin confirm failed: {done.status_code} {_words(done.content.decode())[:500]}")
+    from claims.models import Claim
+
+    return {"preview_seconds": preview_seconds, "confirm_seconds": confirm_seconds, "preview": summary,
+            "done": outcome.group(0), "claims": Claim.objects.count(), "peak": _peak_mb()}
+
+
 PHASES = {"generate": phase_generate, "setup": phase_setup, "reset": phase_reset, "import": phase_import,
           "export": phase_export, "baseline": phase_baseline, "baseline_export": phase_baseline_export,
-          "web": phase_web}
+          "web": phase_web, "admin": phase_admin}
 
 
 # --- Driver --------------------------------------------------------------------------
@@ -521,6 +553,9 @@ def main() -> None:
     web = run_phase("web", database_url, data["claims"][largest])
     assert web["claims"] == largest, web
     run_phase("reset", database_url)
+    admin = run_phase("admin", database_url, data["claims"][largest])
+    assert admin["claims"] == largest, admin
+    run_phase("reset", database_url)
     base = run_phase("baseline", database_url, data["claims"][10_000], json.dumps(data["topics"]))
     results.append(("import (import-export ModelResource)", base, None, None, 10_000))
     if 10_000 in sizes:
@@ -582,6 +617,9 @@ def main() -> None:
     print(f"web, {largest:,} rows as an editor on /claims/import/: preview {web['preview_seconds']:.1f} s "
           f"(\"{web['preview']}\"), confirm {web['confirm_seconds']:.1f} s (\"{web['done']}\"), "
           f"peak RSS {web['peak']:.0f} MB")
+    print(f"admin, {largest:,} rows as staff on the admin's Import: preview {admin['preview_seconds']:.1f} s "
+          f"(\"{admin['preview']}\"), confirm {admin['confirm_seconds']:.1f} s (\"{admin['done']}\"), "
+          f"peak RSS {admin['peak']:.0f} MB")
     print("SQL statements are counted through Django's execute wrapper: an executemany of up to 1000 rows "
           "counts once; the bulk rows (COPY on PostgreSQL, INSERTs on SQLite's writing thread) are not seen by it.")
     if args.keep:
