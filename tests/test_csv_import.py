@@ -4,6 +4,7 @@ The files read here are committed in tests/csv/, byte for byte as a user would s
 """
 
 import contextlib
+import sys
 
 import pytest
 from django.apps import apps
@@ -199,6 +200,23 @@ def test_bulk_insert_writes_values_the_same_in_every_row_into_every_row(claim, p
         ("«Расстрелять»", "contradicts", 3, claim.created_at)
     }
     assert sorted(stored.values_list("locator", flat=True)) == sorted(f"p. {n}" for n in range(1005))
+
+
+def test_an_import_leaves_pythons_thread_switch_interval_as_it_found_it(sources):
+    # The pipeline lowers it while an import runs (see bulk.SWITCH_INTERVAL), also when the
+    # import fails.
+    before = sys.getswitchinterval()
+    assert claims_import(actor=None, data=_many_rows_then("bulk-last,Bulk topic 0,Last,fact,,open,,", count=1200)).ok
+    assert sys.getswitchinterval() == before
+    assert not claims_import(actor=None, data=_many_rows_then("bulk-bad,Bulk topic 0,Bad,rumour,,open,,")).ok
+    assert sys.getswitchinterval() == before
+
+
+def test_consecutive_keys_are_a_range_and_others_are_not():
+    assert bulk.consecutive(range(5, 9)) == range(5, 9)
+    assert bulk.consecutive([7, 8, 9]) == range(7, 10)
+    assert bulk.consecutive([7, 9, 10]) is None
+    assert bulk.consecutive([]) is None
 
 
 def test_the_same_rows_without_the_bad_one_are_all_written(sources, claim):
