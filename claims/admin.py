@@ -27,7 +27,7 @@ from .models import (
 
 
 class StaffOnlyMixin:
-    """Staff admins may enter and correct anything (DESIGN.md), with no per-model permissions to hand out."""
+    """Staff admins may enter and correct anything (docs/design.md), with no per-model permissions to hand out."""
 
     def has_module_permission(self, request):
         return roles.can_use_admin(request.user)
@@ -331,7 +331,7 @@ class AnnotationAdmin(ServiceAdmin):
 
 @admin.register(User)
 class AccountAdmin(StaffOnlyMixin, UserAdmin):
-    """Staff give people their roles (DESIGN.md: staff may do everything); only a superuser
+    """Staff give people their roles (docs/design.md: staff may do everything); only a superuser
     may hand out superuser status or raw model permissions, so staff cannot promote themselves."""
 
     list_display = ("username", "email", "roles", "is_staff", "is_active", "last_login")

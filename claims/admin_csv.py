@@ -39,7 +39,7 @@ class RawFile(Dataset):
 
 
 class ContractCSV(base_formats.CSV):
-    """The CSV of DESIGN.md: read as bytes by claims/csv, written by claims/csv."""
+    """The CSV of docs/design.md: read as bytes by claims/csv, written by claims/csv."""
 
     def get_title(self):
         return "csv"

@@ -36,7 +36,7 @@ class User(AbstractUser):
 RESERVED_KEYS = frozenset({"new", "import"})
 
 
-# The CSV of claims (DESIGN.md) separates the people and the citations in a cell with it.
+# The CSV of claims (docs/design.md) separates the people and the citations in a cell with it.
 CSV_SEPARATOR = "|"
 
 
@@ -189,7 +189,7 @@ class Person(models.Model):
         constraints = [
             models.CheckConstraint(name="person_name_not_blank", condition=_not_blank("name")),
             models.CheckConstraint(name="person_slug_not_blank", condition=_not_blank("slug")),
-            # The CSV of claims separates people with "|" (DESIGN.md): a name with one would not survive it.
+            # The CSV of claims separates people with "|" (docs/design.md): a name with one would not survive it.
             models.CheckConstraint(name="person_name_has_no_bar", condition=_lacks("name", CSV_SEPARATOR)),
         ]
 
@@ -468,7 +468,7 @@ class Citation(models.Model):
             models.CheckConstraint(
                 name="citation_stance_valid", condition=Q(stance__in=CitationStance.values)
             ),
-            # The CSV of claims separates citations with "|" (DESIGN.md).
+            # The CSV of claims separates citations with "|" (docs/design.md).
             models.CheckConstraint(name="citation_locator_has_no_bar", condition=_lacks("locator", CSV_SEPARATOR)),
         ]
 

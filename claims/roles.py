@@ -1,4 +1,4 @@
-"""The roles of DESIGN.md and who may do what: the one place the permission table lives.
+"""The roles of docs/design.md and who may do what: the one place the permission table lives.
 
 Services ask these predicates before every write; the admin and the web pages ask
 them too, to decide what to offer, but never instead of the service's own check.
@@ -28,11 +28,11 @@ def is_staff_admin(user) -> bool:
 
 
 def has_role(user, *roles: Role) -> bool:
-    """Staff admins hold every role (DESIGN.md: "staff admin" may do everything)."""
+    """Staff admins hold every role (docs/design.md: "staff admin" may do everything)."""
     return is_staff_admin(user) or bool(roles_of(user) & {r.value for r in roles})
 
 
-# Each role includes the ones to its left in DESIGN.md's table.
+# Each role includes the ones to its left in docs/design.md's table.
 CONTRIBUTORS = (Role.RESEARCHER, Role.REVIEWER, Role.EDITOR)
 GRADERS = (Role.REVIEWER, Role.EDITOR)
 

@@ -1,4 +1,4 @@
-"""Named personas, one for each role in DESIGN.md, plus a few objects they work on."""
+"""Named personas, one for each role in docs/design.md, plus a few objects they work on."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -53,7 +53,7 @@ def second_editor(db) -> User:
 
 @pytest.fixture
 def staff(db) -> User:
-    """A staff admin with no role group: staff may do everything (DESIGN.md)."""
+    """A staff admin with no role group: staff may do everything (docs/design.md)."""
     return make_user("stan_staff", staff=True)
 
 

@@ -1,4 +1,4 @@
-"""Importing the claims CSV (DESIGN.md, "CSV of claims"): errors, accepted variations, all or nothing.
+"""Importing the claims CSV (docs/design.md, "CSV of claims"): errors, accepted variations, all or nothing.
 
 The files read here are committed in tests/csv/, byte for byte as a user would send them.
 """

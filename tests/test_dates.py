@@ -1,4 +1,4 @@
-"""EDTF dates: every form DESIGN.md lists parses, with the calendar bounds a historian expects."""
+"""EDTF dates: every form docs/design.md lists parses, with the calendar bounds a historian expects."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""DESIGN.md's permission table, every action for every role, through claims.services.
+"""docs/design.md's permission table, every action for every role, through claims.services.
 
 Roles: anonymous, a logged-in user with no role ("outsider"), Researcher, Reviewer,
 Editor, and a staff admin holding no role group (staff may do everything).
@@ -53,7 +53,7 @@ class Stage:
         return self.mine[model]
 
 
-# action name -> (what it does, the roles DESIGN.md allows)
+# action name -> (what it does, the roles docs/design.md allows)
 ACTIONS = {
     "add claim": (lambda s, u: services.claim_create(actor=u, key="added", topic=s.topic, statement="New claim."),
                   EVERY_ROLE_HOLDER),

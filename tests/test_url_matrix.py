@@ -4,7 +4,7 @@ The URLs come from the URLconf itself (ROUTES must name each one, so a new URL w
 entry here fails test_every_url_of_the_urlconf_has_an_entry). Each is asked with GET and
 with an empty POST (with a valid CSRF token, as a browser would send it) by: an anonymous
 visitor, a logged-in user with no role, a Researcher, a Reviewer, an Editor and a staff
-account. The objects are owned as in DESIGN.md's roles table: the Researcher added the
+account. The objects are owned as in docs/design.md's roles table: the Researcher added the
 claim, source, person, citation and annotation; the Reviewer graded the source and raised
 the dispute on the second Reviewer's grade of the citation.
 

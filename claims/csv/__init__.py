@@ -1,4 +1,4 @@
-"""CSV import and export of claims and sources (DESIGN.md, "CSV of claims").
+"""CSV import and export of claims and sources (docs/design.md, "CSV of claims").
 
 The entry points are service-style functions, free of command-line concerns, so that the
 management commands, the admin and a web page all call the same code:

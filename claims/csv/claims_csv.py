@@ -1,4 +1,4 @@
-"""The claims CSV of DESIGN.md: one claim a row, its people and its citations in cells.
+"""The claims CSV of docs/design.md: one claim a row, its people and its citations in cells.
 
 This module imports; claims_export.py exports (both names are importable from here).
 

@@ -1,4 +1,4 @@
-"""Export of the claims CSV of DESIGN.md: streamed, a page of BATCH_SIZE claims at a time."""
+"""Export of the claims CSV of docs/design.md: streamed, a page of BATCH_SIZE claims at a time."""
 
 import datetime
 from collections import Counter, defaultdict
