@@ -199,13 +199,13 @@ def create_accounts(n: int, run_id: str) -> list[Account]:
     return accounts
 
 
-def targets() -> tuple[list[tuple[int, str]], list[str], list[tuple[int, str]]]:
-    """(claim pk, key), source keys, (citation pk, its claim's key) of the seeded data."""
+def targets() -> tuple[list[tuple[int, str]], list[str], list[tuple[int, str, int]]]:
+    """(claim pk, key), source keys, (citation pk, its claim's key, its version) of the seeded data."""
     from claims.models import Citation, Claim, Source
 
     claims = list(Claim.objects.order_by("pk").values_list("pk", "key"))
     sources = list(Source.objects.order_by("pk").values_list("key", flat=True))
-    citations = list(Citation.objects.order_by("pk").values_list("pk", "claim__key"))
+    citations = list(Citation.objects.order_by("pk").values_list("pk", "claim__key", "version"))
     return claims, sources, citations
 
 
@@ -494,13 +494,14 @@ class Researcher(threading.Thread):
         self.writes.append(write)
 
     def grade(self) -> None:
-        citation_pk, key = self.rng.choice(self.citations)
+        citation_pk, key, citation_version = self.rng.choice(self.citations)
         marker = self._marker()
         grade = self.rng.randint(1, 6)
         version = self.account.grade_versions.get(citation_pk)
+        # As the form sends them: the version of one's own grade (0: none yet) and of the citation read.
         form = {"csrfmiddlewaretoken": self.browser.token, "grade": str(grade),
                 "rationale": f"The witness was present ({marker}); graded {grade}.",
-                "version": str(version) if version else ""}
+                "version": str(version or 0), "target_version": str(citation_version)}
         expected = f"/claims/{quote(key)}/#citation-{citation_pk}"
         response = self._timed(self.phase, "grade", "POST", f"/citations/{citation_pk}/grade/", form,
                                expect=lambda r: "" if r.status == 302 and r.location == expected

@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import roles, selectors, services
 from .admin_csv import ClaimCSVResource, ContractImportExportMixin, SourceCSVResource, claim_chunks, source_chunks
+from .forms.records import version_field
 from .models import (
     Annotation,
     Citation,
@@ -45,8 +46,50 @@ class StaffOnlyMixin:
         return roles.can_use_admin(request.user)
 
 
+def _stored_version(instance: models.Model) -> int | None:
+    """The record's version in the database now (simple_history's page of an earlier version
+    fills its form from that version's copy, whose own version number is the old one)."""
+    return type(instance).objects.filter(pk=instance.pk).values_list("version", flat=True).first()
+
+
+class VersionedModelForm(forms.ModelForm):
+    """An admin form of a stored record carries the version it was filled from
+    (services.check_version): a save after someone else's is refused, not allowed to overwrite it."""
+
+    version = version_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["version"].required = False  # a new row (an inline's empty form) has none yet
+        else:
+            self.fields["version"].initial = _stored_version(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "version" in self._errors:  # (a hidden field: its error goes to the top of the form)
+            self.add_error(None, self._errors.pop("version"))
+        return cleaned
+
+
+def _without_version(fields):
+    # version is not editable, so a model form may not name it: the form declares its own.
+    return None if fields is None else [f for f in fields if f != "version"]
+
+
 class ServiceInline(StaffOnlyMixin, admin.TabularInline):
-    pass
+    form = VersionedModelForm
+
+    def get_fieldsets(self, request, obj=None):
+        # The version is a field of each row, so that the inline's template renders it (hidden).
+        (name, options), *rest = super().get_fieldsets(request, obj)
+        if not hasattr(self.model, "version") or "version" in options["fields"]:
+            return [(name, options), *rest]
+        return [(name, {**options, "fields": (*options["fields"], "version")}), *rest]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        fields = kwargs.pop("fields", None) or flatten_fieldsets(self.get_fieldsets(request, obj))
+        return super().get_formset(request, obj, fields=_without_version(fields), **kwargs)
 
 
 class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
@@ -57,24 +100,13 @@ class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        # The fieldsets' fields, but version is the form's own (below), not the model form's.
+        # The fieldsets' fields, but version is the form's own (VersionedModelForm), not the model form's.
         fields = kwargs["fields"] if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
-        if fields is not None:
-            kwargs["fields"] = [f for f in fields if f != "version"]
+        kwargs["fields"] = _without_version(fields)
         form = super().get_form(request, obj, change, **kwargs)
-        if obj is None or not hasattr(obj, "version"):
+        if obj is None or not hasattr(obj, "version") or issubclass(form, VersionedModelForm):
             return form
-
-        class VersionedForm(form):
-            # The version the form was filled from (services.check_version): a save after
-            # someone else's is refused, not allowed to overwrite it.
-            version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-
-            def __init__(self, *args, **kw):
-                super().__init__(*args, **kw)
-                self.fields["version"].initial = self.instance.version
-
-        return VersionedForm
+        return type(f"Versioned{form.__name__}", (VersionedModelForm, form), {})
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -89,8 +121,11 @@ class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
         # The many-to-many fields go in the same call: saving the row a second time for
         # them wrote a second, empty "Changed" history row on every save.
         m2m = {name: form.cleaned_data[name] for name in self.m2m_fields if name in form.cleaned_data}
+        # Putting an earlier version back (simple_history's page of it) is a change even when
+        # the form's fields are those of that version as shown.
+        reverting = request.resolver_match is not None and request.resolver_match.url_name.endswith("_simple_history")
         services.staff_save(actor=request.user, instance=obj, m2m=m2m,
-                            changed=bool(set(form.changed_data) - {"version"}),
+                            changed=reverting or bool(set(form.changed_data) - {"version"}),
                             expected_version=form.cleaned_data.get("version"))
 
     def save_related(self, request, form, formsets, change):
@@ -101,10 +136,12 @@ class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             services.staff_delete(actor=request.user, instance=obj)
+        # Each row's form carries the version it was filled from (VersionedModelForm).
+        versions = {id(f.instance): f.cleaned_data.get("version") for f in formset.forms if f.cleaned_data}
         for obj in instances:
             if getattr(obj, "created_by_id", "absent") is None:
                 obj.created_by = request.user
-            services.staff_save(actor=request.user, instance=obj)
+            services.staff_save(actor=request.user, instance=obj, expected_version=versions.get(id(obj)))
 
     def delete_model(self, request, obj):
         services.staff_delete(actor=request.user, instance=obj)
@@ -157,7 +194,8 @@ class SourceAssessmentInline(ServiceInline):
 
 class CitationAssessmentInline(ServiceInline):
     model = CitationAssessment
-    fields = ("reviewer", "grade", "rationale")
+    fields = ("reviewer", "grade", "rationale", "outdated")
+    readonly_fields = ("outdated",)
     autocomplete_fields = ("reviewer",)
     extra = 1
 
@@ -252,8 +290,9 @@ class SourceAssessmentAdmin(ServiceAdmin):
 
 @admin.register(CitationAssessment)
 class CitationAssessmentAdmin(ServiceAdmin):
-    list_display = ("citation", "grade", "reviewer", "updated_at")
-    list_filter = ("grade",)
+    list_display = ("citation", "grade", "reviewer", "outdated", "updated_at")
+    list_filter = ("grade", "outdated")
+    readonly_fields = ("outdated",)
     list_select_related = ("citation__claim", "citation__source", "reviewer")
     search_fields = ("citation__claim__key", "citation__source__key", "reviewer__username", "rationale")
     autocomplete_fields = ("citation", "reviewer")
@@ -267,6 +306,15 @@ class DisputeForm(forms.ModelForm):
                                  help_text="Upholding applies the proposed grade or status.")
     note = forms.CharField(label="resolution note", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="Why it is upheld or rejected; shown to everyone involved.")
+    # The disputed grade or claim as this page showed it: a decision on it, changed since, is refused.
+    target_version = version_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None or self.instance.state != Dispute.State.OPEN:
+            self.fields.pop("target_version", None)
+        else:
+            self.fields["target_version"].initial = self.instance.target.version
 
     class Meta:
         model = Dispute
@@ -294,7 +342,7 @@ class DisputeAdmin(ServiceAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return DisputeForm.Meta.fields
-        decide = ("decision", "note") if obj.state == Dispute.State.OPEN else ()
+        decide = ("decision", "note", "target_version") if obj.state == Dispute.State.OPEN else ()
         return DisputeForm.Meta.fields + self.RECORD + decide
 
     def get_readonly_fields(self, request, obj=None):
@@ -306,10 +354,12 @@ class DisputeAdmin(ServiceAdmin):
             services.staff_save(actor=request.user, instance=obj)
             return
         decision = form.cleaned_data.get("decision")
+        versions = {"expected_version": form.cleaned_data.get("version")}
         if decision in {"upheld", "rejected"}:
-            services.dispute_resolve(actor=request.user, dispute=obj, outcome=decision, note=form.cleaned_data["note"])
+            services.dispute_resolve(actor=request.user, dispute=obj, outcome=decision, note=form.cleaned_data["note"],
+                                     target_version=form.cleaned_data.get("target_version"), **versions)
         elif decision == "withdrawn":
-            services.dispute_withdraw(actor=request.user, dispute=obj)
+            services.dispute_withdraw(actor=request.user, dispute=obj, **versions)
 
 
 @admin.register(Annotation)

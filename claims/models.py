@@ -134,6 +134,7 @@ class Topic(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     history = HistoricalRecords()
 
     objects = TopicNaturalKeyManager()
@@ -179,6 +180,7 @@ class Person(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     history = HistoricalRecords()
 
     objects = PersonQuerySet.as_manager()
@@ -557,6 +559,13 @@ class CitationAssessment(models.Model):
     )
     grade = models.PositiveSmallIntegerField(choices=Credibility.choices)
     rationale = models.TextField(help_text="Why this grade: is it confirmed elsewhere, is it consistent, is it logical?")
+    # Set when the citation's source, locator, quote or stance changes after the grade was
+    # given (services.citation_update, staff_save): the grade stays on record but no longer
+    # counts, and its reviewer is asked to grade the citation as it is now.
+    outdated = models.BooleanField(
+        "given to an earlier version of the citation", default=False, editable=False,
+        help_text="The citation changed after this grade was given; it no longer counts towards the consensus.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
@@ -656,6 +665,7 @@ class Dispute(models.Model):
     resolution_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
     history = HistoricalRecords()
 
     objects = DisputeQuerySet.as_manager()

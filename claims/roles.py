@@ -66,8 +66,24 @@ def can_assess(user) -> bool:
     return has_role(user, *GRADERS)
 
 
-def can_raise_dispute(user) -> bool:
+def can_dispute_grade(user) -> bool:
     return has_role(user, *GRADERS)
+
+
+def can_dispute_claim(user) -> bool:
+    """Propose another status for a claim. Anyone who contributes, the claim's author too:
+    the status is an editor's decision, and a dispute is how everyone else proposes one."""
+    return has_role(user, *CONTRIBUTORS)
+
+
+def can_withdraw_dispute(user, dispute) -> bool:
+    """Its raiser; staff too, on the raiser's behalf (e.g. one entered by mistake in the admin)."""
+    return can_use_admin(user) or (can_contribute(user) and dispute.raised_by_id == user.pk)
+
+
+def can_set_claim_status(user) -> bool:
+    """A claim's status (supported, contested, refuted) is an editorial decision."""
+    return has_role(user, Role.EDITOR)
 
 
 def can_resolve_dispute(user) -> bool:
@@ -84,3 +100,51 @@ def can_export_csv(user) -> bool:
 
 def can_use_admin(user) -> bool:
     return is_staff_admin(user)
+
+
+# --- No one rules on their own work -----------------------------------------------------
+#
+# Each function returns why the user may not do it (shown on the 403 page and in place of the
+# form), or "" when nothing of their own is at stake. They apply to every role, staff too: a
+# grade or a decision is worth something only when whoever gives it has no stake in the thing
+# judged.
+
+_GRADE_ELSEWHERE = "a grade from you would rule on your own work; another reviewer must grade it."
+_DECIDE_ELSEWHERE = "a decision from you would rule on your own work; another editor must resolve this dispute."
+
+
+def stake_in(user, target) -> str:
+    """Which part of a source or citation the user added: "source", "citation", "claim" (the
+    citation's), or ""."""
+    if target.created_by_id == user.pk:
+        return target._meta.model_name
+    if target._meta.model_name == "citation" and target.claim.created_by_id == user.pk:
+        return "claim"
+    return ""
+
+
+GRADING_STAKE = {"source": "this source", "citation": "this citation", "claim": "the claim this citation belongs to"}
+_DISPUTE_STAKE = {"source": "the source of the disputed grade", "citation": "the citation of the disputed grade",
+                  "claim": "the claim whose citation the disputed grade is of"}
+
+
+def own_work_in_grading(user, target) -> str:
+    """Why the user may not grade this source or citation, or ""."""
+    if not getattr(user, "pk", None):
+        return ""
+    added = stake_in(user, target)
+    return f"You added {GRADING_STAKE[added]}: {_GRADE_ELSEWHERE}" if added else ""
+
+
+def own_work_in_dispute(user, dispute) -> str:
+    """Why the user may not resolve this dispute, or ""."""
+    if dispute.raised_by_id == user.pk:
+        return "You raised this dispute; another editor must resolve it."
+    if dispute.claim_id:
+        mine = dispute.claim.created_by_id == user.pk
+        return f"You added the claim this dispute is about: {_DECIDE_ELSEWHERE}" if mine else ""
+    grade = dispute.source_assessment or dispute.citation_assessment
+    if grade.reviewer_id == user.pk:
+        return f"The disputed grade is yours: {_DECIDE_ELSEWHERE}"
+    added = stake_in(user, grade.source if dispute.source_assessment_id else grade.citation)
+    return f"You added {_DISPUTE_STAKE[added]}: {_DECIDE_ELSEWHERE}" if added else ""

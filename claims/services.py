@@ -38,6 +38,11 @@ from .translit import slug_for
 CONTRIBUTOR_NEEDED = "This needs the Researcher, Reviewer or Editor role."
 GRADER_NEEDED = "This needs the Reviewer or Editor role."
 EDITOR_NEEDED = "This needs the Editor role."
+WITHDRAW_OWN_ONLY = "Only the person who raised a dispute may withdraw it."
+STATUS_IS_EDITORIAL = (
+    "A claim's status is an editorial decision, so setting it needs the Editor role: new claims start open. "
+    "Propose another status by raising a dispute of the claim."
+)
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -94,7 +99,7 @@ def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editab
     return True
 
 
-def check_version(instance: models.Model, expected: int | None) -> None:
+def check_version(instance: models.Model, expected: int | None, *, doing: str = "editing") -> None:
     """Refuse a save that started from an older version of the row; else take the next one.
 
     Edits carry the version they started from (a hidden field of the form). The check is a
@@ -109,18 +114,31 @@ def check_version(instance: models.Model, expected: int | None) -> None:
     if type(instance).objects.filter(pk=instance.pk, version=expected).update(version=expected + 1):
         instance.version = expected + 1
         return
-    raise ValidationError(_conflict_message(instance, expected), code="conflict")
+    raise ValidationError(_conflict_message(instance, expected, doing), code="conflict")
+
+
+def check_unchanged(instance: models.Model, expected: int | None, *, doing: str) -> None:
+    """Refuse a write about instance (a grade of it, a decision on it) when the person began
+    from an older version of it; nothing of instance itself is written. The row is locked
+    until the transaction ends (PostgreSQL; SQLite's transactions take the whole database),
+    so it cannot change between this check and the write that depends on it.
+    expected None: a trusted caller (the shell) that read the instance just now."""
+    if expected is None:
+        return
+    current = type(instance).objects.select_for_update().filter(pk=instance.pk).values_list("version", flat=True)
+    if current.first() != expected:
+        raise ValidationError(_conflict_message(instance, expected, doing), code="conflict")
 
 
 NOT_COMPARED = {"id", "created_by", "created_at", "updated_at", "version"}
 
 
-def _conflict_message(instance: models.Model, expected: int) -> str:
+def _conflict_message(instance: models.Model, expected: int, doing: str = "editing") -> str:
     model = type(instance)
     name = model._meta.verbose_name
     current = model.objects.filter(pk=instance.pk).first()
     if current is None:
-        return f"This {name} was deleted while you were editing it; nothing was saved."
+        return f"This {name} was deleted while you were {doing} it; nothing was saved."
     history = model.history.filter(id=instance.pk)
     started = history.filter(version=expected).order_by("-history_date").first()
     fields = [f for f in model._meta.concrete_fields if f.name not in NOT_COMPARED]
@@ -130,7 +148,7 @@ def _conflict_message(instance: models.Model, expected: int) -> str:
                       .select_related("history_user") if r.history_user is not None})
     by = f" by {', '.join(authors)}" if authors else ""
     what = f": {', '.join(changed)} changed" if changed else ""
-    return (f"This {name} was saved{by} while you were editing it (you started from version {expected}, "
+    return (f"This {name} was saved{by} while you were {doing} it (you started from version {expected}, "
             f"it is now at version {current.version}){what}. Nothing you entered was saved: reload the page "
             "to see the current version, then make your change again.")
 
@@ -180,9 +198,9 @@ def topic_create(*, actor: User, title: str, description: str = "", slug: str = 
 
 
 @transaction.atomic
-def topic_update(*, actor: User, topic: Topic, data: dict[str, Any]) -> Topic:
+def topic_update(*, actor: User, topic: Topic, data: dict[str, Any], expected_version: int | None = None) -> Topic:
     _require_edit(actor, topic)
-    _update(topic, actor=actor, data=data, editable=TOPIC_FIELDS)
+    _update(topic, actor=actor, data=data, editable=TOPIC_FIELDS, expected_version=expected_version)
     return topic
 
 
@@ -203,9 +221,9 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, actor: User, person: Person, data: dict[str, Any]) -> Person:
+def person_update(*, actor: User, person: Person, data: dict[str, Any], expected_version: int | None = None) -> Person:
     _require_edit(actor, person)
-    _update(person, actor=actor, data=data, editable=PERSON_FIELDS)
+    _update(person, actor=actor, data=data, editable=PERSON_FIELDS, expected_version=expected_version)
     return person
 
 
@@ -263,6 +281,7 @@ def claim_create(
     people: Iterable[Person] = (),
 ) -> Claim:
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
+    _require(status == Claim.Status.OPEN or roles.can_set_claim_status(actor), STATUS_IS_EDITORIAL)
     claim = Claim(
         key=key, topic=topic, statement=statement, kind=kind, event_date=event_date, status=status, created_by=actor
     )
@@ -276,6 +295,8 @@ def claim_create(
 @transaction.atomic
 def claim_update(*, actor: User, claim: Claim, data: dict[str, Any], expected_version: int | None = None) -> Claim:
     _require_edit(actor, claim)
+    _require("status" not in data or data["status"] == claim.status or roles.can_set_claim_status(actor),
+             STATUS_IS_EDITORIAL)
     data = dict(data)
     people = data.pop("people", None)
     people_change = people is not None and {p.pk for p in people} != set(claim.people.values_list("pk", flat=True))
@@ -333,8 +354,31 @@ def citation_create(
 @transaction.atomic
 def citation_update(*, actor: User, citation: Citation, data: dict[str, Any], expected_version: int | None = None) -> Citation:
     _require_edit(actor, citation)
-    _update(citation, actor=actor, data=data, editable=CITATION_FIELDS, expected_version=expected_version)
+    before = _graded_content(citation)
+    if _update(citation, actor=actor, data=data, editable=CITATION_FIELDS, expected_version=expected_version):
+        _outdate_grades_if_changed(citation, before, actor=actor)
     return citation
+
+
+# What a credibility grade judges: the passage (quote), where it is (source, locator) and
+# which way it points (stance). A translation or a typo elsewhere changes none of it.
+GRADED_CITATION_FIELDS = ("source_id", "locator", "quote", "stance")
+
+
+def _graded_content(citation: Citation) -> tuple:
+    return tuple(getattr(citation, name) for name in GRADED_CITATION_FIELDS)
+
+
+def _outdate_grades_if_changed(citation: Citation, before: tuple, *, actor: User | None) -> None:
+    """The citation's grades were given to what it said before: keep them, marked as given to
+    an earlier version (they no longer count), each with a history row and a new version, so
+    that a grade form opened before the change can no longer save over it unseen."""
+    if _graded_content(citation) == before:
+        return
+    for grade in CitationAssessment.objects.filter(citation=citation, outdated=False).select_for_update():
+        grade.outdated = True
+        check_version(grade, grade.version)
+        _save(grade, actor=actor)
 
 
 @transaction.atomic
@@ -346,42 +390,72 @@ def citation_delete(*, actor: User, citation: Citation) -> None:
 
 Assessment = SourceAssessment | CitationAssessment
 
+NO_GRADE_YET = 0  # the version a grade form carries when the reviewer had no grade of the target yet
+
+
+def _require_no_stake_in(actor: User, target: Source | Citation) -> None:
+    _require(not (why := roles.own_work_in_grading(actor, target)), why)
+
+
+def _grade_set(*, actor: User, model: type[Assessment], target: Source | Citation, grade: Any, rationale: str,
+               expected_version: int | None, target_version: int | None) -> Assessment:
+    """Enter or revise the actor's own grade of target.
+
+    expected_version: the version of the actor's grade the form showed, NO_GRADE_YET when it
+    showed none; target_version: the version of the source or citation the form showed. A
+    grade given in another window meanwhile, or a target changed meanwhile, refuses the save:
+    a grade is of what the reviewer read."""
+    _require(roles.can_assess(actor), GRADER_NEEDED)
+    _require_no_stake_in(actor, target)
+    field = "source" if model is SourceAssessment else "citation"
+    check_unchanged(target, target_version, doing="grading")
+    assessment = model.objects.filter(**{field: target}, reviewer=actor).select_for_update().first()
+    if assessment is None:
+        if expected_version not in (None, NO_GRADE_YET):
+            raise ValidationError("Your grade of this was deleted while you were revising it; nothing was saved. "
+                                  "Reload the page and grade it again.", code="conflict")
+        return _save(model(**{field: target}, reviewer=actor, grade=grade, rationale=rationale), actor=actor)
+    if expected_version == NO_GRADE_YET:
+        raise ValidationError(
+            f"You graded this in another window while this form was open (grade {assessment.grade}); nothing "
+            "was saved. Reload the page to see that grade, then revise it if you wish.", code="conflict")
+    data = {"grade": grade, "rationale": rationale}
+    if model is CitationAssessment:
+        data["outdated"] = False  # graded again: now a grade of the citation as it is
+    _update(assessment, actor=actor, data=data, editable=data, expected_version=expected_version)
+    return assessment
+
 
 @transaction.atomic
 def source_assessment_set(*, actor: User, source: Source, grade: str, rationale: str,
-                          expected_version: int | None = None) -> SourceAssessment:
+                          expected_version: int | None = None, target_version: int | None = None) -> SourceAssessment:
     """Enter or revise the actor's own reliability grade of a source."""
-    _require(roles.can_assess(actor), GRADER_NEEDED)
-    assessment = SourceAssessment.objects.filter(source=source, reviewer=actor).first()
-    if assessment is None:
-        return _save(SourceAssessment(source=source, reviewer=actor, grade=grade, rationale=rationale), actor=actor)
-    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"),
-            expected_version=expected_version)
-    return assessment
+    return _grade_set(actor=actor, model=SourceAssessment, target=source, grade=grade, rationale=rationale,
+                      expected_version=expected_version, target_version=target_version)
 
 
 @transaction.atomic
 def citation_assessment_set(*, actor: User, citation: Citation, grade: int, rationale: str,
-                            expected_version: int | None = None) -> CitationAssessment:
-    """Enter or revise the actor's own credibility grade of a citation."""
-    _require(roles.can_assess(actor), GRADER_NEEDED)
-    assessment = CitationAssessment.objects.filter(citation=citation, reviewer=actor).first()
-    if assessment is None:
-        assessment = CitationAssessment(citation=citation, reviewer=actor, grade=grade, rationale=rationale)
-        return _save(assessment, actor=actor)
-    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"),
-            expected_version=expected_version)
-    return assessment
+                            expected_version: int | None = None,
+                            target_version: int | None = None) -> CitationAssessment:
+    """Enter or revise the actor's own credibility grade of a citation (again, if it changed since)."""
+    return _grade_set(actor=actor, model=CitationAssessment, target=citation, grade=grade, rationale=rationale,
+                      expected_version=expected_version, target_version=target_version)
+
+
+def _graded(assessment: Assessment) -> Source | Citation:
+    return getattr(assessment, _graded_field(assessment))
 
 
 @transaction.atomic
 def assessment_update(*, actor: User, assessment: Assessment, grade: Any, rationale: str,
                       expected_version: int | None = None) -> Assessment:
-    """Change an existing grade: its reviewer, or an editor."""
+    """Change an existing grade: its reviewer, or an editor with no stake in what is graded."""
     _require(
         roles.can_edit_any(actor) or (roles.can_assess(actor) and assessment.reviewer_id == actor.pk),
         EDITOR_NEEDED + " Reviewers may change only their own grades.",
     )
+    _require_no_stake_in(actor, _graded(assessment))
     _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"),
             expected_version=expected_version)
     return assessment
@@ -459,9 +533,16 @@ def annotation_withdraw(*, actor: User, annotation: Annotation) -> Annotation:
 
 
 @transaction.atomic
-def dispute_raise(*, actor: User, target: Assessment | Claim, reason: str, proposed: Any) -> Dispute:
-    """Challenge a grade (proposing another) or a claim (proposing another status)."""
-    _require(roles.can_raise_dispute(actor), GRADER_NEEDED)
+def dispute_raise(*, actor: User, target: Assessment | Claim, reason: str, proposed: Any,
+                  target_version: int | None = None) -> Dispute:
+    """Challenge a grade (proposing another) or a claim (proposing another status).
+
+    target_version: the version of the grade or claim the person read; a dispute of a grade
+    or status that has changed since is refused (it would argue with what is no longer there)."""
+    if isinstance(target, Claim):
+        _require(roles.can_dispute_claim(actor), CONTRIBUTOR_NEEDED)
+    else:
+        _require(roles.can_dispute_grade(actor), GRADER_NEEDED + " Disputing a grade is for those who grade.")
     dispute = Dispute(raised_by=actor, reason=reason)
     if isinstance(target, SourceAssessment):
         dispute.source_assessment, dispute.proposed_reliability = target, proposed
@@ -471,6 +552,7 @@ def dispute_raise(*, actor: User, target: Assessment | Claim, reason: str, propo
         dispute.claim, dispute.proposed_status = target, proposed
     else:
         raise ValidationError("Only a source grade, a citation grade or a claim can be disputed.")
+    check_unchanged(target, target_version, doing="disputing")
     if isinstance(target, (SourceAssessment, CitationAssessment)):
         if target.reviewer_id == actor.pk:
             raise ValidationError("You cannot dispute your own grade; revise it instead.")
@@ -481,54 +563,64 @@ def dispute_raise(*, actor: User, target: Assessment | Claim, reason: str, propo
     return _save(dispute, actor=actor)
 
 
-def _lock_open(dispute: Dispute) -> Dispute:
-    """The dispute, still open, for this transaction alone: two simultaneous decisions resolve it once.
+def _lock_open(dispute: Dispute, expected_version: int | None, *, doing: str) -> Dispute:
+    """The dispute, still open and as the person saw it, for this transaction alone: of two
+    simultaneous decisions one resolves it, the other is refused.
 
-    A conditional UPDATE as the first write (a no-op change of closed_at): on PostgreSQL it
-    locks the row until the transaction ends, on SQLite the database; a second decision waits
-    for the first, then finds the dispute closed. (SELECT ... FOR UPDATE does nothing on SQLite.)
+    The version check is the first write (a conditional UPDATE): on PostgreSQL it locks the
+    row until the transaction ends, on SQLite the database; a second decision waits for the
+    first, then finds the dispute closed. (SELECT ... FOR UPDATE does nothing on SQLite.)
     """
-    if not Dispute.objects.filter(pk=dispute.pk, state=Dispute.State.OPEN).update(closed_at=None):
-        state = Dispute.objects.filter(pk=dispute.pk).values_list("state", flat=True).first()
-        raise ValidationError(f"This dispute is already {state}." if state else "This dispute no longer exists.")
-    return Dispute.objects.get(pk=dispute.pk)
+    expected = dispute.version if expected_version is None else expected_version
+    if Dispute.objects.filter(pk=dispute.pk, state=Dispute.State.OPEN, version=expected).update(version=expected + 1):
+        return Dispute.objects.get(pk=dispute.pk)
+    state = Dispute.objects.filter(pk=dispute.pk).values_list("state", flat=True).first()
+    if state is None:
+        raise ValidationError("This dispute no longer exists.")
+    if state != Dispute.State.OPEN:
+        raise ValidationError(f"This dispute is already {state}.")
+    raise ValidationError(_conflict_message(dispute, expected, doing), code="conflict")
 
 
 @transaction.atomic
-def dispute_withdraw(*, actor: User, dispute: Dispute) -> Dispute:
-    # Staff may withdraw on the raiser's behalf, e.g. one entered by mistake in the admin.
-    _require(
-        roles.can_use_admin(actor) or (roles.can_raise_dispute(actor) and dispute.raised_by_id == actor.pk),
-        "Only the reviewer who raised a dispute may withdraw it.",
-    )
-    dispute = _lock_open(dispute)
+def dispute_withdraw(*, actor: User, dispute: Dispute, expected_version: int | None = None) -> Dispute:
+    _require(roles.can_withdraw_dispute(actor, dispute), WITHDRAW_OWN_ONLY)
+    dispute = _lock_open(dispute, expected_version, doing="withdrawing")
     dispute.state = Dispute.State.WITHDRAWN
     dispute.closed_at = timezone.now()
     return _save(dispute, actor=actor)
 
 
 @transaction.atomic
-def dispute_resolve(*, actor: User, dispute: Dispute, outcome: str, note: str) -> Dispute:
-    """An editor upholds (the proposal takes effect) or rejects a dispute, with a note."""
+def dispute_resolve(*, actor: User, dispute: Dispute, outcome: str, note: str,
+                    expected_version: int | None = None, target_version: int | None = None) -> Dispute:
+    """An editor with no stake in it upholds (the proposal takes effect) or rejects a dispute, with a note.
+
+    expected_version / target_version: the versions of the dispute and of the disputed grade
+    or claim the editor read. Either changed since refuses the decision. Upholding moves the
+    target's version on, so an edit of it begun before the decision cannot put back what
+    the decision replaced."""
     _require(roles.can_resolve_dispute(actor), EDITOR_NEEDED)
+    _require(not (why := roles.own_work_in_dispute(actor, dispute)), why)
     if outcome not in {Dispute.State.UPHELD, Dispute.State.REJECTED}:
         raise ValidationError({"outcome": "A dispute is resolved as upheld or rejected."})
-    dispute = _lock_open(dispute)
-    if dispute.raised_by_id == actor.pk:
-        raise PermissionDenied("An editor cannot resolve a dispute they raised; another editor must.")
+    dispute = _lock_open(dispute, expected_version, doing="deciding on")
+    target = dispute.target
+    upheld = outcome == Dispute.State.UPHELD
+    (check_version if upheld else check_unchanged)(target, target_version, doing="deciding on a dispute of")
     dispute.state = outcome
     dispute.resolved_by = actor
     dispute.resolution_note = note
     dispute.closed_at = timezone.now()
     _save(dispute, actor=actor)
-    if outcome == Dispute.State.UPHELD:
-        target = dispute.target
-        if isinstance(target, Claim):
-            target.status = dispute.proposed_status
-        else:
-            target.grade = dispute.proposal if isinstance(target, SourceAssessment) else dispute.proposed_credibility
-        # The history row of the changed grade or status names the deciding editor.
-        _save(target, actor=actor)
+    if not upheld:
+        return dispute
+    if isinstance(target, Claim):
+        target.status = dispute.proposed_status
+    else:
+        target.grade = dispute.proposal if isinstance(target, SourceAssessment) else dispute.proposed_credibility
+    # The history row of the changed grade or status names the deciding editor.
+    _save(target, actor=actor)
     return dispute
 
 
@@ -545,12 +637,41 @@ def staff_save(*, actor: User, instance: models.Model, m2m: dict[str, Iterable[m
     the POST), so of an admin edit and a site edit begun from the same version the later save
     is refused, not allowed to overwrite the other."""
     _require(roles.can_use_admin(actor), "This needs a staff account.")
+    if isinstance(instance, (SourceAssessment, CitationAssessment)):
+        _refuse_a_grade_of_own_work(instance)
+    before = None
+    if isinstance(instance, Citation) and not instance._state.adding:
+        before = Citation.objects.filter(pk=instance.pk).values_list(*GRADED_CITATION_FIELDS).first()
     if changed and not instance._state.adding and hasattr(instance, "version"):
         check_version(instance, expected_version)
     _save(instance, actor=actor)
+    if before is not None:
+        _outdate_grades_if_changed(instance, before, actor=actor)
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
     return instance
+
+
+def _refuse_a_grade_of_own_work(assessment: Assessment) -> None:
+    """A grade entered for a reviewer (new, or moved to another reviewer or target) obeys the
+    rule the reviewer would meet on the site. A grade already on record may still be corrected."""
+    if not assessment._state.adding:
+        stored = type(assessment).objects.filter(pk=assessment.pk).values_list("reviewer_id", _graded_field(assessment))
+        if stored.first() == (assessment.reviewer_id, getattr(assessment, _graded_field(assessment) + "_id")):
+            return
+    if assessment.reviewer_id is None:
+        return  # (full_clean reports the missing reviewer)
+    target = _graded(assessment)
+    stake = roles.stake_in(assessment.reviewer, target)
+    if stake:
+        raise ValidationError({"reviewer": (
+            f"{assessment.reviewer.get_username()} added {roles.GRADING_STAKE[stake]}, so a grade by them would "
+            "rule on their own work: choose another reviewer."
+        )})
+
+
+def _graded_field(assessment: Assessment) -> str:
+    return "source" if isinstance(assessment, SourceAssessment) else "citation"
 
 
 @transaction.atomic

@@ -94,8 +94,9 @@ def test_a_grade_revised_in_another_tab_is_not_overwritten(client, reviewer, cit
     client.force_login(reviewer)
     first = client.get(f"/citations/{citation.pk}/grade/")
     assert _form_version(first) == 1
-    client.post(f"/citations/{citation.pk}/grade/", {"version": "1", "grade": "3", "rationale": "On reflection."})
-    response = client.post(f"/citations/{citation.pk}/grade/", {"version": "1", "grade": "5", "rationale": "Doubtful."})
+    form = {"version": "1", "target_version": citation.version}
+    client.post(f"/citations/{citation.pk}/grade/", {**form, "grade": "3", "rationale": "On reflection."})
+    response = client.post(f"/citations/{citation.pk}/grade/", {**form, "grade": "5", "rationale": "Doubtful."})
     assert response.status_code == 200
     assert "grade, rationale changed" in response.content.decode()
     assert CitationAssessment.objects.get(citation=citation).grade == 3
@@ -178,11 +179,12 @@ def test_two_editors_resolving_one_dispute_at_once_resolve_it_once(attempt):
     reviewer = make_user("victor_reviewer", Role.REVIEWER)
     second_reviewer = make_user("vera_reviewer", Role.REVIEWER)
     editors = [make_user("edith_editor", Role.EDITOR), make_user("emil_editor", Role.EDITOR)]
+    researcher = make_user("rita_researcher", Role.RESEARCHER)  # (an editor may not decide on what they added)
     topic = services.topic_create(actor=editors[0], title="Date of execution")
-    claim = services.claim_create(actor=editors[0], key="execution-12-june", topic=topic, statement="12 June.")
-    source = services.source_create(actor=editors[0], key="rogovin-1937", kind="monograph", level="secondary",
+    claim = services.claim_create(actor=researcher, key="execution-12-june", topic=topic, statement="12 June.")
+    source = services.source_create(actor=researcher, key="rogovin-1937", kind="monograph", level="secondary",
                                     title="1937")
-    citation = services.citation_create(actor=editors[0], claim=claim, source=source)
+    citation = services.citation_create(actor=researcher, claim=claim, source=source)
     grade = services.citation_assessment_set(actor=second_reviewer, citation=citation, grade=2, rationale="Sure.")
     dispute = services.dispute_raise(actor=reviewer, target=grade, reason="One witness.", proposed=4)
 

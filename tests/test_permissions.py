@@ -91,9 +91,19 @@ ACTIONS = {
                                                                         rationale="Consistent."), GRADERS),
     "edit someone else's grade": (
         lambda s, u: services.assessment_update(actor=u, assessment=s.grade, grade=4, rationale="Doubtful."), EDITORS),
-    "raise a dispute": (lambda s, u: services.dispute_raise(actor=u, target=s.grade, reason="Never confirmed.",
-                                                            proposed=5), GRADERS),
-    "withdraw own dispute": (lambda s, u: services.dispute_withdraw(actor=u, dispute=s.own(Dispute)), GRADERS),
+    "raise a dispute of a grade": (
+        lambda s, u: services.dispute_raise(actor=u, target=s.grade, reason="Never confirmed.", proposed=5), GRADERS),
+    # A claim's status is an editor's decision; everyone else, its author too, proposes one by a dispute.
+    "raise a dispute of own claim": (
+        lambda s, u: services.dispute_raise(actor=u, target=s.own(Claim), reason="Only Rogovin says so.",
+                                            proposed="contested"), EVERY_ROLE_HOLDER),
+    "add a claim with a status other than open": (
+        lambda s, u: services.claim_create(actor=u, key="decided", topic=s.topic, statement="Decided.",
+                                           status="supported"), EDITORS),
+    "change the status of own claim": (
+        lambda s, u: services.claim_update(actor=u, claim=s.own(Claim), data={"status": "supported"}), EDITORS),
+    "withdraw own dispute": (lambda s, u: services.dispute_withdraw(actor=u, dispute=s.own(Dispute)),
+                             EVERY_ROLE_HOLDER),
     "resolve a dispute": (lambda s, u: services.dispute_resolve(actor=u, dispute=s.dispute, outcome="upheld",
                                                                 note="Only one witness."), EDITORS),
 }

@@ -214,7 +214,7 @@ def test_a_researcher_edits_their_own_claim_but_not_someone_elses(client, resear
     logged_in(client, researcher)
     own = client.post(
         f"/claims/{claim.key}/edit/",
-        claim_form(claim.topic, key=claim.key, statement="The convicted were shot on 12 June 1937, at dawn."),
+        claim_form(claim.topic, version=claim.version, key=claim.key, statement="The convicted were shot on 12 June 1937, at dawn."),
     )
     assert own.status_code == 302
     assert own["Location"] == f"/claims/{claim.key}/"
@@ -224,7 +224,7 @@ def test_a_researcher_edits_their_own_claim_but_not_someone_elses(client, resear
     others = f"/claims/{editors_claim.key}/edit/"
     for response in (
         client.get(others),
-        client.post(others, claim_form(editors_claim.topic, key=editors_claim.key, statement="Changed")),
+        client.post(others, claim_form(editors_claim.topic, version=editors_claim.version, key=editors_claim.key, statement="Changed")),
     ):
         assert response.status_code == 403
         assert "Editing a claim that someone else added needs the Editor role." in page_text(response)
@@ -235,7 +235,7 @@ def test_a_researcher_edits_their_own_claim_but_not_someone_elses(client, resear
 def test_an_editor_may_edit_a_claim_a_researcher_added(client, editor, claim):
     logged_in(client, editor)
     response = client.post(
-        f"/claims/{claim.key}/edit/", claim_form(claim.topic, key=claim.key, statement=claim.statement, status="contested")
+        f"/claims/{claim.key}/edit/", claim_form(claim.topic, version=claim.version, key=claim.key, statement=claim.statement, status="contested")
     )
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -288,8 +288,9 @@ def test_the_claim_form_offers_topics_and_people_sorted_and_labelled_with_date_e
     logged_in(client, researcher)
     response = client.get("/claims/new/")
     text = page_text(response)
-    for name in ("key", "topic", "new_topic", "statement", "kind", "status", "event_date"):
+    for name in ("key", "topic", "new_topic", "statement", "kind", "event_date"):
         assert f'<label for="id_{name}"' in text
+    assert 'name="status"' not in text  # a new claim starts open: the status is an editor's decision
     assert "[1937-06-11,1937-06-12] (one of)" in text  # the EDTF examples next to the date
     assert "<legend>People</legend>" in text
     names = [text.index(n) for n in ("Blyukher", "Tukhachevsky (Тухачевский)", "Yakir (Якир)")]
@@ -371,7 +372,7 @@ def test_changing_a_claims_key_leads_to_its_new_address(client, researcher, clai
     logged_in(client, researcher)
     response = client.post(
         f"/claims/{claim.key}/edit/",
-        claim_form(claim.topic, key="execution-12-june-dawn", statement=claim.statement, people=[yakir.pk]),
+        claim_form(claim.topic, version=claim.version, key="execution-12-june-dawn", statement=claim.statement, people=[yakir.pk]),
     )
     assert response["Location"] == "/claims/execution-12-june-dawn/"
     claim.refresh_from_db()
@@ -383,7 +384,7 @@ def test_changing_a_claims_key_leads_to_its_new_address(client, researcher, clai
 def test_a_refused_edit_changes_nothing_and_still_leads_back_to_the_claim(client, researcher, claim, editors_claim):
     logged_in(client, researcher)
     response = client.post(
-        f"/claims/{claim.key}/edit/", claim_form(claim.topic, key=editors_claim.key, statement="Changed")
+        f"/claims/{claim.key}/edit/", claim_form(claim.topic, version=claim.version, key=editors_claim.key, statement="Changed")
     )
     assert response.status_code == 200
     assert "Claim with this Key already exists." in field_errors(response, "key")
@@ -395,7 +396,7 @@ def test_a_refused_edit_changes_nothing_and_still_leads_back_to_the_claim(client
 def test_saving_an_unchanged_claim_says_nothing_changed(client, researcher, claim):
     logged_in(client, researcher)
     response = client.post(
-        f"/claims/{claim.key}/edit/", claim_form(claim.topic, key=claim.key, statement=claim.statement, event_date="1937-06-12")
+        f"/claims/{claim.key}/edit/", claim_form(claim.topic, version=claim.version, key=claim.key, statement=claim.statement, event_date="1937-06-12")
     )
     assert response.status_code == 302
     assert shown_messages(response) == ["Claim “execution-12-june”: nothing was changed."]
@@ -406,7 +407,7 @@ def test_an_editor_moves_a_claim_to_a_new_topic_while_editing_it(client, editor,
     logged_in(client, editor)
     response = client.post(
         f"/claims/{claim.key}/edit/",
-        claim_form(claim.topic, key=claim.key, statement=claim.statement, new_topic="Place of execution"),
+        claim_form(claim.topic, version=claim.version, key=claim.key, statement=claim.statement, new_topic="Place of execution"),
     )
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -419,7 +420,7 @@ def test_the_service_refuses_even_if_the_page_let_someone_through(client, monkey
     monkeypatch.setattr("claims.views.records.require", lambda allowed, message: None)
     logged_in(client, reviewer)
     response = client.post(
-        f"/claims/{claim.key}/edit/", claim_form(claim.topic, key=claim.key, statement="Changed", new_topic="Stray")
+        f"/claims/{claim.key}/edit/", claim_form(claim.topic, version=claim.version, key=claim.key, statement="Changed", new_topic="Stray")
     )
     assert response.status_code == 403
     assert "needs the Editor role" in page_text(response)
@@ -463,7 +464,8 @@ def test_a_citation_is_edited_and_leads_back_to_its_claim(client, researcher, ci
     logged_in(client, researcher)
     url = f"/citations/{citation.pk}/edit/"
     assert input_value(client.get(url), "locator") == "ch. 9"
-    response = client.post(url, {"source": citation.source.pk, "locator": "ch. 9, p. 415", "stance": "contradicts"})
+    response = client.post(url, {"version": citation.version, "source": citation.source.pk, "locator": "ch. 9, p. 415",
+                                 "stance": "contradicts"})
     assert response.status_code == 302
     assert response["Location"] == f"/claims/{citation.claim.key}/"
     citation.refresh_from_db()
@@ -520,7 +522,8 @@ def test_an_archival_file_without_its_archive_is_refused_on_the_archive_field(cl
 def test_a_source_is_edited_and_a_new_key_is_its_new_address(client, researcher, source):
     logged_in(client, researcher)
     data = source_form(key="rogovin-1937-en", kind=source.kind, level=source.level, title=source.title,
-                       title_original=source.title_original, authors=source.authors, date="1998", publisher="Mehring Books")
+                       title_original=source.title_original, authors=source.authors, date="1998", publisher="Mehring Books",
+                       version=source.version)
     response = client.post(f"/sources/{source.key}/edit/", data)
     assert response["Location"] == "/sources/rogovin-1937-en/"
     source.refresh_from_db()
@@ -573,7 +576,8 @@ def test_a_person_is_edited_by_their_author(client, researcher, person):
     logged_in(client, researcher)
     response = client.post(
         f"/people/{person.slug}/edit/",
-        {"name": "Mikhail Tukhachevsky", "name_original": "Тухачевский, Михаил Николаевич", "slug": person.slug},
+        {"version": person.version, "name": "Mikhail Tukhachevsky", "name_original": "Тухачевский, Михаил Николаевич",
+         "slug": person.slug},
     )
     assert response["Location"] == f"/people/{person.slug}/"
     person.refresh_from_db()

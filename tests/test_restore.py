@@ -15,7 +15,7 @@ def restore_buttons(html: str) -> list[str]:
 
 def _two_changes(claim, researcher, editor):
     yakir = services.person_create(actor=researcher, name="Iona Yakir")
-    services.claim_update(actor=researcher, claim=claim, data={"status": "contested", "people": [yakir]},
+    services.claim_update(actor=researcher, claim=claim, data={"kind": "interpretation", "people": [yakir]},
                           expected_version=1)
     services.claim_update(actor=editor, claim=Claim.objects.get(pk=claim.pk),
                           data={"statement": "Shot on 11 June 1937 (wrong).", "people": []}, expected_version=2)
@@ -51,7 +51,7 @@ def test_an_editor_restores_an_earlier_version_and_the_history_records_it(client
     assert "The earlier version is restored" in response.content.decode()
     claim.refresh_from_db()
     assert claim.statement == "The convicted were shot on 12 June 1937."  # as in version 2
-    assert claim.status == "contested" and [p.name for p in claim.people.all()] == ["Iona Yakir"]
+    assert claim.kind == "interpretation" and [p.name for p in claim.people.all()] == ["Iona Yakir"]
     latest = claim.history.latest()
     assert latest.history_user == editor and latest.version == 4
     assert latest.history_change_reason.startswith("restored the version of ")

@@ -58,6 +58,37 @@ def elements(response) -> list[tuple[str, dict]]:
     return _Page(response.content.decode()).elements
 
 
+class _Forms(HTMLParser):
+    """The POST forms of a page: each one's action and hidden inputs (the CSRF token left out)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("method", "").lower() == "post":
+            self.forms.append((attrs.get("action") or "", {}))
+        elif tag == "input" and attrs.get("type") == "hidden" and self.forms:
+            if attrs.get("name") != "csrfmiddlewaretoken":
+                self.forms[-1][1][attrs["name"]] = attrs.get("value") or ""
+
+
+def hidden_fields(response, action: str, *, itself: bool = False) -> dict[str, str]:
+    """The hidden inputs (versions, next) of the page's form that posts to action (itself: or to the page)."""
+    forms = [hidden for form_action, hidden in _Forms(response.content.decode()).forms
+             if form_action == action or (itself and not form_action)]
+    assert forms, f"no form posting to {action}"
+    return forms[0]
+
+
+def submit(client, url: str, data: dict, *, page: str | None = None, follow: bool = False):
+    """What a browser sends: the form of `page` (default: url itself) that posts to url, filled with data."""
+    shown = client.get(page or url)
+    return client.post(url, {**hidden_fields(shown, url, itself=page is None), **data}, follow=follow)
+
+
 def checked(response, name: str) -> list[str]:
     """The values of the checked radio buttons named so."""
     return [a["value"] for t, a in elements(response) if t == "input" and a.get("name") == name and "checked" in a]
@@ -193,15 +224,17 @@ def test_a_researcher_cannot_grade_and_is_told_it_needs_a_reviewer(client, resea
     assert not CitationAssessment.objects.exists() and not SourceAssessment.objects.exists()
 
 
-def test_a_researcher_cannot_raise_a_dispute(client, researcher, claim, graded):
+def test_a_researcher_may_propose_a_claims_status_but_not_dispute_a_grade(client, researcher, claim, graded):
     client.force_login(researcher)
-    response = client.get(reverse("dispute_raise", args=["claim", claim.pk]))
-    assert response.status_code == 403 and "Reviewer" in text(response)
-    response = client.post(
-        reverse("dispute_raise", args=["citation-grade", graded.pk]), {"reason": "no", "proposed": "5"}
-    )
-    assert response.status_code == 403
+    grade_url = reverse("dispute_raise", args=["citation-grade", graded.pk])
+    for response in (client.get(grade_url), client.post(grade_url, {"reason": "no", "proposed": "5"})):
+        assert response.status_code == 403 and "Reviewer" in text(response)
     assert not Dispute.objects.exists()
+    # The status is an editor's decision: the author, like everyone, proposes one by a dispute.
+    response = submit(client, reverse("dispute_raise", args=["claim", claim.pk]),
+                      {"reason": "The 1957 report says 11 June.", "proposed": "contested"})
+    assert response.status_code == 302
+    assert Dispute.objects.get().raised_by == researcher
 
 
 def test_a_reviewer_cannot_resolve_a_dispute_and_is_told_it_needs_an_editor(client, reviewer, dispute):
@@ -217,7 +250,7 @@ def test_a_reviewer_cannot_dispute_their_own_grade(client, reviewer, graded):
     client.force_login(reviewer)
     url = reverse("dispute_raise", args=["citation-grade", graded.pk])
     assert "This is your own grade" in text(client.get(url))
-    response = client.post(url, {"reason": "I was wrong.", "proposed": "4"})
+    response = submit(client, url, {"reason": "I was wrong.", "proposed": "4"})
     assert response.status_code == 200
     assert "You cannot dispute your own grade; revise it instead." in text(response)
     assert not Dispute.objects.exists()
@@ -227,7 +260,8 @@ def test_the_claim_page_offers_each_role_only_what_it_may_do(client, researcher,
     client.force_login(researcher)  # researcher added the claim
     page = text(client.get(reverse("claim_detail", args=[claim.key])))
     assert "Edit claim" in page and "Add a citation" in page and "Annotate this claim" in page
-    assert "Grade this citation" not in page and "Dispute this" not in page
+    assert "Dispute this claim or propose its status" in page  # (the status is an editor's decision)
+    assert "Grade this citation" not in page and "Dispute this grade" not in page
 
     client.force_login(reviewer)
     page = text(client.get(reverse("claim_detail", args=[claim.key])))
@@ -338,7 +372,7 @@ def test_a_reviewer_sees_other_grades_of_a_citation_only_after_grading_it(client
     form_page = text(client.get(grade_url))
     assert BLIND_NOTICE in form_page and "Victor: one late witness" not in form_page
 
-    response = client.post(grade_url, {"grade": "5", "rationale": "Vera: contradicted by the 1957 report."})
+    response = submit(client, grade_url, {"grade": "5", "rationale": "Vera: contradicted by the 1957 report."})
     assert response.status_code == 302
 
     page = text(client.get(claim_url))
@@ -369,7 +403,7 @@ def test_a_reviewer_sees_other_grades_of_a_source_only_after_grading_it(
     assert BLIND_NOTICE in text(client.get(reverse("source_grade", args=[source_graded.source.key])))
 
     grade_url = reverse("source_grade", args=[source_graded.source.key])
-    client.post(grade_url, {"grade": "C", "rationale": "Vera: a thesis."})
+    submit(client, grade_url, {"grade": "C", "rationale": "Vera: a thesis."})
     page = text(client.get(source_url))
     assert BLIND_NOTICE not in page and "Victor: a careful historian" in page
     assert "Consensus reliability: C" in page  # B and C make C: ties lean to the less trusting grade
@@ -386,8 +420,8 @@ def test_blind_grading_also_hides_what_refers_to_a_hidden_grade(client, reviewer
     client.force_login(second_reviewer)  # has not graded the citation
     page = text(client.get(reverse("claim_detail", args=[graded.citation.claim.key])))
     assert "Editor: why not 4?" not in page and "Editor: too generous." not in page
-    dispute_page = text(client.get(reverse("dispute_detail", args=[third.pk])))
-    assert BLIND_NOTICE in dispute_page and "Editor: too generous." not in dispute_page
+    assert BLIND_NOTICE in page and "Dispute of a grade" in page  # it exists, nothing more
+    assert client.get(reverse("dispute_detail", args=[third.pk])).status_code == 404
     annotate_url = reverse("annotation_create", args=["citation-grade", graded.pk])
     assert client.post(annotate_url, {"body": "x"}).status_code == 404
     assert client.get(reverse("dispute_raise", args=["citation-grade", graded.pk])).status_code == 404
@@ -484,7 +518,7 @@ def test_editing_ones_own_annotation(client, researcher, note):
     client.force_login(researcher)
     url = reverse("annotation_edit", args=[note.pk])
     assert "Which records? *Check* the inquest." in text(client.get(url))  # the form holds the Markdown
-    response = client.post(url, {"body": "Which records? The *1964* report.", "motivation": "question"})
+    response = submit(client, url, {"body": "Which records? The *1964* report.", "motivation": "question"})
     assert response.status_code == 302
     response = client.get(response["Location"])
     assert "<em>1964</em>" in response.content.decode()
@@ -514,7 +548,7 @@ def test_someone_elses_annotation_cannot_be_edited_or_withdrawn(client, reviewer
     note.refresh_from_db()
     assert note.body.startswith("Which records?") and note.withdrawn_at is None
     client.force_login(editor)  # an editor may edit anything
-    response = client.post(reverse("annotation_edit", args=[note.pk]), {"body": "Tidied.", "motivation": "comment"})
+    response = submit(client, reverse("annotation_edit", args=[note.pk]), {"body": "Tidied.", "motivation": "comment"})
     assert response.status_code == 302
 
 
@@ -568,13 +602,13 @@ def test_the_grade_forms_show_the_full_definition_of_every_grade(client, reviewe
 def test_grading_again_revises_ones_own_grade(client, reviewer, citation):
     client.force_login(reviewer)
     url = reverse("citation_grade", args=[citation.pk])
-    response = client.post(url, {"grade": "3", "rationale": "First reading."})
+    response = submit(client, url, {"grade": "3", "rationale": "First reading."})
     assert response["Location"] == f"/claims/{citation.claim.key}/#citation-{citation.pk}"
     assert "Your credibility grade of this citation is saved." in text(client.get(response["Location"]))
     form = client.get(url)
     assert "Revise your grade of this citation" in text(form)
     assert checked(form, "grade") == ["3"]
-    client.post(url, {"grade": "2", "rationale": "Second reading: the report confirms it."})
+    submit(client, url, {"grade": "2", "rationale": "Second reading: the report confirms it."})
     assessment = CitationAssessment.objects.get()
     assert (assessment.grade, assessment.rationale) == (2, "Second reading: the report confirms it.")
 
@@ -598,7 +632,7 @@ def test_raising_a_dispute_on_a_citation_grade(client, second_reviewer, research
     page = text(form)
     assert all(definition in page for definition in CREDIBILITY_DEFINITIONS.values())
     assert "Proposed status" not in page and RELIABILITY_DEFINITIONS["A"] not in page
-    response = client.post(url, {"reason": "The 1957 report contradicts it.", "proposed": "5"})
+    response = submit(client, url, {"reason": "The 1957 report contradicts it.", "proposed": "5"})
     dispute = Dispute.objects.get()
     assert response["Location"] == f"/disputes/{dispute.pk}/"
     client.force_login(researcher)
@@ -615,7 +649,7 @@ def test_raising_a_dispute_on_a_source_grade(client, second_reviewer, source_gra
     page = text(client.get(url))
     assert all(definition in page for definition in RELIABILITY_DEFINITIONS.values())
     assert CREDIBILITY_DEFINITIONS[1] not in page
-    response = client.post(url, {"reason": "He had no archival access before 1991.", "proposed": "C"})
+    response = submit(client, url, {"reason": "He had no archival access before 1991.", "proposed": "C"})
     assert response.status_code == 302
     dispute = Dispute.objects.get()
     assert (dispute.source_assessment, dispute.proposed_reliability) == (source_graded, "C")
@@ -627,7 +661,7 @@ def test_raising_a_dispute_on_a_claim(client, reviewer, claim):
     url = reverse("dispute_raise", args=["claim", claim.pk])
     page = text(client.get(url))
     assert "Proposed status of the claim" in page and CREDIBILITY_DEFINITIONS[1] not in page
-    response = client.post(url, {"reason": "Two sources say 11 June.", "proposed": "contested"})
+    response = submit(client, url, {"reason": "Two sources say 11 June.", "proposed": "contested"})
     assert response.status_code == 302
     assert Dispute.objects.get().proposed_status == "contested"
 
@@ -635,13 +669,12 @@ def test_raising_a_dispute_on_a_claim(client, reviewer, claim):
 def test_proposing_what_is_already_there_is_refused_on_the_form(client, reviewer, second_reviewer, claim, graded):
     client.force_login(reviewer)
     url = reverse("dispute_raise", args=["claim", claim.pk])
-    response = client.post(url, {"reason": "Keep it.", "proposed": "open"})
+    response = submit(client, url, {"reason": "Keep it.", "proposed": "open"})
     assert response.status_code == 200 and "The proposed status is the claim's status already." in text(response)
     services.citation_assessment_set(actor=second_reviewer, citation=graded.citation, grade=4, rationale="Vera.")
     client.force_login(second_reviewer)
-    response = client.post(
-        reverse("dispute_raise", args=["citation-grade", graded.pk]), {"reason": "Same.", "proposed": "3"}
-    )
+    response = submit(client, reverse("dispute_raise", args=["citation-grade", graded.pk]),
+                      {"reason": "Same.", "proposed": "3"})
     assert response.status_code == 200 and "The proposed grade is the grade already given." in text(response)
     assert not Dispute.objects.exists()
 
@@ -649,8 +682,8 @@ def test_proposing_what_is_already_there_is_refused_on_the_form(client, reviewer
 def test_one_open_dispute_per_reviewer_and_target(client, reviewer, claim):
     client.force_login(reviewer)
     url = reverse("dispute_raise", args=["claim", claim.pk])
-    client.post(url, {"reason": "Two sources say 11 June.", "proposed": "contested"})
-    response = client.post(url, {"reason": "And again.", "proposed": "refuted"})
+    submit(client, url, {"reason": "Two sources say 11 June.", "proposed": "contested"})
+    response = submit(client, url, {"reason": "And again.", "proposed": "refuted"})
     assert response.status_code == 200
     assert "You already have an open dispute on this; withdraw or amend it first." in text(response)
     assert Dispute.objects.count() == 1
@@ -658,10 +691,10 @@ def test_one_open_dispute_per_reviewer_and_target(client, reviewer, claim):
 
 def test_withdrawing_ones_own_dispute(client, reviewer, second_reviewer, dispute):
     client.force_login(reviewer)  # not the raiser
-    response = client.post(reverse("dispute_withdraw", args=[dispute.pk]))
+    response = client.post(reverse("dispute_withdraw", args=[dispute.pk]), {"version": dispute.version})
     assert response.status_code == 403
     client.force_login(second_reviewer)
-    response = client.post(reverse("dispute_withdraw", args=[dispute.pk]))
+    response = submit(client, reverse("dispute_withdraw", args=[dispute.pk]), {}, page=f"/disputes/{dispute.pk}/")
     page = text(client.get(response["Location"]))
     assert "Your dispute is withdrawn." in page and "Outcome Withdrawn by vera_reviewer" in page
     dispute.refresh_from_db()
@@ -673,10 +706,8 @@ def test_an_editor_upholding_a_dispute_changes_the_grade_and_the_history_names_t
 ):
     claim_url = f"/claims/{dispute.citation_assessment.citation.claim.key}/"
     client.force_login(editor)
-    response = client.post(
-        reverse("dispute_resolve", args=[dispute.pk]),
-        {"outcome": "upheld", "note": "The 1957 report settles it.", "next": f"/disputes/{dispute.pk}/"},
-    )
+    response = submit(client, reverse("dispute_resolve", args=[dispute.pk]),
+                      {"outcome": "upheld", "note": "The 1957 report settles it."}, page=f"/disputes/{dispute.pk}/")
     assert response["Location"] == f"/disputes/{dispute.pk}/"
     assert "Dispute upheld" in text(client.get(response["Location"]))
     client.force_login(researcher)
@@ -692,7 +723,8 @@ def test_rejecting_a_dispute_keeps_the_grade_and_everyone_sees_the_note(
 ):
     client.force_login(editor)
     url = reverse("dispute_resolve", args=[dispute.pk])
-    response = client.post(url, {"outcome": "rejected", "note": "Both stand."})
+    claim_page = f"/claims/{dispute.citation_assessment.citation.claim.key}/"
+    response = submit(client, url, {"outcome": "rejected", "note": "Both stand."}, page=claim_page)
     assert response["Location"] == f"/claims/{dispute.citation_assessment.citation.claim.key}/#dispute-{dispute.pk}"
     for persona in (researcher, reviewer, second_reviewer, editor):
         client.force_login(persona)
@@ -707,7 +739,8 @@ def test_upholding_a_claim_dispute_changes_its_status_on_record(client, reviewer
         actor=reviewer, target=claim, reason="Two sources say 11 June.", proposed="contested"
     )
     client.force_login(editor)
-    client.post(reverse("dispute_resolve", args=[dispute.pk]), {"outcome": "upheld", "note": "Contested it is."})
+    submit(client, reverse("dispute_resolve", args=[dispute.pk]), {"outcome": "upheld", "note": "Contested it is."},
+           page=f"/disputes/{dispute.pk}/")
     client.force_login(researcher)
     page = text(client.get(f"/claims/{claim.key}/"))
     assert "Status contested" in page
@@ -715,10 +748,13 @@ def test_upholding_a_claim_dispute_changes_its_status_on_record(client, reviewer
 
 
 def test_resolving_twice_says_it_is_already_resolved(client, editor, second_editor, dispute):
-    client.force_login(editor)
-    client.post(reverse("dispute_resolve", args=[dispute.pk]), {"outcome": "rejected", "note": "No."})
+    resolve, page = reverse("dispute_resolve", args=[dispute.pk]), f"/disputes/{dispute.pk}/"
     client.force_login(second_editor)
-    response = client.post(reverse("dispute_resolve", args=[dispute.pk]), {"outcome": "upheld", "note": "Yes."})
+    stale = hidden_fields(client.get(page), resolve)  # emil opens the dispute page ...
+    client.force_login(editor)
+    submit(client, resolve, {"outcome": "rejected", "note": "No."}, page=page)  # ... edith decides first
+    client.force_login(second_editor)
+    response = client.post(resolve, {**stale, "outcome": "upheld", "note": "Yes."})
     assert response.status_code == 200
     assert "This dispute is already rejected." in text(response)
     dispute.refresh_from_db()
@@ -739,9 +775,11 @@ def test_an_editor_cannot_resolve_their_own_dispute(client, editor, graded):
     own = services.dispute_raise(actor=editor, target=graded, reason="Too generous.", proposed=4)
     client.force_login(editor)
     assert "another editor must resolve it" in text(client.get(f"/disputes/{own.pk}/"))
-    response = client.post(reverse("dispute_resolve", args=[own.pk]), {"outcome": "upheld", "note": "Mine."})
+    response = client.post(reverse("dispute_resolve", args=[own.pk]), {"outcome": "upheld", "note": "Mine.",
+                                                                       "version": own.version,
+                                                                       "target_version": graded.version})
     assert response.status_code == 403
-    assert "An editor cannot resolve a dispute they raised; another editor must." in text(response)
+    assert "You raised this dispute; another editor must resolve it." in text(response)
 
 
 # --- History -----------------------------------------------------------------------

@@ -236,8 +236,8 @@ def test_anything_can_be_annotated_and_replied_to(researcher, editor, reviewer, 
 
 def test_refused_update_leaves_the_callers_object_as_stored(researcher, claim):
     with pytest.raises(ValidationError):
-        services.claim_update(actor=researcher, claim=claim, data={"statement": "", "status": "refuted"})
-    assert (claim.statement, claim.status) == ("The convicted were shot on 12 June 1937.", "open")
+        services.claim_update(actor=researcher, claim=claim, data={"statement": "", "kind": "hypothesis"})
+    assert (claim.statement, claim.kind) == ("The convicted were shot on 12 June 1937.", "fact")
 
 
 def test_invalid_date_is_reported_once_on_its_field(researcher, topic):

@@ -251,7 +251,8 @@ class _Grading:
         reliability = {source_id: consensus_reliability(g) for source_id, g in grades.items()}
         citation_grades: dict[int, list[int]] = defaultdict(list)
         graded_citations = set()
-        assessments = CitationAssessment.objects.filter(citation__stance=Citation.Stance.SUPPORTS)
+        # (Grades given to an earlier version of their citation no longer count: as claim_evidence_grades.)
+        assessments = CitationAssessment.objects.filter(citation__stance=Citation.Stance.SUPPORTS, outdated=False)
         if scope is not None:
             assessments = assessments.filter(citation__claim_id__in=scope)
         for citation_id, grade, reviewer_id in assessments.order_by().values_list("citation_id", "grade", "reviewer_id"):

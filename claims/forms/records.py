@@ -13,10 +13,43 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from claims.models import Citation, Claim, Person, Source, Topic
 
 
-def version_field() -> forms.IntegerField:
+VERSION_MISSING = (
+    "This form did not say which version of the record it was opened at, so it cannot tell whether "
+    "someone changed the record since. Nothing was saved: reload the page and make your change again."
+)
+
+
+def version_field(*, min_value: int = 1) -> forms.IntegerField:
     """The version of the record the form was filled from: a save from an older one is
-    refused (services.check_version), so nobody overwrites a change they have not seen."""
-    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    refused (services.check_version), so nobody overwrites a change they have not seen.
+    Required: without it a save could not tell a stale form from a fresh one."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput, min_value=min_value,
+        error_messages={"required": VERSION_MISSING, "invalid": VERSION_MISSING, "min_value": VERSION_MISSING},
+    )
+
+
+class VersionedForm(forms.Form):
+    """A form with hidden version fields: a problem with one is shown at the top of the form
+    (a hidden field has no place of its own to show it)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in [name for name, field in self.fields.items() if field.widget.is_hidden and name in self._errors]:
+            self.add_error(None, self._errors.pop(name))
+        return cleaned
+
+
+class VersionForm(VersionedForm):
+    """A button that changes a record (withdraw, restore): the version of what the page showed."""
+
+    version = version_field()
+
+    def expected_version(self) -> int:
+        """The version the button was shown with; ValidationError when the POST has none."""
+        if not self.is_valid():
+            raise ValidationError(VERSION_MISSING, code="version")
+        return self.cleaned_data["version"]
 
 
 def model_field(model, name: str, **overrides) -> forms.Field:
@@ -44,10 +77,22 @@ class FieldGroup:
         return []
 
 
-class RecordForm(forms.Form):
-    """A form whose fields may be shown in groups; `groups` lists (legend, [names])."""
+class RecordForm(VersionedForm):
+    """A form whose fields may be shown in groups; `groups` lists (legend, [names]).
+
+    editing: the form edits a stored record, so it carries the version it was filled from
+    (a form that adds one has no version field)."""
 
     groups: list[tuple[str, list[str]]] = []
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not editing:
+            self.fields.pop("version", None)
+
+    def record_data(self) -> dict:
+        """The cleaned values of the record's own fields (not the version the form carries)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
     def field_groups(self) -> list[FieldGroup]:
         grouped = {name for _legend, names in self.groups for name in names}
@@ -115,6 +160,12 @@ class ClaimForm(RecordForm):
 
     groups = [("People", ["people"])]
 
+    def __init__(self, *args, can_set_status: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The status is an editor's decision (services.STATUS_IS_EDITORIAL), and a new claim starts open.
+        if not (can_set_status and "version" in self.fields):
+            del self.fields["status"]
+
     def clean(self):
         data = super().clean()
         if not data.get("topic") and not data.get("new_topic") and "topic" not in self.errors:
@@ -170,13 +221,14 @@ class SourceForm(RecordForm):
 
 
 class PersonForm(RecordForm):
+    version = version_field()
     name = model_field(Person, "name")
     name_original = model_field(Person, "name_original")
     aliases = model_field(Person, "aliases", widget=forms.Textarea(attrs={"rows": 3}))
     slug = model_field(Person, "slug")
 
     def __init__(self, *args, adding: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, editing=not adding, **kwargs)
         if adding:
             self.fields["slug"].required = False
             self.fields["slug"].help_text = (

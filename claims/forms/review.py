@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
 from claims.models import Annotation, Claim, Dispute
 
-from .records import version_field
+from .records import VersionedForm, version_field
 
 RELIABILITY_CHOICES = [(letter, definition) for letter, definition in RELIABILITY_DEFINITIONS.items()]
 CREDIBILITY_CHOICES = [(str(number), definition) for number, definition in CREDIBILITY_DEFINITIONS.items()]
@@ -35,8 +35,8 @@ def add_service_error(form: forms.Form, exc: ValidationError, field_names: dict[
             form.add_error(name, error)
 
 
-class AnnotationForm(forms.Form):
-    version = version_field()  # (when editing)
+class AnnotationForm(VersionedForm):
+    version = version_field()  # (when editing: see __init__)
     body = forms.CharField(
         label="Note",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -53,6 +53,11 @@ class AnnotationForm(forms.Form):
         help_text="The exact words of the text you are annotating that this note is about.",
     )
 
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not editing:
+            del self.fields["version"]
+
     def clean_motivation(self) -> str:
         return self.cleaned_data["motivation"] or Annotation.Motivation.COMMENT
 
@@ -67,10 +72,14 @@ class ReplyForm(AnnotationForm):
                            help_text=AnnotationForm.base_fields["body"].help_text)
 
 
-class GradeForm(forms.Form):
-    """A grade on one of the two scales, each choice labelled with its full definition."""
+class GradeForm(VersionedForm):
+    """A grade on one of the two scales, each choice labelled with its full definition.
 
-    version = version_field()  # (when revising one's grade)
+    It carries the version of the reviewer's own grade it was filled from (services.NO_GRADE_YET
+    when there was none) and the version of the source or citation the reviewer read."""
+
+    version = version_field(min_value=0)
+    target_version = version_field()
     grade = forms.ChoiceField(widget=forms.RadioSelect)
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -101,7 +110,8 @@ DISPUTE_KINDS = {
 }
 
 
-class DisputeForm(forms.Form):
+class DisputeForm(VersionedForm):
+    target_version = version_field()  # of the grade or claim disputed, as the person read it
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What is wrong with it, and on what evidence. The editor who resolves it reads this.",
@@ -129,7 +139,9 @@ class DisputeForm(forms.Form):
         return DISPUTE_KINDS[self.kind][1]
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(VersionedForm):
+    version = version_field()  # of the dispute, as the editor read it
+    target_version = version_field()  # of the disputed grade or claim
     outcome = forms.ChoiceField(
         widget=forms.RadioSelect,
         choices=[

@@ -32,6 +32,7 @@ class GradeVisibility:
     blind: bool
     graded_sources: frozenset[int] = frozenset()
     graded_citations: frozenset[int] = frozenset()
+    viewer_id: int | None = None
 
     @classmethod
     def from_assessments(
@@ -41,13 +42,18 @@ class GradeVisibility:
         source_assessments: Iterable[Any] = (),
         citation_assessments: Iterable[Any] = (),
     ) -> GradeVisibility:
-        """From assessments already read (objects with reviewer_id and source_id/citation_id): no query."""
+        """From assessments already read (objects with reviewer_id and source_id/citation_id): no query.
+
+        A grade given to an earlier version of its citation does not count: its reviewer grades
+        the citation as it is now blind again."""
         if not is_blind_grader(user):
             return cls(blind=False)
         return cls(
             blind=True,
+            viewer_id=user.pk,
             graded_sources=frozenset(a.source_id for a in source_assessments if a.reviewer_id == user.pk),
-            graded_citations=frozenset(a.citation_id for a in citation_assessments if a.reviewer_id == user.pk),
+            graded_citations=frozenset(a.citation_id for a in citation_assessments
+                                       if a.reviewer_id == user.pk and not getattr(a, "outdated", False)),
         )
 
     @classmethod
@@ -65,11 +71,11 @@ class GradeVisibility:
             )
         if citation_ids:
             graded_citations = frozenset(
-                CitationAssessment.objects.filter(reviewer=user, citation_id__in=citation_ids).values_list(
+                CitationAssessment.objects.filter(reviewer=user, citation_id__in=citation_ids, outdated=False).values_list(
                     "citation_id", flat=True
                 )
             )
-        return cls(blind=True, graded_sources=graded_sources, graded_citations=graded_citations)
+        return cls(blind=True, graded_sources=graded_sources, graded_citations=graded_citations, viewer_id=user.pk)
 
     def source_visible(self, source_id: int) -> bool:
         return not self.blind or source_id in self.graded_sources
@@ -83,7 +89,10 @@ class GradeVisibility:
         return self.citation_visible(assessment.citation_id)
 
     def dispute_visible(self, dispute: Dispute) -> bool:
-        """A dispute of a grade shows that grade; a dispute of a claim hides nothing."""
+        """A dispute of a grade shows that grade; a dispute of a claim hides nothing; the one who
+        raised a dispute always sees it (they saw the grade to dispute it)."""
+        if not self.blind or dispute.raised_by_id == self.viewer_id:
+            return True
         if dispute.source_assessment_id:
             return self.source_visible(dispute.source_assessment.source_id)
         if dispute.citation_assessment_id:

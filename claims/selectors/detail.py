@@ -54,10 +54,13 @@ def grades_hidden_from(user, target: Source | Citation) -> bool:
 def hidden_from(user, obj) -> bool:
     """Whether obj is hidden from the user by blind grading: a grade, or a dispute of a grade,
     of a source or citation they have not graded yet. Claims, sources, citations and
-    disputes of claims never are. At most one query, none for a user who does not grade blind."""
+    disputes of claims never are, nor a dispute the user raised. At most one query, none for a
+    user who does not grade blind."""
     if not is_blind_grader(user):
         return False
     if isinstance(obj, Dispute):
+        if obj.raised_by_id == user.pk:
+            return False
         obj = obj.source_assessment or obj.citation_assessment
     if isinstance(obj, SourceAssessment):
         return obj.reviewer_id != user.pk and not GradeVisibility.query(
@@ -275,6 +278,13 @@ def source_history(source: Source, visibility: GradeVisibility) -> list[HistoryE
 class DisputeView:
     dispute: Dispute
     hidden: bool  # the disputed grade is hidden from this user (blind grading)
+    resolve_refusal: str = ""  # why this user may not resolve it (roles.own_work_in_dispute), if so
+
+
+def _resolve_refusal(user, dispute: Dispute) -> str:
+    if dispute.state != Dispute.State.OPEN or not roles.can_resolve_dispute(user):
+        return ""
+    return roles.own_work_in_dispute(user, dispute)
 
 
 _DISPUTE_RELATED = (
@@ -314,12 +324,17 @@ class GradeView:
 class CitationView:
     citation: Citation
     hidden: bool  # its credibility grades are hidden from this user
-    grades: list[GradeView]  # empty when hidden
-    consensus: int | None
+    grades: list[GradeView]  # empty when hidden; those given to an earlier version of the citation too
+    consensus: int | None  # of the grades given to the citation as it is now
     source_hidden: bool  # its source's reliability grades are hidden from this user
     source_consensus: str | None
     own_grade: CitationAssessment | None
     threads: list[Node]
+    grading_refusal: str = ""  # why this user may not grade it (roles.own_work_in_grading), if so
+
+    @property
+    def current_grade_count(self) -> int:
+        return sum(1 for view in self.grades if not view.assessment.outdated)
 
 
 @dataclass
@@ -366,6 +381,8 @@ def claim_page(key: str, user) -> ClaimPage:
         SourceAssessment.objects.filter(source_id__in=source_ids).values_list("source_id", "reviewer_id", "grade")
     )
 
+    # A grade given to an earlier version of its citation stays on the page, marked, but
+    # neither counts towards the consensus nor lets a blind reviewer see the others' grades.
     all_citation_grades = [a for c in citations for a in c.assessments.all()]
     visibility = GradeVisibility.from_assessments(
         user,
@@ -380,7 +397,7 @@ def claim_page(key: str, user) -> ClaimPage:
         _annotations(Q(claim=claim) | Q(citation__claim=claim) | Q(citation_assessment__citation__claim=claim))
     )
     disputes = [
-        DisputeView(d, hidden=not visibility.dispute_visible(d))
+        DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
         for d in disputes_qs().filter(Q(claim=claim) | Q(citation_assessment__citation__claim=claim))
     ]
     disputes_by_grade: dict[int, list[DisputeView]] = defaultdict(list)
@@ -403,13 +420,14 @@ def claim_page(key: str, user) -> ClaimPage:
                     GradeView(a, threads.get(("citation_assessment", a.pk), []), disputes_by_grade.get(a.pk, []))
                     for a in grades
                 ],
-                consensus=None if hidden else consensus_credibility(a.grade for a in grades),
+                consensus=None if hidden else consensus_credibility(a.grade for a in grades if not a.outdated),
                 source_hidden=source_hidden,
                 source_consensus=None
                 if source_hidden
                 else consensus_reliability(grades_by_source.get(citation.source_id, [])),
                 own_grade=next((a for a in grades if a.reviewer_id == user.pk), None),
                 threads=threads.get(("citation", citation.pk), []),
+                grading_refusal=roles.own_work_in_grading(user, citation) if roles.can_assess(user) else "",
             )
         )
 
@@ -448,6 +466,7 @@ class SourcePage:
     disputes: list[DisputeView]
     history: list[HistoryEntry]
     visibility: GradeVisibility
+    grading_refusal: str = ""  # why this user may not grade the source (roles.own_work_in_grading), if so
 
     @property
     def blind(self) -> bool:
@@ -482,7 +501,8 @@ def source_page(key: str, user) -> SourcePage:
     hidden = not visibility.source_visible(source.pk)
     threads = build_threads(_annotations(Q(source=source) | Q(source_assessment__source=source)))
     disputes = [
-        DisputeView(d, hidden=hidden) for d in disputes_qs().filter(source_assessment__source=source)
+        DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
+        for d in disputes_qs().filter(source_assessment__source=source)
     ]
     disputes_by_grade: dict[int, list[DisputeView]] = defaultdict(list)
     for view in disputes:
@@ -504,6 +524,7 @@ def source_page(key: str, user) -> SourcePage:
         disputes=disputes,
         history=source_history(source, visibility),
         visibility=visibility,
+        grading_refusal=roles.own_work_in_grading(user, source) if roles.can_assess(user) else "",
     )
 
 
@@ -515,6 +536,7 @@ class DisputePage:
     dispute: Dispute
     hidden: bool
     threads: list[Node]
+    resolve_refusal: str = ""  # why this user may not resolve it, if so
 
     @property
     def home_url(self) -> str:
@@ -536,4 +558,4 @@ def dispute_page(pk: int, user) -> DisputePage:
     dispute = get_object_or_404(disputes_qs(), pk=pk)
     hidden = hidden_from(user, dispute)
     threads = [] if hidden else build_threads(_annotations(Q(dispute=dispute))).get(("dispute", dispute.pk), [])
-    return DisputePage(dispute=dispute, hidden=hidden, threads=threads)
+    return DisputePage(dispute=dispute, hidden=hidden, threads=threads, resolve_refusal=_resolve_refusal(user, dispute))

@@ -48,8 +48,9 @@ def citation_grades(citations: Iterable[Citation], *, citation_ids=None) -> dict
     citations = list(citations)
     reliability = source_consensus({c.source_id for c in citations})
     credibility: dict[int, list[int]] = defaultdict(list)
+    # Grades given to an earlier version of their citation no longer count (services.citation_update).
     for citation_id, grade in CitationAssessment.objects.filter(
-        citation_id__in=[c.pk for c in citations] if citation_ids is None else citation_ids
+        citation_id__in=[c.pk for c in citations] if citation_ids is None else citation_ids, outdated=False
     ).values_list("citation_id", "grade"):
         credibility[citation_id].append(grade)
     return {

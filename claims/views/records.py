@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from claims import roles, services
-from claims.forms.records import ClaimForm, CitationForm, PersonForm, SourceForm
+from claims.forms.records import ClaimForm, CitationForm, PersonForm, SourceForm, VersionForm
 from claims.models import Citation, Claim, Person, Source, Topic
 from claims.translit import slug_for
 
@@ -68,7 +68,8 @@ def _claim_topic(user, form: ClaimForm) -> Topic:
 
 
 def _claim_data(user, form: ClaimForm) -> dict:
-    data = {name: form.cleaned_data[name] for name in ("key", "statement", "kind", "status", "event_date", "people")}
+    data = {name: form.cleaned_data[name] for name in ("key", "statement", "kind", "status", "event_date", "people")
+            if name in form.fields}
     data["topic"] = _claim_topic(user, form)
     return data
 
@@ -111,9 +112,10 @@ def claim_edit(request, key):
         "people": list(claim.people.all()),
         "version": claim.version,
     }
+    editing = {"editing": True, "can_set_status": roles.can_set_claim_status(request.user)}
     if request.method == "GET":
-        return _render(request, ClaimForm(initial=initial), **page)
-    form = ClaimForm(request.POST, initial=initial)
+        return _render(request, ClaimForm(initial=initial, **editing), **page)
+    form = ClaimForm(request.POST, initial=initial, **editing)
     if form.is_valid():
         try:
             with transaction.atomic():
@@ -133,12 +135,12 @@ def claim_restore(request, key, history_id):
     """An editor's "Restore this version" on the claim page's history."""
     claim = get_object_or_404(Claim, key=key)
     require(roles.can_edit_any(request.user), services.EDITOR_NEEDED + " Restoring a version changes the claim for everyone.")
-    version = request.POST.get("version", "")
+    form = VersionForm(request.POST)
     try:
         with transaction.atomic():
             restored_from = claim.version
             claim = services.claim_restore(actor=request.user, claim=claim, history_id=history_id,
-                                           expected_version=int(version) if version.isdigit() else None)
+                                           expected_version=form.expected_version())
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -205,8 +207,8 @@ def citation_edit(request, pk):
     }
     initial = {name: getattr(citation, name) for name in (*CITATION_NAMES, "version")}
     if request.method == "GET":
-        return _render(request, CitationForm(initial=initial), **page)
-    form = CitationForm(request.POST, initial=initial)
+        return _render(request, CitationForm(initial=initial, editing=True), **page)
+    form = CitationForm(request.POST, initial=initial, editing=True)
     if form.is_valid():
         try:
             citation = services.citation_update(
@@ -224,10 +226,6 @@ def citation_edit(request, pk):
 # --- Sources -------------------------------------------------------------------------
 
 
-def _source_data(form: SourceForm) -> dict:
-    return {name: value for name, value in form.cleaned_data.items() if name != "version"}
-
-
 @GET_AND_POST
 @reader_required
 def source_create(request):
@@ -238,7 +236,7 @@ def source_create(request):
     form = SourceForm(request.POST)
     if form.is_valid():
         try:
-            source = services.source_create(actor=request.user, **_source_data(form))
+            source = services.source_create(actor=request.user, **form.record_data())
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -255,11 +253,11 @@ def source_edit(request, key):
     page = {"title": f"Edit source “{source.title}”", "cancel_url": reverse("source_detail", kwargs={"key": source.key})}
     initial = {name: getattr(source, name) for name in SourceForm.base_fields}
     if request.method == "GET":
-        return _render(request, SourceForm(initial=initial), **page)
-    form = SourceForm(request.POST, initial=initial)
+        return _render(request, SourceForm(initial=initial, editing=True), **page)
+    form = SourceForm(request.POST, initial=initial, editing=True)
     if form.is_valid():
         try:
-            source = services.source_update(actor=request.user, source=source, data=_source_data(form),
+            source = services.source_update(actor=request.user, source=source, data=form.record_data(),
                                             expected_version=form.cleaned_data["version"])
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -296,7 +294,7 @@ def person_create(request):
     form = PersonForm(request.POST, adding=True)
     if form.is_valid():
         try:
-            person = services.person_create(actor=request.user, **form.cleaned_data)
+            person = services.person_create(actor=request.user, **form.record_data())
         except ValidationError as exc:
             form.add_service_errors(_derived_slug_errors(form, exc))
         else:
@@ -317,7 +315,8 @@ def person_edit(request, slug):
     form = PersonForm(request.POST, initial=initial)
     if form.is_valid():
         try:
-            person = services.person_update(actor=request.user, person=person, data=form.cleaned_data)
+            person = services.person_update(actor=request.user, person=person, data=form.record_data(),
+                                            expected_version=form.cleaned_data["version"])
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from claims import roles, services
+from claims.forms.records import VersionForm
 from claims.forms.review import (
     DISPUTE_KINDS,
     AnnotationForm,
@@ -43,7 +44,8 @@ def _abilities(user) -> dict:
     return {
         "can_contribute": roles.can_contribute(user),
         "can_assess": roles.can_assess(user),
-        "can_dispute": roles.can_raise_dispute(user),
+        "can_dispute": roles.can_dispute_grade(user),
+        "can_dispute_claim": roles.can_dispute_claim(user),
         "can_resolve": roles.can_resolve_dispute(user),
         "can_edit_any": roles.can_edit_any(user),
         "blind_notice": BLIND_NOTICE,
@@ -102,6 +104,8 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 def _render_dispute(request: HttpRequest, pk: int, resolve_form: ResolveForm | None = None) -> HttpResponse:
     page = detail.dispute_page(pk, request.user)
+    if page.hidden:
+        raise Http404("Hidden by blind grading.")
     return render(
         request,
         "claims/dispute_detail.html",
@@ -295,7 +299,7 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ANNOTATION_OWN_NEEDED,
     )
     if request.method == "POST":
-        form = AnnotationForm(request.POST)
+        form = AnnotationForm(request.POST, editing=True)
         if form.is_valid():
             try:
                 services.annotation_update(actor=user, annotation=annotation, data=form.data_for_service(),
@@ -311,7 +315,8 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "motivation": annotation.motivation,
                 "quoted_passage": annotation.quoted_passage,
                 "version": annotation.version,
-            }
+            },
+            editing=True,
         )
     return _render_annotation_form(
         request,
@@ -339,23 +344,31 @@ def annotation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _grade_form_page(request, *, target, own, others, scale: str, save, done_url: str, done_message: str):
-    """The grade form for a source or a citation; others' grades unless blind grading hides them."""
+    """The grade form for a source or a citation; others' grades unless blind grading hides them.
+
+    Nobody grades their own work (roles.own_work_in_grading): the form is not offered (403 with why)."""
+    require(not (why := roles.own_work_in_grading(request.user, target)), why)
     if request.method == "POST":
         form = GradeForm(request.POST, scale=scale)
         if form.is_valid():
             try:
                 save(grade=form.cleaned_data["grade"], rationale=form.cleaned_data["rationale"],
-                     expected_version=form.cleaned_data["version"])
+                     expected_version=form.cleaned_data["version"],
+                     target_version=form.cleaned_data["target_version"])
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
                 messages.success(request, done_message)
                 return redirect(done_url)
     else:
-        initial = {"grade": str(own.grade), "rationale": own.rationale, "version": own.version} if own else {}
+        initial = {"grade": str(own.grade), "rationale": own.rationale} if own else {}
+        initial |= {"version": own.version if own else services.NO_GRADE_YET, "target_version": target.version}
         form = GradeForm(initial=initial, scale=scale)
-    hidden = is_blind_grader(request.user) and own is None
-    everyone = [*others, own] if own else others
+    outdated = getattr(own, "outdated", False)
+    # A reviewer whose grade was given to an earlier version of the citation grades blind again.
+    hidden = is_blind_grader(request.user) and (own is None or outdated)
+    current = [a for a in others if not getattr(a, "outdated", False)]
+    everyone = [*current, own] if own and not outdated else current
     return render(
         request,
         "claims/grade_form.html",
@@ -364,6 +377,7 @@ def _grade_form_page(request, *, target, own, others, scale: str, save, done_url
             "scale": scale,
             "target": target,
             "own": own,
+            "outdated": outdated,
             "hidden": hidden,
             "others": [] if hidden else others,
             "consensus": None if hidden else detail.consensus_of(scale, [a.grade for a in everyone]),
@@ -381,9 +395,8 @@ def source_grade(request: HttpRequest, key: str) -> HttpResponse:
     assessments = list(source.assessments.select_related("reviewer").order_by("reviewer__username"))
     own = next((a for a in assessments if a.reviewer_id == request.user.pk), None)
 
-    def save(grade, rationale, expected_version):
-        services.source_assessment_set(actor=request.user, source=source, grade=grade, rationale=rationale,
-                                       expected_version=expected_version)
+    def save(**values):
+        services.source_assessment_set(actor=request.user, source=source, **values)
 
     return _grade_form_page(
         request,
@@ -405,9 +418,8 @@ def citation_grade(request: HttpRequest, pk: int) -> HttpResponse:
     assessments = list(citation.assessments.select_related("reviewer").order_by("reviewer__username"))
     own = next((a for a in assessments if a.reviewer_id == request.user.pk), None)
 
-    def save(grade, rationale, expected_version):
-        services.citation_assessment_set(actor=request.user, citation=citation, grade=grade, rationale=rationale,
-                                         expected_version=expected_version)
+    def save(**values):
+        services.citation_assessment_set(actor=request.user, citation=citation, **values)
 
     return _grade_form_page(
         request,
@@ -435,7 +447,10 @@ DISPUTE_TARGETS: dict[str, tuple[type[Model], tuple[str, ...]]] = {
 def dispute_raise(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if kind not in DISPUTE_KINDS:
         raise Http404("No such kind of dispute.")
-    require(roles.can_raise_dispute(request.user), services.GRADER_NEEDED)
+    if kind == "claim":
+        require(roles.can_dispute_claim(request.user), services.CONTRIBUTOR_NEEDED)
+    else:
+        require(roles.can_dispute_grade(request.user), services.GRADER_NEEDED)
     model, related = DISPUTE_TARGETS[kind]
     target = get_object_or_404(model.objects.select_related(*related), pk=pk)
     if hidden_from(request.user, target):
@@ -449,6 +464,7 @@ def dispute_raise(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                     target=target,
                     reason=form.cleaned_data["reason"],
                     proposed=form.cleaned_data["proposed"],
+                    target_version=form.cleaned_data["target_version"],
                 )
             except ValidationError as exc:
                 add_service_error(form, exc, {form.model_field: "proposed"})
@@ -456,7 +472,7 @@ def dispute_raise(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 messages.success(request, "Your dispute is raised; an editor will resolve it.")
                 return redirect("dispute_detail", pk=dispute.pk)
     else:
-        form = DisputeForm(kind=kind)
+        form = DisputeForm(kind=kind, initial={"target_version": target.version})
     own_grade = kind != "claim" and target.reviewer_id == request.user.pk
     back = _target_page(target) + (f"#{_target_anchor(target)}" if kind != "claim" else "")
     return render(
@@ -485,8 +501,10 @@ def _dispute(user, pk: int) -> Dispute:
 @require_POST
 def dispute_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     dispute = _dispute(request.user, pk)
+    require(roles.can_withdraw_dispute(request.user, dispute), services.WITHDRAW_OWN_ONLY)
+    form = VersionForm(request.POST)
     try:
-        services.dispute_withdraw(actor=request.user, dispute=dispute)
+        services.dispute_withdraw(actor=request.user, dispute=dispute, expected_version=form.expected_version())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -499,6 +517,7 @@ def dispute_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     require(roles.can_resolve_dispute(request.user), services.EDITOR_NEEDED)
     dispute = _dispute(request.user, pk)
+    require(not (why := roles.own_work_in_dispute(request.user, dispute)), why)
     form = ResolveForm(request.POST)
     if form.is_valid():
         try:
@@ -507,6 +526,8 @@ def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                 dispute=dispute,
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+                target_version=form.cleaned_data["target_version"],
             )
         except ValidationError as exc:
             add_service_error(form, exc, {"resolution_note": "note"})
