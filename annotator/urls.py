@@ -18,3 +18,6 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("", include("claims.urls")),
 ]
+
+# The 500 page shows the request's id, which its line in the log carries too.
+handler500 = "annotator.request_log.server_error"
