@@ -43,7 +43,8 @@ def _user_id(request) -> str:
     user = getattr(request, "user", None)
     try:
         return str(user.pk) if user is not None and user.is_authenticated else "-"
-    except Exception:  # noqa: BLE001 (loading the user may fail as the request did; the line must still be written)
+    except Exception:
+        # Loading the user may fail as the request did (the database); the line is written all the same.
         return "-"
 
 
@@ -54,8 +55,8 @@ class RequestFields(logging.Filter):
     def filter(self, record):
         request = getattr(record, "request", None)
         # Percent-encoded, as the address was sent: a path holds no space or line break then.
-        record.path = escape_uri_path(request.path) if request is not None else "-"
-        record.user_id = _user_id(request) if request is not None else "-"
+        record.path = escape_uri_path(request.path) if hasattr(request, "path") else "-"
+        record.user_id = _user_id(request)
         record.request_id = getattr(request, "request_id", "-")
         return True
 
