@@ -6,6 +6,7 @@ ImproperlyConfigured naming the variable, rather than quietly falling back.
 """
 
 import os
+import re
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +14,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +45,43 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if any(not item for item in items) and raw.strip():
         raise ImproperlyConfigured(f"{name}={raw!r} has an empty entry; separate values with single commas.")
     return [item for item in items if item]
+
+
+def env_int(name: str, default: int, low: int, high: int, what: str) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"\s*[0-9]+\s*", raw) or not low <= int(raw) <= high:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not {what} from {low} to {high}.")
+    return int(raw)
+
+
+# "ada@example.org", or "Ada Lovelace <ada@example.org>" (the name without <, > or a comma).
+_ADDRESS = re.compile(r"(?:(?P<name>[^<>]*?)\s*<(?P<bracketed>[^<>]*)>|(?P<bare>[^<>\s]+))")
+
+
+def _address(entry: str) -> tuple[str, str] | None:
+    """(name, address) of one address as people write it in a mail header, or None."""
+    match = _ADDRESS.fullmatch(entry.strip())
+    if not match:
+        return None
+    address = match["bracketed"] if match["bare"] is None else match["bare"]
+    try:
+        validate_email(address)
+    except ValidationError:
+        return None
+    return (match["name"].strip('"') if match["name"] else address, address)
+
+
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    addresses = []
+    for entry in env_list(name, []):
+        address = _address(entry)
+        if address is None:
+            raise ImproperlyConfigured(f"{name} entry {entry!r} is not an address like ada@example.org or "
+                                       "Ada Lovelace <ada@example.org>; separate addresses with commas.")
+        addresses.append(address)
+    return addresses
 
 
 def env_origins(name: str) -> list[str]:
@@ -103,7 +142,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the project's admin site (its password-change page counts wrong
+    # current passwords toward the lock-out below).
+    "annotator.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -124,6 +165,8 @@ INSTALLED_APPS = [
 SIMPLE_HISTORY_DATE_INDEX = False
 
 MIDDLEWARE = [
+    # First, so that every response carries the request's id (see "Errors" below).
+    "annotator.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # (whitenoise comes here once the static files are collected: see STATIC_ROOT below)
     "csp.middleware.CSPMiddleware",
@@ -218,6 +261,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# A wrong current password on a password-change page counts as a failed login too
+# (claims.passwords); axes keeps the POST of each failure for the admin, with these masked.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1", "new_password2"]
 # The address is REMOTE_ADDR. Behind a reverse proxy that is the proxy's own address unless
 # the server in front of Django puts the client's there; if not, the lock-out applies to the
 # username from every address.
@@ -262,4 +308,64 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "form-action": [SELF],
     },
+}
+
+# --- Errors -------------------------------------------------------------------------------
+#
+# Every 500 (Django's loggers) and every refused upload (the claims.uploads logger), and any
+# other warning, is one line on stderr: time, level, logger, path, user id, request id,
+# message, with a traceback's line breaks written as \n (annotator.request_log). The request
+# id is in each response's X-Request-ID header and on the 500 page. Answers 4xx are the
+# visitor's mistakes and are not written. With ADMINS set, every 500 is also mailed to them,
+# from SERVER_EMAIL through the mail server below.
+ADMINS = env_addresses("ADMINS")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "")
+if ADMINS and not SERVER_EMAIL:
+    raise ImproperlyConfigured("SERVER_EMAIL is not set: with ADMINS set, error mails need an address to come "
+                               "from, like annotator@example.org.")
+if SERVER_EMAIL and _address(SERVER_EMAIL) is None:
+    raise ImproperlyConfigured(f"SERVER_EMAIL={SERVER_EMAIL!r} is not an address like annotator@example.org or "
+                               "Annotator <annotator@example.org>.")
+SERVER_EMAIL = SERVER_EMAIL or "root@localhost"  # Django's default; unused without ADMINS
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, 1, 65535, "a port number")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# The mail is sent while the 500 is answered: a mail server that does not answer may delay
+# that answer by this long, not by the default of forever.
+EMAIL_TIMEOUT = 10
+
+LOGGING = {
+    "version": 1,
+    # Django's and the libraries' loggers keep working (runserver's request lines among them).
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_fields": {"()": "annotator.request_log.RequestFields"},
+        "client_errors_out": {"()": "annotator.request_log.ClientErrorsOut"},
+    },
+    "formatters": {
+        "one_line": {
+            "class": "annotator.request_log.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s path=%(path)s user=%(user_id)s "
+                      "request_id=%(request_id)s %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%SZ",
+        },
+    },
+    "handlers": {
+        "stderr": {
+            "class": "annotator.request_log.StderrHandler",
+            "filters": ["request_fields", "client_errors_out"],
+            "formatter": "one_line",
+        },
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR"},
+    },
+    "loggers": {
+        # Instead of Django's defaults, which mail ADMINS every error of any django logger.
+        # django.request writes a 4xx as a warning and a 500 as an error.
+        "django": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "claims.uploads": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        **({"django.request": {"handlers": ["mail_admins"]}} if ADMINS else {}),
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
 }

@@ -2,14 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-admin.site.site_header = "Source criticism: data entry"
-admin.site.site_title = "Annotator admin"
+from claims.passwords import PasswordChangeView
 
 accounts = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     # Django's LogoutView answers POST only, so a link or prefetch cannot log anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    # A wrong current password counts toward the login lock-out (claims.passwords).
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]
 
@@ -18,3 +18,6 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("", include("claims.urls")),
 ]
+
+# The 500 page shows the request's id, which its line in the log carries too.
+handler500 = "annotator.request_log.server_error"

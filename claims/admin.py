@@ -1,13 +1,22 @@
 """Data entry for staff. Every save and delete goes through claims.services."""
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.text import format_lazy
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_post_parameters
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import roles, selectors, services
@@ -30,20 +39,23 @@ from .models import (
 class StaffOnlyMixin:
     """Staff admins may enter and correct anything (docs/design.md), with no per-model permissions to hand out."""
 
+    # Who may use these pages: a predicate of claims.roles, never a permission stored in the database.
+    allowed = staticmethod(roles.can_use_admin)
+
     def has_module_permission(self, request):
-        return roles.can_use_admin(request.user)
+        return self.allowed(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return roles.can_use_admin(request.user)
+        return self.allowed(request.user)
 
     def has_add_permission(self, request, *args):
-        return roles.can_use_admin(request.user)
+        return self.allowed(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return roles.can_use_admin(request.user)
+        return self.allowed(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return roles.can_use_admin(request.user)
+        return self.allowed(request.user)
 
 
 def _stored_version(instance: models.Model) -> int | None:
@@ -379,19 +391,58 @@ class AnnotationAdmin(ServiceAdmin):
         return format_html("{}", obj.body[:80])
 
 
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """An account's password as its admin page shows it, saying where this user may set it
+    (note) with a button to that page (password_url), if anywhere."""
+
+    template_name = "admin/claims/user/password_hash.html"
+
+    def __init__(self, note: str, password_url: str | None):
+        super().__init__()
+        self.note, self.password_url = note, password_url
+
+    def get_context(self, name, value, attrs):
+        return {**super().get_context(name, value, attrs), "note": self.note, "password_url": self.password_url}
+
+
 @admin.register(User)
 class AccountAdmin(StaffOnlyMixin, UserAdmin):
-    """Staff give people their roles (docs/design.md: staff may do everything); only a superuser
-    may hand out superuser status or raw model permissions, so staff cannot promote themselves."""
+    """Staff see every account and manage the plain ones; who may do what (superuser and staff
+    status, active, role groups, permissions) only a superuser changes (claims.roles)."""
 
     list_display = ("username", "email", "roles", "is_staff", "is_active", "last_login")
     list_filter = ("groups", "is_staff", "is_superuser", "is_active")
 
+    def has_change_permission(self, request, obj=None):
+        return roles.can_change_account(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return roles.can_delete_account(request.user, obj)
+
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        if not request.user.is_superuser:
-            fields = (*fields, "is_superuser", "user_permissions")
+        if not roles.can_grant_privileges(request.user):
+            fields = (*fields, *roles.PRIVILEGE_FIELDS)
         return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and not roles.can_set_password(request.user, obj):
+            # A copy: the field object is shared with Django's UserChangeForm and every form made from it.
+            password = copy.deepcopy(form.base_fields["password"])
+            own = obj.pk == request.user.pk
+            password.widget = PasswordSummaryWidget(OWN_PASSWORD if own else OTHERS_PASSWORD,
+                                                    reverse("password_change") if own else None)
+            password.help_text = ""
+            form.base_fields["password"] = password
+        return form
+
+    @method_decorator(sensitive_post_parameters())
+    def user_change_password(self, request, id, form_url=""):
+        account = self.get_object(request, unquote(id))
+        if account is not None and not roles.can_set_password(request.user, account):
+            raise PermissionDenied(OWN_PASSWORD if account.pk == request.user.pk else OTHERS_PASSWORD)
+        return super().user_change_password(request, id, form_url)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -399,3 +450,19 @@ class AccountAdmin(StaffOnlyMixin, UserAdmin):
     @admin.display(description="roles")
     def roles(self, obj: User) -> str:
         return ", ".join(g.name for g in obj.groups.all())
+
+
+OWN_PASSWORD = format_lazy("Change your own password at {}, which asks for your current one.",
+                           reverse_lazy("password_change"))
+OTHERS_PASSWORD = "Only a superuser may set the password of a superuser or of another staff account."
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(StaffOnlyMixin, GroupAdmin):
+    """What a group may do, each account in it may do: only a superuser changes it, whatever
+    permissions a staff account holds."""
+
+    allowed = staticmethod(roles.can_grant_privileges)

@@ -102,6 +102,45 @@ def can_use_admin(user) -> bool:
     return is_staff_admin(user)
 
 
+# --- Accounts (the admin's user pages) ---------------------------------------------------
+#
+# Only a superuser changes who may do what: superuser and staff status, whether an account may
+# log in at all, its role groups and its permissions. Other staff manage plain accounts (add
+# one, correct it, set a forgotten password, delete it) and see every account; their own they
+# may correct but not give a password, since the admin's password page asks for no current one.
+
+PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "is_active", "groups", "user_permissions")
+
+
+def can_grant_privileges(user) -> bool:
+    """Set PRIVILEGE_FIELDS on any account, and change what a group may do."""
+    return is_staff_admin(user) and user.is_superuser
+
+
+def _is_privileged(account) -> bool:
+    return account.is_staff or account.is_superuser
+
+
+def can_change_account(user, account) -> bool:
+    """Correct an account's name, email and dates (its privileges: can_grant_privileges)."""
+    if can_grant_privileges(user):
+        return True
+    return can_use_admin(user) and (account is None or account.pk == user.pk or not _is_privileged(account))
+
+
+def can_set_password(user, account) -> bool:
+    """Give an account a new password without knowing its current one."""
+    if can_grant_privileges(user):
+        return True
+    return can_use_admin(user) and account.pk != user.pk and not _is_privileged(account)
+
+
+def can_delete_account(user, account) -> bool:
+    if can_grant_privileges(user):
+        return True
+    return can_use_admin(user) and (account is None or not _is_privileged(account))
+
+
 # --- No one rules on their own work -----------------------------------------------------
 #
 # Each function returns why the user may not do it (shown on the 403 page and in place of the

@@ -20,8 +20,9 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def make_user(username: str, *roles: Role, staff: bool = False) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=staff)
+def make_user(username: str, *roles: Role, staff: bool = False, superuser: bool = False) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=staff or superuser,
+                                    is_superuser=superuser)
     user.groups.set(Group.objects.filter(name__in=[r.value for r in roles]))
     return user
 
@@ -55,6 +56,17 @@ def second_editor(db) -> User:
 def staff(db) -> User:
     """A staff admin with no role group: staff may do everything (docs/design.md)."""
     return make_user("stan_staff", staff=True)
+
+
+@pytest.fixture
+def second_staff(db) -> User:
+    return make_user("sid_staff", staff=True)
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    """Staff with every privilege: the only kind of account that manages other accounts' privileges."""
+    return make_user("sam_superuser", superuser=True)
 
 
 @pytest.fixture

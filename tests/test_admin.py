@@ -536,13 +536,3 @@ def test_upholding_a_dispute_without_a_note_is_refused_and_changes_nothing(
     assert (open_dispute.state, open_dispute.resolved_by, open_dispute.closed_at) == (Dispute.State.OPEN, None, None)
     citation_grade.refresh_from_db()
     assert citation_grade.grade == 2
-
-
-def test_staff_manages_accounts_but_only_a_superuser_grants_superuser(client, staff, researcher):
-    client.force_login(staff)
-    url = reverse("admin:claims_user_change", args=[researcher.pk])
-    page = client.get(url)
-    assert page.status_code == 200
-    form = page.context["adminform"].form
-    assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
-    assert "groups" in form.fields and "is_staff" in form.fields

@@ -30,7 +30,9 @@ PRODUCTION = {"DEBUG": "0", "ALLOWED_HOSTS": "annotator.example.org"}
 # Variables of this shell, of pytest.ini or of the browser fixture (tests/browser.py) that
 # would change what a deployment reads.
 NOT_INHERITED = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
-                 "SECURE_SSL_REDIRECT", "TRUST_X_FORWARDED_PROTO", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+                 "SECURE_SSL_REDIRECT", "TRUST_X_FORWARDED_PROTO", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                 "ADMINS", "SERVER_EMAIL", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD",
+                 "EMAIL_USE_TLS"}
 
 
 def fail_login(client, user, times: int, url: str = LOGIN, **extra):

@@ -73,6 +73,9 @@ def world(db) -> World:
     editor = make_user("edith_editor", Role.EDITOR)
     staff = make_user("stan_staff", staff=True)
     no_role = make_user("olga_outsider")
+    # Accounts the user admin is asked about (EXPECTED_FOR_ACCOUNTS), besides the Researcher's.
+    superuser = make_user("sam_superuser", superuser=True)
+    other_staff = make_user("sid_staff", staff=True)
     topic = services.topic_create(actor=editor, title="Date of execution")
     person = services.person_create(actor=researcher, name="Mikhail Tukhachevsky")
     claim = services.claim_create(actor=researcher, key="execution-12-june", topic=topic,
@@ -87,7 +90,8 @@ def world(db) -> World:
     services.citation_assessment_set(actor=reviewer, citation=citation, grade=4, rationale="One witness.")
     annotation = services.annotation_create(actor=researcher, body="Compare the protocol.", target=claim)
     dispute = services.dispute_raise(actor=reviewer, target=citation_grade, reason="Only one witness.", proposed=4)
-    users = {"no_role": no_role, "researcher": researcher, "reviewer": reviewer, "editor": editor, "staff": staff}
+    users = {"no_role": no_role, "researcher": researcher, "reviewer": reviewer, "editor": editor, "staff": staff,
+             "superuser": superuser, "other_staff": other_staff}
     login = {"user_agent": "pytest", "ip_address": "192.0.2.7", "username": "rita_researcher",
              "http_accept": "text/html", "path_info": "/accounts/login/"}
     axes = {
@@ -414,6 +418,40 @@ def wrong_answers(world: World, path: str, rows: tuple[str, str]) -> list[str]:
 @pytest.mark.parametrize("route", list(EXPECTED))
 def test_each_visitor_gets_the_answer_their_role_allows(world, route):
     wrong = wrong_answers(world, ROUTES[route](world), EXPECTED[route])
+    assert not wrong, "\n".join(wrong)
+
+
+# The user admin's pages of one account, for the other kinds of account (EXPECTED has the
+# Researcher's, a plain account, whose rows are unchanged: staff manage plain accounts). Staff
+# accounts that are not superusers only view a superuser or another staff account (change:
+# 200 to GET, 403 to POST; delete: 403), and set no password but a plain account's (403):
+# their own they correct, but change its password at accounts/password/, which asks for the
+# current one. Nobody else gets past the admin's login.
+ACCOUNT_ROWS_OF_OTHERS = {
+    "admin/claims/user/<id>/password/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/claims/user/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/user/<path:object_id>/delete/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/claims/user/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 403"),
+    "admin/claims/user/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+}
+EXPECTED_FOR_ACCOUNTS = {
+    "superuser": ACCOUNT_ROWS_OF_OTHERS,
+    "other_staff": ACCOUNT_ROWS_OF_OTHERS,
+    "staff": {**ACCOUNT_ROWS_OF_OTHERS,  # the staff account's own
+              "admin/claims/user/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200")},
+}
+
+
+def test_every_page_of_the_user_admin_about_one_account_has_rows_for_each_kind_of_account():
+    pages = {route for route in urlconf_routes() if route.startswith("admin/claims/user/<")}
+    assert all(set(rows) == pages for rows in EXPECTED_FOR_ACCOUNTS.values())
+
+
+@pytest.mark.parametrize("route", list(ACCOUNT_ROWS_OF_OTHERS))
+@pytest.mark.parametrize("account", list(EXPECTED_FOR_ACCOUNTS))
+def test_staff_that_are_not_superusers_only_view_other_staff_and_superuser_accounts(world, account, route):
+    path = ROUTES[route](world).replace(f"/{world.users['researcher'].pk}/", f"/{world.users[account].pk}/")
+    wrong = wrong_answers(world, path, EXPECTED_FOR_ACCOUNTS[account][route])
     assert not wrong, "\n".join(wrong)
 
 
