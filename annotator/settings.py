@@ -45,6 +45,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item for item in items if item]
 
 
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())  # (also 200_000)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is less than {minimum}.")
+    return value
+
+
 def env_origins(name: str) -> list[str]:
     origins = env_list(name, [])
     for origin in origins:
@@ -263,3 +276,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# What one CSV file may hold (claims/csv/reading.py): beyond it the import is refused with
+# the limit named. The bench imports 100,000 rows; README promises cells of megabytes.
+CSV_MAX_ROWS = env_int("CSV_MAX_ROWS", 200_000)
+CSV_MAX_COLUMNS = env_int("CSV_MAX_COLUMNS", 100)
+CSV_MAX_CELL_BYTES = env_int("CSV_MAX_CELL_BYTES", 10 * 1024 * 1024)

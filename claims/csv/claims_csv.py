@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from claims.dates import edtf_bounds
 from claims.models import RESERVED_KEYS, Citation, Claim, Person, Source, Topic, User
+from claims.quoting import quoted
 from claims.translit import slug_for
 
 from . import bulk
@@ -87,7 +88,7 @@ class PeopleIndex:
                 return next(iter(found)), ""
             if found:
                 slugs = ", ".join(sorted(self.slug_of[pk] for pk in found))
-                return None, f"{name!r} fits {len(found)} people ({slugs}); write the slug of the one meant."
+                return None, f"{quoted(name)} fits {len(found)} people ({slugs}); write the slug of the one meant."
         return None, ""
 
 
@@ -379,15 +380,15 @@ def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: 
                 source_key, locator = source_key.strip(), locator.strip()
                 locator = locators.setdefault(locator, locator)  # "p. 12" once, however many rows cite it
                 if not source_key:
-                    row_errors.append(RowError(number, "sources", f"{item!r} names no source key before the colon."))
+                    row_errors.append(RowError(number, "sources", f"{quoted(item)} names no source key before the colon."))
                 elif source_key not in sources:
                     row_errors.append(RowError(
                         number, "sources",
-                        f"Unknown source key {source_key!r}; import the sources CSV (import_sources) first.",
+                        f"Unknown source key {quoted(source_key)}; import the sources CSV (import_sources) first.",
                     ))
                 elif len(locator) > LOCATOR_MAX:
                     row_errors.append(RowError(
-                        number, "sources", f"The locator after {source_key!r} is longer than {LOCATOR_MAX} characters."
+                        number, "sources", f"The locator after {quoted(source_key)} is longer than {LOCATOR_MAX} characters."
                     ))
                 elif (sources[source_key], locator) not in wanted_citations:
                     wanted_citations.append((sources[source_key], locator))

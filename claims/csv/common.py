@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.expressions import DatabaseDefault
 
 from claims import roles
+from claims.quoting import QUOTE_LIMIT, Bounded, quoted
 
 from .reading import RowError
 
@@ -70,7 +71,7 @@ def model_errors(instance: models.Model, *, row: int, exclude: list[str], column
     try:
         _clean_fields(instance, exclude, memo) if memo is not None else instance.clean_fields(exclude=exclude)
     except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
+        for name, messages in _messages(exc).items():
             for message in messages:
                 if "is not a valid choice" in message:
                     message += _choice_hint(instance, name)
@@ -80,10 +81,24 @@ def model_errors(instance: models.Model, *, row: int, exclude: list[str], column
     try:
         instance.clean()
     except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
+        for name, messages in _messages(exc).items():
             for message in messages:
                 errors.append(RowError(row, "" if name == "__all__" else column_of.get(name, name), message))
     return errors
+
+
+def _messages(exc: ValidationError) -> dict[str, list[str]]:
+    """exc.message_dict, with each long value a message quotes (Django's "Value %(value)r is
+    not a valid choice.") cut to QUOTE_LIMIT characters: a cell may be megabytes."""
+    rendered: dict[str, list[str]] = {}
+    for name, errors in exc.update_error_dict({}).items():
+        for error in errors:
+            message, params = error.message, error.params
+            if params:
+                message %= {key: Bounded(value) if isinstance(value, str) and len(value) > QUOTE_LIMIT else value
+                            for key, value in params.items()}
+            rendered.setdefault(name, []).append(str(message))
+    return rendered
 
 
 def _clean_fields(instance: models.Model, exclude, memo: dict) -> None:
@@ -121,7 +136,8 @@ def repeated_keys(rows, column: str = "key") -> list[RowError]:
         if not key:
             continue
         if key in first:
-            errors.append(RowError(number, column, f"The key {key!r} is repeated; it first appears in row {first[key]}."))
+            errors.append(RowError(number, column,
+                                   f"The key {quoted(key)} is repeated; it first appears in row {first[key]}."))
         else:
             first[key] = number
     return errors
@@ -160,3 +176,4 @@ def quick_check(field: models.Field):
         else:
             return None
     return lambda value: all(check(value) for check in checks)
+
