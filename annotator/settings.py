@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Refuses a request body over MAX_UPLOAD_MB before the CSRF check reads it (see "Uploads").
+    "claims.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -277,6 +279,27 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Uploads and CSV limits -----------------------------------------------------------------
+#
+# A request body over MAX_UPLOAD_MB is refused (413) from its Content-Length, before any of it
+# is read (claims.uploads.UploadLimitMiddleware); a body that turns out longer than it said is
+# stopped while it streams (LimitedUploadHandler, first of the handlers). Form fields other
+# than files may take DATA_UPLOAD_MAX_MEMORY_SIZE: a pasted statement of a megabyte of
+# Cyrillic is 6 MB once URL-encoded. An uploaded file over FILE_UPLOAD_MAX_MEMORY_SIZE is
+# spooled to a temporary file (mode 0600) instead of memory while the body is parsed.
+MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 50)
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # (Django's default, said here on purpose)
+FILE_UPLOAD_HANDLERS = [
+    "claims.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Uploads waiting between an import's preview and its confirm, the admin's included (its
+# temporary storage): a folder only the server's account may enter (0700), files 0600.
+PENDING_UPLOADS_DIR = Path(os.environ.get("PENDING_UPLOADS_DIR") or BASE_DIR / "var" / "uploads")
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "claims.uploads.PendingUploadStorage"
 # What one CSV file may hold (claims/csv/reading.py): beyond it the import is refused with
 # the limit named. The bench imports 100,000 rows; README promises cells of megabytes.
 CSV_MAX_ROWS = env_int("CSV_MAX_ROWS", 200_000)

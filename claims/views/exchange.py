@@ -8,19 +8,17 @@ someone else between preview and confirm is reported rather than overwritten.
 """
 
 import datetime
-import secrets
-import tempfile
 import time
-from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims import roles
+from claims import roles, uploads
 from claims.csv.claims_csv import claims_csv_chunks, claims_import
 from claims.csv.common import IMPORT_NEEDED
 from claims.csv.sources_csv import sources_csv_chunks, sources_import
@@ -29,9 +27,7 @@ from claims.selectors import lists
 from .access import reader_required, require
 from .pages import ClaimFilterForm
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # 100,000 claims with long statements are about 60 MB
 SHOWN_ROWS = 500  # rows of a preview, and errors, listed on the page; the counts cover all
-UPLOAD_LIFETIME = 24 * 3600
 SESSION_KEY = "csv_uploads"
 
 ENCODINGS = [
@@ -68,11 +64,13 @@ class UploadForm(forms.Form):
     encoding = forms.ChoiceField(label="Encoding", choices=ENCODINGS, required=False)
 
     def clean_file(self):
+        # (UploadLimitMiddleware refuses a larger request before it is read; this holds the
+        # rule where the file itself is looked at.)
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > settings.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                f"The file is {upload.size / 1048576:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 1048576} MB. "
-                "Split it, or import it with `python manage.py import_claims`."
+                f"The file is {uploads.megabytes(upload.size)}; the limit is {uploads.megabytes(settings.MAX_UPLOAD_BYTES)} "
+                "(setting MAX_UPLOAD_MB). Split it, or import it with `python manage.py import_claims`."
             )
         return upload
 
@@ -104,48 +102,25 @@ def source_export(request: HttpRequest) -> StreamingHttpResponse:
 # --- Uploads --------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    folder = Path(tempfile.gettempdir()) / "annotator-csv-uploads"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
-
-
-def _forget_old_uploads(folder: Path) -> None:
-    cutoff = time.time() - UPLOAD_LIFETIME
-    for path in folder.glob("*.csv"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            pass  # another request removed it first
-
-
 def _keep_upload(request: HttpRequest, kind: str, data: bytes, *, name: str, encoding: str) -> str:
-    folder = _upload_dir()
-    _forget_old_uploads(folder)
-    token = secrets.token_urlsafe(24)
-    (folder / f"{token}.csv").write_bytes(data)
-    uploads = request.session.get(SESSION_KEY, {})
-    uploads[token] = {"kind": kind, "name": name, "encoding": encoding}
-    request.session[SESSION_KEY] = uploads
+    token = uploads.keep(data)
+    kept = request.session.get(SESSION_KEY, {})
+    kept[token] = {"kind": kind, "name": name, "encoding": encoding}
+    request.session[SESSION_KEY] = kept
     return token
 
 
 def _take_upload(request: HttpRequest, kind: str, token: str) -> tuple[bytes, dict] | None:
     """The kept file, if this session uploaded it for this kind of import; it is then forgotten."""
-    uploads = request.session.get(SESSION_KEY, {})
-    info = uploads.get(token)
-    if not info or info["kind"] != kind or not token.replace("-", "").replace("_", "").isalnum():
+    kept = request.session.get(SESSION_KEY, {})
+    info = kept.get(token)
+    if not info or info["kind"] != kind:
         return None
-    path = _upload_dir() / f"{token}.csv"
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    path.unlink(missing_ok=True)
-    del uploads[token]
-    request.session[SESSION_KEY] = uploads
-    return data, info
+    data = uploads.read(token)
+    uploads.forget(token)
+    del kept[token]
+    request.session[SESSION_KEY] = kept
+    return None if data is None else (data, info)
 
 
 def _import_page(request: HttpRequest, kind: str, *, form: UploadForm, report=None, token: str = "",
@@ -196,8 +171,8 @@ def _confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
     require(roles.can_import_csv(request.user), IMPORT_NEEDED)
     kept = _take_upload(request, kind, request.POST.get("token", ""))
     if kept is None:
-        messages.error(request, "That upload is no longer waiting to be confirmed (it was imported, "
-                                "or it expired after a day). Upload the file again.")
+        messages.error(request, "That upload is no longer waiting to be confirmed (it was imported, or it expired "
+                                "a day after its preview). Upload the file again.")
         return redirect(KINDS[kind]["import_url"])
     data, info = kept
     started = time.monotonic()
