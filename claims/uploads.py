@@ -6,12 +6,15 @@ while it streams (LimitedUploadHandler). Each refusal is logged to "claims.uploa
 the request.
 
 An import's preview keeps the file it checked under a random token in PENDING_UPLOADS_DIR
-(the web pages and the admin's django-import-export alike, see PendingUploadStorage). The
-folder is 0700 and the files 0600, created so rather than narrowed afterwards: the server's account alone reads
+(the web pages and the admin's django-import-export alike, see PendingUploadStorage),
+beside it the version of every claim or source the file names as the preview saw it (the
+"versions" sidecar: the confirm refuses rows changed since). The folder is 0700 and the
+files 0600, created so rather than narrowed afterwards: the server's account alone reads
 what editors upload. A kept file is deleted after its import is confirmed, or a day after
-its preview.
+its last preview.
 """
 
+import json
 import logging
 import os
 import re
@@ -28,9 +31,9 @@ from import_export.tmp_storages import BaseStorage
 
 logger = logging.getLogger("claims.uploads")
 
-LIFETIME = 24 * 3600  # seconds a kept upload waits for its confirm after its preview
+LIFETIME = 24 * 3600  # seconds a kept upload waits for its confirm after its last preview
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")  # what keep() hands out; nothing else names a file
-DATA = ".csv"
+DATA, VERSIONS = ".csv", ".versions.json"
 
 
 def megabytes(size: int) -> str:
@@ -162,10 +165,28 @@ def read(token: str) -> bytes | None:
         return None
 
 
-def forget(token: str) -> None:
+def write_versions(token: str, versions: dict[str, int]) -> None:
+    """What the preview saw (key -> version, 0 for a key not stored); the file's day starts again."""
     path = _path(token, DATA)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    if path is None:
+        raise ValueError("not a pending upload's token")
+    _write(_path(token, VERSIONS), json.dumps(versions, separators=(",", ":")).encode())
+    os.utime(path)
+
+
+def read_versions(token: str) -> dict[str, int] | None:
+    path = _path(token, VERSIONS)
+    try:
+        return None if path is None else json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def forget(token: str) -> None:
+    for suffix in (DATA, VERSIONS):
+        path = _path(token, suffix)
+        if path is not None:
+            path.unlink(missing_ok=True)
 
 
 def forget_expired() -> None:

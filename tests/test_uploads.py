@@ -7,14 +7,17 @@ import io
 import logging
 import os
 import re
+import secrets
 import stat
+import tempfile
 import time
 
 import pytest
 from django.core.handlers.asgi import ASGIHandler
 from django.test.client import encode_multipart
 
-from claims.models import Claim
+from claims import services
+from claims.models import Claim, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +120,7 @@ def test_a_preview_keeps_the_file_in_a_private_folder_and_the_confirm_deletes_it
     token = token_of(upload(client).content.decode())
     assert mode(folder) == 0o700
     kept = sorted(path.name for path in folder.iterdir())
-    assert kept == [f"{token}.csv"]
+    assert kept == [f"{token}.csv", f"{token}.versions.json"]
     assert {mode(folder / name) for name in kept} == {0o600}
     assert (folder / f"{token}.csv").read_bytes() == CLAIMS.encode()
     client.post("/claims/import/confirm/", {"token": token})
@@ -133,6 +136,20 @@ def test_an_existing_folder_with_wider_rights_is_narrowed_to_0700(client, editor
     assert mode(folder) == 0o700
 
 
+def test_a_refused_confirm_keeps_the_file_and_the_confirm_that_writes_deletes_it(
+        client, editor, second_editor, claim, folder):
+    client.force_login(editor)
+    data = f"key,topic,statement\r\n{claim.key},{claim.topic.title},Shot at dawn.\r\n"
+    token = token_of(upload(client, data).content.decode())
+    services.claim_update(actor=second_editor, claim=claim, data={"status": "refuted"})
+    client.post("/claims/import/confirm/", {"token": token})
+    assert (folder / f"{token}.csv").exists()
+    token = token_of(client.post("/claims/import/", {"token": token}).content.decode())
+    client.post("/claims/import/confirm/", {"token": token})
+    assert Claim.objects.get(pk=claim.pk).statement == "Shot at dawn."
+    assert list(folder.iterdir()) == []
+
+
 def test_a_pending_upload_expires_a_day_after_its_preview(client, editor, folder):
     client.force_login(editor)
     old = token_of(upload(client).content.decode())
@@ -145,7 +162,7 @@ def test_a_pending_upload_expires_a_day_after_its_preview(client, editor, folder
     forgotten = token_of(upload(client).content.decode())
     os.utime(folder / f"{forgotten}.csv", (day_ago, day_ago))
     fresh = token_of(upload(client).content.decode())
-    assert sorted(path.name for path in folder.iterdir()) == [f"{fresh}.csv"]
+    assert sorted(path.name for path in folder.iterdir()) == [f"{fresh}.csv", f"{fresh}.versions.json"]
 
 
 # --- The admin's Import ---------------------------------------------------------------------
@@ -169,7 +186,24 @@ def test_the_admin_keeps_its_upload_in_the_same_private_folder_until_the_confirm
     name = fields["import_file_name"]
     assert mode(folder) == 0o700
     assert {mode(path) for path in folder.iterdir()} == {0o600}
-    assert sorted(path.name for path in folder.iterdir()) == [f"{name}.csv"]
+    assert sorted(path.name for path in folder.iterdir()) == [f"{name}.csv", f"{name}.versions.json"]
     client.post("/admin/claims/claim/process_import/", fields)
     assert Claim.objects.filter(key="uploaded-claim").exists()
     assert list(folder.iterdir()) == []
+
+
+def test_the_admin_confirm_takes_no_file_but_its_own_upload(client, staff, folder):
+    # django-import-export's default storage reads and then deletes any file of the temporary
+    # folder a confirm form names.
+    other = os.path.join(tempfile.gettempdir(), f"not-an-upload-{secrets.token_hex(6)}.csv")
+    with open(other, "w") as handle:
+        handle.write("key,kind,level,title\r\nsmuggled,monograph,secondary,Not uploaded here\r\n")
+    try:
+        client.force_login(staff)
+        response = client.post("/admin/claims/source/process_import/", {
+            "import_file_name": os.path.basename(other), "original_file_name": "x.csv", "format": "0", "resource": "",
+        }, follow=True)
+        assert "no longer waiting to be confirmed" in response.content.decode()
+        assert os.path.exists(other) and not Source.objects.filter(key="smuggled").exists()
+    finally:
+        os.unlink(other)

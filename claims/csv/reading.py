@@ -67,6 +67,12 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     rows: list[RowOutcome] = field(default_factory=list)  # empty when there are errors
     dry_run: bool = False
+    # Every key of the file -> the version of its stored record as this import read it (0:
+    # none stored); a confirm passes a preview's as expected_versions. Empty on errors.
+    versions: dict[str, int] = field(default_factory=dict)
+    # The errors are rows changed since the preview whose versions were expected: the same
+    # file, previewed again, may well import.
+    changed_since_preview: bool = False
 
     def _count(self, action: str) -> int:
         return sum(1 for outcome in self.rows if outcome.action == action)
