@@ -47,13 +47,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item for item in items if item]
 
 
-def env_int(name: str, default: int, low: int, high: int, what: str) -> int:
+def env_int(name: str, default: int, *, low: int = 1, high: int | None = None, what: str = "") -> int:
+    """A whole number (digits, optionally grouped with _) from low to high; `what` names it in
+    the refusal (e.g. "a port number"). An unset or empty variable gives the default."""
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or not raw.strip():
         return default
-    if not re.fullmatch(r"\s*[0-9]+\s*", raw) or not low <= int(raw) <= high:
+    digits = raw.strip()
+    if not (digits.isascii() and re.fullmatch(r"-?[0-9][0-9_]*", digits)):
+        value = None
+    else:
+        value = int(digits)
+    in_range = value is not None and value >= low and (high is None or value <= high)
+    if in_range:
+        return value
+    if what:
         raise ImproperlyConfigured(f"{name}={raw!r} is not {what} from {low} to {high}.")
-    return int(raw)
+    if value is None:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.")
+    if value < low:
+        raise ImproperlyConfigured(f"{name}={raw!r} is less than {low}.")
+    raise ImproperlyConfigured(f"{name}={raw!r} is more than {high}.")
 
 
 # "ada@example.org", or "Ada Lovelace <ada@example.org>" (the name without <, > or a comma).
@@ -172,6 +186,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Refuses a request body over MAX_UPLOAD_MB before the CSRF check reads it (see "Uploads").
+    "claims.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -328,7 +344,7 @@ if SERVER_EMAIL and _address(SERVER_EMAIL) is None:
                                "Annotator <annotator@example.org>.")
 SERVER_EMAIL = SERVER_EMAIL or "root@localhost"  # Django's default; unused without ADMINS
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, 1, 65535, "a port number")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, low=1, high=65535, what="a port number")
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
@@ -369,3 +385,30 @@ LOGGING = {
     },
     "root": {"handlers": ["stderr"], "level": "WARNING"},
 }
+
+# --- Uploads and CSV limits -----------------------------------------------------------------
+#
+# A request body over MAX_UPLOAD_MB is refused (413) from its Content-Length, before any of it
+# is read (claims.uploads.UploadLimitMiddleware); a body that turns out longer than it said is
+# stopped while it streams (LimitedUploadHandler, first of the handlers). Form fields other
+# than files may take DATA_UPLOAD_MAX_MEMORY_SIZE: a pasted statement of a megabyte of
+# Cyrillic is 6 MB once URL-encoded. An uploaded file over FILE_UPLOAD_MAX_MEMORY_SIZE is
+# spooled to a temporary file (mode 0600) instead of memory while the body is parsed.
+MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 50)
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # (Django's default, said here on purpose)
+FILE_UPLOAD_HANDLERS = [
+    "claims.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Uploads waiting between an import's preview and its confirm, the admin's included (its
+# temporary storage): a folder only the server's account may enter (0700), files 0600.
+PENDING_UPLOADS_DIR = Path(os.environ.get("PENDING_UPLOADS_DIR") or BASE_DIR / "var" / "uploads")
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "claims.uploads.PendingUploadStorage"
+# What one CSV file may hold (claims/csv/reading.py): beyond it the import is refused with
+# the limit named. The bench imports 100,000 rows; README promises cells of megabytes.
+CSV_MAX_ROWS = env_int("CSV_MAX_ROWS", 200_000)
+CSV_MAX_COLUMNS = env_int("CSV_MAX_COLUMNS", 100)
+CSV_MAX_CELL_BYTES = env_int("CSV_MAX_CELL_BYTES", 10 * 1024 * 1024)

@@ -202,6 +202,8 @@ def _setup_django(database_url: str) -> None:
     os.environ.setdefault("SECRET_KEY", "bench-throwaway-secret-key-not-for-production")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
     os.environ["ALLOWED_HOSTS"] = "testserver"  # the web phase's test client
+    # The web and admin phases upload the 100,000-row file (about 53 MB): over the default limit.
+    os.environ.setdefault("MAX_UPLOAD_MB", "200")
     sys.path.insert(0, str(ROOT))
     import django
 

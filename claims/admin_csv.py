@@ -6,24 +6,38 @@ itself is done by claims/csv (the same code the commands and the web pages call)
 admin obeys the same contract and rules: the file is handed over as raw bytes (so
 encoding and delimiter are detected the same way), the import is all or nothing, and
 every bad row is listed before anything can be confirmed.
+
+The preview keeps the file in PENDING_UPLOADS_DIR (claims.uploads.PendingUploadStorage,
+the temporary storage) with the versions of the records it names beside it; the confirm
+writes nothing if any of them changed since, lists them, and offers to preview the kept
+file again (a POST to the import page, see import_action).
 """
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from import_export import fields, resources
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import ConfirmImportForm
 from import_export.results import Result, RowResult
 from tablib import Dataset
 
-from claims import roles
+from claims import roles, uploads
 from claims.csv.claims_csv import CLAIM_COLUMNS, claims_csv_chunks, claims_import
-from claims.csv.reading import ImportReport, RowOutcome
+from claims.csv.reading import FILE, ImportReport, RowError, RowOutcome
 from claims.csv.sources_csv import SOURCE_COLUMNS, sources_csv_chunks, sources_import
 from claims.models import Claim, Source
 
 PREVIEW_ROWS = 500  # rows listed in the preview; the counts above it cover every row
+GONE = ("That upload is no longer waiting to be confirmed (it was imported, or it expired a day after its "
+        "preview). Upload the file again.")
 
 
 class RawFile(Dataset):
@@ -64,12 +78,14 @@ IMPORT_TYPE = {
 def report_as_result(report: ImportReport) -> Result:
     """Our report in the shape django-import-export's templates show."""
     result = Result()
+    result.changed_since_preview = report.changed_since_preview
     if report.errors:
         by_row: dict[int, dict[str, list[str]]] = {}
         for error in report.errors:
             by_row.setdefault(error.row, {}).setdefault(error.column or NON_FIELD_ERRORS, []).append(error.message)
-        for number, messages in by_row.items():
+        for number, messages in list(by_row.items())[:PREVIEW_ROWS]:  # (the page lists the first rows' errors)
             result.append_invalid_row(number if number else "file", {}, ValidationError(messages))
+        result.error_rows_count = len(by_row)
         return result
     result.diff_headers = ["row", "key", "change"]
     result.total_rows = len(report.rows)
@@ -96,7 +112,20 @@ class ContractResource(resources.ModelResource):
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        report = type(self).importer(actor=kwargs.get("user"), data=dataset.raw, dry_run=dry_run)
+        """pending: the name of the kept upload (its preview keeps the versions it saw beside
+        it; its confirm expects them)."""
+        pending = kwargs.get("pending")
+        expected = None if dry_run or pending is None else uploads.read_versions(pending)
+        if pending is not None and not dry_run and expected is None:
+            report = ImportReport(errors=[RowError(FILE, "", GONE)])
+        else:
+            report = type(self).importer(actor=kwargs.get("user"), data=dataset.raw, dry_run=dry_run,
+                                         expected_versions=expected)
+        if pending is not None and dry_run:
+            if report.ok:
+                uploads.write_versions(pending, report.versions)
+            else:
+                uploads.forget(pending)  # (nothing can be confirmed)
         return report_as_result(report)
 
 
@@ -144,6 +173,86 @@ class ContractImportExportMixin(ImportExportMixin):
         )
         tmp_storage.save(b"".join(import_file.chunks()))
         return tmp_storage
+
+    def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        if form is not None:  # the import form (its file just kept) or the confirm form (naming it)
+            name = form.cleaned_data.get("import_file_name")
+            upload = form.cleaned_data.get("import_file")
+            kwargs["pending"] = name or getattr(upload, "tmp_storage_name", None)
+        return kwargs
+
+    def import_action(self, request, **kwargs):
+        """The upload form and its preview; also "Preview again" of a kept file (a POST naming it)."""
+        if request.method == "POST" and "again" in request.POST:
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            return self._preview_again(request, **kwargs)
+        return super().import_action(request, **kwargs)
+
+    def _preview_again(self, request, **kwargs):
+        form = self.create_confirm_form(request)
+        data = uploads.read(form.cleaned_data["import_file_name"]) if form.is_valid() else None
+        if data is None:
+            messages.error(request, GONE)
+            return redirect(self._import_url())
+        resource = self.choose_import_resource_class(form, request)(
+            **self.get_import_resource_kwargs(request, form=form, **kwargs))
+        result = resource.import_data(RawFile(data), dry_run=True, raise_errors=False,
+                                      file_name=form.cleaned_data["original_file_name"], user=request.user,
+                                      **self.get_import_data_kwargs(request=request, form=form, **kwargs))
+        ok = not result.has_errors() and not result.has_validation_errors()
+        confirm = ConfirmImportForm(initial=form.cleaned_data) if ok else None
+        return self._import_page(request, result=result, confirm_form=confirm)
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The confirm: writes the kept file unless a record it names changed since its preview.
+        Then it writes nothing, keeps the file and offers "Preview again"."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            return super().process_import(request, **kwargs)  # (its page of the form's errors)
+        name = form.cleaned_data["import_file_name"]
+        data = uploads.read(name)
+        if data is None:
+            messages.error(request, GONE)
+            return redirect(self._import_url())
+        result = self.process_dataset(RawFile(data), form, request, **kwargs)
+        if result.has_validation_errors():
+            if result.changed_since_preview:
+                return self._import_page(request, result=result, again_form=ConfirmImportForm(initial=form.cleaned_data))
+            uploads.forget(name)  # (the same file would fail the same way)
+            return self._import_page(request, result=result)
+        uploads.forget(name)
+        return self.process_result(result, request)
+
+    def _import_url(self) -> str:
+        return reverse("admin:%s_%s_import" % self.get_model_info(), current_app=self.admin_site.name)
+
+    def _import_page(self, request, *, result, confirm_form=None, again_form=None):
+        """django-import-export's import page (as import_action renders it) showing this result."""
+        resource_classes = self.get_import_resource_classes(request)
+        import_form = self.get_import_form_class(request)(self.get_import_formats(), resource_classes)
+        resource_kwargs = self.get_import_resource_kwargs(request=request, form=import_form)
+        context = {
+            **self.get_import_context_data(),
+            **self.admin_site.each_context(request),
+            "title": _("Import"),
+            "form": import_form,
+            "opts": self.model._meta,
+            "media": self.media + import_form.media,
+            "fields_list": [(resource.get_display_name(), [f.column_name for f in resource.get_user_visible_fields()])
+                            for resource in (cls(**resource_kwargs) for cls in resource_classes)],
+            "import_error_display": self.import_error_display,
+            "result": result,
+            "confirm_form": confirm_form,
+            "again_form": again_form,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
 
     def has_import_permission(self, request):
         return roles.can_use_admin(request.user) and roles.can_import_csv(request.user)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from edtf import EDTFParseException, parse_edtf
 
+from claims.quoting import Bounded
+
 EDTF_HELP = (
     "EDTF, e.g. 1937-06-11T23:35:00 (day and time), 1937-06 (a month), "
     "1937-06-11/1937-06-12 (an interval), [1937-06-11,1937-06-12] (one of), 1937? (uncertain), "
@@ -36,7 +38,7 @@ def _to_date(bound, text: str) -> datetime.date | None:
         raise ValidationError(
             "%(value)s: years before 1 CE or after 9999 cannot be sorted or filtered here yet.",
             code="edtf_out_of_range",
-            params={"value": text},
+            params={"value": Bounded(text)},
         )
     return datetime.date(year, month, day)
 
@@ -47,7 +49,7 @@ def edtf_bounds(text: str) -> DateBounds:
         raise ValidationError(
             "%(value)r has spaces around it; an EDTF date has none.",
             code="edtf_whitespace",
-            params={"value": text},
+            params={"value": Bounded(text)},
         )
     return _bounds(text)
 
@@ -71,13 +73,13 @@ def _bounds(text: str) -> DateBounds:
             raise ValidationError(
                 "%(value)r is not a valid EDTF date. Use " + EDTF_HELP,
                 code="edtf_invalid",
-                params={"value": text},
+                params={"value": Bounded(text)},
             ) from None
         earliest = _to_date(parsed.lower_strict(), text)
         latest = _to_date(parsed.upper_strict(), text)
     if earliest and latest and earliest > latest:
         raise ValidationError(
-            "%(value)s ends before it starts.", code="edtf_reversed", params={"value": text}
+            "%(value)s ends before it starts.", code="edtf_reversed", params={"value": Bounded(text)}
         )
     return DateBounds(earliest, latest)
 

@@ -23,3 +23,19 @@ def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[:limit]!r}… ({len(text) - limit:,} more characters)"
+
+
+class Bounded:
+    """A value for the %-parameters of a message (Django's ValidationError params):
+    "%(value)r" quotes it as quoted() does and "%(value)s" shows it as shorten() does."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return quoted(self.value)
+
+    def __str__(self) -> str:
+        return shorten(self.value)

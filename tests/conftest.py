@@ -20,6 +20,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def pending_uploads_of_this_run(settings, tmp_path_factory):
+    # Uploads kept between preview and confirm go to this run's temporary folder, not the project's var/.
+    settings.PENDING_UPLOADS_DIR = tmp_path_factory.getbasetemp() / "pending-uploads"
+
+
 def make_user(username: str, *roles: Role, staff: bool = False, superuser: bool = False) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, is_staff=staff or superuser,
                                     is_superuser=superuser)

@@ -9,7 +9,7 @@ in bulk and in one transaction, with history rows naming the importing user.
 
 import copy
 from collections import defaultdict
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -20,11 +20,12 @@ from simple_history.utils import bulk_create_with_history
 
 from claims.dates import edtf_bounds
 from claims.models import RESERVED_KEYS, Citation, Claim, Person, Source, Topic, User
+from claims.quoting import quoted
 from claims.translit import slug_for
 
 from . import bulk
 from .claims_export import CLAIM_COLUMNS, EXPORT_ONLY, SEPARATOR, claims_csv_chunks, claims_export  # noqa: F401
-from .common import gc_paused, memo_clean, model_errors, quick_check, repeated_keys, require_import
+from .common import compare_versions, gc_paused, memo_clean, model_errors, quick_check, repeated_keys, require_import
 from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks, parse_table
 
 REQUIRED = ["key", "topic", "statement"]
@@ -87,7 +88,7 @@ class PeopleIndex:
                 return next(iter(found)), ""
             if found:
                 slugs = ", ".join(sorted(self.slug_of[pk] for pk in found))
-                return None, f"{name!r} fits {len(found)} people ({slugs}); write the slug of the one meant."
+                return None, f"{quoted(name)} fits {len(found)} people ({slugs}); write the slug of the one meant."
         return None, ""
 
 
@@ -203,7 +204,8 @@ class Plan:
     citations: list[tuple[Claim, int, str]] = field(default_factory=list)  # (claim, source pk, locator)
 
 
-def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, encoding: str | None = None) -> ImportReport:
+def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, encoding: str | None = None,
+                  expected_versions: dict[str, int] | None = None) -> ImportReport:
     """Create or update the claims in a CSV file, all or nothing.
 
     A known key updates that claim where it differs; a new key creates one. New topic
@@ -211,20 +213,24 @@ def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, enc
     (stance "supports") when missing and never removed. Returns the counts, or the
     errors with row numbers and columns (and then nothing was written). Raises
     PermissionDenied unless the actor may import CSV.
+
+    A dry run's report holds the version of every claim the file names (report.versions):
+    the confirm of that preview passes them as expected_versions, and if any of those claims
+    was changed, created or deleted since, it writes nothing and reports those rows (and
+    who changed them) with report.changed_since_preview set.
     """
     require_import(actor)
     with gc_paused():
-        return _claims_import(actor=actor, data=data, dry_run=dry_run, encoding=encoding)
+        return _claims_import(actor=actor, data=data, dry_run=dry_run, encoding=encoding,
+                              expected_versions=expected_versions)
 
 
 class _Discard(Exception):
     """Rolls back what an import wrote before a bad row was found."""
 
 
-def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: str | None) -> ImportReport:
-    """Check every row; unless it is a dry run, write the rows checked so far, a batch at a
-    time, while checking the next (the database stores one batch while Python checks the
-    next), all in one transaction that is rolled back if any row turns out bad."""
+def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: str | None,
+                   expected_versions: dict[str, int] | None) -> ImportReport:
     report = ImportReport(dry_run=dry_run)
     table, errors = parse_table(
         data, encoding=encoding, known=CLAIM_COLUMNS, required=REQUIRED, export_only=EXPORT_ONLY
@@ -233,18 +239,42 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
         report.errors = errors
         return report
     errors += repeated_keys(table.rows)
+    rows, columns = table.rows, set(table.header)
+    del table  # (what the parse kept besides the rows can go)
+    try:
+        # A writing import reads the claims it compares inside its transaction, so that no edit
+        # can come between what it read and what it writes (SQLite: the transaction holds the
+        # write lock from its start; PostgreSQL: the stored claims are locked as they are read).
+        with nullcontext() if dry_run else transaction.atomic():
+            _read_check_write(report, rows, errors, columns=columns, actor=actor, dry_run=dry_run,
+                              expected_versions=expected_versions)
+    except _Discard:
+        pass
+    if errors:
+        report.errors = sorted(errors, key=lambda e: (e.row, e.column))
+        report.rows, report.versions = [], {}
+    return report
+
+
+def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], *, columns: set[str],
+                      actor: User | None, dry_run: bool, expected_versions: dict[str, int] | None) -> None:
+    """Check every row; unless it is a dry run, write the rows checked so far, a batch at a
+    time, while checking the next (the database stores one batch while Python checks the
+    next), in the caller's transaction; _Discard rolls it back if any row turns out bad."""
     skip = {e.row for e in errors}
-    columns = set(table.header)
 
     # --- Everything the rows refer to, in a few queries --------------------------------
-    keys = sorted({cells["key"].strip() for _, cells in table.rows if cells["key"].strip()})
+    keys = sorted({cells["key"].strip() for _, cells in rows if cells["key"].strip()})
     if len(keys) > BATCH_SIZE:
         # A long file: which of its keys are stored, from one read of the key index (building
         # a query of a thousand keys takes Django longer than this read of a hundred thousand).
         keys = sorted(set(keys).intersection(Claim.objects.order_by().values_list("key", flat=True).iterator()))
     stored: dict[str, Claim] = {}
+    claims = Claim.objects.all() if dry_run else Claim.objects.select_for_update()
     for chunk in chunks(keys):
-        stored.update({c.key: c for c in Claim.objects.filter(key__in=chunk)})
+        stored.update({c.key: c for c in claims.filter(key__in=chunk)})
+    if compare_versions(report, Claim, rows, stored, errors, dry_run=dry_run, expected=expected_versions):
+        raise _Discard
     topics = {title: (pk, slug) for pk, title, slug in Topic.objects.values_list("pk", "title", "slug")}
     topic_slugs = {slug for _, slug in topics.values()}
     people = PeopleIndex() if "people" in columns else None
@@ -262,7 +292,7 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
     if "sources" in columns:
         cited = sorted({
             item.partition(":")[0].strip()
-            for _, cells in table.rows for item in split_cell(cells["sources"])
+            for _, cells in rows for item in split_cell(cells["sources"])
         })
         for chunk in chunks(cited):
             sources.update(dict(Source.objects.filter(key__in=chunk).values_list("key", "pk")))
@@ -273,32 +303,23 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
                 current_citations[claim_id].add((source_id, locator))
 
     # --- Validate every row and decide what differs (and write it) ----------------------
-    rows, table = table.rows, None  # (what the parse kept besides the rows can go)
     plan = Plan()
-    try:
-        with ExitStack() as writing:
-            writer = None
-            if not dry_run:
-                writing.enter_context(transaction.atomic())
-                writing.enter_context(bulk.pipelined())
-                writer = _Writer(plan, actor=actor, topics=topics, current_people=current_people)
-            outcomes = _check_rows(rows=rows, errors=errors, skip=skip, columns=columns, stored=stored,
-                                   topics=topics, topic_slugs=topic_slugs, people=people, sources=sources,
-                                   current_people=current_people, current_citations=current_citations,
-                                   plan=plan, actor=actor, writer=writer)
-            if errors:
-                raise _Discard
-            if writer is not None:
-                writer.write()
-                if writer.claims_written >= BATCH_SIZE:
-                    bulk.analyze([Claim, Citation, Claim.people.through])
-    except _Discard:
-        pass
-    if errors:
-        report.errors = sorted(errors, key=lambda e: (e.row, e.column))
-        return report
+    with ExitStack() as writing:
+        writer = None
+        if not dry_run:
+            writing.enter_context(bulk.pipelined())
+            writer = _Writer(plan, actor=actor, topics=topics, current_people=current_people)
+        outcomes = _check_rows(rows=rows, errors=errors, skip=skip, columns=columns, stored=stored,
+                               topics=topics, topic_slugs=topic_slugs, people=people, sources=sources,
+                               current_people=current_people, current_citations=current_citations,
+                               plan=plan, actor=actor, writer=writer)
+        if errors:
+            raise _Discard
+        if writer is not None:
+            writer.write()
+            if writer.claims_written >= BATCH_SIZE:
+                bulk.analyze([Claim, Citation, Claim.people.through])
     report.rows = outcomes
-    return report
 
 
 def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: set[str], stored: dict[str, Claim],
@@ -379,15 +400,15 @@ def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: 
                 source_key, locator = source_key.strip(), locator.strip()
                 locator = locators.setdefault(locator, locator)  # "p. 12" once, however many rows cite it
                 if not source_key:
-                    row_errors.append(RowError(number, "sources", f"{item!r} names no source key before the colon."))
+                    row_errors.append(RowError(number, "sources", f"{quoted(item)} names no source key before the colon."))
                 elif source_key not in sources:
                     row_errors.append(RowError(
                         number, "sources",
-                        f"Unknown source key {source_key!r}; import the sources CSV (import_sources) first.",
+                        f"Unknown source key {quoted(source_key)}; import the sources CSV (import_sources) first.",
                     ))
                 elif len(locator) > LOCATOR_MAX:
                     row_errors.append(RowError(
-                        number, "sources", f"The locator after {source_key!r} is longer than {LOCATOR_MAX} characters."
+                        number, "sources", f"The locator after {quoted(source_key)} is longer than {LOCATOR_MAX} characters."
                     ))
                 elif (sources[source_key], locator) not in wanted_citations:
                     wanted_citations.append((sources[source_key], locator))

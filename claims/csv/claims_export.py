@@ -15,6 +15,7 @@ from claims.grading import consensus_credibility, consensus_reliability, evidenc
 from claims.models import (
     Annotation, Citation, CitationAssessment, Claim, Dispute, Person, Source, SourceAssessment, Topic, User,
 )
+from claims.quoting import quoted
 from claims.selectors.blind import is_blind_grader
 from claims.selectors.grades import HIDDEN
 
@@ -63,7 +64,7 @@ def _selection(actor: User | None, claims: QuerySet[Claim] | None, topic: str | 
     if topic is not None:
         found = Topic.objects.filter(slug=topic).first()
         if found is None:
-            raise ValidationError({"topic": f"No topic has the slug {topic!r}."})
+            raise ValidationError({"topic": f"No topic has the slug {quoted(topic)}."})
         selected = selected.filter(topic=found)
     return selected.select_related("topic").order_by("key")
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.expressions import DatabaseDefault
 
 from claims import roles
+from claims.quoting import QUOTE_LIMIT, Bounded, quoted
 
 from .reading import RowError
 
@@ -70,7 +71,7 @@ def model_errors(instance: models.Model, *, row: int, exclude: list[str], column
     try:
         _clean_fields(instance, exclude, memo) if memo is not None else instance.clean_fields(exclude=exclude)
     except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
+        for name, messages in _messages(exc).items():
             for message in messages:
                 if "is not a valid choice" in message:
                     message += _choice_hint(instance, name)
@@ -80,10 +81,24 @@ def model_errors(instance: models.Model, *, row: int, exclude: list[str], column
     try:
         instance.clean()
     except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
+        for name, messages in _messages(exc).items():
             for message in messages:
                 errors.append(RowError(row, "" if name == "__all__" else column_of.get(name, name), message))
     return errors
+
+
+def _messages(exc: ValidationError) -> dict[str, list[str]]:
+    """exc.message_dict, with each long value a message quotes (Django's "Value %(value)r is
+    not a valid choice.") cut to QUOTE_LIMIT characters: a cell may be megabytes."""
+    rendered: dict[str, list[str]] = {}
+    for name, errors in exc.update_error_dict({}).items():
+        for error in errors:
+            message, params = error.message, error.params
+            if params:
+                message %= {key: Bounded(value) if isinstance(value, str) and len(value) > QUOTE_LIMIT else value
+                            for key, value in params.items()}
+            rendered.setdefault(name, []).append(str(message))
+    return rendered
 
 
 def _clean_fields(instance: models.Model, exclude, memo: dict) -> None:
@@ -121,7 +136,8 @@ def repeated_keys(rows, column: str = "key") -> list[RowError]:
         if not key:
             continue
         if key in first:
-            errors.append(RowError(number, column, f"The key {key!r} is repeated; it first appears in row {first[key]}."))
+            errors.append(RowError(number, column,
+                                   f"The key {quoted(key)} is repeated; it first appears in row {first[key]}."))
         else:
             first[key] = number
     return errors
@@ -160,3 +176,83 @@ def quick_check(field: models.Field):
         else:
             return None
     return lambda value: all(check(value) for check in checks)
+
+
+# --- Rows changed between a preview and its confirm ------------------------------------
+
+PREVIEW_AGAIN = "Nothing was written: preview the file again to see what it would do now, then confirm."
+
+
+def compare_versions(report, model: type[models.Model], rows, stored: dict, errors: list[RowError], *,
+                     dry_run: bool, expected: dict[str, int] | None) -> bool:
+    """A dry run notes the version of each key's stored record in the report; a confirm of it
+    (expected: those versions) adds an error for each row changed since. True if there are any."""
+    if dry_run:
+        report.versions = versions_seen(rows, stored)
+    if expected is None:
+        return False
+    changed = changed_since_preview(model, rows, stored, expected)
+    errors += changed
+    report.changed_since_preview = bool(changed)
+    return bool(changed)
+
+
+def versions_seen(rows, stored: dict) -> dict[str, int]:
+    """key -> the version of its stored record (0 when there is none), for every key of the file."""
+    versions = {}
+    for _, cells in rows:
+        key = cells["key"].strip()
+        if key:
+            record = stored.get(key)
+            versions[key] = record.version if record is not None else 0
+    return versions
+
+
+def changed_since_preview(model: type[models.Model], rows, stored: dict, expected: dict[str, int]) -> list[RowError]:
+    """An error for each row whose record is not at the version its preview saw: changed,
+    created or deleted since, naming who did it and when (from the record's history)."""
+    changed = []  # (row, key, version seen, record now or None)
+    for number, cells in rows:
+        key = cells["key"].strip()
+        if not key:
+            continue
+        record = stored.get(key)
+        seen = expected.get(key, 0)
+        if seen != (record.version if record is not None else 0):
+            changed.append((number, key, seen, record))
+    if not changed:
+        return []
+    name = model._meta.verbose_name
+    by_pk: dict[int, list[tuple]] = {}  # record pk -> its history rows (version, date, username)
+    pks = [record.pk for _, _, _, record in changed if record is not None]
+    for start in range(0, len(pks), 1000):
+        for pk, version, date, username in model.history.filter(id__in=pks[start:start + 1000]).values_list(
+            "id", "version", "history_date", "history_user__username"
+        ):
+            by_pk.setdefault(pk, []).append((version, date, username))
+    deleted: dict[str, tuple] = {}  # key -> (date, username) of its latest deletion
+    gone = [key for _, key, _, record in changed if record is None]
+    for start in range(0, len(gone), 1000):
+        for key, date, username in model.history.filter(key__in=gone[start:start + 1000], history_type="-") \
+                .order_by("history_date").values_list("key", "history_date", "history_user__username"):
+            deleted[key] = (date, username)
+    errors = []
+    for number, key, seen, record in changed:
+        if record is None:
+            when = [deleted[key]] if key in deleted else []
+            what = f"The {name} {quoted(key)} was deleted"
+        else:
+            when = [(date, username) for version, date, username in by_pk.get(record.pk, []) if version > seen]
+            what = (f"The {name} {quoted(key)} was created" if seen == 0
+                    else f"The {name} {quoted(key)} was changed")
+        errors.append(RowError(number, "key", f"{what}{_by_whom(when)} after your preview. {PREVIEW_AGAIN}"))
+    return errors
+
+
+def _by_whom(changes: list[tuple]) -> str:
+    """ by edith_editor, emil_editor (last on 2026-12-01 14:05 UTC)"""
+    if not changes:
+        return ""
+    names = sorted({username or "the shell (no account)" for _, username in changes})
+    last = max(date for date, _ in changes)
+    return f" by {', '.join(names)} (last on {last:%Y-%m-%d %H:%M} UTC)"

@@ -6,11 +6,17 @@ Nothing here touches the database; the importers build on parse_table().
 import codecs
 import csv
 import io
+import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
+from claims.quoting import quoted, shorten
+
 # Cells of several megabytes (long statements, pasted documents) must not stop the reader.
+# (Process-wide, so set once: CSV_MAX_CELL_BYTES is checked on each row instead.)
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 DELIMITERS = (",", ";", "\t")
@@ -18,6 +24,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH_SIZE = 1000
 REPEATED_MAX = 2000  # a column with more distinct cells than this is not deduplicated (keys, texts)
 FILE = 0  # the "row number" of an error about the whole file
+MESSAGE_LIMIT = 1000  # characters of an error message: the values it quotes are cut shorter still
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,14 @@ class RowError:
     row: int  # 1 is the header; 0 means the file as a whole
     column: str  # "" when the error is not about one column
     message: str
+
+    def __post_init__(self):
+        # Messages quote cells through claims.quoting; this bounds one that would not (a
+        # validator's message quoting its value), so that no error can carry a megabyte.
+        if len(self.message) > MESSAGE_LIMIT:
+            object.__setattr__(self, "message", shorten(self.message, MESSAGE_LIMIT))
+        if len(self.column) > MESSAGE_LIMIT // 10:
+            object.__setattr__(self, "column", shorten(self.column, MESSAGE_LIMIT // 10))
 
     def __str__(self) -> str:
         where = "file" if self.row == FILE else f"row {self.row}"
@@ -52,6 +67,12 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     rows: list[RowOutcome] = field(default_factory=list)  # empty when there are errors
     dry_run: bool = False
+    # Every key of the file -> the version of its stored record as this import read it (0:
+    # none stored); a confirm passes a preview's as expected_versions. Empty on errors.
+    versions: dict[str, int] = field(default_factory=dict)
+    # The errors are rows changed since the preview whose versions were expected: the same
+    # file, previewed again, may well import.
+    changed_since_preview: bool = False
 
     def _count(self, action: str) -> int:
         return sum(1 for outcome in self.rows if outcome.action == action)
@@ -146,9 +167,10 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
             codec = "utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
             text = data.decode(codec)
         except LookupError:
-            raise FileError([RowError(FILE, "", f"Unknown encoding {encoding!r}.")]) from None
+            raise FileError([RowError(FILE, "", f"Unknown encoding {quoted(encoding)}.")]) from None
         except UnicodeDecodeError as exc:
-            raise FileError([RowError(FILE, "", f"The file is not valid {encoding}: {exc.reason} at byte {exc.start}.")]) from None
+            raise FileError([RowError(
+                FILE, "", f"The file is not valid {shorten(encoding)}: {exc.reason} at byte {exc.start}.")]) from None
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode text": UTF-16 with a byte-order mark (and tabs between cells).
         codec = "utf-16"
@@ -205,6 +227,118 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]  # (row number, column -> unescaped cell)
 
 
+# The rest of a quoted cell, up to its closing quote or the end of the line ("" is a quote in it).
+_QUOTED_REST = re.compile(r'[^"]*(?:""[^"]*)*')
+
+
+class _TooWide(Exception):
+    """A record has more cells than CSV_MAX_COLUMNS allows (raised before the csv module builds it)."""
+
+
+class _CellCounter:
+    """Counts the cells of one record line by line as the csv module will split it (its default
+    dialect, not strict), stopping as soon as there are more than `limit`."""
+
+    def __init__(self, delimiter: str, limit: int):
+        self.delimiter, self.limit = delimiter, limit
+        self.cells = 1
+        self.quoted = False  # the last line ended inside a quoted cell (the record goes on)
+
+    def feed(self, line: str) -> None:
+        delimiter, end = self.delimiter, len(line)
+        position, quoted = 0, self.quoted
+        while True:
+            if quoted:
+                position = _QUOTED_REST.match(line, position).end()
+                if position >= end:
+                    break  # the quoted cell goes on to the next line
+                position += 1  # its closing quote; anything up to the delimiter is part of the cell
+                quoted = False
+            elif position < end and line[position] == '"':
+                position += 1
+                quoted = True
+                continue
+            position = line.find(delimiter, position)
+            if position < 0:
+                break  # the record ends with this line
+            self.cells += 1
+            if self.cells > self.limit:
+                raise _TooWide
+            position += 1
+        self.quoted = quoted
+
+
+class _Lines:
+    """The file's lines as the csv reader asks for them, watched on their way to it.
+
+    ended: the reader asked for a line after the last one, which it does only in the middle of
+    a record: when the file ends inside a quoted cell. (Python's csv module, not strict, then
+    returns the rest of the file as that cell; strict, it raises "unexpected end of data", but
+    it also refuses `"a"b`, which files accepted today hold.)
+    large: the record has enough characters for a cell of it to be over limits.cell_bytes.
+    A record whose lines hold enough delimiters to pass limits.columns has its cells counted
+    before the csv module builds them (see _CellCounter): a line of a million commas is
+    refused, not made into a million cells. The caller sets `fresh` after each record.
+    """
+
+    def __init__(self, stream: Iterable[str], delimiter: str, limits: "Limits"):
+        self.stream, self.delimiter, self.limits = stream, delimiter, limits
+        self.fresh = True
+        self.ended = self.large = False
+
+    def __iter__(self) -> Iterator[str]:
+        delimiter, max_columns = self.delimiter, self.limits.columns
+        surely_within = self.limits.cell_bytes // 4  # characters: UTF-8 takes at most 4 bytes for one
+        record: list[str] = []
+        delimiters = characters = 0
+        counter = None
+        for line in self.stream:
+            if self.fresh:
+                self.fresh = self.large = False
+                record, delimiters, characters, counter = [], 0, 0, None
+            characters += len(line)
+            if characters > surely_within:
+                self.large = True
+            if counter is not None:
+                counter.feed(line)
+            else:
+                record.append(line)
+                delimiters += line.count(delimiter)
+                if delimiters >= max_columns:  # it may have more than max_columns cells: count them
+                    counter = _CellCounter(delimiter, max_columns)
+                    for earlier in record:
+                        counter.feed(earlier)
+            yield line
+        self.ended = True
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may hold (settings CSV_MAX_ROWS, CSV_MAX_COLUMNS, CSV_MAX_CELL_BYTES)."""
+
+    rows: int
+    columns: int
+    cell_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> "Limits":
+        return cls(settings.CSV_MAX_ROWS, settings.CSV_MAX_COLUMNS, settings.CSV_MAX_CELL_BYTES)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as io.TextIOWrapper(newline="") ends lines
+
+
+def _oversized(cells: list[str], limit: int) -> list[tuple[int, int]]:
+    """(index, size in UTF-8 bytes) of the cells over limit bytes."""
+    found = []
+    for index, cell in enumerate(cells):
+        if len(cell) * 4 > limit:  # (a character is at most 4 bytes: shorter cells are surely within)
+            size = len(cell) if len(cell) > limit else len(cell.encode("utf-8", "surrogatepass"))
+            if size > limit:
+                found.append((index, size))
+    return found
+
+
 def parse_table(
     data: bytes,
     *,
@@ -216,10 +350,13 @@ def parse_table(
     """Decode and split the file; check the header. Returns the table or the errors.
 
     Row numbers are those of a spreadsheet: the header is row 1, the first record row 2
-    (a quoted newline does not start a new row). Export-only columns are dropped.
+    (a quoted newline does not start a new row). Export-only columns are dropped. The file
+    is read within Limits: a row or cell over them is an error, and reading stops at a row
+    too wide or too many.
     """
     known = list(known)
     export_only = set(export_only)
+    limits = Limits.from_settings()
     try:
         text, codec = _decode(data, encoding)
     except FileError as exc:
@@ -230,15 +367,30 @@ def parse_table(
     # The whole text was decoded once to check it; the rows are read from the bytes again,
     # a block at a time, so that a large file is not held twice (as text and as cells).
     del text
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline=""), delimiter=delimiter)
+    lines = _Lines(io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline=""), delimiter, limits)
+    reader = csv.reader(lines, delimiter=delimiter)
     errors: list[RowError] = []
     header: list[str] | None = None
     header_row = 0
     rows: list[tuple[int, dict[str, str]]] = []
     number = 0
+    records, max_columns = 0, limits.columns  # (rows after the header)
     try:
         for cells in reader:
             number += 1
+            lines.fresh = True
+            if lines.ended:
+                errors.append(_unclosed_quote(cells, number, header, last_line=reader.line_num))
+                return None, errors
+            if len(cells) > max_columns:  # (_Lines stops such a row first; this is the rule itself)
+                raise _TooWide
+            if lines.large:
+                oversized = _oversized(cells, limits.cell_bytes)
+                if oversized:
+                    errors += [_cell_too_large(number, index, size, header, limits) for index, size in oversized]
+                    if header is None:
+                        return None, errors  # (the next row must not be taken for the header)
+                    continue
             if not cells or (not cells[0].strip() and not "".join(cells).strip()):
                 continue  # a blank line
             if header is None:
@@ -248,6 +400,13 @@ def parse_table(
                 kept = [(i, name) for i, name in enumerate(header) if name not in export_only]
                 repeated: list[dict | None] = [{} for _ in header]
                 continue
+            records += 1
+            if records > limits.rows:
+                errors.append(RowError(
+                    number, "", f"The file has more than {limits.rows:,} rows: the limit is {limits.rows:,} rows "
+                    "a file (setting CSV_MAX_ROWS). Split it into smaller files; it was not read past this row.",
+                ))
+                return None, errors
             if bad_header:
                 continue  # the header is wrong: only a CSV error further down is still news
             if len(cells) > len(header):
@@ -271,6 +430,13 @@ def parse_table(
                         repeated[i] = None
                 row[name] = cell
             rows.append((number, row))
+    except _TooWide:
+        errors.append(RowError(
+            number + 1 if not lines.fresh else number, "",
+            f"This row has more than {limits.columns:,} cells: the limit is {limits.columns:,} columns a row "
+            "(setting CSV_MAX_COLUMNS). The file was not read past this row.",
+        ))
+        return None, errors
     except csv.Error as exc:
         return None, [RowError(number + 1, "", f"This row cannot be read as CSV: {exc}.")]
     if header is None:
@@ -282,6 +448,37 @@ def parse_table(
     return Table([h for h in header if h not in export_only], rows), errors
 
 
+def _column_name(index: int, header: list[str] | None) -> str:
+    return header[index] if header is not None and index < len(header) else ""
+
+
+def _unclosed_quote(cells: list[str], number: int, header: list[str] | None, *, last_line: int) -> RowError:
+    """The error of a record the end of the file cut off inside a quoted cell (its last cell).
+
+    Its lines run to the file's last line (last_line), and every line break in them is in its
+    cells (else the record would have ended there): that gives the line where it starts."""
+    index = len(cells) - 1
+    breaks = [len(_LINE_BREAK.findall(cell)) for cell in cells]
+    spanned = sum(breaks) + (0 if cells[index].endswith(("\n", "\r")) else 1)
+    line = last_line - spanned + 1 + sum(breaks[:index])
+    where = "" if _column_name(index, header) else f"cell {index + 1} of this row, "
+    return RowError(
+        number, _column_name(index, header),
+        f"A quote opens in this cell ({where}line {line:,} of the file: {quoted(cells[index])}) and is never "
+        f"closed, so the rest of the file ({spanned:,} line{'s' if spanned != 1 else ''}) would be read "
+        "into this one cell. Close the quote (a quote inside a quoted cell is written twice: \"\").",
+    )
+
+
+def _cell_too_large(number: int, index: int, size: int, header: list[str] | None, limits: Limits) -> RowError:
+    name = _column_name(index, header)
+    which = "This cell" if name else f"Cell {index + 1} of this row"
+    return RowError(
+        number, name,
+        f"{which} is {size:,} bytes: the limit is {limits.cell_bytes:,} bytes a cell (setting CSV_MAX_CELL_BYTES).",
+    )
+
+
 def _header_errors(header: list[str], header_row: int, known: list[str], required: Iterable[str],
                    export_only: set[str]) -> list[RowError]:
     errors: list[RowError] = []
@@ -290,11 +487,11 @@ def _header_errors(header: list[str], header_row: int, known: list[str], require
         if not name:
             errors.append(RowError(header_row, "", "A column has no name in the header."))
         elif name in seen:
-            errors.append(RowError(header_row, name, f"The column {name!r} appears twice in the header."))
+            errors.append(RowError(header_row, name, f"The column {quoted(name)} appears twice in the header."))
         elif name not in known and name not in export_only:
             errors.append(RowError(
                 header_row, name,
-                f"Unknown column {name!r}; the known columns are {', '.join(known + sorted(export_only))}.",
+                f"Unknown column {quoted(name)}; the known columns are {', '.join(known + sorted(export_only))}.",
             ))
         seen.add(name)
     for name in required:

@@ -4,6 +4,7 @@ import copy
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import TextIO
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from claims.models import Source, User
 from claims.services import SOURCE_FIELDS
 
-from .common import model_errors, repeated_keys, require_export, require_import
+from .common import compare_versions, model_errors, repeated_keys, require_export, require_import
 from .reading import BATCH_SIZE, ImportReport, RowOutcome, chunks, parse_table, write_row
 
 SOURCE_COLUMNS = list(SOURCE_FIELDS)
@@ -23,12 +24,14 @@ SOURCE_REQUIRED = ["key", "kind", "level", "title"]
 STRIPPED = {"key", "kind", "level", "title", "date", "language", "url"}
 
 
-def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, encoding: str | None = None) -> ImportReport:
+def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, encoding: str | None = None,
+                   expected_versions: dict[str, int] | None = None) -> ImportReport:
     """Create or update the sources in a CSV file, all or nothing.
 
     A known key updates that source (only if something differs), a new key creates one.
     Returns the counts, or the errors (and then nothing was written). Raises
-    PermissionDenied unless the actor may import CSV.
+    PermissionDenied unless the actor may import CSV. expected_versions: as for
+    claims_import (a dry run's report.versions, which its confirm passes back).
     """
     require_import(actor)
     report = ImportReport(dry_run=dry_run)
@@ -37,17 +40,32 @@ def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, en
         report.errors = errors
         return report
     errors += repeated_keys(table.rows)
+    # As claims_import: a writing import reads the sources it compares in its transaction.
+    with nullcontext() if dry_run else transaction.atomic():
+        _check_and_write(report, table.rows, errors, actor=actor, dry_run=dry_run,
+                         expected_versions=expected_versions)
+    if errors:
+        report.errors = sorted(errors, key=lambda e: (e.row, e.column))
+        report.rows, report.versions = [], {}
+    return report
+
+
+def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: User | None, dry_run: bool,
+                     expected_versions: dict[str, int] | None) -> None:
     repeated_rows = {e.row for e in errors}
-    keys = [cells["key"].strip() for _, cells in table.rows]
+    keys = [cells["key"].strip() for _, cells in rows]
     existing: dict[str, Source] = {}
+    sources = Source.objects.all() if dry_run else Source.objects.select_for_update()
     for chunk in chunks(sorted(set(keys))):
-        existing.update({s.key: s for s in Source.objects.filter(key__in=chunk)})
+        existing.update({s.key: s for s in sources.filter(key__in=chunk)})
+    if compare_versions(report, Source, rows, existing, errors, dry_run=dry_run, expected=expected_versions):
+        return
 
     to_create: list[Source] = []
     to_update: list[Source] = []
     update_fields: set[str] = set()
     outcomes: list[RowOutcome] = []
-    for number, cells in table.rows:
+    for number, cells in rows:
         if number in repeated_rows:
             continue
         values = {name: (cell.strip() if name in STRIPPED else cell) for name, cell in cells.items()}
@@ -72,24 +90,21 @@ def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, en
         outcomes.append(RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED,
                                    changed_columns))
     if errors:
-        report.errors = sorted(errors, key=lambda e: (e.row, e.column))
-        return report
+        return
     report.rows = outcomes
     if dry_run:
-        return report
-    with transaction.atomic():
-        if to_create:
-            bulk_create_with_history(to_create, Source, batch_size=BATCH_SIZE, default_user=actor)
-        if to_update:
-            now = timezone.now()
-            for source in to_update:
-                source.updated_at = now
-                source.version += 1  # (an edit begun before the import is then refused, not lost)
-            bulk_update_with_history(
-                to_update, Source, fields=sorted(update_fields | {"updated_at", "version"}), batch_size=BATCH_SIZE,
-                default_user=actor,
-            )
-    return report
+        return
+    if to_create:
+        bulk_create_with_history(to_create, Source, batch_size=BATCH_SIZE, default_user=actor)
+    if to_update:
+        now = timezone.now()
+        for source in to_update:
+            source.updated_at = now
+            source.version += 1  # (an edit begun before the import is then refused, not lost)
+        bulk_update_with_history(
+            to_update, Source, fields=sorted(update_fields | {"updated_at", "version"}), batch_size=BATCH_SIZE,
+            default_user=actor,
+        )
 
 
 def sources_csv_chunks(*, actor: User | None = None, sources: QuerySet[Source] | None = None) -> Iterator[str]:

@@ -2,25 +2,25 @@
 
 Downloads stream (a few queries per thousand rows) so that 100,000 claims start arriving
 at once. An upload is checked in full first (a dry run of the same import the command
-runs) and kept on the server under a random token tied to the session; only the confirm
-POST writes, all or nothing. The confirm checks the file again, so a change made by
-someone else between preview and confirm is reported rather than overwritten.
+runs) and kept on the server (claims/uploads.py) under a random token tied to the session,
+with the version of every claim or source it names as the preview saw them; only the
+confirm POST writes, all or nothing. If any of those records changed since the preview,
+the confirm writes nothing and lists them with who changed them, and the page offers to
+preview the kept file again.
 """
 
 import datetime
-import secrets
-import tempfile
 import time
-from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims import roles
+from claims import roles, uploads
 from claims.csv.claims_csv import claims_csv_chunks, claims_import
 from claims.csv.common import IMPORT_NEEDED
 from claims.csv.sources_csv import sources_csv_chunks, sources_import
@@ -29,9 +29,7 @@ from claims.selectors import lists
 from .access import reader_required, require
 from .pages import ClaimFilterForm
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # 100,000 claims with long statements are about 60 MB
 SHOWN_ROWS = 500  # rows of a preview, and errors, listed on the page; the counts cover all
-UPLOAD_LIFETIME = 24 * 3600
 SESSION_KEY = "csv_uploads"
 
 ENCODINGS = [
@@ -68,11 +66,13 @@ class UploadForm(forms.Form):
     encoding = forms.ChoiceField(label="Encoding", choices=ENCODINGS, required=False)
 
     def clean_file(self):
+        # (UploadLimitMiddleware refuses a larger request before it is read; this holds the
+        # rule where the file itself is looked at.)
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > settings.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                f"The file is {upload.size / 1048576:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 1048576} MB. "
-                "Split it, or import it with `python manage.py import_claims`."
+                f"The file is {uploads.megabytes(upload.size)}; the limit is {uploads.megabytes(settings.MAX_UPLOAD_BYTES)} "
+                "(setting MAX_UPLOAD_MB). Split it, or import it with `python manage.py import_claims`."
             )
         return upload
 
@@ -104,48 +104,39 @@ def source_export(request: HttpRequest) -> StreamingHttpResponse:
 # --- Uploads --------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    folder = Path(tempfile.gettempdir()) / "annotator-csv-uploads"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
-
-
-def _forget_old_uploads(folder: Path) -> None:
-    cutoff = time.time() - UPLOAD_LIFETIME
-    for path in folder.glob("*.csv"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            pass  # another request removed it first
-
-
-def _keep_upload(request: HttpRequest, kind: str, data: bytes, *, name: str, encoding: str) -> str:
-    folder = _upload_dir()
-    _forget_old_uploads(folder)
-    token = secrets.token_urlsafe(24)
-    (folder / f"{token}.csv").write_bytes(data)
-    uploads = request.session.get(SESSION_KEY, {})
-    uploads[token] = {"kind": kind, "name": name, "encoding": encoding}
-    request.session[SESSION_KEY] = uploads
+def _keep_upload(request: HttpRequest, kind: str, data: bytes, versions: dict[str, int], *, name: str,
+                 encoding: str) -> str:
+    token = uploads.keep(data)
+    uploads.write_versions(token, versions)
+    kept = request.session.get(SESSION_KEY, {})
+    kept[token] = {"kind": kind, "name": name, "encoding": encoding}
+    request.session[SESSION_KEY] = kept
     return token
 
 
-def _take_upload(request: HttpRequest, kind: str, token: str) -> tuple[bytes, dict] | None:
-    """The kept file, if this session uploaded it for this kind of import; it is then forgotten."""
-    uploads = request.session.get(SESSION_KEY, {})
-    info = uploads.get(token)
-    if not info or info["kind"] != kind or not token.replace("-", "").replace("_", "").isalnum():
+def _kept_upload(request: HttpRequest, kind: str, token: str) -> tuple[bytes, dict] | None:
+    """The kept file and what the session knows of it, if this session uploaded it for this kind of import."""
+    info = request.session.get(SESSION_KEY, {}).get(token)
+    if not info or info["kind"] != kind:
         return None
-    path = _upload_dir() / f"{token}.csv"
-    try:
-        data = path.read_bytes()
-    except OSError:
+    data = uploads.read(token)
+    if data is None:
+        _forget_upload(request, token)
         return None
-    path.unlink(missing_ok=True)
-    del uploads[token]
-    request.session[SESSION_KEY] = uploads
     return data, info
+
+
+def _forget_upload(request: HttpRequest, token: str) -> None:
+    uploads.forget(token)
+    kept = request.session.get(SESSION_KEY, {})
+    if kept.pop(token, None) is not None:
+        request.session[SESSION_KEY] = kept
+
+
+def _gone(request: HttpRequest, kind: str) -> HttpResponse:
+    messages.error(request, "That upload is no longer waiting to be confirmed (it was imported, or it expired "
+                            "a day after its preview). Upload the file again.")
+    return redirect(KINDS[kind]["import_url"])
 
 
 def _import_page(request: HttpRequest, kind: str, *, form: UploadForm, report=None, token: str = "",
@@ -176,6 +167,8 @@ def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
     require(roles.can_import_csv(request.user), IMPORT_NEEDED)
     if request.method == "GET":
         return _import_page(request, kind, form=UploadForm())
+    if "token" in request.POST and "file" not in request.FILES:
+        return _preview_again(request, kind, request.POST["token"])
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, kind, form=form)
@@ -187,26 +180,48 @@ def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
     seconds = time.monotonic() - started
     token = ""
     if report.ok:
-        token = _keep_upload(request, kind, data, name=upload.name, encoding=encoding or "")
+        token = _keep_upload(request, kind, data, report.versions, name=upload.name, encoding=encoding or "")
     return _import_page(request, kind, form=UploadForm(), report=report, token=token, name=upload.name,
+                        seconds=seconds)
+
+
+def _preview_again(request: HttpRequest, kind: str, token: str) -> HttpResponse:
+    """The kept file of a refused confirm, checked again as it is now: a new preview of it."""
+    kept = _kept_upload(request, kind, token)
+    if kept is None:
+        return _gone(request, kind)
+    data, info = kept
+    started = time.monotonic()
+    report = KINDS[kind]["import"](actor=request.user, data=data, dry_run=True, encoding=info["encoding"] or None)
+    seconds = time.monotonic() - started
+    if not report.ok:
+        _forget_upload(request, token)
+        token = ""
+    else:
+        uploads.write_versions(token, report.versions)
+    return _import_page(request, kind, form=UploadForm(), report=report, token=token, name=info["name"],
                         seconds=seconds)
 
 
 def _confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
     require(roles.can_import_csv(request.user), IMPORT_NEEDED)
-    kept = _take_upload(request, kind, request.POST.get("token", ""))
-    if kept is None:
-        messages.error(request, "That upload is no longer waiting to be confirmed (it was imported, "
-                                "or it expired after a day). Upload the file again.")
-        return redirect(KINDS[kind]["import_url"])
+    token = request.POST.get("token", "")
+    kept = _kept_upload(request, kind, token)
+    expected = uploads.read_versions(token) if kept is not None else None
+    if kept is None or expected is None:
+        return _gone(request, kind)
     data, info = kept
     started = time.monotonic()
-    report = KINDS[kind]["import"](actor=request.user, data=data, dry_run=False, encoding=info["encoding"] or None)
+    report = KINDS[kind]["import"](actor=request.user, data=data, dry_run=False, encoding=info["encoding"] or None,
+                                   expected_versions=expected)
     seconds = time.monotonic() - started
     if report.ok:
+        _forget_upload(request, token)
         messages.success(request, f"Imported {info['name']}: {report.summary}.")
+    elif not report.changed_since_preview:
+        _forget_upload(request, token)  # (the same file would fail the same way: it must be corrected)
     return _import_page(request, kind, form=UploadForm(), report=report, name=info["name"], confirmed=True,
-                        seconds=seconds)
+                        seconds=seconds, token=token if report.changed_since_preview else "")
 
 
 @require_http_methods(["GET", "POST"])
