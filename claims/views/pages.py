@@ -185,11 +185,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @reader_required
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """The competing claims of one question side by side."""
+    """The competing claims of one question side by side, a page at a time."""
     topic = get_object_or_404(Topic, slug=slug)
+    page = lists.topic_claims(topic=topic, user=request.user, page=request.GET.get("page"))
     return render(request, "claims/topic_detail.html", {
         "topic": topic,
-        "claims": lists.topic_claims(topic=topic, user=request.user),
+        "page": page,
+        "claims": page.object_list,
         "can_contribute": _can_contribute(request),
     })
 
@@ -235,11 +237,13 @@ def source_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @reader_required
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A person's names in every script and every claim about them."""
+    """A person's names in every script and the claims about them, a page at a time."""
     person = get_object_or_404(Person, slug=slug)
+    page = lists.person_claims(person=person, user=request.user, page=request.GET.get("page"))
     return render(request, "claims/person_detail.html", {
         "person": person,
-        "claims": lists.person_claims(person=person, user=request.user),
+        "page": page,
+        "claims": page.object_list,
         "can_contribute": _can_contribute(request),
     })
 

@@ -87,7 +87,7 @@ def claim_detail(request: HttpRequest, key: str) -> HttpResponse:
 @reader_required
 @require_safe
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
-    page = detail.source_page(key, request.user)
+    page = detail.source_page(key, request.user, citations_page=request.GET.get("page"))
     return render(
         request,
         "claims/source_detail.html",
