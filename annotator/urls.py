@@ -2,9 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-admin.site.site_header = "Source criticism: data entry"
-admin.site.site_title = "Annotator admin"
-
 accounts = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     # Django's LogoutView answers POST only, so a link or prefetch cannot log anyone out.

@@ -120,7 +120,7 @@ def test_an_account_without_a_role_is_refused_and_told_why(client, outsider, sma
         assert "has no role" in response.content.decode()
 
 
-def test_the_pages_only_answer_get(client, researcher, small_world, person):
+def test_the_pages_refuse_writing_methods(client, researcher, small_world, person):
     client.force_login(researcher)
     for url in LIST_PAGES + detail_pages(small_world, person):
         assert client.post(url).status_code == 405, url

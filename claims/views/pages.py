@@ -1,15 +1,15 @@
 """The researchers' reading pages: topics at a glance, one topic's competing claims, the
 claim and source lists with their filters, one person's claims, and the open disputes.
 
-Every page needs a login and a role that may read (reader_required), answers GET only,
-and runs a fixed number of queries however much data there is (claims/selectors/lists.py).
+Every page needs a login and a role that may read (reader_required), answers GET and
+HEAD only (a HEAD is a GET without the body), and runs a fixed number of queries however much data there is (claims/selectors/lists.py).
 """
 
 from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from claims import roles
 from claims.models import Claim, Person, Source, Topic
@@ -172,7 +172,7 @@ def _can_contribute(request: HttpRequest) -> bool:
 # --- views -------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @reader_required
 def home(request: HttpRequest) -> HttpResponse:
     """The subjects at a glance: every topic with its claims, open disputes and latest activity."""
@@ -182,7 +182,7 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The competing claims of one question side by side, a page at a time."""
@@ -196,7 +196,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def claim_list(request: HttpRequest) -> HttpResponse:
     """All claims, filtered, searched, sorted and paginated by GET parameters."""
@@ -215,7 +215,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def source_list(request: HttpRequest) -> HttpResponse:
     """All sources with their archive reference, consensus reliability and citing claims."""
@@ -234,7 +234,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A person's names in every script and the claims about them, a page at a time."""
@@ -248,7 +248,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def dispute_list(request: HttpRequest) -> HttpResponse:
     """The open disputes, oldest first, and the last ones closed."""

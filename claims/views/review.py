@@ -33,7 +33,7 @@ from claims.selectors.detail import BLIND_NOTICE, hidden_from, is_blind_grader
 
 from .access import reader_required, require
 
-FORM_METHODS = require_http_methods(["GET", "POST"])
+FORM_METHODS = require_http_methods(["GET", "HEAD", "POST"])  # HEAD: the form, without the body
 
 ANNOTATION_OWN_NEEDED = services.EDITOR_NEEDED + " Without it you may change only your own annotations."
 
