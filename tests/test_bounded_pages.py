@@ -3,7 +3,8 @@
 A topic with 10,000 claims, a person named in 10,000 and a source cited 50,000 times each
 show about 50 rows a page, with a link to the next page and to the claim list filtered
 to them, in a response well under 200 KB and in the same number of queries as for a
-hundred rows. The data is written in bulk (no history), as a large import leaves it.
+hundred rows; so do the topics on the home page, and the claim list among 50,000 sources.
+The data is written in bulk (no history), as a large import leaves it.
 """
 
 import datetime
@@ -163,3 +164,53 @@ def test_a_page_number_past_the_end_shows_the_last_page_and_junk_the_first(clien
         response = client.get(listing.url + f"?page={junk}")
         assert response.status_code == 200, junk
         assert listing.keys(response) == expected_keys(listing, claims, 1), junk
+
+
+def test_the_claim_list_of_a_source_among_fifty_thousand_stays_small(client, researcher, crowd):
+    """The claim list's filters by source and by person take a key or a slug: a menu of every
+    source and every person grew with them (3.7 MB and 15 s with 50,000 sources)."""
+    crowd.grow(100)
+    Source.objects.bulk_create(
+        [Source(key=f"other-{n:05}", kind="memoir", level="primary", title=f"Another memoir {n}")
+         for n in range(50_000)], batch_size=5000,
+    )
+    Person.objects.bulk_create([Person(name=f"Someone {n}", slug=f"someone-{n:05}") for n in range(10_000)],
+                               batch_size=5000)
+    client.force_login(researcher)
+
+    response = client.get("/claims/?source=much-cited&person=much-mentioned")
+    assert response.status_code == 200
+    assert len(response.content) < MAX_BYTES, f"the claim list is {len(response.content):,} bytes"
+    page = text_of(response.content.decode())
+    assert "100 claims match: cites: A much cited book (remove) , about: Much Mentioned (remove)" in page
+    assert 'name="source" value="much-cited"' in response.content.decode()
+
+    unknown = text_of(client.get("/claims/?source=no-such-source&person=nobody").content.decode())
+    assert "No source has the key “no-such-source”." in unknown
+    assert "No person has the slug “nobody”." in unknown
+
+
+def test_the_home_page_shows_fifty_topics_a_page_among_ten_thousand(client, researcher, crowd):
+    crowd.grow(3)
+    client.force_login(researcher)
+
+    def measure():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/")
+        assert response.status_code == 200
+        return response, len(queries)
+
+    Topic.objects.bulk_create([Topic(title=f"Question {n:05}", slug=f"question-{n:05}") for n in range(99)])
+    _, few = measure()
+    Topic.objects.bulk_create([Topic(title=f"Question {n:05}", slug=f"question-{n:05}") for n in range(99, 9_999)])
+    response, many = measure()
+
+    assert many == few, f"{few} queries for 100 topics, {many} for 10,000"
+    assert len(response.content) < MAX_BYTES, f"the home page is {len(response.content):,} bytes"
+    rows = re.findall(r'<th scope="row"><a href="/topics/([^/"]+)/">', response.content.decode())
+    assert rows == ["crowded-question"] + [f"question-{n:05}" for n in range(49)]  # by title
+    assert "Topics 1–50 of 10,000" in text_of(response.content.decode())
+    assert text_of(response.content.decode()).split("Crowded question ", 1)[1].startswith("3 0 ")  # claims, disputes
+    second = client.get("/" + links(response)["Next →"])
+    rows = re.findall(r'<th scope="row"><a href="/topics/([^/"]+)/">', second.content.decode())
+    assert rows == [f"question-{n:05}" for n in range(49, 99)]

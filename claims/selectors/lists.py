@@ -103,10 +103,10 @@ def _grade_title(label: str | None) -> str:
 # --- topics ------------------------------------------------------------------------
 
 
-def topics_at_a_glance() -> list[Topic]:
-    """Every topic with claim_count, open_dispute_count and latest_activity (a datetime).
+def topics_at_a_glance(*, page=None) -> Page:
+    """A page of the topics, by title, with claim_count, open_dispute_count and latest_activity.
 
-    One query. Latest activity is the newest time anything about the topic was made or
+    Three queries (paging.page_of). Latest activity is the newest time anything about the topic was made or
     changed: the topic, its claims, their citations and grades, annotations on those,
     and disputes of its claims.
     """
@@ -126,15 +126,15 @@ def topics_at_a_glance() -> list[Topic]:
         annotations_changed=_latest(annotation_times, "updated_at"),
         disputes_raised=_latest(disputes, "created_at"),
         disputes_closed=_latest(disputes, "closed_at"),
-    ).order_by("title")
-    topics = list(topics)
-    for topic in topics:
+    )
+    page = page_of(Topic.objects.order_by("title"), page, rows=topics)
+    for topic in page.object_list:
         times = [
             topic.created_at, topic.claims_changed, topic.citations_changed, topic.grades_changed,
             topic.annotations_changed, topic.disputes_raised, topic.disputes_closed,
         ]
         topic.latest_activity = max(t for t in times if t is not None)
-    return topics
+    return page
 
 
 # --- claims ------------------------------------------------------------------------

@@ -61,10 +61,20 @@ class ClaimFilterForm(forms.Form):
         choices=[("", "either"), ("yes", "has an open dispute"), ("no", "has no open dispute")],
         required=False,
     )
-    source = forms.ModelChoiceField(label="Cites source", queryset=Source.objects.order_by("key"),
-                                    to_field_name="key", required=False, empty_label="any source")
-    person = forms.ModelChoiceField(label="About person", queryset=Person.objects.order_by("name"),
-                                    to_field_name="slug", required=False, empty_label="anyone")
+    # A key or a slug typed in, not a menu: a menu of every source (or person) would make
+    # the page grow with them. The source list, a person's page and the search reach them.
+    source = forms.ModelChoiceField(
+        label="Cites source", queryset=Source.objects.all(), to_field_name="key", required=False,
+        widget=forms.TextInput(attrs={"placeholder": "any source", "size": 16}),
+        help_text="A source's key, e.g. rogovin-1937.",
+        error_messages={"invalid_choice": "No source has the key “%(value)s”."},
+    )
+    person = forms.ModelChoiceField(
+        label="About person", queryset=Person.objects.all(), to_field_name="slug", required=False,
+        widget=forms.TextInput(attrs={"placeholder": "anyone", "size": 16}),
+        help_text="A person's slug: the end of the address of their page.",
+        error_messages={"invalid_choice": "No person has the slug “%(value)s”."},
+    )
     date_from = PartialDateField(label="Date from", required=False, help_text=DATE_HELP)
     date_to = PartialDateField(label="Date to", required=False, help_text=DATE_HELP)
     sort = forms.ChoiceField(
@@ -175,9 +185,12 @@ def _can_contribute(request: HttpRequest) -> bool:
 @require_safe
 @reader_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The subjects at a glance: every topic with its claims, open disputes and latest activity."""
+    """The subjects at a glance: the topics, a page at a time, with their claims, open disputes
+    and latest activity."""
+    page = lists.topics_at_a_glance(page=request.GET.get("page"))
     return render(request, "claims/home.html", {
-        "topics": lists.topics_at_a_glance(),
+        "page": page,
+        "topics": page.object_list,
         "can_contribute": _can_contribute(request),
     })
 
