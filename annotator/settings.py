@@ -183,6 +183,11 @@ MIDDLEWARE = [
     "annotator.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # (whitenoise comes here once the static files are collected: see STATIC_ROOT below)
+    # Compresses pages and CSV downloads for clients that accept gzip, streams included. It
+    # comes after whitenoise, whose static files are compressed ahead of time and never pass
+    # through it, and before every middleware that reads or writes the body. Safe against
+    # BREACH here: see the README's security section.
+    "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

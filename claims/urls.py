@@ -1,7 +1,8 @@
 """Readable, stable URLs: /claims/<key>/, /sources/<key>/, /topics/<slug>/, /people/<slug>/.
 
-Pages answer GET; actions (withdraw, reply, resolve, …) answer POST only (405 otherwise);
-forms (new, edit, grade, dispute) show on GET and save on POST.
+Pages answer GET and HEAD (a GET without the body); actions (withdraw, reply, resolve, …)
+answer POST only (405 otherwise); forms (new, edit, grade, dispute) show on GET or HEAD and
+save on POST.
 """
 
 from django.urls import path

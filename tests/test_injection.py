@@ -284,15 +284,15 @@ FIELDS = [
     Field("td", "topic description", (TOPIC, A_TOPIC), model=Topic, name="description"),
     Field("ts", "topic slug", rule="slug"),
     Field("pn", "person name", (
-        CLAIM, CLAIMS, CLAIMS_FILTERED, CLAIM_NEW, CLAIM_EDIT, PERSON, PERSON_EDIT, A_PEOPLE, A_PERSON, A_CLAIM,
+        CLAIM, CLAIMS_FILTERED, CLAIM_NEW, CLAIM_EDIT, PERSON, PERSON_EDIT, A_PEOPLE, A_PERSON, A_CLAIM,
     ), rule="no bar", model=Person, name="name"),
     Field("po", "person name in original script", (
-        CLAIM, CLAIMS, CLAIM_NEW, CLAIM_EDIT, PERSON, PERSON_EDIT, A_PEOPLE, A_PERSON, A_CLAIM,
+        CLAIM, CLAIM_NEW, CLAIM_EDIT, PERSON, PERSON_EDIT, A_PEOPLE, A_PERSON, A_CLAIM,
     ), model=Person, name="name_original"),
     Field("pa", "person aliases", (PERSON, PERSON_EDIT, A_PERSON), model=Person, name="aliases"),
     Field("ps", "person slug", rule="slug"),
     Field("st", "source title", (
-        CLAIM, CLAIMS, CLAIMS_FILTERED, CITATION_NEW, CITATION_EDIT, CITATION_GRADE, SOURCES, SOURCES_SEARCH,
+        CLAIM, CLAIMS_FILTERED, CITATION_NEW, CITATION_EDIT, CITATION_GRADE, SOURCES, SOURCES_SEARCH,
         SOURCE, SOURCE_EDIT, SOURCE_GRADE, DISPUTES, DISPUTE_SOURCE_GRADE, NOTE_EDIT_SOURCE, A_SOURCES,
         A_SOURCE, A_SOURCE_HISTORY, A_SOURCE_DELETE, A_CITATIONS, A_CITATION, A_SOURCE_GRADES,
         A_SOURCE_GRADE, A_CLAIM,

@@ -868,7 +868,7 @@ def test_threads_are_built_oldest_first_with_replies_under_their_parents(researc
 # Session, user and roles (3), the record and its prefetches, annotations, disputes,
 # grades and the history: a fixed number however much the page shows.
 CLAIM_PAGE_QUERIES = 19
-SOURCE_PAGE_QUERIES = 10
+SOURCE_PAGE_QUERIES = 12  # the citing claims: a count, a page of ids, the page's rows
 DISPUTE_PAGE_QUERIES = 6  # one of them asks whether a blind reviewer has graded what a grade's dispute is about
 
 

@@ -455,6 +455,41 @@ def test_staff_that_are_not_superusers_only_view_other_staff_and_superuser_accou
     assert not wrong, "\n".join(wrong)
 
 
+# Expires is the time of the response (never_cache), so it may differ by a second.
+HEADERS_OF_THE_MOMENT = {"Expires"}
+
+
+def asked(client: Client, method: str, path: str):
+    """The response to a GET or a HEAD, what it changed rolled back, its body read."""
+    with transaction.atomic():
+        response = client.generic(method, path)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        transaction.set_rollback(True)
+    return response, body
+
+
+@pytest.mark.parametrize("route", list(EXPECTED))
+def test_head_gets_the_answer_get_gets_without_the_body(world, route):
+    """HTTP's HEAD is a GET without the body: the same status, redirect and headers
+    (Content-Length included, so a HEAD cannot take a form page's other branch)."""
+    path = ROUTES[route](world)
+    wrong = []
+    for persona, wanted in zip(PERSONAS, EXPECTED[route][0].split(), strict=True):
+        get, _ = asked(client_for(world, persona), "GET", path)
+        head, body = asked(client_for(world, persona), "HEAD", path)
+        got = "L" if head.status_code == 302 and "login/" in head["Location"] else str(head.status_code)
+        names = (set(head.headers) | set(get.headers)) - HEADERS_OF_THE_MOMENT
+        differ = {name: (head.headers.get(name), get.headers.get(name)) for name in sorted(names)
+                  if head.headers.get(name) != get.headers.get(name)}
+        if got != wanted:
+            wrong.append(f"HEAD {path} as {persona}: expected {wanted} as for GET, got {got}")
+        elif differ:
+            wrong.append(f"HEAD {path} as {persona}: headers (HEAD, GET) differ: {differ}")
+        elif body:
+            wrong.append(f"HEAD {path} as {persona}: a body of {len(body)} bytes")
+    assert not wrong, "\n".join(wrong)
+
+
 MISSING = 987654  # no object has this id
 MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object that does not exist
     "topics/<slug:slug>/": "/topics/no-such-topic/",

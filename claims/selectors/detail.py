@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.apps import apps
+from django.core.paginator import Page
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -41,6 +42,7 @@ from claims.models import (
 )
 from claims.selectors.blind import BLIND_NOTICE, GradeVisibility, is_blind_grader  # noqa: F401 (re-exported)
 from claims.selectors.grades import claim_evidence_grades
+from claims.selectors.paging import page_of
 
 def grades_hidden_from(user, target: Source | Citation) -> bool:
     """Whether the grades of a source or citation are hidden from the user: at most one query."""
@@ -461,7 +463,7 @@ class SourcePage:
     consensus: str | None
     own_grade: SourceAssessment | None
     grade_count: int
-    citations: list[Citation]
+    citations: Page  # of Citation
     threads: list[Node]
     disputes: list[DisputeView]
     history: list[HistoryEntry]
@@ -482,16 +484,13 @@ class SourcePage:
         return RELIABILITY_DEFINITIONS.get(self.consensus, "") if self.consensus else ""
 
 
-def source_page(key: str, user) -> SourcePage:
+def source_page(key: str, user, citations_page=None) -> SourcePage:
+    """Everything the source page shows; of the citing claims, one page (citations_page)."""
     source = get_object_or_404(
         Source.objects.select_related("created_by").prefetch_related(
             Prefetch(
                 "assessments",
                 queryset=SourceAssessment.objects.select_related("reviewer").order_by("reviewer__username"),
-            ),
-            Prefetch(
-                "citations",
-                queryset=Citation.objects.select_related("claim").order_by("claim__key", "locator", "pk"),
             ),
         ),
         key=key,
@@ -519,7 +518,11 @@ def source_page(key: str, user) -> SourcePage:
         consensus=None if hidden else consensus_reliability(a.grade for a in assessments),
         own_grade=next((a for a in assessments if a.reviewer_id == user.pk), None),
         grade_count=len(assessments),
-        citations=list(source.citations.all()),
+        citations=page_of(
+            source.citations.order_by("claim__key", "locator", "pk"),
+            citations_page,
+            rows=Citation.objects.select_related("claim"),
+        ),
         threads=threads.get(("source", source.pk), []),
         disputes=disputes,
         history=source_history(source, visibility),

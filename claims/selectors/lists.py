@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.paginator import Page
 from django.db.models import (
     Case,
     Exists,
@@ -46,6 +47,7 @@ from claims.translit import romanize
 
 from .blind import BLIND_NOTICE, GradeVisibility
 from .grades import HIDDEN, claim_evidence_grades, source_consensus
+from .paging import page_of
 
 # --- building blocks ---------------------------------------------------------------
 
@@ -101,10 +103,10 @@ def _grade_title(label: str | None) -> str:
 # --- topics ------------------------------------------------------------------------
 
 
-def topics_at_a_glance() -> list[Topic]:
-    """Every topic with claim_count, open_dispute_count and latest_activity (a datetime).
+def topics_at_a_glance(*, page=None) -> Page:
+    """A page of the topics, by title, with claim_count, open_dispute_count and latest_activity.
 
-    One query. Latest activity is the newest time anything about the topic was made or
+    Three queries (paging.page_of). Latest activity is the newest time anything about the topic was made or
     changed: the topic, its claims, their citations and grades, annotations on those,
     and disputes of its claims.
     """
@@ -124,15 +126,15 @@ def topics_at_a_glance() -> list[Topic]:
         annotations_changed=_latest(annotation_times, "updated_at"),
         disputes_raised=_latest(disputes, "created_at"),
         disputes_closed=_latest(disputes, "closed_at"),
-    ).order_by("title")
-    topics = list(topics)
-    for topic in topics:
+    )
+    page = page_of(Topic.objects.order_by("title"), page, rows=topics)
+    for topic in page.object_list:
         times = [
             topic.created_at, topic.claims_changed, topic.citations_changed, topic.grades_changed,
             topic.annotations_changed, topic.disputes_raised, topic.disputes_closed,
         ]
         topic.latest_activity = max(t for t in times if t is not None)
-    return topics
+    return page
 
 
 # --- claims ------------------------------------------------------------------------
@@ -163,15 +165,20 @@ def with_evidence_grades(*, claims: Iterable[Claim], user) -> list[Claim]:
 BY_DATE = (F("date_earliest").asc(nulls_last=True), F("date_latest").asc(nulls_last=True), "key")
 
 
-def topic_claims(*, topic: Topic, user) -> list[Claim]:
-    """The competing claims of one topic, earliest date first, undated last."""
-    return with_evidence_grades(claims=claims_table(queryset=topic.claims.order_by(*BY_DATE)), user=user)
+def _claims_page(ordered: QuerySet[Claim], number, *, user) -> Page:
+    page = page_of(ordered, number, rows=claims_table())
+    page.object_list = with_evidence_grades(claims=page.object_list, user=user)
+    return page
 
 
-def person_claims(*, person: Person, user) -> list[Claim]:
-    """Every claim about a person, by topic and then by date."""
-    queryset = person.claims.order_by("topic__title", *BY_DATE)
-    return with_evidence_grades(claims=claims_table(queryset=queryset), user=user)
+def topic_claims(*, topic: Topic, user, page=None) -> Page:
+    """A page of the competing claims of one topic, earliest date first, undated last."""
+    return _claims_page(topic.claims.order_by(*BY_DATE), page, user=user)
+
+
+def person_claims(*, person: Person, user, page=None) -> Page:
+    """A page of the claims about a person, by topic and then by date."""
+    return _claims_page(person.claims.order_by("topic__title", *BY_DATE), page, user=user)
 
 
 _STATUS_ORDER = Case(

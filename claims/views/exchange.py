@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from claims import roles, uploads
 from claims.csv.claims_csv import claims_csv_chunks, claims_import
@@ -86,7 +86,7 @@ def _csv_response(chunks, name: str) -> StreamingHttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @reader_required
 def claim_export(request: HttpRequest) -> StreamingHttpResponse:
     """The claims as filtered on /claims/ (the same query string), every page of them."""
@@ -95,7 +95,7 @@ def claim_export(request: HttpRequest) -> StreamingHttpResponse:
     return _csv_response(claims_csv_chunks(actor=request.user, claims=claims), "claims")
 
 
-@require_GET
+@require_safe
 @reader_required
 def source_export(request: HttpRequest) -> StreamingHttpResponse:
     return _csv_response(sources_csv_chunks(actor=request.user), "sources")
@@ -165,7 +165,7 @@ def _import_page(request: HttpRequest, kind: str, *, form: UploadForm, report=No
 
 def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
     require(roles.can_import_csv(request.user), IMPORT_NEEDED)
-    if request.method == "GET":
+    if request.method != "POST":
         return _import_page(request, kind, form=UploadForm())
     if "token" in request.POST and "file" not in request.FILES:
         return _preview_again(request, kind, request.POST["token"])
@@ -224,7 +224,7 @@ def _confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
                         seconds=seconds, token=token if report.changed_since_preview else "")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @reader_required
 def claim_import(request: HttpRequest) -> HttpResponse:
     return _import_view(request, "claims")
@@ -236,7 +236,7 @@ def claim_import_confirm(request: HttpRequest) -> HttpResponse:
     return _confirm_view(request, "claims")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @reader_required
 def source_import(request: HttpRequest) -> HttpResponse:
     return _import_view(request, "sources")

@@ -1,15 +1,15 @@
 """The researchers' reading pages: topics at a glance, one topic's competing claims, the
 claim and source lists with their filters, one person's claims, and the open disputes.
 
-Every page needs a login and a role that may read (reader_required), answers GET only,
-and runs a fixed number of queries however much data there is (claims/selectors/lists.py).
+Every page needs a login and a role that may read (reader_required), answers GET and
+HEAD only (a HEAD is a GET without the body), and runs a fixed number of queries however much data there is (claims/selectors/lists.py).
 """
 
 from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from claims import roles
 from claims.models import Claim, Person, Source, Topic
@@ -61,10 +61,20 @@ class ClaimFilterForm(forms.Form):
         choices=[("", "either"), ("yes", "has an open dispute"), ("no", "has no open dispute")],
         required=False,
     )
-    source = forms.ModelChoiceField(label="Cites source", queryset=Source.objects.order_by("key"),
-                                    to_field_name="key", required=False, empty_label="any source")
-    person = forms.ModelChoiceField(label="About person", queryset=Person.objects.order_by("name"),
-                                    to_field_name="slug", required=False, empty_label="anyone")
+    # A key or a slug typed in, not a menu: a menu of every source (or person) would make
+    # the page grow with them. The source list, a person's page and the search reach them.
+    source = forms.ModelChoiceField(
+        label="Cites source", queryset=Source.objects.all(), to_field_name="key", required=False,
+        widget=forms.TextInput(attrs={"placeholder": "any source", "size": 16}),
+        help_text="A source's key, e.g. rogovin-1937.",
+        error_messages={"invalid_choice": "No source has the key “%(value)s”."},
+    )
+    person = forms.ModelChoiceField(
+        label="About person", queryset=Person.objects.all(), to_field_name="slug", required=False,
+        widget=forms.TextInput(attrs={"placeholder": "anyone", "size": 16}),
+        help_text="A person's slug: the end of the address of their page.",
+        error_messages={"invalid_choice": "No person has the slug “%(value)s”."},
+    )
     date_from = PartialDateField(label="Date from", required=False, help_text=DATE_HELP)
     date_to = PartialDateField(label="Date to", required=False, help_text=DATE_HELP)
     sort = forms.ChoiceField(
@@ -172,29 +182,34 @@ def _can_contribute(request: HttpRequest) -> bool:
 # --- views -------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @reader_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The subjects at a glance: every topic with its claims, open disputes and latest activity."""
+    """The subjects at a glance: the topics, a page at a time, with their claims, open disputes
+    and latest activity."""
+    page = lists.topics_at_a_glance(page=request.GET.get("page"))
     return render(request, "claims/home.html", {
-        "topics": lists.topics_at_a_glance(),
+        "page": page,
+        "topics": page.object_list,
         "can_contribute": _can_contribute(request),
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """The competing claims of one question side by side."""
+    """The competing claims of one question side by side, a page at a time."""
     topic = get_object_or_404(Topic, slug=slug)
+    page = lists.topic_claims(topic=topic, user=request.user, page=request.GET.get("page"))
     return render(request, "claims/topic_detail.html", {
         "topic": topic,
-        "claims": lists.topic_claims(topic=topic, user=request.user),
+        "page": page,
+        "claims": page.object_list,
         "can_contribute": _can_contribute(request),
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def claim_list(request: HttpRequest) -> HttpResponse:
     """All claims, filtered, searched, sorted and paginated by GET parameters."""
@@ -213,7 +228,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def source_list(request: HttpRequest) -> HttpResponse:
     """All sources with their archive reference, consensus reliability and citing claims."""
@@ -232,19 +247,21 @@ def source_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A person's names in every script and every claim about them."""
+    """A person's names in every script and the claims about them, a page at a time."""
     person = get_object_or_404(Person, slug=slug)
+    page = lists.person_claims(person=person, user=request.user, page=request.GET.get("page"))
     return render(request, "claims/person_detail.html", {
         "person": person,
-        "claims": lists.person_claims(person=person, user=request.user),
+        "page": page,
+        "claims": page.object_list,
         "can_contribute": _can_contribute(request),
     })
 
 
-@require_GET
+@require_safe
 @reader_required
 def dispute_list(request: HttpRequest) -> HttpResponse:
     """The open disputes, oldest first, and the last ones closed."""

@@ -20,7 +20,7 @@ from claims.translit import slug_for
 
 from .access import reader_required, require
 
-GET_AND_POST = require_http_methods(["GET", "POST"])
+GET_AND_POST = require_http_methods(["GET", "HEAD", "POST"])  # HEAD: the form, without the body
 
 CONTRIBUTOR_ROLES = "the Researcher, Reviewer or Editor role"
 
@@ -79,7 +79,7 @@ def _claim_data(user, form: ClaimForm) -> dict:
 def claim_create(request):
     require(roles.can_contribute(request.user), _adding_needs("a claim"))
     page = {"title": "Add a claim", "cancel_url": reverse("claim_list")}
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, ClaimForm(), **page)
     form = ClaimForm(request.POST)
     if form.is_valid():
@@ -113,7 +113,7 @@ def claim_edit(request, key):
         "version": claim.version,
     }
     editing = {"editing": True, "can_set_status": roles.can_set_claim_status(request.user)}
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, ClaimForm(initial=initial, **editing), **page)
     form = ClaimForm(request.POST, initial=initial, **editing)
     if form.is_valid():
@@ -178,7 +178,7 @@ def citation_create(request, key):
         "intro": _claim_intro(claim),
         "cancel_url": reverse("claim_detail", kwargs={"key": claim.key}),
     }
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, CitationForm(), **page)
     form = CitationForm(request.POST)
     if form.is_valid():
@@ -206,7 +206,7 @@ def citation_edit(request, pk):
         "cancel_url": reverse("claim_detail", kwargs={"key": claim.key}),
     }
     initial = {name: getattr(citation, name) for name in (*CITATION_NAMES, "version")}
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, CitationForm(initial=initial, editing=True), **page)
     form = CitationForm(request.POST, initial=initial, editing=True)
     if form.is_valid():
@@ -231,7 +231,7 @@ def citation_edit(request, pk):
 def source_create(request):
     require(roles.can_contribute(request.user), _adding_needs("a source"))
     page = {"title": "Add a source", "cancel_url": reverse("source_list")}
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, SourceForm(), **page)
     form = SourceForm(request.POST)
     if form.is_valid():
@@ -252,7 +252,7 @@ def source_edit(request, key):
     require(roles.can_edit(request.user, source), _editing_needs("source", "sources"))
     page = {"title": f"Edit source “{source.title}”", "cancel_url": reverse("source_detail", kwargs={"key": source.key})}
     initial = {name: getattr(source, name) for name in SourceForm.base_fields}
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, SourceForm(initial=initial, editing=True), **page)
     form = SourceForm(request.POST, initial=initial, editing=True)
     if form.is_valid():
@@ -289,7 +289,7 @@ def _derived_slug_errors(form: PersonForm, exc: ValidationError) -> ValidationEr
 def person_create(request):
     require(roles.can_contribute(request.user), _adding_needs("a person"))
     page = {"title": "Add a person", "cancel_url": reverse("home")}
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, PersonForm(adding=True), **page)
     form = PersonForm(request.POST, adding=True)
     if form.is_valid():
@@ -310,7 +310,7 @@ def person_edit(request, slug):
     require(roles.can_edit(request.user, person), _editing_needs("person", "people"))
     page = {"title": f"Edit {person.name}", "cancel_url": reverse("person_detail", kwargs={"slug": person.slug})}
     initial = {name: getattr(person, name) for name in PersonForm.base_fields}
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, PersonForm(initial=initial), **page)
     form = PersonForm(request.POST, initial=initial)
     if form.is_valid():

@@ -34,7 +34,7 @@ from claims.selectors.detail import BLIND_NOTICE, hidden_from, is_blind_grader
 
 from .access import reader_required, require
 
-FORM_METHODS = require_http_methods(["GET", "POST"])
+FORM_METHODS = require_http_methods(["GET", "HEAD", "POST"])  # HEAD: the form, without the body
 
 ANNOTATION_OWN_NEEDED = services.EDITOR_NEEDED + " Without it you may change only your own annotations."
 
@@ -89,7 +89,7 @@ def claim_detail(request: HttpRequest, key: str) -> HttpResponse:
 @reader_required
 @require_safe
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
-    page = detail.source_page(key, request.user)
+    page = detail.source_page(key, request.user, citations_page=request.GET.get("page"))
     return render(
         request,
         "claims/source_detail.html",
