@@ -12,16 +12,18 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from claims.models import Citation, Claim, Person, Source, Topic
 
+from . import fields
+
 
 def version_field() -> forms.IntegerField:
     """The version of the record the form was filled from: a save from an older one is
     refused (services.check_version), so nobody overwrites a change they have not seen."""
-    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    return fields.VersionField(required=False)
 
 
 def model_field(model, name: str, **overrides) -> forms.Field:
     """The form field Django would make for the model field: label, help, choices, length."""
-    return model._meta.get_field(name).formfield(**overrides)
+    return model._meta.get_field(name).formfield(**{"choices_form_class": fields.TypedChoiceField, **overrides})
 
 
 class FieldGroup:
@@ -105,7 +107,7 @@ class ClaimForm(RecordForm):
     kind = model_field(Claim, "kind")
     status = model_field(Claim, "status")
     event_date = model_field(Claim, "event_date")
-    people = forms.ModelMultipleChoiceField(
+    people = fields.ModelMultipleChoiceField(
         label="People the claim is about",
         queryset=Person.objects.order_by("name", "slug"),
         required=False,

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from claims import roles, services
+from claims.forms import fields
 from claims.forms.records import ClaimForm, CitationForm, PersonForm, SourceForm
 from claims.models import Citation, Claim, Person, Source, Topic
 from claims.translit import slug_for
@@ -138,7 +139,7 @@ def claim_restore(request, key, history_id):
         with transaction.atomic():
             restored_from = claim.version
             claim = services.claim_restore(actor=request.user, claim=claim, history_id=history_id,
-                                           expected_version=int(version) if version.isdigit() else None)
+                                           expected_version=fields.VersionField(required=False).clean(version))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

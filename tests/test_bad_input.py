@@ -1,0 +1,89 @@
+"""Each kind of input that gave a 500 (found by tests/test_fuzz_input.py), kept as a plain test
+of what the person sending it sees instead: a form error, a message or a 404, nothing saved.
+
+Some failed on one database only: an id beyond 64 bits overflows SQLite (PostgreSQL compares
+it and finds nothing), a NUL in a search is refused by PostgreSQL alone.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from claims.models import Claim
+from claims.quoting import QUOTE_LIMIT
+from tests.test_url_matrix import World, world  # noqa: F401 (world is a fixture)
+
+BEYOND_64_BITS = "99999999999999999999"  # the issue's example
+# The largest number the version column holds on this database: a save's version + 1 overflowed it.
+VERSION_LIMIT = str(connection.ops.integer_field_range(Claim._meta.get_field("version").get_internal_type())[1])
+
+
+def as_user(world: World, persona: str) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(world.users[persona])
+    return client
+
+
+def claim_form(world: World, **changes) -> dict:
+    data = {"key": "shot-11-june", "topic": world.topic.pk, "statement": "Shot on 11 June.", "kind": "fact",
+            "status": "open", "event_date": "1937-06-11", "people": [world.person.pk]}
+    return {**data, **changes}
+
+
+def errors(response) -> str:
+    lists = re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", found) for found in lists)
+
+
+# --- The site's forms ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("people", [[BEYOND_64_BITS], ["1", BEYOND_64_BITS], ["-99999999999999999999"]])
+def test_an_id_beyond_64_bits_among_the_people_is_a_form_error(world, people):
+    client = as_user(world, "researcher")
+    added = client.post("/claims/new/", claim_form(world, people=people))
+    edited = client.post(f"/claims/{world.claim.key}/edit/",
+                         claim_form(world, key=world.claim.key, version=world.claim.version, people=people))
+    for response in (added, edited):
+        assert response.status_code == 200
+        assert "is not one of the available choices" in errors(response)
+    assert not Claim.objects.filter(key="shot-11-june").exists()
+    assert list(world.claim.people.all()) == [world.person]
+
+
+def test_a_version_at_the_columns_limit_is_refused_not_overflowed(world):
+    client = as_user(world, "researcher")
+    response = client.post(f"/claims/{world.claim.key}/edit/",
+                           claim_form(world, key=world.claim.key, statement="Changed.", version=VERSION_LIMIT))
+    assert response.status_code == 200
+    assert "Nothing was saved" in response.content.decode()
+    world.claim.refresh_from_db()
+    assert world.claim.statement != "Changed."
+
+
+def test_restoring_with_a_version_at_the_columns_limit_says_why_nothing_changed(world):
+    record = world.claim.history.earliest()
+    response = as_user(world, "editor").post(f"/claims/{world.claim.key}/history/{record.history_id}/restore/",
+                                             {"version": VERSION_LIMIT}, follow=True)
+    assert response.status_code == 200
+    assert "not filled from a saved version" in response.content.decode()
+    assert Claim.objects.get(pk=world.claim.pk).version == world.claim.version
+
+
+@pytest.mark.parametrize("url,field", [("/claims/new/", "kind"), ("/sources/new/", "level")])
+def test_a_megabyte_in_a_choice_is_named_in_a_short_message(world, url, field):
+    megabyte = "Тухачевский " * 90_000
+    response = as_user(world, "researcher").post(url, {field: megabyte})
+    assert response.status_code == 200
+    message = errors(response)
+    assert "is not one of the available choices" in message
+    assert megabyte[: QUOTE_LIMIT + 1] not in message and len(message) < 2_000
+
+
+def test_a_megabyte_in_a_filter_of_the_claim_list_is_named_in_a_short_message(world):
+    response = as_user(world, "researcher").get("/claims/", {"status": "x" * 1_000_000})
+    assert response.status_code == 200
+    assert "x" * (QUOTE_LIMIT + 1) not in errors(response)
+    assert "more characters" in errors(response)
