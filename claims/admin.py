@@ -12,6 +12,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import roles, selectors, services
 from .admin_csv import ClaimCSVResource, ContractImportExportMixin, SourceCSVResource, claim_chunks, source_chunks
+from .admin_input import CheckedAccountAdmin, CheckedHistoryAdmin, CheckedInputAdmin
+from .forms import fields as checked
 from .models import (
     Annotation,
     Citation,
@@ -45,11 +47,11 @@ class StaffOnlyMixin:
         return roles.can_use_admin(request.user)
 
 
-class ServiceInline(StaffOnlyMixin, admin.TabularInline):
+class ServiceInline(StaffOnlyMixin, CheckedInputAdmin, admin.TabularInline):
     pass
 
 
-class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
+class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
     """Saves through claims.services so the admin obeys the same rules as every other path."""
 
     m2m_fields: tuple[str, ...] = ()
@@ -68,7 +70,7 @@ class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
         class VersionedForm(form):
             # The version the form was filled from (services.check_version): a save after
             # someone else's is refused, not allowed to overwrite it.
-            version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+            version = checked.VersionField(required=False)
 
             def __init__(self, *args, **kw):
                 super().__init__(*args, **kw)
@@ -263,8 +265,8 @@ class DisputeForm(forms.ModelForm):
     """Deciding a dispute goes through dispute_resolve, so an upheld proposal takes effect."""
 
     DECISIONS = [("", "leave open"), ("upheld", "uphold"), ("rejected", "reject"), ("withdrawn", "withdraw")]
-    decision = forms.ChoiceField(choices=DECISIONS, required=False,
-                                 help_text="Upholding applies the proposed grade or status.")
+    decision = checked.ChoiceField(choices=DECISIONS, required=False,
+                                   help_text="Upholding applies the proposed grade or status.")
     note = forms.CharField(label="resolution note", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="Why it is upheld or rejected; shown to everyone involved.")
 
@@ -330,7 +332,7 @@ class AnnotationAdmin(ServiceAdmin):
 
 
 @admin.register(User)
-class AccountAdmin(StaffOnlyMixin, UserAdmin):
+class AccountAdmin(StaffOnlyMixin, CheckedAccountAdmin, UserAdmin):
     """Staff give people their roles (docs/design.md: staff may do everything); only a superuser
     may hand out superuser status or raw model permissions, so staff cannot promote themselves."""
 

@@ -87,3 +87,64 @@ def test_a_megabyte_in_a_filter_of_the_claim_list_is_named_in_a_short_message(wo
     assert response.status_code == 200
     assert "x" * (QUOTE_LIMIT + 1) not in errors(response)
     assert "more characters" in errors(response)
+
+
+# --- The admin ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [BEYOND_64_BITS, "1\x00", "one", "-1"])
+@pytest.mark.parametrize("field", ["topic", "people"])
+def test_the_admins_choices_of_related_records_refuse_ids_that_are_none(world, field, value):
+    # (topic and people are autocomplete fields: the form shown again looked the ids up)
+    data = {"key": "shot-11-june", "topic": str(world.topic.pk), "statement": "Shot on 11 June.", "kind": "fact",
+            "status": "open", "citations-TOTAL_FORMS": "0", "citations-INITIAL_FORMS": "0", field: value}
+    response = as_user(world, "staff").post("/admin/claims/claim/add/", data)
+    assert response.status_code == 200
+    assert any(m in errors(response) for m in ("Select a valid choice", "is not a valid value", "Null characters"))
+    assert not Claim.objects.filter(key="shot-11-june").exists()
+
+
+def test_the_admins_choice_of_a_users_groups_refuses_an_id_beyond_64_bits(world):
+    user = world.users["researcher"]
+    response = as_user(world, "staff").post(f"/admin/claims/user/{user.pk}/change/", {
+        "username": user.username, "is_active": "on", "groups": [BEYOND_64_BITS],
+        "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00"})
+    assert response.status_code == 200
+    assert f"{BEYOND_64_BITS} is not one of the available choices" in errors(response)
+    assert [g.name for g in user.groups.all()] == ["Researcher"]
+
+
+def test_the_admins_autocomplete_finds_nothing_for_a_term_with_a_nul(world):
+    response = as_user(world, "staff").get("/admin/autocomplete/", {
+        "app_label": "claims", "model_name": "claim", "field_name": "topic", "term": "Date\x00"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("version", ["v", " ", "1" * 5000, BEYOND_64_BITS])
+def test_the_admins_history_pages_are_not_found_for_an_id_that_is_none(world, version):
+    staff = as_user(world, "staff")
+    assert staff.get(f"/admin/claims/claim/{world.claim.pk}/history/{version}/").status_code == 404
+    first = world.claim.history.earliest().history_id
+    assert staff.get(f"/admin/claims/claim/one/history/{first}/").status_code == 404
+    assert staff.get(f"/admin/claims/claim/{version}/history/").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["claims/claim/{claim}/change/", "claims/claim/{claim}/delete/",
+                                  "axes/accessattempt/{attempt}/delete/", "auth/group/{group}/change/"])
+def test_an_empty_field_to_name_an_admin_object_by_is_the_primary_key(world, page):
+    url = "/admin/" + page.format(claim=world.claim.pk, attempt=world.axes["attempt"].pk,
+                                  group=world.users["researcher"].groups.get().pk)
+    staff = as_user(world, "staff")
+    assert staff.get(url + "?_to_field=").status_code == staff.get(url).status_code  # 200, or 403 for axes and groups
+
+
+def test_the_admins_account_forms_name_a_long_choice_in_a_short_message(world):
+    staff = as_user(world, "staff")
+    long = "x" * 10_000
+    added = staff.post("/admin/claims/user/add/", {"username": "new_user", "usable_password": long})
+    password = staff.post(f"/admin/claims/user/{world.users['researcher'].pk}/password/", {"usable_password": long})
+    for response in (added, password):
+        assert response.status_code == 200
+        assert "Select a valid choice" in errors(response)
+        assert long[: QUOTE_LIMIT + 1] not in errors(response)

@@ -52,6 +52,16 @@ class MultipleChoiceField(ShortQuotes, forms.MultipleChoiceField):
     pass
 
 
+class ShortQuotesForm:
+    """For a form made elsewhere (Django's own): its choice fields quote a value short too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            # Each class here is Django's with ShortQuotes mixed in, so a field becomes one by its class alone.
+            field.__class__ = _SHORT_QUOTING.get(type(field), type(field))
+
+
 def beyond_column(field: Field, value, using: str | None = None) -> bool:
     """Whether value is a number that the field's column cannot hold: no row has it, and
     SQLite cannot even be asked about it."""
@@ -93,6 +103,14 @@ class ModelMultipleChoiceField(ShortQuotes, forms.ModelMultipleChoiceField):
                 raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
                                       params={"value": item})
         return super()._check_values(value)
+
+
+_SHORT_QUOTING = {
+    forms.ChoiceField: ChoiceField,
+    forms.TypedChoiceField: TypedChoiceField,
+    forms.MultipleChoiceField: MultipleChoiceField,
+    forms.ModelMultipleChoiceField: ModelMultipleChoiceField,
+}
 
 
 class VersionField(forms.IntegerField):
