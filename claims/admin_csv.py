@@ -8,19 +8,31 @@ encoding and delimiter are detected the same way), the import is all or nothing,
 every bad row is listed before anything can be confirmed.
 """
 
+import re
+import secrets
+import tempfile
+from pathlib import Path
+
+from django import forms
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from import_export import fields, resources
 from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.formats import base_formats
 from import_export.results import Result, RowResult
+from import_export.tmp_storages import TempFolderStorage
 from tablib import Dataset
 
 from claims import roles
 from claims.csv.claims_csv import CLAIM_COLUMNS, claims_csv_chunks, claims_import
 from claims.csv.reading import ImportReport, RowOutcome
 from claims.csv.sources_csv import SOURCE_COLUMNS, sources_csv_chunks, sources_import
+from claims.forms import fields as checked
 from claims.models import Claim, Source
 
 PREVIEW_ROWS = 500  # rows listed in the preview; the counts above it cover every row
@@ -121,6 +133,57 @@ class SourceCSVResource(ContractResource):
         import_id_fields = ["key"]
 
 
+class UploadFolder(TempFolderStorage):
+    """Where an upload waits between the preview and the confirm: a folder of its own, each
+    file under an unguessable name. The confirm form names the file to import, and
+    django-import-export's own storage reads whatever file of the temporary folder it names,
+    imports it and deletes it; this one holds only what a preview kept."""
+
+    folder = Path(tempfile.gettempdir()) / "annotator-admin-imports"
+    NAME = re.compile(r"[A-Za-z0-9_-]{32}")
+
+    def save(self, data: bytes) -> None:
+        self.folder.mkdir(mode=0o700, exist_ok=True)
+        self.name = secrets.token_urlsafe(24)
+        Path(self.get_full_path()).write_bytes(data)
+
+    def get_full_path(self) -> str:
+        return str(self.folder / self.name)
+
+    @classmethod
+    def holds(cls, name: str) -> bool:
+        return bool(cls.NAME.fullmatch(name)) and (cls.folder / name).is_file()
+
+
+class ContractImportForm(ImportForm):
+    """django-import-export's upload form, whose messages quote at most the quoting limit of a value."""
+
+    resource = checked.ChoiceField(label=ImportForm.base_fields["resource"].label, choices=(), required=False)
+    format = checked.ChoiceField(label=ImportForm.base_fields["format"].label, choices=())
+
+
+class ContractConfirmForm(ConfirmImportForm):
+    """The confirm step, checked before anything is read: a format and a resource that this
+    admin has (django-import-export takes any text as their index), and a file that a preview
+    of this admin kept and that is still waiting."""
+
+    GONE = "That upload is no longer waiting to be confirmed (it was imported, or never previewed). Upload it again."
+
+    format = checked.ChoiceField(widget=forms.HiddenInput, choices=())
+    resource = checked.ChoiceField(widget=forms.HiddenInput, choices=(), required=False)
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(**kwargs)
+        self.fields["format"].choices = [(str(i), f().get_title()) for i, f in enumerate(formats)]
+        self.fields["resource"].choices = [(str(i), r.__name__) for i, r in enumerate(resources)]
+
+    def clean_import_file_name(self):
+        name = super().clean_import_file_name()
+        if not UploadFolder.holds(name):
+            raise ValidationError(self.GONE, code="gone")
+        return name
+
+
 class ContractImportExportMixin(ImportExportMixin):
     """Import with preview and confirm, export of the filtered changelist, for staff and editors."""
 
@@ -132,6 +195,13 @@ class ContractImportExportMixin(ImportExportMixin):
     # History (django-simple-history) records every imported change with its user.
     skip_admin_log = True
     csv_chunks = None  # set by the subclass
+    tmp_storage_class = UploadFolder
+    import_form_class = ContractImportForm
+    confirm_form_class = ContractConfirmForm
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {**super().get_confirm_form_kwargs(request, import_form), "formats": self.get_import_formats(),
+                "resources": self.get_import_resource_classes(request)}
 
     def write_to_tmp_storage(self, import_file, input_format):
         """As django-import-export's, but the upload's chunks are joined once: its `data +=
@@ -150,6 +220,16 @@ class ContractImportExportMixin(ImportExportMixin):
 
     def has_export_permission(self, request):
         return roles.can_use_admin(request.user)
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # The export applies the changelist's filters from the query string, but did not
+            # answer filters it cannot apply as the changelist does: with the list again.
+            self.message_user(request, "Those filters do not apply to this list; choose them on the list again.",
+                              messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         return "".join(type(self).csv_chunks(actor=request.user, queryset=queryset)).encode("utf-8")

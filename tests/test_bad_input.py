@@ -6,12 +6,14 @@ it and finds nothing), a NUL in a search is refused by PostgreSQL alone.
 """
 
 import re
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
-from claims.models import Claim
+from claims.models import Claim, Source
 from claims.quoting import QUOTE_LIMIT
 from tests.test_url_matrix import World, world  # noqa: F401 (world is a fixture)
 
@@ -148,3 +150,54 @@ def test_the_admins_account_forms_name_a_long_choice_in_a_short_message(world):
         assert response.status_code == 200
         assert "Select a valid choice" in errors(response)
         assert long[: QUOTE_LIMIT + 1] not in errors(response)
+
+
+# --- The admin's CSV import and export ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["page=", "no_such_field=1"])
+def test_an_admin_export_with_filters_the_list_has_not_goes_back_to_the_list(world, query):
+    response = as_user(world, "staff").get(f"/admin/claims/claim/export/?{query}", follow=True)
+    assert response.redirect_chain == [("/admin/claims/claim/", 302)]
+    assert "Those filters do not apply to this list" in response.content.decode()
+
+
+def preview(client: Client) -> dict[str, str]:
+    """Upload a valid file to the admin's import; the confirm form's fields."""
+    upload = b"key,kind,level,title\nfuzz-source,monograph,secondary,A title\n"
+    page = client.post("/admin/claims/source/import/", {
+        "import_file": SimpleUploadedFile("sources.csv", upload, "text/csv"), "format": "0", "resource": "0"})
+    form = page.content.decode().split('action="/admin/claims/source/process_import/"')[1].split("</form>")[0]
+    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+
+
+@pytest.mark.parametrize("field,value", [("format", "x"), ("format", BEYOND_64_BITS), ("resource", BEYOND_64_BITS),
+                                         ("import_file_name", "no-such-upload")])
+def test_the_admins_import_confirm_refuses_what_no_preview_made(world, field, value):
+    staff = as_user(world, "staff")
+    confirm = {**preview(staff), field: value}
+    response = staff.post("/admin/claims/source/process_import/", confirm)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode() or "no longer waiting" in response.content.decode()
+    assert not Source.objects.filter(key="fuzz-source").exists()
+
+
+def test_the_admins_import_confirm_reads_no_file_but_the_previews(world, tmp_path, monkeypatch):
+    # django-import-export read, imported and then deleted whichever file of the temporary folder the confirm named.
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    other = Path(tmp_path) / "someone-elses.csv"
+    other.write_text("key,kind,level,title\nstolen,monograph,secondary,Not an upload\n")
+    staff = as_user(world, "staff")
+    confirm = {**preview(staff), "import_file_name": other.name}
+    response = staff.post("/admin/claims/source/process_import/", confirm)
+    assert response.status_code == 200
+    assert "no longer waiting" in response.content.decode()
+    assert other.exists()
+    assert not Source.objects.filter(key="stolen").exists()
+
+
+def test_the_admins_import_still_confirms_its_own_preview(world):
+    staff = as_user(world, "staff")
+    response = staff.post("/admin/claims/source/process_import/", preview(staff))
+    assert response.status_code == 302
+    assert Source.objects.filter(key="fuzz-source").exists()
