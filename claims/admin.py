@@ -21,6 +21,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import roles, selectors, services
 from .admin_csv import ClaimCSVResource, ContractImportExportMixin, SourceCSVResource, claim_chunks, source_chunks
+from .admin_input import CheckedAccountAdmin, CheckedHistoryAdmin, CheckedInputAdmin
+from .forms import fields as checked
 from .forms.records import version_field
 from .models import (
     Annotation,
@@ -89,7 +91,7 @@ def _without_version(fields):
     return None if fields is None else [f for f in fields if f != "version"]
 
 
-class ServiceInline(StaffOnlyMixin, admin.TabularInline):
+class ServiceInline(StaffOnlyMixin, CheckedInputAdmin, admin.TabularInline):
     form = VersionedModelForm
 
     def get_fieldsets(self, request, obj=None):
@@ -104,7 +106,7 @@ class ServiceInline(StaffOnlyMixin, admin.TabularInline):
         return super().get_formset(request, obj, fields=_without_version(fields), **kwargs)
 
 
-class ServiceAdmin(StaffOnlyMixin, SimpleHistoryAdmin):
+class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
     """Saves through claims.services so the admin obeys the same rules as every other path."""
 
     m2m_fields: tuple[str, ...] = ()
@@ -314,8 +316,8 @@ class DisputeForm(forms.ModelForm):
     """Deciding a dispute goes through dispute_resolve, so an upheld proposal takes effect."""
 
     DECISIONS = [("", "leave open"), ("upheld", "uphold"), ("rejected", "reject"), ("withdrawn", "withdraw")]
-    decision = forms.ChoiceField(choices=DECISIONS, required=False,
-                                 help_text="Upholding applies the proposed grade or status.")
+    decision = checked.ChoiceField(choices=DECISIONS, required=False,
+                                   help_text="Upholding applies the proposed grade or status.")
     note = forms.CharField(label="resolution note", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="Why it is upheld or rejected; shown to everyone involved.")
     # The disputed grade or claim as this page showed it: a decision on it, changed since, is refused.
@@ -406,7 +408,7 @@ class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
 
 
 @admin.register(User)
-class AccountAdmin(StaffOnlyMixin, UserAdmin):
+class AccountAdmin(StaffOnlyMixin, CheckedAccountAdmin, UserAdmin):
     """Staff see every account and manage the plain ones; who may do what (superuser and staff
     status, active, role groups, permissions) only a superuser changes (claims.roles)."""
 

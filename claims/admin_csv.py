@@ -13,8 +13,11 @@ writes nothing if any of them changed since, lists them, and offers to preview t
 file again (a POST to the import page, see import_action).
 """
 
+from django import forms
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,7 +28,7 @@ from django.views.decorators.http import require_POST
 from import_export import fields, resources
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
-from import_export.forms import ConfirmImportForm
+from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import Result, RowResult
 from tablib import Dataset
 
@@ -33,6 +36,7 @@ from claims import roles, uploads
 from claims.csv.claims_csv import CLAIM_COLUMNS, claims_csv_chunks, claims_import
 from claims.csv.reading import FILE, ImportReport, RowError, RowOutcome
 from claims.csv.sources_csv import SOURCE_COLUMNS, sources_csv_chunks, sources_import
+from claims.forms import fields as checked
 from claims.models import Claim, Source
 
 PREVIEW_ROWS = 500  # rows listed in the preview; the counts above it cover every row
@@ -150,6 +154,35 @@ class SourceCSVResource(ContractResource):
         import_id_fields = ["key"]
 
 
+class ContractImportForm(ImportForm):
+    """django-import-export's upload form, whose messages quote at most the quoting limit of a value."""
+
+    resource = checked.ChoiceField(label=ImportForm.base_fields["resource"].label, choices=(), required=False)
+    format = checked.ChoiceField(label=ImportForm.base_fields["format"].label, choices=())
+
+
+class ContractConfirmForm(ConfirmImportForm):
+    """The confirm step, checked before anything is read: a format and a resource that this
+    admin has (django-import-export takes any text as their index), and a file that a preview
+    of this admin kept and that is still waiting."""
+
+    GONE = "That upload is no longer waiting to be confirmed (it was imported, or never previewed). Upload it again."
+
+    format = checked.ChoiceField(widget=forms.HiddenInput, choices=())
+    resource = checked.ChoiceField(widget=forms.HiddenInput, choices=(), required=False)
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(**kwargs)
+        self.fields["format"].choices = [(str(i), f().get_title()) for i, f in enumerate(formats)]
+        self.fields["resource"].choices = [(str(i), r.__name__) for i, r in enumerate(resources)]
+
+    def clean_import_file_name(self):
+        name = super().clean_import_file_name()
+        if not uploads.waiting(name):  # (a token of a kept upload, never a path)
+            raise ValidationError(self.GONE, code="gone")
+        return name
+
+
 class ContractImportExportMixin(ImportExportMixin):
     """Import with preview and confirm, export of the filtered changelist, for staff and editors."""
 
@@ -161,6 +194,12 @@ class ContractImportExportMixin(ImportExportMixin):
     # History (django-simple-history) records every imported change with its user.
     skip_admin_log = True
     csv_chunks = None  # set by the subclass
+    import_form_class = ContractImportForm
+    confirm_form_class = ContractConfirmForm
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {**super().get_confirm_form_kwargs(request, import_form), "formats": self.get_import_formats(),
+                "resources": self.get_import_resource_classes(request)}
 
     def write_to_tmp_storage(self, import_file, input_format):
         """As django-import-export's, but the upload's chunks are joined once: its `data +=
@@ -259,6 +298,16 @@ class ContractImportExportMixin(ImportExportMixin):
 
     def has_export_permission(self, request):
         return roles.can_use_admin(request.user)
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # The export applies the changelist's filters from the query string, but did not
+            # answer filters it cannot apply as the changelist does: with the list again.
+            self.message_user(request, "Those filters do not apply to this list; choose them on the list again.",
+                              messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         return "".join(type(self).csv_chunks(actor=request.user, queryset=queryset)).encode("utf-8")

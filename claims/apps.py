@@ -8,6 +8,11 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims and evidence"
 
     def ready(self) -> None:
+        from django.contrib import admin
+
+        from .admin_input import check_every_admin
         from .sqlite import install_unicode_like
 
         connection_created.connect(install_unicode_like, dispatch_uid="claims.sqlite.unicode_like")
+        # (The admin has registered every app's admin by now: its own ready() came first.)
+        check_every_admin(admin.site)

@@ -165,6 +165,15 @@ def read(token: str) -> bytes | None:
         return None
 
 
+def waiting(token: str) -> bool:
+    """Whether an upload is kept by that token and not expired (without reading it)."""
+    path = _path(token, DATA)
+    try:
+        return path is not None and not _expired(path)
+    except OSError:
+        return False
+
+
 def write_versions(token: str, versions: dict[str, int]) -> None:
     """What the preview saw (key -> version, 0 for a key not stored); the file's day starts again."""
     path = _path(token, DATA)

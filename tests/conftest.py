@@ -1,7 +1,10 @@
 """Named personas, one for each role in docs/design.md, plus a few objects they work on."""
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import settings
 
 from claims import services
 from claims.models import Citation, Claim, Source, Topic, User
@@ -114,3 +117,13 @@ def claim(topic, researcher) -> Claim:
 @pytest.fixture
 def citation(claim, source, researcher) -> Citation:
     return services.citation_create(actor=researcher, claim=claim, source=source, locator="ch. 9")
+
+
+# Hypothesis (tests/test_fuzz_input.py): CI runs a fixed set of examples, the same on every
+# run (derandomized, no example database), so a red CI run is reproduced by running it again;
+# `HYPOTHESIS_PROFILE=thorough` draws many more at random and remembers failures in .hypothesis/.
+# No deadline: one example is a whole request, and the shared CI machine's timing varies.
+settings.register_profile("ci", max_examples=150, derandomize=True, database=None, deadline=None,
+                          print_blob=False)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -12,9 +12,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from claims.models import Citation, Claim, Person, Source, Topic
 
+from . import fields
+
 
 VERSION_MISSING = (
-    "This form did not say which version of the record it was opened at, so it cannot tell whether "
+    "This form did not carry the version of the record it was opened at, so it cannot tell whether "
     "someone changed the record since. Nothing was saved: reload the page and make your change again."
 )
 
@@ -23,9 +25,9 @@ def version_field(*, min_value: int = 1) -> forms.IntegerField:
     """The version of the record the form was filled from: a save from an older one is
     refused (services.check_version), so nobody overwrites a change they have not seen.
     Required: without it a save could not tell a stale form from a fresh one."""
-    return forms.IntegerField(
-        widget=forms.HiddenInput, min_value=min_value,
-        error_messages={"required": VERSION_MISSING, "invalid": VERSION_MISSING, "min_value": VERSION_MISSING},
+    return fields.VersionField(
+        min_value=min_value,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), VERSION_MISSING),
     )
 
 
@@ -54,7 +56,7 @@ class VersionForm(VersionedForm):
 
 def model_field(model, name: str, **overrides) -> forms.Field:
     """The form field Django would make for the model field: label, help, choices, length."""
-    return model._meta.get_field(name).formfield(**overrides)
+    return model._meta.get_field(name).formfield(**{"choices_form_class": fields.TypedChoiceField, **overrides})
 
 
 class FieldGroup:
@@ -150,7 +152,7 @@ class ClaimForm(RecordForm):
     kind = model_field(Claim, "kind")
     status = model_field(Claim, "status")
     event_date = model_field(Claim, "event_date")
-    people = forms.ModelMultipleChoiceField(
+    people = fields.ModelMultipleChoiceField(
         label="People the claim is about",
         queryset=Person.objects.order_by("name", "slug"),
         required=False,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
 from claims.models import Annotation, Claim, Dispute
 
+from . import fields
 from .records import VersionedForm, version_field
 
 RELIABILITY_CHOICES = [(letter, definition) for letter, definition in RELIABILITY_DEFINITIONS.items()]
@@ -42,7 +43,7 @@ class AnnotationForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Markdown: *emphasis*, **strong**, [link](https://…), > quotation, lists.",
     )
-    motivation = forms.ChoiceField(
+    motivation = fields.ChoiceField(
         choices=Annotation.Motivation.choices, initial=Annotation.Motivation.COMMENT, required=False,
         help_text="A comment, a question, or a correction of the text.",
     )
@@ -80,7 +81,7 @@ class GradeForm(VersionedForm):
 
     version = version_field(min_value=0)
     target_version = version_field()
-    grade = forms.ChoiceField(widget=forms.RadioSelect)
+    grade = fields.ChoiceField(widget=forms.RadioSelect)
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Why this grade. Other reviewers and editors read it; a dispute argues with it.",
@@ -116,7 +117,7 @@ class DisputeForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What is wrong with it, and on what evidence. The editor who resolves it reads this.",
     )
-    proposed = forms.ChoiceField(widget=forms.RadioSelect)
+    proposed = fields.ChoiceField(widget=forms.RadioSelect)
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,7 +143,7 @@ class DisputeForm(VersionedForm):
 class ResolveForm(VersionedForm):
     version = version_field()  # of the dispute, as the editor read it
     target_version = version_field()  # of the disputed grade or claim
-    outcome = forms.ChoiceField(
+    outcome = fields.ChoiceField(
         widget=forms.RadioSelect,
         choices=[
             (Dispute.State.UPHELD, "Uphold: the proposed grade or status takes effect"),

@@ -24,6 +24,7 @@ from claims import roles, uploads
 from claims.csv.claims_csv import claims_csv_chunks, claims_import
 from claims.csv.common import IMPORT_NEEDED
 from claims.csv.sources_csv import sources_csv_chunks, sources_import
+from claims.forms import fields
 from claims.selectors import lists
 
 from .access import reader_required, require
@@ -63,7 +64,7 @@ class UploadForm(forms.Form):
         label="CSV file",
         help_text="UTF-8 or Windows-1251; comma, semicolon or tab between cells; the README describes the columns.",
     )
-    encoding = forms.ChoiceField(label="Encoding", choices=ENCODINGS, required=False)
+    encoding = fields.ChoiceField(label="Encoding", choices=ENCODINGS, required=False)
 
     def clean_file(self):
         # (UploadLimitMiddleware refuses a larger request before it is read; this holds the

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from claims import roles
+from claims.forms import fields
 from claims.models import Claim, Person, Source, Topic
 from claims.selectors import lists
 from claims.selectors.blind import BLIND_NOTICE
@@ -53,10 +54,10 @@ class ClaimFilterForm(forms.Form):
                         help_text="Statements, people (any spelling or script) and source titles.")
     topic = forms.ModelChoiceField(label="Topic", queryset=Topic.objects.order_by("title"),
                                    to_field_name="slug", required=False, empty_label="any topic")
-    kind = forms.ChoiceField(label="Kind", choices=_blank_first("any kind", Claim.Kind.choices), required=False)
-    status = forms.ChoiceField(label="Status", choices=_blank_first("any status", Claim.Status.choices),
-                               required=False)
-    disputed = forms.ChoiceField(
+    kind = fields.ChoiceField(label="Kind", choices=_blank_first("any kind", Claim.Kind.choices), required=False)
+    status = fields.ChoiceField(label="Status", choices=_blank_first("any status", Claim.Status.choices),
+                                required=False)
+    disputed = fields.ChoiceField(
         label="Open dispute",
         choices=[("", "either"), ("yes", "has an open dispute"), ("no", "has no open dispute")],
         required=False,
@@ -77,7 +78,7 @@ class ClaimFilterForm(forms.Form):
     )
     date_from = PartialDateField(label="Date from", required=False, help_text=DATE_HELP)
     date_to = PartialDateField(label="Date to", required=False, help_text=DATE_HELP)
-    sort = forms.ChoiceField(
+    sort = fields.ChoiceField(
         label="Sort by",
         choices=[
             ("date", "date, earliest first"),
@@ -128,7 +129,7 @@ class SourceFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200,
                         widget=forms.TextInput(attrs={"type": "search"}),
                         help_text="Key, title, original title or author.")
-    kind = forms.ChoiceField(label="Kind", choices=_blank_first("any kind", Source.Kind.choices), required=False)
+    kind = fields.ChoiceField(label="Kind", choices=_blank_first("any kind", Source.Kind.choices), required=False)
 
 
 # --- helpers -----------------------------------------------------------------------
