@@ -173,6 +173,15 @@ class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
         except (ValidationError, PermissionDenied) as exc:
             return self._refused(request, exc)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Putting an earlier version back is a save like any other: all of it or nothing, and
+        # a refusal (the record changed since the page was opened) is shown with its reason.
+        try:
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except (ValidationError, PermissionDenied) as exc:
+            return self._refused(request, exc)
+
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)

@@ -52,6 +52,10 @@ class MultipleChoiceField(ShortQuotes, forms.MultipleChoiceField):
     pass
 
 
+class ModelChoiceField(ShortQuotes, forms.ModelChoiceField):
+    pass
+
+
 class ShortQuotesForm:
     """For a form made elsewhere (Django's own): its choice fields quote a value short too."""
 

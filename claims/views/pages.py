@@ -52,7 +52,7 @@ class ClaimFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200,
                         widget=forms.TextInput(attrs={"type": "search"}),
                         help_text="Statements, people (any spelling or script) and source titles.")
-    topic = forms.ModelChoiceField(label="Topic", queryset=Topic.objects.order_by("title"),
+    topic = fields.ModelChoiceField(label="Topic", queryset=Topic.objects.order_by("title"),
                                    to_field_name="slug", required=False, empty_label="any topic")
     kind = fields.ChoiceField(label="Kind", choices=_blank_first("any kind", Claim.Kind.choices), required=False)
     status = fields.ChoiceField(label="Status", choices=_blank_first("any status", Claim.Status.choices),
@@ -64,13 +64,13 @@ class ClaimFilterForm(forms.Form):
     )
     # A key or a slug typed in, not a menu: a menu of every source (or person) would make
     # the page grow with them. The source list, a person's page and the search reach them.
-    source = forms.ModelChoiceField(
+    source = fields.ModelChoiceField(
         label="Cites source", queryset=Source.objects.all(), to_field_name="key", required=False,
         widget=forms.TextInput(attrs={"placeholder": "any source", "size": 16}),
         help_text="A source's key, e.g. rogovin-1937.",
         error_messages={"invalid_choice": "No source has the key “%(value)s”."},
     )
-    person = forms.ModelChoiceField(
+    person = fields.ModelChoiceField(
         label="About person", queryset=Person.objects.all(), to_field_name="slug", required=False,
         widget=forms.TextInput(attrs={"placeholder": "anyone", "size": 16}),
         help_text="A person's slug: the end of the address of their page.",
