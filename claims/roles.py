@@ -178,7 +178,7 @@ def own_work_in_grading(user, target) -> str:
 def own_work_in_dispute(user, dispute) -> str:
     """Why the user may not resolve this dispute, or ""."""
     if dispute.raised_by_id == user.pk:
-        return "You raised this dispute; another editor must resolve it."
+        return f"You raised this dispute: {_DECIDE_ELSEWHERE}"
     if dispute.claim_id:
         mine = dispute.claim.created_by_id == user.pk
         return f"You added the claim this dispute is about: {_DECIDE_ELSEWHERE}" if mine else ""

@@ -665,8 +665,8 @@ def _refuse_a_grade_of_own_work(assessment: Assessment) -> None:
     stake = roles.stake_in(assessment.reviewer, target)
     if stake:
         raise ValidationError({"reviewer": (
-            f"{assessment.reviewer.get_username()} added {roles.GRADING_STAKE[stake]}, so a grade by them would "
-            "rule on their own work: choose another reviewer."
+            f"The reviewer {assessment.reviewer.get_username()} added {roles.GRADING_STAKE[stake]}, so a grade by "
+            "them would rule on their own work: choose another reviewer."
         )})
 
 

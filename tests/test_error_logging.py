@@ -80,16 +80,16 @@ def test_a_path_with_a_newline_cannot_start_a_log_line_of_its_own(failing_site, 
     assert "Internal Server Error: /fail/\\n2026-11-29T12:00:00Z ERROR forged\\nTraceback" in line
 
 
-def test_a_refused_upload_is_one_line_with_path_user_and_request_id(failing_site, editor, capsys):
-    failing_site.force_login(editor)
+def test_a_refused_upload_is_one_line_with_path_user_and_request_id(client, editor, capsys):
+    client.force_login(editor)
     capsys.readouterr()
-
-    response = failing_site.post("/refuse-upload/")
+    # The body says 60 MB (over MAX_UPLOAD_MB): the import page refuses it before reading it.
+    response = client.post("/claims/import/", {"encoding": ""}, CONTENT_LENGTH=str(60 * 1024 * 1024))
 
     assert response.status_code == 413
     (line,) = stderr_lines(capsys)
-    assert (f"WARNING claims.uploads path=/refuse-upload/ user={editor.pk} request_id={response['X-Request-ID']} "
-            "Refused an upload of 31 MB: the limit is 10 MB.") in line
+    assert (f"WARNING claims.uploads path=/claims/import/ user={editor.pk} request_id={response['X-Request-ID']} "
+            "Refused an upload of 60.0 MB to /claims/import/: the limit is 50.0 MB (MAX_UPLOAD_MB).") in line
 
 
 # --- Mail to ADMINS, and reading them from the environment --------------------------------

@@ -15,6 +15,7 @@ from claims import services
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
 from claims.models import Annotation, CitationAssessment, Claim, Dispute, Source, SourceAssessment
 from claims.selectors.detail import BLIND_NOTICE, GradeVisibility, build_threads, hidden_from, is_blind_grader
+from tests.forms_support import hidden_fields, submit
 
 # --- Reading a page as a user would ----------------------------------------------
 
@@ -56,37 +57,6 @@ def text(response) -> str:
 
 def elements(response) -> list[tuple[str, dict]]:
     return _Page(response.content.decode()).elements
-
-
-class _Forms(HTMLParser):
-    """The POST forms of a page: each one's action and hidden inputs (the CSRF token left out)."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("method", "").lower() == "post":
-            self.forms.append((attrs.get("action") or "", {}))
-        elif tag == "input" and attrs.get("type") == "hidden" and self.forms:
-            if attrs.get("name") != "csrfmiddlewaretoken":
-                self.forms[-1][1][attrs["name"]] = attrs.get("value") or ""
-
-
-def hidden_fields(response, action: str, *, itself: bool = False) -> dict[str, str]:
-    """The hidden inputs (versions, next) of the page's form that posts to action (itself: or to the page)."""
-    forms = [hidden for form_action, hidden in _Forms(response.content.decode()).forms
-             if form_action == action or (itself and not form_action)]
-    assert forms, f"no form posting to {action}"
-    return forms[0]
-
-
-def submit(client, url: str, data: dict, *, page: str | None = None, follow: bool = False):
-    """What a browser sends: the form of `page` (default: url itself) that posts to url, filled with data."""
-    shown = client.get(page or url)
-    return client.post(url, {**hidden_fields(shown, url, itself=page is None), **data}, follow=follow)
 
 
 def checked(response, name: str) -> list[str]:
@@ -774,12 +744,12 @@ def test_a_resolution_needs_a_note_and_keeps_the_choice(client, editor, dispute)
 def test_an_editor_cannot_resolve_their_own_dispute(client, editor, graded):
     own = services.dispute_raise(actor=editor, target=graded, reason="Too generous.", proposed=4)
     client.force_login(editor)
-    assert "another editor must resolve it" in text(client.get(f"/disputes/{own.pk}/"))
+    assert "another editor must resolve this dispute" in text(client.get(f"/disputes/{own.pk}/"))
     response = client.post(reverse("dispute_resolve", args=[own.pk]), {"outcome": "upheld", "note": "Mine.",
                                                                        "version": own.version,
                                                                        "target_version": graded.version})
     assert response.status_code == 403
-    assert "You raised this dispute; another editor must resolve it." in text(response)
+    assert "You raised this dispute: a decision from you would rule on your own work" in text(response)
 
 
 # --- History -----------------------------------------------------------------------
