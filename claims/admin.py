@@ -60,10 +60,9 @@ class StaffOnlyMixin:
         return self.allowed(request.user)
 
 
-def _stored_version(instance: models.Model) -> int | None:
-    """The record's version in the database now (simple_history's page of an earlier version
-    fills its form from that version's copy, whose own version number is the old one)."""
-    return type(instance).objects.filter(pk=instance.pk).values_list("version", flat=True).first()
+def _reverting(request) -> bool:
+    """Whether this is simple_history's page of an earlier version (its Revert)."""
+    return request.resolver_match is not None and request.resolver_match.url_name.endswith("_simple_history")
 
 
 class VersionedModelForm(forms.ModelForm):
@@ -71,13 +70,14 @@ class VersionedModelForm(forms.ModelForm):
     (services.check_version): a save after someone else's is refused, not allowed to overwrite it."""
 
     version = version_field()
+    stored_version: int | None = None  # set where the instance is not the stored row (see get_form)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             self.fields["version"].required = False  # a new row (an inline's empty form) has none yet
         else:
-            self.fields["version"].initial = _stored_version(self.instance)
+            self.fields["version"].initial = self.stored_version or self.instance.version
 
     def clean(self):
         cleaned = super().clean()
@@ -118,9 +118,15 @@ class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
         fields = kwargs["fields"] if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
         kwargs["fields"] = _without_version(fields)
         form = super().get_form(request, obj, change, **kwargs)
-        if obj is None or not hasattr(obj, "version") or issubclass(form, VersionedModelForm):
+        if obj is None or not hasattr(obj, "version"):
             return form
-        return type(f"Versioned{form.__name__}", (VersionedModelForm, form), {})
+        # simple_history's page of an earlier version fills the form from that version's copy,
+        # whose own version number is the old one: the form starts from the stored row's.
+        stored = {"stored_version": type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first()
+                  } if _reverting(request) else {}
+        if issubclass(form, VersionedModelForm) and not stored:
+            return form
+        return type(f"Versioned{form.__name__}", (VersionedModelForm, form), stored)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -137,9 +143,8 @@ class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
         m2m = {name: form.cleaned_data[name] for name in self.m2m_fields if name in form.cleaned_data}
         # Putting an earlier version back (simple_history's page of it) is a change even when
         # the form's fields are those of that version as shown.
-        reverting = request.resolver_match is not None and request.resolver_match.url_name.endswith("_simple_history")
         services.staff_save(actor=request.user, instance=obj, m2m=m2m,
-                            changed=reverting or bool(set(form.changed_data) - {"version"}),
+                            changed=_reverting(request) or bool(set(form.changed_data) - {"version"}),
                             expected_version=form.cleaned_data.get("version"))
 
     def save_related(self, request, form, formsets, change):

@@ -166,8 +166,6 @@ class ContractConfirmForm(ConfirmImportForm):
     admin has (django-import-export takes any text as their index), and a file that a preview
     of this admin kept and that is still waiting."""
 
-    GONE = "That upload is no longer waiting to be confirmed (it was imported, or never previewed). Upload it again."
-
     format = checked.ChoiceField(widget=forms.HiddenInput, choices=())
     resource = checked.ChoiceField(widget=forms.HiddenInput, choices=(), required=False)
 
@@ -179,7 +177,7 @@ class ContractConfirmForm(ConfirmImportForm):
     def clean_import_file_name(self):
         name = super().clean_import_file_name()
         if not uploads.waiting(name):  # (a token of a kept upload, never a path)
-            raise ValidationError(self.GONE, code="gone")
+            raise ValidationError(GONE, code="gone")
         return name
 
 
