@@ -11,12 +11,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from . import sorting
 from .dates import EDTF_HELP, edtf_bounds, validate_edtf
 from .grading import Credibility, Reliability
 
@@ -159,6 +160,33 @@ class Topic(models.Model):
         errors = _require_filled(self, "title")
         if errors:
             raise ValidationError(errors)
+
+
+class TopicSummary(models.Model):
+    """What the topics-at-a-glance page shows of each topic, kept as the topic changes.
+
+    Counting a topic's claims and open disputes and finding its latest activity reads all
+    of its claims; the home page shows every topic, so at 100,000 claims it would read them
+    all. The services (and the CSV import) update these rows in the transaction of each
+    write that changes them (services.topic_summaries_refresh); `manage.py refresh_counts`
+    computes them afresh (selectors.summaries.fresh_topic_summaries).
+    """
+
+    topic = models.OneToOneField(Topic, primary_key=True, on_delete=models.CASCADE, related_name="summary")
+    claim_count = models.PositiveIntegerField(default=0)
+    # Open disputes of its claims, of their citations' grades and of the grades of the
+    # sources they cite, each dispute once (docs/design.md "Open disputes").
+    open_dispute_count = models.PositiveIntegerField(default=0)
+    # The newest time anything about the topic was made, changed or deleted: the topic, its
+    # claims, their citations and credibility grades, notes on those, disputes of its claims
+    # and their grades.
+    latest_activity = models.DateTimeField()
+
+    class Meta:
+        ordering = ["topic__title"]
+
+    def __str__(self) -> str:
+        return f"{self.topic}: {self.claim_count} claims, {self.open_dispute_count} open disputes"
 
 
 class PersonQuerySet(models.QuerySet):
@@ -366,7 +394,8 @@ class Claim(DatedMixin):
     Status = ClaimStatus
 
     key = models.SlugField(max_length=100, unique=True, help_text="Stable identifier, e.g. execution-date-11-june.")
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="claims")
+    # Indexed by claim_topic_by_date_idx (topic first), which serves every lookup by topic.
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="claims", db_index=False)
     statement = models.TextField()
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FACT)
     event_date = models.CharField(
@@ -393,8 +422,20 @@ class Claim(DatedMixin):
     class Meta:
         ordering = ["topic__title", "date_earliest", "key"]
         indexes = [
-            # The claim list's date-range filter and its sort by date (ClaimQuerySet.dated_between).
+            # The claim list's date-range filter (ClaimQuerySet.dated_between).
             models.Index(fields=["date_earliest", "date_latest"], name="claim_date_bounds_idx"),
+            # Each order a page offers is read from an index, a page at a time (claims/sorting.py):
+            # /claims/ by date, the default (selectors.lists.CLAIM_SORTS["date"]);
+            models.Index(*sorting.BY_DATE, name="claim_by_date_idx"),
+            # /claims/?sort=-date;
+            models.Index(*sorting.BY_DATE_DESCENDING, name="claim_by_date_desc_idx"),
+            # /topics/<slug>/ and /claims/?topic=<slug> (a topic's claims by date), and the
+            # topic's claim count (services.topic_summaries_refresh);
+            models.Index(F("topic"), *sorting.BY_DATE, name="claim_topic_by_date_idx"),
+            # /claims/?sort=status;
+            models.Index(sorting.StatusRank(ClaimStatus.values).asc(), *sorting.BY_DATE, name="claim_by_status_idx"),
+            # /claims/?sort=updated and ?sort=-updated (read backwards).
+            models.Index(*sorting.BY_UPDATED, name="claim_by_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(name="claim_key_not_blank", condition=_not_blank("key")),

@@ -30,9 +30,11 @@ from .models import (
     Source,
     SourceAssessment,
     Topic,
+    TopicSummary,
     User,
 )
 from .roles import Role
+from .selectors import summaries
 from .translit import slug_for
 
 CONTRIBUTOR_NEEDED = "This needs the Researcher, Reviewer or Editor role."
@@ -59,9 +61,11 @@ def _require_edit(actor: User, obj: models.Model) -> None:
 
 def _save(instance: models.Model, *, actor: User | None) -> models.Model:
     instance.full_clean()
+    moved_from = _topic_before(instance)
     # django-simple-history reads the author of the history row from here.
     instance._history_user = actor
     instance.save()
+    _summaries_follow(instance, also=moved_from, at=_activity_time(instance))
     return instance
 
 
@@ -155,11 +159,116 @@ def _conflict_message(instance: models.Model, expected: int, doing: str = "editi
 
 def _delete_unless_in_use(instance: models.Model, *, actor: User) -> None:
     instance._history_user = actor
+    touched = _topics_of(instance)  # read before the rows that lead to the topics are gone
     try:
         instance.delete()
     except ProtectedError as exc:
         in_use = sorted({str(obj) for obj in exc.protected_objects})[:5]
         raise ValidationError(f"{instance} is still in use and cannot be deleted: {'; '.join(in_use)}.") from None
+    if touched and not isinstance(instance, Topic):
+        active = touched if _counts_as_activity(instance) else set()
+        topic_summaries_refresh(topic_ids=touched - active, at=None)
+        topic_summaries_refresh(topic_ids=active, at=timezone.now())
+
+
+# --- Topic summaries (the home page's counts and latest activity) -----------------
+
+
+def topic_summaries_refresh(*, topic_ids: Iterable[int], at=None) -> None:
+    """Recount the claims and open disputes of these topics and, given a time `at`, move
+    their latest activity on to it. Called in the transaction of the write that touched them
+    (here and by the CSV import), so the home page never shows counts of another moment.
+    A topic without a summary row gets one worked out from its records."""
+    topic_ids = set(topic_ids)
+    if not topic_ids:
+        return
+    claims, disputes = summaries.claim_counts(topic_ids), summaries.open_dispute_counts(topic_ids)
+    stored = {row.pk: row for row in TopicSummary.objects.select_for_update().filter(topic_id__in=topic_ids)}
+    missing = topic_ids - set(stored) - {None}
+    fresh = summaries.latest_activities(missing) if missing else {}
+    for topic_id in missing & set(fresh):
+        stored[topic_id] = TopicSummary(topic_id=topic_id, latest_activity=fresh[topic_id])
+    for topic_id, row in stored.items():
+        row.claim_count, row.open_dispute_count = claims.get(topic_id, 0), disputes.get(topic_id, 0)
+        if at is not None and at > row.latest_activity:
+            row.latest_activity = at
+        row.save()
+
+
+def topic_summaries_rebuild() -> int:
+    """Work out every topic's summary afresh from its records (after rows were written raw:
+    a seed, a restore). Returns the number of topics."""
+    fresh = summaries.fresh_topic_summaries()
+    with transaction.atomic():
+        TopicSummary.objects.exclude(topic_id__in=list(fresh)).delete()
+        stored = {row.pk: row for row in TopicSummary.objects.select_for_update()}
+        for topic_id, summary in fresh.items():
+            row = stored.get(topic_id) or TopicSummary(topic_id=topic_id)
+            row.claim_count, row.open_dispute_count = summary.claim_count, summary.open_dispute_count
+            row.latest_activity = summary.latest_activity
+            row.save()
+    return len(fresh)
+
+
+def _topics_of(instance: models.Model) -> set[int]:
+    """The topics whose summary a write of instance may change."""
+    if isinstance(instance, Topic):
+        return {instance.pk}
+    if isinstance(instance, Claim):
+        return {instance.topic_id}
+    if isinstance(instance, Citation):
+        return set(Claim.objects.filter(pk=instance.claim_id).values_list("topic_id", flat=True))
+    if isinstance(instance, CitationAssessment):
+        return set(Citation.objects.filter(pk=instance.citation_id).values_list("claim__topic_id", flat=True))
+    if isinstance(instance, SourceAssessment):
+        # Its disputes count on every topic citing the source (they weigh on those claims' evidence).
+        return _topics_citing(instance.source_id)
+    if isinstance(instance, Dispute):
+        if instance.source_assessment_id:
+            return _topics_citing(instance.source_assessment.source_id)
+        return _topics_of(instance.target)
+    if isinstance(instance, Annotation):
+        target = instance.target
+        if isinstance(target, (Claim, Citation, CitationAssessment)):
+            return _topics_of(target)
+    return set()
+
+
+def _topics_citing(source_id) -> set[int]:
+    return set(Citation.objects.filter(source_id=source_id).order_by().values_list("claim__topic_id", flat=True)
+               .distinct())
+
+
+def _counts_as_activity(instance: models.Model) -> bool:
+    """Latest activity is about a topic's own records; a source's grades and their disputes
+    belong to the source (they change only the topics' open dispute counts)."""
+    if isinstance(instance, SourceAssessment):
+        return False
+    return not (isinstance(instance, Dispute) and instance.source_assessment_id)
+
+
+def _activity_time(instance: models.Model):
+    times = [getattr(instance, name, None) for name in ("created_at", "updated_at", "closed_at")]
+    return max((t for t in times if t is not None), default=None)
+
+
+def _topic_before(instance: models.Model) -> set[int]:
+    """The topic a claim is being moved from (its summary loses the claim)."""
+    if isinstance(instance, Claim) and not instance._state.adding:
+        return set(Claim.objects.filter(pk=instance.pk).values_list("topic_id", flat=True))
+    return set()
+
+
+def _summaries_follow(instance: models.Model, *, also: set[int], at) -> None:
+    if isinstance(instance, SourceAssessment):
+        return  # a grade counts nowhere; only deleting it (and its disputes) changes counts
+    touched = _topics_of(instance) | also
+    if not touched:
+        return
+    if _counts_as_activity(instance):
+        topic_summaries_refresh(topic_ids=touched, at=at)
+    else:
+        topic_summaries_refresh(topic_ids=touched, at=None)
 
 
 def _delete(instance: models.Model, *, actor: User) -> None:

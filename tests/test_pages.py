@@ -2,6 +2,7 @@
 
 import datetime
 import html
+import io
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -67,7 +68,7 @@ def keys(queryset) -> set[str]:
 
 @pytest.fixture
 def seed(db) -> None:
-    call_command("loaddata", "case-of-military-1937", verbosity=0)
+    call_command("seed", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from claims.dates import edtf_bounds
 from claims.models import RESERVED_KEYS, Citation, Claim, Person, Source, Topic, User
 from claims.quoting import quoted
+from claims.services import topic_summaries_refresh
 from claims.translit import slug_for
 
 from . import bulk
@@ -319,6 +320,8 @@ def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], 
             writer.write()
             if writer.claims_written >= BATCH_SIZE:
                 bulk.analyze([Claim, Citation, Claim.people.through])
+    if writer is not None:
+        topic_summaries_refresh(topic_ids=writer.topics_touched - {None}, at=writer.now)
     report.rows = outcomes
 
 
@@ -483,6 +486,7 @@ class _Writer:
         self.citation_history_date = bulk.db_value(self.citation_history, "history_date", now)
         self.date_db = bulk.adapter(Claim, "date_earliest") or (lambda value: value)
         self.claims_written = 0
+        self.topics_touched: set[int] = set()  # whose summaries change (services.topic_summaries_refresh)
 
     def write(self) -> None:
         plan = self.plan
@@ -501,7 +505,9 @@ class _Writer:
         claims = plan.create + plan.update
         self.claims_written += len(claims)
         for claim in claims:
+            self.topics_touched.add(getattr(claim, "topic_id", None))  # a moved claim's old topic
             claim.topic_id = self.topic_pk[plan.topic_title(claim)]
+            self.topics_touched.add(claim.topic_id)
         if plan.update:
             for claim in plan.update:
                 claim.updated_at = self.now

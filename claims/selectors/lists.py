@@ -1,9 +1,10 @@
 """Reads behind the researchers' list pages: topics, claims, sources, people and disputes.
 
-Every function takes keyword arguments only and runs a fixed number of queries however
-many claims, citations, grades, annotations and disputes exist: counts and latest
-times are correlated subqueries of the one query that lists the rows, and evidence
-and consensus grades come from the grade selectors (claims/selectors/grades.py).
+Every page costs the same however many claims, citations, grades, annotations and
+disputes exist. A page of claims is cut from an index in the page's order (claims/sorting.py,
+paging.page_of), and only then are its rows read and their counts worked out, for those
+rows alone (with_row_counts); the topics' counts are kept as they change (TopicSummary).
+Evidence and consensus grades come from the grade selectors (claims/selectors/grades.py).
 
 "Open disputes" of a claim are the open disputes of the claim itself, of a grade of
 one of its citations, and of a grade of a source it cites (that grade enters the
@@ -13,30 +14,17 @@ dispute counted once.
 
 import datetime
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import (
-    Case,
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from claims import sorting
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
 from claims.models import (
-    Annotation,
     Citation,
-    CitationAssessment,
     Claim,
     Dispute,
     Person,
@@ -47,43 +35,29 @@ from claims.translit import romanize
 
 from .blind import BLIND_NOTICE, GradeVisibility
 from .grades import HIDDEN, claim_evidence_grades, source_consensus
-from .paging import page_of
+from .paging import ROWS_PER_PAGE, page_of
 
 # --- building blocks ---------------------------------------------------------------
 
 
-def _count(queryset: QuerySet, field: str = "pk") -> Coalesce:
-    """The number of distinct values of `field` in a correlated queryset, as a subquery.
+def disputed_claim_ids() -> QuerySet:
+    """The ids of the claims with an open dispute (of the claim, of a grade of one of its
+    citations, or of a grade of a source it cites), read from the open disputes.
 
-    COUNT() as a plain function (not an aggregate) keeps Django from adding a GROUP BY,
-    so the subquery always answers exactly one row.
+    A query of its own kind for each path, each from an index: an OR across the three
+    would have the database test every open dispute for every claim.
     """
-    count = Func(F(field), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)")
-    counted = queryset.order_by().annotate(_n=count).values("_n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def _latest(queryset: QuerySet, field: str) -> Subquery:
-    latest = queryset.order_by().annotate(_latest=Func(F(field), function="MAX")).values("_latest")
-    return Subquery(latest[:1])
-
-
-def _open_disputes_of_claims(claim_field: str, outer: str) -> QuerySet[Dispute]:
-    """Open disputes touching the claims whose `claim_field` equals the outer row's `outer`.
-
-    On the claim itself, on a grade of one of its citations, or on a grade of a source
-    one of its citations cites. Each dispute is one row (no multi-valued join).
-    """
-    return Dispute.objects.open().filter(
-        Q(**{f"claim__{claim_field}": OuterRef(outer)})
-        | Q(**{f"citation_assessment__citation__claim__{claim_field}": OuterRef(outer)})
-        | Exists(
-            Citation.objects.filter(
-                source_id=OuterRef("source_assessment__source_id"),
-                **{f"claim__{claim_field}": OuterRef(OuterRef(outer))},
-            )
-        )
-    )
+    open_disputes = Dispute.objects.open()
+    on_claims = open_disputes.filter(claim__isnull=False).values("claim_id")
+    on_citation_grades = Citation.objects.filter(
+        pk__in=open_disputes.filter(citation_assessment__isnull=False).values("citation_assessment__citation_id")
+    ).values("claim_id")
+    on_source_grades = Citation.objects.filter(
+        source_id__in=open_disputes.filter(source_assessment__isnull=False).values("source_assessment__source_id")
+    ).values("claim_id")
+    return Claim.objects.filter(
+        Q(pk__in=on_claims) | Q(pk__in=on_citation_grades) | Q(pk__in=on_source_grades)
+    ).values("pk")
 
 
 def _grade_title(label: str | None) -> str:
@@ -106,47 +80,50 @@ def _grade_title(label: str | None) -> str:
 def topics_at_a_glance(*, page=None) -> Page:
     """A page of the topics, by title, with claim_count, open_dispute_count and latest_activity.
 
-    Three queries (paging.page_of). Latest activity is the newest time anything about the topic was made or
-    changed: the topic, its claims, their citations and grades, annotations on those,
-    and disputes of its claims.
+    Three queries (paging.page_of): the counts and the latest activity are kept per topic
+    as they change (TopicSummary, services.topic_summaries_refresh), not counted here.
     """
-    in_topic = OuterRef("pk")
-    annotation_times = Annotation.objects.filter(
-        Q(claim__topic=in_topic)
-        | Q(citation__claim__topic=in_topic)
-        | Q(citation_assessment__citation__claim__topic=in_topic)
-    )
-    disputes = Dispute.objects.filter(Q(claim__topic=in_topic) | Q(citation_assessment__citation__claim__topic=in_topic))
-    topics = Topic.objects.annotate(
-        claim_count=_count(Claim.objects.filter(topic=in_topic)),
-        open_dispute_count=_count(_open_disputes_of_claims("topic_id", "pk")),
-        claims_changed=_latest(Claim.objects.filter(topic=in_topic), "updated_at"),
-        citations_changed=_latest(Citation.objects.filter(claim__topic=in_topic), "updated_at"),
-        grades_changed=_latest(CitationAssessment.objects.filter(citation__claim__topic=in_topic), "updated_at"),
-        annotations_changed=_latest(annotation_times, "updated_at"),
-        disputes_raised=_latest(disputes, "created_at"),
-        disputes_closed=_latest(disputes, "closed_at"),
-    )
-    page = page_of(Topic.objects.order_by("title"), page, rows=topics)
+    page = page_of(Topic.objects.order_by("title"), page, rows=Topic.objects.select_related("summary"))
     for topic in page.object_list:
-        times = [
-            topic.created_at, topic.claims_changed, topic.citations_changed, topic.grades_changed,
-            topic.annotations_changed, topic.disputes_raised, topic.disputes_closed,
-        ]
-        topic.latest_activity = max(t for t in times if t is not None)
+        summary = getattr(topic, "summary", None)
+        topic.claim_count = summary.claim_count if summary else 0
+        topic.open_dispute_count = summary.open_dispute_count if summary else 0
+        topic.latest_activity = summary.latest_activity if summary else topic.created_at
     return page
 
 
 # --- claims ------------------------------------------------------------------------
 
 
-def claims_table(*, queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
-    """Claims with their topic, citation_count and open_dispute_count (one query when read)."""
-    queryset = Claim.objects.all() if queryset is None else queryset
-    return queryset.select_related("topic").annotate(
-        citation_count=_count(Citation.objects.filter(claim=OuterRef("pk"))),
-        open_dispute_count=_count(_open_disputes_of_claims("id", "pk")),
+def with_row_counts(claims: Iterable[Claim]) -> list[Claim]:
+    """Set citation_count and open_dispute_count on each of these claims (a page of them).
+
+    Two queries, each reading only these claims' rows through indexes, whatever the
+    number of claims and disputes stored.
+    """
+    claims = list(claims)
+    ids = [c.pk for c in claims]
+    if not ids:
+        return claims
+    citations = Citation.objects.order_by().filter(claim_id__in=ids)
+    citation_counts = dict(citations.values("claim_id").annotate(n=Count("pk")).values_list("claim_id", "n"))
+    open_disputes = Dispute.objects.open().order_by()
+    paths = (
+        open_disputes.filter(claim_id__in=ids).values_list("pk", "claim_id"),
+        open_disputes.filter(citation_assessment__citation__claim_id__in=ids).values_list(
+            "pk", "citation_assessment__citation__claim_id"),
+        # A source's grade disputes count on every claim citing the source (once, if cited twice).
+        open_disputes.filter(source_assessment__source__citations__claim_id__in=ids).values_list(
+            "pk", "source_assessment__source__citations__claim_id"),
     )
+    # One query: each path reads its own index (an OR would test every open dispute).
+    disputes: dict[int, set[int]] = defaultdict(set)
+    for pk, claim_id in paths[0].union(*paths[1:], all=True):
+        disputes[claim_id].add(pk)
+    for claim in claims:
+        claim.citation_count = citation_counts.get(claim.pk, 0)
+        claim.open_dispute_count = len(disputes[claim.pk])
+    return claims
 
 
 def with_evidence_grades(*, claims: Iterable[Claim], user) -> list[Claim]:
@@ -162,38 +139,33 @@ def with_evidence_grades(*, claims: Iterable[Claim], user) -> list[Claim]:
     return claims
 
 
-BY_DATE = (F("date_earliest").asc(nulls_last=True), F("date_latest").asc(nulls_last=True), "key")
+BY_DATE = sorting.BY_DATE
 
 
-def _claims_page(ordered: QuerySet[Claim], number, *, user) -> Page:
-    page = page_of(ordered, number, rows=claims_table())
-    page.object_list = with_evidence_grades(claims=page.object_list, user=user)
+def claims_page(ordered: QuerySet[Claim], number, *, user, per_page: int = ROWS_PER_PAGE) -> Page:
+    """Page `number` of these ordered claims, each with its topic, counts and evidence grade."""
+    page = page_of(ordered, number, rows=Claim.objects.select_related("topic"), per_page=per_page)
+    page.object_list = with_evidence_grades(claims=with_row_counts(page.object_list), user=user)
     return page
 
 
 def topic_claims(*, topic: Topic, user, page=None) -> Page:
     """A page of the competing claims of one topic, earliest date first, undated last."""
-    return _claims_page(topic.claims.order_by(*BY_DATE), page, user=user)
+    return claims_page(topic.claims.order_by(*BY_DATE), page, user=user)
 
 
 def person_claims(*, person: Person, user, page=None) -> Page:
-    """A page of the claims about a person, by topic and then by date."""
-    return _claims_page(person.claims.order_by("topic__title", *BY_DATE), page, user=user)
+    """A page of the claims about a person, earliest date first, undated last."""
+    return claims_page(person.claims.order_by(*BY_DATE), page, user=user)
 
-
-_STATUS_ORDER = Case(
-    *[When(status=value, then=Value(rank)) for rank, value in enumerate(Claim.Status.values)],
-    default=Value(len(Claim.Status.values)),
-    output_field=IntegerField(),
-)
 
 CLAIM_SORTS = {
     "date": BY_DATE,
-    "-date": (F("date_earliest").desc(nulls_last=True), F("date_latest").desc(nulls_last=True), "key"),
+    "-date": sorting.BY_DATE_DESCENDING,
     "key": ("key",),
-    "status": (_STATUS_ORDER, *BY_DATE),
-    "updated": ("updated_at", "key"),
-    "-updated": ("-updated_at", "key"),
+    "status": (sorting.StatusRank(Claim.Status.values).asc(), *BY_DATE),
+    "updated": sorting.BY_UPDATED,
+    "-updated": sorting.BY_UPDATED_DESCENDING,
 }
 
 _EDGE_PUNCTUATION = "«»„“”\"'‚‘’.,;:!?()[]{}"
@@ -249,7 +221,7 @@ def claim_search(*, filters: ClaimFilters) -> QuerySet[Claim]:
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.disputed:
-        disputed = Exists(_open_disputes_of_claims("id", "pk"))
+        disputed = Q(pk__in=disputed_claim_ids())
         queryset = queryset.filter(disputed if filters.disputed == "yes" else ~disputed)
     # Filters across multi-valued relations go through subqueries, so that a claim
     # citing a source twice or naming two matching people is still listed once.
@@ -262,14 +234,14 @@ def claim_search(*, filters: ClaimFilters) -> QuerySet[Claim]:
         for term in variants:
             word |= _matches(term)
         queryset = queryset.filter(pk__in=Claim.objects.filter(word).values("pk"))
-    return claims_table(queryset=queryset).order_by(*CLAIM_SORTS.get(filters.sort, BY_DATE))
+    return queryset.order_by(*CLAIM_SORTS.get(filters.sort, BY_DATE))
 
 
 # --- sources -----------------------------------------------------------------------
 
 
 def source_search(*, q: str = "", kind: str = "") -> QuerySet[Source]:
-    """Sources by key, with citing_claim_count; q matches key, titles and authors in any script."""
+    """Sources by key; q matches key, titles and authors in any script."""
     queryset = Source.objects.all()
     if kind:
         queryset = queryset.filter(kind=kind)
@@ -283,9 +255,17 @@ def source_search(*, q: str = "", kind: str = "") -> QuerySet[Source]:
                 | Q(authors__icontains=term)
             )
         queryset = queryset.filter(word)
-    return queryset.annotate(
-        citing_claim_count=_count(Citation.objects.filter(source=OuterRef("pk")), "claim_id"),
-    ).order_by("key")
+    return queryset.order_by("key")
+
+
+def with_citing_claim_counts(sources: Iterable[Source]) -> list[Source]:
+    """Set citing_claim_count on each of these sources (a page of them): one query."""
+    sources = list(sources)
+    citing = Citation.objects.order_by().filter(source_id__in=[s.pk for s in sources])
+    counts = dict(citing.values("source_id").annotate(n=Count("claim_id", distinct=True)).values_list("source_id", "n"))
+    for source in sources:
+        source.citing_claim_count = counts.get(source.pk, 0)
+    return sources
 
 
 def with_consensus(*, sources: Iterable[Source], user) -> list[Source]:

@@ -13,13 +13,13 @@ from django.db.models import QuerySet
 ROWS_PER_PAGE = 50
 
 
-def page_of(ordered: QuerySet, number, *, rows: QuerySet) -> Page:
+def page_of(ordered: QuerySet, number, *, rows: QuerySet, per_page: int = ROWS_PER_PAGE) -> Page:
     """Page `number` of `ordered`, its rows read from `rows`: three queries (two when empty).
 
     As on the claim list, a number past the end gives the last page and anything that is
     not a page number the first, never an error.
     """
-    page = Paginator(ordered.values_list("pk", flat=True), ROWS_PER_PAGE).get_page(number)
+    page = Paginator(ordered.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
     found = rows.order_by().in_bulk(ids)
     # A row deleted between the two reads is left out rather than failing the page.

@@ -16,6 +16,7 @@ from claims.forms import fields
 from claims.models import Claim, Person, Source, Topic
 from claims.selectors import lists
 from claims.selectors.blind import BLIND_NOTICE
+from claims.selectors.paging import page_of
 
 from .access import reader_required
 
@@ -216,8 +217,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     """All claims, filtered, searched, sorted and paginated by GET parameters."""
     form = ClaimFilterForm(request.GET)
     filters = form.filters()
-    page = _page(request, lists.claim_search(filters=filters))
-    page.object_list = lists.with_evidence_grades(claims=page.object_list, user=request.user)
+    page = lists.claims_page(lists.claim_search(filters=filters), request.GET.get("page"), user=request.user,
+                             per_page=PAGE_SIZE)
     return render(request, "claims/claim_list.html", {
         "form": form,
         "page": page,
@@ -236,8 +237,10 @@ def source_list(request: HttpRequest) -> HttpResponse:
     form = SourceFilterForm(request.GET)
     form.is_valid()
     data = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
-    page = _page(request, lists.source_search(q=data.get("q", ""), kind=data.get("kind", "")))
-    page.object_list = lists.with_consensus(sources=page.object_list, user=request.user)
+    page = page_of(lists.source_search(q=data.get("q", ""), kind=data.get("kind", "")), request.GET.get("page"),
+                   rows=Source.objects.all(), per_page=PAGE_SIZE)
+    page.object_list = lists.with_consensus(sources=lists.with_citing_claim_counts(page.object_list),
+                                            user=request.user)
     return render(request, "claims/source_list.html", {
         "form": form,
         "page": page,
