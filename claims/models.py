@@ -482,7 +482,8 @@ class Citation(models.Model):
 
     # Lookups by claim use citation_unique_source_locator_per_claim (claim first): no index of its own.
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations", db_index=False)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    # Lookups by source use citation_source_claim_idx (source first).
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations", db_index=False)
     locator = models.CharField(
         max_length=200, blank=True, help_text="Where in the source: page, chapter, archival sheet (e.g. p. 412, ch. 9, l. 12)."
     )
@@ -502,6 +503,11 @@ class Citation(models.Model):
 
     class Meta:
         ordering = ["claim__key", "source__key", "locator"]
+        indexes = [
+            # The source page's claims and their count (selectors.lists.source_claims), the claim
+            # list's ?source= filter, and the claims a source's grade disputes count on.
+            models.Index(fields=["source", "claim"], name="citation_source_claim_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "source", "locator"],

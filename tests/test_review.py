@@ -791,7 +791,7 @@ def test_the_source_page_shows_the_record_its_grades_and_its_citing_claims(
     assert "Kind monograph" in page and "Level secondary" in page and "Authors Vadim Rogovin" in page
     assert "RGVA, f. 33987, op. 3, d. 400, l. 12-14" in page and "Fond 33987" in page and "List (sheets) 12-14" in page
     assert "Consensus reliability: B" in page and "Victor: a careful historian" in page
-    assert "The convicted were shot on 12 June 1937. ch. 9 supports" in page
+    assert "12 June 1937 The convicted were shot on 12 June 1937. execution-12-june · Date of execution ch. 9 supports" in page
     assert "<i>notes</i>" in page  # escaped, shown as typed
     assert ("a", {"href": "https://example.org/rogovin", "rel": "noopener noreferrer nofollow"}) in elements(response)
     assert "edith_editor changed source archive: — → RGVA" in page
@@ -838,7 +838,7 @@ def test_threads_are_built_oldest_first_with_replies_under_their_parents(researc
 # Session, user and roles (3), the record and its prefetches, annotations, disputes,
 # grades and the history: a fixed number however much the page shows.
 CLAIM_PAGE_QUERIES = 19
-SOURCE_PAGE_QUERIES = 12  # the citing claims: a count, a page of ids, the page's rows
+SOURCE_PAGE_QUERIES = 19  # the citing claims: their count, all claims (which way to page), ids, rows, citations, evidence (3, 5 when blind)
 DISPUTE_PAGE_QUERIES = 6  # one of them asks whether a blind reviewer has graded what a grade's dispute is about
 
 

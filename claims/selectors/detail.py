@@ -42,7 +42,7 @@ from claims.models import (
 )
 from claims.selectors.blind import BLIND_NOTICE, GradeVisibility, is_blind_grader  # noqa: F401 (re-exported)
 from claims.selectors.grades import claim_evidence_grades
-from claims.selectors.paging import page_of
+from claims.selectors.lists import source_claims
 
 def grades_hidden_from(user, target: Source | Citation) -> bool:
     """Whether the grades of a source or citation are hidden from the user: at most one query."""
@@ -463,7 +463,7 @@ class SourcePage:
     consensus: str | None
     own_grade: SourceAssessment | None
     grade_count: int
-    citations: Page  # of Citation
+    claims: Page  # of the Claims citing it, each with cited_as (its citations of the source)
     threads: list[Node]
     disputes: list[DisputeView]
     history: list[HistoryEntry]
@@ -518,11 +518,7 @@ def source_page(key: str, user, citations_page=None) -> SourcePage:
         consensus=None if hidden else consensus_reliability(a.grade for a in assessments),
         own_grade=next((a for a in assessments if a.reviewer_id == user.pk), None),
         grade_count=len(assessments),
-        citations=page_of(
-            source.citations.order_by("claim__key", "locator", "pk"),
-            citations_page,
-            rows=Citation.objects.select_related("claim"),
-        ),
+        claims=source_claims(source=source, user=user, page=citations_page),
         threads=threads.get(("source", source.pk), []),
         disputes=disputes,
         history=source_history(source, visibility),

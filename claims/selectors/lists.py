@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from claims import sorting
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
@@ -30,6 +30,7 @@ from claims.models import (
     Person,
     Source,
     Topic,
+    TopicSummary,
 )
 from claims.translit import romanize
 
@@ -142,10 +143,13 @@ def with_evidence_grades(*, claims: Iterable[Claim], user) -> list[Claim]:
 BY_DATE = sorting.BY_DATE
 
 
-def claims_page(ordered: QuerySet[Claim], number, *, user, per_page: int = ROWS_PER_PAGE) -> Page:
-    """Page `number` of these ordered claims, each with its topic, counts and evidence grade."""
-    page = page_of(ordered, number, rows=Claim.objects.select_related("topic"), per_page=per_page)
-    page.object_list = with_evidence_grades(claims=with_row_counts(page.object_list), user=user)
+def claims_page(ordered: QuerySet[Claim], number, *, user, per_page: int = ROWS_PER_PAGE,
+                count: int | None = None, row_counts: bool = True) -> Page:
+    """Page `number` of these ordered claims, each with its topic, evidence grade and (unless
+    row_counts is False) its citation and open dispute counts."""
+    page = page_of(ordered, number, rows=Claim.objects.select_related("topic"), per_page=per_page, count=count)
+    claims = with_row_counts(page.object_list) if row_counts else page.object_list
+    page.object_list = with_evidence_grades(claims=claims, user=user)
     return page
 
 
@@ -156,7 +160,40 @@ def topic_claims(*, topic: Topic, user, page=None) -> Page:
 
 def person_claims(*, person: Person, user, page=None) -> Page:
     """A page of the claims about a person, earliest date first, undated last."""
-    return claims_page(person.claims.order_by(*BY_DATE), page, user=user)
+    links = Claim.people.through.objects.filter(person=person)
+    return _claims_linked(links, links.count(), page, user=user)
+
+
+def source_claims(*, source: Source, user, page=None) -> Page:
+    """A page of the claims citing a source, earliest date first, undated last; each claim's
+    citations of the source (locator, stance) as cited_as."""
+    citing = Citation.objects.filter(source=source)
+    page = _claims_linked(citing, citing.order_by().values("claim_id").distinct().count(), page, user=user,
+                          row_counts=False)
+    cited_as = defaultdict(list)
+    for citation in citing.filter(claim_id__in=[c.pk for c in page.object_list]).order_by("locator", "pk"):
+        cited_as[citation.claim_id].append(citation)
+    for claim in page.object_list:
+        claim.cited_as = cited_as[claim.pk]
+    return page
+
+
+def _claims_linked(links: QuerySet, count: int, number, *, user, row_counts: bool = True) -> Page:
+    """A page of the claims that rows of `links` (with a claim_id) point at, by date.
+
+    Two ways to the same page, chosen by how many claims there are: a few are fetched
+    through the links' index and sorted; when they are a good share of all claims, the
+    claims are walked in date order (an index, claim_by_date_idx) and each is checked
+    for a link, stopping at the page: either way a page reads about sqrt(rows per page x
+    all claims) rows at most, however many claims are linked. (SQLite plans each form
+    as written; PostgreSQL plans both the same way by its statistics.)
+    """
+    total = TopicSummary.objects.aggregate(n=Sum("claim_count"))["n"] or 0
+    if count * count > ROWS_PER_PAGE * total:
+        linked = Claim.objects.filter(Exists(links.filter(claim=OuterRef("pk"))))
+    else:
+        linked = Claim.objects.filter(pk__in=links.values("claim_id"))
+    return claims_page(linked.order_by(*BY_DATE), number, user=user, count=count, row_counts=row_counts)
 
 
 CLAIM_SORTS = {
