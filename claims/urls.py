@@ -27,6 +27,7 @@ urlpatterns = [
     # Sources
     path("sources/", pages.source_list, name="source_list"),
     path("sources/new/", records.source_create, name="source_create"),
+    path("sources/suggest.json", pages.source_suggestions, name="source_suggestions"),
     path("sources/export.csv", exchange.source_export, name="source_export"),
     path("sources/import/", exchange.source_import, name="source_import"),
     path("sources/import/confirm/", exchange.source_import_confirm, name="source_import_confirm"),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("sources/<slug:key>/grade/", review.source_grade, name="source_grade"),
     # People
     path("people/new/", records.person_create, name="person_create"),
+    path("people/suggest.json", pages.person_suggestions, name="person_suggestions"),
     path("people/<slug:slug>/", pages.person_detail, name="person_detail"),
     path("people/<slug:slug>/edit/", records.person_edit, name="person_edit"),
     # Annotations: <kind> is claim, source, citation, source-grade, citation-grade or dispute

@@ -305,6 +305,34 @@ def with_citing_claim_counts(sources: Iterable[Source]) -> list[Source]:
     return sources
 
 
+SUGGESTIONS = 10
+
+
+def source_suggestions(*, q: str) -> list[Source]:
+    """Up to ten sources whose key starts with q or whose titles or authors hold every word
+    of it (any script, or its romanization); keys first."""
+    if not search_terms(q):
+        return []
+    by_key = list(Source.objects.filter(key__istartswith=q.strip()).order_by("key")[:SUGGESTIONS])
+    rest = source_search(q=q).exclude(pk__in=[s.pk for s in by_key])[:SUGGESTIONS - len(by_key)]
+    return by_key + list(rest)
+
+
+def person_suggestions(*, q: str) -> list[Person]:
+    """Up to ten people with every word of q (or its romanization) in their names, aliases or slug."""
+    terms = search_terms(q)
+    if not terms:
+        return []
+    people = Person.objects.all()
+    for variants in terms:
+        word = Q()
+        for term in variants:
+            word |= (Q(name__icontains=term) | Q(name_original__icontains=term) | Q(aliases__icontains=term)
+                     | Q(slug__icontains=term))
+        people = people.filter(word)
+    return list(people.order_by("name", "slug")[:SUGGESTIONS])
+
+
 def with_consensus(*, sources: Iterable[Source], user) -> list[Source]:
     """Set consensus_reliability (A-F, None when ungraded, HIDDEN from a blind reviewer). One or two queries."""
     sources = list(sources)

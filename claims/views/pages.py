@@ -7,7 +7,7 @@ HEAD only (a HEAD is a GET without the body), and runs a fixed number of queries
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -45,6 +45,35 @@ class PartialDateField(forms.CharField):
             ) from None
 
 
+class KeyOrNameField(fields.ModelChoiceField):
+    """A source's key (a person's slug), or words that match exactly one source (person)."""
+
+    def __init__(self, *, matches, kind: str, key_name: str, **kwargs):
+        self.matches, self.kind, self.key_name = matches, kind, key_name
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            text = str(value).strip()
+            found = self.matches(text)
+            if len(found) == 1:
+                return found[0]
+            if not found:
+                raise forms.ValidationError(
+                    "No %(kind)s has the %(key)s “%(value)s”, and none matches it.", code="invalid_choice",
+                    params={"kind": self.kind, "key": self.key_name, "value": text},
+                ) from None
+            listed = ", ".join(getattr(obj, self.key_name) for obj in found[:5])
+            raise forms.ValidationError(
+                "“%(value)s” matches more than one %(kind)s (%(listed)s%(more)s): type the %(key)s of the one you mean.",
+                code="ambiguous",
+                params={"kind": self.kind, "key": self.key_name, "value": text, "listed": listed,
+                        "more": ", …" if len(found) > 5 else ""},
+            ) from None
+
+
 def _blank_first(label: str, choices) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
@@ -63,19 +92,22 @@ class ClaimFilterForm(forms.Form):
         choices=[("", "either"), ("yes", "has an open dispute"), ("no", "has no open dispute")],
         required=False,
     )
-    # A key or a slug typed in, not a menu: a menu of every source (or person) would make
-    # the page grow with them. The source list, a person's page and the search reach them.
-    source = fields.ModelChoiceField(
+    # Typed, not chosen from a menu: a menu of every source (or person) would make the page
+    # grow with them. A key or slug, or words of a title or name matched on submit; the
+    # static script offers matches as one types (lists.source_suggestions, person_suggestions).
+    source = KeyOrNameField(
         label="Cites source", queryset=Source.objects.all(), to_field_name="key", required=False,
-        widget=forms.TextInput(attrs={"placeholder": "any source", "size": 16}),
-        help_text="A source's key, e.g. rogovin-1937.",
-        error_messages={"invalid_choice": "No source has the key “%(value)s”."},
+        widget=forms.TextInput(attrs={"placeholder": "any source", "size": 16, "list": "source-suggestions",
+                                      "data-suggest": "/sources/suggest.json", "autocomplete": "off"}),
+        help_text="A source's key (e.g. rogovin-1937) or words of its title.",
+        matches=lambda text: lists.source_suggestions(q=text), kind="source", key_name="key",
     )
-    person = fields.ModelChoiceField(
+    person = KeyOrNameField(
         label="About person", queryset=Person.objects.all(), to_field_name="slug", required=False,
-        widget=forms.TextInput(attrs={"placeholder": "anyone", "size": 16}),
-        help_text="A person's slug: the end of the address of their page.",
-        error_messages={"invalid_choice": "No person has the slug “%(value)s”."},
+        widget=forms.TextInput(attrs={"placeholder": "anyone", "size": 16, "list": "person-suggestions",
+                                      "data-suggest": "/people/suggest.json", "autocomplete": "off"}),
+        help_text="A person's name in any spelling or script, or their slug (the end of their page's address).",
+        matches=lambda text: lists.person_suggestions(q=text), kind="person", key_name="slug",
     )
     date_from = PartialDateField(label="Date from", required=False, help_text=DATE_HELP)
     date_to = PartialDateField(label="Date to", required=False, help_text=DATE_HELP)
@@ -263,6 +295,24 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "claims": page.object_list,
         "can_contribute": _can_contribute(request),
     })
+
+
+@require_safe
+@reader_required
+def source_suggestions(request: HttpRequest) -> JsonResponse:
+    """Sources matching what is typed in the claim list's source filter (at most ten)."""
+    found = lists.source_suggestions(q=request.GET.get("q", "")[:200])
+    return JsonResponse({"results": [{"value": s.key, "label": f"{s.key}: {s.title}"} for s in found]})
+
+
+@require_safe
+@reader_required
+def person_suggestions(request: HttpRequest) -> JsonResponse:
+    """People matching what is typed in the claim list's person filter (at most ten)."""
+    found = lists.person_suggestions(q=request.GET.get("q", "")[:200])
+    return JsonResponse({"results": [
+        {"value": p.slug, "label": f"{p.name} ({p.name_original})" if p.name_original else p.name} for p in found
+    ]})
 
 
 @require_safe
