@@ -108,6 +108,8 @@ class ServiceInline(StaffOnlyMixin, CheckedInputAdmin, admin.TabularInline):
 
 class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
     """Saves through claims.services so the admin obeys the same rules as every other path."""
+    # A filtered list counts its own rows only, not the whole table beside them (100,000 claims).
+    show_full_result_count = False
 
     m2m_fields: tuple[str, ...] = ()
     # Django 6 will assume https for scheme-less URLs; say so now rather than rely on http.
@@ -268,6 +270,9 @@ class SourceAdmin(ContractImportExportMixin, ServiceAdmin):
 
 @admin.register(Claim)
 class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
+    # Recently changed first, read backwards from claim_by_updated_idx: the model's own order
+    # (by topic title) would sort every claim for each page of the list.
+    ordering = ("-updated_at", "-key")
     resource_classes = [ClaimCSVResource]
     csv_chunks = staticmethod(claim_chunks)
     list_display = ("key", "short_statement", "topic", "kind", "status", "event_date", "updated_at")
@@ -297,6 +302,7 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
 
 @admin.register(Citation)
 class CitationAdmin(ServiceAdmin):
+    ordering = ("-pk",)  # newest first, from the primary key: the model's order joins and sorts every citation
     list_display = ("claim", "source", "locator", "stance")
     list_filter = ("stance", "source__kind")
     list_select_related = ("claim", "source")
@@ -309,6 +315,7 @@ class CitationAdmin(ServiceAdmin):
 
 @admin.register(SourceAssessment)
 class SourceAssessmentAdmin(ServiceAdmin):
+    ordering = ("-pk",)  # newest first (as CitationAdmin)
     list_display = ("source", "grade", "reviewer", "updated_at")
     list_filter = ("grade",)
     list_select_related = ("source", "reviewer")
@@ -318,6 +325,7 @@ class SourceAssessmentAdmin(ServiceAdmin):
 
 @admin.register(CitationAssessment)
 class CitationAssessmentAdmin(ServiceAdmin):
+    ordering = ("-pk",)  # newest first (as CitationAdmin)
     list_display = ("citation", "grade", "reviewer", "outdated", "updated_at")
     list_filter = ("grade", "outdated")
     readonly_fields = ("outdated",)
@@ -392,6 +400,7 @@ class DisputeAdmin(ServiceAdmin):
 
 @admin.register(Annotation)
 class AnnotationAdmin(ServiceAdmin):
+    ordering = ("-pk",)  # newest first (as CitationAdmin)
     list_display = ("__str__", "motivation", "author", "excerpt", "created_at", "withdrawn_at")
     list_filter = ("motivation", ("withdrawn_at", admin.EmptyFieldListFilter))
     list_select_related = ("author",)
