@@ -376,7 +376,7 @@ def fetch(client, alias: str, path: str) -> Fetch:
             return Fetch(ms=(time.perf_counter() - start) * 1000, error=f"{type(exc).__name__}: {exc}"[:160],
                          queries=len(queries))
         ms = (time.perf_counter() - start) * 1000
-    gz = len(gzip.compress(body, 6)) if len(body) < 5_000_000 else 0
+    gz = len(gzip.compress(body, 6)) if len(body) < 5_000_000 else -1  # (not worth the time)
     return Fetch(status=response.status_code, ms=ms, queries=len(queries), size=len(body), gz=gz,
                  location=response.get("Location", ""))
 
@@ -438,8 +438,9 @@ def measure(page: Page, persona: str, clients: dict, repeat: int, max_ms: float)
     return row
 
 
-HEADER = (f"{'page':<52} {'persona':<9} {'ms 1k':>8} {'ms big':>9} {'ratio':>6} {'queries':>9} "
-          f"{'KB big':>8} {'gzKB':>6}  verdict")
+def header(small: str, large: str) -> str:
+    return (f"{'page':<52} {'persona':<9} {'ms ' + small:>8} {'ms ' + large:>9} {'ratio':>6} {'queries':>9} "
+            f"{'KB ' + large:>8} {'gzKB':>6}  verdict")
 
 
 def line(row: Row, sizes: tuple[str, str]) -> str:
@@ -447,7 +448,7 @@ def line(row: Row, sizes: tuple[str, str]) -> str:
     if row.ms_small or row.ms_large:
         queries = f"{row.small.queries}/{row.large.queries}"
         return (f"{shown:<52} {row.persona:<9} {row.ms_small:>8.1f} {row.ms_large:>9.1f} {row.ratio:>6.2f} "
-                f"{queries:>9} {row.large.size / 1024:>8.1f} {row.large.gz / 1024:>6.1f}  {row.verdict}"
+                f"{queries:>9} {row.large.size / 1024:>8.1f} {row.large.gz / 1024 if row.large.gz >= 0 else float("nan"):>6.1f}  {row.verdict}"
                 + (f"  ({row.note})" if row.note else ""))
     return f"{shown:<52} {row.persona:<9} {'':>8} {'':>9} {'':>6} {'':>9} {'':>8} {'':>6}  {row.verdict} {row.note}"
 
@@ -509,8 +510,8 @@ def main() -> int:
     if args.only:
         plan = [(p, who) for p, who in plan if any(o in p.shown or o in p.paths["large"] for o in args.only)]
 
-    print(f"\n{HEADER.replace('ms big', 'ms ' + labels[1]).replace('KB big', 'KB ' + labels[1])}")
-    print("-" * len(HEADER))
+    print(f"\n{header(*labels)}")
+    print("-" * len(header(*labels)))
     rows = []
     for page, persona in plan:
         row = measure(page, persona, clients[persona], args.repeat, args.max_seconds * 1000)
