@@ -448,7 +448,7 @@ def line(row: Row, sizes: tuple[str, str]) -> str:
     if row.ms_small or row.ms_large:
         queries = f"{row.small.queries}/{row.large.queries}"
         return (f"{shown:<52} {row.persona:<9} {row.ms_small:>8.1f} {row.ms_large:>9.1f} {row.ratio:>6.2f} "
-                f"{queries:>9} {row.large.size / 1024:>8.1f} {row.large.gz / 1024 if row.large.gz >= 0 else float("nan"):>6.1f}  {row.verdict}"
+                f"{queries:>9} {row.large.size / 1024:>8.1f} {row.large.gz / 1024 if row.large.gz >= 0 else float('nan'):>6.1f}  {row.verdict}"
                 + (f"  ({row.note})" if row.note else ""))
     return f"{shown:<52} {row.persona:<9} {'':>8} {'':>9} {'':>6} {'':>9} {'':>8} {'':>6}  {row.verdict} {row.note}"
 
