@@ -482,9 +482,9 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
                      ((i, i, c, p, c) for i, (c, p) in enumerate(claim_people, 1)))
         if connection.vendor == "postgresql":
             from django.core.management.color import no_style
-            models = [Topic, Person, Source, Claim, Citation, SourceAssessment, CitationAssessment, Dispute,
-                      Annotation, through, m2m_history]
-            models += [m.history.model for m in models if hasattr(m, "history")]
+            recorded = [Topic, Person, Source, Claim, Citation, SourceAssessment, CitationAssessment, Dispute,
+                        Annotation]
+            models = [*recorded, *(m.history.model for m in recorded), through, m2m_history]
             with connection.cursor() as cursor:
                 for statement in connection.ops.sequence_reset_sql(no_style(), models):
                     cursor.execute(statement)
