@@ -719,6 +719,12 @@ class Dispute(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # /disputes/: the open disputes, oldest first, a page at a time (selectors.lists.open_disputes).
+            models.Index(fields=["state", "created_at", "id"], name="dispute_state_created_idx"),
+            # /disputes/: the last ones closed (selectors.lists.recently_closed_disputes), read backwards.
+            models.Index(fields=["closed_at", "id"], name="dispute_closed_idx"),
+        ]
         constraints = [
             models.CheckConstraint(name="dispute_exactly_one_target", condition=_exactly_one(*DISPUTE_TARGETS)),
             # The proposed alternative is of the target's own kind: a letter for a source

@@ -6,14 +6,13 @@ HEAD only (a HEAD is a GET without the body), and runs a fixed number of queries
 """
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from claims import roles
 from claims.forms import fields
-from claims.models import Claim, Person, Source, Topic
+from claims.models import Claim, Dispute, Person, Source, Topic
 from claims.selectors import lists
 from claims.selectors.blind import BLIND_NOTICE
 from claims.selectors.paging import page_of
@@ -168,10 +167,6 @@ class SourceFilterForm(forms.Form):
 # --- helpers -----------------------------------------------------------------------
 
 
-def _page(request: HttpRequest, items):
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
 def _without(request: HttpRequest, *names: str) -> str:
     """The current query string without the named parameters (and without the page)."""
     params = request.GET.copy()
@@ -319,7 +314,8 @@ def person_suggestions(request: HttpRequest) -> JsonResponse:
 @reader_required
 def dispute_list(request: HttpRequest) -> HttpResponse:
     """The open disputes, oldest first, and the last ones closed."""
-    page = _page(request, lists.open_disputes())
+    page = page_of(Dispute.objects.open().order_by("created_at", "pk"), request.GET.get("page"),
+                   rows=lists.open_disputes(), per_page=PAGE_SIZE)
     page.object_list = lists.mark_hidden_grades(disputes=page.object_list, user=request.user)
     return render(request, "claims/dispute_list.html", {
         "page": page,
