@@ -14,6 +14,8 @@ from django.views.decorators.http import require_safe
 from claims import roles
 from claims.forms import fields
 from claims.models import Claim, Person, Source, Topic
+from claims.search import highlight
+from claims.search import query as search
 from claims.selectors import lists
 from claims.selectors.blind import BLIND_NOTICE
 
@@ -81,6 +83,7 @@ class ClaimFilterForm(forms.Form):
     sort = fields.ChoiceField(
         label="Sort by",
         choices=[
+            (lists.RELEVANCE, "relevance (when searching)"),
             ("date", "date, earliest first"),
             ("-date", "date, latest first"),
             ("key", "key"),
@@ -121,7 +124,8 @@ class ClaimFilterForm(forms.Form):
             person=data.get("person"),
             date_from=start[0] if start else None,
             date_to=end[1] if end else None,
-            sort=data.get("sort") or "date",
+            # A search lists the best matches first unless asked otherwise; a list without one, by date.
+            sort=data.get("sort") or (lists.RELEVANCE if lists.search_terms(q) else "date"),
         )
 
 
@@ -216,8 +220,10 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     """All claims, filtered, searched, sorted and paginated by GET parameters."""
     form = ClaimFilterForm(request.GET)
     filters = form.filters()
-    page = _page(request, lists.claim_search(filters=filters))
+    match = search.parse(filters.q) if filters.q else None
+    page = _page(request, lists.claim_search(filters=filters, match=match))
     page.object_list = lists.with_evidence_grades(claims=page.object_list, user=request.user)
+    highlight.annotate(page.object_list, match)
     return render(request, "claims/claim_list.html", {
         "form": form,
         "page": page,

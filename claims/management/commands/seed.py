@@ -1,4 +1,5 @@
-"""Load the shipped seed data set and give every seeded row its first history entry.
+"""Load the shipped seed data set, give every seeded row its first history entry, and index
+the claims for search.
 
 loaddata writes rows raw, so django-simple-history records nothing for them; without a
 first entry a seeded claim's history would start at its first edit. Run again, the seed
@@ -10,6 +11,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from simple_history.models import registered_models
+
+from claims.search.index import rebuild
 
 DEFAULT_FIXTURE = "case-of-military-1937"
 
@@ -44,3 +47,5 @@ class Command(BaseCommand):
         created = backfill_history(reason=f"loaded from the seed {fixture}")
         summary = ", ".join(f"{n} {name}" for name, n in created.items()) or "none needed"
         self.stdout.write(f"First history entries: {summary}.")
+        # loaddata writes rows raw, around the index as around the history: index them all.
+        self.stdout.write(f"Indexed {rebuild()} claims for search.")
