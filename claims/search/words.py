@@ -122,16 +122,25 @@ def _nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
+def tokens(text: str) -> list[str]:
+    """The words of text, in order."""
+    return WORD.findall(_nfc(text))
+
+
+def indexed_tokens(found: list[str]) -> str:
+    """The keys of these words, space-separated, in order (repeats kept: they weigh in the ranking)."""
+    return " ".join(map(_INDEX_KEYS.__getitem__, found))
+
+
 def indexed(text: str) -> str:
-    """The keys of every word of text, space-separated, in order (repeats kept: they weigh in
-    the ranking)."""
-    return " ".join(map(_INDEX_KEYS.__getitem__, WORD.findall(_nfc(text))))
+    """The keys of every word of text (see indexed_tokens)."""
+    return indexed_tokens(tokens(text))
 
 
-def vocabulary(text: str) -> set[str]:
-    """The words of text as the vocabulary holds them (see _spellings)."""
+def vocabulary_of(found) -> set[str]:
+    """These words as the vocabulary holds them (see _spellings)."""
     out: set[str] = set()
-    for spellings in map(_SPELLINGS.__getitem__, set(WORD.findall(_nfc(text)))):
+    for spellings in map(_SPELLINGS.__getitem__, found):
         out.update(spellings)
     return out
 
