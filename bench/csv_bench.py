@@ -247,8 +247,8 @@ def _reset(sources: bool = False) -> None:
     from django.apps import apps
     from django.db import connection, transaction
 
-    names = ["HistoricalClaim_people", "HistoricalCitation", "HistoricalClaim", "HistoricalTopic",
-             "HistoricalPerson", "Annotation", "Dispute", "CitationAssessment", "Citation"]
+    names = ["ClaimSearch", "SearchWord", "HistoricalClaim_people", "HistoricalCitation", "HistoricalClaim",
+             "HistoricalTopic", "HistoricalPerson", "Annotation", "Dispute", "CitationAssessment", "Citation"]
     tables = [apps.get_model("claims", n)._meta.db_table for n in names]
     from claims.models import Claim, Person, Topic
 

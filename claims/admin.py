@@ -11,6 +11,7 @@ from django.contrib.auth.forms import ReadOnlyPasswordHashWidget
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -36,6 +37,7 @@ from .models import (
     Topic,
     User,
 )
+from .search import query as search
 
 
 class StaffOnlyMixin:
@@ -278,16 +280,25 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
     list_display = ("key", "short_statement", "topic", "kind", "status", "event_date", "updated_at")
     list_filter = ("topic", "kind", "status")
     list_select_related = ("topic",)
-    search_fields = (
-        "key", "statement", "people__name", "people__name_original", "people__aliases",
-        "citations__source__title", "citations__source__title_original",
-    )
+    # The search box searches the site's index (get_search_results), not these fields.
+    search_fields = ("key", "statement")
     autocomplete_fields = ("topic", "people")
     readonly_fields = ("evidence_grade", "date_earliest", "date_latest", "created_by", "created_at", "updated_at")
     fields = ("key", "topic", "statement", "kind", "status", "event_date", "people", "evidence_grade",
               "date_earliest", "date_latest", "created_by", "created_at", "updated_at")
     inlines = (CitationInline,)
     m2m_fields = ("people",)
+
+    def get_search_results(self, request, queryset, search_term):
+        """The site's search (claims/search/): every word, any script or spelling, inflections;
+        a claim's key typed whole finds it too."""
+        if not search_term.strip():
+            return queryset, False
+        match = search.parse(search_term)
+        found = Q(key=search_term.strip())
+        if match is not None:
+            found |= search.filter_q(match)
+        return queryset.filter(found), False
 
     @admin.display(description="statement")
     def short_statement(self, obj: Claim) -> str:

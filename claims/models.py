@@ -933,3 +933,6 @@ class Annotation(models.Model):
             errors["quoted_passage"] = "The quoted passage does not occur in the text it annotates."
         if errors:
             raise ValidationError(errors)
+
+
+from .search.models import ClaimSearch, SearchWord  # noqa: E402,F401  (the search index's tables)

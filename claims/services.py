@@ -35,6 +35,7 @@ from .models import (
 )
 from .roles import Role
 from .selectors import summaries
+from .search import index as search_index
 from .translit import slug_for
 
 CONTRIBUTOR_NEEDED = "This needs the Researcher, Reviewer or Editor role."
@@ -332,13 +333,18 @@ def person_create(
 @transaction.atomic
 def person_update(*, actor: User, person: Person, data: dict[str, Any], expected_version: int | None = None) -> Person:
     _require_edit(actor, person)
+    before = {name: getattr(person, name) for name in search_index.PERSON_FIELDS}
     _update(person, actor=actor, data=data, editable=PERSON_FIELDS, expected_version=expected_version)
+    if before != {name: getattr(person, name) for name in search_index.PERSON_FIELDS}:
+        search_index.after_save(person)
     return person
 
 
 @transaction.atomic
 def person_delete(*, actor: User, person: Person) -> None:
+    touched = search_index.touched_by_delete(person)
     _delete(person, actor=actor)
+    search_index.index_claims(touched)
 
 
 # --- Sources -----------------------------------------------------------------------
@@ -362,7 +368,10 @@ def source_create(*, actor: User, key: str, kind: str, level: str, title: str, *
 @transaction.atomic
 def source_update(*, actor: User, source: Source, data: dict[str, Any], expected_version: int | None = None) -> Source:
     _require_edit(actor, source)
+    before = {name: getattr(source, name) for name in search_index.SOURCE_FIELDS}
     _update(source, actor=actor, data=data, editable=SOURCE_FIELDS, expected_version=expected_version)
+    if before != {name: getattr(source, name) for name in search_index.SOURCE_FIELDS}:
+        search_index.after_save(source)
     return source
 
 
@@ -398,6 +407,7 @@ def claim_create(
     people = list(people)
     if people:
         claim.people.set(people)
+    search_index.after_save(claim)
     return claim
 
 
@@ -409,11 +419,13 @@ def claim_update(*, actor: User, claim: Claim, data: dict[str, Any], expected_ve
     data = dict(data)
     people = data.pop("people", None)
     people_change = people is not None and {p.pk for p in people} != set(claim.people.values_list("pk", flat=True))
-    _update(claim, actor=actor, data=data, editable=CLAIM_FIELDS, expected_version=expected_version,
-            other_changes=people_change)
+    changed = _update(claim, actor=actor, data=data, editable=CLAIM_FIELDS, expected_version=expected_version,
+                      other_changes=people_change)
     if people_change:
         claim._history_user = actor
         claim.people.set(people)
+    if changed:
+        search_index.after_save(claim)
     return claim
 
 
@@ -457,7 +469,9 @@ def citation_create(
         claim=claim, source=source, locator=locator, quote=quote, quote_translation=quote_translation,
         stance=stance, created_by=actor,
     )
-    return _save(citation, actor=actor)
+    _save(citation, actor=actor)
+    search_index.after_save(citation)
+    return citation
 
 
 @transaction.atomic
@@ -466,6 +480,8 @@ def citation_update(*, actor: User, citation: Citation, data: dict[str, Any], ex
     before = _graded_content(citation)
     if _update(citation, actor=actor, data=data, editable=CITATION_FIELDS, expected_version=expected_version):
         _outdate_grades_if_changed(citation, before, actor=actor)
+        if citation.source_id != before[0]:
+            search_index.after_save(citation)
     return citation
 
 
@@ -493,6 +509,7 @@ def _outdate_grades_if_changed(citation: Citation, before: tuple, *, actor: User
 @transaction.atomic
 def citation_delete(*, actor: User, citation: Citation) -> None:
     _delete(citation, actor=actor)
+    search_index.index_claims(search_index.touched_by_delete(citation))
 
 
 # --- Assessments -------------------------------------------------------------------
@@ -749,8 +766,10 @@ def staff_save(*, actor: User, instance: models.Model, m2m: dict[str, Iterable[m
     if isinstance(instance, (SourceAssessment, CitationAssessment)):
         _refuse_a_grade_of_own_work(instance)
     before = None
+    moved_from = None  # the claim a citation belonged to (the admin may move it to another)
     if isinstance(instance, Citation) and not instance._state.adding:
         before = Citation.objects.filter(pk=instance.pk).values_list(*GRADED_CITATION_FIELDS).first()
+        moved_from = Citation.objects.filter(pk=instance.pk).values_list("claim_id", flat=True).first()
     if changed and not instance._state.adding and hasattr(instance, "version"):
         check_version(instance, expected_version)
     _save(instance, actor=actor)
@@ -758,6 +777,7 @@ def staff_save(*, actor: User, instance: models.Model, m2m: dict[str, Iterable[m
         _outdate_grades_if_changed(instance, before, actor=actor)
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
+    search_index.after_save(instance, before={"claim_id": moved_from})
     return instance
 
 
@@ -786,4 +806,6 @@ def _graded_field(assessment: Assessment) -> str:
 @transaction.atomic
 def staff_delete(*, actor: User, instance: models.Model) -> None:
     _require(roles.can_use_admin(actor), "This needs a staff account.")
+    touched = search_index.touched_by_delete(instance)
     _delete_unless_in_use(instance, actor=actor)
+    search_index.index_claims(touched)

@@ -19,8 +19,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from claims.dates import edtf_bounds
-from claims.models import RESERVED_KEYS, Citation, Claim, Person, Source, Topic, User
+from claims.models import RESERVED_KEYS, Citation, Claim, ClaimSearch, Person, Source, Topic, User
 from claims.quoting import quoted
+from claims.search import index as search_index
 from claims.services import topic_summaries_refresh
 from claims.translit import slug_for
 
@@ -62,9 +63,11 @@ class PeopleIndex:
         indexes: tuple[dict[str, set[int]], ...] = (defaultdict(set), defaultdict(set), defaultdict(set), defaultdict(set))
         self.by_name, self.by_original, self.by_surname, self.by_alias = indexes
         self.slug_of: dict[int, str] = {}
+        self.names_of: dict[int, tuple[str, str, str]] = {}  # (for the search index)
         for pk, name, original, aliases, slug in Person.objects.order_by("pk").values_list(
             "pk", "name", "name_original", "aliases", "slug"
         ):
+            self.names_of[pk] = (name, original, aliases)
             self.by_slug[slug] = pk
             self.slug_of[pk] = slug
             self.by_name[name.strip().casefold()].add(pk)
@@ -290,13 +293,17 @@ def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], 
             ):
                 current_people[claim_id][person_id] = pk
     sources: dict[str, int] = {}
+    source_titles: dict[int, tuple[str, str]] = {}  # (for the search index)
     if "sources" in columns:
         cited = sorted({
             item.partition(":")[0].strip()
             for _, cells in rows for item in split_cell(cells["sources"])
         })
         for chunk in chunks(cited):
-            sources.update(dict(Source.objects.filter(key__in=chunk).values_list("key", "pk")))
+            for key, pk, title, original in Source.objects.filter(key__in=chunk).values_list(
+                    "key", "pk", "title", "title_original"):
+                sources[key] = pk
+                source_titles[pk] = (title, original)
         for chunk in chunks(stored_ids):
             for claim_id, source_id, locator in Citation.objects.filter(claim_id__in=chunk).values_list(
                 "claim_id", "source_id", "locator"
@@ -309,7 +316,8 @@ def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], 
         writer = None
         if not dry_run:
             writing.enter_context(bulk.pipelined())
-            writer = _Writer(plan, actor=actor, topics=topics, current_people=current_people)
+            writer = _Writer(plan, actor=actor, topics=topics, current_people=current_people,
+                             people_names=people.names_of if people is not None else {}, source_titles=source_titles)
         outcomes = _check_rows(rows=rows, errors=errors, skip=skip, columns=columns, stored=stored,
                                topics=topics, topic_slugs=topic_slugs, people=people, sources=sources,
                                current_people=current_people, current_citations=current_citations,
@@ -318,6 +326,7 @@ def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], 
             raise _Discard
         if writer is not None:
             writer.write()
+            writer.index_the_rest()
             if writer.claims_written >= BATCH_SIZE:
                 bulk.analyze([Claim, Citation, Claim.people.through])
     if writer is not None:
@@ -470,8 +479,16 @@ class _Writer:
     person_pk), so memory stays flat however long the file.
     """
 
-    def __init__(self, plan: Plan, *, actor: User | None, topics: dict, current_people: dict):
+    def __init__(self, plan: Plan, *, actor: User | None, topics: dict, current_people: dict,
+                 people_names: dict[int, tuple[str, str, str]], source_titles: dict[int, tuple[str, str]]):
         self.plan, self.actor = plan, actor
+        # The search index: new claims' rows are made from what the import has in hand and
+        # written with them; claims that were already stored (changed, or citing more) are
+        # indexed from the database at the end (index_the_rest).
+        self.search = search_index.Entries()
+        self.people_names, self.source_titles = people_names, source_titles
+        self.cited: dict[int, list[int]] = defaultdict(list)  # id(new claim) -> source pks
+        self.reindex: set[int] = set()
         self.user_id = actor.pk if actor is not None else None
         self.topics = topics
         self.current_people = current_people
@@ -501,9 +518,16 @@ class _Writer:
             bulk.flush()
             for person in bulk_create_with_history(new_people, Person, batch_size=BATCH_SIZE, default_user=self.actor):
                 self.person_pk[person.name.casefold()] = person.pk
+                self.people_names[person.pk] = (person.name, person.name_original, person.aliases)
 
         claims = plan.create + plan.update
         self.claims_written += len(claims)
+        for claim, source_id, _ in plan.citations:
+            if isinstance(claim, NewClaim):
+                self.cited[id(claim)].append(source_id)
+            else:
+                self.reindex.add(claim.pk)
+        self.reindex.update(claim.pk for claim in plan.update)
         for claim in claims:
             self.topics_touched.add(getattr(claim, "topic_id", None))  # a moved claim's old topic
             claim.topic_id = self.topic_pk[plan.topic_title(claim)]
@@ -584,6 +608,7 @@ class _Writer:
                 have = {} if created else current_people.get(claim.pk, {})
                 removed += [through_pk for person_id, through_pk in have.items() if person_id not in wanted]
                 added += [(claim.pk, pk) for pk in sorted(wanted - set(have))]
+        people_of = after  # (after loses the new claims below)
         if removed:
             bulk.flush()  # (the links may be in an INSERT still waiting)
             through.objects.filter(pk__in=removed).delete()
@@ -610,8 +635,30 @@ class _Writer:
              claim_pk, person_id, history_of[claim_pk])
             for claim_pk, people_ids in after.items() for person_id in sorted(people_ids)
         ), ready=True)
+        self._index(new, people_of)
         for claim in new:
             claim.statement = ""  # written, history too: the text can go
+
+    def _index(self, new: list, people_of: dict[int, set[int]]) -> None:
+        """The search index rows of the new claims (see __init__)."""
+        entries, cited = self.search, self.cited
+        rows = []
+        for claim in new:
+            people, sources = people_of.get(claim.pk, ()), cited.pop(id(claim), ())
+            for pk in people:
+                if pk not in entries.person_cache:
+                    entries.person(pk, *self.people_names[pk])
+            for pk in sources:
+                if pk not in entries.source_cache:
+                    entries.source(pk, *self.source_titles[pk])
+            rows.append(entries.row(claim.pk, claim.statement, people, sources))
+        bulk.insert(ClaimSearch, search_index.COLUMNS, rows, ready=True)
+
+    def index_the_rest(self) -> None:
+        """The words the new claims brought, and the index rows of the stored claims changed."""
+        bulk.flush()
+        search_index.add_words(self.search.new_words)
+        search_index.index_claims(self.reindex)
 
     def _write_citations(self, part: list) -> None:
         """New citations (stance "supports") and their history."""

@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims.models import Source, User
+from claims.search import index as search_index
 from claims.services import SOURCE_FIELDS
 
 from .common import compare_versions, model_errors, repeated_keys, require_export, require_import
@@ -64,6 +65,7 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
     to_create: list[Source] = []
     to_update: list[Source] = []
     update_fields: set[str] = set()
+    retitled: list[int] = []  # sources whose titles change: the claims citing them are indexed again
     outcomes: list[RowOutcome] = []
     for number, cells in rows:
         if number in repeated_rows:
@@ -86,6 +88,8 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
         if changed:
             to_update.append(source)
             update_fields.update(changed)
+            if set(changed) & set(search_index.SOURCE_FIELDS):
+                retitled.append(source.pk)
         changed_columns = tuple(name for name in SOURCE_COLUMNS if name in changed) or ("date",) * bool(changed)
         outcomes.append(RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED,
                                    changed_columns))
@@ -105,6 +109,7 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
             to_update, Source, fields=sorted(update_fields | {"updated_at", "version"}), batch_size=BATCH_SIZE,
             default_user=actor,
         )
+    search_index.index_claims(search_index.claims_citing(*retitled))
 
 
 def sources_csv_chunks(*, actor: User | None = None, sources: QuerySet[Source] | None = None) -> Iterator[str]:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from claims import sorting
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
@@ -32,6 +32,7 @@ from claims.models import (
     Topic,
     TopicSummary,
 )
+from claims.search import query as search
 from claims.translit import romanize
 
 from .blind import BLIND_NOTICE, GradeVisibility
@@ -205,24 +206,12 @@ CLAIM_SORTS = {
     "-updated": sorting.BY_UPDATED_DESCENDING,
 }
 
-_EDGE_PUNCTUATION = "«»„“”\"'‚‘’.,;:!?()[]{}"
+RELEVANCE = "relevance"  # the sort of a search unless another is asked for (CLAIM_SORTS otherwise)
 
 
-def search_terms(query: str) -> list[set[str]]:
-    """Words of a query, each with its Latin romanization: "Тухачевский" -> {"Тухачевский", "Tukhachevskii"}."""
-    words = [word.strip(_EDGE_PUNCTUATION) for word in query.split()]
-    return [{word, romanize(word)} for word in words if word]
-
-
-def _matches(term: str) -> Q:
-    return (
-        Q(statement__icontains=term)
-        | Q(people__name__icontains=term)
-        | Q(people__name_original__icontains=term)
-        | Q(people__aliases__icontains=term)
-        | Q(citations__source__title__icontains=term)
-        | Q(citations__source__title_original__icontains=term)
-    )
+def search_terms(query: str) -> list[str]:
+    """The words of a search (claims/search/): "Тухачевский, 1937" -> ["Тухачевский", "1937"]."""
+    return search.words.query_words(query)
 
 
 @dataclass(frozen=True)
@@ -241,12 +230,13 @@ class ClaimFilters:
     sort: str = "date"
 
 
-def claim_search(*, filters: ClaimFilters) -> QuerySet[Claim]:
-    """The claim list: filtered, searched, sorted, each claim once. Not yet evaluated.
+def claim_search(*, filters: ClaimFilters, match: search.Match | None = None) -> QuerySet[Claim]:
+    """The claim list: filtered, searched, sorted, each claim once. Not yet evaluated (the
+    search's words are looked up in the vocabulary now, one query, unless match is given).
 
-    The search matches every word of the query (or its Latin romanization) in a
-    statement, in a person's names and aliases, or in a cited source's titles,
-    ignoring case in every script.
+    The search (claims/search/query.py) matches every word of the query in a statement, in
+    a person's names and aliases in any script or spelling, or in a cited source's titles;
+    sorted by relevance unless another sort is asked for.
     """
     queryset = Claim.objects.all()
     if filters.date_from or filters.date_to:
@@ -266,11 +256,14 @@ def claim_search(*, filters: ClaimFilters) -> QuerySet[Claim]:
         queryset = queryset.filter(Exists(Citation.objects.filter(claim=OuterRef("pk"), source=filters.source)))
     if filters.person:
         queryset = queryset.filter(Exists(Claim.people.through.objects.filter(claim=OuterRef("pk"), person=filters.person)))
-    for variants in search_terms(filters.q):
-        word = Q()
-        for term in variants:
-            word |= _matches(term)
-        queryset = queryset.filter(pk__in=Claim.objects.filter(word).values("pk"))
+    if match is None and filters.q:
+        match = search.parse(filters.q)
+    if match is not None:
+        queryset = queryset.filter(search.filter_q(match))
+        if filters.sort == RELEVANCE:
+            # Then by date: claims that match alike (a person's name on each) keep the list's usual order.
+            ranked = queryset.annotate(relevance=search.Relevance(match))
+            return ranked.order_by(F("relevance").desc(nulls_last=True), *BY_DATE)
     return queryset.order_by(*CLAIM_SORTS.get(filters.sort, BY_DATE))
 
 
@@ -282,9 +275,10 @@ def source_search(*, q: str = "", kind: str = "") -> QuerySet[Source]:
     queryset = Source.objects.all()
     if kind:
         queryset = queryset.filter(kind=kind)
-    for variants in search_terms(q):
+    # (Sources are few: their text is matched as it is, in both scripts, without the index.)
+    for found in search_terms(q):
         word = Q()
-        for term in variants:
+        for term in {found, romanize(found)}:
             word |= (
                 Q(key__icontains=term)
                 | Q(title__icontains=term)
@@ -324,9 +318,9 @@ def person_suggestions(*, q: str) -> list[Person]:
     if not terms:
         return []
     people = Person.objects.all()
-    for variants in terms:
+    for found in terms:
         word = Q()
-        for term in variants:
+        for term in {found, romanize(found)}:
             word |= (Q(name__icontains=term) | Q(name_original__icontains=term) | Q(aliases__icontains=term)
                      | Q(slug__icontains=term))
         people = people.filter(word)

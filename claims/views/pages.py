@@ -13,6 +13,8 @@ from django.views.decorators.http import require_safe
 from claims import roles
 from claims.forms import fields
 from claims.models import Claim, Dispute, Person, Source, Topic
+from claims.search import highlight
+from claims.search import query as search
 from claims.selectors import lists
 from claims.selectors.blind import BLIND_NOTICE
 from claims.selectors.paging import page_of
@@ -113,6 +115,7 @@ class ClaimFilterForm(forms.Form):
     sort = fields.ChoiceField(
         label="Sort by",
         choices=[
+            (lists.RELEVANCE, "relevance (when searching)"),
             ("date", "date, earliest first"),
             ("-date", "date, latest first"),
             ("key", "key"),
@@ -153,7 +156,8 @@ class ClaimFilterForm(forms.Form):
             person=data.get("person"),
             date_from=start[0] if start else None,
             date_to=end[1] if end else None,
-            sort=data.get("sort") or "date",
+            # A search lists the best matches first unless asked otherwise; a list without one, by date.
+            sort=data.get("sort") or (lists.RELEVANCE if lists.search_terms(q) else "date"),
         )
 
 
@@ -244,8 +248,10 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     """All claims, filtered, searched, sorted and paginated by GET parameters."""
     form = ClaimFilterForm(request.GET)
     filters = form.filters()
-    page = lists.claims_page(lists.claim_search(filters=filters), request.GET.get("page"), user=request.user,
-                             per_page=PAGE_SIZE)
+    match = search.parse(filters.q) if filters.q else None
+    page = lists.claims_page(lists.claim_search(filters=filters, match=match), request.GET.get("page"),
+                             user=request.user, per_page=PAGE_SIZE)
+    highlight.annotate(page.object_list, match)
     return render(request, "claims/claim_list.html", {
         "form": form,
         "page": page,

@@ -20,6 +20,8 @@ from django.core.serializers.python import Deserializer as PythonDeserializer
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 
+from claims.search.index import rebuild as rebuild_search_index
+
 from .backup import BackupError, BackupReader, backup_models, migration_state, names, shown
 
 UNCHANGED = "nothing was changed"
@@ -168,6 +170,9 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(statement)
+        # The backup's index rows were restored like any others; made again from the restored
+        # claims, the index is theirs whatever state it was in when the backup was made.
+        rebuild_search_index()
         return rows
 
     def _confirm(self, *, name: str, header: dict, connection) -> None:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0009_flat_pages_sort_indexes_and_topic_summaries'),
+        ('claims', '0010_flat_pages_sort_indexes_and_topic_summaries'),
     ]
 
     operations = [

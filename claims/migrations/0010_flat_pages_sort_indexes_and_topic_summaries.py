@@ -52,7 +52,7 @@ def fill_topic_summaries(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0008_versions_everywhere_and_outdated_grades'),
+        ('claims', '0009_search_index'),
     ]
 
     operations = [
