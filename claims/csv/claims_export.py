@@ -20,6 +20,7 @@ from claims.quoting import quoted
 from claims.selectors.blind import is_blind_grader
 from claims.selectors.grades import HIDDEN
 
+from . import progress
 from .common import require_export
 from .reading import BATCH_SIZE, FORMULA_STARTS, escape_formula
 
@@ -78,6 +79,7 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
     Claims deleted meanwhile are left out; claims added meanwhile are not in the export."""
     connection = connections[claims.db]
     ids = _ids_by_key(claims, connection)
+    progress.total(len(ids))
     lookups = _Lookups()
     grading = _Grading.read(actor)
     queries = _ChunkQueries(connection)
@@ -86,6 +88,7 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
     for start in range(0, len(ids), BATCH_SIZE):
         chunk, people, citations = queries.chunk(ids[start:start + BATCH_SIZE])
         yield "".join(_export_lines(chunk, people, citations, lookups, grading, connection)), len(chunk)
+        progress.written(min(start + BATCH_SIZE, len(ids)))
 
 
 def _ids_by_key(claims: QuerySet[Claim], connection) -> array:

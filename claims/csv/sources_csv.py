@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from claims.models import Source, User
 from claims.services import SOURCE_FIELDS
 
+from . import progress
 from .common import compare_versions, model_errors, repeated_keys, require_export, require_import
 from .reading import BATCH_SIZE, ImportReport, RowOutcome, chunks, parse_table, write_row
 
@@ -40,6 +41,7 @@ def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, en
         report.errors = errors
         return report
     errors += repeated_keys(table.rows)
+    progress.total(len(table.rows))
     # As claims_import: a writing import reads the sources it compares in its transaction.
     with nullcontext() if dry_run else transaction.atomic():
         _check_and_write(report, table.rows, errors, actor=actor, dry_run=dry_run,
@@ -65,7 +67,9 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
     to_update: list[Source] = []
     update_fields: set[str] = set()
     outcomes: list[RowOutcome] = []
-    for number, cells in rows:
+    for index, (number, cells) in enumerate(rows):
+        if index % BATCH_SIZE == 0:
+            progress.checked(index)
         if number in repeated_rows:
             continue
         values = {name: (cell.strip() if name in STRIPPED else cell) for name, cell in cells.items()}
@@ -89,6 +93,7 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
         changed_columns = tuple(name for name in SOURCE_COLUMNS if name in changed) or ("date",) * bool(changed)
         outcomes.append(RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED,
                                    changed_columns))
+    progress.checked(len(rows))
     if errors:
         return
     report.rows = outcomes
@@ -105,6 +110,7 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
             to_update, Source, fields=sorted(update_fields | {"updated_at", "version"}), batch_size=BATCH_SIZE,
             default_user=actor,
         )
+    progress.written(len(to_create) + len(to_update))
 
 
 def sources_csv_chunks(*, actor: User | None = None, sources: QuerySet[Source] | None = None) -> Iterator[str]:
