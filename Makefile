@@ -19,8 +19,13 @@ $(error Usage: make restore FILE=backups/annotator-<UTC time>.json.gz (replaces 
 endif
 endif
 
+# One background worker (large CSV imports and exports) runs beside the web server; Ctrl-C
+# stops both (the trap also stops the worker when the server exits on its own).
 run: setup seed
-	@echo "Serving on http://$(HOST)/ (staff data entry at http://$(HOST)/admin/); Ctrl-C stops."
+	$(MANAGE) clean_jobs
+	@echo "Serving on http://$(HOST)/ (staff data entry at http://$(HOST)/admin/), one background worker beside it; Ctrl-C stops both."
+	@DEBUG=1 $(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(MANAGE) runserver $(HOST)
 
 # One pytest worker per core (pytest-xdist); PYTEST_ARGS=-n0 runs them in this process.

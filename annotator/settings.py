@@ -130,6 +130,11 @@ def env_database(name: str, default: str) -> dict:
         # waits up to 20 s for it: two saves at once then run one after the other instead of
         # one failing with "database is locked" after both have read (services.check_version).
         config.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+        # Write-ahead logging: readers never wait for a writer. A background import holds the
+        # write lock for its whole transaction (seconds at 100,000 rows), and without WAL its
+        # pages spilling to the file would lock every reader out: the page polling its
+        # progress, and every login's session with it. (WAL stays set in the file.)
+        config["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL"
         # The test database is a file, not Django's shared in-memory one, whose table locks
         # would fail the tests of concurrent saves where a real database file waits.
         config.setdefault("TEST", {}).setdefault(
@@ -170,6 +175,10 @@ INSTALLED_APPS = [
     "axes",
     # Content-Security-Policy header; the app only registers django-csp's settings checks.
     "csp",
+    # Background jobs (large CSV imports and exports): django-tasks' API (a backport of Django
+    # 6's django.tasks) and its database backend, whose table holds each job's state and result.
+    "django_tasks",
+    "django_tasks_db",
     "claims",
 ]
 
@@ -417,3 +426,17 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "claims.uploads.PendingUploadStorage"
 CSV_MAX_ROWS = env_int("CSV_MAX_ROWS", 200_000)
 CSV_MAX_COLUMNS = env_int("CSV_MAX_COLUMNS", 100)
 CSV_MAX_CELL_BYTES = env_int("CSV_MAX_CELL_BYTES", 10 * 1024 * 1024)
+
+# --- Background jobs ------------------------------------------------------------------------
+#
+# A CSV import of more than CSV_BACKGROUND_ROWS rows (its check and its write) and an export
+# of more claims than that run in a worker (`manage.py db_worker`; `make run` starts one beside
+# the web server) instead of the request: django-tasks with its database backend, so the
+# jobs wait in this project's own database and need no other server. Each job's progress and
+# exported file live in a private folder (JOBS_DIR/<job id>/, 0700, files 0600); a job and its
+# folder are deleted JOBS_KEEP_DAYS days after it finished (`manage.py clean_jobs`, which
+# `make run` runs, and each new job sweeps).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+CSV_BACKGROUND_ROWS = env_int("CSV_BACKGROUND_ROWS", 10_000)
+JOBS_DIR = Path(os.environ.get("JOBS_DIR") or BASE_DIR / "var" / "jobs")
+JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)

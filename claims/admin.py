@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django_tasks_db.models import DBTaskResult
 from django.http import HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -494,6 +495,10 @@ OTHERS_PASSWORD = "Only a superuser may set the password of a superuser or of an
 
 
 admin.site.unregister(Group)
+# The background jobs' table (django-tasks-db registers it) holds each job's arguments, the
+# token of an editor's pending upload among them: it is no business of other staff. Each job
+# is its starter's alone (claims/views/jobs.py).
+admin.site.unregister(DBTaskResult)
 
 
 @admin.register(Group)

@@ -115,7 +115,11 @@ class LimitedUploadHandler(FileUploadHandler):
 
 def folder() -> Path:
     """PENDING_UPLOADS_DIR, made (or narrowed to) 0700."""
-    path = Path(settings.PENDING_UPLOADS_DIR)
+    return private_folder(Path(settings.PENDING_UPLOADS_DIR))
+
+
+def private_folder(path: Path) -> Path:
+    """The folder, made (or narrowed to) 0700: the server's account alone enters it."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if stat.S_IMODE(path.stat().st_mode) != 0o700:  # made before, or by hand, with wider rights
         path.chmod(0o700)
@@ -128,7 +132,7 @@ def _path(token: str, suffix: str) -> Path | None:
     return folder() / f"{token}{suffix}"
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """A new file of mode 0600 from its creation, replacing any file of that name at once."""
     partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
@@ -145,7 +149,7 @@ def keep(data: bytes) -> str:
     """Keep an upload; returns its token."""
     forget_expired()
     token = secrets.token_urlsafe(24)
-    _write(_path(token, DATA), data)
+    write_private(_path(token, DATA), data)
     return token
 
 
@@ -179,7 +183,7 @@ def write_versions(token: str, versions: dict[str, int]) -> None:
     path = _path(token, DATA)
     if path is None:
         raise ValueError("not a pending upload's token")
-    _write(_path(token, VERSIONS), json.dumps(versions, separators=(",", ":")).encode())
+    write_private(_path(token, VERSIONS), json.dumps(versions, separators=(",", ":")).encode())
     os.utime(path)
 
 

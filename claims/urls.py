@@ -7,7 +7,7 @@ save on POST.
 
 from django.urls import path
 
-from .views import exchange, pages, records, review
+from .views import exchange, jobs, pages, records, review
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -50,4 +50,10 @@ urlpatterns = [
     path("disputes/<int:pk>/", review.dispute_detail, name="dispute_detail"),
     path("disputes/<int:pk>/withdraw/", review.dispute_withdraw, name="dispute_withdraw"),
     path("disputes/<int:pk>/resolve/", review.dispute_resolve, name="dispute_resolve"),
+    # Background jobs (large CSV imports and exports): only their starter sees them
+    path("jobs/", jobs.job_list, name="job_list"),
+    path("jobs/claims-export/", jobs.claims_export_start, name="claims_export_start"),
+    path("jobs/<uuid:job_id>/", jobs.job_detail, name="job_detail"),
+    path("jobs/<uuid:job_id>/progress.json", jobs.job_progress, name="job_progress"),
+    path("jobs/<uuid:job_id>/download/", jobs.job_download, name="job_download"),
 ]

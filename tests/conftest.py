@@ -27,6 +27,7 @@ def fast_password_hashing(settings):
 def pending_uploads_of_this_run(settings, tmp_path_factory):
     # Uploads kept between preview and confirm go to this run's temporary folder, not the project's var/.
     settings.PENDING_UPLOADS_DIR = tmp_path_factory.getbasetemp() / "pending-uploads"
+    settings.JOBS_DIR = tmp_path_factory.getbasetemp() / "jobs"  # (background jobs' progress and files)
 
 
 def make_user(username: str, *roles: Role, staff: bool = False, superuser: bool = False) -> User:

@@ -24,10 +24,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from claims import services
+from claims import services, tasks
 from claims.models import Annotation, Citation, Claim, Dispute, Person, Source, SourceAssessment, Topic, User
 from claims.roles import Role
 from tests.conftest import make_user
+from tests.jobs_support import run_jobs_in_this_transaction
 
 CSRF_SECRET = "matrixCsrfSecret0123456789abcdef"  # 32 characters, as Django's own
 PERSONAS = ("anonymous", "no_role", "researcher", "reviewer", "editor", "staff")
@@ -63,6 +64,7 @@ class World:
     dispute: Dispute
     users: dict[str, User]
     axes: dict[str, object]
+    job: object = None  # the Researcher's background export, done
 
 
 @pytest.fixture
@@ -99,8 +101,10 @@ def world(db) -> World:
         "log": AccessLog.objects.create(**login),
         "failure": AccessFailureLog.objects.create(**login),
     }
+    job = tasks.claims_export.enqueue(user_id=researcher.pk, query="")
+    run_jobs_in_this_transaction()
     return World(topic, claim, source, person, citation, source_grade, citation_grade, annotation, dispute, users,
-                 axes)
+                 axes, job)
 
 
 # --- Where each route leads, for the world's objects ------------------------------------
@@ -173,6 +177,11 @@ ROUTES = {
     "claims/": lambda w: "/claims/",
     "claims/new/": lambda w: "/claims/new/",
     "claims/export.csv": lambda w: "/claims/export.csv",
+    "jobs/": lambda w: "/jobs/",
+    "jobs/claims-export/": lambda w: "/jobs/claims-export/",
+    "jobs/<uuid:job_id>/": lambda w: f"/jobs/{w.job.id}/",
+    "jobs/<uuid:job_id>/progress.json": lambda w: f"/jobs/{w.job.id}/progress.json",
+    "jobs/<uuid:job_id>/download/": lambda w: f"/jobs/{w.job.id}/download/",
     "claims/import/": lambda w: "/claims/import/",
     "claims/import/confirm/": lambda w: "/claims/import/confirm/",
     "claims/<slug:key>/": lambda w: f"/claims/{w.claim.key}/",
@@ -368,6 +377,12 @@ EXPECTED = {
     "claims/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "claims/new/": ("  L 403 200 200 200 200", "  L 403 200 200 200 200"),
     "claims/export.csv": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    # Background jobs: the Researcher's export is theirs alone (404 for everyone else)
+    "jobs/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "jobs/claims-export/": ("405 405 405 405 405 405", "  L 403 302 302 302 302"),
+    "jobs/<uuid:job_id>/": ("  L 403 200 404 404 404", "405 405 405 405 405 405"),
+    "jobs/<uuid:job_id>/progress.json": ("  L 403 200 404 404 404", "405 405 405 405 405 405"),
+    "jobs/<uuid:job_id>/download/": ("  L 403 200 404 404 404", "405 405 405 405 405 405"),
     "claims/import/": ("  L 403 403 403 200 200", "  L 403 403 403 200 200"),
     "claims/import/confirm/": ("405 405 405 405 405 405", "  L 403 403 403 302 302"),
     "claims/<slug:key>/": ("  L 403 200 200 200 200", "  L 403 405 405 405 405"),
@@ -517,6 +532,9 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "disputes/<int:pk>/": f"/disputes/{MISSING}/",
     "disputes/<int:pk>/withdraw/": f"/disputes/{MISSING}/withdraw/",
     "disputes/<int:pk>/resolve/": f"/disputes/{MISSING}/resolve/",
+    "jobs/<uuid:job_id>/": "/jobs/00000000-0000-4000-8000-000000000000/",
+    "jobs/<uuid:job_id>/progress.json": "/jobs/00000000-0000-4000-8000-000000000000/progress.json",
+    "jobs/<uuid:job_id>/download/": "/jobs/00000000-0000-4000-8000-000000000000/download/",
 }
 
 
@@ -545,6 +563,9 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     "disputes/<int:pk>/": ("  L 403 404 404 404 404", "  L 403 405 405 405 405"),
     "disputes/<int:pk>/withdraw/": ("  L 403 405 405 405 405", "  L 403 404 404 404 404"),
     "disputes/<int:pk>/resolve/": ("  L 403 405 405 405 405", "  L 403 403 403 404 404"),
+    "jobs/<uuid:job_id>/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "jobs/<uuid:job_id>/progress.json": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "jobs/<uuid:job_id>/download/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
 }
 
 

@@ -25,7 +25,7 @@ from claims.search import index as search_index
 from claims.services import topic_summaries_refresh
 from claims.translit import slug_for
 
-from . import bulk
+from . import bulk, progress
 from .claims_export import CLAIM_COLUMNS, EXPORT_ONLY, SEPARATOR, claims_csv_chunks, claims_export  # noqa: F401
 from .common import compare_versions, gc_paused, memo_clean, model_errors, quick_check, repeated_keys, require_import
 from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks, parse_table
@@ -244,6 +244,7 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
         return report
     errors += repeated_keys(table.rows)
     rows, columns = table.rows, set(table.header)
+    progress.total(len(rows))
     del table  # (what the parse kept besides the rows can go)
     try:
         # A writing import reads the claims it compares inside its transaction, so that no edit
@@ -322,6 +323,7 @@ def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], 
                                topics=topics, topic_slugs=topic_slugs, people=people, sources=sources,
                                current_people=current_people, current_citations=current_citations,
                                plan=plan, actor=actor, writer=writer)
+        progress.checked(len(rows))
         if errors:
             raise _Discard
         if writer is not None:
@@ -348,6 +350,8 @@ def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: 
     quick_new = _quick_new_claim(columns, fresh, memo, scratch)
     for index, (number, cells) in enumerate(rows):
         rows[index] = None  # what a row keeps (its cells) lives on in the plan; the rest is freed
+        if index % BATCH_SIZE == 0:
+            progress.checked(index)
         if writer is not None and not errors and len(plan.create) + len(plan.update) >= BATCH_SIZE:
             writer.write()
         if number in skip:
@@ -547,6 +551,7 @@ class _Writer:
         del claims
         for part in chunks(citations):
             self._write_citations(part)
+        progress.written(self.claims_written)
 
     def _write_claims(self, part: list) -> None:
         """Claims (new ones inserted, changed ones' history), their people and history.

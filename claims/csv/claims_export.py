@@ -1,13 +1,14 @@
-"""Export of the claims CSV of docs/design.md: streamed, a page of BATCH_SIZE claims at a time."""
+"""Export of the claims CSV of docs/design.md: streamed in one pass, BATCH_SIZE claims at a time."""
 
 import datetime
 from collections import Counter, defaultdict
+from array import array
 from collections.abc import Iterator
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Count, F, Lookup, QuerySet, Subquery, TextField
+from django.db.models import Count, F, Lookup, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 
@@ -19,6 +20,7 @@ from claims.quoting import quoted
 from claims.selectors.blind import is_blind_grader
 from claims.selectors.grades import HIDDEN
 
+from . import progress
 from .common import require_export
 from .reading import BATCH_SIZE, FORMULA_STARTS, escape_formula
 
@@ -36,20 +38,21 @@ def claims_csv_chunks(
     claims: the claims to write (e.g. the filtered list of /claims/), else all, or those
     of the topic with this slug. See claims_export for the rest.
     """
-    return (text for text, _ in _pages(_selection(actor, claims, topic), actor, whole=claims is None and topic is None))
+    return (text for text, _ in _pages(_selection(actor, claims, topic), actor))
 
 
 def claims_export(*, out: TextIO, topic: str | None = None, actor: User | None = None) -> int:
     """Write the claims (of one topic, by slug, if given) as CSV to out; returns the row count.
 
-    Rows are sorted by key and read in chunks of BATCH_SIZE claims, each chunk with a
-    fixed number of queries for its people, citations, grades, disputes and annotations.
+    Rows are sorted by key and read in one pass: the selected claims' ids in one query,
+    then BATCH_SIZE claims at a time, each chunk with a fixed number of queries for its
+    people and citations (grades, disputes and annotations are read once per export).
     Lines end in \\r\\n. The grade column honours blind grading: "hidden" where the
     actor may not see it yet. Raises PermissionDenied, or ValidationError for an unknown
     topic slug, before anything is written.
     """
     count = 0
-    for text, rows in _pages(_selection(actor, None, topic), actor, whole=topic is None):
+    for text, rows in _pages(_selection(actor, None, topic), actor):
         out.write(text)
         count += rows
     return count
@@ -60,111 +63,108 @@ def _selection(actor: User | None, claims: QuerySet[Claim] | None, topic: str | 
     require_export(actor)
     selected = Claim.objects.all()
     if claims is not None:
-        selected = selected.filter(pk__in=claims.values("pk"))
+        selected = selected.filter(pk__in=claims.order_by().values("pk"))
     if topic is not None:
         found = Topic.objects.filter(slug=topic).first()
         if found is None:
             raise ValidationError({"topic": f"No topic has the slug {quoted(topic)}."})
         selected = selected.filter(topic=found)
-    return selected.select_related("topic").order_by("key")
+    return selected
 
 
-def _pages(claims: QuerySet[Claim], actor: User | None, *, whole: bool) -> Iterator[tuple[str, int]]:
-    """whole: the claims are every claim (no filter): what is read once per export is then
-    read without the selection as a subquery."""
+def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, int]]:
+    """The export in one ordered pass: the selected ids, by key, in one query (the caller's
+    filter, a search of every statement perhaps, runs once, not once per chunk), then each
+    chunk of BATCH_SIZE of them read by id with its people and citations (three queries).
+    Claims deleted meanwhile are left out; claims added meanwhile are not in the export."""
     connection = connections[claims.db]
-    scope = None if whole else claims.order_by().values("pk")
-    lookups = _Lookups(scope)
-    grading = _Grading.read(actor, scope)
-    queries = _PageQueries(claims, connection)
+    ids = _ids_by_key(claims, connection)
+    progress.total(len(ids))
+    lookups = _Lookups()
+    grading = _Grading.read(actor)
+    queries = _ChunkQueries(connection)
     header = ",".join(_csv_cell(name) for name in EXPORT_COLUMNS) + "\r\n"
-    after = None
-    while True:
-        page, people, citations = queries.page(after)
-        text = "".join(_export_lines(page, people, citations, lookups, grading, connection))
-        yield (header + text if after is None else text), len(page)
-        if len(page) < BATCH_SIZE:
-            return
-        after = page[-1][1]  # the key
+    yield header, 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk, people, citations = queries.chunk(ids[start:start + BATCH_SIZE])
+        yield "".join(_export_lines(chunk, people, citations, lookups, grading, connection)), len(chunk)
+        progress.written(min(start + BATCH_SIZE, len(ids)))
 
 
-# A page's claims as plain tuples in this order: the export reads these columns only.
+def _ids_by_key(claims: QuerySet[Claim], connection) -> array:
+    """The selected claims' ids in key order, as 8-byte integers (a million of them take 8 MB)."""
+    sql, params = claims.order_by("key").values_list("pk").query.get_compiler(connection=connection).as_sql()
+    ids = array("q")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(10 * BATCH_SIZE):
+            ids.extend(row[0] for row in rows)
+    return ids
+
+
+# A chunk's claims as plain tuples in this order: the export reads these columns only.
 _PAGE_FIELDS = ("pk", "key", "topic_id", "statement", "kind", "event_date", "status", "updated")
-_AFTER = "\x00claims export: the last key of the previous page\x00"  # stands for a parameter; never a key
+_IDS = "\x00claims export: the ids of the chunk\x00"  # stands for the parameter of the chunk's ids
 
 
-class _PageQueries:
-    """The SQL of the export's queries, built once per export and run once per page.
+class _ChunkQueries:
+    """The SQL of a chunk's three queries, built once per export and run once per chunk.
 
-    Each query is a queryset of the page's rows (values_list). Django builds its SQL (joins,
-    the caller's filters, quoting, any backend), but building it takes about as long as
-    SQLite takes to run it, so it is built twice per export, for the first page and for
-    the pages after a key, that key a parameter (_AFTER) replaced on each page. Rows are
-    fetched from the cursor as the driver returns them, skipping the ORM's per-row iterator
-    and converters, which cost more than the query: every column read is the str or int the
-    ORM would give, except updated_at (see _utc_iso).
-
-    The related rows of a page (people, citations, ...) are selected with the page's query
-    as a subquery, which the database runs faster than Django builds an IN list of a
-    thousand ids. Default orderings are cleared where the order does not matter: they add
+    Each query is a queryset (values_list) of the rows of the chunk's claims, whose ids are
+    one parameter (_AmongIds): Django builds the SQL (quoting, any backend), but building it
+    takes about as long as SQLite takes to run it, so it is built once, the parameter
+    replaced on each chunk. Rows are fetched from the cursor as the driver returns them,
+    skipping the ORM's per-row iterator and converters, which cost more than the query:
+    every column read is the str or int the ORM would give, except updated_at (see
+    _utc_iso). Default orderings are cleared where the order does not matter: they add
     joins and a sort.
     """
 
-    def __init__(self, claims: QuerySet[Claim], connection):
+    def __init__(self, connection):
         self.connection = connection
-        pages = {None: claims, _AFTER: claims.filter(key__gt=_AFTER)}
         # SQLite returns a datetime column's text parsed; as text it is sliced (see _utc_iso).
         updated = Cast("updated_at", TextField()) if connection.vendor == "sqlite" else F("updated_at")
-        self._sql = {
-            after: {
-                name: queryset.query.get_compiler(connection=connection).as_sql()
-                for name, queryset in _page_querysets(selected, updated).items()
-            }
-            for after, selected in pages.items()
+        querysets = {
+            "claims": Claim.objects.filter(_AmongIds(F("pk"), Value(_IDS))).annotate(updated=updated)
+            .order_by("key").values_list(*_PAGE_FIELDS),
+            "people": Claim.people.through.objects.filter(_AmongIds(F("claim_id"), Value(_IDS))).order_by()
+            .values_list("claim_id", "person_id"),
+            "citations": Citation.objects.filter(_AmongIds(F("claim_id"), Value(_IDS))).order_by().values_list(
+                "claim_id", "source_id", "locator", "stance", "pk"
+            ),
         }
+        self._sql = {name: queryset.query.get_compiler(connection=connection).as_sql()
+                     for name, queryset in querysets.items()}
 
-    def page(self, after: str | None) -> tuple[list[tuple], list[tuple], list[tuple]]:
-        """The page of claims after this key (the first page for None), as rows of _PAGE_FIELDS,
-        and the rows of their people and citations."""
-        return self.rows("claims", after), self.rows("people", after), self.rows("citations", after)
+    def chunk(self, ids: array) -> tuple[list[tuple], list[tuple], list[tuple]]:
+        """The chunk's claims, by key, as rows of _PAGE_FIELDS, and the rows of their people and citations."""
+        # One parameter: a JSON array on SQLite (json_each), an array on PostgreSQL (ANY).
+        value = ids.tolist() if self.connection.vendor == "postgresql" else "[" + ",".join(map(str, ids)) + "]"
+        return self.rows("claims", value), self.rows("people", value), self.rows("citations", value)
 
-    def rows(self, name: str, after: str | None) -> list[tuple]:
-        sql, params = self._sql[None if after is None else _AFTER][name]
-        if after is not None:
-            params = [after if param == _AFTER else param for param in params]
+    def rows(self, name: str, value) -> list[tuple]:
+        sql, params = self._sql[name]
+        params = [value if param == _IDS else param for param in params]
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
 
-def _page_querysets(selected: QuerySet[Claim], updated) -> dict[str, QuerySet]:
-    """The queries of a page of the selected claims: the claims (rows of _PAGE_FIELDS), then their related rows."""
-    ids = Subquery(selected.values("pk")[:BATCH_SIZE])
-    return {
-        "claims": selected.annotate(updated=updated).values_list(*_PAGE_FIELDS)[:BATCH_SIZE],
-        "people": Claim.people.through.objects.filter(_AmongPage(F("claim_id"), ids)).order_by()
-        .values_list("claim_id", "person_id"),
-        "citations": Citation.objects.filter(_AmongPage(F("claim_id"), ids)).order_by().values_list(
-            "claim_id", "source_id", "locator", "stance", "pk"
-        ),
-    }
+class _AmongIds(Lookup):
+    """The column is one of the ids in the parameter: "IN (SELECT value FROM json_each(ids))"
+    on SQLite, "= ANY(ids)" on PostgreSQL, whose planner then knows how many there are and
+    uses the column's index. One parameter however many ids (SQLite's own limit on
+    parameters was 999 before 3.32)."""
 
-
-class _AmongPage(Lookup):
-    """The column is one of the page's claim keys: "IN (subquery)", but "= ANY(ARRAY(subquery))"
-    on PostgreSQL, whose planner guesses a page's IN at 200 rows and scans the whole related
-    table for it (40 ms a page at 100k claims); for an array of the page's thousand keys it
-    uses the claim's index (2 ms)."""
-
-    lookup_name = "among_page"
+    lookup_name = "among_ids"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
-        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+            return f"{lhs} = ANY({rhs}::bigint[])", (*lhs_params, *rhs_params)
+        return f"{lhs} IN (SELECT value FROM json_each({rhs}))", (*lhs_params, *rhs_params)
 
 
 class _Lookups:
@@ -172,24 +172,23 @@ class _Lookups:
     disputes and of annotations, read once per export (five queries).
 
     There are far fewer of them than claims (disputes and annotations are written by hand,
-    one at a time), and the page queries need no joins then. The counts are those when the
-    export began (scope: the selected claims' keys as a subquery, or None for every claim).
+    one at a time), and the chunk queries need no joins then. The counts are those when the
+    export began, read for every claim: narrowing them to the selected claims would run the
+    selection's filter (a search, perhaps) once more per count.
     """
 
-    def __init__(self, scope: QuerySet | None):
+    def __init__(self):
         self.people = _ReadById(_people_texts)  # person id -> the name, or the slug of a namesake
         self.source_keys = _ReadById(lambda: Source.objects.order_by().values_list("pk", "key"))
         self.topic_cells = _ReadById(  # topic id -> title as a CSV cell
             lambda: ((pk, _csv_cell(title)) for pk, title in Topic.objects.order_by().values_list("pk", "title"))
         )
         # claim id -> the count as its cell: digits, which never need a formula escape or quotes
-        self.disputes = _counts(Dispute.objects.open(), scope)
-        self.annotations = _counts(Annotation.objects.filter(withdrawn_at__isnull=True), scope)
+        self.disputes = _counts(Dispute.objects.open())
+        self.annotations = _counts(Annotation.objects.filter(withdrawn_at__isnull=True))
 
 
-def _counts(rows: QuerySet, scope: QuerySet | None) -> dict[int, str]:
-    if scope is not None:
-        rows = rows.filter(claim_id__in=scope)
+def _counts(rows: QuerySet) -> dict[int, str]:
     return {
         claim_id: str(n)
         for claim_id, n in rows.filter(claim_id__isnull=False).order_by().values("claim_id")
@@ -236,9 +235,9 @@ class _Grading:
         self.ranked: dict[tuple, tuple[tuple[int, int], str]] = {}  # (reliability, credibility) -> sort key, label
 
     @classmethod
-    def read(cls, actor: User | None, scope: QuerySet | None) -> "_Grading":
+    def read(cls, actor: User | None) -> "_Grading":
         """Two queries: every source assessment, and every assessment of a supporting citation
-        of the selected claims (scope, as in _Lookups). Grades are given by hand, a few per
+        (of every claim, as in _Lookups). Grades are given by hand, a few per
         source or citation graded: far fewer than the claims' citations."""
         blind = actor is not None and is_blind_grader(actor)
         grades: dict[int, list[str]] = defaultdict(list)
@@ -254,8 +253,6 @@ class _Grading:
         graded_citations = set()
         # (Grades given to an earlier version of their citation no longer count: as claim_evidence_grades.)
         assessments = CitationAssessment.objects.filter(citation__stance=Citation.Stance.SUPPORTS, outdated=False)
-        if scope is not None:
-            assessments = assessments.filter(citation__claim_id__in=scope)
         for citation_id, grade, reviewer_id in assessments.order_by().values_list("citation_id", "grade", "reviewer_id"):
             citation_grades[citation_id].append(grade)
             if blind and reviewer_id == actor.pk:

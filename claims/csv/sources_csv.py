@@ -16,6 +16,7 @@ from claims.models import Source, User
 from claims.search import index as search_index
 from claims.services import SOURCE_FIELDS
 
+from . import progress
 from .common import compare_versions, model_errors, repeated_keys, require_export, require_import
 from .reading import BATCH_SIZE, ImportReport, RowOutcome, chunks, parse_table, write_row
 
@@ -41,6 +42,7 @@ def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, en
         report.errors = errors
         return report
     errors += repeated_keys(table.rows)
+    progress.total(len(table.rows))
     # As claims_import: a writing import reads the sources it compares in its transaction.
     with nullcontext() if dry_run else transaction.atomic():
         _check_and_write(report, table.rows, errors, actor=actor, dry_run=dry_run,
@@ -67,7 +69,9 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
     update_fields: set[str] = set()
     retitled: list[int] = []  # sources whose titles change: the claims citing them are indexed again
     outcomes: list[RowOutcome] = []
-    for number, cells in rows:
+    for index, (number, cells) in enumerate(rows):
+        if index % BATCH_SIZE == 0:
+            progress.checked(index)
         if number in repeated_rows:
             continue
         values = {name: (cell.strip() if name in STRIPPED else cell) for name, cell in cells.items()}
@@ -93,6 +97,7 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
         changed_columns = tuple(name for name in SOURCE_COLUMNS if name in changed) or ("date",) * bool(changed)
         outcomes.append(RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED,
                                    changed_columns))
+    progress.checked(len(rows))
     if errors:
         return
     report.rows = outcomes
@@ -110,6 +115,7 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
             default_user=actor,
         )
     search_index.index_claims(search_index.claims_citing(*retitled))
+    progress.written(len(to_create) + len(to_update))
 
 
 def sources_csv_chunks(*, actor: User | None = None, sources: QuerySet[Source] | None = None) -> Iterator[str]:

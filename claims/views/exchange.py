@@ -1,12 +1,16 @@
 """CSV in and out on the web: download the claim list as filtered, upload with a preview.
 
-Downloads stream (a few queries per thousand rows) so that 100,000 claims start arriving
-at once. An upload is checked in full first (a dry run of the same import the command
-runs) and kept on the server (claims/uploads.py) under a random token tied to the session,
-with the version of every claim or source it names as the preview saw them; only the
-confirm POST writes, all or nothing. If any of those records changed since the preview,
+Downloads stream (three queries per thousand rows, the filter run once). An upload is
+checked in full first (a dry run of the same import the command runs) and kept on the
+server (claims/uploads.py) under a random token tied to the session, with the version of
+every claim or source it names as the preview saw them; only the confirm POST writes, all or nothing. If any of those records changed since the preview,
 the confirm writes nothing and lists them with who changed them, and the page offers to
 preview the kept file again.
+
+A file of more than CSV_BACKGROUND_ROWS rows is checked, and written, by a background job
+(claims/tasks.py) instead, and so is an export of more claims than that: the request starts
+the job and leads to its page (claims/views/jobs.py), which shows its progress and then the
+same preview, report or file.
 """
 
 import datetime
@@ -20,17 +24,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from claims import roles, uploads
-from claims.csv.claims_csv import claims_csv_chunks, claims_import
+from claims import roles, tasks, uploads
+from claims.csv.claims_csv import claims_csv_chunks
 from claims.csv.common import IMPORT_NEEDED
-from claims.csv.sources_csv import sources_csv_chunks, sources_import
+from claims.csv.shown import SHOWN_ROWS, ShownReport, report_json
+from claims.csv.sources_csv import sources_csv_chunks
 from claims.forms import fields
 from claims.selectors import lists
 
 from .access import reader_required, require
 from .pages import ClaimFilterForm
 
-SHOWN_ROWS = 500  # rows of a preview, and errors, listed on the page; the counts cover all
 SESSION_KEY = "csv_uploads"
 
 ENCODINGS = [
@@ -43,14 +47,12 @@ ENCODINGS = [
 
 KINDS = {
     "claims": {
-        "import": claims_import,
         "title": "Import claims from CSV",
         "list_url": "claim_list",
         "import_url": "claim_import",
         "other": ("sources", "source_import"),
     },
     "sources": {
-        "import": sources_import,
         "title": "Import sources from CSV",
         "list_url": "source_list",
         "import_url": "source_import",
@@ -89,11 +91,18 @@ def _csv_response(chunks, name: str) -> StreamingHttpResponse:
 
 @require_safe
 @reader_required
-def claim_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The claims as filtered on /claims/ (the same query string), every page of them."""
+def claim_export(request: HttpRequest) -> HttpResponse:
+    """The claims as filtered on /claims/ (the same query string), every page of them; more
+    than CSV_BACKGROUND_ROWS of them: a page offering to write the file in the background."""
     form = ClaimFilterForm(request.GET)
     claims = lists.claim_search(filters=form.filters())
-    return _csv_response(claims_csv_chunks(actor=request.user, claims=claims), "claims")
+    chunks = claims_csv_chunks(actor=request.user, claims=claims)  # (checks the permission first)
+    count = claims.count()
+    if count > settings.CSV_BACKGROUND_ROWS:
+        return render(request, "claims/export_background.html", {
+            "count": count, "query": request.GET.urlencode(), "list_url": reverse("claim_list"),
+        })
+    return _csv_response(chunks, "claims")
 
 
 @require_safe
@@ -105,10 +114,12 @@ def source_export(request: HttpRequest) -> StreamingHttpResponse:
 # --- Uploads --------------------------------------------------------------------------
 
 
-def _keep_upload(request: HttpRequest, kind: str, data: bytes, versions: dict[str, int], *, name: str,
+def _keep_upload(request: HttpRequest, kind: str, data: bytes, versions: dict[str, int] | None, *, name: str,
                  encoding: str) -> str:
+    """versions None: not yet known (a background check writes them)."""
     token = uploads.keep(data)
-    uploads.write_versions(token, versions)
+    if versions is not None:
+        uploads.write_versions(token, versions)
     kept = request.session.get(SESSION_KEY, {})
     kept[token] = {"kind": kind, "name": name, "encoding": encoding}
     request.session[SESSION_KEY] = kept
@@ -140,23 +151,35 @@ def _gone(request: HttpRequest, kind: str) -> HttpResponse:
     return redirect(KINDS[kind]["import_url"])
 
 
-def _import_page(request: HttpRequest, kind: str, *, form: UploadForm, report=None, token: str = "",
-                 name: str = "", confirmed: bool = False, seconds: float | None = None) -> HttpResponse:
+def _large(data: bytes) -> bool:
+    """Over CSV_BACKGROUND_ROWS rows, about (lines: a quoted cell's line breaks count too)."""
+    return data.count(b"\n") > settings.CSV_BACKGROUND_ROWS
+
+
+def _in_background(request: HttpRequest, job: str, kind: str, token: str, name: str, encoding: str) -> HttpResponse:
+    """Start the check (job "check") or the write ("import") of a kept upload; to its page."""
+    task = tasks.csv_check if job == "check" else tasks.csv_import
+    result = task.enqueue(kind=kind, token=token, user_id=request.user.pk, encoding=encoding, name=name)
+    return redirect("job_detail", job_id=result.id)
+
+
+def import_page(request: HttpRequest, kind: str, *, form: UploadForm | None = None, report: ShownReport | None = None,
+                token: str = "", name: str = "", confirmed: bool = False) -> HttpResponse:
+    """The import page: the upload form, a preview with its confirm button, or a report."""
     spec = KINDS[kind]
-    changes = [row for row in report.rows if row.action != "unchanged"] if report else []
     return render(request, "claims/csv_import.html", {
         "kind": kind,
         "title": spec["title"],
-        "form": form,
+        "form": form or UploadForm(),
         "report": report,
-        "errors_shown": report.errors[:SHOWN_ROWS] if report else [],
-        "changes_shown": changes[:SHOWN_ROWS],
-        "changes_count": len(changes),
+        "errors_shown": report.errors if report else [],
+        "changes_shown": report.changes if report else [],
+        "changes_count": report.changes_count if report else 0,
         "shown_limit": SHOWN_ROWS,
         "token": token,
         "file_name": name,
         "confirmed": confirmed,
-        "seconds": seconds,
+        "seconds": report.seconds if report else None,
         "list_url": reverse(spec["list_url"]),
         "import_url": reverse(spec["import_url"]),
         "other_kind": spec["other"][0],
@@ -167,23 +190,29 @@ def _import_page(request: HttpRequest, kind: str, *, form: UploadForm, report=No
 def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
     require(roles.can_import_csv(request.user), IMPORT_NEEDED)
     if request.method != "POST":
-        return _import_page(request, kind, form=UploadForm())
+        return import_page(request, kind)
     if "token" in request.POST and "file" not in request.FILES:
         return _preview_again(request, kind, request.POST["token"])
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _import_page(request, kind, form=form)
+        return import_page(request, kind, form=form)
     upload = form.cleaned_data["file"]
     data = b"".join(upload.chunks())
-    encoding = form.cleaned_data["encoding"] or None
+    encoding = form.cleaned_data["encoding"] or ""
+    if _large(data):
+        token = _keep_upload(request, kind, data, None, name=upload.name, encoding=encoding)
+        return _in_background(request, "check", kind, token, upload.name, encoding)
     started = time.monotonic()
-    report = KINDS[kind]["import"](actor=request.user, data=data, dry_run=True, encoding=encoding)
+    report = tasks.IMPORTERS[kind](actor=request.user, data=data, dry_run=True, encoding=encoding or None)
     seconds = time.monotonic() - started
     token = ""
     if report.ok:
-        token = _keep_upload(request, kind, data, report.versions, name=upload.name, encoding=encoding or "")
-    return _import_page(request, kind, form=UploadForm(), report=report, token=token, name=upload.name,
-                        seconds=seconds)
+        token = _keep_upload(request, kind, data, report.versions, name=upload.name, encoding=encoding)
+    return import_page(request, kind, report=_shown(report, seconds), token=token, name=upload.name)
+
+
+def _shown(report, seconds: float) -> ShownReport:
+    return ShownReport.of(report_json(report, seconds=seconds))
 
 
 def _preview_again(request: HttpRequest, kind: str, token: str) -> HttpResponse:
@@ -192,16 +221,17 @@ def _preview_again(request: HttpRequest, kind: str, token: str) -> HttpResponse:
     if kept is None:
         return _gone(request, kind)
     data, info = kept
+    if _large(data):
+        return _in_background(request, "check", kind, token, info["name"], info["encoding"])
     started = time.monotonic()
-    report = KINDS[kind]["import"](actor=request.user, data=data, dry_run=True, encoding=info["encoding"] or None)
+    report = tasks.IMPORTERS[kind](actor=request.user, data=data, dry_run=True, encoding=info["encoding"] or None)
     seconds = time.monotonic() - started
     if not report.ok:
         _forget_upload(request, token)
         token = ""
     else:
         uploads.write_versions(token, report.versions)
-    return _import_page(request, kind, form=UploadForm(), report=report, token=token, name=info["name"],
-                        seconds=seconds)
+    return import_page(request, kind, report=_shown(report, seconds), token=token, name=info["name"])
 
 
 def _confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
@@ -212,8 +242,10 @@ def _confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
     if kept is None or expected is None:
         return _gone(request, kind)
     data, info = kept
+    if _large(data):
+        return _in_background(request, "import", kind, token, info["name"], info["encoding"])
     started = time.monotonic()
-    report = KINDS[kind]["import"](actor=request.user, data=data, dry_run=False, encoding=info["encoding"] or None,
+    report = tasks.IMPORTERS[kind](actor=request.user, data=data, dry_run=False, encoding=info["encoding"] or None,
                                    expected_versions=expected)
     seconds = time.monotonic() - started
     if report.ok:
@@ -221,8 +253,8 @@ def _confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
         messages.success(request, f"Imported {info['name']}: {report.summary}.")
     elif not report.changed_since_preview:
         _forget_upload(request, token)  # (the same file would fail the same way: it must be corrected)
-    return _import_page(request, kind, form=UploadForm(), report=report, name=info["name"], confirmed=True,
-                        seconds=seconds, token=token if report.changed_since_preview else "")
+    return import_page(request, kind, report=_shown(report, seconds), name=info["name"], confirmed=True,
+                       token=token if report.changed_since_preview else "")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

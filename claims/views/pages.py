@@ -6,6 +6,7 @@ HEAD only (a HEAD is a GET without the body), and runs a fixed number of queries
 """
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -260,6 +261,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         "clear_url": request.path,
         "can_contribute": _can_contribute(request),
         "can_import": roles.can_import_csv(request.user),
+        # (A longer list is written by a background job: the link leads to the page offering it.)
+        "export_in_background": page.paginator.count > settings.CSV_BACKGROUND_ROWS,
     })
 
 
