@@ -240,6 +240,9 @@ def _heavy(alias: str) -> dict:
         }
 
 
+NO_JOB = "00000000-0000-4000-8000-000000000000"
+
+
 def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
     """(URL kwargs, query) of each variant of a named page; KeyError for a page this bench does not know."""
     from bench.pages_data import BIG_PERSON, BIG_SOURCE, BIG_TOPIC, HEAVY_CLAIM
@@ -268,6 +271,10 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
         "dispute_detail": [{"pk": h["dispute"].pk}], "dispute_withdraw": [{"pk": h["dispute"].pk}],
         "dispute_resolve": [{"pk": h["dispute"].pk}],
         "login": [{}], "logout": [{}], "password_change": [{}], "password_change_done": [{}],
+        "source_suggestions": [({}, {"q": "Rogovin"})], "person_suggestions": [({}, {"q": "Тухач"})],
+        "job_list": [{}], "claims_export_start": [{}],
+        # No job exists in the data sets: these answer 404, as for anyone else's job.
+        "job_detail": [{"job_id": NO_JOB}], "job_progress": [{"job_id": NO_JOB}], "job_download": [{"job_id": NO_JOB}],
     }
     return [v if isinstance(v, tuple) else (v, {}) for v in table[name]]
 
