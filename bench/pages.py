@@ -260,6 +260,9 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
         "source_import_confirm": [{}],
         "source_detail": [source], "source_edit": [source], "source_grade": [source],
         "person_create": [{}], "person_detail": [{"slug": BIG_PERSON}], "person_edit": [{"slug": BIG_PERSON}],
+        # What the source and person fields ask as one types (the claim list's filters, the claim and citation forms).
+        "source_suggestions": [({}, {"q": "rgva"}), ({}, {"q": SEARCH})],
+        "person_suggestions": [({}, {"q": SEARCH})],
         "annotation_create": [{"kind": k, "pk": pk} for k, pk in annotation_targets.items()],
         "annotation_reply": [{"pk": h["annotation"].pk}], "annotation_edit": [{"pk": h["annotation"].pk}],
         "annotation_withdraw": [{"pk": h["annotation"].pk}],

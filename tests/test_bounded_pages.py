@@ -188,8 +188,8 @@ def test_the_claim_list_of_a_source_among_fifty_thousand_stays_small(client, res
     assert 'name="source" value="much-cited"' in response.content.decode()
 
     unknown = text_of(client.get("/claims/?source=no-such-source&person=nobody").content.decode())
-    assert "No source has the key “no-such-source”." in unknown
-    assert "No person has the slug “nobody”." in unknown
+    assert "No source has the key “no-such-source”, and none matches it." in unknown
+    assert "No person has the slug “nobody”, and none matches it." in unknown
 
 
 def test_the_home_page_shows_fifty_topics_a_page_among_ten_thousand(client, researcher, crowd):
