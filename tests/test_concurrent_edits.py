@@ -80,7 +80,7 @@ def test_a_stale_edit_of_a_citation_is_refused(client, researcher, editor, citat
     services.citation_update(actor=editor, citation=citation, data={"locator": "p. 412"}, expected_version=1)
     client.force_login(researcher)
     response = client.post(f"/citations/{citation.pk}/edit/", {
-        "version": "1", "source": citation.source.pk, "locator": "ch. 10", "quote": "", "quote_translation": "",
+        "version": "1", "source": citation.source.key, "locator": "ch. 10", "quote": "", "quote_translation": "",
         "stance": "supports",
     })
     assert "locator changed" in response.content.decode()

@@ -213,7 +213,8 @@ def test_every_form_control_on_the_main_pages_has_a_label(live_server, page, edi
     page.get_by_role("button", name="Log in").click()
     citation = Citation.objects.filter(claim__key="abwehr-forgery").first()
     for path in ["/", "/claims/", "/claims/new/", "/sources/new/", "/people/new/", "/claims/abwehr-forgery/",
-                 "/claims/abwehr-forgery/edit/", f"/citations/{citation.pk}/grade/",
+                 "/claims/abwehr-forgery/edit/", "/claims/abwehr-forgery/citations/new/", f"/citations/{citation.pk}/edit/",
+                 f"/citations/{citation.pk}/grade/",
                  "/sources/suvorov-ochishchenie-1998/grade/", f"/disputes/new/claim/{citation.claim_id}/",
                  "/accounts/password/"]:
         assert page.goto(live_server.url + path).status == 200, path

@@ -265,7 +265,7 @@ def test_a_researcher_adds_a_dated_claim_about_two_people_under_a_new_topic(clie
             key="execution-11-or-12-june",
             new_topic="Place of execution",
             event_date="[1937-06-11,1937-06-12]",
-            people=[person.pk, yakir.pk],
+            people="tukhachevsky | Якир",  # a slug and a name in the original script
         ),
     )
     assert response.status_code == 302
@@ -283,18 +283,20 @@ def test_a_researcher_adds_a_dated_claim_about_two_people_under_a_new_topic(clie
     assert claim.history.first().history_user == researcher
 
 
-def test_the_claim_form_offers_topics_and_people_sorted_and_labelled_with_date_examples(client, researcher, topic, person, yakir):
-    services.person_create(actor=researcher, name="Blyukher")
+def test_the_claim_form_offers_topics_a_people_field_with_suggestions_and_date_examples(client, researcher, topic, person, yakir):
     logged_in(client, researcher)
     response = client.get("/claims/new/")
     text = page_text(response)
-    for name in ("key", "topic", "new_topic", "statement", "kind", "event_date"):
+    for name in ("key", "topic", "new_topic", "statement", "kind", "event_date", "people"):
         assert f'<label for="id_{name}"' in text
     assert 'name="status"' not in text  # a new claim starts open: the status is an editor's decision
     assert "[1937-06-11,1937-06-12] (one of)" in text  # the EDTF examples next to the date
     assert "<legend>People</legend>" in text
-    names = [text.index(n) for n in ("Blyukher", "Tukhachevsky (Тухачевский)", "Yakir (Якир)")]
-    assert names == sorted(names)
+    # The people are typed (suggested as one types), not listed: the form does not grow with them.
+    assert re.search(r'<input type="text" name="people"[^>]*data-suggest="/people/suggest.json"[^>]*data-separator="\|"', text)
+    assert "Tukhachevsky (Тухачевский)" not in text and "Yakir (Якир)" not in text
+    assert '<a href="/people/new/">Add a person</a>' in text
+    assert '<script src="/static/claims/suggest.js" defer></script>' in text
     assert '<option value="%d">Date of execution</option>' % topic.pk in text
 
 
@@ -364,7 +366,7 @@ def test_the_edit_form_shows_the_claim_as_it_is(client, researcher, claim, perso
     assert input_value(response, "event_date") == "1937-06-12"
     assert "The convicted were shot on 12 June 1937." in text
     assert f'<option value="{claim.topic.pk}" selected>' in text
-    assert re.search(rf'<input type="checkbox" name="people" value="{person.pk}"[^>]*checked', text)
+    assert input_value(response, "people") == person.slug
     assert f'href="/claims/{claim.key}/"' in text  # Cancel leads back to the claim
 
 
@@ -372,7 +374,7 @@ def test_changing_a_claims_key_leads_to_its_new_address(client, researcher, clai
     logged_in(client, researcher)
     response = client.post(
         f"/claims/{claim.key}/edit/",
-        claim_form(claim.topic, version=claim.version, key="execution-12-june-dawn", statement=claim.statement, people=[yakir.pk]),
+        claim_form(claim.topic, version=claim.version, key="execution-12-june-dawn", statement=claim.statement, people="Yakir"),
     )
     assert response["Location"] == "/claims/execution-12-june-dawn/"
     claim.refresh_from_db()
@@ -435,11 +437,13 @@ def test_the_service_refuses_even_if_the_page_let_someone_through(client, monkey
 def test_a_researcher_cites_a_source_for_a_claim(client, researcher, claim, source):
     logged_in(client, researcher)
     form = client.get(f"/claims/{claim.key}/citations/new/")
-    assert "1937: Stalin's Year of Terror [rogovin-1937]" in page_text(form)
+    assert re.search(r'<input type="text" name="source"[^>]*data-suggest="/sources/suggest.json"', form.content.decode())
+    assert "Stalin's Year of Terror" not in page_text(form)  # typed, not chosen from a list of every source
+    assert '<a href="/sources/new/">Add the source first</a>' in page_text(form)
     assert "The convicted were shot on 12 June 1937." in page_text(form)  # which claim is being cited for
     response = client.post(
         f"/claims/{claim.key}/citations/new/",
-        {"source": source.pk, "locator": "p. 412", "quote": "Расстреляны 12 июня", "quote_translation": "Shot on 12 June",
+        {"source": source.key, "locator": "p. 412", "quote": "Расстреляны 12 июня", "quote_translation": "Shot on 12 June",
          "stance": "supports"},
     )
     assert response.status_code == 302
@@ -453,7 +457,7 @@ def test_a_second_citation_of_the_same_source_at_the_same_place_is_refused(clien
     logged_in(client, researcher)
     response = client.post(
         f"/claims/{citation.claim.key}/citations/new/",
-        {"source": citation.source.pk, "locator": "ch. 9", "stance": "mentions"},
+        {"source": citation.source.key, "locator": "ch. 9", "stance": "mentions"},
     )
     assert response.status_code == 200
     assert "This claim already cites this source at this locator." in top_errors(response)
@@ -463,8 +467,9 @@ def test_a_second_citation_of_the_same_source_at_the_same_place_is_refused(clien
 def test_a_citation_is_edited_and_leads_back_to_its_claim(client, researcher, citation):
     logged_in(client, researcher)
     url = f"/citations/{citation.pk}/edit/"
-    assert input_value(client.get(url), "locator") == "ch. 9"
-    response = client.post(url, {"version": citation.version, "source": citation.source.pk, "locator": "ch. 9, p. 415",
+    shown = client.get(url)
+    assert (input_value(shown, "locator"), input_value(shown, "source")) == ("ch. 9", citation.source.key)
+    response = client.post(url, {"version": citation.version, "source": citation.source.key, "locator": "ch. 9, p. 415",
                                  "stance": "contradicts"})
     assert response.status_code == 302
     assert response["Location"] == f"/claims/{citation.claim.key}/"
@@ -474,7 +479,7 @@ def test_a_citation_is_edited_and_leads_back_to_its_claim(client, researcher, ci
 
 def test_any_role_may_cite_for_a_claim_someone_else_added(client, reviewer, claim, source):
     logged_in(client, reviewer)
-    response = client.post(f"/claims/{claim.key}/citations/new/", {"source": source.pk, "stance": "mentions"})
+    response = client.post(f"/claims/{claim.key}/citations/new/", {"source": "Stalin's Year", "stance": "mentions"})
     assert response.status_code == 302
     assert Citation.objects.get().created_by == reviewer
 

@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.db.models import Field
 
-from claims.models import Claim
+from claims.models import CSV_SEPARATOR, Claim, Person
 from claims.quoting import shorten
+from claims.selectors import lists
 
 
 def _shortened(exc: ValidationError) -> ValidationError:
@@ -133,3 +134,162 @@ class VersionField(forms.IntegerField):
         kwargs.setdefault("max_value", high - 1)
         kwargs.setdefault("error_messages", dict.fromkeys(("invalid", "min_value", "max_value"), self.NOT_SAVED))
         super().__init__(**kwargs)
+
+
+# --- Typed, not chosen from a menu ---------------------------------------------------
+# A menu of every source (every person) makes a page grow with them: 2,000 sources made the
+# citation form 288 KB. These fields take what one types (a key or slug, or words of a title
+# or name, matched on submit) and the static script suggests matches as one types.
+
+
+class SuggestInput(forms.TextInput):
+    """A text input with a <datalist> that claims/static/claims/suggest.js fills from `endpoint`
+    (a JSON list of matches for ?q=) as one types. With a separator the input names several
+    things and the script suggests for the text after the last separator."""
+
+    template_name = "claims/widgets/suggest_input.html"
+
+    class Media:
+        js = [forms.Script("claims/suggest.js", defer=True)]
+
+    def __init__(self, *, endpoint, separator: str = "", attrs: dict | None = None):
+        super().__init__(attrs={"autocomplete": "off", **(attrs or {})})
+        self.endpoint, self.separator = endpoint, separator
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        shown = context["widget"]["attrs"]
+        shown.setdefault("list", f"{shown.get('id') or name}-suggestions")
+        shown["data-suggest"] = str(self.endpoint)
+        if self.separator:
+            shown["data-separator"] = self.separator
+        return context
+
+
+def one_match(text: str, found: list, *, kind: str, key_name: str, names=None):
+    """The one record of `found` (what the suggestions' search found for text), or a
+    ValidationError saying that none or several match, naming up to five by their keys.
+
+    names(record): its names as written; among several matches, the only one named exactly
+    text is meant ("Ivan Petrov" beside "Ivan Petrovsky")."""
+    if len(found) > 1 and names is not None:
+        exact = [obj for obj in found if text.casefold() in {name.strip().casefold() for name in names(obj)}]
+        if len(exact) == 1:
+            return exact[0]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ValidationError(
+            "No %(kind)s has the %(key)s “%(value)s”, and none matches it.", code="invalid_choice",
+            params={"kind": kind, "key": key_name, "value": text},
+        )
+    listed = ", ".join(getattr(obj, key_name) for obj in found[:5])
+    raise ValidationError(
+        "“%(value)s” matches more than one %(kind)s (%(listed)s%(more)s): type the %(key)s of the one you mean.",
+        code="ambiguous",
+        params={"kind": kind, "key": key_name, "value": text, "listed": listed, "more": ", …" if len(found) > 5 else ""},
+    )
+
+
+def person_names(person: Person) -> list[str]:
+    return [person.name, person.name_original, *person.aliases.splitlines()]
+
+
+def source_names(source) -> list[str]:
+    return [source.title, source.title_original]
+
+
+class KeyOrNameField(ModelChoiceField):
+    """A source's key (a person's slug), or words that match exactly one source (person):
+    matches(text) is the suggestions' search (claims.selectors.lists)."""
+
+    def __init__(self, *, matches, kind: str, key_name: str, names=None, max_typed: int = 500, **kwargs):
+        self.matches, self.kind, self.key_name, self.names, self.max_typed = matches, kind, key_name, names, max_typed
+        kwargs.setdefault("to_field_name", key_name)
+        super().__init__(**kwargs)
+        self._typed: tuple[str, object] | None = None  # what was typed last, and what it matched
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            text = str(value).strip()
+            if self._typed and self._typed[0] == text:
+                return self._typed[1]
+            if len(text) > self.max_typed:
+                raise ValidationError(
+                    "Type at most %(limit)d characters: the %(key)s or a few words.", code="max_length",
+                    params={"limit": self.max_typed, "key": self.key_name},
+                ) from None
+            found = one_match(text, self.matches(text), kind=self.kind, key_name=self.key_name, names=self.names)
+            self._typed = (text, found)
+            return found
+
+    def has_changed(self, initial, data):
+        """Words naming the record the form showed are no change."""
+        if not super().has_changed(initial, data):
+            return False
+        try:
+            typed = self.to_python(data)
+        except ValidationError:
+            return True
+        return str(self.prepare_value(typed) or "") != str(self.prepare_value(initial) or "")
+
+
+class PeopleField(ShortQuotes, forms.Field):
+    """People named by slug or by name (any script, an alias, words: lists.person_suggestions),
+    separated by "|" as in the claims CSV; cleans to a list of Person. Each name must be one
+    person, else an error naming which name failed and why. Empty: nobody."""
+
+    MAX_PEOPLE = 100
+    MAX_LENGTH = 10_000
+
+    def __init__(self, *, endpoint, attrs: dict | None = None, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", SuggestInput(endpoint=endpoint, separator=CSV_SEPARATOR, attrs=attrs))
+        super().__init__(**kwargs)
+        self._typed: tuple[str, list[Person]] | None = None
+
+    def prepare_value(self, value):
+        if isinstance(value, str) or value is None:
+            return value
+        return f" {CSV_SEPARATOR} ".join(person.slug if isinstance(person, Person) else str(person) for person in value)
+
+    def to_python(self, value) -> list[Person]:
+        text = "" if value in self.empty_values else str(value).strip()
+        if self._typed and self._typed[0] == text:
+            return self._typed[1]
+        if len(text) > self.MAX_LENGTH:
+            raise ValidationError("Type at most %(limit)d characters here.", code="max_length",
+                                  params={"limit": self.MAX_LENGTH})
+        parts = [part.strip() for part in text.split(CSV_SEPARATOR) if part.strip()]
+        if len(parts) > self.MAX_PEOPLE:
+            raise ValidationError("Name at most %(limit)d people (%(count)d are named).", code="too_many",
+                                  params={"limit": self.MAX_PEOPLE, "count": len(parts)})
+        by_slug = {person.slug: person for person in Person.objects.filter(slug__in=parts)} if parts else {}
+        people: list[Person] = []
+        errors = []
+        for number, part in enumerate(parts, 1):
+            person = by_slug.get(part)
+            if person is None:
+                try:
+                    person = one_match(part, lists.person_suggestions(q=part), kind="person", key_name="slug",
+                                       names=person_names)
+                except ValidationError as exc:
+                    errors.append(ValidationError(f"Name %(number)d of %(count)d: {exc.message}", code=exc.code,
+                                                  params={**exc.params, "number": number, "count": len(parts)}))
+                    continue
+            if person not in people:
+                people.append(person)
+        if errors:
+            raise ValidationError(errors)
+        self._typed = (text, people)
+        return people
+
+    def has_changed(self, initial, data):
+        """The same people, however they are named now, are no change."""
+        try:
+            typed = self.to_python(data)
+        except ValidationError:
+            return True
+        return {person.pk for person in typed} != {person.pk for person in initial or []}

@@ -9,8 +9,11 @@ with add_service_errors().
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 
 from claims.models import Citation, Claim, Person, Source, Topic
+from claims.selectors import lists
 
 from . import fields
 
@@ -152,12 +155,16 @@ class ClaimForm(RecordForm):
     kind = model_field(Claim, "kind")
     status = model_field(Claim, "status")
     event_date = model_field(Claim, "event_date")
-    people = fields.ModelMultipleChoiceField(
+    # Typed, as in the claims CSV: a checkbox a person made the form grow with the people.
+    people = fields.PeopleField(
         label="People the claim is about",
-        queryset=Person.objects.order_by("name", "slug"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Tick everyone the claim names.",
+        endpoint=reverse_lazy("person_suggestions"),
+        attrs={"size": 60, "placeholder": "e.g. tukhachevsky | Якир"},
+        help_text=format_lazy(
+            "Everyone the claim names, separated by “|”: each by name (any spelling or script) or by slug "
+            "(the end of their page's address). Someone new? <a href=\"{}\">Add a person</a> first.",
+            reverse_lazy("person_create"),
+        ),
     )
 
     groups = [("People", ["people"])]
@@ -180,11 +187,20 @@ class ClaimForm(RecordForm):
 
 class CitationForm(RecordForm):
     version = version_field()
-    # Source.__str__ is "title [key]".
-    source = forms.ModelChoiceField(
-        queryset=Source.objects.order_by("title", "key"),
-        empty_label="(choose a source)",
-        help_text="Not in the list? Add the source first.",
+    # Typed, not chosen from a menu of every source (fields.KeyOrNameField).
+    source = fields.KeyOrNameField(
+        queryset=Source.objects.all(),
+        key_name="key",
+        kind="source",
+        matches=lambda text: lists.source_suggestions(q=text),
+        names=fields.source_names,
+        widget=fields.SuggestInput(endpoint=reverse_lazy("source_suggestions"),
+                                   attrs={"size": 40, "placeholder": "a key, or words of the title"}),
+        help_text=format_lazy(
+            "The source's key (e.g. rogovin-1937) or words of its title. "
+            "Not there yet? <a href=\"{}\">Add the source first</a>.",
+            reverse_lazy("source_create"),
+        ),
     )
     locator = model_field(Citation, "locator")
     quote = model_field(Citation, "quote", widget=forms.Textarea(attrs={"rows": 4}))

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_safe
 
 from claims import roles
@@ -47,35 +48,6 @@ class PartialDateField(forms.CharField):
             ) from None
 
 
-class KeyOrNameField(fields.ModelChoiceField):
-    """A source's key (a person's slug), or words that match exactly one source (person)."""
-
-    def __init__(self, *, matches, kind: str, key_name: str, **kwargs):
-        self.matches, self.kind, self.key_name = matches, kind, key_name
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        try:
-            return super().to_python(value)
-        except forms.ValidationError:
-            text = str(value).strip()
-            found = self.matches(text)
-            if len(found) == 1:
-                return found[0]
-            if not found:
-                raise forms.ValidationError(
-                    "No %(kind)s has the %(key)s “%(value)s”, and none matches it.", code="invalid_choice",
-                    params={"kind": self.kind, "key": self.key_name, "value": text},
-                ) from None
-            listed = ", ".join(getattr(obj, self.key_name) for obj in found[:5])
-            raise forms.ValidationError(
-                "“%(value)s” matches more than one %(kind)s (%(listed)s%(more)s): type the %(key)s of the one you mean.",
-                code="ambiguous",
-                params={"kind": self.kind, "key": self.key_name, "value": text, "listed": listed,
-                        "more": ", …" if len(found) > 5 else ""},
-            ) from None
-
-
 def _blank_first(label: str, choices) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
@@ -97,19 +69,21 @@ class ClaimFilterForm(forms.Form):
     # Typed, not chosen from a menu: a menu of every source (or person) would make the page
     # grow with them. A key or slug, or words of a title or name matched on submit; the
     # static script offers matches as one types (lists.source_suggestions, person_suggestions).
-    source = KeyOrNameField(
-        label="Cites source", queryset=Source.objects.all(), to_field_name="key", required=False,
-        widget=forms.TextInput(attrs={"placeholder": "any source", "size": 16, "list": "source-suggestions",
-                                      "data-suggest": "/sources/suggest.json", "autocomplete": "off"}),
+    source = fields.KeyOrNameField(
+        label="Cites source", queryset=Source.objects.all(), required=False,
+        widget=fields.SuggestInput(endpoint=reverse_lazy("source_suggestions"),
+                                   attrs={"placeholder": "any source", "size": 16, "list": "source-suggestions"}),
         help_text="A source's key (e.g. rogovin-1937) or words of its title.",
         matches=lambda text: lists.source_suggestions(q=text), kind="source", key_name="key",
+        names=fields.source_names,
     )
-    person = KeyOrNameField(
-        label="About person", queryset=Person.objects.all(), to_field_name="slug", required=False,
-        widget=forms.TextInput(attrs={"placeholder": "anyone", "size": 16, "list": "person-suggestions",
-                                      "data-suggest": "/people/suggest.json", "autocomplete": "off"}),
+    person = fields.KeyOrNameField(
+        label="About person", queryset=Person.objects.all(), required=False,
+        widget=fields.SuggestInput(endpoint=reverse_lazy("person_suggestions"),
+                                   attrs={"placeholder": "anyone", "size": 16, "list": "person-suggestions"}),
         help_text="A person's name in any spelling or script, or their slug (the end of their page's address).",
         matches=lambda text: lists.person_suggestions(q=text), kind="person", key_name="slug",
+        names=fields.person_names,
     )
     date_from = PartialDateField(label="Date from", required=False, help_text=DATE_HELP)
     date_to = PartialDateField(label="Date to", required=False, help_text=DATE_HELP)
@@ -304,7 +278,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @reader_required
 def source_suggestions(request: HttpRequest) -> JsonResponse:
-    """Sources matching what is typed in the claim list's source filter (at most ten)."""
+    """Sources matching what is typed in a source field (the claim list's filter, the citation form): at most ten."""
     found = lists.source_suggestions(q=request.GET.get("q", "")[:200])
     return JsonResponse({"results": [{"value": s.key, "label": f"{s.key}: {s.title}"} for s in found]})
 
@@ -312,7 +286,7 @@ def source_suggestions(request: HttpRequest) -> JsonResponse:
 @require_safe
 @reader_required
 def person_suggestions(request: HttpRequest) -> JsonResponse:
-    """People matching what is typed in the claim list's person filter (at most ten)."""
+    """People matching what is typed in a person field (the claim list's filter, the claim form): at most ten."""
     found = lists.person_suggestions(q=request.GET.get("q", "")[:200])
     return JsonResponse({"results": [
         {"value": p.slug, "label": f"{p.name} ({p.name_original})" if p.name_original else p.name} for p in found
