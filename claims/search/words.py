@@ -79,12 +79,15 @@ def whole_key(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def index_keys(word: str) -> str:
-    """The keys the index holds for one word: its folded stem and, when that differs, the
-    folded word itself. (The Russian stemmer takes -ов, -ан off names that the English one
-    leaves whole: «Ежов» -> "ez", Yezhov -> "ezov"; with both, either spelling finds the other.)"""
+    """The keys the index holds for one word: the folded word itself, and its folded stem
+    when that is not the start of it. A search looks its words up by their stems as prefixes,
+    so the whole word is enough when it begins with its stem (the usual case); the whole word
+    is always there because the Russian stemmer takes -ов, -ан off names that the English one
+    leaves whole («Ежов» -> "ez", Yezhov -> "ezov"): with it, either spelling finds the other.
+    (One key a word where two would do the same: the import writes half as many.)"""
     word = word.casefold()
     stem, whole = _fold(_stem(word)), _fold(word)
-    return stem if stem == whole else f"{stem} {whole}"
+    return whole if whole.startswith(stem) else f"{stem} {whole}"
 
 
 class _Memo(dict):
