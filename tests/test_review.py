@@ -838,7 +838,7 @@ def test_threads_are_built_oldest_first_with_replies_under_their_parents(researc
 # Session, user and roles (3), the record and its prefetches, annotations, disputes,
 # grades and the history: a fixed number however much the page shows.
 CLAIM_PAGE_QUERIES = 19
-SOURCE_PAGE_QUERIES = 19  # the citing claims: their count, all claims (which way to page), ids, rows, citations, evidence (3, 5 when blind)
+SOURCE_PAGE_QUERIES = 20  # notes on it and on its grades (2); the citing claims: their count, all claims (which way to page), ids, rows, citations, evidence (3, 5 when blind)
 DISPUTE_PAGE_QUERIES = 6  # one of them asks whether a blind reviewer has graded what a grade's dispute is about
 
 

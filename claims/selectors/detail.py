@@ -498,7 +498,9 @@ def source_page(key: str, user, citations_page=None) -> SourcePage:
     assessments = list(source.assessments.all())
     visibility = GradeVisibility.from_assessments(user, source_assessments=assessments)
     hidden = not visibility.source_visible(source.pk)
-    threads = build_threads(_annotations(Q(source=source) | Q(source_assessment__source=source)))
+    # Two reads, each from its own index (an OR of the two would read every annotation).
+    notes = _annotations(Q(source=source)) + _annotations(Q(source_assessment__source=source))
+    threads = build_threads(sorted(notes, key=lambda note: (note.created_at, note.pk)))
     disputes = [
         DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
         for d in disputes_qs().filter(source_assessment__source=source)

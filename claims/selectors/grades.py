@@ -79,7 +79,8 @@ def claim_evidence_grades(claims: Iterable[Claim], *, user=None) -> dict[int, st
     the evidence grade would give those consensus grades away.
     """
     claim_ids = [c.pk for c in claims]
-    query = Citation.objects.supporting().filter(claim_id__in=claim_ids)
+    # (No order: Citation's default order would join claims and sources to sort by their keys.)
+    query = Citation.objects.supporting().filter(claim_id__in=claim_ids).order_by()
     supporting = [_Supporting(*row) for row in query.values_list("pk", "claim_id", "source_id")]
     visibility = GradeVisibility.query(
         user, source_ids={c.source_id for c in supporting}, citation_ids=[c.pk for c in supporting]

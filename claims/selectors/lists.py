@@ -109,19 +109,22 @@ def with_row_counts(claims: Iterable[Claim]) -> list[Claim]:
         return claims
     citations = Citation.objects.order_by().filter(claim_id__in=ids)
     citation_counts = dict(citations.values("claim_id").annotate(n=Count("pk")).values_list("claim_id", "n"))
-    open_disputes = Dispute.objects.open().order_by()
+    # Every dispute of these claims, open or not (the state is checked here): asked for open
+    # ones, the database would read all open disputes (their state's index) and test each.
+    disputes_of = Dispute.objects.order_by()
     paths = (
-        open_disputes.filter(claim_id__in=ids).values_list("pk", "claim_id"),
-        open_disputes.filter(citation_assessment__citation__claim_id__in=ids).values_list(
-            "pk", "citation_assessment__citation__claim_id"),
+        disputes_of.filter(claim_id__in=ids).values_list("pk", "claim_id", "state"),
+        disputes_of.filter(citation_assessment__citation__claim_id__in=ids).values_list(
+            "pk", "citation_assessment__citation__claim_id", "state"),
         # A source's grade disputes count on every claim citing the source (once, if cited twice).
-        open_disputes.filter(source_assessment__source__citations__claim_id__in=ids).values_list(
-            "pk", "source_assessment__source__citations__claim_id"),
+        disputes_of.filter(source_assessment__source__citations__claim_id__in=ids).values_list(
+            "pk", "source_assessment__source__citations__claim_id", "state"),
     )
-    # One query: each path reads its own index (an OR would test every open dispute).
+    # One query: each path reads its own index from these claims (an OR would test every dispute).
     disputes: dict[int, set[int]] = defaultdict(set)
-    for pk, claim_id in paths[0].union(*paths[1:], all=True):
-        disputes[claim_id].add(pk)
+    for pk, claim_id, state in paths[0].union(*paths[1:], all=True):
+        if state == Dispute.State.OPEN:
+            disputes[claim_id].add(pk)
     for claim in claims:
         claim.citation_count = citation_counts.get(claim.pk, 0)
         claim.open_dispute_count = len(disputes[claim.pk])
@@ -156,7 +159,8 @@ def claims_page(ordered: QuerySet[Claim], number, *, user, per_page: int = ROWS_
 
 def topic_claims(*, topic: Topic, user, page=None) -> Page:
     """A page of the competing claims of one topic, earliest date first, undated last."""
-    return claims_page(topic.claims.order_by(*BY_DATE), page, user=user)
+    return claims_page(topic.claims.order_by(*BY_DATE), page, user=user,
+                       count=known_count(ClaimFilters(topic=topic)))
 
 
 def person_claims(*, person: Person, user, page=None) -> Page:
@@ -228,6 +232,17 @@ class ClaimFilters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     sort: str = "date"
+
+
+def known_count(filters: ClaimFilters) -> int | None:
+    """The number of claims the list shows, when the topic summaries already hold it (no
+    filter, or a topic alone: the count every visit of /claims/ would otherwise read from
+    an index of 100,000 entries); None otherwise."""
+    rest = {name: value for name, value in vars(filters).items() if name not in {"topic", "sort"}}
+    if any(rest.values()):
+        return None
+    summaries = TopicSummary.objects.filter(topic=filters.topic) if filters.topic else TopicSummary.objects
+    return summaries.aggregate(n=Sum("claim_count"))["n"] or 0
 
 
 def claim_search(*, filters: ClaimFilters, match: search.Match | None = None) -> QuerySet[Claim]:
@@ -307,7 +322,11 @@ def source_suggestions(*, q: str) -> list[Source]:
     of it (any script, or its romanization); keys first."""
     if not search_terms(q):
         return []
-    by_key = list(Source.objects.filter(key__istartswith=q.strip()).order_by("key")[:SUGGESTIONS])
+    # Keys are lowercase slugs: a prefix is a range of the key's index (LIKE would test every key).
+    prefix = q.strip().casefold()
+    by_key = list(Source.objects.filter(key__gte=prefix, key__lt=prefix + "\U0010ffff").order_by("key")[:SUGGESTIONS])
+    if len(by_key) == SUGGESTIONS:
+        return by_key
     rest = source_search(q=q).exclude(pk__in=[s.pk for s in by_key])[:SUGGESTIONS - len(by_key)]
     return by_key + list(rest)
 

@@ -225,7 +225,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     match = search.parse(filters.q) if filters.q else None
     page = lists.claims_page(lists.claim_search(filters=filters, match=match), request.GET.get("page"),
-                             user=request.user, per_page=PAGE_SIZE)
+                             user=request.user, per_page=PAGE_SIZE, count=lists.known_count(filters))
     highlight.annotate(page.object_list, match)
     return render(request, "claims/claim_list.html", {
         "form": form,
