@@ -948,3 +948,42 @@ def test_claim_history_shows_grade_changes_of_citations_loaded_without_history(c
     page = client.get("/claims/abwehr-forgery/").content.decode()
     history = re.sub(r"<[^>]+>", "", page[page.index('id="history"'):])
     assert editor.username in history and "grade: 4 → 5" in history
+
+
+CLAIM_PAGE_BYTES = 150_000  # issue 11: no page over ~200 KB; the claim page well under it
+
+
+@pytest.fixture
+def huge(topic, researcher, reviewer, editor) -> Claim:
+    """A claim of 200 citations, each graded, and 300 notes: 150 threads on the claim (half of
+    them answered) and one on each of 150 citations' grades."""
+    sources = [
+        services.source_create(actor=researcher, key=f"huge-{i}", kind="monograph", level="secondary",
+                               title=f"Source {i}")
+        for i in range(4)
+    ]
+    claim = services.claim_create(actor=researcher, key="huge", topic=topic, statement="Everyone cites this.")
+    for i in range(200):
+        citation = services.citation_create(actor=researcher, claim=claim, source=sources[i % 4], locator=f"p. {i}",
+                                            quote="A quoted passage of some length. " * 5)
+        grade = services.citation_assessment_set(actor=editor, citation=citation, grade=2, rationale="Sound. " * 10)
+        if i < 150:
+            services.annotation_create(actor=reviewer, target=grade, body="On this grade.")
+    for i in range(100):
+        root = services.annotation_create(actor=researcher, target=claim, body=f"Thread {i}: *emphasis*.")
+        if i % 2:
+            services.annotation_create(actor=editor, parent=root, body="An answer.")
+    return claim
+
+
+@pytest.mark.parametrize("persona", ["researcher", "reviewer", "editor"])
+def test_a_claim_of_200_citations_and_300_notes_is_a_small_page_read_in_a_fixed_number_of_queries(
+    client, request, django_assert_max_num_queries, huge, persona
+):
+    client.force_login(request.getfixturevalue(persona))
+    for query in ("", "?citations=20", "?notes=5", "?history=10"):
+        with django_assert_max_num_queries(CLAIM_PAGE_QUERIES):
+            response = client.get(f"/claims/{huge.key}/{query}")
+        assert response.status_code == 200
+        assert len(response.content) < CLAIM_PAGE_BYTES, (query, len(response.content))
+    assert "Citations (200)" in text(response)
