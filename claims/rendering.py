@@ -6,6 +6,8 @@ attributes, and only http, https and mailto links: a <script>, an onclick or a
 javascript: link written into a note can never run in a reader's browser.
 """
 
+import threading
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -26,8 +28,20 @@ class _EscapeRawHtml(markdown_lib.Extension):
         md.inlinePatterns.deregister("html")
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    """This thread's Markdown converter: setting one up costs more than converting a short note
+    (a page shows dozens), and one converter may not be used by two threads at once."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = markdown_lib.Markdown(extensions=[_EscapeRawHtml()], output_format="html")
+    return converter
+
+
 def render_markdown(text: str) -> SafeString:
-    html = markdown_lib.markdown(text, extensions=[_EscapeRawHtml()], output_format="html")
+    html = _converter().reset().convert(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

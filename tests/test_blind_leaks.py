@@ -32,13 +32,14 @@ def hidden(researcher, reviewer, editor, citation, source):
 def urls(kind: str, pk: int) -> list[tuple[str, str]]:
     """Every URL about one such thing: (method, path)."""
     if kind.startswith("note"):
-        return [("post", f"/annotations/{pk}/reply/"), ("get", f"/annotations/{pk}/edit/"),
+        return [("get", f"/annotations/{pk}/reply/"), ("post", f"/annotations/{pk}/reply/"),
+                ("get", f"/annotations/{pk}/edit/"),
                 ("post", f"/annotations/{pk}/edit/"), ("post", f"/annotations/{pk}/withdraw/")]
     if kind.startswith("dispute"):
         return [("get", f"/disputes/{pk}/"), ("post", f"/disputes/{pk}/withdraw/"),
-                ("post", f"/annotations/on/dispute/{pk}/")]
+                ("get", f"/annotations/on/dispute/{pk}/"), ("post", f"/annotations/on/dispute/{pk}/")]
     return [("get", f"/disputes/new/{kind}/{pk}/"), ("post", f"/disputes/new/{kind}/{pk}/"),
-            ("post", f"/annotations/on/{kind}/{pk}/")]
+            ("get", f"/annotations/on/{kind}/{pk}/"), ("post", f"/annotations/on/{kind}/{pk}/")]
 
 
 @pytest.mark.parametrize("persona", ["second_reviewer", "researcher_and_blind"])

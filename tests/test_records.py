@@ -447,8 +447,8 @@ def test_a_researcher_cites_a_source_for_a_claim(client, researcher, claim, sour
          "stance": "supports"},
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/claims/{claim.key}/"
     citation = Citation.objects.get(locator="p. 412")
+    assert response["Location"] == f"/claims/{claim.key}/#citation-{citation.pk}"  # at the new citation
     assert (citation.claim, citation.source, citation.quote) == (claim, source, "Расстреляны 12 июня")
     assert citation.created_by == researcher
 
@@ -472,7 +472,7 @@ def test_a_citation_is_edited_and_leads_back_to_its_claim(client, researcher, ci
     response = client.post(url, {"version": citation.version, "source": citation.source.key, "locator": "ch. 9, p. 415",
                                  "stance": "contradicts"})
     assert response.status_code == 302
-    assert response["Location"] == f"/claims/{citation.claim.key}/"
+    assert response["Location"] == f"/claims/{citation.claim.key}/#citation-{citation.pk}"
     citation.refresh_from_db()
     assert (citation.locator, citation.stance) == ("ch. 9, p. 415", "contradicts")
 

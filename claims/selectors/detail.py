@@ -19,11 +19,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.apps import apps
-from django.core.paginator import Page
-from django.db.models import Prefetch, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -41,8 +42,9 @@ from claims.models import (
     Topic,
 )
 from claims.selectors.blind import BLIND_NOTICE, GradeVisibility, is_blind_grader  # noqa: F401 (re-exported)
-from claims.selectors.grades import claim_evidence_grades
+from claims.selectors.grades import HIDDEN, claim_evidence_grades
 from claims.selectors.lists import source_claims
+from claims.selectors.paging import page_of
 
 def grades_hidden_from(user, target: Source | Citation) -> bool:
     """Whether the grades of a source or citation are hidden from the user: at most one query."""
@@ -307,12 +309,14 @@ def disputes_qs():
 
 # --- The claim page ----------------------------------------------------------------
 
-
-class _Graded(NamedTuple):
-    """A source assessment reduced to what consensus and visibility need."""
-
-    source_id: int
-    reviewer_id: int
+# The claim page shows one page of each long list, so that its size and its reads stay the
+# same however many citations, notes and changes a claim gathers; each list has its own
+# query parameter, so that paging one leaves the others where they are.
+CITATIONS_PER_PAGE = 10
+THREADS_PER_PAGE = 20  # top-level note threads on the claim itself, each with all its replies
+HISTORY_PER_PAGE = 30
+CITATION_ORDER = ("source__key", "locator", "pk")  # (source, locator) is unique within a claim
+CITATIONS_PARAM, NOTES_PARAM, HISTORY_PARAM = "citations", "notes", "history"
 
 
 @dataclass
@@ -345,10 +349,10 @@ class ClaimPage:
     people: list[Person]
     evidence_grade: str | None
     evidence_hidden: bool
-    citations: list[CitationView]
-    threads: list[Node]
+    citations: Page  # of CitationViews, CITATIONS_PER_PAGE, in CITATION_ORDER; its paginator counts them all
+    threads: Page  # of the claim's top-level note threads (Nodes), oldest first
     disputes: list[DisputeView]
-    history: list[HistoryEntry]
+    history: Page  # of HistoryEntries, newest first
     visibility: GradeVisibility
 
     @property
@@ -356,59 +360,196 @@ class ClaimPage:
         return self.visibility.blind
 
 
-def claim_page(key: str, user) -> ClaimPage:
-    """Everything the claim page shows, in a fixed number of queries (16 here, however big the claim)."""
+def _page_number_of(position: int, per_page: int) -> int:
+    return position // per_page + 1
+
+
+def _citation_page_expression():
+    """The number of the claim page's citations page that shows the citation a queryset's row
+    is: how many citations of the same claim come before it in CITATION_ORDER, counted by
+    the database (the claim's own index, citation_unique_source_locator_per_claim)."""
+    key, locator = OuterRef("source__key"), OuterRef("locator")
+    before = (
+        Citation.objects.filter(claim_id=OuterRef("claim_id"))
+        .filter(
+            Q(source__key__lt=key)
+            | Q(source__key=key, locator__lt=locator)
+            | Q(source__key=key, locator=locator, pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("claim_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    count = Coalesce(Subquery(before, output_field=IntegerField()), Value(0))
+    return count / Value(CITATIONS_PER_PAGE) + Value(1)
+
+
+def _claim_page_url(claim_key: str, *, param: str, number: int, anchor: str = "") -> str:
+    url = reverse("claim_detail", args=[claim_key])
+    if number > 1:
+        url += f"?{param}={number}"
+    return f"{url}#{anchor}" if anchor else url
+
+
+def with_citation_pages(citations: Iterable[Citation]) -> None:
+    """Set page_url (the claim page that shows it, without an anchor) on each citation: one
+    query for all of them, for lists that link to many (a source's citing claims, disputes)."""
+    citations = [c for c in citations if c is not None]
+    if not citations:
+        return
+    found = {
+        pk: _claim_page_url(key, param=CITATIONS_PARAM, number=number)
+        for pk, key, number in Citation.objects.filter(pk__in={c.pk for c in citations})
+        .annotate(page_number=_citation_page_expression())
+        .values_list("pk", "claim__key", "page_number")
+    }
+    for citation in citations:
+        # (A citation deleted meanwhile: its claim's first page.)
+        citation.page_url = found.get(citation.pk) or reverse("claim_detail", args=[citation.claim.key])
+
+
+def citation_url(citation: Citation, anchor: str | None = None) -> str:
+    """The claim page that shows the citation, at its anchor (or at `anchor`): every link to a
+    citation, or to something shown with it (its grades, their notes), is made here. One
+    query, none when with_citation_pages() has set its page already."""
+    if not hasattr(citation, "page_url"):
+        with_citation_pages([citation])
+    anchor = f"citation-{citation.pk}" if anchor is None else anchor
+    return f"{citation.page_url}#{anchor}" if anchor else citation.page_url
+
+
+def _claim_note_tree(claim: Claim) -> tuple[list[int], dict[int, int]]:
+    """The ids of the claim's top-level notes, oldest first, and each note's parent: one query of
+    two numbers a note, so that a page of threads is cut without reading the notes."""
+    roots, parents = [], {}
+    for pk, parent_id in Annotation.objects.filter(claim=claim).order_by("created_at", "pk").values_list(
+        "pk", "parent_id"
+    ):
+        parents[pk] = parent_id
+        if parent_id is None:
+            roots.append(pk)
+    return roots, parents
+
+
+def _claim_threads(claim: Claim, number) -> Page:
+    """A page of the claim's own note threads (THREADS_PER_PAGE top-level notes with every reply
+    under them): two queries."""
+    roots, parents = _claim_note_tree(claim)
+    page = Paginator(roots, THREADS_PER_PAGE).get_page(number)
+    shown = set(page.object_list)
+    children: dict[int, list[int]] = defaultdict(list)
+    for pk, parent_id in parents.items():
+        if parent_id is not None:
+            children[parent_id].append(pk)
+    ids, todo = set(), list(shown)
+    while todo:
+        pk = todo.pop()
+        if pk not in ids:
+            ids.add(pk)
+            todo.extend(children.get(pk, ()))
+    page.object_list = build_threads(_annotations(Q(pk__in=ids))).get(("claim", claim.pk), []) if ids else []
+    return page
+
+
+def annotation_url(annotation: Annotation) -> str:
+    """The page that shows an annotation, at its anchor: for a note on a claim, the page of
+    threads that holds its thread; on a citation or a grade of one, that citation's page."""
+    anchor = f"annotation-{annotation.pk}"
+    if annotation.claim_id:
+        roots, parents = _claim_note_tree(annotation.claim)
+        root = annotation.pk
+        while parents.get(root) is not None:
+            root = parents[root]
+        number = _page_number_of(roots.index(root), THREADS_PER_PAGE) if root in roots else 1
+        return _claim_page_url(annotation.claim.key, param=NOTES_PARAM, number=number, anchor=anchor)
+    if annotation.citation_id:
+        return citation_url(annotation.citation, anchor)
+    if annotation.citation_assessment_id:
+        return citation_url(annotation.citation_assessment.citation, anchor)
+    if annotation.source_id:
+        return reverse("source_detail", args=[annotation.source.key]) + f"#{anchor}"
+    if annotation.source_assessment_id:
+        return reverse("source_detail", args=[annotation.source_assessment.source.key]) + f"#{anchor}"
+    return reverse("dispute_detail", args=[annotation.dispute_id]) + f"#{anchor}"
+
+
+def _claim_visibility(user, claim: Claim) -> GradeVisibility:
+    """Which of the claim's citations and their sources a blind reviewer has graded, all of
+    them and not only the page's (the history and the disputes show grades of any): two
+    queries for a blind reviewer, none for anyone else."""
+    if not is_blind_grader(user):
+        return GradeVisibility(blind=False)
+    citing = Citation.objects.filter(claim=claim)
+    return GradeVisibility(
+        blind=True,
+        viewer_id=user.pk,
+        graded_sources=frozenset(
+            SourceAssessment.objects.filter(reviewer=user, source_id__in=citing.values("source_id")).values_list(
+                "source_id", flat=True
+            )
+        ),
+        # A grade given to an earlier version of the citation does not count (see blind.py).
+        graded_citations=frozenset(
+            CitationAssessment.objects.filter(reviewer=user, outdated=False, citation__claim=claim).values_list(
+                "citation_id", flat=True
+            )
+        ),
+    )
+
+
+def claim_page(key: str, user, *, citations_page=None, notes_page=None, history_page=None) -> ClaimPage:
+    """Everything the claim page shows, one page of each long list: a fixed number of queries
+    however big the claim (about 20, three more for a blind reviewer)."""
     claim = get_object_or_404(
         Claim.objects.select_related("topic", "created_by").prefetch_related(
             Prefetch("people", queryset=Person.objects.order_by("name")),
-            Prefetch(
-                "citations",
-                queryset=Citation.objects.select_related("source", "created_by")
-                .order_by("source__key", "locator", "pk")
-                .prefetch_related(
-                    Prefetch(
-                        "assessments",
-                        queryset=CitationAssessment.objects.select_related("reviewer").order_by(
-                            "reviewer__username"
-                        ),
-                    )
-                ),
-            ),
         ),
         key=key,
     )
-    citations = list(claim.citations.all())
-    source_ids = {c.source_id for c in citations}
-    source_grades = list(
-        SourceAssessment.objects.filter(source_id__in=source_ids).values_list("source_id", "reviewer_id", "grade")
+    visibility = _claim_visibility(user, claim)
+    citations = page_of(
+        Citation.objects.filter(claim=claim).order_by(*CITATION_ORDER),
+        citations_page,
+        per_page=CITATIONS_PER_PAGE,
+        rows=Citation.objects.select_related("source", "created_by").prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=CitationAssessment.objects.select_related("reviewer").order_by("reviewer__username"),
+            )
+        ),
     )
-
-    # A grade given to an earlier version of its citation stays on the page, marked, but
-    # neither counts towards the consensus nor lets a blind reviewer see the others' grades.
-    all_citation_grades = [a for c in citations for a in c.assessments.all()]
-    visibility = GradeVisibility.from_assessments(
-        user,
-        source_assessments=[_Graded(s, r) for s, r, _ in source_grades],
-        citation_assessments=all_citation_grades,
+    shown = list(citations.object_list)
+    for citation in shown:
+        citation.claim = claim  # (read already; who may grade it asks)
+    shown_ids = [c.pk for c in shown]
+    source_grades = list(
+        SourceAssessment.objects.filter(source_id__in={c.source_id for c in shown}).values_list(
+            "source_id", "grade"
+        )
     )
     grades_by_source: dict[int, list[str]] = defaultdict(list)
-    for source_id, _, grade in source_grades:
+    for source_id, grade in source_grades:
         grades_by_source[source_id].append(grade)
 
     threads = build_threads(
-        _annotations(Q(claim=claim) | Q(citation__claim=claim) | Q(citation_assessment__citation__claim=claim))
-    )
+        _annotations(Q(citation_id__in=shown_ids) | Q(citation_assessment__citation_id__in=shown_ids))
+    ) if shown_ids else {}
     disputes = [
         DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
         for d in disputes_qs().filter(Q(claim=claim) | Q(citation_assessment__citation__claim=claim))
     ]
+    # Each dispute of a grade links to the grade, on whichever page of citations shows it.
+    with_citation_pages(v.dispute.citation_assessment.citation for v in disputes if v.dispute.citation_assessment_id)
     disputes_by_grade: dict[int, list[DisputeView]] = defaultdict(list)
     for view in disputes:
         if view.dispute.citation_assessment_id:
             disputes_by_grade[view.dispute.citation_assessment_id].append(view)
 
+    # A grade given to an earlier version of its citation stays on the page, marked, but
+    # neither counts towards the consensus nor lets a blind reviewer see the others' grades.
     views = []
-    for citation in citations:
+    for citation in shown:
         grades = list(citation.assessments.all())
         hidden = not visibility.citation_visible(citation.pk)
         source_hidden = not visibility.source_visible(citation.source_id)
@@ -432,22 +573,23 @@ def claim_page(key: str, user) -> ClaimPage:
                 grading_refusal=roles.own_work_in_grading(user, citation) if roles.can_assess(user) else "",
             )
         )
+    citations.object_list = views
 
-    # The evidence grade combines the consensus grades of the supporting citations and
-    # their sources: it would give a hidden consensus away, so it is hidden with them.
-    supporting = [v for v in views if v.citation.stance == Citation.Stance.SUPPORTS]
-    evidence_hidden = any(v.hidden or v.source_hidden for v in supporting)
-    evidence = None if evidence_hidden else claim_evidence_grades([claim])[claim.pk]
+    # The evidence grade combines the consensus grades of all the supporting citations (not
+    # only this page's) and their sources: it would give a hidden consensus away, so it is
+    # hidden with them.
+    evidence = claim_evidence_grades([claim], user=user)[claim.pk]
+    evidence_hidden = evidence == HIDDEN
 
     return ClaimPage(
         claim=claim,
         people=list(claim.people.all()),
-        evidence_grade=evidence,
+        evidence_grade=None if evidence_hidden else evidence,
         evidence_hidden=evidence_hidden,
-        citations=views,
-        threads=threads.get(("claim", claim.pk), []),
+        citations=citations,
+        threads=_claim_threads(claim, notes_page),
         disputes=disputes,
-        history=claim_history(claim, visibility),
+        history=Paginator(claim_history(claim, visibility), HISTORY_PER_PAGE).get_page(history_page),
         visibility=visibility,
     )
 
@@ -508,6 +650,9 @@ def source_page(key: str, user, citations_page=None) -> SourcePage:
     disputes_by_grade: dict[int, list[DisputeView]] = defaultdict(list)
     for view in disputes:
         disputes_by_grade[view.dispute.source_assessment_id].append(view)
+    claims = source_claims(source=source, user=user, page=citations_page)
+    # Each row links to where the claim cites the source, on the page of citations that shows it.
+    with_citation_pages(citation for claim in claims.object_list for citation in claim.cited_as)
     return SourcePage(
         source=source,
         hidden=hidden,
@@ -520,7 +665,7 @@ def source_page(key: str, user, citations_page=None) -> SourcePage:
         consensus=None if hidden else consensus_reliability(a.grade for a in assessments),
         own_grade=next((a for a in assessments if a.reviewer_id == user.pk), None),
         grade_count=len(assessments),
-        claims=source_claims(source=source, user=user, page=citations_page),
+        claims=claims,
         threads=threads.get(("source", source.pk), []),
         disputes=disputes,
         history=source_history(source, visibility),
@@ -549,7 +694,7 @@ def dispute_home_url(dispute: Dispute) -> str:
     if dispute.source_assessment_id:
         page = reverse("source_detail", args=[dispute.source_assessment.source.key])
     elif dispute.citation_assessment_id:
-        page = reverse("claim_detail", args=[dispute.citation_assessment.citation.claim.key])
+        return citation_url(dispute.citation_assessment.citation, f"dispute-{dispute.pk}")
     else:
         page = reverse("claim_detail", args=[dispute.claim.key])
     return f"{page}#dispute-{dispute.pk}"

@@ -23,3 +23,21 @@ def edtf_words(text: str) -> str:
 def grade(value) -> str:
     """A consensus grade for display: "-" when nobody has graded."""
     return "-" if value in (None, "") else str(value)
+
+
+@register.simple_tag
+def citation_url(citation, *anchor: object) -> str:
+    """The claim page that shows the citation, at the anchor made of the parts given (e.g.
+    "citation-grade", 12), or at the citation's own: {% citation_url a.citation "citation-grade" a.pk %}."""
+    from claims.selectors.detail import citation_url as url  # (selectors import models; filters load early)
+
+    return url(citation, "-".join(str(part) for part in anchor) if anchor else None)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number, param: str = "page", anchor: str = "") -> str:
+    """This page's address with page `number` of the list that `param` pages, the other
+    parameters kept (each list of a page has its own): "?citations=2#citations"."""
+    query = context["request"].GET.copy()
+    query[param] = number
+    return f"?{query.urlencode()}" + (f"#{anchor}" if anchor else "")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from claims import roles, services
 from claims.forms.records import ClaimForm, CitationForm, PersonForm, SourceForm, VersionForm
 from claims.models import Citation, Claim, Person, Source, Topic
+from claims.selectors.detail import citation_url
 from claims.translit import slug_for
 
 from .access import reader_required, require
@@ -190,7 +191,7 @@ def citation_create(request, key):
             form.add_service_errors(exc)
         else:
             messages.success(request, f"Citation of “{citation.source.title}” added.")
-            return redirect("claim_detail", key=claim.key)
+            return redirect(citation_url(citation))  # on the claim's page of citations that shows it
     return _render(request, form, **page)
 
 
@@ -203,7 +204,7 @@ def citation_edit(request, pk):
     page = {
         "title": f"Edit the citation of “{citation.source.title}”",
         "intro": _claim_intro(claim),
-        "cancel_url": reverse("claim_detail", kwargs={"key": claim.key}),
+        "cancel_url": citation_url(citation),
     }
     initial = {name: getattr(citation, name) for name in (*CITATION_NAMES, "version")}
     if request.method != "POST":
@@ -219,7 +220,7 @@ def citation_edit(request, pk):
             form.add_service_errors(exc)
         else:
             _saved(request, form, f"Citation of “{citation.source.title}”")
-            return redirect("claim_detail", key=claim.key)
+            return redirect(citation_url(citation))
     return _render(request, form, **page)
 
 

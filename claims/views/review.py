@@ -1,8 +1,9 @@
 """The researchers' review pages: a claim, a source, a dispute, and the actions on them.
 
-Pages answer GET. Pure actions (annotate, reply, withdraw, resolve) answer POST only
-(405 otherwise); forms (edit an annotation, grade, raise a dispute) show on GET and save
-on POST. Every write goes through claims/services.py, which checks the role and raises
+Pages answer GET. Pure actions (withdraw, resolve) answer POST only (405 otherwise); forms
+(annotate, reply, edit an annotation, grade, raise a dispute) show on GET and save on POST:
+the pages link to the annotate and reply forms rather than repeat one under every grade and
+note. Every write goes through claims/services.py, which checks the role and raises
 PermissionDenied naming it (shown on the 403 page) or ValidationError (shown on the form).
 Blind grading (claims/selectors/detail.py) hides other reviewers' grades, and what refers
 to them, from a reviewer who has not graded the same thing yet: such objects answer 404.
@@ -73,7 +74,13 @@ def _next_url(request: HttpRequest, default: str) -> str:
 @reader_required
 @require_safe
 def claim_detail(request: HttpRequest, key: str) -> HttpResponse:
-    page = detail.claim_page(key, request.user)
+    page = detail.claim_page(
+        key,
+        request.user,
+        citations_page=request.GET.get(detail.CITATIONS_PARAM),
+        notes_page=request.GET.get(detail.NOTES_PARAM),
+        history_page=request.GET.get(detail.HISTORY_PARAM),
+    )
     return render(
         request,
         "claims/claim_detail.html",
@@ -163,33 +170,20 @@ def _annotation(user, pk: int) -> Annotation:
     return annotation
 
 
-def _target_page(target: Model) -> str:
-    """The page that shows a target of annotations."""
+def _target_url(target: Model) -> str:
+    """The page that shows a target of annotations or disputes, at its anchor; a citation and
+    its grades on the claim's page of citations that shows them (one query)."""
     if isinstance(target, Claim):
-        return reverse("claim_detail", args=[target.key])
+        return reverse("claim_detail", args=[target.key]) + "#annotations"
     if isinstance(target, Citation):
-        return reverse("claim_detail", args=[target.claim.key])
+        return detail.citation_url(target)
     if isinstance(target, CitationAssessment):
-        return reverse("claim_detail", args=[target.citation.claim.key])
+        return detail.citation_url(target.citation, f"citation-grade-{target.pk}")
     if isinstance(target, Source):
-        return reverse("source_detail", args=[target.key])
+        return reverse("source_detail", args=[target.key]) + "#annotations"
     if isinstance(target, SourceAssessment):
-        return reverse("source_detail", args=[target.source.key])
-    return reverse("dispute_detail", args=[target.pk])
-
-
-def _target_anchor(target: Model) -> str:
-    if isinstance(target, Claim):
-        return "annotations"
-    if isinstance(target, Citation):
-        return f"citation-{target.pk}"
-    if isinstance(target, CitationAssessment):
-        return f"citation-grade-{target.pk}"
-    if isinstance(target, Source):
-        return "annotations"
-    if isinstance(target, SourceAssessment):
-        return f"source-grade-{target.pk}"
-    return "annotations"
+        return reverse("source_detail", args=[target.source.key]) + f"#source-grade-{target.pk}"
+    return reverse("dispute_detail", args=[target.pk]) + "#annotations"
 
 
 def target_label(target: Model) -> str:
@@ -221,7 +215,6 @@ def _target_text(target: Model) -> str:
 
 
 def _render_annotation_form(request, *, form, mode: str, action: str, target: Model, annotation=None):
-    anchor = _target_anchor(target) if annotation is None else f"annotation-{annotation.pk}"
     return render(
         request,
         "claims/annotation_form.html",
@@ -234,44 +227,49 @@ def _render_annotation_form(request, *, form, mode: str, action: str, target: Mo
             "target_text": _target_text(target),
             "annotation": annotation,
             "withdrawn": annotation is not None and annotation.withdrawn_at is not None,
-            "back": f"{_target_page(target)}#{anchor}",
+            "back": _target_url(target) if annotation is None else detail.annotation_url(annotation),
         },
     )
 
 
 def _after_annotation(request, annotation: Annotation, message: str):
     messages.success(request, message)
-    return redirect(f"{_target_page(annotation.target)}#annotation-{annotation.pk}")
+    return redirect(detail.annotation_url(annotation))
+
+
+def _saved_note(request, form, message: str, **about) -> HttpResponse | None:
+    """A posted note or reply saved (about: its target or parent): the redirect to it; None
+    when there is nothing to save yet (a GET) or it was refused (the form has the errors)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        annotation = services.annotation_create(actor=request.user, **about, **form.data_for_service())
+    except ValidationError as exc:
+        add_service_error(form, exc)
+        return None
+    return _after_annotation(request, annotation, message)
 
 
 @reader_required
-@require_POST
+@FORM_METHODS
 def annotation_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    require(roles.can_contribute(request.user), services.CONTRIBUTOR_NEEDED)
     target = _annotation_target(request.user, kind, pk)
-    form = AnnotationForm(request.POST)
-    if form.is_valid():
-        try:
-            annotation = services.annotation_create(actor=request.user, target=target, **form.data_for_service())
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            return _after_annotation(request, annotation, "Your annotation is saved.")
+    form = AnnotationForm(request.POST) if request.method == "POST" else AnnotationForm()
+    if saved := _saved_note(request, form, "Your annotation is saved.", target=target):
+        return saved
     action = reverse("annotation_create", args=[kind, pk])
     return _render_annotation_form(request, form=form, mode="create", action=action, target=target)
 
 
 @reader_required
-@require_POST
+@FORM_METHODS
 def annotation_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    require(roles.can_contribute(request.user), services.CONTRIBUTOR_NEEDED)
     parent = _annotation(request.user, pk)
-    form = ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            reply = services.annotation_create(actor=request.user, parent=parent, **form.data_for_service())
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            return _after_annotation(request, reply, "Your reply is saved.")
+    form = ReplyForm(request.POST) if request.method == "POST" else ReplyForm()
+    if saved := _saved_note(request, form, "Your reply is saved.", parent=parent):
+        return saved
     action = reverse("annotation_reply", args=[pk])
     return render(
         request,
@@ -281,10 +279,13 @@ def annotation_reply(request: HttpRequest, pk: int) -> HttpResponse:
             "mode": "reply",
             "action": action,
             "parent": parent,
+            # A withdrawn note takes no replies (services.annotation_create): say so rather than offer
+            # a form (a refused reply is shown again with its text, and the service's reason).
+            "withdrawn": request.method != "POST" and parent.withdrawn_at is not None,
             "target": parent.target,
             "target_label": target_label(parent.target),
             "target_text": _target_text(parent.target),
-            "back": f"{_target_page(parent.target)}#annotation-{parent.pk}",
+            "back": detail.annotation_url(parent),
         },
     )
 
@@ -336,7 +337,7 @@ def annotation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         services.annotation_withdraw(actor=request.user, annotation=annotation)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect(f"{_target_page(annotation.target)}#annotation-{annotation.pk}")
+        return redirect(detail.annotation_url(annotation))
     return _after_annotation(request, annotation, "The annotation is withdrawn; the replies to it stay.")
 
 
@@ -428,7 +429,7 @@ def citation_grade(request: HttpRequest, pk: int) -> HttpResponse:
         others=[a for a in assessments if a is not own],
         scale="credibility",
         save=save,
-        done_url=reverse("claim_detail", args=[citation.claim.key]) + f"#citation-{citation.pk}",
+        done_url=detail.citation_url(citation),
         done_message="Your credibility grade of this citation is saved.",
     )
 
@@ -474,7 +475,7 @@ def dispute_raise(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     else:
         form = DisputeForm(kind=kind, initial={"target_version": target.version})
     own_grade = kind != "claim" and target.reviewer_id == request.user.pk
-    back = _target_page(target) + (f"#{_target_anchor(target)}" if kind != "claim" else "")
+    back = reverse("claim_detail", args=[target.key]) if kind == "claim" else _target_url(target)
     return render(
         request,
         "claims/dispute_form.html",
