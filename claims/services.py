@@ -130,7 +130,11 @@ def check_unchanged(instance: models.Model, expected: int | None, *, doing: str)
     expected None: a trusted caller (the shell) that read the instance just now."""
     if expected is None:
         return
-    current = type(instance).objects.select_for_update().filter(pk=instance.pk).values_list("version", flat=True)
+    # Only this row (of=self, no order): a model's default order joins other tables, and FOR
+    # UPDATE would lock their rows too (a claim under a graded citation), deadlocking with
+    # writes that only check those rows' keys.
+    current = (type(instance).objects.select_for_update(of=("self",)).filter(pk=instance.pk).order_by()
+               .values_list("version", flat=True))
     if current.first() != expected:
         raise ValidationError(_conflict_message(instance, expected, doing), code="conflict")
 
@@ -184,7 +188,9 @@ def topic_summaries_refresh(*, topic_ids: Iterable[int], at=None) -> None:
     if not topic_ids:
         return
     claims, disputes = summaries.claim_counts(topic_ids), summaries.open_dispute_counts(topic_ids)
-    stored = {row.pk: row for row in TopicSummary.objects.select_for_update().filter(topic_id__in=topic_ids)}
+    # Locked in one order (by topic), so that two writes touching the same topics cannot deadlock.
+    locked = TopicSummary.objects.select_for_update(of=("self",)).filter(topic_id__in=topic_ids).order_by("pk")
+    stored = {row.pk: row for row in locked}
     missing = topic_ids - set(stored) - {None}
     fresh = summaries.latest_activities(missing) if missing else {}
     for topic_id in missing & set(fresh):
@@ -202,7 +208,7 @@ def topic_summaries_rebuild() -> int:
     fresh = summaries.fresh_topic_summaries()
     with transaction.atomic():
         TopicSummary.objects.exclude(topic_id__in=list(fresh)).delete()
-        stored = {row.pk: row for row in TopicSummary.objects.select_for_update()}
+        stored = {row.pk: row for row in TopicSummary.objects.select_for_update(of=("self",)).order_by("pk")}
         for topic_id, summary in fresh.items():
             row = stored.get(topic_id) or TopicSummary(topic_id=topic_id)
             row.claim_count, row.open_dispute_count = summary.claim_count, summary.open_dispute_count
@@ -500,7 +506,8 @@ def _outdate_grades_if_changed(citation: Citation, before: tuple, *, actor: User
     that a grade form opened before the change can no longer save over it unseen."""
     if _graded_content(citation) == before:
         return
-    for grade in CitationAssessment.objects.filter(citation=citation, outdated=False).select_for_update():
+    for grade in CitationAssessment.objects.filter(citation=citation, outdated=False).select_for_update(
+            of=("self",)).order_by("pk"):
         grade.outdated = True
         check_version(grade, grade.version)
         _save(grade, actor=actor)
@@ -535,7 +542,8 @@ def _grade_set(*, actor: User, model: type[Assessment], target: Source | Citatio
     _require_no_stake_in(actor, target)
     field = "source" if model is SourceAssessment else "citation"
     check_unchanged(target, target_version, doing="grading")
-    assessment = model.objects.filter(**{field: target}, reviewer=actor).select_for_update().first()
+    assessment = model.objects.filter(**{field: target}, reviewer=actor).select_for_update(of=("self",)).order_by(
+        "pk").first()
     if assessment is None:
         if expected_version not in (None, NO_GRADE_YET):
             raise ValidationError("Your grade of this was deleted while you were revising it; nothing was saved. "

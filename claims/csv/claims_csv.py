@@ -275,7 +275,7 @@ def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], 
         # a query of a thousand keys takes Django longer than this read of a hundred thousand).
         keys = sorted(set(keys).intersection(Claim.objects.order_by().values_list("key", flat=True).iterator()))
     stored: dict[str, Claim] = {}
-    claims = Claim.objects.all() if dry_run else Claim.objects.select_for_update()
+    claims = Claim.objects.all() if dry_run else Claim.objects.select_for_update(of=("self",)).order_by()
     for chunk in chunks(keys):
         stored.update({c.key: c for c in claims.filter(key__in=chunk)})
     if compare_versions(report, Claim, rows, stored, errors, dry_run=dry_run, expected=expected_versions):

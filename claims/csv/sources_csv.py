@@ -58,7 +58,7 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
     repeated_rows = {e.row for e in errors}
     keys = [cells["key"].strip() for _, cells in rows]
     existing: dict[str, Source] = {}
-    sources = Source.objects.all() if dry_run else Source.objects.select_for_update()
+    sources = Source.objects.all() if dry_run else Source.objects.select_for_update(of=("self",)).order_by()
     for chunk in chunks(sorted(set(keys))):
         existing.update({s.key: s for s in sources.filter(key__in=chunk)})
     if compare_versions(report, Source, rows, existing, errors, dry_run=dry_run, expected=expected_versions):
