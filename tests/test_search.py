@@ -303,7 +303,7 @@ def test_the_index_equals_a_fresh_rebuild_after_a_restore(editor, about, tmp_pat
     call_command("backup", str(path), stdout=io.StringIO())
     before = snapshot()[0]
     services.claim_update(actor=editor, claim=about["named"], data={"statement": "After the backup."})
-    ClaimSearch.objects.filter(claim=about["german"]).update(statement_terms="damaged")
+    services.claim_delete(actor=editor, claim=about["german"])
     call_command("restore", str(path), "--yes", stdout=io.StringIO())
     assert Claim.objects.get(key="named").statement == "Arrested in Kuibyshev on 22 May 1937."
     assert snapshot()[0] == before

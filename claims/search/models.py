@@ -2,7 +2,8 @@
 
 Both are written by claims/search/index.py in the transaction of the change they follow, and
 rebuilt from scratch by `manage.py rebuild_search_index`. A backup holds them like any
-table; restore rebuilds them all the same, from the rows it restored. Each database adds its own full-text structures over them in
+table, and restore puts their rows back with the rest (the triggers of SQLite's FTS5 tables
+index them again as they are inserted). Each database adds its own full-text structures over them in
 migration 0009: SQLite FTS5 tables kept in step by triggers, PostgreSQL a tsvector column
 and GIN indexes.
 """

@@ -20,8 +20,6 @@ from django.core.serializers.python import Deserializer as PythonDeserializer
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 
-from claims.search.index import rebuild as rebuild_search_index
-
 from .backup import BackupError, BackupReader, backup_models, migration_state, names, shown
 
 UNCHANGED = "nothing was changed"
@@ -170,9 +168,8 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(statement)
-        # The backup's index rows were restored like any others; made again from the restored
-        # claims, the index is theirs whatever state it was in when the backup was made.
-        rebuild_search_index()
+        # (The search index's rows come back like any others, and with them, through their
+        # triggers, SQLite's FTS5 tables; PostgreSQL computes its tsvector column itself.)
         return rows
 
     def _confirm(self, *, name: str, header: dict, connection) -> None:
