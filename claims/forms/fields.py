@@ -199,6 +199,12 @@ def source_names(source) -> list[str]:
     return [source.title, source.title_original]
 
 
+def refuse_null_characters(value) -> None:
+    """No record holds a NUL, and PostgreSQL refuses to be asked about one: say so on the field."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+
+
 class KeyOrNameField(ModelChoiceField):
     """A source's key (a person's slug), or words that match exactly one source (person):
     matches(text) is the suggestions' search (claims.selectors.lists)."""
@@ -210,6 +216,7 @@ class KeyOrNameField(ModelChoiceField):
         self._typed: tuple[str, object] | None = None  # what was typed last, and what it matched
 
     def to_python(self, value):
+        refuse_null_characters(value)
         try:
             return super().to_python(value)
         except ValidationError:
@@ -257,6 +264,7 @@ class PeopleField(ShortQuotes, forms.Field):
 
     def to_python(self, value) -> list[Person]:
         text = "" if value in self.empty_values else str(value).strip()
+        refuse_null_characters(text)
         if self._typed and self._typed[0] == text:
             return self._typed[1]
         if len(text) > self.MAX_LENGTH:

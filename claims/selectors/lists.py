@@ -319,8 +319,9 @@ SUGGESTIONS = 10
 
 def source_suggestions(*, q: str) -> list[Source]:
     """Up to ten sources whose key starts with q or whose titles or authors hold every word
-    of it (any script, or its romanization); keys first."""
-    if not search_terms(q):
+    of it (any script, or its romanization); keys first. Nothing for a NUL, which no
+    record holds (and PostgreSQL cannot be asked about)."""
+    if "\x00" in q or not search_terms(q):
         return []
     # Keys are lowercase slugs: a prefix is a range of the key's index (LIKE would test every key).
     prefix = q.strip().casefold()
@@ -332,8 +333,9 @@ def source_suggestions(*, q: str) -> list[Source]:
 
 
 def person_suggestions(*, q: str) -> list[Person]:
-    """Up to ten people with every word of q (or its romanization) in their names, aliases or slug."""
-    terms = search_terms(q)
+    """Up to ten people with every word of q (or its romanization) in their names, aliases or slug
+    (nothing for a NUL, as source_suggestions)."""
+    terms = search_terms(q) if "\x00" not in q else []
     if not terms:
         return []
     people = Person.objects.all()

@@ -7,9 +7,10 @@ export from the page /claims/export.csv shows for a long list.
 """
 
 import datetime
+import re
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -43,6 +44,8 @@ def _title(result) -> str:
 def claims_export_start(request: HttpRequest) -> HttpResponse:
     require_export(request.user)
     query = request.POST.get("query", "")[:2000]
+    if "\x00" in query:  # (no filter holds one, and the job's arguments could not store it)
+        return HttpResponseBadRequest("The claim list's filters hold a NUL character; nothing was started.")
     jobs.clean()
     result = tasks.claims_export.enqueue(user_id=request.user.pk, query=query)
     return redirect("job_detail", job_id=result.id)
@@ -73,9 +76,18 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         context["download_url"] = reverse("job_download", args=[result.id])
     elif result.status == TaskResultStatus.FAILED and result.errors:
         error = result.errors[-1]
-        last_line = error.traceback.strip().splitlines()[-1] if error.traceback.strip() else ""
-        context["error"] = shorten(last_line or error.exception_class_path.rsplit(".", 1)[-1], 200)
+        context["error"] = shorten(_error_line(error.traceback) or error.exception_class_path.rsplit(".", 1)[-1], 200)
     return render(request, "claims/job_detail.html", context)
+
+
+# An exception's own line ("django.db.utils.InternalError: refused ..."): PostgreSQL's errors
+# go on with lines about where they arose (CONTEXT:, a COPY line, ...), which say less.
+_EXCEPTION_LINE = re.compile(r"^[\w.]*[a-z][\w.]*: ")
+
+
+def _error_line(traceback: str) -> str:
+    lines = [line for line in traceback.strip().splitlines() if _EXCEPTION_LINE.match(line)]
+    return lines[-1] if lines else ""
 
 
 def _import_result(request: HttpRequest, result) -> HttpResponse:
