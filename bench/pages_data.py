@@ -72,7 +72,10 @@ EDITORS = ["edith_editor", "emil_editor", "erna_editor"]
 # How many of each at 100,000 claims; a data set of N claims has N/100,000 of each (at least the minimum).
 AT_100K = {"big_topic": 12_000, "sources": 2_000, "big_source": 5_000, "people": 300, "big_person": 8_000,
            "grades": 42_000, "notes": 20_000, "open_disputes": 2_000, "closed_disputes": 500}
-MINIMUM = {"sources": 2 * HEAVY_CITATIONS, "people": 30}
+# At least a full page of each list (the admin's 100 rows) in the smallest set, so that a page
+# is compared with a page of the same length; the heaviest claim's sources and people are the
+# first of them.
+MINIMUM = {"sources": 120, "people": 120, "open_disputes": 110}
 
 
 class Shape:
@@ -241,15 +244,19 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
 
     shape = Shape(n_claims)
     rng = random.Random(f"{SEED}-{n_claims}")
+    # The heaviest claim, the sources it cites and everything on it come from a generator of
+    # their own, so that they are the same in every data set: its page then measures the
+    # database's size, not a claim that happens to have longer texts or more replies.
+    heavy = random.Random(f"{SEED}-heavy")
     now = datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC)
     start = now - datetime.timedelta(days=6 * 365)
     span = (now - start).total_seconds()
 
-    def when(low: float = 0.0) -> datetime.datetime:
-        return start + datetime.timedelta(seconds=low + rng.random() * (span - low))
+    def when(low: float = 0.0, r: random.Random | None = None) -> datetime.datetime:
+        return start + datetime.timedelta(seconds=low + (r or rng).random() * (span - low))
 
-    def later(moment: datetime.datetime) -> datetime.datetime:
-        return min(now, moment + datetime.timedelta(seconds=rng.random() * 90 * 86400))
+    def later(moment: datetime.datetime, r: random.Random | None = None) -> datetime.datetime:
+        return min(now, moment + datetime.timedelta(seconds=(r or rng).random() * 90 * 86400))
 
     with transaction.atomic():
         users = _users(label)
@@ -272,32 +279,34 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
                aliases="Tukhachevskii\nToukhatchevski\nTuchatschewski\nТухачевский М. Н.", slug=BIG_PERSON,
                created_by_id=researcher, created_at=when(), version=1)
     for p in range(1, shape.people):
-        i = rng.randrange(len(LATIN_LAST))
-        first = rng.randrange(len(LATIN_FIRST))
+        r = heavy if p < MINIMUM["people"] else rng  # (the heaviest claim names only these)
+        i = r.randrange(len(LATIN_LAST))
+        first = r.randrange(len(LATIN_FIRST))
         name = f"{LATIN_FIRST[first]} {LATIN_LAST[i]} {p}"
         original = f"{CYRILLIC_LAST[i]}, {CYRILLIC_FIRST[first]}"
         people.add(name=name, name_original=original, aliases=f"{romanize(CYRILLIC_LAST[i])}\n{CYRILLIC_LAST[i]} {p}",
-                   slug=slugify(name), created_by_id=rng.choice(authors), created_at=when(), version=1)
+                   slug=slugify(name), created_by_id=r.choice(authors), created_at=when(r=r), version=1)
 
     sources = Table(Source)
     for s in range(shape.sources):
+        r = heavy if s < MINIMUM["sources"] else rng  # (the heaviest claim cites only these)
         kind = "archival_file" if s == 0 else SOURCE_KINDS[s % len(SOURCE_KINDS)]
         cyrillic = s % 2 == 0
-        title = _text(rng, CYRILLIC_WORDS if cyrillic else LATIN_WORDS, 20, 120)
-        date = _edtf(rng) if s else "1937-06"
+        title = _text(r, CYRILLIC_WORDS if cyrillic else LATIN_WORDS, 20, 120)
+        date = _edtf(r) if s else "1937-06"
         earliest, latest = _bounds(date)
-        created = when()
+        created = when(r=r)
         archival = kind == "archival_file"
         sources.add(
             date_earliest=earliest, date_latest=latest, key=BIG_SOURCE if s == 0 else f"src-{s:05d}", kind=kind,
             level=LEVELS[s % 3], title=title, title_original=title if cyrillic else "",
-            authors=f"{rng.choice(CYRILLIC_LAST if cyrillic else LATIN_LAST)}; {rng.choice(LATIN_LAST)}",
-            date=date, publisher="" if archival else rng.choice(["Pravda", "Voenizdat", "Terra", "Yale UP"]),
+            authors=f"{r.choice(CYRILLIC_LAST if cyrillic else LATIN_LAST)}; {r.choice(LATIN_LAST)}",
+            date=date, publisher="" if archival else r.choice(["Pravda", "Voenizdat", "Terra", "Yale UP"]),
             archive="RGVA" if archival else "", archive_fond="33987" if archival else "",
             archive_opis="3" if archival else "", archive_delo=str(400 + s) if archival else "",
-            archive_list=f"{rng.randint(1, 300)}" if archival else "", url="", language="ru" if cyrillic else "en",
-            notes=_text(rng, LATIN_WORDS, 20, 200) if s % 5 == 0 else "", created_by_id=researcher if s == 0
-            else rng.choice(authors), created_at=created, updated_at=later(created), version=1,
+            archive_list=f"{r.randint(1, 300)}" if archival else "", url="", language="ru" if cyrillic else "en",
+            notes=_text(r, LATIN_WORDS, 20, 200) if s % 5 == 0 else "", created_by_id=researcher if s == 0
+            else r.choice(authors), created_at=created, updated_at=later(created, r), version=1,
         )
 
     # Claims. Index 0 is the heaviest claim; the big topic, source and person hold a fixed
@@ -310,39 +319,42 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
     claims = Table(Claim)
     claim_people = []
     for c in range(n):
+        r = heavy if c == 0 else rng
         date = "1937-06-11T23:35:00" if c == 0 else _edtf(rng)
         earliest, latest = _bounds(date)
-        created = when()
+        created = when(r=r)
         topic = 1 if c in in_big_topic else (2 if c == n - 1 else other_topics[c % len(other_topics)])
         claims.add(
             date_earliest=earliest, date_latest=latest, key=HEAVY_CLAIM if c == 0 else f"claim-{c:06d}",
-            topic_id=topic, statement=_statement(rng, c in about_big), kind=rng.choice(CLAIM_KINDS),
-            event_date=date, status=rng.choice(STATUSES), created_by_id=researcher if c == 0 else rng.choice(authors),
-            created_at=created, updated_at=later(created), version=1,
+            topic_id=topic, statement=_statement(r, c in about_big), kind=r.choice(CLAIM_KINDS),
+            event_date=date, status=r.choice(STATUSES), created_by_id=researcher if c == 0 else rng.choice(authors),
+            created_at=created, updated_at=later(created, r), version=1,
         )
         named = {1} if c in about_big else set()
-        named |= {rng.randrange(2, shape.people + 1) for _ in range(rng.randint(0, 2))}
+        people_named = MINIMUM["people"] if c == 0 else shape.people
+        named |= {r.randrange(2, people_named + 1) for _ in range(r.randint(0, 2))}
         claim_people.extend((c + 1, p) for p in sorted(named))
 
     citations = Table(Citation)
     claim_rows = claims.rows
     other_sources = range(2, shape.sources + 1)
     for c in range(n):
+        r = heavy if c == 0 else rng
         count = HEAVY_CITATIONS if c == 0 else rng.randint(1, 2)
         chosen = [1] if c in cites_big else []
         while len(chosen) < count:
-            s = rng.choice(other_sources)
+            s = r.choice(range(2, MINIMUM["sources"] + 1) if c == 0 else other_sources)
             if s not in chosen:
                 chosen.append(s)
         created_claim = claims.get(claim_rows[c], "created_at")
         for s in chosen:
-            cyrillic = rng.random() < 0.6
-            quote = _text(rng, CYRILLIC_WORDS if cyrillic else LATIN_WORDS, 40, 240)
-            created = later(created_claim)
-            citations.add(claim_id=c + 1, source_id=s, locator=rng.choice(["p. ", "l. ", "ch. "]) + str(rng.randint(1, 700)),
-                          quote=quote, quote_translation=_text(rng, LATIN_WORDS, 40, 240) if cyrillic else "",
-                          stance=rng.choice(STANCES), created_by_id=claims.get(claim_rows[c], "created_by_id"),
-                          created_at=created, updated_at=later(created), version=1)
+            cyrillic = r.random() < 0.6
+            quote = _text(r, CYRILLIC_WORDS if cyrillic else LATIN_WORDS, 40, 240)
+            created = later(created_claim, r)
+            citations.add(claim_id=c + 1, source_id=s, locator=r.choice(["p. ", "l. ", "ch. "]) + str(r.randint(1, 700)),
+                          quote=quote, quote_translation=_text(r, LATIN_WORDS, 40, 240) if cyrillic else "",
+                          stance=r.choice(STANCES), created_by_id=claims.get(claim_rows[c], "created_by_id"),
+                          created_at=created, updated_at=later(created, r), version=1)
     heavy_citations = list(range(1, HEAVY_CITATIONS + 1))  # the heaviest claim's, written first
 
     # Grades: each source by 1-4 reviewers, then citation grades until the total; the heaviest
@@ -350,30 +362,31 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
     # blind persona grades about a third of what is graded, never the big source.
     source_grades = Table(SourceAssessment)
     for s in range(1, shape.sources + 1):
-        graders = rng.sample(reviewers, rng.randint(1, 4))
+        g = heavy if s <= MINIMUM["sources"] else rng
+        graders = g.sample(reviewers, g.randint(1, 4))
         if s == 1:
             graders = [r for r in reviewers[1:5]]
         for r in graders:
-            created = when()
-            source_grades.add(source_id=s, reviewer_id=r, grade=rng.choice(RELIABILITY),
-                              rationale=_text(rng, LATIN_WORDS, 40, 200), created_at=created,
-                              updated_at=later(created), version=1)
+            created = when(r=g)
+            source_grades.add(source_id=s, reviewer_id=r, grade=g.choice(RELIABILITY),
+                              rationale=_text(g, LATIN_WORDS, 40, 200), created_at=created,
+                              updated_at=later(created, g), version=1)
     citation_grades = Table(CitationAssessment)
     graded = set()
 
-    def grade_citation(cit: int, reviewer: int) -> None:
+    def grade_citation(cit: int, reviewer: int, g: random.Random = rng) -> None:
         if (cit, reviewer) in graded:
             return
         graded.add((cit, reviewer))
-        created = when()
-        citation_grades.add(citation_id=cit, reviewer_id=reviewer, grade=rng.randint(1, 6),
-                            rationale=_text(rng, CYRILLIC_WORDS if rng.random() < 0.4 else LATIN_WORDS, 40, 200),
-                            outdated=rng.random() < 0.05, created_at=created, updated_at=later(created), version=1)
+        created = when(r=g)
+        citation_grades.add(citation_id=cit, reviewer_id=reviewer, grade=g.randint(1, 6),
+                            rationale=_text(g, CYRILLIC_WORDS if g.random() < 0.4 else LATIN_WORDS, 40, 200),
+                            outdated=g.random() < 0.05, created_at=created, updated_at=later(created, g), version=1)
 
     for cit in heavy_citations:
         first = blind if cit % 2 else reviewers[1]
-        for r in [first, *rng.sample(reviewers[2:], 2)]:
-            grade_citation(cit, r)
+        for r in [first, *heavy.sample(reviewers[2:], 2)]:
+            grade_citation(cit, r, heavy)
     total_citations = len(citations.rows)
     while len(source_grades.rows) + len(citation_grades.rows) < shape.grades:
         cit = rng.randint(HEAVY_CITATIONS + 1, total_citations)
@@ -388,8 +401,8 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
                        if citation_grades.get(row, "citation_id") <= HEAVY_CITATIONS]
     big_source_grade_ids = [i + 1 for i, row in enumerate(source_grade_rows) if source_grades.get(row, "source_id") == 1]
 
-    def dispute(target: str, pk: int, state: str, raiser: int) -> None:
-        created = when()
+    def dispute(target: str, pk: int, state: str, raiser: int, rng: random.Random = rng) -> None:
+        created = when(r=rng)
         closed = state != "open"
         decided = state in {"upheld", "rejected"}
         disputes.add(
@@ -402,23 +415,30 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
             proposed_status=rng.choice(STATUSES) if target == "claim" else "", state=state,
             resolved_by_id=rng.choice(editors) if decided else None,
             resolution_note=_text(rng, LATIN_WORDS, 30, 120) if decided else "", created_at=created,
-            closed_at=later(created) if closed else None, version=1,
+            closed_at=later(created, rng) if closed else None, version=1,
         )
 
-    targets = [("claim", 1), *[("citation", g) for g in heavy_grade_ids[:3]], ("source", big_source_grade_ids[0])]
-    seen = set(targets)
-    while len(targets) < shape.open_disputes:
+    # The heaviest claim's disputes (open, then two closed) first; the others never touch it.
+    heavy_targets = [("claim", 1), *[("citation", g) for g in heavy_grade_ids[:3]], ("source", big_source_grade_ids[0])]
+    for kind, pk in heavy_targets:
+        dispute(kind, pk, "open", heavy.choice(reviewers[1:] if kind != "claim" else authors[1:] + reviewers[1:]), heavy)
+    for kind, pk in heavy_targets[:2]:
+        dispute(kind, pk, heavy.choice(["upheld", "rejected"]), heavy.choice(reviewers[1:]), heavy)
+    heavy_disputes = len(disputes.rows)
+    targets, seen = [], set(heavy_targets)
+    heavy_grades = set(heavy_grade_ids)
+    while len(targets) + len(heavy_targets) < shape.open_disputes:
         pick = rng.random()
-        target = ("claim", rng.randint(1, n)) if pick < 0.5 else (
+        target = ("claim", rng.randint(2, n)) if pick < 0.5 else (
             ("citation", rng.randint(1, len(citation_grade_rows))) if pick < 0.8
             else ("source", rng.randint(1, len(source_grade_rows))))
-        if target not in seen:
+        if target not in seen and not (target[0] == "citation" and target[1] in heavy_grades):
             seen.add(target)
             targets.append(target)
     for kind, pk in targets:
         raiser = rng.choice(reviewers[1:] if kind != "claim" else authors[1:] + reviewers[1:])
         dispute(kind, pk, "open", raiser)
-    for _ in range(shape.closed_disputes):
+    for _ in range(shape.closed_disputes - 2):
         kind, pk = rng.choice(targets)
         dispute(kind, pk, rng.choice(["upheld", "rejected", "withdrawn"]), rng.choice(reviewers[1:]))
 
@@ -428,38 +448,42 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
     targets_of = {"claim_id": None, "source_id": None, "citation_id": None, "source_assessment_id": None,
                   "citation_assessment_id": None, "dispute_id": None}
 
-    def note(target: str, pk: int, parent: int | None = None, author: int | None = None) -> int:
-        created = when()
+    def note(target: str, pk: int, parent: int | None = None, author: int | None = None,
+             rng: random.Random = rng) -> int:
+        created = when(r=rng)
         values = dict(targets_of, **{target: pk})
         return notes.add(uid=uuid.UUID(int=rng.getrandbits(128), version=4), author_id=author or rng.choice(authors + reviewers),
                          parent_id=parent, body=_text(rng, CYRILLIC_WORDS if rng.random() < 0.5 else LATIN_WORDS, 30, 400),
                          motivation=rng.choice(MOTIVATIONS), quoted_passage="", created_at=created,
-                         updated_at=later(created), version=1,
-                         withdrawn_at=later(created) if rng.random() < 0.03 else None, **values)
+                         updated_at=later(created, rng), version=1,
+                         withdrawn_at=later(created, rng) if rng.random() < 0.03 else None, **values)
 
     root = None
     for i in range(HEAVY_NOTES):
         if i % 3 == 0:
-            root = note("claim_id", 1, author=researcher)
+            root = note("claim_id", 1, author=researcher, rng=heavy)
         else:
-            note("claim_id", 1, parent=root)
+            note("claim_id", 1, parent=root, rng=heavy)
     n_cit_grades, n_src_grades = len(citation_grade_rows), len(source_grade_rows)
-    note("citation_id", 1)
-    note("source_id", 1)
-    note("dispute_id", 1)
+    note("citation_id", 1, rng=heavy)
+    note("source_id", 1, rng=heavy)
+    note("dispute_id", 1, rng=heavy)
+    heavy_notes = len(notes.rows)
+    # The other notes and replies go anywhere but on the heaviest claim and what it shows.
+    first_grade = max(heavy_grade_ids) + 1
     while len(notes.rows) < shape.notes:
         pick = rng.random()
-        if pick < 0.1 and notes.rows:
-            parent = notes.rows[rng.randrange(len(notes.rows))]
+        if pick < 0.1 and len(notes.rows) > heavy_notes:
+            parent = notes.rows[rng.randrange(heavy_notes, len(notes.rows))]
             target = next((c, notes.get(parent, c)) for c in targets_of if notes.get(parent, c))
             note(*target, parent=notes.get(parent, "id"))
             continue
-        target = ("claim_id", rng.randint(1, n)) if pick < 0.55 else (
-            ("citation_id", rng.randint(1, total_citations)) if pick < 0.75 else (
+        target = ("claim_id", rng.randint(2, n)) if pick < 0.55 else (
+            ("citation_id", rng.randint(HEAVY_CITATIONS + 1, total_citations)) if pick < 0.75 else (
                 ("source_id", rng.randint(1, shape.sources)) if pick < 0.8 else (
-                    ("citation_assessment_id", rng.randint(1, n_cit_grades)) if pick < 0.88 else (
+                    ("citation_assessment_id", rng.randint(first_grade, n_cit_grades)) if pick < 0.88 else (
                         ("source_assessment_id", rng.randint(1, n_src_grades)) if pick < 0.93
-                        else ("dispute_id", rng.randint(1, len(disputes.rows)))))))
+                        else ("dispute_id", rng.randint(heavy_disputes + 1, len(disputes.rows)))))))
         note(*target)
 
     log(f"  {label}: rows made in Python; writing")

@@ -532,12 +532,16 @@ def claim_page(key: str, user, *, citations_page=None, notes_page=None, history_
     for source_id, grade in source_grades:
         grades_by_source[source_id].append(grade)
 
+    # Each OR below tests columns of the table read, each with its index (the grades' ids come
+    # from a subquery): an OR across a join would have the database test every note and dispute.
+    shown_grades = CitationAssessment.objects.filter(citation_id__in=shown_ids).values("pk")
     threads = build_threads(
-        _annotations(Q(citation_id__in=shown_ids) | Q(citation_assessment__citation_id__in=shown_ids))
+        _annotations(Q(citation_id__in=shown_ids) | Q(citation_assessment_id__in=shown_grades))
     ) if shown_ids else {}
+    claim_grades = CitationAssessment.objects.filter(citation__claim=claim).values("pk")
     disputes = [
         DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
-        for d in disputes_qs().filter(Q(claim=claim) | Q(citation_assessment__citation__claim=claim))
+        for d in disputes_qs().filter(Q(claim=claim) | Q(citation_assessment_id__in=claim_grades))
     ]
     # Each dispute of a grade links to the grade, on whichever page of citations shows it.
     with_citation_pages(v.dispute.citation_assessment.citation for v in disputes if v.dispute.citation_assessment_id)
