@@ -39,6 +39,7 @@ from .models import (
     User,
 )
 from .search import query as search
+from .selectors.lists import RANK_LIMIT
 
 
 class StaffOnlyMixin:
@@ -298,7 +299,18 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
         match = search.parse(search_term)
         found = Q(key=search_term.strip())
         if match is not None:
-            found |= search.filter_q(match)
+            # At most the RANK_LIMIT claims last added that match, as on the site's list
+            # (selectors.lists.claim_list_page): sorting and counting every match of a name
+            # found on most claims would read them all.
+            limit = RANK_LIMIT
+            newest = search.matching(Claim.objects.all(), match).order_by(*search.newest_first())
+            ids = list(newest.values_list("pk", flat=True)[:limit + 1])
+            if len(ids) > limit:
+                ids = ids[:limit]
+                if request is not None and getattr(request.resolver_match, "url_name", "").endswith("_changelist"):
+                    messages.info(request, f"More than {limit} claims match: the {limit} added last are listed. "
+                                           "Add a word or a filter to narrow the search.")
+            found |= Q(pk__in=ids)
         return queryset.filter(found), False
 
     @admin.display(description="statement")

@@ -935,4 +935,4 @@ class Annotation(models.Model):
             raise ValidationError(errors)
 
 
-from .search.models import ClaimSearch, SearchWord  # noqa: E402,F401  (the search index's tables)
+from .search.models import ClaimSearch, SearchTerm, SearchWord  # noqa: E402,F401  (the search index's tables)

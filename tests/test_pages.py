@@ -560,9 +560,10 @@ def test_the_seeded_dispute_list_shows_its_one_open_dispute(client, researcher, 
 
 
 # The most: a searched, filtered claim list. Session, user and roles (3), the filters' source and
-# person, the search's words in the vocabulary, the disputed claims, the page's count, ids and rows,
-# its citation and open dispute counts, evidence grades (3).
-MAX_QUERIES = 15
+# person, the search's words in the vocabulary and the keys they begin (2), the disputed claims, the
+# page's count (up to lists.RANK_LIMIT), ids and rows, its citation and open dispute counts,
+# evidence grades (3).
+MAX_QUERIES = 16
 
 
 def _grow(*, topic: Topic, person: Person, users) -> None:

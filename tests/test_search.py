@@ -15,7 +15,7 @@ from django.urls import reverse
 from claims import services
 from claims.csv.claims_csv import claims_import
 from claims.csv.sources_csv import sources_import
-from claims.models import Claim, ClaimSearch, Person, SearchWord, Source
+from claims.models import Claim, ClaimSearch, Person, SearchTerm, SearchWord, Source
 from claims.search import index as search_index
 from tests.forms_support import form_values
 from tests.test_admin import form_data
@@ -160,6 +160,9 @@ def assert_index_is_fresh() -> None:
     words no claim has any more), and on SQLite its FTS5 tables agree with their rows."""
     rows, vocabulary = snapshot()
     assert set(rows) == set(Claim.objects.values_list("pk", flat=True))
+    # Every key of every row is listed, so that a search for its beginning asks for it.
+    held = {term for row in rows.values() for column in row[:3] for term in column.split()}
+    assert held <= set(SearchTerm.objects.values_list("term", flat=True))
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO claims_claimsearch_fts(claims_claimsearch_fts) VALUES ('integrity-check')")
@@ -335,3 +338,66 @@ def test_a_failed_import_leaves_the_index_as_it_was(editor, about):
     assert not claims_import(actor=editor, data=data).ok
     assert snapshot() == before
     assert json.loads(ClaimSearch.objects.get(claim=about["named"]).people)[0][0] == "Mikhail Tukhachevsky"
+
+
+# --- a search too broad to rank ----------------------------------------------------------
+
+
+@pytest.fixture
+def rank_limit(monkeypatch):
+    """A limit of three matches, so that five claims are too many to rank."""
+    from claims.selectors import lists
+
+    monkeypatch.setattr(lists, "RANK_LIMIT", 3)
+    monkeypatch.setattr("claims.admin.RANK_LIMIT", 3)
+    return 3
+
+
+@pytest.fixture
+def five_about_him(researcher, topic, marshal) -> list[str]:
+    keys = [f"trial-{n}" for n in range(5)]
+    for n, key in enumerate(keys):
+        services.claim_create(actor=researcher, key=key, topic=topic, statement=f"Tukhachevsky, statement {n}.",
+                              event_date=f"1937-06-{10 + n}")
+    return keys
+
+
+def test_a_search_too_broad_to_rank_lists_the_claims_added_last_and_says_so(client, researcher, rank_limit,
+                                                                             five_about_him):
+    client.force_login(researcher)
+    response = client.get("/claims/", {"q": "Tukhachevsky"})
+    text = response.content.decode()
+    assert listed(client, "Tukhachevsky") == ["trial-4", "trial-3", "trial-2"]
+    assert "More than 3 claims match" in text
+    assert "Too many claims match to rank them by relevance" in text
+    # Narrowed to three, the same search is ranked again and counted.
+    assert sorted(listed(client, "Tukhachevsky statement 1")) == ["trial-1"]
+    # Sorted by date, every match is listed.
+    assert listed(client, "Tukhachevsky", sort="date") == five_about_him
+
+
+def test_a_search_within_the_limit_is_ranked_and_counted(client, researcher, rank_limit, topic, marshal):
+    for key, statement in [("once", "Tukhachevsky was tried."), ("twice", "Tukhachevsky, Tukhachevsky.")]:
+        services.claim_create(actor=researcher, key=key, topic=topic, statement=statement)
+    client.force_login(researcher)
+    response = client.get("/claims/", {"q": "Tukhachevsky"})
+    assert "2 claims match" in response.content.decode()
+    assert "Too many claims match" not in response.content.decode()
+    assert listed(client, "Tukhachevsky") == ["twice", "once"]
+
+
+def test_the_admin_lists_the_claims_added_last_of_a_search_too_broad_to_rank(client, staff, rank_limit,
+                                                                             five_about_him):
+    client.force_login(staff)
+    response = client.get("/admin/claims/claim/", {"q": "Tukhachevsky"}, follow=True)
+    text = response.content.decode()
+    assert "More than 3 claims match: the 3 added last are listed." in text
+    assert {"trial-2", "trial-3", "trial-4"} == set(re.findall(r"trial-\d", text))
+
+
+def test_a_new_word_is_found_by_its_beginning_once_a_claim_has_it(client, researcher, topic):
+    client.force_login(researcher)
+    assert listed(client, "Yezhovsh") == []
+    services.claim_create(actor=researcher, key="yezhovshchina", topic=topic, statement="The Yezhovshchina began.")
+    assert listed(client, "Yezhovsh") == ["yezhovshchina"]
+    assert listed(client, "Ежовщ") == ["yezhovshchina"]  # its beginning in the other script

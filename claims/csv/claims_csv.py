@@ -662,7 +662,7 @@ class _Writer:
     def index_the_rest(self) -> None:
         """The words the new claims brought, and the index rows of the stored claims changed."""
         bulk.flush()
-        search_index.add_words(self.search.new_words)
+        search_index.add_vocabulary(self.search)
         search_index.index_claims(self.reindex)
 
     def _write_citations(self, part: list) -> None:

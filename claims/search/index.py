@@ -25,6 +25,14 @@ def _models(apps):
             get("claims", "ClaimSearch"), get("claims", "SearchWord"))
 
 
+def _term_model(apps):
+    """SearchTerm, or None in a migration before it (0012 then lists the keys stored)."""
+    try:
+        return (apps or installed_apps).get_model("claims", "SearchTerm")
+    except LookupError:
+        return None
+
+
 class Entries:
     """Index rows built from claims' texts, with the words they bring to the vocabulary.
 
@@ -35,6 +43,7 @@ class Entries:
         self.person_cache: dict[int, tuple[str, str]] = {}  # pk -> (keys, JSON of their names)
         self.source_cache: dict[int, tuple[str, str]] = {}
         self.new_words: set[str] = set()
+        self.new_terms: set[str] = set()  # the keys of the words in new_words
         self.seen: set[str] = set()  # the words of the texts so far
 
     def _words(self, text: str) -> str:
@@ -44,6 +53,7 @@ class Entries:
         if unseen:
             self.seen |= unseen
             self.new_words.update(words.vocabulary_of(unseen))
+            self.new_terms.update(words.indexed_tokens(sorted(unseen)).split())
         return words.indexed_tokens(tokens)
 
     def person(self, pk: int, name: str, original: str, aliases: str) -> None:
@@ -73,7 +83,7 @@ class Entries:
 COLUMNS = ["claim_id", "people_terms", "statement_terms", "sources_terms", "people", "sources"]
 
 
-def _rows_for(claim_ids: list[int], *, apps=None) -> tuple[list[tuple], set[str]]:
+def _rows_for(claim_ids: list[int], *, apps=None) -> tuple[list[tuple], "Entries"]:
     Claim, Citation, Person, Source, _, _ = _models(apps)
     entries = Entries()
     statements = dict(Claim.objects.filter(pk__in=claim_ids).values_list("pk", "statement"))
@@ -92,7 +102,7 @@ def _rows_for(claim_ids: list[int], *, apps=None) -> tuple[list[tuple], set[str]
     for pk, title, original in Source.objects.filter(pk__in=wanted_sources).values_list("pk", "title", "title_original"):
         entries.source(pk, title, original)
     rows = [entries.row(pk, statement, people[pk], sources[pk]) for pk, statement in statements.items()]
-    return rows, entries.new_words
+    return rows, entries
 
 
 def index_claims(claim_ids: Iterable[int], *, apps=None) -> int:
@@ -102,25 +112,46 @@ def index_claims(claim_ids: Iterable[int], *, apps=None) -> int:
     with transaction.atomic():
         for start in range(0, len(claim_ids), CHUNK):
             chunk = claim_ids[start:start + CHUNK]
-            rows, new_words = _rows_for(chunk, apps=apps)
+            rows, entries = _rows_for(chunk, apps=apps)
             ClaimSearch.objects.filter(claim_id__in=chunk).delete()
             _insert(ClaimSearch, COLUMNS, rows)
-            add_words(new_words, apps=apps)
+            add_vocabulary(entries, apps=apps)
     return len(claim_ids)
+
+
+def add_vocabulary(entries: "Entries", *, apps=None) -> None:
+    """Add to the vocabulary the words and keys these entries brought that it lacks."""
+    add_words(entries.new_words, apps=apps)
+    add_terms(entries.new_terms, apps=apps)
 
 
 def add_words(candidates: Iterable[str], *, apps=None, known: set[str] | None = None) -> None:
     """Add to the vocabulary the words it lacks. known: the words it has, if the caller read them."""
     _, _, _, _, _, SearchWord = _models(apps)
+    _add_missing(SearchWord, "word", candidates, known)
+
+
+def add_terms(candidates: Iterable[str], *, apps=None, known: set[str] | None = None) -> None:
+    """Add to the list of keys (SearchTerm) those it lacks; known as add_words."""
+    model = _term_model(apps)
+    if model is not None:
+        _add_missing(model, "term", candidates, known)
+
+
+def _add_missing(model, column: str, candidates: Iterable[str], known: set[str] | None) -> None:
     candidates = set(candidates)
     if not candidates:
         return
     if known is None:
+        from claims.csv import bulk  # (as _insert)
+
+        bulk.flush()  # (an import's pipeline may still be writing the words and keys it added)
         known = set()
         listed = sorted(candidates)
         for start in range(0, len(listed), CHUNK):
-            known.update(SearchWord.objects.filter(word__in=listed[start:start + CHUNK]).values_list("word", flat=True))
-    _insert(SearchWord, ["word"], [(word,) for word in sorted(candidates - known)])
+            known.update(model.objects.filter(**{f"{column}__in": listed[start:start + CHUNK]})
+                         .values_list(column, flat=True))
+    _insert(model, [column], [(value,) for value in sorted(candidates - known)])
 
 
 def _insert(model, columns: list[str], rows: list[tuple]) -> None:
@@ -140,18 +171,25 @@ def rebuild(*, apps=None) -> int:
     with transaction.atomic():
         ClaimSearch.objects.all().delete()
         SearchWord.objects.all().delete()
+        if _term_model(apps) is not None:
+            _term_model(apps).objects.all().delete()
         ids = list(Claim.objects.order_by("pk").values_list("pk", flat=True))
         known: set[str] = set()
+        known_terms: set[str] = set()
         for start in range(0, len(ids), CHUNK):
-            rows, new_words = _rows_for(ids[start:start + CHUNK], apps=apps)
+            rows, entries = _rows_for(ids[start:start + CHUNK], apps=apps)
             _insert(ClaimSearch, COLUMNS, rows)
-            add_words(new_words, apps=apps, known=known)
-            known |= new_words
+            add_words(entries.new_words, apps=apps, known=known)
+            known |= entries.new_words
+            add_terms(entries.new_terms, apps=apps, known=known_terms)
+            known_terms |= entries.new_terms
         # Words of people and sources no claim names or cites yet are found only once one does.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE claims_claimsearch")
             cursor.execute("ANALYZE claims_searchword")
+            if _term_model(apps) is not None:
+                cursor.execute("ANALYZE claims_searchterm")
     return len(ids)
 
 

@@ -45,3 +45,22 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class SearchTerm(models.Model):
+    """A key the claims' index holds (claims/search/words.py): a search looks its words' keys
+    up here as prefixes and asks the full-text index for the exact keys found (query.parse).
+    A prefix in the full-text query itself would have the index merge every matching key's
+    list of claims before it could give the first one (SQLite's FTS5: 10 ms for a name on
+    87,000 claims, where the exact keys give their first thousand in 0.3 ms). Added as they
+    appear and never removed, like the words; a rebuild starts it afresh."""
+
+    # The unique index serves the prefix lookup (term >= prefix AND term < prefix + U+10FFFF).
+    term = models.TextField(unique=True)
+
+    class Meta:
+        db_table = "claims_searchterm"
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term

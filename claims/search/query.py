@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, FloatField, Func, Q
+from django.db.models import BooleanField, FloatField, Func, IntegerField, Q
 from django.db.models.expressions import F, RawSQL
 
 from . import words
@@ -26,6 +26,9 @@ SUBSTRING_MIN = 3  # the trigram indexes cannot look for less
 # the word narrows it.
 WORDS_PER_SUBSTRING = 300
 VOCABULARY_ROWS = 5000
+# The keys a word's key may begin: up to this many are looked for as they are; a shorter
+# prefix that begins more of them ("t") is left to the full-text index as a prefix.
+TERMS_PER_PREFIX = 40
 
 # Weights of a match in the people's names, the statement and the sources' titles.
 WEIGHTS = (1.0, 0.4, 0.2)
@@ -40,12 +43,20 @@ class Match:
     prefixes: tuple[str, ...]
     exact: tuple[frozenset[str], ...]
     substrings: tuple[tuple[str, ...], ...]
+    # For each word, the indexed keys its key begins (SearchTerm), or None when there are
+    # more than TERMS_PER_PREFIX: the query then asks for the prefix itself.
+    beginning: tuple[frozenset[str] | None, ...] = ()
 
     def _expression(self, prefixed: str, exact: str, either: str, both: str) -> str:
         groups = []
-        for prefix, keys in zip(self.prefixes, self.exact):
-            alternatives = [prefixed.format(prefix)] + [exact.format(key) for key in sorted(keys)
-                                                        if not key.startswith(prefix)]
+        beginning = self.beginning or (None,) * len(self.prefixes)
+        for prefix, keys, begun in zip(self.prefixes, self.exact, beginning):
+            if begun is None:
+                alternatives = [prefixed.format(prefix)] + [exact.format(key) for key in sorted(keys)
+                                                            if not key.startswith(prefix)]
+            else:
+                # (A key nothing begins with: the prefix itself, which then matches nothing.)
+                alternatives = [exact.format(key) for key in sorted(begun | keys)] or [exact.format(prefix)]
             groups.append("(" + either.join(alternatives) + ")")
         return both.join(groups)
 
@@ -74,8 +85,29 @@ def parse(query: str) -> Match | None:
     for group in substrings:
         keys = sorted({words.whole_key(w) for w in containing if any(s in w for s in group)})
         exact.append(frozenset(keys[:WORDS_PER_SUBSTRING]))
-    return Match(words=tuple(found), prefixes=tuple(words.key(word) for word in found), exact=tuple(exact),
-                 substrings=substrings)
+    prefixes = tuple(words.key(word) for word in found)
+    return Match(words=tuple(found), prefixes=prefixes, exact=tuple(exact), substrings=substrings,
+                 beginning=_terms_beginning(prefixes))
+
+
+def _terms_beginning(prefixes: tuple[str, ...]) -> tuple[frozenset[str] | None, ...]:
+    """For each prefix, the indexed keys that begin with it, or None when there are more
+    than TERMS_PER_PREFIX. One query: a part for each prefix, each read from the keys'
+    unique index (SQLite: a range, its LIKE ignoring case and so no index serving it;
+    PostgreSQL: LIKE, which the unique field's text_pattern_ops index serves)."""
+    if connection.vendor == "sqlite":
+        part = "SELECT {n}, term FROM (SELECT term FROM claims_searchterm WHERE term >= %s AND term < %s LIMIT %s)"
+        params = [[prefix, prefix + "\U0010ffff", TERMS_PER_PREFIX + 1] for prefix in prefixes]
+    else:
+        part = "SELECT {n}, term FROM (SELECT term FROM claims_searchterm WHERE term LIKE %s LIMIT %s) AS t{n}"
+        params = [[re.sub(r"([\\%_])", r"\\\1", prefix) + "%", TERMS_PER_PREFIX + 1] for prefix in prefixes]
+    found: list[set[str]] = [set() for _ in prefixes]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(part.format(n=n) for n in range(len(prefixes))),
+                       [value for values in params for value in values])
+        for n, term in cursor.fetchall():
+            found[n].add(term)
+    return tuple(None if len(terms) > TERMS_PER_PREFIX else frozenset(terms) for terms in found)
 
 
 def _words_containing(substrings: list[str]) -> list[str]:
@@ -106,6 +138,28 @@ def matching_ids(match: Match) -> RawSQL:
                   [match.tsquery()])
 
 
+def matching(queryset, match: Match):
+    """These claims narrowed to those that match, each once, with the claim's index row
+    joined so that Relevance and newest_first read it: SQLite's FTS5 table joined by rowid
+    (then FTS5 gives the matches one by one, in rowid order, and stops when the page is
+    full; `pk IN (...)` would first collect every match), PostgreSQL's index row (filter_q)."""
+    if connection.vendor == "sqlite":
+        return queryset.extra(
+            tables=["claims_claimsearch_fts"],
+            where=["claims_claimsearch_fts.rowid = claims_claim.id", "claims_claimsearch_fts MATCH %s"],
+            params=[match.fts5()],
+        )
+    return queryset.filter(filter_q(match))
+
+
+def newest_first():
+    """The order of matching(): the claims last added first, read in the index's own order on
+    SQLite (FTS5 walks its rowids backwards); on PostgreSQL the claims' primary key."""
+    if connection.vendor == "sqlite":
+        return (RawSQL("claims_claimsearch_fts.rowid", [], output_field=IntegerField()).desc(),)
+    return (F("pk").desc(),)
+
+
 def filter_q(match: Match):
     """The condition that a claim matches. PostgreSQL: on the claim's index row, joined (so
     that Relevance reads the rank from the same row: a subquery per claim cost 120 ms at
@@ -131,12 +185,10 @@ class _OnIndexRow(Func):
 
 
 class Relevance(Func):
-    """How well a claim matches (higher is better; NULL for a claim that does not).
+    """How well a claim of matching() matches (higher is better).
 
-    SQLite: bm25() of the match, computed once for all matching rows (a materialized CTE
-    with an automatic index on rowid; a subquery correlated to each claim would run the
-    full-text query once per claim: 13 s instead of 30 ms at 8,000 matches). PostgreSQL:
-    ts_rank() of the claim's stored tsvector, on its index row joined by filter_q."""
+    SQLite: bm25() of the FTS5 row joined by matching(). PostgreSQL: ts_rank() of the
+    claim's stored tsvector, on its index row joined by filter_q."""
 
     output_field = FloatField()
 
@@ -145,16 +197,9 @@ class Relevance(Func):
         self.match = match
 
     def as_sql(self, compiler, connection, **extra):
-        pk_sql, pk_params = compiler.compile(self.source_expressions[0])
         people, statement, sources = WEIGHTS
         if connection.vendor == "sqlite":
-            sql = (
-                "(WITH ranked AS MATERIALIZED (SELECT rowid AS claim_id, "
-                f"-bm25(claims_claimsearch_fts, {people}, {statement}, {sources}) AS relevance "
-                "FROM claims_claimsearch_fts WHERE claims_claimsearch_fts MATCH %s) "
-                f"SELECT relevance FROM ranked WHERE ranked.claim_id = {pk_sql})"
-            )
-            return sql, [self.match.fts5(), *pk_params]
+            return f"(-bm25(claims_claimsearch_fts, {people}, {statement}, {sources}))", []
         # ts_rank's weights are for D, C, B, A: the index weighs sources C, statement B, people A.
         weights = "{{" + f"0, {sources}, {statement}, {people}" + "}}"  # ({{ }}: braces kept by format)
         rank = _OnIndexRow(self.match, f"ts_rank('{weights}', {{vector}}, to_tsquery('simple', %s))", FloatField())

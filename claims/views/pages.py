@@ -224,8 +224,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET)
     filters = form.filters()
     match = search.parse(filters.q) if filters.q else None
-    page = lists.claims_page(lists.claim_search(filters=filters, match=match), request.GET.get("page"),
-                             user=request.user, per_page=PAGE_SIZE, count=lists.known_count(filters))
+    page = lists.claim_list_page(filters=filters, match=match, number=request.GET.get("page"), user=request.user,
+                                 per_page=PAGE_SIZE)
     highlight.annotate(page.object_list, match)
     return render(request, "claims/claim_list.html", {
         "form": form,
@@ -236,7 +236,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         "can_contribute": _can_contribute(request),
         "can_import": roles.can_import_csv(request.user),
         # (A longer list is written by a background job: the link leads to the page offering it.)
-        "export_in_background": page.paginator.count > settings.CSV_BACKGROUND_ROWS,
+        # (A search past lists.RANK_LIMIT was not counted: its file is written in the background too.)
+        "export_in_background": page.ranked_out or page.paginator.count > settings.CSV_BACKGROUND_ROWS,
+        "rank_limit": lists.RANK_LIMIT,
     })
 
 
