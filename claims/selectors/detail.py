@@ -228,10 +228,11 @@ def claim_history(claim: Claim, visibility: GradeVisibility) -> list[HistoryEntr
         r
         # Grades of the claim's citations now, or of citations it once had (since deleted);
         # a citation loaded without history of its own still brings its grades' history.
-        for r in CitationAssessment.history.filter(
-            Q(citation_id__in=Citation.objects.filter(claim_id=claim.pk).values("pk"))
-            | Q(citation_id__in=Citation.history.filter(claim_id=claim.pk).values("id"))
-        ).select_related("history_user", "reviewer")
+        # (One IN of a UNION, read from the indexes: an OR of two IN subqueries has PostgreSQL
+        # test every grade's history row against both.)
+        for r in CitationAssessment.history.filter(citation_id__in=Citation.objects.filter(claim_id=claim.pk).order_by(
+        ).values("pk").union(Citation.history.filter(claim_id=claim.pk).order_by().values("id"))).select_related(
+            "history_user", "reviewer")
         if visibility.citation_visible(r.citation_id)
     ]
     topic_ids = {r.topic_id for r in claim_records}
@@ -532,16 +533,20 @@ def claim_page(key: str, user, *, citations_page=None, notes_page=None, history_
     for source_id, grade in source_grades:
         grades_by_source[source_id].append(grade)
 
-    # Each OR below tests columns of the table read, each with its index (the grades' ids come
-    # from a subquery): an OR across a join would have the database test every note and dispute.
-    shown_grades = CitationAssessment.objects.filter(citation_id__in=shown_ids).values("pk")
+    # The notes on the citations shown and on their grades, and the disputes of the claim and
+    # of its grades, each read through the indexes of the ids they are found by: an OR across a
+    # join, or of IN subqueries, would have the database test every note and every dispute.
+    shown_grades = [grade.pk for citation in shown for grade in citation.assessments.all()]
     threads = build_threads(
         _annotations(Q(citation_id__in=shown_ids) | Q(citation_assessment_id__in=shown_grades))
     ) if shown_ids else {}
-    claim_grades = CitationAssessment.objects.filter(citation__claim=claim).values("pk")
+    # (The ids first: joined to everything a dispute shows, the condition would come after
+    # more joins than PostgreSQL reorders, which then reads every dispute.)
+    of_claim = list(Dispute.objects.filter(claim=claim).order_by().values_list("pk", flat=True).union(
+        Dispute.objects.filter(citation_assessment__citation__claim=claim).order_by().values_list("pk", flat=True)))
     disputes = [
         DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
-        for d in disputes_qs().filter(Q(claim=claim) | Q(citation_assessment_id__in=claim_grades))
+        for d in disputes_qs().filter(pk__in=of_claim)
     ]
     # Each dispute of a grade links to the grade, on whichever page of citations shows it.
     with_citation_pages(v.dispute.citation_assessment.citation for v in disputes if v.dispute.citation_assessment_id)
