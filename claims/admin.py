@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import roles, selectors, services
 from .admin_csv import ClaimCSVResource, ContractImportExportMixin, SourceCSVResource, claim_chunks, source_chunks
+from .admin_paging import LargeTablePaginator
 from .admin_input import CheckedAccountAdmin, CheckedHistoryAdmin, CheckedInputAdmin
 from .forms import fields as checked
 from .forms.records import version_field
@@ -114,6 +115,8 @@ class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
     """Saves through claims.services so the admin obeys the same rules as every other path."""
     # A filtered list counts its own rows only, not the whole table beside them (100,000 claims).
     show_full_result_count = False
+    # A whole large table is counted from the statistics on PostgreSQL (admin_paging.py).
+    paginator = LargeTablePaginator
 
     m2m_fields: tuple[str, ...] = ()
     # Django 6 will assume https for scheme-less URLs; say so now rather than rely on http.

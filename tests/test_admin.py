@@ -5,12 +5,14 @@ read field by field from the HTML (hidden management fields included), a few fie
 filled in, and the whole form goes back in one request.
 """
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib import admin
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
 from claims import services
@@ -536,3 +538,33 @@ def test_upholding_a_dispute_without_a_note_is_refused_and_changes_nothing(
     assert (open_dispute.state, open_dispute.resolved_by, open_dispute.closed_at) == (Dispute.State.OPEN, None, None)
     citation_grade.refresh_from_db()
     assert citation_grade.grade == 2
+
+
+# --- counting a large table -------------------------------------------------------------
+
+
+def test_a_changelist_says_exactly_how_many_rows_it_lists(client, staff, topic, researcher):
+    for n in range(3):
+        services.claim_create(actor=researcher, key=f"counted-{n}", topic=topic, statement=f"Counted {n}.")
+    client.force_login(staff)
+    text = client.get("/admin/claims/claim/").content.decode()
+    assert re.search(r"(?<!about )\b3 claims\b", text)
+    assert "about 3 claims" not in text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics (SQLite counts fast)")
+def test_a_whole_large_table_is_counted_from_the_statistics_and_says_about(client, staff, topic, researcher,
+                                                                          editor, monkeypatch):
+    from claims import admin_paging
+
+    monkeypatch.setattr(admin_paging, "ESTIMATE_FROM", 3)
+    for n in range(4):
+        services.claim_create(actor=editor, key=f"counted-{n}", topic=topic, statement=f"Counted {n}.",
+                              status="supported" if n else "open")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+    client.force_login(staff)
+    assert "about 4 claims" in client.get("/admin/claims/claim/").content.decode()
+    # Filtered, the list is counted exactly.
+    filtered = client.get("/admin/claims/claim/", {"status__exact": "supported"}).content.decode()
+    assert "3 claims" in filtered and "about 3" not in filtered

@@ -49,6 +49,34 @@ def test_the_suggestions_stop_at_ten_among_thousands(client, researcher, db):
     assert [s["value"] for s in found] == [f"memoir-{n:04}" for n in range(10)]
 
 
+def test_a_part_of_a_word_finds_its_source_in_either_case_of_either_script(client, researcher, seed, editor):
+    services.source_create(actor=editor, key="pravda-1937", kind="periodical", level="primary",
+                           title="Pravda, 12 June 1937", title_original="Приговор суда. Правда, 12 июня 1937")
+    client.force_login(researcher)
+    for typed in ("ПРИГОВОР", "приговор", "иговор", "PRAVDA june", "Pravd 1937"):
+        found = client.get("/sources/suggest.json", {"q": typed}).json()["results"]
+        assert "pravda-1937" in [s["value"] for s in found], typed
+    assert client.get("/sources/suggest.json", {"q": "приговор сталина"}).json() == {"results": []}
+    # The index follows a change of title in the same transaction.
+    source = Source.objects.get(key="pravda-1937")
+    services.source_update(actor=editor, source=source, data={"title": "Izvestiya, 12 June 1937",
+                                                              "title_original": "Известия"})
+    assert client.get("/sources/suggest.json", {"q": "приговор"}).json() == {"results": []}
+    found = client.get("/sources/suggest.json", {"q": "звести"}).json()["results"]
+    assert "pravda-1937" in [s["value"] for s in found]
+
+
+def test_a_person_is_found_by_a_part_of_an_alias_in_capitals(client, researcher, seed, editor):
+    services.person_create(actor=editor, name="Semyon Uritsky", name_original="Урицкий, Семён Петрович",
+                           aliases="Uritskii\nУрицкий С. П.", slug="uritsky")
+    client.force_login(researcher)
+    for typed in ("УРИЦКИЙ", "урицк", "URITSKII", "itsk", "semyon"):
+        found = client.get("/people/suggest.json", {"q": typed}).json()["results"]
+        assert "uritsky" in [p["value"] for p in found], typed
+    services.person_delete(actor=editor, person=Person.objects.get(slug="uritsky"))
+    assert client.get("/people/suggest.json", {"q": "урицк"}).json() == {"results": []}
+
+
 def test_words_of_a_title_or_a_name_filter_the_claim_list_when_they_match_one(client, researcher, seed):
     client.force_login(researcher)
     by_key = listed_keys(client.get("/claims/", {"person": "tukhachevsky"}))
