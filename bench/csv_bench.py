@@ -251,7 +251,7 @@ def _reset(sources: bool = False) -> None:
     from django.apps import apps
     from django.db import connection, transaction
 
-    names = ["ClaimSearch", "SearchWord", "HistoricalClaim_people", "HistoricalCitation", "HistoricalClaim",
+    names = ["ClaimSearch", "SearchWord", "SearchTerm", "TopicSummary", "HistoricalClaim_people", "HistoricalCitation", "HistoricalClaim",
              "HistoricalTopic", "HistoricalPerson", "Annotation", "Dispute", "CitationAssessment", "Citation"]
     tables = [apps.get_model("claims", n)._meta.db_table for n in names]
     from claims.models import Claim, Person, Topic
