@@ -70,9 +70,7 @@ class ClientErrorsOut(logging.Filter):
 
 
 # Control characters, and the Unicode line and paragraph separators, as Python escapes them.
-_ESCAPES = str.maketrans({
-    c: repr(c)[1:-1] for c in map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029])
-})
+_ESCAPES = str.maketrans({c: repr(c)[1:-1] for c in map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029])})
 
 
 class OneLineFormatter(logging.Formatter):

@@ -32,9 +32,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
-    )
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off.")
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -92,8 +90,10 @@ def env_addresses(name: str) -> list[tuple[str, str]]:
     for entry in env_list(name, []):
         address = _address(entry)
         if address is None:
-            raise ImproperlyConfigured(f"{name} entry {entry!r} is not an address like ada@example.org or "
-                                       "Ada Lovelace <ada@example.org>; separate addresses with commas.")
+            raise ImproperlyConfigured(
+                f"{name} entry {entry!r} is not an address like ada@example.org or "
+                "Ada Lovelace <ada@example.org>; separate addresses with commas."
+            )
         addresses.append(address)
     return addresses
 
@@ -103,9 +103,7 @@ def env_origins(name: str) -> list[str]:
     for origin in origins:
         parts = urlsplit(origin)
         if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"}:
-            raise ImproperlyConfigured(
-                f"{name} entry {origin!r} is not an origin like https://annotator.example.org."
-            )
+            raise ImproperlyConfigured(f"{name} entry {origin!r} is not an origin like https://annotator.example.org.")
     return origins
 
 
@@ -274,8 +272,10 @@ STORAGES = {
 # (the suite, `make run`) it would serve nothing and warn "No directory at" for every test
 # client; `make run` (DEBUG) and the tests' live server serve the static files themselves.
 if STATIC_ROOT.is_dir():
-    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-                      "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 # --- Login and sessions -------------------------------------------------------------------
 #
@@ -351,11 +351,15 @@ CONTENT_SECURITY_POLICY = {
 ADMINS = env_addresses("ADMINS")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "")
 if ADMINS and not SERVER_EMAIL:
-    raise ImproperlyConfigured("SERVER_EMAIL is not set: with ADMINS set, error mails need an address to come "
-                               "from, like annotator@example.org.")
+    raise ImproperlyConfigured(
+        "SERVER_EMAIL is not set: with ADMINS set, error mails need an address to come "
+        "from, like annotator@example.org."
+    )
 if SERVER_EMAIL and _address(SERVER_EMAIL) is None:
-    raise ImproperlyConfigured(f"SERVER_EMAIL={SERVER_EMAIL!r} is not an address like annotator@example.org or "
-                               "Annotator <annotator@example.org>.")
+    raise ImproperlyConfigured(
+        f"SERVER_EMAIL={SERVER_EMAIL!r} is not an address like annotator@example.org or "
+        "Annotator <annotator@example.org>."
+    )
 SERVER_EMAIL = SERVER_EMAIL or "root@localhost"  # Django's default; unused without ADMINS
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, low=1, high=65535, what="a port number")
@@ -378,7 +382,7 @@ LOGGING = {
         "one_line": {
             "class": "annotator.request_log.OneLineFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s path=%(path)s user=%(user_id)s "
-                      "request_id=%(request_id)s %(message)s",
+            "request_id=%(request_id)s %(message)s",
             "datefmt": "%Y-%m-%dT%H:%M:%SZ",
         },
     },

@@ -41,31 +41,225 @@ BASELINE_SAMPLE = 200
 
 # --- Generated data ------------------------------------------------------------------
 
-LATIN_WORDS = (
-    "the commission reported that marshal Tukhachevsky was arrested in May and the tribunal "
-    "sentenced eight commanders on the night of June eleventh according to the protocol of "
-    "interrogation signed by the investigator while the memoirs of witnesses disagree about "
-    "the date of the execution and the archive of the military collegium holds a copy of the "
-    "verdict with corrections in pencil which suggests a later revision of the text by the "
-    "prosecutor general who reviewed the case in nineteen fifty seven"
-).split()
-CYRILLIC_WORDS = (
-    "комиссия установила что маршал Тухачевский был арестован в мае и специальное судебное "
-    "присутствие приговорило восемь командиров в ночь на одиннадцатое июня согласно протоколу "
-    "допроса подписанному следователем тогда как воспоминания свидетелей расходятся в дате "
-    "расстрела а архив военной коллегии хранит копию приговора с правкой карандашом что "
-    "указывает на позднейшую редакцию текста генеральным прокурором пересмотревшим дело"
-).split()
-LATIN_FIRST = ["Mikhail", "Iona", "Ieronim", "Avgust", "Robert", "Boris", "Vitovt", "Vitaly",
-               "Yan", "Semyon", "Vasily", "Kliment", "Nikolai", "Andrei", "Lavrenty", "Georgy"]
-LATIN_LAST = ["Tukhachevsky", "Yakir", "Uborevich", "Kork", "Eideman", "Feldman", "Putna",
-              "Primakov", "Gamarnik", "Budyonny", "Blyukher", "Voroshilov", "Yezhov", "Ulrikh",
-              "Vyshinsky", "Frinovsky", "Shaposhnikov", "Belov", "Dybenko", "Kashirin"]
-CYRILLIC_FIRST = ["Михаил", "Иона", "Иероним", "Август", "Роберт", "Борис", "Витовт", "Виталий",
-                  "Ян", "Семён", "Василий", "Климент", "Николай", "Андрей", "Лаврентий", "Георгий"]
-CYRILLIC_LAST = ["Тухачевский", "Якир", "Уборевич", "Корк", "Эйдеман", "Фельдман", "Путна",
-                 "Примаков", "Гамарник", "Будённый", "Блюхер", "Ворошилов", "Ежов", "Ульрих",
-                 "Вышинский", "Фриновский", "Шапошников", "Белов", "Дыбенко", "Каширин"]
+LATIN_WORDS = [
+    "the",
+    "commission",
+    "reported",
+    "that",
+    "marshal",
+    "Tukhachevsky",
+    "was",
+    "arrested",
+    "in",
+    "May",
+    "and",
+    "the",
+    "tribunal",
+    "sentenced",
+    "eight",
+    "commanders",
+    "on",
+    "the",
+    "night",
+    "of",
+    "June",
+    "eleventh",
+    "according",
+    "to",
+    "the",
+    "protocol",
+    "of",
+    "interrogation",
+    "signed",
+    "by",
+    "the",
+    "investigator",
+    "while",
+    "the",
+    "memoirs",
+    "of",
+    "witnesses",
+    "disagree",
+    "about",
+    "the",
+    "date",
+    "of",
+    "the",
+    "execution",
+    "and",
+    "the",
+    "archive",
+    "of",
+    "the",
+    "military",
+    "collegium",
+    "holds",
+    "a",
+    "copy",
+    "of",
+    "the",
+    "verdict",
+    "with",
+    "corrections",
+    "in",
+    "pencil",
+    "which",
+    "suggests",
+    "a",
+    "later",
+    "revision",
+    "of",
+    "the",
+    "text",
+    "by",
+    "the",
+    "prosecutor",
+    "general",
+    "who",
+    "reviewed",
+    "the",
+    "case",
+    "in",
+    "nineteen",
+    "fifty",
+    "seven",
+]
+CYRILLIC_WORDS = [
+    "комиссия",
+    "установила",
+    "что",
+    "маршал",
+    "Тухачевский",
+    "был",
+    "арестован",
+    "в",
+    "мае",
+    "и",
+    "специальное",
+    "судебное",
+    "присутствие",
+    "приговорило",
+    "восемь",
+    "командиров",
+    "в",
+    "ночь",
+    "на",
+    "одиннадцатое",
+    "июня",
+    "согласно",
+    "протоколу",
+    "допроса",
+    "подписанному",
+    "следователем",
+    "тогда",
+    "как",
+    "воспоминания",
+    "свидетелей",
+    "расходятся",
+    "в",
+    "дате",
+    "расстрела",
+    "а",
+    "архив",
+    "военной",
+    "коллегии",
+    "хранит",
+    "копию",
+    "приговора",
+    "с",
+    "правкой",
+    "карандашом",
+    "что",
+    "указывает",
+    "на",
+    "позднейшую",
+    "редакцию",
+    "текста",
+    "генеральным",
+    "прокурором",
+    "пересмотревшим",
+    "дело",
+]
+LATIN_FIRST = [
+    "Mikhail",
+    "Iona",
+    "Ieronim",
+    "Avgust",
+    "Robert",
+    "Boris",
+    "Vitovt",
+    "Vitaly",
+    "Yan",
+    "Semyon",
+    "Vasily",
+    "Kliment",
+    "Nikolai",
+    "Andrei",
+    "Lavrenty",
+    "Georgy",
+]
+LATIN_LAST = [
+    "Tukhachevsky",
+    "Yakir",
+    "Uborevich",
+    "Kork",
+    "Eideman",
+    "Feldman",
+    "Putna",
+    "Primakov",
+    "Gamarnik",
+    "Budyonny",
+    "Blyukher",
+    "Voroshilov",
+    "Yezhov",
+    "Ulrikh",
+    "Vyshinsky",
+    "Frinovsky",
+    "Shaposhnikov",
+    "Belov",
+    "Dybenko",
+    "Kashirin",
+]
+CYRILLIC_FIRST = [
+    "Михаил",
+    "Иона",
+    "Иероним",
+    "Август",
+    "Роберт",
+    "Борис",
+    "Витовт",
+    "Виталий",
+    "Ян",
+    "Семён",
+    "Василий",
+    "Климент",
+    "Николай",
+    "Андрей",
+    "Лаврентий",
+    "Георгий",
+]
+CYRILLIC_LAST = [
+    "Тухачевский",
+    "Якир",
+    "Уборевич",
+    "Корк",
+    "Эйдеман",
+    "Фельдман",
+    "Путна",
+    "Примаков",
+    "Гамарник",
+    "Будённый",
+    "Блюхер",
+    "Ворошилов",
+    "Ежов",
+    "Ульрих",
+    "Вышинский",
+    "Фриновский",
+    "Шапошников",
+    "Белов",
+    "Дыбенко",
+    "Каширин",
+]
 KINDS = ["fact", "hypothesis", "interpretation", "figure"]
 STATUSES = ["open", "supported", "contested", "refuted"]
 SOURCE_KINDS = ["official_report", "periodical", "monograph", "memoir", "article", "archival_file"]
@@ -128,14 +322,24 @@ def generate(workdir: Path, sizes: list[int]) -> dict:
         kind = SOURCE_KINDS[i % len(SOURCE_KINDS)]
         cyrillic = i % 2 == 0
         title = _text(rng, CYRILLIC_WORDS if cyrillic else LATIN_WORDS, 20, 80)
-        sources.append([
-            f"src-{i:04d}", kind, SOURCE_LEVELS[i % 3], title, title if cyrillic else "",
-            f"{rng.choice(CYRILLIC_LAST if cyrillic else LATIN_LAST)}", str(rng.randint(1937, 2020)),
-            "RGVA" if kind == "archival_file" else "", "ru" if cyrillic else "en",
-        ])
-    (workdir / "sources.csv").write_bytes(_csv_bytes(
-        ["key", "kind", "level", "title", "title_original", "authors", "date", "archive", "language"], sources
-    ))
+        sources.append(
+            [
+                f"src-{i:04d}",
+                kind,
+                SOURCE_LEVELS[i % 3],
+                title,
+                title if cyrillic else "",
+                f"{rng.choice(CYRILLIC_LAST if cyrillic else LATIN_LAST)}",
+                str(rng.randint(1937, 2020)),
+                "RGVA" if kind == "archival_file" else "",
+                "ru" if cyrillic else "en",
+            ]
+        )
+    (workdir / "sources.csv").write_bytes(
+        _csv_bytes(
+            ["key", "kind", "level", "title", "title_original", "authors", "date", "archive", "language"], sources
+        )
+    )
     topics = [
         _text(rng, CYRILLIC_WORDS, 15, 40)[:-1] if t % 2 else _text(rng, LATIN_WORDS, 15, 40)[:-1]
         for t in range(N_TOPICS)
@@ -154,17 +358,20 @@ def generate(workdir: Path, sizes: list[int]) -> dict:
     for n in range(1, largest + 1):
         words = CYRILLIC_WORDS if rng.random() < 0.6 else LATIN_WORDS
         first, second = rng.sample(range(1, N_SOURCES + 1), 2)
-        rows.append([
-            f"claim-{n:06d}",
-            rng.choice(topics),
-            _text(rng, words, 100, 400),
-            rng.choice(KINDS),
-            _edtf(rng),
-            rng.choice(STATUSES),
-            " | ".join(rng.sample(people, rng.randint(1, 3))),
-            f"src-{first:04d}: p. {rng.randint(1, 700)} | src-{second:04d}: "
-            + rng.choice(["l. ", "p. ", "ch. "]) + str(rng.randint(1, 400)),
-        ])
+        rows.append(
+            [
+                f"claim-{n:06d}",
+                rng.choice(topics),
+                _text(rng, words, 100, 400),
+                rng.choice(KINDS),
+                _edtf(rng),
+                rng.choice(STATUSES),
+                " | ".join(rng.sample(people, rng.randint(1, 3))),
+                f"src-{first:04d}: p. {rng.randint(1, 700)} | src-{second:04d}: "
+                + rng.choice(["l. ", "p. ", "ch. "])
+                + str(rng.randint(1, 400)),
+            ]
+        )
     for size in sizes:
         path = workdir / f"claims_{size}.csv"
         path.write_bytes(_csv_bytes(header, rows[:size]))
@@ -251,16 +458,30 @@ def _reset(sources: bool = False) -> None:
     from django.apps import apps
     from django.db import connection, transaction
 
-    names = ["ClaimSearch", "SearchWord", "SearchTerm", "TopicSummary", "HistoricalClaim_people", "HistoricalCitation", "HistoricalClaim",
-             "HistoricalTopic", "HistoricalPerson", "Annotation", "Dispute", "CitationAssessment", "Citation"]
+    names = [
+        "ClaimSearch",
+        "SearchWord",
+        "SearchTerm",
+        "TopicSummary",
+        "HistoricalClaim_people",
+        "HistoricalCitation",
+        "HistoricalClaim",
+        "HistoricalTopic",
+        "HistoricalPerson",
+        "Annotation",
+        "Dispute",
+        "CitationAssessment",
+        "Citation",
+    ]
     tables = [apps.get_model("claims", n)._meta.db_table for n in names]
     from claims.models import Claim, Person, Topic
 
-    tables += [Claim.people.through._meta.db_table, Claim._meta.db_table, Topic._meta.db_table,
-               Person._meta.db_table]
+    tables += [Claim.people.through._meta.db_table, Claim._meta.db_table, Topic._meta.db_table, Person._meta.db_table]
     if sources:
-        tables = [apps.get_model("claims", "HistoricalSource")._meta.db_table,
-                  apps.get_model("claims", "SourceAssessment")._meta.db_table] + tables
+        tables = [
+            apps.get_model("claims", "HistoricalSource")._meta.db_table,
+            apps.get_model("claims", "SourceAssessment")._meta.db_table,
+        ] + tables
         tables.insert(len(tables), apps.get_model("claims", "Source")._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
         for table in tables:
@@ -295,10 +516,16 @@ def phase_import(args) -> dict:
         raise SystemExit(f"import failed: {report.errors[:5]}")
     rows = len(report.rows)
     return {
-        "rows": rows, "seconds": seconds, "rss_before": before, "peak": peak,
-        "queries": counter.count, "created": report.created,
-        "claims": Claim.objects.count(), "citations": Citation.objects.count(),
-        "claim_history": Claim.history.count(), "citation_history": Citation.history.count(),
+        "rows": rows,
+        "seconds": seconds,
+        "rss_before": before,
+        "peak": peak,
+        "queries": counter.count,
+        "created": report.created,
+        "claims": Claim.objects.count(),
+        "citations": Citation.objects.count(),
+        "claim_history": Claim.history.count(),
+        "citation_history": Citation.history.count(),
     }
 
 
@@ -306,7 +533,7 @@ class _CountingFile:
     """A text sink that keeps nothing: the export is streamed through it to a file."""
 
     def __init__(self, path: str):
-        self.file = open(path, "w", encoding="utf-8", newline="")
+        self.file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed by close())
         self.chars = 0
 
     def write(self, text: str) -> int:
@@ -331,8 +558,14 @@ def phase_export(args) -> dict:
         rows = claims_export(out=out, actor=actor)
     out.close()
     seconds = time.perf_counter() - start
-    return {"rows": rows, "seconds": seconds, "rss_before": before, "peak": _peak_mb(),
-            "queries": counter.count, "bytes": os.path.getsize(args.file)}
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "rss_before": before,
+        "peak": _peak_mb(),
+        "queries": counter.count,
+        "bytes": os.path.getsize(args.file),
+    }
 
 
 def phase_web_export(args) -> dict:
@@ -356,8 +589,14 @@ def phase_web_export(args) -> dict:
     seconds = time.perf_counter() - start
     with open(args.file, "rb") as saved:
         rows = sum(1 for _ in saved) - 1  # (no statement of the bench holds a line break)
-    return {"rows": rows, "seconds": seconds, "rss_before": before, "peak": _peak_mb(),
-            "queries": counter.count, "bytes": os.path.getsize(args.file)}
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "rss_before": before,
+        "peak": _peak_mb(),
+        "queries": counter.count,
+        "bytes": os.path.getsize(args.file),
+    }
 
 
 def _default_resource():
@@ -367,8 +606,9 @@ def _default_resource():
     from claims.models import Claim, Topic
 
     class ClaimResource(resources.ModelResource):
-        topic = fields.Field(attribute="topic", column_name="topic",
-                             widget=widgets.ForeignKeyWidget(Topic, field="title"))
+        topic = fields.Field(
+            attribute="topic", column_name="topic", widget=widgets.ForeignKeyWidget(Topic, field="title")
+        )
 
         class Meta:
             model = Claim
@@ -394,8 +634,13 @@ def phase_baseline_export(args) -> dict:
     with open(args.file, "w", encoding="utf-8", newline="") as out:
         out.write(text)
     seconds = time.perf_counter() - start
-    return {"rows": len(dataset), "seconds": seconds, "rss_before": before, "peak": _peak_mb(),
-            "queries": counter.count}
+    return {
+        "rows": len(dataset),
+        "seconds": seconds,
+        "rss_before": before,
+        "peak": _peak_mb(),
+        "queries": counter.count,
+    }
 
 
 def phase_baseline(args) -> dict:
@@ -408,8 +653,9 @@ def phase_baseline(args) -> dict:
 
     def make_topics():
         # The default path cannot create topics from their titles: they are made beforehand.
-        Topic.objects.bulk_create([Topic(title=t, slug=f"topic-{i}", created_by=actor)
-                                   for i, t in enumerate(json.loads(args.extra))])
+        Topic.objects.bulk_create(
+            [Topic(title=t, slug=f"topic-{i}", created_by=actor) for i, t in enumerate(json.loads(args.extra))]
+        )
 
     actor = _actor()
     text = Path(args.file).read_text(encoding="utf-8")
@@ -432,9 +678,15 @@ def phase_baseline(args) -> dict:
     peak = _peak_mb()
     if result.has_errors() or result.has_validation_errors():
         raise SystemExit(f"baseline import failed: {result.base_errors[:3]} {result.invalid_rows[:3]}")
-    return {"rows": len(dataset), "seconds": seconds, "rss_before": before, "peak": peak,
-            "queries": counter.count, "sample_queries": sample_counter.count,
-            "claims": Claim.objects.count()}
+    return {
+        "rows": len(dataset),
+        "seconds": seconds,
+        "rss_before": before,
+        "peak": peak,
+        "queries": counter.count,
+        "sample_queries": sample_counter.count,
+        "claims": Claim.objects.count(),
+    }
 
 
 def _words(html: str) -> str:
@@ -470,9 +722,15 @@ def phase_web(args) -> dict:
         raise SystemExit(f"web confirm failed: {done.status_code} {page[:500]}")
     from claims.models import Claim
 
-    return {"preview_seconds": preview_seconds, "confirm_seconds": confirm_seconds, "preview": summary,
-            "done": _words(outcome.group(1)), "claims": Claim.objects.count(),
-            "rss_before": before, "peak": _peak_mb()}
+    return {
+        "preview_seconds": preview_seconds,
+        "confirm_seconds": confirm_seconds,
+        "preview": summary,
+        "done": _words(outcome.group(1)),
+        "claims": Claim.objects.count(),
+        "rss_before": before,
+        "peak": _peak_mb(),
+    }
 
 
 def phase_generate(args) -> dict:
@@ -491,14 +749,15 @@ def phase_admin(args) -> dict:
     client.force_login(_actor())
     with open(args.file, "rb") as handle:
         start = time.perf_counter()
-        preview = client.post("/admin/claims/claim/import/", {"import_file": handle, "format": "0", "resource": "0"},
-                              secure=True)
+        preview = client.post(
+            "/admin/claims/claim/import/", {"import_file": handle, "format": "0", "resource": "0"}, secure=True
+        )
         preview_seconds = time.perf_counter() - start
     page = preview.content.decode()
     if preview.status_code != 200 or 'action="/admin/claims/claim/process_import/"' not in page:
         raise SystemExit(f"admin preview failed: {preview.status_code} {_words(page)[:500]}")
-    form = page[page.index('action="/admin/claims/claim/process_import/"'):]
-    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form[:form.index("</form>")]))
+    form = page[page.index('action="/admin/claims/claim/process_import/"') :]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form[: form.index("</form>")]))
     summary = re.search(r"This import would create[^.]*\.", _words(page)).group(0)
     start = time.perf_counter()
     done = client.post("/admin/claims/claim/process_import/", fields, secure=True, follow=True)
@@ -508,21 +767,46 @@ def phase_admin(args) -> dict:
         raise SystemExit(f"admin confirm failed: {done.status_code} {_words(done.content.decode())[:500]}")
     from claims.models import Claim
 
-    return {"preview_seconds": preview_seconds, "confirm_seconds": confirm_seconds, "preview": summary,
-            "done": outcome.group(0), "claims": Claim.objects.count(), "peak": _peak_mb()}
+    return {
+        "preview_seconds": preview_seconds,
+        "confirm_seconds": confirm_seconds,
+        "preview": summary,
+        "done": outcome.group(0),
+        "claims": Claim.objects.count(),
+        "peak": _peak_mb(),
+    }
 
 
-PHASES = {"generate": phase_generate, "setup": phase_setup, "reset": phase_reset, "import": phase_import,
-          "export": phase_export, "web_export": phase_web_export, "baseline": phase_baseline, "baseline_export": phase_baseline_export,
-          "web": phase_web, "admin": phase_admin}
+PHASES = {
+    "generate": phase_generate,
+    "setup": phase_setup,
+    "reset": phase_reset,
+    "import": phase_import,
+    "export": phase_export,
+    "web_export": phase_web_export,
+    "baseline": phase_baseline,
+    "baseline_export": phase_baseline_export,
+    "web": phase_web,
+    "admin": phase_admin,
+}
 
 
 # --- Driver --------------------------------------------------------------------------
 
 
 def run_phase(name: str, database_url: str, file: str = "", extra: str = "") -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--phase", name,
-               "--database-url", database_url, "--file", file, "--extra", extra]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--phase",
+        name,
+        "--database-url",
+        database_url,
+        "--file",
+        file,
+        "--extra",
+        extra,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
@@ -569,12 +853,16 @@ def main() -> None:
     shown_url = database_url.split("@")[-1] if "@" in database_url else database_url
     print(f"database: {shown_url}   python: {sys.version.split()[0]}   cpus: {os.cpu_count()}")
     t0 = time.perf_counter()
-    data = run_phase("generate", database_url, str(workdir), json.dumps(sizes + ([10_000] if 10_000 not in sizes else [])))
+    data = run_phase(
+        "generate", database_url, str(workdir), json.dumps(sizes + ([10_000] if 10_000 not in sizes else []))
+    )
     data["claims"] = {int(n): path for n, path in data["claims"].items()}
     sizes_mb = {n: os.path.getsize(p) / 2**20 for n, p in data["claims"].items()}
-    print(f"generated {N_SOURCES} sources and claim files "
-          + ", ".join(f"{n:,} rows = {mb:.1f} MB" for n, mb in sorted(sizes_mb.items()))
-          + f" in {time.perf_counter() - t0:.1f}s")
+    print(
+        f"generated {N_SOURCES} sources and claim files "
+        + ", ".join(f"{n:,} rows = {mb:.1f} MB" for n, mb in sorted(sizes_mb.items()))
+        + f" in {time.perf_counter() - t0:.1f}s"
+    )
     setup = run_phase("setup", database_url, data["sources"])
     print(f"migrated; imported {setup['sources']} sources through sources_import")
 
@@ -593,8 +881,9 @@ def main() -> None:
         assert Path(workdir / f"web_export_{n}.csv").read_bytes() == Path(workdir / f"export_{n}.csv").read_bytes()
         results.append(("web export /claims/export.csv", web_exp, EXPORT_RATE, EXPORT_RSS_MB, n))
         if n == 10_000:
-            base_export = _best_of(EXPORT_RUNS, "baseline_export", database_url,
-                                   str(workdir / "baseline_export_10000.csv"))
+            base_export = _best_of(
+                EXPORT_RUNS, "baseline_export", database_url, str(workdir / "baseline_export_10000.csv")
+            )
             assert base_export["rows"] == n, base_export
     run_phase("reset", database_url)
     largest = max(sizes)
@@ -619,35 +908,52 @@ def main() -> None:
         at_target_size = n >= TARGET_ROWS
         if rate_target is not None:
             target = f">= {rate_target:,} rows/s, <= {rss_target} MB" + ("" if at_target_size else " (at 100k)")
-            ok = (f"rows/s {_status(rate >= rate_target)}, RSS {_status(r['peak'] <= rss_target)}"
-                  if at_target_size else "")
+            ok = (
+                f"rows/s {_status(rate >= rate_target)}, RSS {_status(r['peak'] <= rss_target)}"
+                if at_target_size
+                else ""
+            )
         else:
             target, ok = "baseline (no people, citations)", ""
-        print(f"{name:<38} {r['rows']:>8,} {r['seconds']:>8.2f} {rate:>9,.0f} {r['rss_before']:>8.0f}MB "
-              f"{r['peak']:>7.0f}MB {1000 * r['queries'] / r['rows']:>13.1f}  {target:<26} {ok}")
-    ours10 = next(r for name, r, *_ , n in results if name == "import (ours)" and n == 10_000) if 10_000 in sizes else None
+        print(
+            f"{name:<38} {r['rows']:>8,} {r['seconds']:>8.2f} {rate:>9,.0f} {r['rss_before']:>8.0f}MB "
+            f"{r['peak']:>7.0f}MB {1000 * r['queries'] / r['rows']:>13.1f}  {target:<26} {ok}"
+        )
+    ours10 = (
+        next(r for name, r, *_, n in results if name == "import (ours)" and n == 10_000) if 10_000 in sizes else None
+    )
     print()
     for name, r, *_, n in results:
         if "runs" in r:
-            print(f"{name}, {n:,} rows: the fastest of {len(r['runs'])} runs above; each run: "
-                  + ", ".join(f"{seconds:.2f} s" for seconds in r["runs"]))
+            print(
+                f"{name}, {n:,} rows: the fastest of {len(r['runs'])} runs above; each run: "
+                + ", ".join(f"{seconds:.2f} s" for seconds in r["runs"])
+            )
     base_rate = base["rows"] / base["seconds"]
-    print(f"baseline: django-import-export ModelResource.import_data (row by row, instance.save(), "
-          f"simple_history signal) = {base_rate:,.0f} rows/s on the 10k file, "
-          f"{base['sample_queries'] / BASELINE_SAMPLE:.1f} SQL statements a row (sample of {BASELINE_SAMPLE} rows), "
-          f"{base['queries'] / base['rows']:.1f} a row over the whole run.")
-    print("          It imports key, topic, statement, kind, event_date, status only: no people, no citations, "
-          "no date bounds (clean() is not called), topics must exist. It does less work than ours.")
+    print(
+        f"baseline: django-import-export ModelResource.import_data (row by row, instance.save(), "
+        f"simple_history signal) = {base_rate:,.0f} rows/s on the 10k file, "
+        f"{base['sample_queries'] / BASELINE_SAMPLE:.1f} SQL statements a row (sample of {BASELINE_SAMPLE} rows), "
+        f"{base['queries'] / base['rows']:.1f} a row over the whole run."
+    )
+    print(
+        "          It imports key, topic, statement, kind, event_date, status only: no people, no citations, "
+        "no date bounds (clean() is not called), topics must exist. It does less work than ours."
+    )
     if ours10:
         ours_rate = ours10["rows"] / ours10["seconds"]
-        print(f"ratio ours/baseline, 10k import: {ours_rate:,.0f} / {base_rate:,.0f} = {ours_rate / base_rate:.1f}x "
-              f"(ours also writes {ours10['citations']:,} citations, people and their history)")
+        print(
+            f"ratio ours/baseline, 10k import: {ours_rate:,.0f} / {base_rate:,.0f} = {ours_rate / base_rate:.1f}x "
+            f"(ours also writes {ours10['citations']:,} citations, people and their history)"
+        )
     if 10_000 in sizes:
-        ours_export = next(r for name, r, *_ , n in results if name == "export (ours)" and n == 10_000)
+        ours_export = next(r for name, r, *_, n in results if name == "export (ours)" and n == 10_000)
         base_export_rate = base_export["rows"] / base_export["seconds"]
-        print(f"ratio ours/baseline, 10k export: {ours_export['rows'] / ours_export['seconds']:,.0f} / "
-              f"{base_export_rate:,.0f} = {ours_export['rows'] / ours_export['seconds'] / base_export_rate:.1f}x "
-              f"(ours also writes people, sources, grades, disputes, annotations and the update time)")
+        print(
+            f"ratio ours/baseline, 10k export: {ours_export['rows'] / ours_export['seconds']:,.0f} / "
+            f"{base_export_rate:,.0f} = {ours_export['rows'] / ours_export['seconds'] / base_export_rate:.1f}x "
+            f"(ours also writes people, sources, grades, disputes, annotations and the update time)"
+        )
     # The issue set its targets on SQLite on a machine where the default import path ran
     # about ISSUE_BASELINE rows/s: how fast this machine ran against that, and the figures scaled.
     if not database_url.startswith("sqlite"):
@@ -656,24 +962,35 @@ def main() -> None:
         speed = base_rate / ISSUE_BASELINE
     scaled = speed and ", ".join(
         f"{name.split()[0]} {n:,} = {r['rows'] / r['seconds'] / speed:,.0f} rows/s"
-        for name, r, *_ , n in results if name.endswith("(ours)") and n >= TARGET_ROWS
+        for name, r, *_, n in results
+        if name.endswith("(ours)") and n >= TARGET_ROWS
     )
     if speed and scaled:
-        print(f"machine: the default import path ran {base_rate:,.0f} rows/s here against the ~{ISSUE_BASELINE} "
-              f"the issue measured when it set the targets ({speed:.2f}x its speed); ours scaled to that "
-              f"machine: {scaled} (information only: the PASS/MISS above are the figures as measured)")
-    for name, r, *_ , n in results:
+        print(
+            f"machine: the default import path ran {base_rate:,.0f} rows/s here against the ~{ISSUE_BASELINE} "
+            f"the issue measured when it set the targets ({speed:.2f}x its speed); ours scaled to that "
+            f"machine: {scaled} (information only: the PASS/MISS above are the figures as measured)"
+        )
+    for name, r, *_, n in results:
         if name == "import (ours)":
-            print(f"ours, {n:,} rows: {r['queries']} SQL statements ({1000 * r['queries'] / n:.1f} per 1000 rows); "
-                  f"history rows: {r['claim_history']:,} claims, {r['citation_history']:,} citations")
-    print(f"web, {largest:,} rows as an editor on /claims/import/: preview {web['preview_seconds']:.1f} s "
-          f"(\"{web['preview']}\"), confirm {web['confirm_seconds']:.1f} s (\"{web['done']}\"), "
-          f"peak RSS {web['peak']:.0f} MB")
-    print(f"admin, {largest:,} rows as staff on the admin's Import: preview {admin['preview_seconds']:.1f} s "
-          f"(\"{admin['preview']}\"), confirm {admin['confirm_seconds']:.1f} s (\"{admin['done']}\"), "
-          f"peak RSS {admin['peak']:.0f} MB")
-    print("SQL statements are counted through Django's execute wrapper: an executemany of up to 1000 rows "
-          "counts once; the bulk rows (COPY on PostgreSQL, INSERTs on SQLite's writing thread) are not seen by it.")
+            print(
+                f"ours, {n:,} rows: {r['queries']} SQL statements ({1000 * r['queries'] / n:.1f} per 1000 rows); "
+                f"history rows: {r['claim_history']:,} claims, {r['citation_history']:,} citations"
+            )
+    print(
+        f"web, {largest:,} rows as an editor on /claims/import/: preview {web['preview_seconds']:.1f} s "
+        f'("{web["preview"]}"), confirm {web["confirm_seconds"]:.1f} s ("{web["done"]}"), '
+        f"peak RSS {web['peak']:.0f} MB"
+    )
+    print(
+        f"admin, {largest:,} rows as staff on the admin's Import: preview {admin['preview_seconds']:.1f} s "
+        f'("{admin["preview"]}"), confirm {admin["confirm_seconds"]:.1f} s ("{admin["done"]}"), '
+        f"peak RSS {admin['peak']:.0f} MB"
+    )
+    print(
+        "SQL statements are counted through Django's execute wrapper: an executemany of up to 1000 rows "
+        "counts once; the bulk rows (COPY on PostgreSQL, INSERTs on SQLite's writing thread) are not seen by it."
+    )
     if args.keep:
         print(f"kept {workdir}")
     else:

@@ -37,6 +37,7 @@ ignored, as RFC 6797 says a client must over plain http.
 """
 
 import argparse
+import contextlib
 import http.client
 import io
 import json
@@ -87,8 +88,10 @@ def check_database_url(url: str) -> None:
     if not name or "/" in name:
         raise SystemExit(f"--database-url {url!r} names no database.")
     if name == "annotator":
-        raise SystemExit("Refusing to run against the database `annotator`: the load test makes, fills and drops "
-                         f"its own database (default {database_name(DEFAULT_DATABASE_URL)}).")
+        raise SystemExit(
+            "Refusing to run against the database `annotator`: the load test makes, fills and drops "
+            f"its own database (default {database_name(DEFAULT_DATABASE_URL)})."
+        )
 
 
 def _maintenance_url(url: str) -> str:
@@ -113,13 +116,17 @@ def create_database(url: str) -> None:
     with _connect_maintenance(url) as conn:
         if conn.execute("select 1 from pg_database where datname = %s", [name]).fetchone():
             if not name.startswith(OWN_PREFIX):
-                raise SystemExit(f"The database {name} exists and is not one the load test made "
-                                 f"(those start with {OWN_PREFIX}); name a new one.")
+                raise SystemExit(
+                    f"The database {name} exists and is not one the load test made "
+                    f"(those start with {OWN_PREFIX}); name a new one."
+                )
             try:  # left by --keep or an interrupted run; never forced: it may be another run's
                 conn.execute(sql.SQL("drop database {}").format(sql.Identifier(name)))
             except errors.ObjectInUse:
-                raise SystemExit(f"The database {name} exists and is in use (another load test?); "
-                                 "pass --database-url with another name.") from None
+                raise SystemExit(
+                    f"The database {name} exists and is in use (another load test?); "
+                    "pass --database-url with another name."
+                ) from None
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
 
 
@@ -134,17 +141,22 @@ def drop_database(url: str) -> None:
 
 
 def production_environment(url: str, static_root: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"TRUST_X_FORWARDED_PROTO", "CSRF_TRUSTED_ORIGINS", "DJANGO_SETTINGS_MODULE"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "annotator.settings",
-        "DATABASE_URL": url,
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": HOST,
-        "SECURE_SSL_REDIRECT": "0",  # no TLS on 127.0.0.1 (the test suite does the same)
-        "STATIC_ROOT": static_root,
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"TRUST_X_FORWARDED_PROTO", "CSRF_TRUSTED_ORIGINS", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "annotator.settings",
+            "DATABASE_URL": url,
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": HOST,
+            "SECURE_SSL_REDIRECT": "0",  # no TLS on 127.0.0.1 (the test suite does the same)
+            "STATIC_ROOT": static_root,
+        }
+    )
     return env
 
 
@@ -179,8 +191,11 @@ def create_accounts(n: int, run_id: str) -> list[Account]:
     from claims.roles import Role
 
     accounts = [
-        Account(username=f"load-{'reviewer' if i % 2 == 0 else 'researcher'}-{i + 1:02d}-{run_id}",
-                password=secrets.token_urlsafe(18), reviewer=i % 2 == 0)
+        Account(
+            username=f"load-{'reviewer' if i % 2 == 0 else 'researcher'}-{i + 1:02d}-{run_id}",
+            password=secrets.token_urlsafe(18),
+            reviewer=i % 2 == 0,
+        )
         for i in range(n)
     ]
     # The production hasher takes about half a second a password on purpose; hashlib lets
@@ -213,8 +228,7 @@ def table_counts() -> dict[str, int]:
     """Rows in every table of the claims app (records, grades, annotations and their history)."""
     from django.apps import apps
 
-    return {model._meta.label: model._default_manager.count()
-            for model in apps.get_app_config("claims").get_models()}
+    return {model._meta.label: model._default_manager.count() for model in apps.get_app_config("claims").get_models()}
 
 
 # --- gunicorn -----------------------------------------------------------------------------
@@ -227,13 +241,29 @@ def free_port() -> int:
 
 
 def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log_path: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "annotator.wsgi", "-w", str(workers), "-k", "gthread",
-               "--threads", str(threads), "-b", f"{HOST}:{port}", "--keep-alive", str(KEEP_ALIVE),
-               "--error-logfile", "-"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "annotator.wsgi",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "-b",
+        f"{HOST}:{port}",
+        "--keep-alive",
+        str(KEEP_ALIVE),
+        "--error-logfile",
+        "-",
+    ]
     log = log_path.open("wb")
     try:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     finally:
         log.close()
 
@@ -276,8 +306,9 @@ def log_tail(path: Path, lines: int = 30) -> str:
 def server_log_problems(path: Path) -> list[str]:
     """gunicorn's own error lines (worker timeouts, crashes, errors outside Django)."""
     text = path.read_text(errors="replace") if path.exists() else ""
-    return [line for line in text.splitlines()
-            if "[ERROR]" in line or "[CRITICAL]" in line or line.startswith("Traceback")]
+    return [
+        line for line in text.splitlines() if "[ERROR]" in line or "[CRITICAL]" in line or line.startswith("Traceback")
+    ]
 
 
 # --- A browser ----------------------------------------------------------------------------
@@ -310,8 +341,9 @@ class Browser:
             self._conn.close()
             self._conn = None
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> Response:
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
         if self._conn is not None and time.monotonic() - self._last_used > KEEP_ALIVE / 2:
             self.close()  # the server may be closing it just now
         if self._conn is None:
@@ -343,8 +375,9 @@ class Browser:
             match = TOKEN_RE.search(text)
             if match:
                 self.token = match.group(1)
-        return Response(answer.status, answer.getheader("Location", ""), text,
-                        {k.lower(): v for k, v in answer.getheaders()})
+        return Response(
+            answer.status, answer.getheader("Location", ""), text, {k.lower(): v for k, v in answer.getheaders()}
+        )
 
     def _store_cookie(self, header: str) -> None:
         jar = SimpleCookie()
@@ -385,8 +418,20 @@ class Write:
 
 
 class Researcher(threading.Thread):
-    def __init__(self, index: int, account: Account, port: int, data, run_id: str, seed: str, phase: str,
-                 mix: tuple[float, float, float], start: threading.Event, seconds: float, logged_in: threading.Barrier):
+    def __init__(
+        self,
+        index: int,
+        account: Account,
+        port: int,
+        data,
+        run_id: str,
+        seed: str,
+        phase: str,
+        mix: tuple[float, float, float],
+        start: threading.Event,
+        seconds: float,
+        logged_in: threading.Barrier,
+    ):
         super().__init__(name=f"researcher-{index}", daemon=True)
         self.index, self.account, self.run_id, self.phase = index, account, run_id, phase
         self.claims, self.sources, self.citations = data
@@ -400,8 +445,9 @@ class Researcher(threading.Thread):
         self.seq = 0
 
     # One request, timed; returns the response or None when there was no answer.
-    def _timed(self, phase: str, action: str, method: str, path: str, form=None, headers=None, expect=None,
-               page: str = ""):
+    def _timed(
+        self, phase: str, action: str, method: str, path: str, form=None, headers=None, expect=None, page: str = ""
+    ):
         started = time.perf_counter()
         try:
             response = self.browser.request(method, path, form, headers)
@@ -416,10 +462,8 @@ class Researcher(threading.Thread):
         try:
             ok = self.log_in()
         finally:
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 self.logged_in.wait()
-            except threading.BrokenBarrierError:
-                pass
         if not ok:
             return
         self.start_event.wait()
@@ -438,8 +482,12 @@ class Researcher(threading.Thread):
         page = self._timed("login", "login", "GET", "/accounts/login/", expect=_expect_status(200))
         if page is None or page.status != 200 or not self.browser.token:
             return False
-        form = {"csrfmiddlewaretoken": self.browser.token, "username": self.account.username,
-                "password": self.account.password, "next": ""}
+        form = {
+            "csrfmiddlewaretoken": self.browser.token,
+            "username": self.account.username,
+            "password": self.account.password,
+            "next": "",
+        }
         done = self._timed("login", "login", "POST", "/accounts/login/", form, expect=_expect_redirect("/"))
         if done is None or done.status != 302 or done.location != "/":
             return False
@@ -451,8 +499,14 @@ class Researcher(threading.Thread):
         if not match:
             self.records.append(Record("login", "static", 0.0, home.status, "no stylesheet link on the home page"))
             return True
-        css = self._timed("login", "static", "GET", match.group(1), headers={"Accept": "text/css,*/*",
-                          "Accept-Encoding": "gzip"}, expect=_expect_status(200))
+        css = self._timed(
+            "login",
+            "static",
+            "GET",
+            match.group(1),
+            headers={"Accept": "text/css,*/*", "Accept-Encoding": "gzip"},
+            expect=_expect_status(200),
+        )
         if css is not None and css.status == 200:
             self.static_encodings[css.headers.get("content-encoding", "identity")] += 1
         return True
@@ -478,12 +532,23 @@ class Researcher(threading.Thread):
     def annotate(self) -> None:
         claim_pk, key = self.rng.choice(self.claims)
         marker = self._marker()
-        form = {"csrfmiddlewaretoken": self.browser.token, "motivation": "comment", "quoted_passage": "",
-                "body": f"Checked against the protocol ({marker}); the *date* differs from the memoir."}
+        form = {
+            "csrfmiddlewaretoken": self.browser.token,
+            "motivation": "comment",
+            "quoted_passage": "",
+            "body": f"Checked against the protocol ({marker}); the *date* differs from the memoir.",
+        }
         pattern = re.compile(rf"^/claims/{re.escape(quote(key))}/#annotation-(\d+)$")
-        response = self._timed(self.phase, "annotate", "POST", f"/annotations/on/claim/{claim_pk}/", form,
-                               expect=lambda r: "" if r.status == 302 and pattern.match(r.location)
-                               else _describe(r, "the annotation's page"))
+        response = self._timed(
+            self.phase,
+            "annotate",
+            "POST",
+            f"/annotations/on/claim/{claim_pk}/",
+            form,
+            expect=lambda r: (
+                "" if r.status == 302 and pattern.match(r.location) else _describe(r, "the annotation's page")
+            ),
+        )
         write = Write("annotation", marker, self.account.username, claim_pk, None, _outcome(response))
         if write.outcome == "saved":
             match = pattern.match(response.location)
@@ -499,13 +564,22 @@ class Researcher(threading.Thread):
         grade = self.rng.randint(1, 6)
         version = self.account.grade_versions.get(citation_pk)
         # As the form sends them: the version of one's own grade (0: none yet) and of the citation read.
-        form = {"csrfmiddlewaretoken": self.browser.token, "grade": str(grade),
-                "rationale": f"The witness was present ({marker}); graded {grade}.",
-                "version": str(version or 0), "target_version": str(citation_version)}
+        form = {
+            "csrfmiddlewaretoken": self.browser.token,
+            "grade": str(grade),
+            "rationale": f"The witness was present ({marker}); graded {grade}.",
+            "version": str(version or 0),
+            "target_version": str(citation_version),
+        }
         expected = f"/claims/{quote(key)}/#citation-{citation_pk}"
-        response = self._timed(self.phase, "grade", "POST", f"/citations/{citation_pk}/grade/", form,
-                               expect=lambda r: "" if r.status == 302 and r.location == expected
-                               else _describe(r, "the citation's page"))
+        response = self._timed(
+            self.phase,
+            "grade",
+            "POST",
+            f"/citations/{citation_pk}/grade/",
+            form,
+            expect=lambda r: "" if r.status == 302 and r.location == expected else _describe(r, "the citation's page"),
+        )
         outcome = _outcome(response)
         if outcome == "saved" and response.location != expected:
             outcome = "refused"
@@ -529,13 +603,19 @@ def _describe(response: Response, wanted: str) -> str:
 
 
 def _expect_status(status: int):
-    return lambda r: "" if r.status == status else (
-        f"redirected to {r.location.split('?')[0]}" if r.status in (301, 302) else f"HTTP {r.status}")
+    return lambda r: (
+        ""
+        if r.status == status
+        else (f"redirected to {r.location.split('?')[0]}" if r.status in (301, 302) else f"HTTP {r.status}")
+    )
 
 
 def _expect_redirect(location: str):
-    return lambda r: "" if r.status == 302 and r.location == location else (
-        f"redirected to {r.location.split('?')[0]}" if r.status == 302 else f"HTTP {r.status}")
+    return lambda r: (
+        ""
+        if r.status == 302 and r.location == location
+        else (f"redirected to {r.location.split('?')[0]}" if r.status == 302 else f"HTTP {r.status}")
+    )
 
 
 def mix_for(accounts: list[Account]) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
@@ -549,14 +629,29 @@ def mix_for(accounts: list[Account]) -> tuple[tuple[float, float, float], tuple[
     return reviewer, researcher
 
 
-def run_phase(phase: str, accounts: list[Account], port: int, data, run_id: str, seed: str,
-              seconds: float) -> tuple[list[Researcher], float, float]:
+def run_phase(
+    phase: str, accounts: list[Account], port: int, data, run_id: str, seed: str, seconds: float
+) -> tuple[list[Researcher], float, float]:
     """Log every client in, then let them work for `seconds`; returns them, login time, work time."""
     reviewer_mix, researcher_mix = mix_for(accounts)
     start = threading.Event()
     logged_in = threading.Barrier(len(accounts) + 1)
-    clients = [Researcher(i, a, port, data, run_id, seed, phase, reviewer_mix if a.reviewer else researcher_mix,
-                          start, seconds, logged_in) for i, a in enumerate(accounts)]
+    clients = [
+        Researcher(
+            i,
+            a,
+            port,
+            data,
+            run_id,
+            seed,
+            phase,
+            reviewer_mix if a.reviewer else researcher_mix,
+            start,
+            seconds,
+            logged_in,
+        )
+        for i, a in enumerate(accounts)
+    ]
     began = time.perf_counter()
     for client in clients:
         client.start()
@@ -587,7 +682,8 @@ def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
     told = {w.marker: w for w in writes if w.kind == "annotation"}
     rows = defaultdict(list)
     for pk, body, author_id, claim_id in Annotation.objects.filter(body__contains=tag).values_list(
-            "pk", "body", "author_id", "claim_id"):
+        "pk", "body", "author_id", "claim_id"
+    ):
         rows[MARKER_RE.search(body).group(0)].append((pk, usernames.get(author_id), claim_id))
     for marker, write in told.items():
         found = rows.get(marker, [])
@@ -598,8 +694,10 @@ def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
             if extra:
                 phantom.append(f"annotation {marker}: {extra} more row(s) than the one saved")
         elif found:
-            phantom.append(f"annotation {marker}: {len(found)} row(s), but the client was told "
-                           f"{'nothing (no answer)' if write.outcome == 'unknown' else 'it was not saved'}")
+            phantom.append(
+                f"annotation {marker}: {len(found)} row(s), but the client was told "
+                f"{'nothing (no answer)' if write.outcome == 'unknown' else 'it was not saved'}"
+            )
     for marker in rows.keys() - told.keys():
         phantom.append(f"annotation {marker}: no client sent it")
 
@@ -608,20 +706,25 @@ def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
     told_grades = {w.marker: w for w in grade_writes}
     history = defaultdict(list)
     for citation_id, reviewer_id, grade, rationale in CitationAssessment.history.filter(
-            rationale__contains=tag).values_list("citation_id", "reviewer_id", "grade", "rationale"):
+        rationale__contains=tag
+    ).values_list("citation_id", "reviewer_id", "grade", "rationale"):
         history[MARKER_RE.search(rationale).group(0)].append((usernames.get(reviewer_id), citation_id, grade))
     for marker, write in told_grades.items():
         found = history.get(marker, [])
         as_told = (write.username, write.target, write.grade)
         if write.outcome == "saved":
             if as_told not in found:
-                lost.append(f"grade {marker} ({write.username}, citation {write.target}: {write.grade}) "
-                            "is not in the grade's history")
+                lost.append(
+                    f"grade {marker} ({write.username}, citation {write.target}: {write.grade}) "
+                    "is not in the grade's history"
+                )
             if len(found) > 1:
                 phantom.append(f"grade {marker}: saved {len(found)} times")
         elif found:
-            phantom.append(f"grade {marker}: in the history, but the client was told "
-                           f"{'nothing (no answer)' if write.outcome == 'unknown' else 'it was not saved'}")
+            phantom.append(
+                f"grade {marker}: in the history, but the client was told "
+                f"{'nothing (no answer)' if write.outcome == 'unknown' else 'it was not saved'}"
+            )
     for marker in history.keys() - told_grades.keys():
         phantom.append(f"grade {marker}: in the history, but no client sent it")
     last_saved = {}
@@ -629,15 +732,20 @@ def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
         if write.outcome == "saved":
             last_saved[(write.username, write.target)] = write
     bench_reviewers = {w.username for w in grade_writes}
-    final = {(usernames.get(r), c): (g, MARKER_RE.search(rationale or "")) for r, c, g, rationale in
-             CitationAssessment.objects.filter(reviewer__username__in=bench_reviewers).values_list(
-                 "reviewer_id", "citation_id", "grade", "rationale")}
+    final = {
+        (usernames.get(r), c): (g, MARKER_RE.search(rationale or ""))
+        for r, c, g, rationale in CitationAssessment.objects.filter(reviewer__username__in=bench_reviewers).values_list(
+            "reviewer_id", "citation_id", "grade", "rationale"
+        )
+    }
     for pair, write in last_saved.items():
         grade, marker = final.get(pair, (None, None))
         if grade != write.grade or marker is None or marker.group(0) != write.marker:
-            lost.append(f"{pair[0]}'s grade of citation {pair[1]} is "
-                        f"{'missing' if grade is None else f'{grade} ({marker.group(0) if marker else marker})'}, "
-                        f"not the last one saved: {write.grade} ({write.marker})")
+            lost.append(
+                f"{pair[0]}'s grade of citation {pair[1]} is "
+                f"{'missing' if grade is None else f'{grade} ({marker.group(0) if marker else marker})'}, "
+                f"not the last one saved: {write.grade} ({write.marker})"
+            )
     for pair in final.keys() - last_saved.keys():
         phantom.append(f"{pair[0]} has a grade of citation {pair[1]} that no client was told was saved")
 
@@ -648,7 +756,8 @@ def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
         Annotation.history.model._meta.label: Annotation.history.filter(body__contains=tag).count(),
         CitationAssessment._meta.label: CitationAssessment.objects.filter(rationale__contains=tag).count(),
         CitationAssessment.history.model._meta.label: CitationAssessment.history.filter(
-            rationale__contains=tag).count(),
+            rationale__contains=tag
+        ).count(),
     }
     for label, count in sorted(after.items()):
         grew = count - before.get(label, 0)
@@ -671,14 +780,22 @@ def percentile(sorted_values: list[float], p: float) -> float:
 def latency_row(name: str, records: list[Record], total: int) -> str:
     values = sorted(r.seconds * 1000 for r in records)
     share = f"{len(values) / total:6.1%}" if total else "     -"
-    return (f"  {name:<10} {len(values):>8,} {share} {percentile(values, 50):>9.1f} "
-            f"{percentile(values, 95):>9.1f} {percentile(values, 99):>9.1f}")
+    return (
+        f"  {name:<10} {len(values):>8,} {share} {percentile(values, 50):>9.1f} "
+        f"{percentile(values, 95):>9.1f} {percentile(values, 99):>9.1f}"
+    )
 
 
 def phase_figures(records: list[Record], seconds: float) -> dict:
     values = sorted(r.seconds * 1000 for r in records)
-    return {"requests": len(values), "seconds": seconds, "rps": len(values) / seconds if seconds else 0.0,
-            "p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95), "p99_ms": percentile(values, 99)}
+    return {
+        "requests": len(values),
+        "seconds": seconds,
+        "rps": len(values) / seconds if seconds else 0.0,
+        "p50_ms": percentile(values, 50),
+        "p95_ms": percentile(values, 95),
+        "p99_ms": percentile(values, 99),
+    }
 
 
 # --- Main ---------------------------------------------------------------------------------
@@ -688,8 +805,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50, help="concurrent researchers (default %(default)s)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long they work (default %(default)s)")
-    parser.add_argument("--baseline-seconds", type=float, default=10.0,
-                        help="one client alone first, for the ratios (default %(default)s; 0: none)")
+    parser.add_argument(
+        "--baseline-seconds",
+        type=float,
+        default=10.0,
+        help="one client alone first, for the ratios (default %(default)s; 0: none)",
+    )
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL, help="default %(default)s")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default %(default)s)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default %(default)s)")
@@ -729,16 +850,19 @@ def main(argv: list[str] | None = None) -> int:
         connections.close_all()
         times["gunicorn ready"] = wait_until_answers(server, port, log_path) + times["accounts"]
         reviewers = sum(a.reviewer for a in accounts)
-        print(f"Load: {args.clients} clients ({reviewers} reviewers, {args.clients - reviewers} researchers) "
-              f"for {args.seconds:g} s; gunicorn {args.workers} workers x {args.threads} threads (gthread) "
-              f"on {HOST}:{port}, PostgreSQL database {name}, DEBUG=0, static files by whitenoise")
+        print(
+            f"Load: {args.clients} clients ({reviewers} reviewers, {args.clients - reviewers} researchers) "
+            f"for {args.seconds:g} s; gunicorn {args.workers} workers x {args.threads} threads (gthread) "
+            f"on {HOST}:{port}, PostgreSQL database {name}, DEBUG=0, static files by whitenoise"
+        )
         print("setup: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
 
         clients: list[Researcher] = []
         baseline = None
         if args.baseline_seconds:
-            alone, _, seconds = run_phase("baseline", accounts[:1], port, data, run_id, args.seed,
-                                          args.baseline_seconds)
+            alone, _, seconds = run_phase(
+                "baseline", accounts[:1], port, data, run_id, args.seed, args.baseline_seconds
+            )
             clients += alone
             baseline = phase_figures([r for c in alone for r in c.records if r.phase == "baseline"], seconds)
         crowd, login_seconds, seconds = run_phase("load", accounts, port, data, run_id, args.seed, args.seconds)
@@ -763,13 +887,17 @@ def main(argv: list[str] | None = None) -> int:
         n_errors = sum(errors.values())
         lost, phantom = checked["lost"], checked["phantom"]
 
-        print(f"logins: {args.clients} clients logged in within {login_seconds:.1f} s "
-              f"({len(logins)} requests: login page, POST, home); django-axes failed attempts: {failed_logins}")
+        print(
+            f"logins: {args.clients} clients logged in within {login_seconds:.1f} s "
+            f"({len(logins)} requests: login page, POST, home); django-axes failed attempts: {failed_logins}"
+        )
         statics = Counter()
         for c in clients:
             statics.update(c.static_encodings)
-        print(f"static: {sum(statics.values())} GET of the stylesheet, 200 from whitenoise, Content-Encoding "
-              + ", ".join(f"{k} x{v}" for k, v in sorted(statics.items())))
+        print(
+            f"static: {sum(statics.values())} GET of the stylesheet, 200 from whitenoise, Content-Encoding "
+            + ", ".join(f"{k} x{v}" for k, v in sorted(statics.items()))
+        )
         print(f"requests: {figures['requests']:,} in {seconds:.1f} s = {figures['rps']:.1f} requests/s")
         print(f"  {'kind':<10} {'count':>8} {'share':>6} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9}")
         print(latency_row("read", [r for r in load if r.action == "read"], len(load)))
@@ -779,22 +907,31 @@ def main(argv: list[str] | None = None) -> int:
             print(latency_row(action, [r for r in load if r.action == action], len(load)))
         print(latency_row("all", load, len(load)))
         per_client = sorted(sum(1 for r in c.records if r.phase == "load") for c in crowd)
-        print(f"requests per client: fewest {per_client[0]:,}, median {per_client[len(per_client) // 2]:,}, "
-              f"most {per_client[-1]:,}")
+        print(
+            f"requests per client: fewest {per_client[0]:,}, median {per_client[len(per_client) // 2]:,}, "
+            f"most {per_client[-1]:,}"
+        )
         if baseline:
-            print(f"baseline, one client alone for {baseline['seconds']:.1f} s: {baseline['requests']:,} requests "
-                  f"= {baseline['rps']:.1f} requests/s, p50 {baseline['p50_ms']:.1f} ms, "
-                  f"p95 {baseline['p95_ms']:.1f} ms, p99 {baseline['p99_ms']:.1f} ms")
-            print(f"against it: {figures['rps'] / baseline['rps']:.1f}x the requests/s with "
-                  f"{args.clients} clients; p50 latency {figures['p50_ms'] / baseline['p50_ms']:.1f}x, "
-                  f"p99 {figures['p99_ms'] / baseline['p99_ms']:.1f}x")
+            print(
+                f"baseline, one client alone for {baseline['seconds']:.1f} s: {baseline['requests']:,} requests "
+                f"= {baseline['rps']:.1f} requests/s, p50 {baseline['p50_ms']:.1f} ms, "
+                f"p95 {baseline['p95_ms']:.1f} ms, p99 {baseline['p99_ms']:.1f} ms"
+            )
+            print(
+                f"against it: {figures['rps'] / baseline['rps']:.1f}x the requests/s with "
+                f"{args.clients} clients; p50 latency {figures['p50_ms'] / baseline['p50_ms']:.1f}x, "
+                f"p99 {figures['p99_ms'] / baseline['p99_ms']:.1f}x"
+            )
         outcomes = Counter((w.kind, w.outcome) for w in writes)
         revisions = sum(1 for w in writes if w.kind == "grade" and w.outcome == "saved") - len(
-            {(w.username, w.target) for w in writes if w.kind == "grade" and w.outcome == "saved"})
-        print(f"writes told saved: {outcomes['annotation', 'saved']:,} annotations, "
-              f"{outcomes['grade', 'saved']:,} grades ({revisions:,} of them revisions of the reviewer's own grade); "
-              f"refused: {outcomes['annotation', 'refused'] + outcomes['grade', 'refused']}, "
-              f"no answer: {outcomes['annotation', 'unknown'] + outcomes['grade', 'unknown']}")
+            {(w.username, w.target) for w in writes if w.kind == "grade" and w.outcome == "saved"}
+        )
+        print(
+            f"writes told saved: {outcomes['annotation', 'saved']:,} annotations, "
+            f"{outcomes['grade', 'saved']:,} grades ({revisions:,} of them revisions of the reviewer's own grade); "
+            f"refused: {outcomes['annotation', 'refused'] + outcomes['grade', 'refused']}, "
+            f"no answer: {outcomes['annotation', 'unknown'] + outcomes['grade', 'unknown']}"
+        )
         print(f"errors: {n_errors}")
         for kind, count in errors.most_common():
             print(f"  {count:>6} {kind}")
@@ -809,13 +946,25 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("gunicorn's log ends:\n" + log_tail(log_path))
         if args.json:
-            args.json.write_text(json.dumps({
-                **figures, "clients": args.clients, "baseline": baseline, "errors": n_errors,
-                "errors_by_kind": dict(errors), "lost": len(lost), "phantom": len(phantom),
-                "lost_detail": lost, "phantom_detail": phantom, "writes": {f"{k} {o}": n for (k, o), n in
-                                                                          outcomes.items()},
-                "static_encodings": dict(statics), "passed": passed,
-            }, indent=2))
+            args.json.write_text(
+                json.dumps(
+                    {
+                        **figures,
+                        "clients": args.clients,
+                        "baseline": baseline,
+                        "errors": n_errors,
+                        "errors_by_kind": dict(errors),
+                        "lost": len(lost),
+                        "phantom": len(phantom),
+                        "lost_detail": lost,
+                        "phantom_detail": phantom,
+                        "writes": {f"{k} {o}": n for (k, o), n in outcomes.items()},
+                        "static_encodings": dict(statics),
+                        "passed": passed,
+                    },
+                    indent=2,
+                )
+            )
         return 0 if passed else 1
     finally:
         if server is not None:

@@ -76,8 +76,10 @@ def _configure(args, labels: list[str], key: str) -> dict[str, str]:
         parts = urlsplit(args.database_url)
         base = parts.path.lstrip("/")
         if not base.startswith(PG_PREFIX) or parts.scheme not in {"postgres", "postgresql"}:
-            raise SystemExit(f"--database-url must be postgres://.../{PG_PREFIX}...: the bench creates and drops "
-                             f"databases whose names start with {PG_PREFIX} and refuses any other ({base!r}).")
+            raise SystemExit(
+                f"--database-url must be postgres://.../{PG_PREFIX}...: the bench creates and drops "
+                f"databases whose names start with {PG_PREFIX} and refuses any other ({base!r})."
+            )
         for label in labels:
             urls[label] = parts._replace(path=f"/{base}_{label}_{key}").geturl()
     else:
@@ -85,8 +87,11 @@ def _configure(args, labels: list[str], key: str) -> dict[str, str]:
         for label in labels:
             urls[label] = f"sqlite:///{DATA_DIR / f'pages-{label}-{key}.sqlite3'}"
     small, large = labels
-    settings.DATABASES = {"default": _database(urls[small]), "small": _database(urls[small]),
-                          "large": _database(urls[large])}
+    settings.DATABASES = {
+        "default": _database(urls[small]),
+        "small": _database(urls[small]),
+        "large": _database(urls[large]),
+    }
     # The connection handler reads DATABASES once; django.setup() may have read the placeholder.
     connections.__dict__.pop("settings", None)
     connections._settings = None
@@ -131,8 +136,14 @@ def _set_meta(alias: str, name: str, value: str) -> None:
 def _pg_admin(config: dict):
     import psycopg
 
-    return psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
-                           password=config["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    return psycopg.connect(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
 
 
 def _fresh_database(alias: str, label: str) -> None:
@@ -148,8 +159,9 @@ def _fresh_database(alias: str, label: str) -> None:
     name = config["NAME"]
     assert name.startswith(PG_PREFIX), name
     with _pg_admin(config) as admin:
-        rows = admin.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
-                             [f"{PG_PREFIX}%_{label}_%"]).fetchall()
+        rows = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{PG_PREFIX}%_{label}_%"]
+        ).fetchall()
         for (stale,) in rows:
             if stale.startswith(f"{name.rsplit('_', 2)[0]}_{label}_"):
                 admin.execute(f'DROP DATABASE "{stale}"')
@@ -182,8 +194,10 @@ def ensure_data(alias: str, label: str, regenerate: bool) -> str:
         with using(alias):
             counts = pages_data.generate(label, SIZES[label], log=lambda text: print(text, flush=True))
         _set_meta(alias, "complete", "yes")
-        said.append(f"generated in {time.perf_counter() - start:.0f} s (migrate {migrated:.0f} s): "
-                    + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        said.append(
+            f"generated in {time.perf_counter() - start:.0f} s (migrate {migrated:.0f} s): "
+            + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        )
     done = _meta(alias)
     for command in REFRESH_COMMANDS:
         if command in get_commands() and f"ran {command}" not in done:
@@ -229,14 +243,18 @@ def _heavy(alias: str) -> dict:
         source = Source.objects.get(key=BIG_SOURCE)
         citation = Citation.objects.filter(claim=claim).order_by("pk")[1]  # not graded by the blind persona
         return {
-            "claim": claim, "source": source, "citation": citation,
-            "topic": Topic.objects.get(slug=BIG_TOPIC), "person": Person.objects.get(slug=BIG_PERSON),
+            "claim": claim,
+            "source": source,
+            "citation": citation,
+            "topic": Topic.objects.get(slug=BIG_TOPIC),
+            "person": Person.objects.get(slug=BIG_PERSON),
             "history_id": Claim.history.filter(id=claim.pk).order_by("history_id")[0].history_id,
             "source_grade": SourceAssessment.objects.filter(source=source).order_by("pk")[0],
             "citation_grade": CitationAssessment.objects.filter(citation=citation).order_by("pk")[0],
             "dispute": Dispute.objects.filter(claim=claim, state="open").order_by("pk")[0],
-            "annotation": Annotation.objects.filter(claim=claim, parent=None, author__username=RESEARCHER)
-            .order_by("pk")[0],
+            "annotation": Annotation.objects.filter(claim=claim, parent=None, author__username=RESEARCHER).order_by(
+                "pk"
+            )[0],
         }
 
 
@@ -248,35 +266,63 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
     from bench.pages_data import BIG_PERSON, BIG_SOURCE, BIG_TOPIC, HEAVY_CLAIM
 
     claim, source = {"key": HEAVY_CLAIM}, {"key": BIG_SOURCE}
-    annotation_targets = {"claim": h["claim"].pk, "source": h["source"].pk, "citation": h["citation"].pk,
-                          "source-grade": h["source_grade"].pk, "citation-grade": h["citation_grade"].pk,
-                          "dispute": h["dispute"].pk}
+    annotation_targets = {
+        "claim": h["claim"].pk,
+        "source": h["source"].pk,
+        "citation": h["citation"].pk,
+        "source-grade": h["source_grade"].pk,
+        "citation-grade": h["citation_grade"].pk,
+        "dispute": h["dispute"].pk,
+    }
     table = {
         "home": [{}],
         "topic_detail": [{"slug": BIG_TOPIC}],
         "claim_list": [{}, ({}, {"page": "500"}), ({}, {"q": SEARCH})],
-        "claim_create": [{}], "claim_export": [{}], "claim_import": [{}], "claim_import_confirm": [{}],
-        "claim_detail": [claim], "claim_edit": [claim], "citation_create": [claim],
+        "claim_create": [{}],
+        "claim_export": [{}],
+        "claim_import": [{}],
+        "claim_import_confirm": [{}],
+        "claim_detail": [claim],
+        "claim_edit": [claim],
+        "citation_create": [claim],
         "claim_restore": [{**claim, "history_id": h["history_id"]}],
-        "citation_edit": [{"pk": h["citation"].pk}], "citation_grade": [{"pk": h["citation"].pk}],
-        "source_list": [{}], "source_create": [{}], "source_export": [{}], "source_import": [{}],
+        "citation_edit": [{"pk": h["citation"].pk}],
+        "citation_grade": [{"pk": h["citation"].pk}],
+        "source_list": [{}],
+        "source_create": [{}],
+        "source_export": [{}],
+        "source_import": [{}],
         "source_import_confirm": [{}],
-        "source_detail": [source], "source_edit": [source], "source_grade": [source],
-        "person_create": [{}], "person_detail": [{"slug": BIG_PERSON}], "person_edit": [{"slug": BIG_PERSON}],
+        "source_detail": [source],
+        "source_edit": [source],
+        "source_grade": [source],
+        "person_create": [{}],
+        "person_detail": [{"slug": BIG_PERSON}],
+        "person_edit": [{"slug": BIG_PERSON}],
         # What the source and person fields ask as one types (the claim list's filters, the claim and citation forms).
         "source_suggestions": [({}, {"q": "rgva"}), ({}, {"q": SEARCH})],
         "person_suggestions": [({}, {"q": SEARCH})],
         "annotation_create": [{"kind": k, "pk": pk} for k, pk in annotation_targets.items()],
-        "annotation_reply": [{"pk": h["annotation"].pk}], "annotation_edit": [{"pk": h["annotation"].pk}],
+        "annotation_reply": [{"pk": h["annotation"].pk}],
+        "annotation_edit": [{"pk": h["annotation"].pk}],
         "annotation_withdraw": [{"pk": h["annotation"].pk}],
         "dispute_list": [{}],
-        "dispute_raise": [{"kind": k, "pk": annotation_targets[k]} for k in ("source-grade", "citation-grade", "claim")],
-        "dispute_detail": [{"pk": h["dispute"].pk}], "dispute_withdraw": [{"pk": h["dispute"].pk}],
+        "dispute_raise": [
+            {"kind": k, "pk": annotation_targets[k]} for k in ("source-grade", "citation-grade", "claim")
+        ],
+        "dispute_detail": [{"pk": h["dispute"].pk}],
+        "dispute_withdraw": [{"pk": h["dispute"].pk}],
         "dispute_resolve": [{"pk": h["dispute"].pk}],
-        "login": [{}], "logout": [{}], "password_change": [{}], "password_change_done": [{}],
-        "job_list": [{}], "claims_export_start": [{}],
+        "login": [{}],
+        "logout": [{}],
+        "password_change": [{}],
+        "password_change_done": [{}],
+        "job_list": [{}],
+        "claims_export_start": [{}],
         # No job exists in the data sets: these answer 404, as for anyone else's job.
-        "job_detail": [{"job_id": NO_JOB}], "job_progress": [{"job_id": NO_JOB}], "job_download": [{"job_id": NO_JOB}],
+        "job_detail": [{"job_id": NO_JOB}],
+        "job_progress": [{"job_id": NO_JOB}],
+        "job_download": [{"job_id": NO_JOB}],
     }
     return [v if isinstance(v, tuple) else (v, {}) for v in table[name]]
 
@@ -334,8 +380,12 @@ def admin_pages(heavy: dict[str, dict]) -> list[Page]:
     pages = [Page("admin:index", "/admin/")]
     for model in admin.site._registry:
         meta = model._meta
-        pages.append(Page(f"admin:{meta.app_label}_{meta.model_name}_changelist",
-                          reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")))
+        pages.append(
+            Page(
+                f"admin:{meta.app_label}_{meta.model_name}_changelist",
+                reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"),
+            )
+        )
     search = reverse("admin:claims_claim_changelist")
     pages.append(Page("admin:claims_claim_changelist", f"{search}?q={SEARCH}"))
     pages.append(Page("admin:claims_claim_add", reverse("admin:claims_claim_add")))
@@ -382,12 +432,21 @@ def fetch(client, alias: str, path: str) -> Fetch:
             body = b"".join(response.streaming_content) if response.streaming else response.content
             response.close()
         except Exception as exc:  # the client re-raises a view's exception: the page errors
-            return Fetch(ms=(time.perf_counter() - start) * 1000, error=f"{type(exc).__name__}: {exc}"[:160],
-                         queries=len(queries))
+            return Fetch(
+                ms=(time.perf_counter() - start) * 1000,
+                error=f"{type(exc).__name__}: {exc}"[:160],
+                queries=len(queries),
+            )
         ms = (time.perf_counter() - start) * 1000
     gz = len(gzip.compress(body, 6)) if len(body) < 5_000_000 else -1  # (not worth the time)
-    return Fetch(status=response.status_code, ms=ms, queries=len(queries), size=len(body), gz=gz,
-                 location=response.get("Location", ""))
+    return Fetch(
+        status=response.status_code,
+        ms=ms,
+        queries=len(queries),
+        size=len(body),
+        gz=gz,
+        location=response.get("Location", ""),
+    )
 
 
 @dataclass
@@ -448,17 +507,21 @@ def measure(page: Page, persona: str, clients: dict, repeat: int, max_ms: float)
 
 
 def header(small: str, large: str) -> str:
-    return (f"{'page':<52} {'persona':<9} {'ms ' + small:>8} {'ms ' + large:>9} {'ratio':>6} {'queries':>9} "
-            f"{'KB ' + large:>8} {'gzKB':>6}  verdict")
+    return (
+        f"{'page':<52} {'persona':<9} {'ms ' + small:>8} {'ms ' + large:>9} {'ratio':>6} {'queries':>9} "
+        f"{'KB ' + large:>8} {'gzKB':>6}  verdict"
+    )
 
 
 def line(row: Row, sizes: tuple[str, str]) -> str:
     shown = row.page.shown if len(row.page.shown) <= 52 else row.page.shown[:49] + "..."
     if row.ms_small or row.ms_large:
         queries = f"{row.small.queries}/{row.large.queries}"
-        return (f"{shown:<52} {row.persona:<9} {row.ms_small:>8.1f} {row.ms_large:>9.1f} {row.ratio:>6.2f} "
-                f"{queries:>9} {row.large.size / 1024:>8.1f} {row.large.gz / 1024 if row.large.gz >= 0 else float('nan'):>6.1f}  {row.verdict}"
-                + (f"  ({row.note})" if row.note else ""))
+        return (
+            f"{shown:<52} {row.persona:<9} {row.ms_small:>8.1f} {row.ms_large:>9.1f} {row.ratio:>6.2f} "
+            f"{queries:>9} {row.large.size / 1024:>8.1f} {row.large.gz / 1024 if row.large.gz >= 0 else float('nan'):>6.1f}  {row.verdict}"
+            + (f"  ({row.note})" if row.note else "")
+        )
     return f"{shown:<52} {row.persona:<9} {'':>8} {'':>9} {'':>6} {'':>9} {'':>8} {'':>6}  {row.verdict} {row.note}"
 
 
@@ -468,8 +531,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1k against 10k claims instead of 100k")
     parser.add_argument("--only", action="append", default=[], help="time only paths containing this (repeatable)")
     parser.add_argument("--repeat", type=int, default=5, help="requests per page and size (median; default 5)")
-    parser.add_argument("--max-seconds", type=float, default=10.0,
-                        help="a page whose first request at the large size takes longer is timed once (default 10)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=10.0,
+        help="a page whose first request at the large size takes longer is timed once (default 10)",
+    )
     parser.add_argument("--regenerate", action="store_true", help="remake the cached data sets")
     parser.add_argument("--no-admin", action="store_true", help="leave out the admin's pages")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a page misses a target or errors")
@@ -489,8 +556,11 @@ def main() -> int:
     key = pages_data.cache_key()
     _configure(args, labels, key)
     vendor = connections["small"].vendor
-    print(f"bench/pages.py: {vendor}, data sets {labels[0]} and {labels[1]} (cache {key}), --repeat {args.repeat}, "
-          f"--max-seconds {args.max_seconds:g}, python {sys.version.split()[0]}, cpus {os.cpu_count()}", flush=True)
+    print(
+        f"bench/pages.py: {vendor}, data sets {labels[0]} and {labels[1]} (cache {key}), --repeat {args.repeat}, "
+        f"--max-seconds {args.max_seconds:g}, python {sys.version.split()[0]}, cpus {os.cpu_count()}",
+        flush=True,
+    )
     for alias, label in zip(("small", "large"), labels):
         print(f"  {label}: {ensure_data(alias, label, args.regenerate)}", flush=True)
 
@@ -534,12 +604,16 @@ def main() -> int:
     missed = len(timed) - passed + len(unknown)
     others = [r for r in rows if r not in timed]
     print()
-    print(f"{len(timed) + len(unknown)} pages: {passed} PASS, {missed} MISS"
-          f" ({sum(r.verdict == 'ERROR' for r in timed) + len(unknown)} of them ERROR)"
-          f"; not timed: {len(others)} ({', '.join(sorted({r.verdict for r in others}))})")
-    print(f"targets: ms at {labels[1]} <= {RATIO_TARGET} x ms at {labels[0]}, <= {MS_TARGET} ms, "
-          f"<= {BYTES_TARGET // 1024} KB (the targets are stated for 100k); INFO = a download, shown only. "
-          f"Whole run {time.perf_counter() - total_start:.0f} s.")
+    print(
+        f"{len(timed) + len(unknown)} pages: {passed} PASS, {missed} MISS"
+        f" ({sum(r.verdict == 'ERROR' for r in timed) + len(unknown)} of them ERROR)"
+        f"; not timed: {len(others)} ({', '.join(sorted({r.verdict for r in others}))})"
+    )
+    print(
+        f"targets: ms at {labels[1]} <= {RATIO_TARGET} x ms at {labels[0]}, <= {MS_TARGET} ms, "
+        f"<= {BYTES_TARGET // 1024} KB (the targets are stated for 100k); INFO = a download, shown only. "
+        f"Whole run {time.perf_counter() - total_start:.0f} s."
+    )
     return 1 if args.strict and missed else 0
 
 

@@ -27,8 +27,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import csv_bench  # noqa: E402  (its generated data)
 
-URLS = ["/claims/?q=Тухачевский", "/claims/?q=тухачевского", "/claims/?q=Tukhachevsky&sort=date",
-        "/claims/?q=Tukh", "/claims/?q=chevsk", "/claims/?q=маршал+арестован", "/claims/?q=Тухачевский&page=200"]
+URLS = [
+    "/claims/?q=Тухачевский",
+    "/claims/?q=тухачевского",
+    "/claims/?q=Tukhachevsky&sort=date",
+    "/claims/?q=Tukh",
+    "/claims/?q=chevsk",
+    "/claims/?q=маршал+арестован",
+    "/claims/?q=Тухачевский&page=200",
+]
 TARGET_MS, TARGET_RATIO = 300, 1.3
 NAMED = "Тухачевский, Михаил Николаевич"
 
@@ -133,8 +140,21 @@ def main() -> None:
             workdir.mkdir()
             sources, claims = make_files(workdir, rows)
             url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-            done = subprocess.run([sys.executable, __file__, "--phase", "--database-url", url, "--sources",
-                                   str(sources), "--claims", str(claims)], capture_output=True, text=True)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--phase",
+                    "--database-url",
+                    url,
+                    "--sources",
+                    str(sources),
+                    "--claims",
+                    str(claims),
+                ],
+                capture_output=True,
+                text=True,
+            )
             if done.returncode:
                 sys.exit(done.stderr)
             results[rows] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -152,8 +172,10 @@ def main() -> None:
             ratio = large[page]["ms"] / small[page]["ms"]
             verdict = "PASS" if large[page]["ms"] <= TARGET_MS and ratio <= TARGET_RATIO else "MISS"
             same = "same queries" if large[page]["queries"] == small[page]["queries"] else "QUERIES DIFFER"
-            print(f"{page:45} {large[page]['ms']:7.1f} ms at {sizes[-1]:,}, {ratio:4.2f}x {sizes[0]:,}: "
-                  f"{verdict} (<= {TARGET_MS} ms, <= {TARGET_RATIO}x), {same}")
+            print(
+                f"{page:45} {large[page]['ms']:7.1f} ms at {sizes[-1]:,}, {ratio:4.2f}x {sizes[0]:,}: "
+                f"{verdict} (<= {TARGET_MS} ms, <= {TARGET_RATIO}x), {same}"
+            )
 
 
 if __name__ == "__main__":

@@ -4,27 +4,26 @@ import copy
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashWidget
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from django_tasks_db.models import DBTaskResult
 from django.http import HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
-from django.utils.text import format_lazy
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.views.decorators.debug import sensitive_post_parameters
+from django_tasks_db.models import DBTaskResult
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import roles, selectors, services
 from .admin_csv import ClaimCSVResource, ContractImportExportMixin, SourceCSVResource, claim_chunks, source_chunks
-from .admin_paging import LargeTablePaginator
 from .admin_input import CheckedAccountAdmin, CheckedHistoryAdmin, CheckedInputAdmin
+from .admin_paging import LargeTablePaginator
 from .forms import fields as checked
 from .forms.records import version_field
 from .models import (
@@ -113,6 +112,7 @@ class ServiceInline(StaffOnlyMixin, CheckedInputAdmin, admin.TabularInline):
 
 class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
     """Saves through claims.services so the admin obeys the same rules as every other path."""
+
     # A filtered list counts its own rows only, not the whole table beside them (100,000 claims).
     show_full_result_count = False
     # A whole large table is counted from the statistics on PostgreSQL (admin_paging.py).
@@ -131,8 +131,11 @@ class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
             return form
         # simple_history's page of an earlier version fills the form from that version's copy,
         # whose own version number is the old one: the form starts from the stored row's.
-        stored = {"stored_version": type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first()
-                  } if _reverting(request) else {}
+        stored = (
+            {"stored_version": type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first()}
+            if _reverting(request)
+            else {}
+        )
         if issubclass(form, VersionedModelForm) and not stored:
             return form
         return type(f"Versioned{form.__name__}", (VersionedModelForm, form), stored)
@@ -152,9 +155,13 @@ class ServiceAdmin(StaffOnlyMixin, CheckedHistoryAdmin, SimpleHistoryAdmin):
         m2m = {name: form.cleaned_data[name] for name in self.m2m_fields if name in form.cleaned_data}
         # Putting an earlier version back (simple_history's page of it) is a change even when
         # the form's fields are those of that version as shown.
-        services.staff_save(actor=request.user, instance=obj, m2m=m2m,
-                            changed=_reverting(request) or bool(set(form.changed_data) - {"version"}),
-                            expected_version=form.cleaned_data.get("version"))
+        services.staff_save(
+            actor=request.user,
+            instance=obj,
+            m2m=m2m,
+            changed=_reverting(request) or bool(set(form.changed_data) - {"version"}),
+            expected_version=form.cleaned_data.get("version"),
+        )
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:
@@ -265,12 +272,35 @@ class SourceAdmin(ContractImportExportMixin, ServiceAdmin):
     search_fields = ("key", "title", "title_original", "authors", "publisher", "archive", "archive_fond", "notes")
     readonly_fields = ("date_earliest", "date_latest", "created_by", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("key", "kind", "level", "title", "title_original", "authors", "date",
-                           "publisher", "language", "url")}),
-        ("Archival reference", {"fields": (("archive", "archive_fond", "archive_opis", "archive_delo", "archive_list"),)}),
+        (
+            None,
+            {
+                "fields": (
+                    "key",
+                    "kind",
+                    "level",
+                    "title",
+                    "title_original",
+                    "authors",
+                    "date",
+                    "publisher",
+                    "language",
+                    "url",
+                )
+            },
+        ),
+        (
+            "Archival reference",
+            {"fields": (("archive", "archive_fond", "archive_opis", "archive_delo", "archive_list"),)},
+        ),
         (None, {"fields": ("notes",)}),
-        ("Record", {"classes": ("collapse",), "fields": ("date_earliest", "date_latest", "created_by",
-                                                         "created_at", "updated_at")}),
+        (
+            "Record",
+            {
+                "classes": ("collapse",),
+                "fields": ("date_earliest", "date_latest", "created_by", "created_at", "updated_at"),
+            },
+        ),
     )
     inlines = (SourceAssessmentInline,)
 
@@ -289,8 +319,21 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
     search_fields = ("key", "statement")
     autocomplete_fields = ("topic", "people")
     readonly_fields = ("evidence_grade", "date_earliest", "date_latest", "created_by", "created_at", "updated_at")
-    fields = ("key", "topic", "statement", "kind", "status", "event_date", "people", "evidence_grade",
-              "date_earliest", "date_latest", "created_by", "created_at", "updated_at")
+    fields = (
+        "key",
+        "topic",
+        "statement",
+        "kind",
+        "status",
+        "event_date",
+        "people",
+        "evidence_grade",
+        "date_earliest",
+        "date_latest",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
     inlines = (CitationInline,)
     m2m_fields = ("people",)
 
@@ -307,12 +350,15 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
             # found on most claims would read them all.
             limit = RANK_LIMIT
             newest = search.matching(Claim.objects.all(), match).order_by(*search.newest_first())
-            ids = list(newest.values_list("pk", flat=True)[:limit + 1])
+            ids = list(newest.values_list("pk", flat=True)[: limit + 1])
             if len(ids) > limit:
                 ids = ids[:limit]
                 if request is not None and getattr(request.resolver_match, "url_name", "").endswith("_changelist"):
-                    messages.info(request, f"More than {limit} claims match: the {limit} added last are listed. "
-                                           "Add a word or a filter to narrow the search.")
+                    messages.info(
+                        request,
+                        f"More than {limit} claims match: the {limit} added last are listed. "
+                        "Add a word or a filter to narrow the search.",
+                    )
             found |= Q(pk__in=ids)
         return queryset.filter(found), False
 
@@ -333,8 +379,16 @@ class CitationAdmin(ServiceAdmin):
     list_display = ("claim", "source", "locator", "stance")
     list_filter = ("stance", "source__kind")
     list_select_related = ("claim", "source")
-    search_fields = ("claim__key", "claim__statement", "source__key", "source__title", "source__title_original",
-                     "locator", "quote", "quote_translation")
+    search_fields = (
+        "claim__key",
+        "claim__statement",
+        "source__key",
+        "source__title",
+        "source__title_original",
+        "locator",
+        "quote",
+        "quote_translation",
+    )
     autocomplete_fields = ("claim", "source")
     readonly_fields = ("created_by", "created_at", "updated_at")
     inlines = (CitationAssessmentInline,)
@@ -365,10 +419,15 @@ class DisputeForm(forms.ModelForm):
     """Deciding a dispute goes through dispute_resolve, so an upheld proposal takes effect."""
 
     DECISIONS = [("", "leave open"), ("upheld", "uphold"), ("rejected", "reject"), ("withdrawn", "withdraw")]
-    decision = checked.ChoiceField(choices=DECISIONS, required=False,
-                                   help_text="Upholding applies the proposed grade or status.")
-    note = forms.CharField(label="resolution note", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="Why it is upheld or rejected; shown to everyone involved.")
+    decision = checked.ChoiceField(
+        choices=DECISIONS, required=False, help_text="Upholding applies the proposed grade or status."
+    )
+    note = forms.CharField(
+        label="resolution note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why it is upheld or rejected; shown to everyone involved.",
+    )
     # The disputed grade or claim as this page showed it: a decision on it, changed since, is refused.
     target_version = version_field()
 
@@ -381,8 +440,16 @@ class DisputeForm(forms.ModelForm):
 
     class Meta:
         model = Dispute
-        fields = ("raised_by", "source_assessment", "citation_assessment", "claim", "reason",
-                  "proposed_reliability", "proposed_credibility", "proposed_status")
+        fields = (
+            "raised_by",
+            "source_assessment",
+            "citation_assessment",
+            "claim",
+            "reason",
+            "proposed_reliability",
+            "proposed_credibility",
+            "proposed_status",
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -397,8 +464,14 @@ class DisputeAdmin(ServiceAdmin):
     list_display = ("__str__", "state", "proposal", "raised_by", "created_at", "resolved_by", "closed_at")
     list_filter = ("state",)
     list_select_related = ("raised_by", "resolved_by")
-    search_fields = ("reason", "resolution_note", "raised_by__username", "claim__key",
-                     "source_assessment__source__key", "citation_assessment__citation__claim__key")
+    search_fields = (
+        "reason",
+        "resolution_note",
+        "raised_by__username",
+        "claim__key",
+        "source_assessment__source__key",
+        "citation_assessment__citation__claim__key",
+    )
     autocomplete_fields = ("raised_by", "source_assessment", "citation_assessment", "claim")
     RECORD = ("state", "resolved_by", "resolution_note", "created_at", "closed_at")
 
@@ -419,8 +492,14 @@ class DisputeAdmin(ServiceAdmin):
         decision = form.cleaned_data.get("decision")
         versions = {"expected_version": form.cleaned_data.get("version")}
         if decision in {"upheld", "rejected"}:
-            services.dispute_resolve(actor=request.user, dispute=obj, outcome=decision, note=form.cleaned_data["note"],
-                                     target_version=form.cleaned_data.get("target_version"), **versions)
+            services.dispute_resolve(
+                actor=request.user,
+                dispute=obj,
+                outcome=decision,
+                note=form.cleaned_data["note"],
+                target_version=form.cleaned_data.get("target_version"),
+                **versions,
+            )
         elif decision == "withdrawn":
             services.dispute_withdraw(actor=request.user, dispute=obj, **versions)
 
@@ -432,11 +511,33 @@ class AnnotationAdmin(ServiceAdmin):
     list_filter = ("motivation", ("withdrawn_at", admin.EmptyFieldListFilter))
     list_select_related = ("author",)
     search_fields = ("body", "quoted_passage", "author__username")
-    autocomplete_fields = ("author", "parent", "claim", "source", "citation", "source_assessment",
-                           "citation_assessment", "dispute")
+    autocomplete_fields = (
+        "author",
+        "parent",
+        "claim",
+        "source",
+        "citation",
+        "source_assessment",
+        "citation_assessment",
+        "dispute",
+    )
     readonly_fields = ("created_at", "updated_at", "withdrawn_at")
-    fields = ("author", "motivation", "body", "quoted_passage", "parent", "claim", "source", "citation",
-              "source_assessment", "citation_assessment", "dispute", "created_at", "updated_at", "withdrawn_at")
+    fields = (
+        "author",
+        "motivation",
+        "body",
+        "quoted_passage",
+        "parent",
+        "claim",
+        "source",
+        "citation",
+        "source_assessment",
+        "citation_assessment",
+        "dispute",
+        "created_at",
+        "updated_at",
+        "withdrawn_at",
+    )
 
     @admin.display(description="note")
     def excerpt(self, obj: Annotation) -> str:
@@ -483,8 +584,9 @@ class AccountAdmin(StaffOnlyMixin, CheckedAccountAdmin, UserAdmin):
             # A copy: the field object is shared with Django's UserChangeForm and every form made from it.
             password = copy.deepcopy(form.base_fields["password"])
             own = obj.pk == request.user.pk
-            password.widget = PasswordSummaryWidget(OWN_PASSWORD if own else OTHERS_PASSWORD,
-                                                    reverse("password_change") if own else None)
+            password.widget = PasswordSummaryWidget(
+                OWN_PASSWORD if own else OTHERS_PASSWORD, reverse("password_change") if own else None
+            )
             password.help_text = ""
             form.base_fields["password"] = password
         return form
@@ -504,8 +606,9 @@ class AccountAdmin(StaffOnlyMixin, CheckedAccountAdmin, UserAdmin):
         return ", ".join(g.name for g in obj.groups.all())
 
 
-OWN_PASSWORD = format_lazy("Change your own password at {}, which asks for your current one.",
-                           reverse_lazy("password_change"))
+OWN_PASSWORD = format_lazy(
+    "Change your own password at {}, which asks for your current one.", reverse_lazy("password_change")
+)
 OTHERS_PASSWORD = "Only a superuser may set the password of a superuser or of another staff account."
 
 

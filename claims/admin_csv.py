@@ -40,8 +40,10 @@ from claims.forms import fields as checked
 from claims.models import Claim, Source
 
 PREVIEW_ROWS = 500  # rows listed in the preview; the counts above it cover every row
-GONE = ("That upload is no longer waiting to be confirmed (it was imported, or it expired a day after its "
-        "preview). Upload the file again.")
+GONE = (
+    "That upload is no longer waiting to be confirmed (it was imported, or it expired a day after its "
+    "preview). Upload the file again."
+)
 
 
 class RawFile(Dataset):
@@ -114,8 +116,16 @@ class ContractResource(resources.ModelResource):
 
     importer = None  # set by the subclass
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=False,
+        **kwargs,
+    ):
         """pending: the name of the kept upload (its preview keeps the versions it saw beside
         it; its confirm expects them)."""
         pending = kwargs.get("pending")
@@ -123,8 +133,9 @@ class ContractResource(resources.ModelResource):
         if pending is not None and not dry_run and expected is None:
             report = ImportReport(errors=[RowError(FILE, "", GONE)])
         else:
-            report = type(self).importer(actor=kwargs.get("user"), data=dataset.raw, dry_run=dry_run,
-                                         expected_versions=expected)
+            report = type(self).importer(
+                actor=kwargs.get("user"), data=dataset.raw, dry_run=dry_run, expected_versions=expected
+            )
         if pending is not None and dry_run:
             if report.ok:
                 uploads.write_versions(pending, report.versions)
@@ -196,8 +207,11 @@ class ContractImportExportMixin(ImportExportMixin):
     confirm_form_class = ContractConfirmForm
 
     def get_confirm_form_kwargs(self, request, import_form=None):
-        return {**super().get_confirm_form_kwargs(request, import_form), "formats": self.get_import_formats(),
-                "resources": self.get_import_resource_classes(request)}
+        return {
+            **super().get_confirm_form_kwargs(request, import_form),
+            "formats": self.get_import_formats(),
+            "resources": self.get_import_resource_classes(request),
+        }
 
     def write_to_tmp_storage(self, import_file, input_format):
         """As django-import-export's, but the upload's chunks are joined once: its `data +=
@@ -235,10 +249,16 @@ class ContractImportExportMixin(ImportExportMixin):
             messages.error(request, GONE)
             return redirect(self._import_url())
         resource = self.choose_import_resource_class(form, request)(
-            **self.get_import_resource_kwargs(request, form=form, **kwargs))
-        result = resource.import_data(RawFile(data), dry_run=True, raise_errors=False,
-                                      file_name=form.cleaned_data["original_file_name"], user=request.user,
-                                      **self.get_import_data_kwargs(request=request, form=form, **kwargs))
+            **self.get_import_resource_kwargs(request, form=form, **kwargs)
+        )
+        result = resource.import_data(
+            RawFile(data),
+            dry_run=True,
+            raise_errors=False,
+            file_name=form.cleaned_data["original_file_name"],
+            user=request.user,
+            **self.get_import_data_kwargs(request=request, form=form, **kwargs),
+        )
         ok = not result.has_errors() and not result.has_validation_errors()
         confirm = ConfirmImportForm(initial=form.cleaned_data) if ok else None
         return self._import_page(request, result=result, confirm_form=confirm)
@@ -260,14 +280,16 @@ class ContractImportExportMixin(ImportExportMixin):
         result = self.process_dataset(RawFile(data), form, request, **kwargs)
         if result.has_validation_errors():
             if result.changed_since_preview:
-                return self._import_page(request, result=result, again_form=ConfirmImportForm(initial=form.cleaned_data))
+                return self._import_page(
+                    request, result=result, again_form=ConfirmImportForm(initial=form.cleaned_data)
+                )
             uploads.forget(name)  # (the same file would fail the same way)
             return self._import_page(request, result=result)
         uploads.forget(name)
         return self.process_result(result, request)
 
     def _import_url(self) -> str:
-        return reverse("admin:%s_%s_import" % self.get_model_info(), current_app=self.admin_site.name)
+        return reverse("admin:{}_{}_import".format(*self.get_model_info()), current_app=self.admin_site.name)
 
     def _import_page(self, request, *, result, confirm_form=None, again_form=None):
         """django-import-export's import page (as import_action renders it) showing this result."""
@@ -281,8 +303,10 @@ class ContractImportExportMixin(ImportExportMixin):
             "form": import_form,
             "opts": self.model._meta,
             "media": self.media + import_form.media,
-            "fields_list": [(resource.get_display_name(), [f.column_name for f in resource.get_user_visible_fields()])
-                            for resource in (cls(**resource_kwargs) for cls in resource_classes)],
+            "fields_list": [
+                (resource.get_display_name(), [f.column_name for f in resource.get_user_visible_fields()])
+                for resource in (cls(**resource_kwargs) for cls in resource_classes)
+            ],
             "import_error_display": self.import_error_display,
             "result": result,
             "confirm_form": confirm_form,
@@ -303,8 +327,9 @@ class ContractImportExportMixin(ImportExportMixin):
         except IncorrectLookupParameters:
             # The export applies the changelist's filters from the query string, but did not
             # answer filters it cannot apply as the changelist does: with the list again.
-            self.message_user(request, "Those filters do not apply to this list; choose them on the list again.",
-                              messages.ERROR)
+            self.message_user(
+                request, "Those filters do not apply to this list; choose them on the list again.", messages.ERROR
+            )
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
@@ -315,11 +340,15 @@ class ContractImportExportMixin(ImportExportMixin):
 
     def add_success_message(self, result, request):
         totals = result.totals
-        messages.success(request, format_html(
-            "Imported: created {}, updated {}, unchanged {}.",
-            totals[RowResult.IMPORT_TYPE_NEW], totals[RowResult.IMPORT_TYPE_UPDATE],
-            totals[RowResult.IMPORT_TYPE_SKIP],
-        ))
+        messages.success(
+            request,
+            format_html(
+                "Imported: created {}, updated {}, unchanged {}.",
+                totals[RowResult.IMPORT_TYPE_NEW],
+                totals[RowResult.IMPORT_TYPE_UPDATE],
+                totals[RowResult.IMPORT_TYPE_SKIP],
+            ),
+        )
 
 
 def claim_chunks(*, actor, queryset):

@@ -90,8 +90,10 @@ class CheckedHistoryAdmin(CheckedInputAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         history = self._history()
-        if not (fields.can_be_key(history.get_field(self.model._meta.pk.attname), object_id)
-                and fields.can_be_key(history.get_field("history_id"), version_id)):
+        if not (
+            fields.can_be_key(history.get_field(self.model._meta.pk.attname), object_id)
+            and fields.can_be_key(history.get_field("history_id"), version_id)
+        ):
             raise Http404("No such version of this record.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 

@@ -24,8 +24,9 @@ class LargeTablePaginator(Paginator):
         if connection.vendor == "postgresql" and not queryset.query.where and not queryset.query.distinct:
             with connection.cursor() as cursor:
                 # (reltuples is -1 for a table never analyzed or vacuumed: then counted.)
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                               [queryset.model._meta.db_table])
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                )
                 row = cursor.fetchone()
             if row and row[0] >= ESTIMATE_FROM:
                 self.estimated = True

@@ -78,9 +78,7 @@ def _bounds(text: str) -> DateBounds:
         earliest = _to_date(parsed.lower_strict(), text)
         latest = _to_date(parsed.upper_strict(), text)
     if earliest and latest and earliest > latest:
-        raise ValidationError(
-            "%(value)s ends before it starts.", code="edtf_reversed", params={"value": Bounded(text)}
-        )
+        raise ValidationError("%(value)s ends before it starts.", code="edtf_reversed", params={"value": Bounded(text)})
     return DateBounds(earliest, latest)
 
 
@@ -96,8 +94,9 @@ def _simple_day(text: str, *, time: bool, qualifier: bool) -> tuple[datetime.dat
     if match is None:
         return None
     y, m, d, hour, q = match["y"], match["m"], match["d"], match["H"], match["q"]
-    if (hour is not None and (not time or q or int(hour) > 23 or int(match["M"]) > 59 or int(match["S"]) > 59)) \
-            or (q and not qualifier):
+    if (hour is not None and (not time or q or int(hour) > 23 or int(match["M"]) > 59 or int(match["S"]) > 59)) or (
+        q and not qualifier
+    ):
         return None
     year = int(y)
     if year < 1:
@@ -142,8 +141,20 @@ def validate_edtf(text: str) -> None:
 
 # --- In words, for pages: "11 June 1937, 23:35", "June 1937", "11 or 12 June 1937" ---
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _SEASONS = {"21": "spring", "22": "summer", "23": "autumn", "24": "winter"}
 _SIMPLE = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})(?:T(?P<time>\d{2}:\d{2}:\d{2})(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?"
@@ -179,9 +190,15 @@ def _single_words(text: str) -> str | None:
 def _pair_words(first: str, second: str, joiner: str) -> str | None:
     """Join two dates, saying the shared month and year once: "11 or 12 June 1937"."""
     a, b = _SIMPLE.match(first), _SIMPLE.match(second)
-    if a and b and not (a["time"] or b["time"] or a["q"] or b["q"]) and a["d"] and b["d"]:
-        if (a["y"], a["m"]) == (b["y"], b["m"]):
-            return f"{int(a['d'])}{joiner}{_day_words(b['y'], b['m'], b['d'])}"
+    if (
+        a
+        and b
+        and not (a["time"] or b["time"] or a["q"] or b["q"])
+        and a["d"]
+        and b["d"]
+        and (a["y"], a["m"]) == (b["y"], b["m"])
+    ):
+        return f"{int(a['d'])}{joiner}{_day_words(b['y'], b['m'], b['d'])}"
     left, right = _single_words(first), _single_words(second)
     if left and right:
         return f"{left}{joiner}{right}"
@@ -219,8 +236,11 @@ def edtf_in_words(text: str) -> str:
             words = f"from {_single_words(start)} on"
         else:
             words = _pair_words(start, end, "–") if "-" in start and start[:7] == end[:7] else None
-            words = words or (f"{_single_words(start)} to {_single_words(end)}"
-                              if _single_words(start) and _single_words(end) else None)
+            words = words or (
+                f"{_single_words(start)} to {_single_words(end)}"
+                if _single_words(start) and _single_words(end)
+                else None
+            )
     else:
         words = _single_words(text)
     return words or text

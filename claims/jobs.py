@@ -76,10 +76,19 @@ class Progress(csv_progress.Counts):
             self._write()
 
     def _write(self) -> None:
-        write_private(self.path, json.dumps({
-            "phase": self.phase, "total": self.total, "checked": self.checked, "written": self.written,
-            "started": self.started, "updated": time.time(),
-        }).encode())
+        write_private(
+            self.path,
+            json.dumps(
+                {
+                    "phase": self.phase,
+                    "total": self.total,
+                    "checked": self.checked,
+                    "written": self.written,
+                    "started": self.started,
+                    "updated": time.time(),
+                }
+            ).encode(),
+        )
 
 
 def read_progress(job_id) -> dict:
@@ -110,8 +119,7 @@ def state(result) -> dict:
     """What the progress bar shows of a job: its status, counts, share done and time left."""
     counts = read_progress(result.id)
     status = result.status
-    lost = (status == TaskResultStatus.RUNNING and counts
-            and time.time() - counts.get("updated", 0) > STALE_AFTER)
+    lost = status == TaskResultStatus.RUNNING and counts and time.time() - counts.get("updated", 0) > STALE_AFTER
     total, checked, written = (counts.get(name, 0) for name in ("total", "checked", "written"))
     done = written if counts.get("phase") == "export" else checked
     fraction = 1.0 if status == TaskResultStatus.SUCCESSFUL else (done / total if total else 0.0)
@@ -121,8 +129,11 @@ def state(result) -> dict:
         "status": "lost" if lost else status.lower(),
         "finished": bool(lost) or result.is_finished,
         "phase": counts.get("phase", ""),
-        "total": total, "checked": checked, "written": written,
-        "fraction": round(fraction, 4), "eta_seconds": eta,
+        "total": total,
+        "checked": checked,
+        "written": written,
+        "fraction": round(fraction, 4),
+        "eta_seconds": eta,
     }
     return {**shown, "message": _message(shown)}
 

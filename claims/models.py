@@ -97,7 +97,6 @@ class DatedMixin(models.Model):
         self.date_earliest, self.date_latest = (bounds.earliest, bounds.latest) if bounds else (None, None)
 
 
-
 def date_constraints(prefix: str, field: str) -> list[models.CheckConstraint]:
     """The bounds exist only for a dated row, and never run backwards."""
     return [
@@ -310,20 +309,15 @@ class Source(DatedMixin):
         constraints = [
             models.CheckConstraint(name="source_key_not_blank", condition=_not_blank("key")),
             models.CheckConstraint(name="source_title_not_blank", condition=_not_blank("title")),
-            models.CheckConstraint(
-                name="source_kind_valid", condition=Q(kind__in=SourceKind.values)
-            ),
-            models.CheckConstraint(
-                name="source_level_valid", condition=Q(level__in=SourceLevel.values)
-            ),
+            models.CheckConstraint(name="source_kind_valid", condition=Q(kind__in=SourceKind.values)),
+            models.CheckConstraint(name="source_level_valid", condition=Q(level__in=SourceLevel.values)),
             models.CheckConstraint(
                 name="source_archival_file_names_archive",
                 condition=~Q(kind="archival_file") | _not_blank("archive"),
             ),
             models.CheckConstraint(
                 name="source_archive_reference_needs_archive",
-                condition=Q(archive_fond="", archive_opis="", archive_delo="", archive_list="")
-                | _not_blank("archive"),
+                condition=Q(archive_fond="", archive_opis="", archive_delo="", archive_list="") | _not_blank("archive"),
             ),
             *date_constraints("source", "date"),
         ]
@@ -341,8 +335,12 @@ class Source(DatedMixin):
     def archive_reference(self) -> str:
         """The reference in the usual citation form: RGVA, f. 33987, op. 3, d. 400, l. 12."""
         parts = [self.archive]
-        for label, value in (("f.", self.archive_fond), ("op.", self.archive_opis),
-                             ("d.", self.archive_delo), ("l.", self.archive_list)):
+        for label, value in (
+            ("f.", self.archive_fond),
+            ("op.", self.archive_opis),
+            ("d.", self.archive_delo),
+            ("l.", self.archive_list),
+        ):
             if value:
                 parts.append(f"{label} {value}")
         return ", ".join(p for p in parts if p)
@@ -352,7 +350,10 @@ class Source(DatedMixin):
         self.derive_date_bounds()
         if self.kind == self.Kind.ARCHIVAL_FILE and not self.archive.strip():
             errors["archive"] = "An archival file needs the archive that holds it."
-        elif any([self.archive_fond, self.archive_opis, self.archive_delo, self.archive_list]) and not self.archive.strip():
+        elif (
+            any([self.archive_fond, self.archive_opis, self.archive_delo, self.archive_list])
+            and not self.archive.strip()
+        ):
             errors["archive"] = "A fond, opis, delo or list needs the archive they belong to."
         if errors:
             raise ValidationError(errors)
@@ -409,7 +410,11 @@ class Claim(DatedMixin):
     people = models.ManyToManyField(Person, blank=True, related_name="claims")
     # No index: no page lists claims by who added them (deleting a user scans the table once).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_added",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claims_added",
         db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -440,8 +445,12 @@ class Claim(DatedMixin):
             # topic's claim count (services.topic_summaries_refresh);
             models.Index(F("topic"), *sorting.BY_DATE, name="claim_topic_by_date_idx", include=SORT_INDEX_INCLUDES),
             # /claims/?sort=status;
-            models.Index(sorting.StatusRank(ClaimStatus.values).asc(), *sorting.BY_DATE, name="claim_by_status_idx",
-                         include=SORT_INDEX_INCLUDES + ["status"]),
+            models.Index(
+                sorting.StatusRank(ClaimStatus.values).asc(),
+                *sorting.BY_DATE,
+                name="claim_by_status_idx",
+                include=SORT_INDEX_INCLUDES + ["status"],
+            ),
             # /claims/?sort=updated and ?sort=-updated (read backwards).
             models.Index(*sorting.BY_UPDATED, name="claim_by_updated_idx", include=["id"]),
         ]
@@ -449,9 +458,7 @@ class Claim(DatedMixin):
             models.CheckConstraint(name="claim_key_not_blank", condition=_not_blank("key")),
             models.CheckConstraint(name="claim_statement_not_blank", condition=_not_blank("statement")),
             models.CheckConstraint(name="claim_kind_valid", condition=Q(kind__in=ClaimKind.values)),
-            models.CheckConstraint(
-                name="claim_status_valid", condition=Q(status__in=ClaimStatus.values)
-            ),
+            models.CheckConstraint(name="claim_status_valid", condition=Q(status__in=ClaimStatus.values)),
             *date_constraints("claim", "event_date"),
         ]
 
@@ -493,7 +500,9 @@ class Citation(models.Model):
     # Lookups by source use citation_source_claim_idx (source first).
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations", db_index=False)
     locator = models.CharField(
-        max_length=200, blank=True, help_text="Where in the source: page, chapter, archival sheet (e.g. p. 412, ch. 9, l. 12)."
+        max_length=200,
+        blank=True,
+        help_text="Where in the source: page, chapter, archival sheet (e.g. p. 412, ch. 9, l. 12).",
     )
     quote = models.TextField(blank=True, help_text="The passage in the source's own language.")
     quote_translation = models.TextField("translation", blank=True)
@@ -522,9 +531,7 @@ class Citation(models.Model):
                 name="citation_unique_source_locator_per_claim",
                 violation_error_message="This claim already cites this source at this locator.",
             ),
-            models.CheckConstraint(
-                name="citation_stance_valid", condition=Q(stance__in=CitationStance.values)
-            ),
+            models.CheckConstraint(name="citation_stance_valid", condition=Q(stance__in=CitationStance.values)),
             # The CSV of claims separates citations with "|" (docs/design.md).
             models.CheckConstraint(name="citation_locator_has_no_bar", condition=_lacks("locator", CSV_SEPARATOR)),
         ]
@@ -585,9 +592,7 @@ class SourceAssessment(models.Model):
                 name="source_assessment_one_per_reviewer",
                 violation_error_message="This reviewer has already graded this source; edit that grade instead.",
             ),
-            models.CheckConstraint(
-                name="source_assessment_grade_a_to_f", condition=Q(grade__in=Reliability.values)
-            ),
+            models.CheckConstraint(name="source_assessment_grade_a_to_f", condition=Q(grade__in=Reliability.values)),
             models.CheckConstraint(name="source_assessment_rationale_not_blank", condition=_not_blank("rationale")),
         ]
 
@@ -613,12 +618,16 @@ class CitationAssessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="citation_assessments"
     )
     grade = models.PositiveSmallIntegerField(choices=Credibility.choices)
-    rationale = models.TextField(help_text="Why this grade: is it confirmed elsewhere, is it consistent, is it logical?")
+    rationale = models.TextField(
+        help_text="Why this grade: is it confirmed elsewhere, is it consistent, is it logical?"
+    )
     # Set when the citation's source, locator, quote or stance changes after the grade was
     # given (services.citation_update, staff_save): the grade stays on record but no longer
     # counts, and its reviewer is asked to grade the citation as it is now.
     outdated = models.BooleanField(
-        "given to an earlier version of the citation", default=False, editable=False,
+        "given to an earlier version of the citation",
+        default=False,
+        editable=False,
         help_text="The citation changed after this grade was given; it no longer counts towards the consensus.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -636,12 +645,8 @@ class CitationAssessment(models.Model):
                 name="citation_assessment_one_per_reviewer",
                 violation_error_message="This reviewer has already graded this citation; edit that grade instead.",
             ),
-            models.CheckConstraint(
-                name="citation_assessment_grade_1_to_6", condition=Q(grade__gte=1, grade__lte=6)
-            ),
-            models.CheckConstraint(
-                name="citation_assessment_rationale_not_blank", condition=_not_blank("rationale")
-            ),
+            models.CheckConstraint(name="citation_assessment_grade_1_to_6", condition=Q(grade__gte=1, grade__lte=6)),
+            models.CheckConstraint(name="citation_assessment_rationale_not_blank", condition=_not_blank("rationale")),
         ]
 
     def __str__(self) -> str:
@@ -850,9 +855,7 @@ class Annotation(models.Model):
     # and is checked by the database, which a generic relation would not be.
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
-    citation = models.ForeignKey(
-        Citation, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations"
-    )
+    citation = models.ForeignKey(Citation, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
     source_assessment = models.ForeignKey(
         SourceAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations"
     )
@@ -861,7 +864,11 @@ class Annotation(models.Model):
     )
     dispute = models.ForeignKey(Dispute, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
         help_text="The annotation this one replies to; a reply has the same target.",
     )
     body = models.TextField(help_text="Markdown; shown sanitized.")

@@ -163,8 +163,11 @@ def stake_in(user, target) -> str:
 
 
 GRADING_STAKE = {"source": "this source", "citation": "this citation", "claim": "the claim this citation belongs to"}
-_DISPUTE_STAKE = {"source": "the source of the disputed grade", "citation": "the citation of the disputed grade",
-                  "claim": "the claim whose citation the disputed grade is of"}
+_DISPUTE_STAKE = {
+    "source": "the source of the disputed grade",
+    "citation": "the citation of the disputed grade",
+    "claim": "the claim whose citation the disputed grade is of",
+}
 
 
 def own_work_in_grading(user, target) -> str:

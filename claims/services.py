@@ -34,8 +34,8 @@ from .models import (
     User,
 )
 from .roles import Role
-from .selectors import summaries
 from .search import index as search_index
+from .selectors import summaries
 from .translit import slug_for
 
 CONTRIBUTOR_NEEDED = "This needs the Researcher, Reviewer or Editor role."
@@ -70,8 +70,15 @@ def _save(instance: models.Model, *, actor: User | None) -> models.Model:
     return instance
 
 
-def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editable: Iterable[str],
-            expected_version: int | None = None, other_changes: bool = False) -> bool:
+def _update(
+    instance: models.Model,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    editable: Iterable[str],
+    expected_version: int | None = None,
+    other_changes: bool = False,
+) -> bool:
     """Apply data to instance; save only if something changed (or the caller changes
     something else: other_changes). Returns whether it did.
 
@@ -80,7 +87,10 @@ def _update(instance: models.Model, *, actor: User, data: dict[str, Any], editab
     unknown = set(data) - editable
     if unknown:
         raise ValidationError(
-            {name: f"{name} cannot be changed here; editable fields are {', '.join(sorted(editable))}." for name in unknown}
+            {
+                name: f"{name} cannot be changed here; editable fields are {', '.join(sorted(editable))}."
+                for name in unknown
+            }
         )
     before = {name: getattr(instance, name) for name in data}
     changed = {name: value for name, value in data.items() if before[name] != value}
@@ -133,8 +143,13 @@ def check_unchanged(instance: models.Model, expected: int | None, *, doing: str)
     # Only this row (of=self, no order): a model's default order joins other tables, and FOR
     # UPDATE would lock their rows too (a claim under a graded citation), deadlocking with
     # writes that only check those rows' keys.
-    current = (type(instance).objects.select_for_update(of=("self",)).filter(pk=instance.pk).order_by()
-               .values_list("version", flat=True))
+    current = (
+        type(instance)
+        .objects.select_for_update(of=("self",))
+        .filter(pk=instance.pk)
+        .order_by()
+        .values_list("version", flat=True)
+    )
     if current.first() != expected:
         raise ValidationError(_conflict_message(instance, expected, doing), code="conflict")
 
@@ -151,15 +166,25 @@ def _conflict_message(instance: models.Model, expected: int, doing: str = "editi
     history = model.history.filter(id=instance.pk)
     started = history.filter(version=expected).order_by("-history_date").first()
     fields = [f for f in model._meta.concrete_fields if f.name not in NOT_COMPARED]
-    changed = [str(f.verbose_name) for f in fields
-               if started is not None and getattr(started, f.attname) != getattr(current, f.attname)]
-    authors = sorted({r.history_user.get_username() for r in history.filter(version__gt=expected)
-                      .select_related("history_user") if r.history_user is not None})
+    changed = [
+        str(f.verbose_name)
+        for f in fields
+        if started is not None and getattr(started, f.attname) != getattr(current, f.attname)
+    ]
+    authors = sorted(
+        {
+            r.history_user.get_username()
+            for r in history.filter(version__gt=expected).select_related("history_user")
+            if r.history_user is not None
+        }
+    )
     by = f" by {', '.join(authors)}" if authors else ""
     what = f": {', '.join(changed)} changed" if changed else ""
-    return (f"This {name} was saved{by} while you were {doing} it (you started from version {expected}, "
-            f"it is now at version {current.version}){what}. Nothing you entered was saved: reload the page "
-            "to see the current version, then make your change again.")
+    return (
+        f"This {name} was saved{by} while you were {doing} it (you started from version {expected}, "
+        f"it is now at version {current.version}){what}. Nothing you entered was saved: reload the page "
+        "to see the current version, then make your change again."
+    )
 
 
 def _delete_unless_in_use(instance: models.Model, *, actor: User) -> None:
@@ -242,8 +267,9 @@ def _topics_of(instance: models.Model) -> set[int]:
 
 
 def _topics_citing(source_id) -> set[int]:
-    return set(Citation.objects.filter(source_id=source_id).order_by().values_list("claim__topic_id", flat=True)
-               .distinct())
+    return set(
+        Citation.objects.filter(source_id=source_id).order_by().values_list("claim__topic_id", flat=True).distinct()
+    )
 
 
 def _counts_as_activity(instance: models.Model) -> bool:
@@ -326,9 +352,7 @@ def topic_delete(*, actor: User, topic: Topic) -> None:
 
 
 @transaction.atomic
-def person_create(
-    *, actor: User, name: str, name_original: str = "", aliases: str = "", slug: str = ""
-) -> Person:
+def person_create(*, actor: User, name: str, name_original: str = "", aliases: str = "", slug: str = "") -> Person:
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
     person = Person(
         name=name, name_original=name_original, aliases=aliases, slug=slug or slug_for(name), created_by=actor
@@ -356,8 +380,22 @@ def person_delete(*, actor: User, person: Person) -> None:
 # --- Sources -----------------------------------------------------------------------
 
 SOURCE_FIELDS = (
-    "key", "kind", "level", "title", "title_original", "authors", "date", "publisher", "archive",
-    "archive_fond", "archive_opis", "archive_delo", "archive_list", "url", "language", "notes",
+    "key",
+    "kind",
+    "level",
+    "title",
+    "title_original",
+    "authors",
+    "date",
+    "publisher",
+    "archive",
+    "archive_fond",
+    "archive_opis",
+    "archive_delo",
+    "archive_list",
+    "url",
+    "language",
+    "notes",
 )
 
 
@@ -420,13 +458,20 @@ def claim_create(
 @transaction.atomic
 def claim_update(*, actor: User, claim: Claim, data: dict[str, Any], expected_version: int | None = None) -> Claim:
     _require_edit(actor, claim)
-    _require("status" not in data or data["status"] == claim.status or roles.can_set_claim_status(actor),
-             STATUS_IS_EDITORIAL)
+    _require(
+        "status" not in data or data["status"] == claim.status or roles.can_set_claim_status(actor), STATUS_IS_EDITORIAL
+    )
     data = dict(data)
     people = data.pop("people", None)
     people_change = people is not None and {p.pk for p in people} != set(claim.people.values_list("pk", flat=True))
-    changed = _update(claim, actor=actor, data=data, editable=CLAIM_FIELDS, expected_version=expected_version,
-                      other_changes=people_change)
+    changed = _update(
+        claim,
+        actor=actor,
+        data=data,
+        editable=CLAIM_FIELDS,
+        expected_version=expected_version,
+        other_changes=people_change,
+    )
     if people_change:
         claim._history_user = actor
         claim.people.set(people)
@@ -444,8 +489,7 @@ def claim_restore(*, actor: User, claim: Claim, history_id: int, expected_versio
     if record is None:
         raise ValidationError("That is not a recorded version of this claim.")
     people_model = apps.get_model("claims", "HistoricalClaim_people")  # the people of each version
-    people = list(Person.objects.filter(pk__in=people_model.objects.filter(history_id=history_id)
-                                        .values("person_id")))
+    people = list(Person.objects.filter(pk__in=people_model.objects.filter(history_id=history_id).values("person_id")))
     data = {name: getattr(record, name) for name in CLAIM_FIELDS if name != "topic"}
     data["topic"] = Topic.objects.filter(pk=record.topic_id).first()
     if data["topic"] is None:
@@ -472,8 +516,13 @@ def citation_create(
 ) -> Citation:
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
     citation = Citation(
-        claim=claim, source=source, locator=locator, quote=quote, quote_translation=quote_translation,
-        stance=stance, created_by=actor,
+        claim=claim,
+        source=source,
+        locator=locator,
+        quote=quote,
+        quote_translation=quote_translation,
+        stance=stance,
+        created_by=actor,
     )
     _save(citation, actor=actor)
     search_index.after_save(citation)
@@ -481,7 +530,9 @@ def citation_create(
 
 
 @transaction.atomic
-def citation_update(*, actor: User, citation: Citation, data: dict[str, Any], expected_version: int | None = None) -> Citation:
+def citation_update(
+    *, actor: User, citation: Citation, data: dict[str, Any], expected_version: int | None = None
+) -> Citation:
     _require_edit(actor, citation)
     before = _graded_content(citation)
     if _update(citation, actor=actor, data=data, editable=CITATION_FIELDS, expected_version=expected_version):
@@ -506,8 +557,11 @@ def _outdate_grades_if_changed(citation: Citation, before: tuple, *, actor: User
     that a grade form opened before the change can no longer save over it unseen."""
     if _graded_content(citation) == before:
         return
-    for grade in CitationAssessment.objects.filter(citation=citation, outdated=False).select_for_update(
-            of=("self",)).order_by("pk"):
+    for grade in (
+        CitationAssessment.objects.filter(citation=citation, outdated=False)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    ):
         grade.outdated = True
         check_version(grade, grade.version)
         _save(grade, actor=actor)
@@ -530,8 +584,16 @@ def _require_no_stake_in(actor: User, target: Source | Citation) -> None:
     _require(not (why := roles.own_work_in_grading(actor, target)), why)
 
 
-def _grade_set(*, actor: User, model: type[Assessment], target: Source | Citation, grade: Any, rationale: str,
-               expected_version: int | None, target_version: int | None) -> Assessment:
+def _grade_set(
+    *,
+    actor: User,
+    model: type[Assessment],
+    target: Source | Citation,
+    grade: Any,
+    rationale: str,
+    expected_version: int | None,
+    target_version: int | None,
+) -> Assessment:
     """Enter or revise the actor's own grade of target.
 
     expected_version: the version of the actor's grade the form showed, NO_GRADE_YET when it
@@ -542,17 +604,23 @@ def _grade_set(*, actor: User, model: type[Assessment], target: Source | Citatio
     _require_no_stake_in(actor, target)
     field = "source" if model is SourceAssessment else "citation"
     check_unchanged(target, target_version, doing="grading")
-    assessment = model.objects.filter(**{field: target}, reviewer=actor).select_for_update(of=("self",)).order_by(
-        "pk").first()
+    assessment = (
+        model.objects.filter(**{field: target}, reviewer=actor).select_for_update(of=("self",)).order_by("pk").first()
+    )
     if assessment is None:
         if expected_version not in (None, NO_GRADE_YET):
-            raise ValidationError("Your grade of this was deleted while you were revising it; nothing was saved. "
-                                  "Reload the page and grade it again.", code="conflict")
+            raise ValidationError(
+                "Your grade of this was deleted while you were revising it; nothing was saved. "
+                "Reload the page and grade it again.",
+                code="conflict",
+            )
         return _save(model(**{field: target}, reviewer=actor, grade=grade, rationale=rationale), actor=actor)
     if expected_version == NO_GRADE_YET:
         raise ValidationError(
             f"You graded this in another window while this form was open (grade {assessment.grade}); nothing "
-            "was saved. Reload the page to see that grade, then revise it if you wish.", code="conflict")
+            "was saved. Reload the page to see that grade, then revise it if you wish.",
+            code="conflict",
+        )
     data = {"grade": grade, "rationale": rationale}
     if model is CitationAssessment:
         data["outdated"] = False  # graded again: now a grade of the citation as it is
@@ -561,20 +629,47 @@ def _grade_set(*, actor: User, model: type[Assessment], target: Source | Citatio
 
 
 @transaction.atomic
-def source_assessment_set(*, actor: User, source: Source, grade: str, rationale: str,
-                          expected_version: int | None = None, target_version: int | None = None) -> SourceAssessment:
+def source_assessment_set(
+    *,
+    actor: User,
+    source: Source,
+    grade: str,
+    rationale: str,
+    expected_version: int | None = None,
+    target_version: int | None = None,
+) -> SourceAssessment:
     """Enter or revise the actor's own reliability grade of a source."""
-    return _grade_set(actor=actor, model=SourceAssessment, target=source, grade=grade, rationale=rationale,
-                      expected_version=expected_version, target_version=target_version)
+    return _grade_set(
+        actor=actor,
+        model=SourceAssessment,
+        target=source,
+        grade=grade,
+        rationale=rationale,
+        expected_version=expected_version,
+        target_version=target_version,
+    )
 
 
 @transaction.atomic
-def citation_assessment_set(*, actor: User, citation: Citation, grade: int, rationale: str,
-                            expected_version: int | None = None,
-                            target_version: int | None = None) -> CitationAssessment:
+def citation_assessment_set(
+    *,
+    actor: User,
+    citation: Citation,
+    grade: int,
+    rationale: str,
+    expected_version: int | None = None,
+    target_version: int | None = None,
+) -> CitationAssessment:
     """Enter or revise the actor's own credibility grade of a citation (again, if it changed since)."""
-    return _grade_set(actor=actor, model=CitationAssessment, target=citation, grade=grade, rationale=rationale,
-                      expected_version=expected_version, target_version=target_version)
+    return _grade_set(
+        actor=actor,
+        model=CitationAssessment,
+        target=citation,
+        grade=grade,
+        rationale=rationale,
+        expected_version=expected_version,
+        target_version=target_version,
+    )
 
 
 def _graded(assessment: Assessment) -> Source | Citation:
@@ -582,16 +677,22 @@ def _graded(assessment: Assessment) -> Source | Citation:
 
 
 @transaction.atomic
-def assessment_update(*, actor: User, assessment: Assessment, grade: Any, rationale: str,
-                      expected_version: int | None = None) -> Assessment:
+def assessment_update(
+    *, actor: User, assessment: Assessment, grade: Any, rationale: str, expected_version: int | None = None
+) -> Assessment:
     """Change an existing grade: its reviewer, or an editor with no stake in what is graded."""
     _require(
         roles.can_edit_any(actor) or (roles.can_assess(actor) and assessment.reviewer_id == actor.pk),
         EDITOR_NEEDED + " Reviewers may change only their own grades.",
     )
     _require_no_stake_in(actor, _graded(assessment))
-    _update(assessment, actor=actor, data={"grade": grade, "rationale": rationale}, editable=("grade", "rationale"),
-            expected_version=expected_version)
+    _update(
+        assessment,
+        actor=actor,
+        data={"grade": grade, "rationale": rationale},
+        editable=("grade", "rationale"),
+        expected_version=expected_version,
+    )
     return assessment
 
 
@@ -647,11 +748,17 @@ def _require_own_annotation(actor: User, annotation: Annotation) -> None:
 
 
 @transaction.atomic
-def annotation_update(*, actor: User, annotation: Annotation, data: dict[str, Any],
-                      expected_version: int | None = None) -> Annotation:
+def annotation_update(
+    *, actor: User, annotation: Annotation, data: dict[str, Any], expected_version: int | None = None
+) -> Annotation:
     _require_own_annotation(actor, annotation)
-    _update(annotation, actor=actor, data=data, editable=("body", "motivation", "quoted_passage"),
-            expected_version=expected_version)
+    _update(
+        annotation,
+        actor=actor,
+        data=data,
+        editable=("body", "motivation", "quoted_passage"),
+        expected_version=expected_version,
+    )
     return annotation
 
 
@@ -667,8 +774,9 @@ def annotation_withdraw(*, actor: User, annotation: Annotation) -> Annotation:
 
 
 @transaction.atomic
-def dispute_raise(*, actor: User, target: Assessment | Claim, reason: str, proposed: Any,
-                  target_version: int | None = None) -> Dispute:
+def dispute_raise(
+    *, actor: User, target: Assessment | Claim, reason: str, proposed: Any, target_version: int | None = None
+) -> Dispute:
     """Challenge a grade (proposing another) or a claim (proposing another status).
 
     target_version: the version of the grade or claim the person read; a dispute of a grade
@@ -726,8 +834,15 @@ def dispute_withdraw(*, actor: User, dispute: Dispute, expected_version: int | N
 
 
 @transaction.atomic
-def dispute_resolve(*, actor: User, dispute: Dispute, outcome: str, note: str,
-                    expected_version: int | None = None, target_version: int | None = None) -> Dispute:
+def dispute_resolve(
+    *,
+    actor: User,
+    dispute: Dispute,
+    outcome: str,
+    note: str,
+    expected_version: int | None = None,
+    target_version: int | None = None,
+) -> Dispute:
     """An editor with no stake in it upholds (the proposal takes effect) or rejects a dispute, with a note.
 
     expected_version / target_version: the versions of the dispute and of the disputed grade
@@ -762,8 +877,14 @@ def dispute_resolve(*, actor: User, dispute: Dispute, outcome: str, note: str,
 
 
 @transaction.atomic
-def staff_save(*, actor: User, instance: models.Model, m2m: dict[str, Iterable[models.Model]] | None = None,
-               changed: bool = True, expected_version: int | None = None) -> models.Model:
+def staff_save(
+    *,
+    actor: User,
+    instance: models.Model,
+    m2m: dict[str, Iterable[models.Model]] | None = None,
+    changed: bool = True,
+    expected_version: int | None = None,
+) -> models.Model:
     """Save a record entered by a staff admin, who may enter and correct anything.
 
     A change (changed: the admin form saw one) moves the record's version on (check_version,
@@ -801,10 +922,14 @@ def _refuse_a_grade_of_own_work(assessment: Assessment) -> None:
     target = _graded(assessment)
     stake = roles.stake_in(assessment.reviewer, target)
     if stake:
-        raise ValidationError({"reviewer": (
-            f"The reviewer {assessment.reviewer.get_username()} added {roles.GRADING_STAKE[stake]}, so a grade by "
-            "them would rule on their own work: choose another reviewer."
-        )})
+        raise ValidationError(
+            {
+                "reviewer": (
+                    f"The reviewer {assessment.reviewer.get_username()} added {roles.GRADING_STAKE[stake]}, so a grade by "
+                    "them would rule on their own work: choose another reviewer."
+                )
+            }
+        )
 
 
 def _graded_field(assessment: Assessment) -> str:

@@ -67,8 +67,9 @@ def csv_import(context: TaskContext, *, kind: str, token: str, user_id: int, enc
     actor = User.objects.get(pk=user_id)
     with _progress_logged(context, "import"):
         started = time.monotonic()
-        report = IMPORTERS[kind](actor=actor, data=data, dry_run=False, encoding=encoding or None,
-                                 expected_versions=expected)
+        report = IMPORTERS[kind](
+            actor=actor, data=data, dry_run=False, encoding=encoding or None, expected_versions=expected
+        )
         seconds = time.monotonic() - started
     if not report.changed_since_preview:
         uploads.forget(token)  # imported, or wrong in a way the same file would be again

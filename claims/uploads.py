@@ -47,11 +47,24 @@ def refuse(request: HttpRequest, *, size: int | None, limit: int, setting: str) 
     """The 413 page, and the log record, of a request body over a limit (size None: not known,
     only that it is over)."""
     what = megabytes(size) if size is not None else f"more than {megabytes(limit)}"
-    logger.warning("Refused an upload of %s to %s: the limit is %s (%s).", what, request.path,
-                   megabytes(limit), setting, extra={"request": request})
-    return render(request, "claims/upload_too_large.html", {
-        "size": what, "limit": megabytes(limit), "setting": setting,
-    }, status=413)
+    logger.warning(
+        "Refused an upload of %s to %s: the limit is %s (%s).",
+        what,
+        request.path,
+        megabytes(limit),
+        setting,
+        extra={"request": request},
+    )
+    return render(
+        request,
+        "claims/upload_too_large.html",
+        {
+            "size": what,
+            "limit": megabytes(limit),
+            "setting": setting,
+        },
+        status=413,
+    )
 
 
 class UploadLimitMiddleware:

@@ -31,8 +31,9 @@ def pending_uploads_of_this_run(settings, tmp_path_factory):
 
 
 def make_user(username: str, *roles: Role, staff: bool = False, superuser: bool = False) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=staff or superuser,
-                                    is_superuser=superuser)
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, is_staff=staff or superuser, is_superuser=superuser
+    )
     user.groups.set(Group.objects.filter(name__in=[r.value for r in roles]))
     return user
 
@@ -124,7 +125,6 @@ def citation(claim, source, researcher) -> Citation:
 # run (derandomized, no example database), so a red CI run is reproduced by running it again;
 # `HYPOTHESIS_PROFILE=thorough` draws many more at random and remembers failures in .hypothesis/.
 # No deadline: one example is a whole request, and the shared CI machine's timing varies.
-settings.register_profile("ci", max_examples=150, derandomize=True, database=None, deadline=None,
-                          print_blob=False)
+settings.register_profile("ci", max_examples=150, derandomize=True, database=None, deadline=None, print_blob=False)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -18,15 +18,22 @@ class _Forms(HTMLParser):
         attrs = dict(attrs)
         if tag == "form" and attrs.get("method", "").lower() == "post":
             self.forms.append((attrs.get("action") or "", {}))
-        elif tag == "input" and attrs.get("type") == "hidden" and self.forms:
-            if attrs.get("name") != "csrfmiddlewaretoken":
-                self.forms[-1][1][attrs["name"]] = attrs.get("value") or ""
+        elif (
+            tag == "input"
+            and attrs.get("type") == "hidden"
+            and self.forms
+            and attrs.get("name") != "csrfmiddlewaretoken"
+        ):
+            self.forms[-1][1][attrs["name"]] = attrs.get("value") or ""
 
 
 def hidden_fields(response, action: str, *, itself: bool = False) -> dict[str, str]:
     """The hidden inputs (versions, next) of the page's form that posts to action (itself: or to the page)."""
-    forms = [hidden for form_action, hidden in _Forms(response.content.decode()).forms
-             if form_action == action or (itself and not form_action)]
+    forms = [
+        hidden
+        for form_action, hidden in _Forms(response.content.decode()).forms
+        if form_action == action or (itself and not form_action)
+    ]
     assert forms, f"no form posting to {action}"
     return forms[0]
 
@@ -94,8 +101,9 @@ class _Controls(HTMLParser):
 def form_values(response, action: str, *, itself: bool = False) -> dict[str, list[str]]:
     """Everything the page's form posting to action would send as it stands (itself: or to the page)."""
     html = response.content.decode()
-    forms = [values for form_action, values in _Controls(html).forms
-             if form_action == action or (itself and not form_action)]
+    forms = [
+        values for form_action, values in _Controls(html).forms if form_action == action or (itself and not form_action)
+    ]
     assert forms, f"no form posting to {action}"
     return forms[0]
 

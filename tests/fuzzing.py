@@ -93,19 +93,38 @@ class PageParser(HTMLParser):
             kind = a.get("type", "text" if tag == "input" else "submit").lower()
             if kind in NOT_SENT or not a.get("name") or (tag == "button" and kind != "submit"):
                 return
-            self._add({"tag": tag, "kind": kind, "name": a["name"], "value": a.get("value", "on" if kind in
-                       {"checkbox", "radio"} else ""), "checked": "checked" in a, "disabled": "disabled" in a,
-                       "form": a.get("form")})
+            self._add(
+                {
+                    "tag": tag,
+                    "kind": kind,
+                    "name": a["name"],
+                    "value": a.get("value", "on" if kind in {"checkbox", "radio"} else ""),
+                    "checked": "checked" in a,
+                    "disabled": "disabled" in a,
+                    "form": a.get("form"),
+                }
+            )
         elif tag == "select":
-            self._select = {"tag": "select", "kind": "multiple" if "multiple" in a else "select",
-                            "name": a.get("name", ""), "options": [], "disabled": "disabled" in a,
-                            "form": a.get("form")}
+            self._select = {
+                "tag": "select",
+                "kind": "multiple" if "multiple" in a else "select",
+                "name": a.get("name", ""),
+                "options": [],
+                "disabled": "disabled" in a,
+                "form": a.get("form"),
+            }
         elif tag == "option" and self._select is not None:
             self._option = {"value": a.get("value"), "selected": "selected" in a, "text": ""}
             self._select["options"].append(self._option)
         elif tag == "textarea":
-            self._textarea = {"tag": "textarea", "kind": "text", "name": a.get("name", ""), "value": "",
-                              "disabled": "disabled" in a, "form": a.get("form")}
+            self._textarea = {
+                "tag": "textarea",
+                "kind": "text",
+                "name": a.get("name", ""),
+                "value": "",
+                "disabled": "disabled" in a,
+                "form": a.get("form"),
+            }
 
     def handle_data(self, data):
         if self._option is not None:
@@ -155,13 +174,17 @@ def _controls(raw: list[dict]) -> tuple[Control, ...]:
             if c["kind"] != "submit" and c["checked"] and not c["disabled"]:
                 entry["default"].append(c["value"])
         else:
-            kind = "file" if c["kind"] == "file" else (c["kind"] if c["kind"] in {"number", "hidden", "password"}
-                                                      else "text")
+            kind = (
+                "file"
+                if c["kind"] == "file"
+                else (c["kind"] if c["kind"] in {"number", "hidden", "password"} else "text")
+            )
             entry["kind"] = entry["kind"] or kind
             if not c["disabled"] and kind != "file":
                 entry["default"].append(c["value"])
-    return tuple(Control(name, e["kind"], tuple(dict.fromkeys(e["options"])), tuple(e["default"]))
-                 for name, e in grouped.items())
+    return tuple(
+        Control(name, e["kind"], tuple(dict.fromkeys(e["options"])), tuple(e["default"])) for name, e in grouped.items()
+    )
 
 
 def _same_site(url: str) -> bool:
@@ -198,14 +221,46 @@ def parse_page(persona: str, page_url: str, html: str) -> tuple[list[Target], di
 # --- What is sent ---------------------------------------------------------------------
 
 # Ids that no row has and that some databases cannot even hold: SQLite's INTEGER is 64 bits.
-HUGE_IDS = ("0", "-1", str(2**31 - 1), str(2**31), str(2**63 - 1), str(2**63), "99999999999999999999",
-            "-99999999999999999999", "1" * 5000)
+HUGE_IDS = (
+    "0",
+    "-1",
+    str(2**31 - 1),
+    str(2**31),
+    str(2**63 - 1),
+    str(2**63),
+    "99999999999999999999",
+    "-99999999999999999999",
+    "1" * 5000,
+)
 MEGABYTE = ("Тухачевский 1937 " * 70000)[: 1 << 20]  # a million characters, two megabytes of UTF-8
 ASCII_MEGABYTE = ("x" * (1 << 20))[:-1] + "\x00"
 ODD_TEXT = (
-    "", " ", "\x00", "a\x00b", "1\x00", "\x00" * 100, "e\u0301\u0302\u0303\u0304", "\u202eevil\u202c", "עברית",
-    "العربية ١٢٣", "👩\u200d👩\u200d👧\u200d👦", "\ufeffkey", "١٢٣", "1e400", "NaN", "-0", "1.5", " 1 ", "null",
-    "true", "<script>alert(1)</script>", "../../etc/passwd", "%00", "\r\n", "' OR 1=1 --", "\U0010fffd",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "1\x00",
+    "\x00" * 100,
+    "e\u0301\u0302\u0303\u0304",
+    "\u202eevil\u202c",
+    "עברית",
+    "العربية ١٢٣",
+    "👩\u200d👩\u200d👧\u200d👦",
+    "\ufeffkey",
+    "١٢٣",
+    "1e400",
+    "NaN",
+    "-0",
+    "1.5",
+    " 1 ",
+    "null",
+    "true",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "%00",
+    "\r\n",
+    "' OR 1=1 --",
+    "\U0010fffd",
     "x" * (QUOTE_LIMIT + 40),
 )
 
@@ -213,10 +268,10 @@ ODD_TEXT = (
 def csv_files() -> list[SimpleUploadedFile]:
     """A small valid file of each CSV of the exchange format (docs/design.md)."""
     return [
-        SimpleUploadedFile("claims.csv", "key,topic,statement\nfuzz-claim,Fuzz topic,Shot on 12 June.\n".encode(),
-                           "text/csv"),
-        SimpleUploadedFile("sources.csv", b"key,kind,level,title\nfuzz-source,monograph,secondary,A title\n",
-                           "text/csv"),
+        SimpleUploadedFile("claims.csv", b"key,topic,statement\nfuzz-claim,Fuzz topic,Shot on 12 June.\n", "text/csv"),
+        SimpleUploadedFile(
+            "sources.csv", b"key,kind,level,title\nfuzz-source,monograph,secondary,A title\n", "text/csv"
+        ),
     ]
 
 
@@ -313,8 +368,10 @@ def wrong_with(response, values: dict) -> str | None:
         for text in texts:
             if probe in text:
                 start = text.index(probe)
-                return (f"an error message quotes {len(core):,} characters sent, beyond the {QUOTE_LIMIT} "
-                        f"allowed: …{text[max(0, start - 60):start + 120]!r}…")
+                return (
+                    f"an error message quotes {len(core):,} characters sent, beyond the {QUOTE_LIMIT} "
+                    f"allowed: …{text[max(0, start - 60) : start + 120]!r}…"
+                )
     return None
 
 
@@ -405,8 +462,11 @@ def discover(routes: dict[str, str], cookies: dict[str, str], personas) -> Site:
         for route, url in routes.items():
             response = client.get(url)
             site.answers[persona, route] = response.status_code
-            html = "" if getattr(response, "streaming", False) or not response.get(
-                "Content-Type", "").startswith("text/html") else response.content.decode()
+            html = (
+                ""
+                if getattr(response, "streaming", False) or not response.get("Content-Type", "").startswith("text/html")
+                else response.content.decode()
+            )
             targets, params, tags = parse_page(persona, url, html)
             site.form_tags[persona, route] = (tags, len(targets))
             path = urlsplit(url).path
@@ -419,14 +479,24 @@ def discover(routes: dict[str, str], cookies: dict[str, str], personas) -> Site:
                     uploads.append(target)
         for target in uploads:
             for upload in csv_files():
-                values = {c.name: (upload if c.kind == "file" else (list(c.default) if c.default else None))
-                          for c in target.controls}
+                values = {
+                    c.name: (upload if c.kind == "file" else (list(c.default) if c.default else None))
+                    for c in target.controls
+                }
                 answer = client_as(cookies, persona).post(target.path, materialized(values))
                 if answer.status_code == 200 and answer.get("Content-Type", "").startswith("text/html"):
                     found, _params, _tags = parse_page(persona, target.path, answer.content.decode())
                     for step in found:
-                        site.add(Target(step.persona, step.method, step.path, step.controls,
-                                        f"{target.path} after uploading {upload.name}", step.fixed))
+                        site.add(
+                            Target(
+                                step.persona,
+                                step.method,
+                                step.path,
+                                step.controls,
+                                f"{target.path} after uploading {upload.name}",
+                                step.fixed,
+                            )
+                        )
     return site
 
 

@@ -21,8 +21,16 @@ def run_worker() -> None:
 def run_jobs_in_this_transaction() -> None:
     """The worker's own claim and run of each waiting job (Worker.run_task), without the loop
     around them that closes the connection: for a test inside a transaction."""
-    worker = Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-                    max_tasks=None, worker_id="pytest", excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="pytest",
+        excluded_queue_names=[],
+    )
     for row in DBTaskResult.objects.ready():
         row.claim(worker.worker_id)
         worker.run_task(row)

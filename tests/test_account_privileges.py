@@ -35,28 +35,49 @@ def inactive(db) -> User:
 @pytest.fixture
 def accounts(staff, second_staff, superuser, researcher, inactive) -> dict[str, User]:
     """The staff account acting, and each kind of account it may act on."""
-    return {"self": staff, "other staff": second_staff, "superuser": superuser, "plain": researcher,
-            "inactive": inactive}
+    return {
+        "self": staff,
+        "other staff": second_staff,
+        "superuser": superuser,
+        "plain": researcher,
+        "inactive": inactive,
+    }
 
 
 def privileges() -> dict[str, tuple]:
     return {
-        u.username: (u.is_superuser, u.is_staff, u.is_active, sorted(g.name for g in u.groups.all()),
-                     sorted(p.codename for p in u.user_permissions.all()))
+        u.username: (
+            u.is_superuser,
+            u.is_staff,
+            u.is_active,
+            sorted(g.name for g in u.groups.all()),
+            sorted(p.codename for p in u.user_permissions.all()),
+        )
         for u in User.objects.prefetch_related("groups", "user_permissions")
     }
 
 
 def smuggled() -> dict[str, object]:
     """Every privilege field of the user admin's change form, set to the most it can give."""
-    return {"is_superuser": "on", "is_staff": "on", "is_active": "on",
-            "groups": [str(Group.objects.get(name=EDITORS).pk)],
-            "user_permissions": [str(Permission.objects.get(codename="change_group").pk)]}
+    return {
+        "is_superuser": "on",
+        "is_staff": "on",
+        "is_active": "on",
+        "groups": [str(Group.objects.get(name=EDITORS).pk)],
+        "user_permissions": [str(Permission.objects.get(codename="change_group").pk)],
+    }
 
 
 # Each page of the user admin: its pattern in AccountAdmin.get_urls().
-USER_ADMIN_PAGES = ("", "add/", "<path:object_id>/change/", "<id>/password/", "<path:object_id>/delete/",
-                    "<path:object_id>/history/", "<path:object_id>/")
+USER_ADMIN_PAGES = (
+    "",
+    "add/",
+    "<path:object_id>/change/",
+    "<id>/password/",
+    "<path:object_id>/delete/",
+    "<path:object_id>/history/",
+    "<path:object_id>/",
+)
 
 
 def page_of(account: User, page: str) -> str:
@@ -79,8 +100,16 @@ def test_no_page_of_the_user_admin_lets_staff_raise_a_privilege(client, accounts
     shown = client.get(url)
     data = form_data(shown, "user_form") if b'id="user_form"' in shown.content else {}
     data.update(smuggled())
-    data.update({"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true",
-                 "action": "delete_selected", "_selected_action": [str(account.pk)], "post": "yes"})
+    data.update(
+        {
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "usable_password": "true",
+            "action": "delete_selected",
+            "_selected_action": [str(account.pk)],
+            "post": "yes",
+        }
+    )
     if page == "add/":
         data["username"] = "mallory_new"
     before = privileges()
@@ -90,7 +119,8 @@ def test_no_page_of_the_user_admin_lets_staff_raise_a_privilege(client, accounts
 
     after = privileges()
     assert {name: after[name] for name in before if name in after} == {
-        name: held for name, held in before.items() if name in after}
+        name: held for name, held in before.items() if name in after
+    }
     for name in set(after) - set(before):
         assert after[name] == (False, False, True, [], []), f"{name} was created with privileges"
     # No staff account was deleted, and none has a password it did not have.
@@ -104,12 +134,14 @@ def test_staff_cannot_set_a_superusers_password_and_log_in_as_them(client, staff
     refused = client.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})
     assert refused.status_code == 403
     assert "Only a superuser may set the password of a superuser or of another staff account." in (
-        refused.content.decode())
+        refused.content.decode()
+    )
     superuser.refresh_from_db()
     assert superuser.check_password(PASSWORD)
     client.logout()
-    assert client.post("/accounts/login/", {"username": superuser.username,
-                                            "password": NEW_PASSWORD}).status_code == 200
+    assert (
+        client.post("/accounts/login/", {"username": superuser.username, "password": NEW_PASSWORD}).status_code == 200
+    )
     assert "_auth_user_id" not in client.session
 
 
@@ -132,9 +164,12 @@ def test_staff_sets_their_own_password_on_the_password_change_page_not_in_the_us
     page = client.get(url)
     assert page.status_code == 403
     assert "Change your own password at /accounts/password/, which asks for your current one." in (
-        page.content.decode())
-    assert client.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD,
-                             "usable_password": "true"}).status_code == 403
+        page.content.decode()
+    )
+    assert (
+        client.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}).status_code
+        == 403
+    )
     staff.refresh_from_db()
     assert staff.check_password(PASSWORD)
     # The change form points there too, instead of at the page that would refuse.
@@ -177,7 +212,8 @@ def test_staff_edits_a_plain_account_and_their_own_but_only_a_superuser_sets_pri
         assert (account.is_superuser, account.is_active) == (False, True)
         assert account.is_staff == (account == staff)
         assert list(account.groups.values_list("name", flat=True)) == (
-            [Role.RESEARCHER.value] if account == researcher else [])
+            [Role.RESEARCHER.value] if account == researcher else []
+        )
         assert not account.user_permissions.exists()
 
     client.force_login(superuser)
@@ -191,8 +227,9 @@ def test_staff_edits_a_plain_account_and_their_own_but_only_a_superuser_sets_pri
 def test_staff_adds_a_plain_account_which_gets_no_privilege_from_the_form(client, staff):
     client.force_login(staff)
     data = form_data(client.get("/admin/claims/user/add/"), "user_form")
-    data.update(smuggled(), username="nadia_new", password1=NEW_PASSWORD, password2=NEW_PASSWORD,
-                usable_password="true")
+    data.update(
+        smuggled(), username="nadia_new", password1=NEW_PASSWORD, password2=NEW_PASSWORD, usable_password="true"
+    )
     assert client.post("/admin/claims/user/add/", data).status_code == 302
     added = User.objects.get(username="nadia_new")
     assert (added.is_superuser, added.is_staff, added.is_active) == (False, False, True)
@@ -203,8 +240,9 @@ def test_staff_cannot_bulk_delete_a_superuser_from_the_account_list(client, staf
     client.force_login(staff)
     chosen = {"action": "delete_selected", "_selected_action": [str(superuser.pk), str(outsider.pk)]}
     confirm = client.post("/admin/claims/user/", chosen)
-    assert ("your account doesn't have permission to delete the following types of objects: user"
-            in html.unescape(words(confirm)))
+    assert "your account doesn't have permission to delete the following types of objects: user" in html.unescape(
+        words(confirm)
+    )
     assert client.post("/admin/claims/user/", {**chosen, "post": "yes"}).status_code == 403
     assert User.objects.filter(pk__in=[superuser.pk, outsider.pk]).count() == 2
     # A plain account alone, staff may delete.

@@ -14,8 +14,9 @@ def test_login_page_is_open_to_everyone(client, db):
 
 
 def test_login_returns_to_where_the_user_was_going(client, researcher):
-    response = client.post("/accounts/login/?next=/claims/", {"username": researcher.username,
-                                                              "password": PASSWORD, "next": "/claims/"})
+    response = client.post(
+        "/accounts/login/?next=/claims/", {"username": researcher.username, "password": PASSWORD, "next": "/claims/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/claims/"
 
 
@@ -26,8 +27,9 @@ def test_login_with_a_wrong_password_says_so(client, researcher):
 
 
 def test_login_refuses_to_send_users_to_another_site(client, researcher):
-    response = client.post("/accounts/login/", {"username": researcher.username, "password": PASSWORD,
-                                                "next": "https://evil.example/"})
+    response = client.post(
+        "/accounts/login/", {"username": researcher.username, "password": PASSWORD, "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -41,8 +43,10 @@ def test_logout_needs_post(client, researcher):
 def test_password_change(client, researcher):
     client.force_login(researcher)
     assert client.get("/accounts/password/").status_code == 200
-    response = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "Yakir-Uborevich-1937",
-                                                   "new_password2": "Yakir-Uborevich-1937"})
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "Yakir-Uborevich-1937", "new_password2": "Yakir-Uborevich-1937"},
+    )
     assert response["Location"] == "/accounts/password/done/"
     researcher.refresh_from_db()
     assert researcher.check_password("Yakir-Uborevich-1937")

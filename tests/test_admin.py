@@ -5,6 +5,7 @@ read field by field from the HTML (hidden management fields included), a few fie
 filled in, and the whole form goes back in one request.
 """
 
+import contextlib
 import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
@@ -238,8 +239,9 @@ def open_dispute(citation_grade, second_reviewer) -> Dispute:
 
 
 @pytest.fixture
-def one_of_each(topic, tukhachevsky, source, claim, citation, reviewer, citation_grade, open_dispute,
-                researcher, staff) -> dict[type, object]:
+def one_of_each(
+    topic, tukhachevsky, source, claim, citation, reviewer, citation_grade, open_dispute, researcher, staff
+) -> dict[type, object]:
     """An existing object of every model the admin edits, for its change and history pages."""
     source_grade = services.source_assessment_set(
         actor=reviewer, source=source, grade="B", rationale="A historian with archival access, with a thesis."
@@ -280,10 +282,8 @@ def admin_urls(model_admin, obj) -> dict[str, str]:
         "add": reverse(f"{name}_add"),
         "change": reverse(f"{name}_change", args=[obj.pk]),
     }
-    try:
+    with contextlib.suppress(NoReverseMatch):
         urls["history"] = reverse(f"{name}_history", args=[obj.pk])
-    except NoReverseMatch:
-        pass
     return urls
 
 
@@ -298,8 +298,18 @@ def existing(one_of_each, model_admin):
 
 def test_every_claims_model_is_in_the_admin():
     names = {model_admin.model._meta.model_name for model_admin in CLAIMS_ADMINS}
-    assert {"topic", "person", "source", "claim", "citation", "sourceassessment", "citationassessment",
-            "dispute", "annotation", "user"} <= names
+    assert {
+        "topic",
+        "person",
+        "source",
+        "claim",
+        "citation",
+        "sourceassessment",
+        "citationassessment",
+        "dispute",
+        "annotation",
+        "user",
+    } <= names
 
 
 @pytest.mark.parametrize("model_admin", [_admin_param(m) for m in CLAIMS_ADMINS])
@@ -309,7 +319,7 @@ def test_staff_opens_list_add_change_and_history_pages_of_every_model(client, st
     if model_admin.model is not User:
         assert "history" in urls, "every domain model keeps its history (SimpleHistoryAdmin)"
     statuses = {page: client.get(url).status_code for page, url in urls.items()}
-    assert statuses == {page: 200 for page in urls}
+    assert statuses == dict.fromkeys(urls, 200)
 
 
 @pytest.mark.parametrize("persona", ["researcher", "reviewer", "editor", "outsider", "anonymous"])
@@ -355,8 +365,12 @@ def test_source_search_finds_the_original_title_without_its_guillemets(client, s
 
 def test_claim_search_by_a_persons_alias_finds_the_claim(client, staff, researcher, topic, claim, tukhachevsky):
     about_him = services.claim_create(
-        actor=researcher, key="tukhachevsky-arrested", topic=topic, people=[tukhachevsky],
-        statement="Tukhachevsky was arrested in Kuibyshev on 22 May 1937.", event_date="1937-05-22",
+        actor=researcher,
+        key="tukhachevsky-arrested",
+        topic=topic,
+        people=[tukhachevsky],
+        statement="Tukhachevsky was arrested in Kuibyshev on 22 May 1937.",
+        event_date="1937-05-22",
     )
     client.force_login(staff)
     response = client.get(reverse("admin:claims_claim_changelist"), {"q": "Toukhatchevski"})
@@ -378,23 +392,26 @@ def test_staff_enters_claim_with_three_citations_on_one_page(
     (citations,) = [f.formset for f in add_page.context["inline_admin_formsets"]]
     prefix = citations.prefix
     assert data[f"{prefix}-TOTAL_FORMS"] == "3", "three empty citation rows are offered"
-    data.update({
-        "key": "execution-11-or-12-june",
-        "topic": str(topic.pk),
-        "people": [str(tukhachevsky.pk)],
-        "statement": "The convicted were shot in the night after the verdict of 11 June 1937.",
-        "kind": Claim.Kind.FACT,
-        "status": Claim.Status.CONTESTED,
-        "event_date": "[1937-06-11,1937-06-12]",
-    })
+    data.update(
+        {
+            "key": "execution-11-or-12-june",
+            "topic": str(topic.pk),
+            "people": [str(tukhachevsky.pk)],
+            "statement": "The convicted were shot in the night after the verdict of 11 June 1937.",
+            "kind": Claim.Kind.FACT,
+            "status": Claim.Status.CONTESTED,
+            "event_date": "[1937-06-11,1937-06-12]",
+        }
+    )
     rows = [
         (source, "ch. 9", Citation.Stance.SUPPORTS),
         (shvernik_report, "p. 412", Citation.Stance.SUPPORTS),
         (verdict_file, "l. 12", Citation.Stance.MENTIONS),
     ]
     for i, (cited, locator, stance) in enumerate(rows):
-        data.update({f"{prefix}-{i}-source": str(cited.pk), f"{prefix}-{i}-locator": locator,
-                     f"{prefix}-{i}-stance": stance})
+        data.update(
+            {f"{prefix}-{i}-source": str(cited.pk), f"{prefix}-{i}-locator": locator, f"{prefix}-{i}-stance": stance}
+        )
 
     response = client.post(add_url, data, follow=True)
 
@@ -414,14 +431,16 @@ def test_invalid_edtf_date_is_refused_with_a_message_and_nothing_is_saved(client
     client.force_login(staff)
     add_url = reverse("admin:claims_claim_add")
     data = form_data(client.get(add_url), "claim_form")
-    data.update({
-        "key": "execution-date-in-words",
-        "topic": str(topic.pk),
-        "statement": "The convicted were shot on 12 June 1937.",
-        "event_date": "12 June 1937",
-        "citations-0-source": str(source.pk),
-        "citations-0-locator": "ch. 9",
-    })
+    data.update(
+        {
+            "key": "execution-date-in-words",
+            "topic": str(topic.pk),
+            "statement": "The convicted were shot on 12 June 1937.",
+            "event_date": "12 June 1937",
+            "citations-0-source": str(source.pk),
+            "citations-0-locator": "ch. 9",
+        }
+    )
     claims_before, citations_before = Claim.objects.count(), Citation.objects.count()
 
     response = client.post(add_url, data)
@@ -462,9 +481,7 @@ def test_one_save_in_the_admin_adds_one_history_row(client, staff, claim):
     assert client.post(change_url, data).status_code == 302
 
     added = list(claim.history.all()[: claim.history.count() - rows_before])
-    assert [(row.history_type, row.history_user, row.status) for row in added] == [
-        ("~", staff, Claim.Status.CONTESTED)
-    ]
+    assert [(row.history_type, row.history_user, row.status) for row in added] == [("~", staff, Claim.Status.CONTESTED)]
 
 
 # --- Deleting and deciding -------------------------------------------------------
@@ -491,8 +508,7 @@ def test_deleting_a_cited_source_is_refused_and_says_what_cites_it(client, staff
 
 def test_deleting_an_uncited_source_works(client, staff, ochishchenie):
     client.force_login(staff)
-    response = client.post(reverse("admin:claims_source_delete", args=[ochishchenie.pk]), {"post": "yes"},
-                           follow=True)
+    response = client.post(reverse("admin:claims_source_delete", args=[ochishchenie.pk]), {"post": "yes"}, follow=True)
     assert any("was deleted successfully" in m for m in shown_messages(response))
     assert not Source.objects.filter(pk=ochishchenie.pk).exists()
     assert ochishchenie.history.latest().history_user == staff
@@ -521,9 +537,7 @@ def test_staff_upholds_a_dispute_and_the_proposed_grade_takes_effect(
     assert citation_grade.history.latest().history_user == staff
 
 
-def test_upholding_a_dispute_without_a_note_is_refused_and_changes_nothing(
-    client, staff, citation_grade, open_dispute
-):
+def test_upholding_a_dispute_without_a_note_is_refused_and_changes_nothing(client, staff, citation_grade, open_dispute):
     client.force_login(staff)
     change_url = reverse("admin:claims_dispute_change", args=[open_dispute.pk])
     data = form_data(client.get(change_url), "dispute_form")
@@ -553,14 +567,20 @@ def test_a_changelist_says_exactly_how_many_rows_it_lists(client, staff, topic, 
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics (SQLite counts fast)")
-def test_a_whole_large_table_is_counted_from_the_statistics_and_says_about(client, staff, topic, researcher,
-                                                                          editor, monkeypatch):
+def test_a_whole_large_table_is_counted_from_the_statistics_and_says_about(
+    client, staff, topic, researcher, editor, monkeypatch
+):
     from claims import admin_paging
 
     monkeypatch.setattr(admin_paging, "ESTIMATE_FROM", 3)
     for n in range(4):
-        services.claim_create(actor=editor, key=f"counted-{n}", topic=topic, statement=f"Counted {n}.",
-                              status="supported" if n else "open")
+        services.claim_create(
+            actor=editor,
+            key=f"counted-{n}",
+            topic=topic,
+            statement=f"Counted {n}.",
+            status="supported" if n else "open",
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE claims_claim")
     client.force_login(staff)

@@ -17,7 +17,9 @@ pytestmark = [
 @pytest.fixture
 def tukhachevsky(researcher) -> Person:
     return services.person_create(
-        actor=researcher, name="Mikhail Tukhachevsky", name_original="Тухачевский, Михаил Николаевич",
+        actor=researcher,
+        name="Mikhail Tukhachevsky",
+        name_original="Тухачевский, Михаил Николаевич",
         aliases="Tukhachevskii",
     )
 
@@ -26,12 +28,21 @@ def tukhachevsky(researcher) -> Person:
 def more_sources(researcher) -> list[Source]:
     return [
         services.source_create(
-            actor=researcher, key="shvernik-1964", kind=Source.Kind.OFFICIAL_REPORT, level=Source.Level.PRIMARY,
-            title="Report of the Shvernik commission", date="1964",
+            actor=researcher,
+            key="shvernik-1964",
+            kind=Source.Kind.OFFICIAL_REPORT,
+            level=Source.Level.PRIMARY,
+            title="Report of the Shvernik commission",
+            date="1964",
         ),
         services.source_create(
-            actor=researcher, key="tsa-fsb-verdict", kind=Source.Kind.ARCHIVAL_FILE, level=Source.Level.PRIMARY,
-            title="Verdict of the Special Judicial Presence", archive="TsA FSB", archive_fond="R-9000",
+            actor=researcher,
+            key="tsa-fsb-verdict",
+            kind=Source.Kind.ARCHIVAL_FILE,
+            level=Source.Level.PRIMARY,
+            title="Verdict of the Special Judicial Presence",
+            archive="TsA FSB",
+            archive_fond="R-9000",
         ),
     ]
 

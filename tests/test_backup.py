@@ -135,23 +135,42 @@ def lived_in(seed, researcher, reviewer, editor, client) -> None:
     history (a many-to-many change among it), a login session, the admin log, awkward text."""
     claim = Claim.objects.order_by("pk").first()
     person = services.person_create(actor=researcher, name="Iona Yakir", name_original="Иона Якир")
-    services.claim_update(actor=editor, claim=claim,
-                          data={"people": [*claim.people.all(), person], "statement": AWKWARD_TEXT})
+    services.claim_update(
+        actor=editor, claim=claim, data={"people": [*claim.people.all(), person], "statement": AWKWARD_TEXT}
+    )
     services.topic_update(actor=editor, topic=claim.topic, data={"description": AWKWARD_TEXT})
     researcher.user_permissions.add(Permission.objects.get(codename="view_topic"))
     client.force_login(reviewer)
     LogEntry.objects.create(
-        user=editor, content_type=ContentType.objects.get_for_model(Topic), object_id=str(claim.topic_id),
-        object_repr=claim.topic.title, action_flag=ADDITION, change_message="[]",
+        user=editor,
+        content_type=ContentType.objects.get_for_model(Topic),
+        object_id=str(claim.topic_id),
+        object_repr=claim.topic.title,
+        action_flag=ADDITION,
+        change_message="[]",
     )
 
 
 def assert_lived_in(tables: dict[str, list[tuple]]) -> None:
     """The tables a careless backup would miss hold rows, so comparing them means something."""
-    for table in ["auth_group", "auth_permission", "django_content_type", "claims_user", "claims_user_groups",
-                  "claims_user_user_permissions", "django_session", "django_admin_log", "claims_claim_people",
-                  "claims_historicalclaim", "claims_historicalclaim_people", "claims_historicaltopic",
-                  "claims_citation", "claims_annotation", "claims_dispute", "claims_historicaldispute"]:
+    for table in [
+        "auth_group",
+        "auth_permission",
+        "django_content_type",
+        "claims_user",
+        "claims_user_groups",
+        "claims_user_user_permissions",
+        "django_session",
+        "django_admin_log",
+        "claims_claim_people",
+        "claims_historicalclaim",
+        "claims_historicalclaim_people",
+        "claims_historicaltopic",
+        "claims_citation",
+        "claims_annotation",
+        "claims_dispute",
+        "claims_historicaldispute",
+    ]:
         assert tables[table], f"{table} is empty"
 
 
@@ -169,7 +188,9 @@ def test_a_backup_restored_into_an_emptied_database_gives_back_every_row_of_ever
     assert every_row() == before
     rows = re.fullmatch(r"Wrote (\d+) rows of (\d+) tables to .*\n", written)
     assert rows, written
-    assert re.fullmatch(rf"Restored {rows[1]} rows of {rows[2]} tables from .*all\.json\.gz \(backup of .*\)\.\n", output)
+    assert re.fullmatch(
+        rf"Restored {rows[1]} rows of {rows[2]} tables from .*all\.json\.gz \(backup of .*\)\.\n", output
+    )
 
 
 @RESTORING
@@ -233,7 +254,9 @@ def test_a_backup_is_one_gzip_json_document_with_the_migrations_and_every_tables
     assert len(document["objects"]) == sum(tables.values())
     assert output == f"Wrote {sum(tables.values())} rows of {len(tables)} tables to {path}\n"
     # Every microsecond is kept (Django's JSON encoder keeps milliseconds only).
-    assert re.search(r'"history_date":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"', gzip.decompress(path.read_bytes()).decode())
+    assert re.search(
+        r'"history_date":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"', gzip.decompress(path.read_bytes()).decode()
+    )
     # It holds password hashes and session keys.
     assert path.stat().st_mode & 0o777 == 0o600
 
@@ -295,16 +318,28 @@ def _future_format(tmp_path, good):
     return write_lines(tmp_path / "future.json.gz", lines)
 
 
-@pytest.mark.parametrize("make_file,message", cases(
-    (_missing, "cannot read no-such-backup.json.gz: No such file or directory; nothing was changed."),
-    (_folder, ": Is a directory; nothing was changed."),
-    (_empty, "empty.json.gz: it is not a backup made by `manage.py backup` (it is empty); nothing was changed."),
-    (_plain_text, "claims.csv: it is not a backup made by `manage.py backup` (it is not gzip-compressed)"),
-    (_gzip_of_a_csv, "claims.csv.gz: it is not a backup made by `manage.py backup` (its first line is not a backup header)"),
-    (_gzip_of_binary, "noise.gz: it is not a backup made by `manage.py backup` (its content is not UTF-8 text)"),
-    (_dumpdata_fixture, "fixture.json.gz: it is not a backup made by `manage.py backup` (its first line is not a backup header)"),
-    (_future_format, "future.json.gz: it is a backup of format version 2; this code reads version 1; nothing was changed."),
-))
+@pytest.mark.parametrize(
+    "make_file,message",
+    cases(
+        (_missing, "cannot read no-such-backup.json.gz: No such file or directory; nothing was changed."),
+        (_folder, ": Is a directory; nothing was changed."),
+        (_empty, "empty.json.gz: it is not a backup made by `manage.py backup` (it is empty); nothing was changed."),
+        (_plain_text, "claims.csv: it is not a backup made by `manage.py backup` (it is not gzip-compressed)"),
+        (
+            _gzip_of_a_csv,
+            "claims.csv.gz: it is not a backup made by `manage.py backup` (its first line is not a backup header)",
+        ),
+        (_gzip_of_binary, "noise.gz: it is not a backup made by `manage.py backup` (its content is not UTF-8 text)"),
+        (
+            _dumpdata_fixture,
+            "fixture.json.gz: it is not a backup made by `manage.py backup` (its first line is not a backup header)",
+        ),
+        (
+            _future_format,
+            "future.json.gz: it is a backup of format version 2; this code reads version 1; nothing was changed.",
+        ),
+    ),
+)
 def test_restore_refuses_a_missing_or_unreadable_file_or_one_that_is_not_a_backup(
     lived_in, tmp_path, monkeypatch, make_file, message
 ):
@@ -320,7 +355,7 @@ def test_restore_refuses_a_missing_or_unreadable_file_or_one_that_is_not_a_backu
 def _bytes_flipped_in_the_middle(good: Path) -> bytes:
     data = bytearray(good.read_bytes())
     middle = len(data) // 2
-    data[middle:middle + 4] = bytes(b ^ 0x5A for b in data[middle:middle + 4])
+    data[middle : middle + 4] = bytes(b ^ 0x5A for b in data[middle : middle + 4])
     return bytes(data)
 
 
@@ -346,13 +381,16 @@ def _something_after_the_end(good: Path) -> bytes:
 
 
 @RESTORING
-@pytest.mark.parametrize("damage,message", cases(
-    (_bytes_flipped_in_the_middle, ""),  # whichever check notices first: the file is refused
-    (_checksum_wrong, "all.json.gz: it is damaged at its end: CRC check failed"),
-    (_cut_short, "all.json.gz: it is damaged after line "),
-    (_a_row_left_out, "all.json.gz: it is damaged: its rows do not add up to the counts it ends with"),
-    (_something_after_the_end, "all.json.gz: it is damaged: something follows the row counts"),
-))
+@pytest.mark.parametrize(
+    "damage,message",
+    cases(
+        (_bytes_flipped_in_the_middle, ""),  # whichever check notices first: the file is refused
+        (_checksum_wrong, "all.json.gz: it is damaged at its end: CRC check failed"),
+        (_cut_short, "all.json.gz: it is damaged after line "),
+        (_a_row_left_out, "all.json.gz: it is damaged: its rows do not add up to the counts it ends with"),
+        (_something_after_the_end, "all.json.gz: it is damaged: something follows the row counts"),
+    ),
+)
 def test_restore_of_a_corrupt_file_changes_nothing(lived_in, editor, tmp_path, damage, message):
     path = tmp_path / "all.json.gz"
     backup(path)
@@ -389,13 +427,16 @@ def _unknown_table(row, first):
 
 
 @RESTORING
-@pytest.mark.parametrize("break_row,message", cases(
-    (_invalid_key, "cannot be restored: ['“seven” value must be an integer.']: (claims.topic:pk=seven)"),
-    (_repeated_key, "the database refused a row of claims.topic on line"),
-    (_blank_title, "the database refused a row of claims.topic on line"),
-    (_unknown_author, "its rows refer to rows it does not hold"),
-    (_unknown_table, "cannot be restored: Invalid model identifier: claims.nosuchthing"),
-))
+@pytest.mark.parametrize(
+    "break_row,message",
+    cases(
+        (_invalid_key, "cannot be restored: ['“seven” value must be an integer.']: (claims.topic:pk=seven)"),
+        (_repeated_key, "the database refused a row of claims.topic on line"),
+        (_blank_title, "the database refused a row of claims.topic on line"),
+        (_unknown_author, "its rows refer to rows it does not hold"),
+        (_unknown_table, "cannot be restored: Invalid model identifier: claims.nosuchthing"),
+    ),
+)
 def test_a_restore_that_fails_in_the_middle_leaves_the_data_exactly_as_it_was(
     lived_in, editor, tmp_path, break_row, message
 ):
@@ -436,8 +477,10 @@ def test_restore_refuses_a_backup_made_before_a_migration_this_database_has(live
     before = every_row()
     said = refused(older)
     assert f"this database has claims.{last}, which the backup has not" in said
-    assert (f"Bring this database to the backup's state (`manage.py migrate claims {previous}`), "
-            f"then run `manage.py restore {older}`, then `make migrate`") in said
+    assert (
+        f"Bring this database to the backup's state (`manage.py migrate claims {previous}`), "
+        f"then run `manage.py restore {older}`, then `make migrate`"
+    ) in said
     assert said.endswith("nothing was changed.")
     assert every_row() == before
 
@@ -507,8 +550,7 @@ def test_restore_at_a_terminal_goes_ahead_on_yes(lived_in, editor, tmp_path, mon
 def _make(*arguments: str, database: Path) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("MAKE")}
     environment.update(DATABASE_URL=f"sqlite:///{database}", SECRET_KEY="backup-test-secret-key")
-    return subprocess.run(["make", *arguments], cwd=ROOT, env=environment, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(["make", *arguments], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
 
 
 def test_make_restore_then_make_backup_round_trip_a_new_database_with_real_make(lived_in, tmp_path):
@@ -529,7 +571,9 @@ def test_make_restore_then_make_backup_round_trip_a_new_database_with_real_make(
 
     made = _make("backup", database=database)
     assert made.returncode == 0, made.stdout + made.stderr
-    printed = re.search(r"^Wrote \d+ rows of \d+ tables to (backups/annotator-\d{8}T\d{6}Z\.json\.gz)$", made.stdout, re.M)
+    printed = re.search(
+        r"^Wrote \d+ rows of \d+ tables to (backups/annotator-\d{8}T\d{6}Z\.json\.gz)$", made.stdout, re.M
+    )
     assert printed, made.stdout
     written = ROOT / printed[1]
     try:

@@ -29,8 +29,15 @@ def as_user(world: World, persona: str) -> Client:
 
 
 def claim_form(world: World, **changes) -> dict:
-    data = {"key": "shot-11-june", "topic": world.topic.pk, "statement": "Shot on 11 June.", "kind": "fact",
-            "status": "open", "event_date": "1937-06-11", "people": world.person.slug}
+    data = {
+        "key": "shot-11-june",
+        "topic": world.topic.pk,
+        "statement": "Shot on 11 June.",
+        "kind": "fact",
+        "status": "open",
+        "event_date": "1937-06-11",
+        "people": world.person.slug,
+    }
     return {**data, **changes}
 
 
@@ -47,19 +54,25 @@ def test_a_number_beyond_64_bits_among_the_people_is_a_form_error(world, people)
     # (the people were ticked by id, and an id beyond 64 bits overflowed SQLite; now they are typed)
     client = as_user(world, "researcher")
     added = client.post("/claims/new/", claim_form(world, people=people))
-    edited = client.post(f"/claims/{world.claim.key}/edit/",
-                         claim_form(world, key=world.claim.key, version=world.claim.version, people=people))
+    edited = client.post(
+        f"/claims/{world.claim.key}/edit/",
+        claim_form(world, key=world.claim.key, version=world.claim.version, people=people),
+    )
     for response in (added, edited):
         assert response.status_code == 200
-        assert f"of {people.count('|') + 1}: No person has the slug “{people.split('|')[-1].strip()}”" in errors(response)
+        assert f"of {people.count('|') + 1}: No person has the slug “{people.split('|')[-1].strip()}”" in errors(
+            response
+        )
     assert not Claim.objects.filter(key="shot-11-june").exists()
     assert list(world.claim.people.all()) == [world.person]
 
 
 def test_a_version_at_the_columns_limit_is_refused_not_overflowed(world):
     client = as_user(world, "researcher")
-    response = client.post(f"/claims/{world.claim.key}/edit/",
-                           claim_form(world, key=world.claim.key, statement="Changed.", version=VERSION_LIMIT))
+    response = client.post(
+        f"/claims/{world.claim.key}/edit/",
+        claim_form(world, key=world.claim.key, statement="Changed.", version=VERSION_LIMIT),
+    )
     assert response.status_code == 200
     assert "Nothing was saved" in response.content.decode()
     world.claim.refresh_from_db()
@@ -68,8 +81,9 @@ def test_a_version_at_the_columns_limit_is_refused_not_overflowed(world):
 
 def test_restoring_with_a_version_at_the_columns_limit_says_why_nothing_changed(world):
     record = world.claim.history.earliest()
-    response = as_user(world, "editor").post(f"/claims/{world.claim.key}/history/{record.history_id}/restore/",
-                                             {"version": VERSION_LIMIT}, follow=True)
+    response = as_user(world, "editor").post(
+        f"/claims/{world.claim.key}/history/{record.history_id}/restore/", {"version": VERSION_LIMIT}, follow=True
+    )
     assert response.status_code == 200
     assert "did not carry the version of the record it was opened at" in response.content.decode()
     assert Claim.objects.get(pk=world.claim.pk).version == world.claim.version
@@ -99,8 +113,16 @@ def test_a_megabyte_in_a_filter_of_the_claim_list_is_named_in_a_short_message(wo
 @pytest.mark.parametrize("field", ["topic", "people"])
 def test_the_admins_choices_of_related_records_refuse_ids_that_are_none(world, field, value):
     # (topic and people are autocomplete fields: the form shown again looked the ids up)
-    data = {"key": "shot-11-june", "topic": str(world.topic.pk), "statement": "Shot on 11 June.", "kind": "fact",
-            "status": "open", "citations-TOTAL_FORMS": "0", "citations-INITIAL_FORMS": "0", field: value}
+    data = {
+        "key": "shot-11-june",
+        "topic": str(world.topic.pk),
+        "statement": "Shot on 11 June.",
+        "kind": "fact",
+        "status": "open",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+        field: value,
+    }
     response = as_user(world, "staff").post("/admin/claims/claim/add/", data)
     assert response.status_code == 200
     assert any(m in errors(response) for m in ("Select a valid choice", "is not a valid value", "Null characters"))
@@ -110,17 +132,26 @@ def test_the_admins_choices_of_related_records_refuse_ids_that_are_none(world, f
 def test_the_admins_choice_of_a_users_groups_refuses_an_id_beyond_64_bits(world):
     user = world.users["researcher"]
     # (Only a superuser sets an account's groups.)
-    response = as_user(world, "superuser").post(f"/admin/claims/user/{user.pk}/change/", {
-        "username": user.username, "is_active": "on", "groups": [BEYOND_64_BITS],
-        "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00"})
+    response = as_user(world, "superuser").post(
+        f"/admin/claims/user/{user.pk}/change/",
+        {
+            "username": user.username,
+            "is_active": "on",
+            "groups": [BEYOND_64_BITS],
+            "date_joined_0": "2024-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
     assert response.status_code == 200
     assert f"{BEYOND_64_BITS} is not one of the available choices" in errors(response)
     assert [g.name for g in user.groups.all()] == ["Researcher"]
 
 
 def test_the_admins_autocomplete_finds_nothing_for_a_term_with_a_nul(world):
-    response = as_user(world, "staff").get("/admin/autocomplete/", {
-        "app_label": "claims", "model_name": "claim", "field_name": "topic", "term": "Date\x00"})
+    response = as_user(world, "staff").get(
+        "/admin/autocomplete/",
+        {"app_label": "claims", "model_name": "claim", "field_name": "topic", "term": "Date\x00"},
+    )
     assert response.status_code == 200
     assert response.json()["results"] == []
 
@@ -134,11 +165,19 @@ def test_the_admins_history_pages_are_not_found_for_an_id_that_is_none(world, ve
     assert staff.get(f"/admin/claims/claim/{version}/history/").status_code == 404
 
 
-@pytest.mark.parametrize("page", ["claims/claim/{claim}/change/", "claims/claim/{claim}/delete/",
-                                  "axes/accessattempt/{attempt}/delete/", "auth/group/{group}/change/"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "claims/claim/{claim}/change/",
+        "claims/claim/{claim}/delete/",
+        "axes/accessattempt/{attempt}/delete/",
+        "auth/group/{group}/change/",
+    ],
+)
 def test_an_empty_field_to_name_an_admin_object_by_is_the_primary_key(world, page):
-    url = "/admin/" + page.format(claim=world.claim.pk, attempt=world.axes["attempt"].pk,
-                                  group=world.users["researcher"].groups.get().pk)
+    url = "/admin/" + page.format(
+        claim=world.claim.pk, attempt=world.axes["attempt"].pk, group=world.users["researcher"].groups.get().pk
+    )
     staff = as_user(world, "staff")
     assert staff.get(url + "?_to_field=").status_code == staff.get(url).status_code  # 200, or 403 for axes and groups
 
@@ -167,14 +206,18 @@ def test_an_admin_export_with_filters_the_list_has_not_goes_back_to_the_list(wor
 def preview(client: Client) -> dict[str, str]:
     """Upload a valid file to the admin's import; the confirm form's fields."""
     upload = b"key,kind,level,title\nfuzz-source,monograph,secondary,A title\n"
-    page = client.post("/admin/claims/source/import/", {
-        "import_file": SimpleUploadedFile("sources.csv", upload, "text/csv"), "format": "0", "resource": "0"})
+    page = client.post(
+        "/admin/claims/source/import/",
+        {"import_file": SimpleUploadedFile("sources.csv", upload, "text/csv"), "format": "0", "resource": "0"},
+    )
     form = page.content.decode().split('action="/admin/claims/source/process_import/"')[1].split("</form>")[0]
     return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
 
 
-@pytest.mark.parametrize("field,value", [("format", "x"), ("format", BEYOND_64_BITS), ("resource", BEYOND_64_BITS),
-                                         ("import_file_name", "no-such-upload")])
+@pytest.mark.parametrize(
+    "field,value",
+    [("format", "x"), ("format", BEYOND_64_BITS), ("resource", BEYOND_64_BITS), ("import_file_name", "no-such-upload")],
+)
 def test_the_admins_import_confirm_refuses_what_no_preview_made(world, field, value):
     staff = as_user(world, "staff")
     confirm = {**preview(staff), field: value}

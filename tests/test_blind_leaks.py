@@ -21,31 +21,55 @@ def hidden(researcher, reviewer, editor, citation, source):
     things = {"citation-grade": citation_grade, "source-grade": source_grade}
     for kind, grade in list(things.items()):
         things[f"note on {kind}"] = services.annotation_create(actor=researcher, target=grade, body="Why?")
-        dispute = services.dispute_raise(actor=editor, target=grade, reason="Too generous.",
-                                         proposed=5 if kind == "citation-grade" else "D")
+        dispute = services.dispute_raise(
+            actor=editor, target=grade, reason="Too generous.", proposed=5 if kind == "citation-grade" else "D"
+        )
         things[f"dispute of {kind}"] = dispute
-        things[f"note on dispute of {kind}"] = services.annotation_create(actor=researcher, target=dispute,
-                                                                          body="Agreed.")
+        things[f"note on dispute of {kind}"] = services.annotation_create(
+            actor=researcher, target=dispute, body="Agreed."
+        )
     return things
 
 
 def urls(kind: str, pk: int) -> list[tuple[str, str]]:
     """Every URL about one such thing: (method, path)."""
     if kind.startswith("note"):
-        return [("get", f"/annotations/{pk}/reply/"), ("post", f"/annotations/{pk}/reply/"),
-                ("get", f"/annotations/{pk}/edit/"),
-                ("post", f"/annotations/{pk}/edit/"), ("post", f"/annotations/{pk}/withdraw/")]
+        return [
+            ("get", f"/annotations/{pk}/reply/"),
+            ("post", f"/annotations/{pk}/reply/"),
+            ("get", f"/annotations/{pk}/edit/"),
+            ("post", f"/annotations/{pk}/edit/"),
+            ("post", f"/annotations/{pk}/withdraw/"),
+        ]
     if kind.startswith("dispute"):
-        return [("get", f"/disputes/{pk}/"), ("post", f"/disputes/{pk}/withdraw/"),
-                ("get", f"/annotations/on/dispute/{pk}/"), ("post", f"/annotations/on/dispute/{pk}/")]
-    return [("get", f"/disputes/new/{kind}/{pk}/"), ("post", f"/disputes/new/{kind}/{pk}/"),
-            ("get", f"/annotations/on/{kind}/{pk}/"), ("post", f"/annotations/on/{kind}/{pk}/")]
+        return [
+            ("get", f"/disputes/{pk}/"),
+            ("post", f"/disputes/{pk}/withdraw/"),
+            ("get", f"/annotations/on/dispute/{pk}/"),
+            ("post", f"/annotations/on/dispute/{pk}/"),
+        ]
+    return [
+        ("get", f"/disputes/new/{kind}/{pk}/"),
+        ("post", f"/disputes/new/{kind}/{pk}/"),
+        ("get", f"/annotations/on/{kind}/{pk}/"),
+        ("post", f"/annotations/on/{kind}/{pk}/"),
+    ]
 
 
 @pytest.mark.parametrize("persona", ["second_reviewer", "researcher_and_blind"])
-@pytest.mark.parametrize("thing", ["citation-grade", "source-grade", "note on citation-grade", "note on source-grade",
-                                   "dispute of citation-grade", "dispute of source-grade",
-                                   "note on dispute of citation-grade", "note on dispute of source-grade"])
+@pytest.mark.parametrize(
+    "thing",
+    [
+        "citation-grade",
+        "source-grade",
+        "note on citation-grade",
+        "note on source-grade",
+        "dispute of citation-grade",
+        "dispute of source-grade",
+        "note on dispute of citation-grade",
+        "note on dispute of source-grade",
+    ],
+)
 def test_everything_about_a_hidden_grade_answers_as_if_it_did_not_exist(client, request, hidden, thing, persona):
     viewer = request.getfixturevalue("second_reviewer" if persona == "second_reviewer" else "researcher")
     if persona != "second_reviewer":  # a reviewer who also wrote the notes, blind to the grades they are on
@@ -63,10 +87,15 @@ def test_the_disputes_list_names_no_one_behind_a_hidden_grade(client, second_rev
     page = page_text(client.get(reverse("dispute_list")))
     assert "Citation grade hidden" in page and "Source grade hidden" in page
     assert "victor_reviewer" not in page and "edith_editor" not in page
-    assert f"/disputes/{hidden['dispute of citation-grade'].pk}/" not in client.get(reverse("dispute_list")).content.decode()
+    assert (
+        f"/disputes/{hidden['dispute of citation-grade'].pk}/"
+        not in client.get(reverse("dispute_list")).content.decode()
+    )
 
 
-def test_the_claim_and_source_pages_show_only_that_a_hidden_grade_is_disputed(client, second_reviewer, hidden, citation):
+def test_the_claim_and_source_pages_show_only_that_a_hidden_grade_is_disputed(
+    client, second_reviewer, hidden, citation
+):
     client.force_login(second_reviewer)
     for url in (f"/claims/{citation.claim.key}/", f"/sources/{citation.source.key}/"):
         response = client.get(url)

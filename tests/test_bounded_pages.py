@@ -42,8 +42,11 @@ class Crowd:
             [Claim.people.through(claim=c, person=self.person) for c in made], batch_size=2000
         )
         Citation.objects.bulk_create(
-            [Citation(claim=c, source=self.source, locator=locator, stance="supports" if n % 3 else "contradicts")
-             for n, c in enumerate(made) for locator in LOCATORS],
+            [
+                Citation(claim=c, source=self.source, locator=locator, stance="supports" if n % 3 else "contradicts")
+                for n, c in enumerate(made)
+                for locator in LOCATORS
+            ],
             batch_size=2000,
         )
         # Rows written raw, past the services: recounted as after a hand-made fix.
@@ -59,8 +62,14 @@ def _date(n: int) -> datetime.date | None:
 
 def _claim(topic: Topic, n: int) -> Claim:
     day = _date(n)
-    return Claim(key=f"crowd-{n:05}", topic=topic, statement=f"Statement number {n} of the crowd.",
-                 event_date=day.isoformat() if day else "", date_earliest=day, date_latest=day)
+    return Claim(
+        key=f"crowd-{n:05}",
+        topic=topic,
+        statement=f"Statement number {n} of the crowd.",
+        event_date=day.isoformat() if day else "",
+        date_earliest=day,
+        date_latest=day,
+    )
 
 
 def by_date(n: int) -> tuple:
@@ -73,8 +82,13 @@ def by_date(n: int) -> tuple:
 def crowd(researcher, editor) -> Crowd:
     topic = services.topic_create(actor=editor, title="Crowded question")
     person = services.person_create(actor=editor, name="Much Mentioned")
-    source = services.source_create(actor=researcher, key="much-cited", kind=Source.Kind.MONOGRAPH,
-                                    level=Source.Level.SECONDARY, title="A much cited book")
+    source = services.source_create(
+        actor=researcher,
+        key="much-cited",
+        kind=Source.Kind.MONOGRAPH,
+        level=Source.Level.SECONDARY,
+        title="A much cited book",
+    )
     return Crowd(topic, person, source)
 
 
@@ -98,18 +112,33 @@ def section(response, marker: str) -> str:
 
 
 LISTINGS = [
-    Listing("topic", "/topics/crowded-question/", "/claims/?topic=crowded-question",
-            "Claims 1–50 of 10,000 · all of them in the claim list", 'aria-label="Claims on this topic"'),
-    Listing("person", "/people/much-mentioned/", "/claims/?person=much-mentioned",
-            "Claims 1–50 of 10,000 · all of them in the claim list", 'aria-label="Claims about this person"'),
-    Listing("source", "/sources/much-cited/", "/claims/?source=much-cited",
-            "Claims 1–50 of 10,000 · all of them in the claim list", 'aria-label="Claims that cite this source"'),
+    Listing(
+        "topic",
+        "/topics/crowded-question/",
+        "/claims/?topic=crowded-question",
+        "Claims 1–50 of 10,000 · all of them in the claim list",
+        'aria-label="Claims on this topic"',
+    ),
+    Listing(
+        "person",
+        "/people/much-mentioned/",
+        "/claims/?person=much-mentioned",
+        "Claims 1–50 of 10,000 · all of them in the claim list",
+        'aria-label="Claims about this person"',
+    ),
+    Listing(
+        "source",
+        "/sources/much-cited/",
+        "/claims/?source=much-cited",
+        "Claims 1–50 of 10,000 · all of them in the claim list",
+        'aria-label="Claims that cite this source"',
+    ),
 ]
 
 
 def expected_keys(listing: Listing, claims: int, page: int) -> list[str]:
     """Each listing shows claims (a source's: each once, however often it cites it), by date."""
-    return [by_date(n)[2] for n in sorted(range(claims), key=by_date)[(page - 1) * ROWS:page * ROWS]]
+    return [by_date(n)[2] for n in sorted(range(claims), key=by_date)[(page - 1) * ROWS : page * ROWS]]
 
 
 def text_of(fragment: str) -> str:
@@ -173,11 +202,15 @@ def test_the_claim_list_of_a_source_among_fifty_thousand_stays_small(client, res
     source and every person grew with them (3.7 MB and 15 s with 50,000 sources)."""
     crowd.grow(100)
     Source.objects.bulk_create(
-        [Source(key=f"other-{n:05}", kind="memoir", level="primary", title=f"Another memoir {n}")
-         for n in range(50_000)], batch_size=5000,
+        [
+            Source(key=f"other-{n:05}", kind="memoir", level="primary", title=f"Another memoir {n}")
+            for n in range(50_000)
+        ],
+        batch_size=5000,
     )
-    Person.objects.bulk_create([Person(name=f"Someone {n}", slug=f"someone-{n:05}") for n in range(10_000)],
-                               batch_size=5000)
+    Person.objects.bulk_create(
+        [Person(name=f"Someone {n}", slug=f"someone-{n:05}") for n in range(10_000)], batch_size=5000
+    )
     client.force_login(researcher)
 
     response = client.get("/claims/?source=much-cited&person=much-mentioned")

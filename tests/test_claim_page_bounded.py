@@ -30,10 +30,16 @@ def big(topic, researcher, reviewer, editor) -> dict:
     claim = services.claim_create(actor=researcher, key="big", topic=topic, statement="Much is said of this.")
     citations = []
     for i in range(CITATIONS):
-        citations.append(services.citation_create(
-            actor=researcher, claim=claim, source=sources[i % 2], locator=f"p. {i:02}", quote=f"quote {i}",
-            stance="supports" if i == CITATIONS - 1 else "mentions",
-        ))
+        citations.append(
+            services.citation_create(
+                actor=researcher,
+                claim=claim,
+                source=sources[i % 2],
+                locator=f"p. {i:02}",
+                quote=f"quote {i}",
+                stance="supports" if i == CITATIONS - 1 else "mentions",
+            )
+        )
         services.citation_assessment_set(actor=editor, citation=citations[-1], grade=2, rationale=f"rationale {i}")
     roots = []
     for i in range(THREADS):
@@ -69,8 +75,9 @@ def test_the_citation_pager_reaches_every_citation_once_in_the_page_order(client
     client.force_login(researcher)
     pages = walk(client, "/claims/big/", "Pages of citations")
     assert len(pages) == 4
-    shown = [int(pk) for page in pages for pk in re.findall(r'<article class="card citation[^"]*" id="citation-(\d+)"',
-                                                            page)]
+    shown = [
+        int(pk) for page in pages for pk in re.findall(r'<article class="card citation[^"]*" id="citation-(\d+)"', page)
+    ]
     assert shown == [c.pk for c in big["ordered"]]
     for page in pages:  # the count on each page is of all the claim's citations
         assert f"Citations ({CITATIONS})" in page
@@ -128,8 +135,12 @@ def test_a_dispute_of_a_grade_links_to_the_page_that_shows_the_grade(client, rev
     # The claim page's own list of disputes links to the grade on its page too.
     assert f'href="/claims/big/?citations=3#citation-grade-{grade.pk}"' in html(client.get("/claims/big/"))
     # Resolving it from a form that names no page to return to leads there as well.
-    response = submit(client, f"/disputes/{dispute.pk}/resolve/", {"outcome": "upheld", "note": "Agreed.", "next": ""},
-                      page=f"/disputes/{dispute.pk}/")
+    response = submit(
+        client,
+        f"/disputes/{dispute.pk}/resolve/",
+        {"outcome": "upheld", "note": "Agreed.", "next": ""},
+        page=f"/disputes/{dispute.pk}/",
+    )
     assert response["Location"] == f"/claims/big/?citations=3#dispute-{dispute.pk}"
 
 
@@ -139,7 +150,9 @@ def test_grading_or_commenting_on_a_citation_on_page_3_leads_back_to_page_3(clie
     response = submit(client, reverse("citation_grade", args=[citation.pk]), {"grade": "3", "rationale": "Fair."})
     assert response["Location"] == f"/claims/big/?citations=3#citation-{citation.pk}"
     grade = citation.assessments.get(reviewer=reviewer)
-    response = submit(client, f"/annotations/on/citation-grade/{grade.pk}/", {"body": "Why 3?", "motivation": "question"})
+    response = submit(
+        client, f"/annotations/on/citation-grade/{grade.pk}/", {"body": "Why 3?", "motivation": "question"}
+    )
     note = grade.annotations.get()
     assert response["Location"] == f"/claims/big/?citations=3#annotation-{note.pk}"
     assert f'id="annotation-{note.pk}"' in html(client.get(response["Location"]))

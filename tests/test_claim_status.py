@@ -16,8 +16,10 @@ def test_the_add_form_offers_no_status_and_a_new_claim_starts_open(client, edito
     client.force_login(editor)  # even an editor's new claim
     form = form_values(client.get("/claims/new/"), "", itself=True)
     assert "status" not in form
-    client.post("/claims/new/", {**form, "key": "shot-11-june", "topic": topic.pk, "statement": "Shot on 11 June.",
-                                 "status": "supported"})
+    client.post(
+        "/claims/new/",
+        {**form, "key": "shot-11-june", "topic": topic.pk, "statement": "Shot on 11 June.", "status": "supported"},
+    )
     assert Claim.objects.get(key="shot-11-june").status == "open"
 
 
@@ -52,16 +54,25 @@ def test_the_author_proposes_a_status_by_a_dispute_and_an_editor_decides(client,
     client.force_login(researcher)
     page = page_text(client.get(f"/claims/{claim.key}/"))
     assert "Dispute this claim or propose its status" in page
-    response = submit(client, f"/disputes/new/claim/{claim.pk}/",
-                      {"reason": "The 1964 report confirms 12 June.", "proposed": "supported"})
+    response = submit(
+        client,
+        f"/disputes/new/claim/{claim.pk}/",
+        {"reason": "The 1964 report confirms 12 June.", "proposed": "supported"},
+    )
     dispute = Dispute.objects.get()
     assert response["Location"] == f"/disputes/{dispute.pk}/" and dispute.raised_by == researcher
     claim.refresh_from_db()
     assert claim.status == "open"  # proposed, not decided
     client.force_login(editor)
     resolve = f"/disputes/{dispute.pk}/resolve/"
-    client.post(resolve, {**hidden_fields(client.get(f"/disputes/{dispute.pk}/"), resolve),
-                          "outcome": "upheld", "note": "The report settles it."})
+    client.post(
+        resolve,
+        {
+            **hidden_fields(client.get(f"/disputes/{dispute.pk}/"), resolve),
+            "outcome": "upheld",
+            "note": "The report settles it.",
+        },
+    )
     claim.refresh_from_db()
     assert claim.status == "supported"
 

@@ -5,9 +5,9 @@ at once resolve it once. The races are run with real concurrent connections (thr
 import threading
 
 import pytest
-from django.test import Client
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
+from django.test import Client
 
 from claims import services
 from claims.models import Annotation, Citation, CitationAssessment, Claim, Dispute, Source, SourceAssessment
@@ -16,8 +16,10 @@ from tests.conftest import make_user
 
 
 def history_rows() -> dict[str, int]:
-    return {model.__name__: model.history.count()
-            for model in (Claim, Source, Citation, SourceAssessment, CitationAssessment, Annotation, Dispute)}
+    return {
+        model.__name__: model.history.count()
+        for model in (Claim, Source, Citation, SourceAssessment, CitationAssessment, Annotation, Dispute)
+    }
 
 
 # --- Through the pages: two people edit the same record ---------------------------------
@@ -28,19 +30,31 @@ def _form_version(response) -> str:
 
 
 def test_a_second_edit_of_a_claim_from_the_same_version_is_refused_and_shows_what_changed(
-        client, researcher, editor, claim):
+    client, researcher, editor, claim
+):
     # The researcher opens the form; meanwhile the editor saves a change.
     client.force_login(researcher)
     page = client.get(f"/claims/{claim.key}/edit/")
     assert _form_version(page) == 1
-    services.claim_update(actor=editor, claim=Claim.objects.get(pk=claim.pk),
-                          data={"statement": "Shot on the night of 11 to 12 June 1937.", "status": "contested"},
-                          expected_version=1)
+    services.claim_update(
+        actor=editor,
+        claim=Claim.objects.get(pk=claim.pk),
+        data={"statement": "Shot on the night of 11 to 12 June 1937.", "status": "contested"},
+        expected_version=1,
+    )
     before = history_rows()
-    response = client.post(f"/claims/{claim.key}/edit/", {
-        "version": "1", "key": claim.key, "topic": claim.topic.pk, "statement": "Shot on 12 June.",
-        "kind": "fact", "status": "open", "event_date": "1937-06-12",
-    })
+    response = client.post(
+        f"/claims/{claim.key}/edit/",
+        {
+            "version": "1",
+            "key": claim.key,
+            "topic": claim.topic.pk,
+            "statement": "Shot on 12 June.",
+            "kind": "fact",
+            "status": "open",
+            "event_date": "1937-06-12",
+        },
+    )
     assert response.status_code == 200
     text = response.content.decode()
     assert "was saved by edith_editor while you were editing it" in text
@@ -53,10 +67,18 @@ def test_a_second_edit_of_a_claim_from_the_same_version_is_refused_and_shows_wha
 
 def test_an_edit_from_the_current_version_is_saved_and_moves_the_version_on(client, researcher, claim):
     client.force_login(researcher)
-    response = client.post(f"/claims/{claim.key}/edit/", {
-        "version": "1", "key": claim.key, "topic": claim.topic.pk, "statement": "Shot on 12 June 1937, at night.",
-        "kind": "fact", "status": "open", "event_date": "1937-06-12",
-    })
+    response = client.post(
+        f"/claims/{claim.key}/edit/",
+        {
+            "version": "1",
+            "key": claim.key,
+            "topic": claim.topic.pk,
+            "statement": "Shot on 12 June 1937, at night.",
+            "kind": "fact",
+            "status": "open",
+            "event_date": "1937-06-12",
+        },
+    )
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.version == 2 and claim.history.latest().version == 2
@@ -66,11 +88,28 @@ def test_an_edit_from_the_current_version_is_saved_and_moves_the_version_on(clie
 def test_a_stale_edit_of_a_source_is_refused(client, researcher, editor, source):
     services.source_update(actor=editor, source=source, data={"title": "1937"}, expected_version=1)
     client.force_login(researcher)
-    response = client.post(f"/sources/{source.key}/edit/", {
-        "version": "1", "key": source.key, "kind": source.kind, "level": source.level, "title": "Another title",
-        "title_original": "", "authors": "Vadim Rogovin", "date": "1998", "publisher": "", "language": "en",
-        "archive": "", "fond": "", "opis": "", "delo": "", "list_range": "", "url": "", "notes": "",
-    })
+    response = client.post(
+        f"/sources/{source.key}/edit/",
+        {
+            "version": "1",
+            "key": source.key,
+            "kind": source.kind,
+            "level": source.level,
+            "title": "Another title",
+            "title_original": "",
+            "authors": "Vadim Rogovin",
+            "date": "1998",
+            "publisher": "",
+            "language": "en",
+            "archive": "",
+            "fond": "",
+            "opis": "",
+            "delo": "",
+            "list_range": "",
+            "url": "",
+            "notes": "",
+        },
+    )
     assert "title changed" in response.content.decode()
     source.refresh_from_db()
     assert source.title == "1937"
@@ -79,10 +118,17 @@ def test_a_stale_edit_of_a_source_is_refused(client, researcher, editor, source)
 def test_a_stale_edit_of_a_citation_is_refused(client, researcher, editor, citation):
     services.citation_update(actor=editor, citation=citation, data={"locator": "p. 412"}, expected_version=1)
     client.force_login(researcher)
-    response = client.post(f"/citations/{citation.pk}/edit/", {
-        "version": "1", "source": citation.source.key, "locator": "ch. 10", "quote": "", "quote_translation": "",
-        "stance": "supports",
-    })
+    response = client.post(
+        f"/citations/{citation.pk}/edit/",
+        {
+            "version": "1",
+            "source": citation.source.key,
+            "locator": "ch. 10",
+            "quote": "",
+            "quote_translation": "",
+            "stance": "supports",
+        },
+    )
     assert "locator changed" in response.content.decode()
     citation.refresh_from_db()
     assert citation.locator == "p. 412"
@@ -104,12 +150,19 @@ def test_a_grade_revised_in_another_tab_is_not_overwritten(client, reviewer, cit
 
 def test_a_stale_edit_of_an_annotation_is_refused(client, researcher, editor, claim):
     note = services.annotation_create(actor=researcher, body="Compare the protocol.", target=claim)
-    services.annotation_update(actor=editor, annotation=note, data={"body": "Compare the protocol of 11 June."},
-                               expected_version=1)
+    services.annotation_update(
+        actor=editor, annotation=note, data={"body": "Compare the protocol of 11 June."}, expected_version=1
+    )
     client.force_login(researcher)
-    response = client.post(f"/annotations/{note.pk}/edit/", {
-        "version": "1", "body": "Compare the verdict.", "motivation": "comment", "quoted_passage": "",
-    })
+    response = client.post(
+        f"/annotations/{note.pk}/edit/",
+        {
+            "version": "1",
+            "body": "Compare the verdict.",
+            "motivation": "comment",
+            "quoted_passage": "",
+        },
+    )
     assert "was saved by edith_editor" in response.content.decode()
     note.refresh_from_db()
     assert note.body == "Compare the protocol of 11 June."
@@ -182,15 +235,20 @@ def test_two_editors_resolving_one_dispute_at_once_resolve_it_once(attempt):
     researcher = make_user("rita_researcher", Role.RESEARCHER)  # (an editor may not decide on what they added)
     topic = services.topic_create(actor=editors[0], title="Date of execution")
     claim = services.claim_create(actor=researcher, key="execution-12-june", topic=topic, statement="12 June.")
-    source = services.source_create(actor=researcher, key="rogovin-1937", kind="monograph", level="secondary",
-                                    title="1937")
+    source = services.source_create(
+        actor=researcher, key="rogovin-1937", kind="monograph", level="secondary", title="1937"
+    )
     citation = services.citation_create(actor=researcher, claim=claim, source=source)
     grade = services.citation_assessment_set(actor=second_reviewer, citation=citation, grade=2, rationale="Sure.")
     dispute = services.dispute_raise(actor=reviewer, target=grade, reason="One witness.", proposed=4)
 
     def resolve(editor, outcome):
-        return lambda: services.dispute_resolve(actor=editor, dispute=Dispute.objects.get(pk=dispute.pk),
-                                                outcome=outcome, note=f"{editor.username} decides.")
+        return lambda: services.dispute_resolve(
+            actor=editor,
+            dispute=Dispute.objects.get(pk=dispute.pk),
+            outcome=outcome,
+            note=f"{editor.username} decides.",
+        )
 
     results = _at_once(resolve(editors[0], "upheld"), resolve(editors[1], "rejected"))
     decided = [r for r in results if isinstance(r, Dispute)]
@@ -226,10 +284,18 @@ def test_a_site_edit_begun_before_a_staff_change_in_the_admin_is_refused(client,
     data["statement"] = "Corrected by staff: shot on 12 June 1937."
     assert admin.post(change_url, data).status_code == 302
     assert Claim.objects.get(pk=claim.pk).version == 2
-    response = client.post(f"/claims/{claim.key}/edit/", {
-        "version": "1", "key": claim.key, "topic": claim.topic.pk, "statement": "Shot on 12 June.",
-        "kind": "fact", "status": "open", "event_date": "1937-06-12",
-    })
+    response = client.post(
+        f"/claims/{claim.key}/edit/",
+        {
+            "version": "1",
+            "key": claim.key,
+            "topic": claim.topic.pk,
+            "statement": "Shot on 12 June.",
+            "kind": "fact",
+            "status": "open",
+            "event_date": "1937-06-12",
+        },
+    )
     assert "was saved by stan_staff while you were editing it" in response.content.decode()
     assert Claim.objects.get(pk=claim.pk).statement == "Corrected by staff: shot on 12 June 1937."
 
@@ -242,8 +308,12 @@ def test_a_staff_edit_in_the_admin_begun_before_a_site_edit_is_refused(client, r
     change_url = f"/admin/claims/claim/{claim.pk}/change/"
     data = form_data(admin.get(change_url), "claim_form")
     assert data["version"] == "1"
-    services.claim_update(actor=researcher, claim=Claim.objects.get(pk=claim.pk),
-                          data={"statement": "Shot on 12 June 1937, at night."}, expected_version=1)
+    services.claim_update(
+        actor=researcher,
+        claim=Claim.objects.get(pk=claim.pk),
+        data={"statement": "Shot on 12 June 1937, at night."},
+        expected_version=1,
+    )
     data["statement"] = "Corrected by staff."
     response = admin.post(change_url, data, follow=True)
     assert "was saved by rita_researcher while you were editing it" in response.content.decode()

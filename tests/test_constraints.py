@@ -44,8 +44,12 @@ def _citation_grade(w, **overrides):
 
 
 def _dispute(w, **overrides):
-    fields = dict(raised_by=w.second_reviewer, citation_assessment=w.grade, reason="The dossier was never found.",
-                  proposed_credibility=5)
+    fields = dict(
+        raised_by=w.second_reviewer,
+        citation_assessment=w.grade,
+        reason="The dossier was never found.",
+        proposed_credibility=5,
+    )
     return Dispute(**{**fields, **overrides})
 
 
@@ -72,25 +76,37 @@ CASES = [
     ("source_archival_file_names_archive", lambda w: _source(kind="archival_file", archive="")),
     ("source_archive_reference_needs_archive", lambda w: _source(archive_fond="33987")),
     ("source_undated_has_no_bounds", lambda w: _source(date="", date_earliest=JUNE_11)),
-    ("source_date_bounds_ordered",
-     lambda w: _source(date="1937-06-12/1937-06-11", date_earliest=JUNE_12, date_latest=JUNE_11)),
+    (
+        "source_date_bounds_ordered",
+        lambda w: _source(date="1937-06-12/1937-06-11", date_earliest=JUNE_12, date_latest=JUNE_11),
+    ),
     ("claim_key_not_blank", lambda w: _claim(w.topic, key="")),
     ("claim_statement_not_blank", lambda w: _claim(w.topic, statement="")),
     ("claim_kind_valid", lambda w: _claim(w.topic, kind="rumour")),
     ("claim_status_valid", lambda w: _claim(w.topic, status="proven")),
     ("claim_undated_has_no_bounds", lambda w: _claim(w.topic, event_date="", date_latest=JUNE_12)),
-    ("claim_date_bounds_ordered",
-     lambda w: _claim(w.topic, event_date="1937-06-12/1937-06-11", date_earliest=JUNE_12, date_latest=JUNE_11)),
-    ("citation_unique_source_locator_per_claim",
-     lambda w: Citation(claim=w.claim, source=w.source, locator=w.citation.locator)),
+    (
+        "claim_date_bounds_ordered",
+        lambda w: _claim(w.topic, event_date="1937-06-12/1937-06-11", date_earliest=JUNE_12, date_latest=JUNE_11),
+    ),
+    (
+        "citation_unique_source_locator_per_claim",
+        lambda w: Citation(claim=w.claim, source=w.source, locator=w.citation.locator),
+    ),
     ("citation_stance_valid", lambda w: Citation(claim=w.claim, source=w.source, locator="p. 2", stance="likes")),
     ("citation_locator_has_no_bar", lambda w: Citation(claim=w.claim, source=w.source, locator="pp. 12|13")),
-    ("source_assessment_one_per_reviewer",
-     lambda w: SourceAssessment(source=w.source, reviewer=w.reviewer, grade="C", rationale="A second opinion.")),
-    ("source_assessment_grade_a_to_f",
-     lambda w: SourceAssessment(source=w.source, reviewer=w.second_reviewer, grade="G", rationale="Off the scale.")),
-    ("source_assessment_rationale_not_blank",
-     lambda w: SourceAssessment(source=w.source, reviewer=w.second_reviewer, grade="B", rationale="")),
+    (
+        "source_assessment_one_per_reviewer",
+        lambda w: SourceAssessment(source=w.source, reviewer=w.reviewer, grade="C", rationale="A second opinion."),
+    ),
+    (
+        "source_assessment_grade_a_to_f",
+        lambda w: SourceAssessment(source=w.source, reviewer=w.second_reviewer, grade="G", rationale="Off the scale."),
+    ),
+    (
+        "source_assessment_rationale_not_blank",
+        lambda w: SourceAssessment(source=w.source, reviewer=w.second_reviewer, grade="B", rationale=""),
+    ),
     ("citation_assessment_one_per_reviewer", lambda w: _citation_grade(w, grade=3)),
     ("citation_assessment_grade_1_to_6", lambda w: _citation_grade(w, reviewer=w.second_reviewer, grade=7)),
     ("citation_assessment_grade_1_to_6", lambda w: _citation_grade(w, reviewer=w.second_reviewer, grade=0)),
@@ -98,18 +114,26 @@ CASES = [
     ("dispute_exactly_one_target", lambda w: _dispute(w, claim=w.claim)),
     ("dispute_exactly_one_target", lambda w: _dispute(w, citation_assessment=None)),
     ("dispute_proposal_matches_target", lambda w: _dispute(w, proposed_credibility=None, proposed_reliability="D")),
-    ("dispute_proposal_matches_target",
-     lambda w: _dispute(w, citation_assessment=None, claim=w.claim, proposed_credibility=None)),
+    (
+        "dispute_proposal_matches_target",
+        lambda w: _dispute(w, citation_assessment=None, claim=w.claim, proposed_credibility=None),
+    ),
     ("dispute_proposals_valid", lambda w: _dispute(w, proposed_credibility=9)),
     ("dispute_reason_not_blank", lambda w: _dispute(w, reason="")),
     ("dispute_state_valid", lambda w: _dispute(w, state="pending")),
     ("dispute_resolution_fields_match_state", lambda w: _dispute(w, state="upheld", **_closed())),
-    ("dispute_resolution_fields_match_state",
-     lambda w: _dispute(w, state="rejected", resolved_by=w.editor, resolution_note="No.")),
-    ("dispute_resolution_fields_match_state",
-     lambda w: _dispute(w, state="open", resolved_by=w.editor, resolution_note="Early decision.")),
-    ("dispute_resolution_fields_match_state",
-     lambda w: _dispute(w, state="withdrawn", **_closed(resolved_by=w.editor, resolution_note="Withdrawn."))),
+    (
+        "dispute_resolution_fields_match_state",
+        lambda w: _dispute(w, state="rejected", resolved_by=w.editor, resolution_note="No."),
+    ),
+    (
+        "dispute_resolution_fields_match_state",
+        lambda w: _dispute(w, state="open", resolved_by=w.editor, resolution_note="Early decision."),
+    ),
+    (
+        "dispute_resolution_fields_match_state",
+        lambda w: _dispute(w, state="withdrawn", **_closed(resolved_by=w.editor, resolution_note="Withdrawn.")),
+    ),
     ("dispute_one_open_per_raiser_citation_assessment", lambda w: _dispute(w, reason="Again, the same point.")),
     ("annotation_exactly_one_target", lambda w: _annotation(w, source=w.source)),
     ("annotation_exactly_one_target", lambda w: _annotation(w, claim=None)),
@@ -172,8 +196,11 @@ def test_every_named_constraint_has_a_case():
     declared = {c.name for model in apps.get_app_config("claims").get_models() for c in model._meta.constraints}
     covered = {name for name, _ in CASES}
     # Two partial unique constraints differ from the covered one only by target column.
-    assert declared - covered == {"dispute_one_open_per_raiser_source_assessment", "dispute_one_open_per_raiser_claim",
-                                  "annotation_not_own_parent"}
+    assert declared - covered == {
+        "dispute_one_open_per_raiser_source_assessment",
+        "dispute_one_open_per_raiser_claim",
+        "annotation_not_own_parent",
+    }
 
 
 def test_database_refuses_an_annotation_replying_to_itself(world):
@@ -184,7 +211,9 @@ def test_database_refuses_an_annotation_replying_to_itself(world):
 
 
 def test_database_refuses_a_second_open_dispute_of_a_claim_by_the_same_reviewer(world):
-    Dispute.objects.create(raised_by=world.reviewer, claim=world.claim, reason="Too early.", proposed_status="contested")
+    Dispute.objects.create(
+        raised_by=world.reviewer, claim=world.claim, reason="Too early.", proposed_status="contested"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         Dispute.objects.create(raised_by=world.reviewer, claim=world.claim, reason="Again.", proposed_status="refuted")
 

@@ -2,9 +2,8 @@
 they equal a fresh count, and the latest activity is the write's own time."""
 
 import pytest
-from django.utils import timezone
-
 from django.core.management import call_command
+from django.utils import timezone
 
 from claims import services
 from claims.csv.claims_csv import claims_import
@@ -23,21 +22,31 @@ class World:
         self.staff = make_user("stan_staff", staff=True)
         self.execution = services.topic_create(actor=editor, title="Date of execution")
         self.motives = services.topic_create(actor=editor, title="Motives for the purge")
-        self.june_12 = services.claim_create(actor=researcher, key="june-12", topic=self.execution,
-                                             statement="Shot on 12 June 1937.", event_date="1937-06-12")
-        self.forgery = services.claim_create(actor=researcher, key="forgery", topic=self.motives,
-                                             statement="The Abwehr forged the dossier.")
+        self.june_12 = services.claim_create(
+            actor=researcher,
+            key="june-12",
+            topic=self.execution,
+            statement="Shot on 12 June 1937.",
+            event_date="1937-06-12",
+        )
+        self.forgery = services.claim_create(
+            actor=researcher, key="forgery", topic=self.motives, statement="The Abwehr forged the dossier."
+        )
         self.cited_12 = services.citation_create(actor=researcher, claim=self.june_12, source=source, locator="p. 1")
-        self.cited_forgery = services.citation_create(actor=researcher, claim=self.forgery, source=source,
-                                                      locator="p. 2")
-        self.citation_grade = services.citation_assessment_set(actor=reviewer, citation=self.cited_12, grade=2,
-                                                               rationale="Confirmed elsewhere.")
-        self.source_grade = services.source_assessment_set(actor=reviewer, source=source, grade="B",
-                                                           rationale="A careful historian.")
+        self.cited_forgery = services.citation_create(
+            actor=researcher, claim=self.forgery, source=source, locator="p. 2"
+        )
+        self.citation_grade = services.citation_assessment_set(
+            actor=reviewer, citation=self.cited_12, grade=2, rationale="Confirmed elsewhere."
+        )
+        self.source_grade = services.source_assessment_set(
+            actor=reviewer, source=source, grade="B", rationale="A careful historian."
+        )
 
     def dispute_source_grade(self) -> Dispute:
-        return services.dispute_raise(actor=self.second_reviewer, target=self.source_grade, reason="Too generous.",
-                                      proposed="C")
+        return services.dispute_raise(
+            actor=self.second_reviewer, target=self.source_grade, reason="Too generous.", proposed="C"
+        )
 
 
 def _csv(text: str) -> bytes:
@@ -47,45 +56,86 @@ def _csv(text: str) -> bytes:
 # Each write, named as a test id: (what it does, whether it takes something out of a topic).
 WRITES = {
     "topic created": (lambda w: services.topic_create(actor=w.editor, title="Tribunal"), False),
-    "claim created": (lambda w: services.claim_create(actor=w.researcher, key="june-11", topic=w.execution,
-                                                      statement="Shot on 11 June.", event_date="1937-06-11"), False),
-    "claim edited": (lambda w: services.claim_update(actor=w.researcher, claim=w.june_12,
-                                                     data={"statement": "Shot at night, 12 June."}), False),
-    "claim moved to another topic": (lambda w: services.claim_update(actor=w.researcher, claim=w.june_12,
-                                                                     data={"topic": w.motives}), True),
+    "claim created": (
+        lambda w: services.claim_create(
+            actor=w.researcher, key="june-11", topic=w.execution, statement="Shot on 11 June.", event_date="1937-06-11"
+        ),
+        False,
+    ),
+    "claim edited": (
+        lambda w: services.claim_update(
+            actor=w.researcher, claim=w.june_12, data={"statement": "Shot at night, 12 June."}
+        ),
+        False,
+    ),
+    "claim moved to another topic": (
+        lambda w: services.claim_update(actor=w.researcher, claim=w.june_12, data={"topic": w.motives}),
+        True,
+    ),
     "claim deleted": (lambda w: services.claim_delete(actor=w.editor, claim=w.june_12), True),
     "claim restored to an earlier version": (lambda w: _restore(w), False),
-    "citation added": (lambda w: services.citation_create(actor=w.researcher, claim=w.june_12, source=w.source,
-                                                          locator="p. 9"), False),
+    "citation added": (
+        lambda w: services.citation_create(actor=w.researcher, claim=w.june_12, source=w.source, locator="p. 9"),
+        False,
+    ),
     "citation's source changed": (lambda w: _cite_other_source(w), False),
     "citation deleted": (lambda w: services.citation_delete(actor=w.editor, citation=w.cited_12), True),
-    "citation graded": (lambda w: services.citation_assessment_set(actor=w.second_reviewer, citation=w.cited_12,
-                                                                   grade=3, rationale="Possibly."), False),
-    "source graded": (lambda w: services.source_assessment_set(actor=w.second_reviewer, source=w.source,
-                                                               grade="C", rationale="Fairly."), False),
-    "note on a claim": (lambda w: services.annotation_create(actor=w.researcher, target=w.june_12, body="See Rogovin."),
-                        False),
+    "citation graded": (
+        lambda w: services.citation_assessment_set(
+            actor=w.second_reviewer, citation=w.cited_12, grade=3, rationale="Possibly."
+        ),
+        False,
+    ),
+    "source graded": (
+        lambda w: services.source_assessment_set(
+            actor=w.second_reviewer, source=w.source, grade="C", rationale="Fairly."
+        ),
+        False,
+    ),
+    "note on a claim": (
+        lambda w: services.annotation_create(actor=w.researcher, target=w.june_12, body="See Rogovin."),
+        False,
+    ),
     "note on a citation grade, replied to, withdrawn": (lambda w: _note_thread(w), False),
-    "claim disputed": (lambda w: services.dispute_raise(actor=w.researcher, target=w.june_12, reason="Unclear.",
-                                                        proposed="contested"), False),
-    "citation grade disputed": (lambda w: services.dispute_raise(actor=w.second_reviewer, target=w.citation_grade,
-                                                                 reason="Too high.", proposed=4), False),
+    "claim disputed": (
+        lambda w: services.dispute_raise(actor=w.researcher, target=w.june_12, reason="Unclear.", proposed="contested"),
+        False,
+    ),
+    "citation grade disputed": (
+        lambda w: services.dispute_raise(
+            actor=w.second_reviewer, target=w.citation_grade, reason="Too high.", proposed=4
+        ),
+        False,
+    ),
     "source grade disputed": (lambda w: w.dispute_source_grade(), False),
-    "dispute withdrawn": (lambda w: services.dispute_withdraw(actor=w.second_reviewer,
-                                                              dispute=w.dispute_source_grade()), False),
-    "dispute upheld": (lambda w: services.dispute_resolve(
-        actor=w.editor, outcome="upheld", note="Agreed.",
-        dispute=services.dispute_raise(actor=w.second_reviewer, target=w.citation_grade, reason="Hm.", proposed=4)),
-        False),
-    "disputed source grade deleted": (lambda w: (w.dispute_source_grade(),
-                                                 services.assessment_delete(actor=w.editor, assessment=w.source_grade)),
-                                      True),
+    "dispute withdrawn": (
+        lambda w: services.dispute_withdraw(actor=w.second_reviewer, dispute=w.dispute_source_grade()),
+        False,
+    ),
+    "dispute upheld": (
+        lambda w: services.dispute_resolve(
+            actor=w.editor,
+            outcome="upheld",
+            note="Agreed.",
+            dispute=services.dispute_raise(actor=w.second_reviewer, target=w.citation_grade, reason="Hm.", proposed=4),
+        ),
+        False,
+    ),
+    "disputed source grade deleted": (
+        lambda w: (w.dispute_source_grade(), services.assessment_delete(actor=w.editor, assessment=w.source_grade)),
+        True,
+    ),
     "claims imported from CSV (one new, one moved)": (lambda w: _import(w), True),
     "claim edited in the admin": (lambda w: _staff_edit(w), False),
     "claim deleted in the admin": (lambda w: services.staff_delete(actor=w.staff, instance=w.forgery), True),
-    "person renamed (no topic changes)": (lambda w: services.person_update(
-        actor=w.editor, person=services.person_create(actor=w.editor, name="Tukhachevsky"),
-        data={"name": "Mikhail Tukhachevsky"}), False),
+    "person renamed (no topic changes)": (
+        lambda w: services.person_update(
+            actor=w.editor,
+            person=services.person_create(actor=w.editor, name="Tukhachevsky"),
+            data={"name": "Mikhail Tukhachevsky"},
+        ),
+        False,
+    ),
 }
 
 
@@ -96,8 +146,13 @@ def _restore(w: World):
 
 
 def _cite_other_source(w: World):
-    other = services.source_create(actor=w.researcher, key="shvernik-1964", kind="official_report", level="primary",
-                                   title="Shvernik commission report")
+    other = services.source_create(
+        actor=w.researcher,
+        key="shvernik-1964",
+        kind="official_report",
+        level="primary",
+        title="Shvernik commission report",
+    )
     return services.citation_update(actor=w.researcher, citation=w.cited_12, data={"source": other})
 
 
@@ -108,10 +163,13 @@ def _note_thread(w: World):
 
 
 def _import(w: World):
-    report = claims_import(actor=w.editor, data=_csv(
-        "june-13,Date of execution,Shot on 13 June.,1937-06-13\n"
-        "forgery,Date of execution,The Abwehr forged the dossier.,\n"
-    ))
+    report = claims_import(
+        actor=w.editor,
+        data=_csv(
+            "june-13,Date of execution,Shot on 13 June.,1937-06-13\n"
+            "forgery,Date of execution,The Abwehr forged the dossier.,\n"
+        ),
+    )
     assert not report.errors, report.errors
 
 
@@ -126,8 +184,10 @@ def world(researcher, reviewer, editor, source) -> World:
 
 
 def _stored() -> dict[int, tuple]:
-    return {row.topic_id: (row.claim_count, row.open_dispute_count, row.latest_activity)
-            for row in TopicSummary.objects.all()}
+    return {
+        row.topic_id: (row.claim_count, row.open_dispute_count, row.latest_activity)
+        for row in TopicSummary.objects.all()
+    }
 
 
 @pytest.mark.parametrize("write", WRITES, ids=list(WRITES))
@@ -154,8 +214,12 @@ def test_the_topic_a_write_touches_shows_it_as_its_latest_activity(world, write)
     act(world)
     touched = [row for row in TopicSummary.objects.all() if row.latest_activity >= before]
     # A source's grades and their disputes belong to the source, not to the topics citing it.
-    changes_source_only = write in {"source graded", "source grade disputed", "dispute withdrawn",
-                                    "disputed source grade deleted"}
+    changes_source_only = write in {
+        "source graded",
+        "source grade disputed",
+        "dispute withdrawn",
+        "disputed source grade deleted",
+    }
     assert bool(touched) != changes_source_only, [str(row) for row in TopicSummary.objects.all()]
 
 

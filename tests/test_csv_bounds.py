@@ -32,15 +32,19 @@ def test_an_unclosed_quote_is_a_file_error_naming_its_row_and_nothing_is_written
     report = claims_import(actor=None, data=read("error_unclosed_quote.csv"))
     assert where(report) == [(3, "statement")]
     message = report.errors[0].message
-    assert message.startswith("A quote opens in this cell (line 3 of the file: 'Second row, whose quote is never "
-                              "closed\\nverdict-at-night,Date of execution,The v'… (")
+    assert message.startswith(
+        "A quote opens in this cell (line 3 of the file: 'Second row, whose quote is never "
+        "closed\\nverdict-at-night,Date of execution,The v'… ("
+    )
     assert "is never closed, so the rest of the file (3 lines) would be read into this one cell" in message
     assert report.rows == [] and rows_and_history() == before
 
 
 def test_the_row_of_an_unclosed_quote_is_the_spreadsheets_after_a_quoted_newline(sources):
-    data = (HEADER + 'two-lines,Date of execution,"A statement\non two lines."\n'
-            'open-quote,Date of execution,"Never closed.\nlast,Date of execution,Last.\n').encode()
+    data = (
+        HEADER + 'two-lines,Date of execution,"A statement\non two lines."\n'
+        'open-quote,Date of execution,"Never closed.\nlast,Date of execution,Last.\n'
+    ).encode()
     report = claims_import(actor=None, data=data)
     assert where(report) == [(3, "statement")]
     assert "line 4 of the file" in report.errors[0].message
@@ -56,8 +60,7 @@ def test_an_unclosed_quote_in_the_header_or_the_last_line_is_refused(sources):
 
 def test_the_commands_refuse_an_unclosed_quote(sources):
     with pytest.raises(CommandError, match=r"row 3, column statement: A quote opens in this cell"):
-        call_command("import_claims", str(CSV_DIR / "error_unclosed_quote.csv"),
-                     stdout=io.StringIO())
+        call_command("import_claims", str(CSV_DIR / "error_unclosed_quote.csv"), stdout=io.StringIO())
     assert Claim.objects.count() == 0
 
 
@@ -70,7 +73,8 @@ def test_a_file_over_csv_max_rows_is_refused_naming_the_limit_and_the_row(source
     report = claims_import(actor=None, data=(HEADER + rows).encode())
     assert where(report) == [(7, "")]
     assert report.errors[0].message.startswith(
-        "The file has more than 5 rows: the limit is 5 rows a file (setting CSV_MAX_ROWS).")
+        "The file has more than 5 rows: the limit is 5 rows a file (setting CSV_MAX_ROWS)."
+    )
     assert Claim.objects.count() == 0
     assert claims_import(actor=None, data=(HEADER + rows.rsplit("claim-5", 1)[0]).encode()).created == 5
 
@@ -80,8 +84,10 @@ def test_a_row_over_csv_max_columns_is_refused_before_it_is_split(sources, setti
     wide = "x," * 1_000_000 + "y\n"  # a million cells, were they split
     report = claims_import(actor=None, data=(HEADER + "ok,Date of execution,Fine.\n" + wide).encode())
     assert where(report) == [(3, "")]
-    assert report.errors[0].message == ("This row has more than 10 cells: the limit is 10 columns a row "
-                                        "(setting CSV_MAX_COLUMNS). The file was not read past this row.")
+    assert report.errors[0].message == (
+        "This row has more than 10 cells: the limit is 10 columns a row "
+        "(setting CSV_MAX_COLUMNS). The file was not read past this row."
+    )
     assert Claim.objects.count() == 0
     # The delimiters of a quoted cell are no cells: a long statement full of commas is read.
     prose = '"' + "one, two, three; " * 100_000 + '"'
@@ -103,8 +109,9 @@ def test_a_cell_over_csv_max_cell_bytes_is_refused_naming_row_column_and_limit(s
     data = (HEADER + f"within,Date of execution,{within}\nover,Date of execution,{over}\n").encode()
     report = claims_import(actor=None, data=data)
     assert where(report) == [(3, "statement")]
-    assert report.errors[0].message == ("This cell is 1,001 bytes: the limit is 1,000 bytes a cell "
-                                        "(setting CSV_MAX_CELL_BYTES).")
+    assert report.errors[0].message == (
+        "This cell is 1,001 bytes: the limit is 1,000 bytes a cell (setting CSV_MAX_CELL_BYTES)."
+    )
     assert Claim.objects.count() == 0
     assert claims_import(actor=None, data=(HEADER + f"within,Date of execution,{within}\n").encode()).ok
 
@@ -114,14 +121,20 @@ def test_a_cell_over_csv_max_cell_bytes_is_refused_naming_row_column_and_limit(s
 MEGABYTE = "Тухачевский " * 90_000
 
 
-@pytest.mark.parametrize("column, row", [
-    ("kind", f"x,Date of execution,Fine.,{MEGABYTE}\n"),
-    ("event_date", f"x,Date of execution,Fine.,,{MEGABYTE}\n"),
-    ("sources", f"x,Date of execution,Fine.,,,,,{MEGABYTE}\n"),
-    ("key", f"{MEGABYTE},Date of execution,Fine.\n{MEGABYTE},Date of execution,Again.\n"),
-], ids=["kind", "event_date", "sources", "repeated key"])
+@pytest.mark.parametrize(
+    "column, row",
+    [
+        ("kind", f"x,Date of execution,Fine.,{MEGABYTE}\n"),
+        ("event_date", f"x,Date of execution,Fine.,,{MEGABYTE}\n"),
+        ("sources", f"x,Date of execution,Fine.,,,,,{MEGABYTE}\n"),
+        ("key", f"{MEGABYTE},Date of execution,Fine.\n{MEGABYTE},Date of execution,Again.\n"),
+    ],
+    ids=["kind", "event_date", "sources", "repeated key"],
+)
 def test_an_error_about_a_cell_of_a_megabyte_quotes_80_characters_of_it(sources, column, row):
-    report = claims_import(actor=None, data=("key,topic,statement,kind,event_date,status,people,sources\n" + row).encode())
+    report = claims_import(
+        actor=None, data=("key,topic,statement,kind,event_date,status,people,sources\n" + row).encode()
+    )
     assert report.errors and all(len(e.message) < 400 for e in report.errors), report.errors
     quoting = [e.message for e in report.errors if e.column == column and "more characters)" in e.message]
     assert quoting and "'Тухачевский Тухачевский" in quoting[0], report.errors
@@ -131,7 +144,9 @@ def twenty_megabyte_header() -> bytes:
     return b"key" + b"k" * 20_000_000 + b"\nx,y,z\n"
 
 
-CELL_LIMITS = pytest.mark.parametrize("cell_limit", [None, 50_000_000], ids=["default limits", "cells of 50 MB allowed"])
+CELL_LIMITS = pytest.mark.parametrize(
+    "cell_limit", [None, 50_000_000], ids=["default limits", "cells of 50 MB allowed"]
+)
 
 
 @CELL_LIMITS

@@ -100,8 +100,9 @@ def test_the_real_command_exits_non_zero_and_lists_every_bad_row_without_a_trace
     env = {**os.environ, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
 
     def manage(*args):
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
 
     assert manage("migrate", "--verbosity", "0").returncode == 0
     imported = manage("import_sources", path("sources.csv"))

@@ -102,15 +102,32 @@ def test_claims_export_import_export_is_byte_identical_with_formula_cells(formul
 
 
 def test_sources_export_import_export_is_byte_identical_with_formula_cells(editor):
-    notes = ['=HYPERLINK("http://evil")', "\tindented note", "\rreturned note", "'=1+1", "'twas", "-3 sheets", "@x",
-             "+1"]
+    notes = [
+        '=HYPERLINK("http://evil")',
+        "\tindented note",
+        "\rreturned note",
+        "'=1+1",
+        "'twas",
+        "-3 sheets",
+        "@x",
+        "+1",
+    ]
     for n, note in enumerate(notes):
-        services.source_create(actor=editor, key=f"source-{n}", kind="article", level="secondary",
-                               title=f"Source {n}", notes=note)
+        services.source_create(
+            actor=editor, key=f"source-{n}", kind="article", level="secondary", title=f"Source {n}", notes=note
+        )
     first = exported_sources()
     exported_notes = [row["notes"] for row in cells(first)]
-    assert exported_notes == ['\'=HYPERLINK("http://evil")', "'\tindented note", "'\rreturned note", "''=1+1", "'twas",
-                              "'-3 sheets", "'@x", "'+1"]
+    assert exported_notes == [
+        '\'=HYPERLINK("http://evil")',
+        "'\tindented note",
+        "'\rreturned note",
+        "''=1+1",
+        "'twas",
+        "'-3 sheets",
+        "'@x",
+        "'+1",
+    ]
     report = sources_import(actor=None, data=first.encode())
     assert report.summary == f"created 0, updated 0, unchanged {len(notes)}"
     assert list(Source.objects.order_by("key").values_list("notes", flat=True)) == notes
@@ -171,10 +188,16 @@ def test_the_seed_exports_import_into_an_empty_database(seeded):
 def test_namesakes_on_one_claim_survive_export_and_import(editor, topic):
     # Two people may share a name (the slug tells them apart); the export names both.
     first_belov = services.person_create(actor=editor, name="Ivan Belov", name_original="Белов, Иван Панфилович")
-    second_belov = services.person_create(actor=editor, name="Ivan Belov", name_original="Белов, Иван Иванович",
-                                          slug="ivan-belov-2")
-    services.claim_create(actor=editor, key="two-belovs", topic=topic, statement="Two men of one name.",
-                          people=[first_belov, second_belov])
+    second_belov = services.person_create(
+        actor=editor, name="Ivan Belov", name_original="Белов, Иван Иванович", slug="ivan-belov-2"
+    )
+    services.claim_create(
+        actor=editor,
+        key="two-belovs",
+        topic=topic,
+        statement="Two men of one name.",
+        people=[first_belov, second_belov],
+    )
     first = exported_claims()
     report = claims_import(actor=None, data=first.encode())
     assert report.summary == "created 0, updated 0, unchanged 1"
@@ -197,8 +220,12 @@ def test_a_topic_or_a_filtered_list_exports_the_same_cells_as_the_whole_export(s
     from claims.csv.claims_csv import claims_csv_chunks
 
     disputed, annotated = Claim.objects.order_by("key")[:2]
-    services.dispute_raise(actor=reviewer, target=disputed, reason="The protocol says otherwise.",
-                           proposed=Claim.Status.REFUTED if disputed.status != Claim.Status.REFUTED else Claim.Status.OPEN)
+    services.dispute_raise(
+        actor=reviewer,
+        target=disputed,
+        reason="The protocol says otherwise.",
+        proposed=Claim.Status.REFUTED if disputed.status != Claim.Status.REFUTED else Claim.Status.OPEN,
+    )
     services.annotation_create(actor=reviewer, target=annotated, body="See the Izvestiya TsK text.")
     whole = {row["key"]: row for row in cells(exported_claims(actor=editor))}
     counted = [row for row in whole.values() if row["open_disputes"] != "0"]

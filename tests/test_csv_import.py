@@ -29,21 +29,27 @@ CLAIMS_CSV = {
     "tukhachevsky-arrested": (
         "Arrests and investigation",
         "Тухачевский was arrested in Kuibyshev on 22 May 1937 («в Куйбышеве», says the protocol).",
-        "fact", "1937-05-22", "supported",
+        "fact",
+        "1937-05-22",
+        "supported",
         ["Iona Yakir", "Тухачевский"],
         [("izvestiya-tsk-1989-4", ""), ("rogovin-1937", "ch. 9")],
     ),
     "verdict-read-at-night": (
         "Date of execution",
         'The verdict was read at 23:35, "shot at once"; the sentence was carried out\nthe same night.',
-        "fact", "1937-06-11T23:35:00", "contested",
+        "fact",
+        "1937-06-11T23:35:00",
+        "contested",
         ["Vasily Ulrikh"],
         [("rogovin-1937", "p. 412")],
     ),
     "military-plot-existed": (
         "Existence of a military plot",
         "Заговор существовал — so the prosecution claimed;\tthe accused denied it at first.",
-        "hypothesis", "1937?", "open",
+        "hypothesis",
+        "1937?",
+        "open",
         [],
         [("izvestiya-tsk-1989-4", "p. 42")],
     ),
@@ -132,17 +138,22 @@ def _many_rows_then(last_row: str, count: int = 2500) -> bytes:
     with new topics, people and citations, then last_row."""
     lines = ["key,topic,statement,kind,event_date,status,people,sources"]
     for i in range(count):
-        lines.append(f"bulk-{i:05d},Bulk topic {i % 3},Statement {i} «Тухачевский»,fact,1937-06,open,"
-                     f"Person {i % 7} | Персона {i % 5},rogovin-1937: p. {i} | izvestiya-tsk-1989-4")
+        lines.append(
+            f"bulk-{i:05d},Bulk topic {i % 3},Statement {i} «Тухачевский»,fact,1937-06,open,"
+            f"Person {i % 7} | Персона {i % 5},rogovin-1937: p. {i} | izvestiya-tsk-1989-4"
+        )
     lines.append(last_row)
     return ("\n".join(lines) + "\n").encode()
 
 
-@pytest.mark.parametrize("bad_row, column", [
-    ("bulk-bad,Bulk topic 0,A statement,rumour,,open,,", "kind"),
-    ("bulk-00007,Bulk topic 0,The same key again,fact,,open,,", "key"),
-    ("bulk-bad,Bulk topic 0,A statement,fact,,open,,no-such-source", "sources"),
-])
+@pytest.mark.parametrize(
+    "bad_row, column",
+    [
+        ("bulk-bad,Bulk topic 0,A statement,rumour,,open,,", "kind"),
+        ("bulk-00007,Bulk topic 0,The same key again,fact,,open,,", "key"),
+        ("bulk-bad,Bulk topic 0,A statement,fact,,open,,no-such-source", "sources"),
+    ],
+)
 def test_a_bad_last_row_after_thousands_of_good_ones_writes_nothing(sources, claim, bad_row, column):
     before = rows_and_history()
     report = claims_import(actor=None, data=_many_rows_then(bad_row))
@@ -171,10 +182,9 @@ def test_a_row_the_database_refuses_while_writing_rolls_back_the_import_with_dja
     # INSERT fails on the database, on SQLite on the writing thread, and the caller gets it.
     person = Person.objects.create(name="Iona Yakir", slug="iona-yakir")
     through = Claim.people.through
-    with pytest.raises(IntegrityError):
-        with transaction.atomic(), bulk.pipelined():
-            bulk.insert(through, ["claim_id", "person_id"], [(claim.pk, person.pk)] * 2, ready=True)
-            bulk.flush()
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.pipelined():  # noqa: PT012 (the insert, then its wait)
+        bulk.insert(through, ["claim_id", "person_id"], [(claim.pk, person.pk)] * 2, ready=True)
+        bulk.flush()
     assert not through.objects.exists()
 
 
@@ -182,16 +192,23 @@ def test_a_row_the_database_refuses_while_writing_rolls_back_the_import_with_dja
 def test_bulk_insert_writes_values_the_same_in_every_row_into_every_row(claim, pipelined):
     # 1000 rows go as one statement with the shared values selected once; the 5 left over
     # go row by row: both must store the shared values in each row.
-    sources = [Source(key=f"bulk-source-{i}", title=f"Source {i}", kind=Source.Kind.MONOGRAPH,
-                      level=Source.Level.SECONDARY) for i in range(1005)]
+    sources = [
+        Source(key=f"bulk-source-{i}", title=f"Source {i}", kind=Source.Kind.MONOGRAPH, level=Source.Level.SECONDARY)
+        for i in range(1005)
+    ]
     Source.objects.bulk_create(sources)
     ids = list(Source.objects.filter(key__startswith="bulk-source-").order_by("pk").values_list("pk", flat=True))
     rows = [(claim.pk, source_id, f"p. {n}") for n, source_id in enumerate(ids)]
-    same = {"quote": "«Расстрелять»", "quote_translation": "", "stance": Citation.Stance.CONTRADICTS.value,
-            "created_by_id": None, "version": 3,
-            "created_at": bulk.db_value(Citation, "created_at", claim.created_at),
-            "updated_at": bulk.db_value(Citation, "updated_at", claim.created_at)}
-    with transaction.atomic(), (bulk.pipelined() if pipelined else contextlib.nullcontext()):
+    same = {
+        "quote": "«Расстрелять»",
+        "quote_translation": "",
+        "stance": Citation.Stance.CONTRADICTS.value,
+        "created_by_id": None,
+        "version": 3,
+        "created_at": bulk.db_value(Citation, "created_at", claim.created_at),
+        "updated_at": bulk.db_value(Citation, "updated_at", claim.created_at),
+    }
+    with transaction.atomic(), bulk.pipelined() if pipelined else contextlib.nullcontext():
         assert bulk.insert(Citation, ["claim_id", "source_id", "locator"], rows, ready=True, same=same) == 1005
         bulk.flush()
     stored = Citation.objects.filter(claim=claim, source__key__startswith="bulk-source-")
@@ -308,8 +325,14 @@ def stored_claim(editor, sources, topic) -> Claim:
     """A claim added by hand, as the row in MATCHING_ROW describes it."""
     yakir = services.person_create(actor=editor, name="Iona Yakir", name_original="Якир, Иона Эммануилович")
     claim = services.claim_create(
-        actor=editor, key="yakir-shot", topic=topic, statement="Yakir was shot with the others.",
-        kind=Claim.Kind.FACT, event_date="1937-06-12", status=Claim.Status.SUPPORTED, people=[yakir],
+        actor=editor,
+        key="yakir-shot",
+        topic=topic,
+        statement="Yakir was shot with the others.",
+        kind=Claim.Kind.FACT,
+        event_date="1937-06-12",
+        status=Claim.Status.SUPPORTED,
+        people=[yakir],
     )
     services.citation_create(actor=editor, claim=claim, source=Source.objects.get(key="rogovin-1937"), locator="ch. 9")
     services.citation_create(actor=editor, claim=claim, source=Source.objects.get(key="izvestiya-tsk-1989-4"))
@@ -317,10 +340,10 @@ def stored_claim(editor, sources, topic) -> Claim:
 
 
 MATCHING_ROW = (
-    "key,topic,statement,kind,event_date,status,people,sources\n"
-    "yakir-shot,Date of execution,Yakir was shot with the others.,fact,1937-06-12,supported,"
-    "Iona Yakir,izvestiya-tsk-1989-4 | rogovin-1937: ch. 9\n"
-).encode()
+    b"key,topic,statement,kind,event_date,status,people,sources\n"
+    b"yakir-shot,Date of execution,Yakir was shot with the others.,fact,1937-06-12,supported,"
+    b"Iona Yakir,izvestiya-tsk-1989-4 | rogovin-1937: ch. 9\n"
+)
 
 
 def test_a_row_that_matches_the_stored_claim_changes_nothing(editor, stored_claim):
@@ -399,7 +422,8 @@ def test_the_history_an_import_writes_holds_each_claim_citation_and_person_as_st
         monkeypatch.setattr(bulk, "consecutive", lambda ids: None)
     data = _many_rows_then(
         "yakir-shot,Date of execution,Yakir was shot.,fact,1937-06-12,contested,Iona Yakir | Person 3,"
-        "izvestiya-tsk-1989-4 | rogovin-1937: ch. 10", count=1500,
+        "izvestiya-tsk-1989-4 | rogovin-1937: ch. 10",
+        count=1500,
     )
     before = rows_and_history()
     report = claims_import(actor=editor, data=data)
@@ -446,8 +470,7 @@ def people_of(key: str) -> list[str]:
 
 def one_claim(people: str = "", topic: str = "Date of execution", sources_cell: str = "") -> bytes:
     return (
-        "key,topic,statement,people,sources\n"
-        f'new-claim,{topic},A claim about people.,"{people}",{sources_cell}\n'
+        f'key,topic,statement,people,sources\nnew-claim,{topic},A claim about people.,"{people}",{sources_cell}\n'
     ).encode()
 
 
@@ -474,9 +497,9 @@ def test_a_name_that_fits_two_people_is_an_error_naming_their_slugs(editor, topi
     services.person_create(actor=editor, name="Ivan Belov", name_original="Белов, Иван Иванович", slug="ivan-belov-2")
     people = Person.objects.count()
     report = claims_import(actor=editor, data=one_claim("Ivan Belov", topic=topic.title))
-    assert report.errors == [RowError(
-        2, "people", "'Ivan Belov' fits 2 people (ivan-belov, ivan-belov-2); write the slug of the one meant."
-    )]
+    assert report.errors == [
+        RowError(2, "people", "'Ivan Belov' fits 2 people (ivan-belov, ivan-belov-2); write the slug of the one meant.")
+    ]
     assert not Claim.objects.filter(key="new-claim").exists() and Person.objects.count() == people
     report = claims_import(actor=editor, data=one_claim("ivan-belov-2", topic=topic.title))
     assert report.ok and people_of("new-claim") == ["Ivan Belov"]
@@ -486,10 +509,10 @@ def test_a_name_that_fits_two_people_is_an_error_naming_their_slugs(editor, topi
 def test_an_unknown_name_creates_a_person_once(seeded):
     people = Person.objects.count()
     data = (
-        "key,topic,statement,people\n"
-        "first-claim,Date of execution,One.,Nikolai Nobody | Mikhail Tukhachevsky\n"
-        "second-claim,Date of execution,Two.,nikolai nobody\n"
-    ).encode()
+        b"key,topic,statement,people\n"
+        b"first-claim,Date of execution,One.,Nikolai Nobody | Mikhail Tukhachevsky\n"
+        b"second-claim,Date of execution,Two.,nikolai nobody\n"
+    )
     report = claims_import(actor=None, data=data)
     assert report.ok, report.errors
     assert Person.objects.count() == people + 1

@@ -55,7 +55,10 @@ def test_invalid_edtf_is_refused_with_the_reason(text, problem):
 
 def test_claim_saved_through_service_stores_derived_bounds(researcher, topic):
     claim = services.claim_create(
-        actor=researcher, key="shot-night", topic=topic, statement="Shot on the night of 11-12 June 1937.",
+        actor=researcher,
+        key="shot-night",
+        topic=topic,
+        statement="Shot on the night of 11-12 June 1937.",
         event_date="[1937-06-11,1937-06-12]",
     )
     claim.refresh_from_db()
@@ -82,7 +85,9 @@ def test_invalid_date_through_service_changes_nothing(researcher, claim):
 def test_date_range_filter_uses_bounds(researcher, topic, claim):
     from claims.models import Claim
 
-    services.claim_create(actor=researcher, key="rehab", topic=topic, statement="Rehabilitated.", event_date="1957-01-31")
+    services.claim_create(
+        actor=researcher, key="rehab", topic=topic, statement="Rehabilitated.", event_date="1957-01-31"
+    )
     services.claim_create(actor=researcher, key="undated", topic=topic, statement="No date.")
     services.claim_create(actor=researcher, key="open-start", topic=topic, statement="Before.", event_date="../1936")
     in_1937 = Claim.objects.dated_between(D(1937, 1, 1), D(1937, 12, 31))

@@ -4,14 +4,24 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TRACKED_TEXT = [*ROOT.glob("*.md"), *ROOT.glob("docs/*.md"), *ROOT.glob("claims/**/*.py"), *ROOT.glob("tests/*.py"),
-                ROOT / "Makefile", ROOT / "requirements.txt"]
+TRACKED_TEXT = [
+    *ROOT.glob("*.md"),
+    *ROOT.glob("docs/*.md"),
+    *ROOT.glob("claims/**/*.py"),
+    *ROOT.glob("tests/*.py"),
+    ROOT / "Makefile",
+    ROOT / "requirements.txt",
+]
 
 
 def test_nothing_points_outside_the_repository_for_the_design():
-    outside = [f"{path.relative_to(ROOT)}: {line.strip()}"
-               for path in TRACKED_TEXT if path.is_file() and path.name != "test_docs.py"
-               for line in path.read_text(encoding="utf-8").splitlines() if "../shared" in line]
+    outside = [
+        f"{path.relative_to(ROOT)}: {line.strip()}"
+        for path in TRACKED_TEXT
+        if path.is_file() and path.name != "test_docs.py"
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "../shared" in line
+    ]
     assert outside == []
 
 

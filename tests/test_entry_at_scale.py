@@ -30,8 +30,11 @@ def people(researcher) -> dict[str, Person]:
     made = {
         "tukhachevsky": dict(name="Mikhail Tukhachevsky", name_original="Тухачевский, Михаил Николаевич"),
         "yakir": dict(name="Iona Yakir", name_original="Якир, Иона Эммануилович"),
-        "uborevich": dict(name="Ieronim Uborevich", name_original="Уборевич, Иероним Петрович",
-                          aliases="Uborevič\nHieronymus Uborewitsch"),
+        "uborevich": dict(
+            name="Ieronim Uborevich",
+            name_original="Уборевич, Иероним Петрович",
+            aliases="Uborevič\nHieronymus Uborewitsch",
+        ),
     }
     return {slug: services.person_create(actor=researcher, slug=slug, **names) for slug, names in made.items()}
 
@@ -43,8 +46,12 @@ def about_two(claim, people) -> Claim:
 
 
 def form_pages(claim: Claim, citation: Citation) -> list[str]:
-    return ["/claims/new/", f"/claims/{claim.key}/edit/", f"/claims/{claim.key}/citations/new/",
-            f"/citations/{citation.pk}/edit/"]
+    return [
+        "/claims/new/",
+        f"/claims/{claim.key}/edit/",
+        f"/claims/{claim.key}/citations/new/",
+        f"/citations/{citation.pk}/edit/",
+    ]
 
 
 def measured(client, url: str) -> tuple[int, int]:
@@ -57,17 +64,32 @@ def measured(client, url: str) -> tuple[int, int]:
 
 
 def add_many(researcher, *, sources: int, people: int) -> None:
-    Source.objects.bulk_create([Source(key=f"memoir-{n:04}", kind="memoir", level="primary", created_by=researcher,
-                                       title=f"Memoir of the purge, volume {n}") for n in range(sources)])
-    Person.objects.bulk_create([Person(slug=f"officer-{n:04}", name=f"Officer {n}", name_original=f"Офицер {n}",
-                                       created_by=researcher) for n in range(people)])
+    Source.objects.bulk_create(
+        [
+            Source(
+                key=f"memoir-{n:04}",
+                kind="memoir",
+                level="primary",
+                created_by=researcher,
+                title=f"Memoir of the purge, volume {n}",
+            )
+            for n in range(sources)
+        ]
+    )
+    Person.objects.bulk_create(
+        [
+            Person(slug=f"officer-{n:04}", name=f"Officer {n}", name_original=f"Офицер {n}", created_by=researcher)
+            for n in range(people)
+        ]
+    )
 
 
 # --- The same cost with 3 or 3,000 sources and 1,000 people ------------------------------------
 
 
 def test_the_citation_and_claim_forms_stay_small_and_run_the_same_queries_among_thousands(
-        client, researcher, about_two, citation):
+    client, researcher, about_two, citation
+):
     client.force_login(researcher)
     pages = form_pages(about_two, citation)
     assert (Source.objects.count(), Person.objects.count()) == (1, 3)
@@ -80,7 +102,9 @@ def test_the_citation_and_claim_forms_stay_small_and_run_the_same_queries_among_
         assert many_queries == few_queries, url
         assert many_bytes < SMALL_PAGE and abs(many_bytes - few_bytes) < 200, (url, few_bytes, many_bytes)
     for url in pages:
-        assert "Memoir of the purge" not in client.get(url).content.decode() and "Офицер" not in page_text(client.get(url))
+        assert "Memoir of the purge" not in client.get(url).content.decode() and "Офицер" not in page_text(
+            client.get(url)
+        )
 
 
 def test_saving_a_claim_or_a_citation_runs_the_same_queries_among_thousands(client, researcher, about_two, source):
@@ -88,10 +112,20 @@ def test_saving_a_claim_or_a_citation_runs_the_same_queries_among_thousands(clie
 
     def saves(n: int) -> int:
         with CaptureQueriesContext(connection) as queries:
-            claim = client.post("/claims/new/", {"key": f"claim-{n}", "topic": about_two.topic.pk, "kind": "fact",
-                                                 "statement": "Shot on 12 June.", "people": "tukhachevsky | Якир"})
-            cited = client.post(f"/claims/claim-{n}/citations/new/",
-                                {"source": "Stalin's Year of Terror", "locator": "ch. 9", "stance": "supports"})
+            claim = client.post(
+                "/claims/new/",
+                {
+                    "key": f"claim-{n}",
+                    "topic": about_two.topic.pk,
+                    "kind": "fact",
+                    "statement": "Shot on 12 June.",
+                    "people": "tukhachevsky | Якир",
+                },
+            )
+            cited = client.post(
+                f"/claims/claim-{n}/citations/new/",
+                {"source": "Stalin's Year of Terror", "locator": "ch. 9", "stance": "supports"},
+            )
         assert (claim.status_code, cited.status_code) == (302, 302)
         return len(queries)
 
@@ -113,7 +147,9 @@ def test_a_citation_is_saved_by_the_sources_key_and_by_words_of_its_title(client
     by_words = client.post(url, {"source": "  stalin's year  ", "locator": "p. 413", "stance": "supports"})
     assert (by_key.status_code, by_words.status_code) == (302, 302)
     assert [(c.locator, c.source.key) for c in claim.citations.order_by("locator")] == [
-        ("p. 412", "rogovin-1937"), ("p. 413", "rogovin-1937")]
+        ("p. 412", "rogovin-1937"),
+        ("p. 413", "rogovin-1937"),
+    ]
 
 
 def test_the_citation_edit_form_shows_the_sources_key_and_takes_another_by_its_title(client, researcher, citation):
@@ -121,8 +157,9 @@ def test_the_citation_edit_form_shows_the_sources_key_and_takes_another_by_its_t
     client.force_login(researcher)
     url = f"/citations/{citation.pk}/edit/"
     assert re.search(r'<input type="text" name="source" value="rogovin-1937"', client.get(url).content.decode())
-    response = client.post(url, {"version": citation.version, "source": "Izvestiya", "locator": "ch. 9",
-                                 "stance": "mentions"}, follow=True)
+    response = client.post(
+        url, {"version": citation.version, "source": "Izvestiya", "locator": "ch. 9", "stance": "mentions"}, follow=True
+    )
     assert "Citation of “Izvestiya TsK KPSS” saved." in page_text(response)
     citation.refresh_from_db()
     assert citation.source == other
@@ -130,30 +167,45 @@ def test_the_citation_edit_form_shows_the_sources_key_and_takes_another_by_its_t
 
 def test_the_sources_title_typed_again_is_no_change(client, researcher, citation):
     client.force_login(researcher)
-    response = client.post(f"/citations/{citation.pk}/edit/", {
-        "version": citation.version, "source": "1937: Stalin's Year of Terror", "locator": "ch. 9",
-        "stance": citation.stance}, follow=True)
+    response = client.post(
+        f"/citations/{citation.pk}/edit/",
+        {
+            "version": citation.version,
+            "source": "1937: Stalin's Year of Terror",
+            "locator": "ch. 9",
+            "stance": citation.stance,
+        },
+        follow=True,
+    )
     assert "nothing was changed" in page_text(response)
     assert Citation.objects.get(pk=citation.pk).version == citation.version
 
 
 def test_words_that_fit_several_sources_are_refused_naming_five_of_their_keys(client, researcher, claim):
-    Source.objects.bulk_create([Source(key=f"pravda-1937-{n:02}", kind="periodical", level="primary",
-                                       title=f"Pravda, 1937, no. {n}") for n in range(1, 8)])
+    Source.objects.bulk_create(
+        [
+            Source(key=f"pravda-1937-{n:02}", kind="periodical", level="primary", title=f"Pravda, 1937, no. {n}")
+            for n in range(1, 8)
+        ]
+    )
     client.force_login(researcher)
     response = client.post(f"/claims/{claim.key}/citations/new/", {"source": "Pravda", "stance": "supports"})
     assert response.status_code == 200
     assert errors_of(response, "source") == (
         "“Pravda” matches more than one source (pravda-1937-01, pravda-1937-02, pravda-1937-03, pravda-1937-04, "
-        "pravda-1937-05, …): type the key of the one you mean.")
+        "pravda-1937-05, …): type the key of the one you mean."
+    )
     assert 'value="Pravda"' in response.content.decode()  # what was typed is kept
     assert not Citation.objects.exists()
 
 
 def test_a_title_typed_whole_is_that_source_though_its_words_fit_another_too(client, researcher, claim):
-    Source.objects.bulk_create([Source(key="pravda-1937", kind="periodical", level="primary", title="Pravda 1937"),
-                                Source(key="pravda-1937-index", kind="periodical", level="primary",
-                                       title="Pravda 1937: an index")])
+    Source.objects.bulk_create(
+        [
+            Source(key="pravda-1937", kind="periodical", level="primary", title="Pravda 1937"),
+            Source(key="pravda-1937-index", kind="periodical", level="primary", title="Pravda 1937: an index"),
+        ]
+    )
     client.force_login(researcher)
     response = client.post(f"/claims/{claim.key}/citations/new/", {"source": "pravda 1937", "stance": "supports"})
     assert response.status_code == 302
@@ -162,25 +214,44 @@ def test_a_title_typed_whole_is_that_source_though_its_words_fit_another_too(cli
 
 def test_a_source_nobody_added_is_refused_by_name_and_the_citation_left_as_it_was(client, researcher, citation):
     client.force_login(researcher)
-    added = client.post(f"/claims/{citation.claim.key}/citations/new/", {"source": "Nobody wrote this", "stance": "supports"})
-    edited = client.post(f"/citations/{citation.pk}/edit/", {"version": citation.version, "source": "Nobody wrote this",
-                                                            "locator": "p. 1", "stance": "supports"})
+    added = client.post(
+        f"/claims/{citation.claim.key}/citations/new/", {"source": "Nobody wrote this", "stance": "supports"}
+    )
+    edited = client.post(
+        f"/citations/{citation.pk}/edit/",
+        {"version": citation.version, "source": "Nobody wrote this", "locator": "p. 1", "stance": "supports"},
+    )
     for response in (added, edited):
         assert response.status_code == 200
         assert errors_of(response, "source") == "No source has the key “Nobody wrote this”, and none matches it."
         assert '<a href="/sources/new/">Add the source first</a>' in response.content.decode()
-    assert list(Citation.objects.values_list("pk", "source__key", "locator")) == [(citation.pk, "rogovin-1937", "ch. 9")]
+    assert list(Citation.objects.values_list("pk", "source__key", "locator")) == [
+        (citation.pk, "rogovin-1937", "ch. 9")
+    ]
 
 
 # --- A claim's people, typed ----------------------------------------------------------------
 
 
 def claim_data(claim: Claim | None = None, **changes) -> dict:
-    data = {"key": "shot-11-june", "topic": "", "new_topic": "Date of execution", "kind": "fact",
-            "statement": "Shot on 11 June 1937.", "event_date": ""}
+    data = {
+        "key": "shot-11-june",
+        "topic": "",
+        "new_topic": "Date of execution",
+        "kind": "fact",
+        "statement": "Shot on 11 June 1937.",
+        "event_date": "",
+    }
     if claim is not None:
-        data.update(key=claim.key, topic=claim.topic_id, new_topic="", kind=claim.kind, statement=claim.statement,
-                    event_date=claim.event_date, version=claim.version)
+        data.update(
+            key=claim.key,
+            topic=claim.topic_id,
+            new_topic="",
+            kind=claim.kind,
+            statement=claim.statement,
+            event_date=claim.event_date,
+            version=claim.version,
+        )
     return {**data, **changes}
 
 
@@ -188,10 +259,16 @@ def test_a_claim_is_saved_with_people_named_by_slug_by_cyrillic_name_and_by_alia
     client.force_login(researcher)
     response = client.post("/claims/new/", claim_data(people=" tukhachevsky|Якир, Иона Эммануилович |  Uborevič "))
     assert response.status_code == 302
-    assert {p.slug for p in Claim.objects.get(key="shot-11-june").people.all()} == {"tukhachevsky", "yakir", "uborevich"}
+    assert {p.slug for p in Claim.objects.get(key="shot-11-june").people.all()} == {
+        "tukhachevsky",
+        "yakir",
+        "uborevich",
+    }
 
 
-def test_words_of_a_name_in_either_script_and_a_person_named_twice_are_one_person_each(client, researcher, topic, people):
+def test_words_of_a_name_in_either_script_and_a_person_named_twice_are_one_person_each(
+    client, researcher, topic, people
+):
     client.force_login(researcher)
     response = client.post("/claims/new/", claim_data(people="Тухачевский | Tukhachevsky | tukhachevsky | yakir"))
     assert response.status_code == 302
@@ -225,7 +302,8 @@ def test_each_person_who_is_not_one_is_named_with_why_and_nothing_is_saved(clien
         assert response.status_code == 200
         assert errors_of(response, "people") == (
             "Name 2 of 3: “Yakir” matches more than one person (yakir, yakir-pyotr): type the slug of the one you mean. "
-            "Name 3 of 3: No person has the slug “Nobody at all”, and none matches it.")
+            "Name 3 of 3: No person has the slug “Nobody at all”, and none matches it."
+        )
         assert f'value="{typed}"' in response.content.decode()  # what was typed is kept
         assert '<a href="/people/new/">Add a person</a>' in response.content.decode()
     assert not Claim.objects.filter(key="shot-11-june").exists()
@@ -241,11 +319,16 @@ def test_a_name_typed_whole_is_that_person_though_its_words_fit_another_too(clie
     assert [p.slug for p in Claim.objects.get(key="shot-11-june").people.all()] == ["yakir"]
 
 
-@pytest.mark.parametrize("typed,message", [
-    (" | ".join(["tukhachevsky"] * 101), "Name at most 100 people (101 are named)."),
-    ("Тухачевский " * 90_000, "Type at most 10000 characters here."),
-])
-def test_too_many_names_or_a_megabyte_of_them_is_refused_in_a_short_message(client, researcher, topic, people, typed, message):
+@pytest.mark.parametrize(
+    "typed,message",
+    [
+        (" | ".join(["tukhachevsky"] * 101), "Name at most 100 people (101 are named)."),
+        ("Тухачевский " * 90_000, "Type at most 10000 characters here."),
+    ],
+)
+def test_too_many_names_or_a_megabyte_of_them_is_refused_in_a_short_message(
+    client, researcher, topic, people, typed, message
+):
     client.force_login(researcher)
     response = client.post("/claims/new/", claim_data(people=typed))
     assert response.status_code == 200
@@ -258,9 +341,15 @@ def test_too_many_names_or_a_megabyte_of_them_is_refused_in_a_short_message(clie
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_typing_a_second_persons_name_in_the_claim_form_suggests_them_after_the_first(live_server, page, researcher, topic):
-    services.person_create(actor=researcher, name="Mikhail Tukhachevsky", name_original="Тухачевский, Михаил Николаевич",
-                           slug="tukhachevsky")
+def test_typing_a_second_persons_name_in_the_claim_form_suggests_them_after_the_first(
+    live_server, page, researcher, topic
+):
+    services.person_create(
+        actor=researcher,
+        name="Mikhail Tukhachevsky",
+        name_original="Тухачевский, Михаил Николаевич",
+        slug="tukhachevsky",
+    )
     services.person_create(actor=researcher, name="Iona Yakir", name_original="Якир, Иона Эммануилович", slug="yakir")
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(researcher.username)

@@ -88,8 +88,10 @@ def test_a_refused_upload_is_one_line_with_path_user_and_request_id(client, edit
 
     assert response.status_code == 413
     (line,) = stderr_lines(capsys)
-    assert (f"WARNING claims.uploads path=/claims/import/ user={editor.pk} request_id={response['X-Request-ID']} "
-            "Refused an upload of 60.0 MB to /claims/import/: the limit is 50.0 MB (MAX_UPLOAD_MB).") in line
+    assert (
+        f"WARNING claims.uploads path=/claims/import/ user={editor.pk} request_id={response['X-Request-ID']} "
+        "Refused an upload of 60.0 MB to /claims/import/: the limit is 50.0 MB (MAX_UPLOAD_MB)."
+    ) in line
 
 
 # --- Mail to ADMINS, and reading them from the environment --------------------------------
@@ -110,19 +112,36 @@ print(json.dumps([statuses, [[m.from_email, m.to, m.subject] for m in mail.outbo
 
 def run_with_environment(**env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    return subprocess.run([sys.executable, "-c", ERRORS_MAILED], cwd=ROOT, capture_output=True, text=True,
-                          env={**clean, "DJANGO_SETTINGS_MODULE": "annotator.settings", "SECRET_KEY": "x" * 50,
-                               "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0", **env})
+    return subprocess.run(
+        [sys.executable, "-c", ERRORS_MAILED],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "annotator.settings",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            **env,
+        },
+    )
 
 
 def test_with_admins_set_a_server_error_is_mailed_to_them_and_a_client_error_is_not():
-    result = run_with_environment(ADMINS="Ada Lovelace <ada@example.org>, bob@example.org",
-                                  SERVER_EMAIL="annotator@example.org")
+    result = run_with_environment(
+        ADMINS="Ada Lovelace <ada@example.org>, bob@example.org", SERVER_EMAIL="annotator@example.org"
+    )
     assert result.returncode == 0, result.stderr
     statuses, mails = json.loads(result.stdout)
     assert statuses == [500, 404]
-    assert mails == [["annotator@example.org", ["ada@example.org", "bob@example.org"],
-                      "[Django] ERROR (EXTERNAL IP): Internal Server Error: /fail/"]]
+    assert mails == [
+        [
+            "annotator@example.org",
+            ["ada@example.org", "bob@example.org"],
+            "[Django] ERROR (EXTERNAL IP): Internal Server Error: /fail/",
+        ]
+    ]
     assert result.stderr.count("ERROR django.request path=/fail/") == 1  # and written to stderr as ever
 
 
@@ -132,43 +151,70 @@ def test_without_admins_nothing_is_mailed():
     assert json.loads(result.stdout) == [[500, 404], []]
 
 
-@pytest.mark.parametrize("value,admins", [
-    ("Ada Lovelace <ada@example.org>, bob@example.org",
-     [("Ada Lovelace", "ada@example.org"), ("bob@example.org", "bob@example.org")]),
-    ("<ada@example.org>", [("ada@example.org", "ada@example.org")]),
-    ('"Ada Lovelace" <ada@example.org>', [("Ada Lovelace", "ada@example.org")]),
-    ("  ada@example.org  ", [("ada@example.org", "ada@example.org")]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    "value,admins",
+    [
+        (
+            "Ada Lovelace <ada@example.org>, bob@example.org",
+            [("Ada Lovelace", "ada@example.org"), ("bob@example.org", "bob@example.org")],
+        ),
+        ("<ada@example.org>", [("ada@example.org", "ada@example.org")]),
+        ('"Ada Lovelace" <ada@example.org>', [("Ada Lovelace", "ada@example.org")]),
+        ("  ada@example.org  ", [("ada@example.org", "ada@example.org")]),
+        ("", []),
+    ],
+)
 def test_admins_are_read_from_the_environment(value, admins):
-    result = read_settings("ADMINS", "SERVER_EMAIL", SECRET_KEY="x" * 50, ADMINS=value,
-                           SERVER_EMAIL="Annotator <annotator@example.org>")
+    result = read_settings(
+        "ADMINS", "SERVER_EMAIL", SECRET_KEY="x" * 50, ADMINS=value, SERVER_EMAIL="Annotator <annotator@example.org>"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr([admins, "Annotator <annotator@example.org>"])
 
 
 def test_the_mail_server_is_read_from_the_environment():
-    result = read_settings("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
-                           SECRET_KEY="x" * 50, EMAIL_HOST="smtp.example.org", EMAIL_PORT="587",
-                           EMAIL_HOST_USER="annotator", EMAIL_HOST_PASSWORD="s3cret", EMAIL_USE_TLS="1")
+    result = read_settings(
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_HOST_USER",
+        "EMAIL_HOST_PASSWORD",
+        "EMAIL_USE_TLS",
+        SECRET_KEY="x" * 50,
+        EMAIL_HOST="smtp.example.org",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="annotator",
+        EMAIL_HOST_PASSWORD="s3cret",
+        EMAIL_USE_TLS="1",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr(["smtp.example.org", 587, "annotator", "s3cret", True])
 
 
-@pytest.mark.parametrize("env,message", [
-    ({"ADMINS": "Ada ada@example.org"}, "ADMINS entry 'Ada ada@example.org' is not an address like ada@example.org "
-                                        "or Ada Lovelace <ada@example.org>"),
-    ({"ADMINS": "ada@"}, "ADMINS entry 'ada@' is not an address"),
-    ({"ADMINS": "Ada <ada@example.org"}, "ADMINS entry 'Ada <ada@example.org' is not an address"),
-    ({"ADMINS": "ada@example.org,,bob@example.org"}, "ADMINS='ada@example.org,,bob@example.org' has an empty entry"),
-    ({"ADMINS": "ada@example.org"}, "SERVER_EMAIL is not set"),
-    ({"ADMINS": "ada@example.org", "SERVER_EMAIL": "annotator at example.org"},
-     "SERVER_EMAIL='annotator at example.org' is not an address"),
-    ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a port number from 1 to 65535"),
-    ({"EMAIL_PORT": "70000"}, "EMAIL_PORT='70000' is not a port number from 1 to 65535"),
-    ({"EMAIL_PORT": "²"}, "EMAIL_PORT='²' is not a port number from 1 to 65535"),
-    ({"EMAIL_USE_TLS": "sometimes"}, "EMAIL_USE_TLS='sometimes' is not a boolean"),
-])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        (
+            {"ADMINS": "Ada ada@example.org"},
+            "ADMINS entry 'Ada ada@example.org' is not an address like ada@example.org "
+            "or Ada Lovelace <ada@example.org>",
+        ),
+        ({"ADMINS": "ada@"}, "ADMINS entry 'ada@' is not an address"),
+        ({"ADMINS": "Ada <ada@example.org"}, "ADMINS entry 'Ada <ada@example.org' is not an address"),
+        (
+            {"ADMINS": "ada@example.org,,bob@example.org"},
+            "ADMINS='ada@example.org,,bob@example.org' has an empty entry",
+        ),
+        ({"ADMINS": "ada@example.org"}, "SERVER_EMAIL is not set"),
+        (
+            {"ADMINS": "ada@example.org", "SERVER_EMAIL": "annotator at example.org"},
+            "SERVER_EMAIL='annotator at example.org' is not an address",
+        ),
+        ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not a port number from 1 to 65535"),
+        ({"EMAIL_PORT": "70000"}, "EMAIL_PORT='70000' is not a port number from 1 to 65535"),
+        ({"EMAIL_PORT": "²"}, "EMAIL_PORT='²' is not a port number from 1 to 65535"),
+        ({"EMAIL_USE_TLS": "sometimes"}, "EMAIL_USE_TLS='sometimes' is not a boolean"),
+    ],
+)
 def test_junk_in_the_mail_settings_is_refused_naming_the_variable(env, message):
     result = read_settings("ADMINS", SECRET_KEY="x" * 50, **env)
     assert result.returncode != 0

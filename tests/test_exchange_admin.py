@@ -38,7 +38,7 @@ def post_file(client, url: str, data: bytes):
 
 def confirm_fields(html: str) -> dict[str, str]:
     start = html.index('action="/admin/claims/')
-    form = html[start:html.index("</form>", start)]
+    form = html[start : html.index("</form>", start)]
     return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
 
 
@@ -73,11 +73,11 @@ def test_admin_preview_counts_every_row_then_confirm_writes(admin_client_staff, 
 
 def test_admin_import_lists_every_error_and_offers_no_confirm(admin_client_staff, seeded):
     data = (
-        "key,topic,statement,kind,status\r\n"
-        "good-row,Date of execution,Fine,fact,open\r\n"
-        "bad-kind,Date of execution,Odd kind,rumour,open\r\n"
-        "bad-status,Date of execution,Odd status,fact,proven\r\n"
-    ).encode()
+        b"key,topic,statement,kind,status\r\n"
+        b"good-row,Date of execution,Fine,fact,open\r\n"
+        b"bad-kind,Date of execution,Odd kind,rumour,open\r\n"
+        b"bad-status,Date of execution,Odd status,fact,proven\r\n"
+    )
     before = Claim.objects.count()
     page = post_file(admin_client_staff, "/admin/claims/claim/import/", data).content.decode()
     words = text(page)

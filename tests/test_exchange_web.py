@@ -100,9 +100,10 @@ def test_download_needs_login(client, seeded):
 
 
 def test_editor_previews_then_confirms_an_upload(client, editor, seeded):
-    data = seed_export().replace(
-        "The convicted were shot on 11 June 1937", "The convicted were executed on 11 June 1937"
-    ) + "web-new-claim,Date of execution,A claim typed in a spreadsheet,,1937-06,,,\r\n"
+    data = (
+        seed_export().replace("The convicted were shot on 11 June 1937", "The convicted were executed on 11 June 1937")
+        + "web-new-claim,Date of execution,A claim typed in a spreadsheet,,1937-06,,,\r\n"
+    )
     client.force_login(editor)
     preview = upload(client, "/claims/import/", data.encode()).content.decode()
     assert "nothing is written until you confirm" in preview
@@ -129,7 +130,9 @@ def test_a_confirmed_upload_cannot_be_confirmed_again(client, editor, seeded):
 def test_another_editor_cannot_confirm_my_upload(client, editor, second_editor, seeded):
     client.force_login(editor)
     data = seed_export() + "stolen-upload,Date of execution,Not theirs to confirm,,,,,\r\n"
-    token = re.search(r'name="token" value="([^"]+)"', upload(client, "/claims/import/", data.encode()).content.decode()).group(1)
+    token = re.search(
+        r'name="token" value="([^"]+)"', upload(client, "/claims/import/", data.encode()).content.decode()
+    ).group(1)
     client.force_login(second_editor)
     client.post("/claims/import/confirm/", {"token": token})
     assert not Claim.objects.filter(key="stolen-upload").exists()
@@ -137,11 +140,11 @@ def test_another_editor_cannot_confirm_my_upload(client, editor, second_editor, 
 
 def test_upload_with_errors_lists_every_problem_and_offers_no_confirm(client, editor, seeded):
     data = (
-        "key,topic,statement,event_date,sources\r\n"
-        "ok-row,Date of execution,Fine,1937,\r\n"
-        "bad-date,Date of execution,Bad date,11 June 1937,\r\n"
-        "bad-source,Date of execution,Bad source,,no-such-source: p. 1\r\n"
-    ).encode()
+        b"key,topic,statement,event_date,sources\r\n"
+        b"ok-row,Date of execution,Fine,1937,\r\n"
+        b"bad-date,Date of execution,Bad date,11 June 1937,\r\n"
+        b"bad-source,Date of execution,Bad source,,no-such-source: p. 1\r\n"
+    )
     client.force_login(editor)
     before = Claim.objects.count()
     page = upload(client, "/claims/import/", data).content.decode()
@@ -194,7 +197,9 @@ def test_sources_upload_then_claims_citing_them(client, editor, seeded):
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     client.post("/sources/import/confirm/", {"token": token})
     assert Source.objects.get(key="new-archive-file").title_original == "Протокол допроса"
-    claims = "key,topic,statement,sources\r\ncites-new,Arrests and investigation,Read the file,new-archive-file: l. 12\r\n"
+    claims = (
+        "key,topic,statement,sources\r\ncites-new,Arrests and investigation,Read the file,new-archive-file: l. 12\r\n"
+    )
     page = upload(client, "/claims/import/", claims.encode()).content.decode()
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     client.post("/claims/import/confirm/", {"token": token})
@@ -252,9 +257,8 @@ def test_exported_grades_are_the_evidence_grades_the_pages_show(request, seeded,
     import csv as csv_module
 
     from claims.csv.claims_csv import claims_export
-    from claims.selectors.grades import claim_evidence_grades
-
     from claims.models import CitationAssessment
+    from claims.selectors.grades import claim_evidence_grades
 
     if persona == "seeded_reviewer":  # a reviewer of the seed who has graded some citations, not all
         user = CitationAssessment.objects.exclude(reviewer__groups__name="Editor").first().reviewer

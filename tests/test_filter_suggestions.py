@@ -42,16 +42,23 @@ def test_the_person_endpoint_finds_a_person_in_any_script_and_spelling(client, r
 
 
 def test_the_suggestions_stop_at_ten_among_thousands(client, researcher, db):
-    Source.objects.bulk_create([Source(key=f"memoir-{n:04}", kind="memoir", level="primary",
-                                       title=f"Memoir {n}") for n in range(3000)])
+    Source.objects.bulk_create(
+        [Source(key=f"memoir-{n:04}", kind="memoir", level="primary", title=f"Memoir {n}") for n in range(3000)]
+    )
     client.force_login(researcher)
     found = client.get("/sources/suggest.json", {"q": "memoir"}).json()["results"]
     assert [s["value"] for s in found] == [f"memoir-{n:04}" for n in range(10)]
 
 
 def test_a_part_of_a_word_finds_its_source_in_either_case_of_either_script(client, researcher, seed, editor):
-    services.source_create(actor=editor, key="pravda-1937", kind="periodical", level="primary",
-                           title="Pravda, 12 June 1937", title_original="Приговор суда. Правда, 12 июня 1937")
+    services.source_create(
+        actor=editor,
+        key="pravda-1937",
+        kind="periodical",
+        level="primary",
+        title="Pravda, 12 June 1937",
+        title_original="Приговор суда. Правда, 12 июня 1937",
+    )
     client.force_login(researcher)
     for typed in ("ПРИГОВОР", "приговор", "иговор", "PRAVDA june", "Pravd 1937"):
         found = client.get("/sources/suggest.json", {"q": typed}).json()["results"]
@@ -59,16 +66,22 @@ def test_a_part_of_a_word_finds_its_source_in_either_case_of_either_script(clien
     assert client.get("/sources/suggest.json", {"q": "приговор сталина"}).json() == {"results": []}
     # The index follows a change of title in the same transaction.
     source = Source.objects.get(key="pravda-1937")
-    services.source_update(actor=editor, source=source, data={"title": "Izvestiya, 12 June 1937",
-                                                              "title_original": "Известия"})
+    services.source_update(
+        actor=editor, source=source, data={"title": "Izvestiya, 12 June 1937", "title_original": "Известия"}
+    )
     assert client.get("/sources/suggest.json", {"q": "приговор"}).json() == {"results": []}
     found = client.get("/sources/suggest.json", {"q": "звести"}).json()["results"]
     assert "pravda-1937" in [s["value"] for s in found]
 
 
 def test_a_person_is_found_by_a_part_of_an_alias_in_capitals(client, researcher, seed, editor):
-    services.person_create(actor=editor, name="Semyon Uritsky", name_original="Урицкий, Семён Петрович",
-                           aliases="Uritskii\nУрицкий С. П.", slug="uritsky")
+    services.person_create(
+        actor=editor,
+        name="Semyon Uritsky",
+        name_original="Урицкий, Семён Петрович",
+        aliases="Uritskii\nУрицкий С. П.",
+        slug="uritsky",
+    )
     client.force_login(researcher)
     for typed in ("УРИЦКИЙ", "урицк", "URITSKII", "itsk", "semyon"):
         found = client.get("/people/suggest.json", {"q": typed}).json()["results"]
@@ -89,8 +102,10 @@ def test_a_name_that_matches_several_people_asks_for_the_slug_and_names_them(cli
     services.person_create(actor=editor, name="Mikhail Tukhachevsky junior", slug="tukhachevsky-junior")
     client.force_login(researcher)
     page = client.get("/claims/", {"person": "Tukhachevsky"}).content.decode()
-    assert ("“Tukhachevsky” matches more than one person (tukhachevsky, tukhachevsky-junior): "
-            "type the slug of the one you mean.") in page
+    assert (
+        "“Tukhachevsky” matches more than one person (tukhachevsky, tukhachevsky-junior): "
+        "type the slug of the one you mean."
+    ) in page
     assert Person.objects.count() > 2
 
 

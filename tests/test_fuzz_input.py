@@ -89,8 +89,20 @@ BAD = st.sampled_from([*HUGE_IDS, *ODD_TEXT, *(Named(label) for label in BIG)])
 PLAUSIBLE = st.one_of(
     st.text(st.characters(exclude_categories=("Cs",)), max_size=30),
     st.from_regex(r"[a-z][a-z0-9-]{0,30}", fullmatch=True),
-    st.sampled_from(["1937", "1937-06-12", "[1937-06-11,1937-06-12]", "1937-06-11T23:35:00", "1937?", "B", "2",
-                     "https://example.org/a", "correct horse battery staple 1937", "1"]),
+    st.sampled_from(
+        [
+            "1937",
+            "1937-06-12",
+            "[1937-06-11,1937-06-12]",
+            "1937-06-11T23:35:00",
+            "1937?",
+            "B",
+            "2",
+            "https://example.org/a",
+            "correct horse battery staple 1937",
+            "1",
+        ]
+    ),
     st.integers(-(2**70), 2**70).map(str),
 )
 FILES = st.sampled_from(FILE_LABELS).map(Named)
@@ -124,7 +136,8 @@ def value_for(control, *, changed: bool = False):
         if way == "bad":
             return st.lists(BAD, min_size=1, max_size=3) if many else BAD
         return st.one_of(  # a wrong type: several values for one, a file for text, left out
-            st.lists(st.one_of(valid, BAD), min_size=2, max_size=3), FILES, st.none())
+            st.lists(st.one_of(valid, BAD), min_size=2, max_size=3), FILES, st.none()
+        )
 
     return st.sampled_from([way for way in HOW if not (changed and way == "keep")]).flatmap(how)
 
@@ -134,8 +147,7 @@ def values_for(target: Target):
     gets past the form's other checks to the code behind it), or every control drawn."""
     controls = target.controls
     page = {c.name: kept(c) for c in controls}
-    one = st.sampled_from(controls).flatmap(
-        lambda c: value_for(c, changed=True).map(lambda v: {**page, c.name: v}))
+    one = st.sampled_from(controls).flatmap(lambda c: value_for(c, changed=True).map(lambda v: {**page, c.name: v}))
     return st.one_of(one, st.fixed_dictionaries({c.name: value_for(c) for c in controls}))
 
 
@@ -153,10 +165,13 @@ def site_of(world: World, personas):
 def a_request(targets: list[Target], routes: list[tuple[str, str]]):
     """A form's action or a page with drawn values, or a route with drawn parts of its path."""
     by_form = st.sampled_from(targets).flatmap(
-        lambda t: (values_for(t) if t.controls else st.just({})).map(lambda values: (t, values)))
+        lambda t: (values_for(t) if t.controls else st.just({})).map(lambda values: (t, values))
+    )
     by_path = st.sampled_from(routes).flatmap(
         lambda rm: st.lists(PART, min_size=route_parameters(rm[0]), max_size=route_parameters(rm[0])).map(
-            lambda parts: (Target("", rm[1], path_from_route(rm[0], parts), ()), {})))
+            lambda parts: (Target("", rm[1], path_from_route(rm[0], parts), ()), {})
+        )
+    )
     # Three requests to a form or page for one to a generated path.
     return st.sampled_from([by_form, by_form, by_form, by_path]).flatmap(lambda way: way)
 
@@ -171,8 +186,9 @@ def test_generated_input_never_gives_a_500(world, persona):
     routes = [(route, method) for route in ROUTES if route_parameters(route) for method in ("GET", "POST")]
 
     # too_slow: a form of the admin has some fifty fields, each drawn on its own.
-    @settings(max_examples=settings().max_examples * EXAMPLES.get(persona, 1),
-              suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=settings().max_examples * EXAMPLES.get(persona, 1), suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(st.data())
     def run(data):
         target, values = data.draw(a_request(site.targets, routes), label="request")
@@ -255,7 +271,7 @@ def path_cases(world: World, persona: str):
         method = "POST" if EXPECTED[route][0].split()[-1] == "405" else "GET"
         for i in range(len(parts)):
             for bad in PATH_PARTS:
-                path = path_from_route(route, [*parts[:i], bad, *parts[i + 1:]])
+                path = path_from_route(route, [*parts[:i], bad, *parts[i + 1 :]])
                 yield Target(persona, method, path, (), fixed=tuple(parse_qsl(url.query))), {}, f"no id in {route}"
 
 
@@ -281,17 +297,22 @@ ADMIN_FORMS = re.compile(r"admin/.*/(add|change|password|import|process_import)/
 def posted_routes() -> set[str]:
     """Routes of the URL matrix that someone may POST to (not a 405, login redirect or 403 for
     everyone), whose POST comes from a form: each route of the site, the admin's form pages."""
-    return {route.replace("^", "") for route, (_get, post) in EXPECTED.items()
-            if set(post.split()) - {"405", "L", "403"}
-            and (not route.startswith("admin/") or ADMIN_FORMS.fullmatch(route))}
+    return {
+        route.replace("^", "")
+        for route, (_get, post) in EXPECTED.items()
+        if set(post.split()) - {"405", "L", "403"} and (not route.startswith("admin/") or ADMIN_FORMS.fullmatch(route))
+    }
 
 
 def test_the_discovery_finds_every_form_and_reads_its_fields(world):
     """If the parser missed a form, or a route that takes a POST had no form found for it, that
     route would silently go unfuzzed."""
     cookies, site = site_of(world, PERSONAS)
-    unread = [f"{persona} {route}: {tags} <form> tags, {parsed} read"
-              for (persona, route), (tags, parsed) in site.form_tags.items() if tags != parsed]
+    unread = [
+        f"{persona} {route}: {tags} <form> tags, {parsed} read"
+        for (persona, route), (tags, parsed) in site.form_tags.items()
+        if tags != parsed
+    ]
     assert not unread, "forms the parser missed:\n" + "\n".join(unread)
     actions = {route_of(t.path).replace("^", "") for t in site.targets if t.method == "POST"}
     assert sorted(posted_routes() - actions) == [], "routes that take a POST but no form found posts to them"

@@ -33,11 +33,18 @@ def test_credibility_consensus(grades, expected):
 def test_claim_grade_is_its_best_supporting_citation(researcher, reviewer, second_reviewer, claim, source, citation):
     from claims.models import Source
 
-    memoir = services.source_create(actor=researcher, key="suvorov-1998", kind=Source.Kind.MEMOIR,
-                                    level=Source.Level.SECONDARY, title="The Cleansing", title_original="Очищение")
+    memoir = services.source_create(
+        actor=researcher,
+        key="suvorov-1998",
+        kind=Source.Kind.MEMOIR,
+        level=Source.Level.SECONDARY,
+        title="The Cleansing",
+        title_original="Очищение",
+    )
     weak = services.citation_create(actor=researcher, claim=claim, source=memoir)
-    against = services.citation_create(actor=researcher, claim=claim, source=memoir, locator="ch. 2",
-                                       stance="contradicts")
+    against = services.citation_create(
+        actor=researcher, claim=claim, source=memoir, locator="ch. 2", stance="contradicts"
+    )
     services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="A careful historian.")
     services.source_assessment_set(actor=second_reviewer, source=source, grade="A", rationale="Archival work.")
     services.source_assessment_set(actor=reviewer, source=memoir, grade="D", rationale="A thesis to prove.")

@@ -47,8 +47,12 @@ def words(html: str) -> str:
 
 
 def changed_claims_file() -> str:
-    return exported_claims().replace(
-        "The convicted were shot on 11 June 1937", "The convicted were executed on 11 June 1937") + NEW_ROW
+    return (
+        exported_claims().replace(
+            "The convicted were shot on 11 June 1937", "The convicted were executed on 11 June 1937"
+        )
+        + NEW_ROW
+    )
 
 
 def changed_sources_file() -> str:
@@ -65,7 +69,8 @@ def changed_sources_file() -> str:
 
 
 def test_a_claim_edited_after_the_preview_refuses_the_confirm_then_preview_again_imports(
-        client, editor, second_editor, seeded):
+    client, editor, second_editor, seeded
+):
     data = changed_claims_file()
     client.force_login(editor)
     token = token_of(upload(client, "/claims/import/", data).content.decode())
@@ -78,8 +83,11 @@ def test_a_claim_edited_after_the_preview_refuses_the_confirm_then_preview_again
     assert rows_and_history() == before and snapshot() == seen  # nothing written
     assert "The import was refused: nothing was written" in page
     row = row_of(data, "execution-11-june")
-    assert re.search(rf"{row} key The claim 'execution-11-june' was changed by emil_editor \(last on [-0-9: ]+ UTC\) "
-                     "after your preview", page), page
+    assert re.search(
+        rf"{row} key The claim 'execution-11-june' was changed by emil_editor \(last on [-0-9: ]+ UTC\) "
+        "after your preview",
+        page,
+    ), page
     assert "preview the file again" in page and "Preview again" in page
     assert Claim.objects.get(key="execution-11-june").status == "refuted"
 
@@ -94,7 +102,8 @@ def test_a_claim_edited_after_the_preview_refuses_the_confirm_then_preview_again
 
 
 def test_a_source_edited_after_the_preview_refuses_the_confirm_then_preview_again_imports(
-        client, editor, second_editor, seeded):
+    client, editor, second_editor, seeded
+):
     data, key = changed_sources_file(), "rogovin-1937"
     client.force_login(editor)
     token = token_of(upload(client, "/sources/import/", data).content.decode())
@@ -117,8 +126,12 @@ def test_a_source_edited_after_the_preview_refuses_the_confirm_then_preview_agai
 def test_a_key_created_by_someone_else_after_the_preview_refuses_the_confirm(client, editor, second_editor, seeded):
     client.force_login(editor)
     token = token_of(upload(client, "/claims/import/", exported_claims() + NEW_ROW).content.decode())
-    services.claim_create(actor=second_editor, key="web-new-claim", topic=Claim.objects.first().topic,
-                          statement="Typed on the site first.")
+    services.claim_create(
+        actor=second_editor,
+        key="web-new-claim",
+        topic=Claim.objects.first().topic,
+        statement="Typed on the site first.",
+    )
     page = words(client.post("/claims/import/confirm/", {"token": token}).content.decode())
     assert "The claim 'web-new-claim' was created by emil_editor" in page
     assert Claim.objects.get(key="web-new-claim").statement == "Typed on the site first."
@@ -146,13 +159,14 @@ def admin_upload(client, url: str, text: str):
 
 def form_fields(html: str, action: str) -> dict[str, str]:
     start = html.index(f'action="{action}"')
-    form = html[start:html.index("</form>", start)]
+    form = html[start : html.index("</form>", start)]
     return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
 
 
 @pytest.mark.parametrize("model", ["claim", "source"])
 def test_the_admin_confirm_refuses_rows_changed_since_its_preview_then_preview_again_imports(
-        client, staff, second_editor, seeded, model):
+    client, staff, second_editor, seeded, model
+):
     if model == "claim":
         data, key = changed_claims_file(), "execution-11-june"
     else:
@@ -178,8 +192,11 @@ def test_the_admin_confirm_refuses_rows_changed_since_its_preview_then_preview_a
 
     preview = client.post(f"/admin/claims/{model}/import/", again).content.decode()
     assert "This import would create" in words(preview)
-    done = client.post(f"/admin/claims/{model}/process_import/",
-                       form_fields(preview, f"/admin/claims/{model}/process_import/"), follow=True)
+    done = client.post(
+        f"/admin/claims/{model}/process_import/",
+        form_fields(preview, f"/admin/claims/{model}/process_import/"),
+        follow=True,
+    )
     assert "Imported: created" in done.content.decode()
     if model == "claim":
         assert Claim.objects.get(key=key).statement.startswith("The convicted were executed")
@@ -201,8 +218,9 @@ def test_a_confirm_with_the_versions_its_preview_saw_writes(seeded, editor, seco
     # An edit of a claim the file does not name does not stand in the way.
     data = b"key,topic,statement\r\nanother-new-claim,Date of execution,Only this one.\r\n"
     preview = claims_import(actor=editor, data=data, dry_run=True)
-    services.claim_update(actor=second_editor, claim=Claim.objects.get(key="execution-11-june"),
-                          data={"status": "refuted"})
+    services.claim_update(
+        actor=second_editor, claim=Claim.objects.get(key="execution-11-june"), data={"status": "refuted"}
+    )
     assert claims_import(actor=editor, data=data, expected_versions=preview.versions).created == 1
 
 
@@ -234,9 +252,15 @@ def test_an_edit_racing_a_confirm_is_never_overwritten(edit_after):
 
     results = _at_once(
         lambda: claims_import(actor=editor, data=data, expected_versions=preview.versions),
-        lambda: time.sleep(edit_after) or services.claim_update(
-            actor=second_editor, claim=Claim.objects.get(pk=claim.pk), data={"statement": "From the site."},
-            expected_version=1),
+        lambda: (
+            time.sleep(edit_after)
+            or services.claim_update(
+                actor=second_editor,
+                claim=Claim.objects.get(pk=claim.pk),
+                data={"statement": "From the site."},
+                expected_version=1,
+            )
+        ),
     )
     report, edit = results
     stored = Claim.objects.get(pk=claim.pk)

@@ -92,14 +92,31 @@ def tagged(payload: str, code: str) -> str:
 
 # The site's own scripts: static files (the admin's) and the admin's JavaScript catalogue.
 SITE_SCRIPT_PREFIXES = ("/static/", "/admin/jsi18n/")
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "background", "data",
-                  "codebase", "cite", "longdesc", "ping", "lowsrc", "dynsrc", "manifest"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "poster",
+    "background",
+    "data",
+    "codebase",
+    "cite",
+    "longdesc",
+    "ping",
+    "lowsrc",
+    "dynsrc",
+    "manifest",
+}
 FORBIDDEN_ELEMENTS = {"iframe", "frame", "frameset", "object", "embed", "applet", "svg", "math", "base", "portal"}
 # The Django admin's own inline icons (admin/base.html and admin/color_theme_toggle.html), exactly.
 SITE_SVGS = {
     frozenset({("xmlns", "http://www.w3.org/2000/svg"), ("class", "base-svgs")}),
-    *(frozenset({("aria-hidden", "true"), ("class", f"theme-icon-when-{theme}")})
-      for theme in ("auto", "dark", "light")),
+    *(
+        frozenset({("aria-hidden", "true"), ("class", f"theme-icon-when-{theme}")})
+        for theme in ("auto", "dark", "light")
+    ),
 }
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:")
 STYLE_DANGER = re.compile(r"javascript:|vbscript:|expression\s*\(|url\s*\(", re.I)
@@ -232,7 +249,11 @@ NOTE_EDIT_DISPUTE = "edit form of the dispute's annotation"
 A_TOPICS, A_TOPIC, A_TOPIC_DELETE = "admin topics", "admin topic", "admin topic delete"
 A_PEOPLE, A_PERSON = "admin people", "admin person"
 A_SOURCES, A_SOURCE, A_SOURCE_HISTORY, A_SOURCE_DELETE = (
-    "admin sources", "admin source", "admin source history", "admin source delete")
+    "admin sources",
+    "admin source",
+    "admin source history",
+    "admin source delete",
+)
 A_CLAIMS, A_CLAIMS_SEARCH, A_CLAIM = "admin claims", "admin claims searched", "admin claim"
 A_CLAIM_HISTORY, A_CLAIM_DELETE = "admin claim history", "admin claim delete"
 A_CITATIONS, A_CITATION = "admin citations", "admin citation"
@@ -270,40 +291,151 @@ class Field:
 
 
 FIELDS = [
-    Field("cs", "claim statement", (
-        TOPIC, CLAIMS, CLAIMS_SEARCH, CLAIMS_FILTERED, CLAIM, CLAIM_EDIT, CITATION_NEW, CITATION_EDIT,
-        CITATION_GRADE, SOURCE, PERSON, DISPUTES, RAISE_CLAIM, NOTE_EDIT_CLAIM, A_CLAIMS, A_CLAIMS_SEARCH,
-        A_CLAIM, A_CLAIM_HISTORY, A_CLAIM_DELETE, A_CITATIONS, A_CITATION, A_NOTE, A_DISPUTE,
-    ), model=Claim, name="statement"),
+    Field(
+        "cs",
+        "claim statement",
+        (
+            TOPIC,
+            CLAIMS,
+            CLAIMS_SEARCH,
+            CLAIMS_FILTERED,
+            CLAIM,
+            CLAIM_EDIT,
+            CITATION_NEW,
+            CITATION_EDIT,
+            CITATION_GRADE,
+            SOURCE,
+            PERSON,
+            DISPUTES,
+            RAISE_CLAIM,
+            NOTE_EDIT_CLAIM,
+            A_CLAIMS,
+            A_CLAIMS_SEARCH,
+            A_CLAIM,
+            A_CLAIM_HISTORY,
+            A_CLAIM_DELETE,
+            A_CITATIONS,
+            A_CITATION,
+            A_NOTE,
+            A_DISPUTE,
+        ),
+        model=Claim,
+        name="statement",
+    ),
     Field("ck", "claim key", rule="slug"),
     Field("ce", "claim event date", rule="edtf"),
-    Field("tt", "topic title", (
-        HOME, TOPIC, CLAIMS, CLAIMS_SEARCH, CLAIMS_FILTERED, CLAIM, CLAIM_NEW, CLAIM_EDIT, PERSON,
-        A_TOPICS, A_TOPIC, A_TOPIC_DELETE, A_CLAIMS, A_CLAIMS_SEARCH, A_CLAIM,
-    ), model=Topic, name="title"),
+    Field(
+        "tt",
+        "topic title",
+        (
+            HOME,
+            TOPIC,
+            CLAIMS,
+            CLAIMS_SEARCH,
+            CLAIMS_FILTERED,
+            CLAIM,
+            CLAIM_NEW,
+            CLAIM_EDIT,
+            PERSON,
+            A_TOPICS,
+            A_TOPIC,
+            A_TOPIC_DELETE,
+            A_CLAIMS,
+            A_CLAIMS_SEARCH,
+            A_CLAIM,
+        ),
+        model=Topic,
+        name="title",
+    ),
     Field("td", "topic description", (TOPIC, A_TOPIC), model=Topic, name="description"),
     Field("ts", "topic slug", rule="slug"),
     # (the claim forms name people by typed slugs or names, the citation forms a source by its key: issue 11)
-    Field("pn", "person name", (
-        CLAIM, CLAIMS_FILTERED, PERSON, PERSON_EDIT, A_PEOPLE, A_PERSON, A_CLAIM,
-    ), rule="no bar", model=Person, name="name"),
-    Field("po", "person name in original script", (
-        CLAIM, PERSON, PERSON_EDIT, A_PEOPLE, A_PERSON, A_CLAIM,
-    ), model=Person, name="name_original"),
+    Field(
+        "pn",
+        "person name",
+        (
+            CLAIM,
+            CLAIMS_FILTERED,
+            PERSON,
+            PERSON_EDIT,
+            A_PEOPLE,
+            A_PERSON,
+            A_CLAIM,
+        ),
+        rule="no bar",
+        model=Person,
+        name="name",
+    ),
+    Field(
+        "po",
+        "person name in original script",
+        (
+            CLAIM,
+            PERSON,
+            PERSON_EDIT,
+            A_PEOPLE,
+            A_PERSON,
+            A_CLAIM,
+        ),
+        model=Person,
+        name="name_original",
+    ),
     Field("pa", "person aliases", (PERSON, PERSON_EDIT, A_PERSON), model=Person, name="aliases"),
     Field("ps", "person slug", rule="slug"),
-    Field("st", "source title", (
-        CLAIM, CLAIMS_FILTERED, CITATION_EDIT, CITATION_GRADE, SOURCES, SOURCES_SEARCH,
-        SOURCE, SOURCE_EDIT, SOURCE_GRADE, DISPUTES, DISPUTE_SOURCE_GRADE, NOTE_EDIT_SOURCE, A_SOURCES,
-        A_SOURCE, A_SOURCE_HISTORY, A_SOURCE_DELETE, A_CITATIONS, A_CITATION, A_SOURCE_GRADES,
-        A_SOURCE_GRADE, A_CLAIM,
-    ), model=Source, name="title"),
-    Field("so", "source title in original language", (
-        CLAIM, SOURCES, SOURCES_SEARCH, SOURCE, SOURCE_EDIT, SOURCE_GRADE, DISPUTES, NOTE_EDIT_SOURCE,
-        A_SOURCES, A_SOURCE,
-    ), model=Source, name="title_original"),
-    Field("sa", "source authors", (CLAIM, SOURCES, SOURCES_SEARCH, SOURCE, SOURCE_EDIT, SOURCE_GRADE, A_SOURCE),
-          model=Source, name="authors"),
+    Field(
+        "st",
+        "source title",
+        (
+            CLAIM,
+            CLAIMS_FILTERED,
+            CITATION_EDIT,
+            CITATION_GRADE,
+            SOURCES,
+            SOURCES_SEARCH,
+            SOURCE,
+            SOURCE_EDIT,
+            SOURCE_GRADE,
+            DISPUTES,
+            DISPUTE_SOURCE_GRADE,
+            NOTE_EDIT_SOURCE,
+            A_SOURCES,
+            A_SOURCE,
+            A_SOURCE_HISTORY,
+            A_SOURCE_DELETE,
+            A_CITATIONS,
+            A_CITATION,
+            A_SOURCE_GRADES,
+            A_SOURCE_GRADE,
+            A_CLAIM,
+        ),
+        model=Source,
+        name="title",
+    ),
+    Field(
+        "so",
+        "source title in original language",
+        (
+            CLAIM,
+            SOURCES,
+            SOURCES_SEARCH,
+            SOURCE,
+            SOURCE_EDIT,
+            SOURCE_GRADE,
+            DISPUTES,
+            NOTE_EDIT_SOURCE,
+            A_SOURCES,
+            A_SOURCE,
+        ),
+        model=Source,
+        name="title_original",
+    ),
+    Field(
+        "sa",
+        "source authors",
+        (CLAIM, SOURCES, SOURCES_SEARCH, SOURCE, SOURCE_EDIT, SOURCE_GRADE, A_SOURCE),
+        model=Source,
+        name="authors",
+    ),
     Field("sp", "source publisher", (SOURCE, SOURCE_EDIT, A_SOURCE), model=Source, name="publisher"),
     Field("sr", "source archive", SOURCE_SUMMARY, model=Source, name="archive"),
     Field("sf", "source fond", SOURCE_SUMMARY, model=Source, name="archive_fond"),
@@ -315,29 +447,97 @@ FIELDS = [
     Field("sn", "source notes", (SOURCE, SOURCE_EDIT, NOTE_EDIT_SOURCE, A_SOURCE), model=Source, name="notes"),
     Field("se", "source date", rule="edtf"),
     Field("sk", "source key", rule="slug"),
-    Field("cl", "citation locator", (
-        CLAIM, SOURCE, CITATION_EDIT, CITATION_GRADE, DISPUTES, DISPUTE_CITATION_GRADE, A_CITATIONS,
-        A_CITATION, A_CITATION_GRADES, A_CITATION_GRADE, A_CLAIM,
-    ), rule="no bar", model=Citation, name="locator"),
-    Field("cq", "citation quote", (CLAIM, CITATION_EDIT, CITATION_GRADE, A_CITATION, A_CLAIM),
-          model=Citation, name="quote"),
-    Field("ct", "citation translation", (CLAIM, CITATION_EDIT, CITATION_GRADE, A_CITATION, A_CLAIM),
-          model=Citation, name="quote_translation"),
-    Field("gr", "source grade rationale", (
-        SOURCE, SOURCE_GRADE, RAISE_SOURCE_GRADE, DISPUTE_SOURCE_GRADE, A_SOURCE_GRADE, A_SOURCE,
-    )),
-    Field("cr", "citation grade rationale", (
-        CLAIM, CITATION_GRADE, RAISE_CITATION_GRADE, DISPUTE_CITATION_GRADE, A_CITATION_GRADE, A_CITATION,
-    )),
-    Field("ab", "annotation body (Markdown)", (
-        CLAIM, SOURCE, DISPUTE_CLAIM, NOTE_EDIT_CLAIM, NOTE_EDIT_SOURCE, NOTE_EDIT_DISPUTE, A_NOTES, A_NOTE,
-    ), markdown_on=(CLAIM, SOURCE, DISPUTE_CLAIM)),
+    Field(
+        "cl",
+        "citation locator",
+        (
+            CLAIM,
+            SOURCE,
+            CITATION_EDIT,
+            CITATION_GRADE,
+            DISPUTES,
+            DISPUTE_CITATION_GRADE,
+            A_CITATIONS,
+            A_CITATION,
+            A_CITATION_GRADES,
+            A_CITATION_GRADE,
+            A_CLAIM,
+        ),
+        rule="no bar",
+        model=Citation,
+        name="locator",
+    ),
+    Field(
+        "cq",
+        "citation quote",
+        (CLAIM, CITATION_EDIT, CITATION_GRADE, A_CITATION, A_CLAIM),
+        model=Citation,
+        name="quote",
+    ),
+    Field(
+        "ct",
+        "citation translation",
+        (CLAIM, CITATION_EDIT, CITATION_GRADE, A_CITATION, A_CLAIM),
+        model=Citation,
+        name="quote_translation",
+    ),
+    Field(
+        "gr",
+        "source grade rationale",
+        (
+            SOURCE,
+            SOURCE_GRADE,
+            RAISE_SOURCE_GRADE,
+            DISPUTE_SOURCE_GRADE,
+            A_SOURCE_GRADE,
+            A_SOURCE,
+        ),
+    ),
+    Field(
+        "cr",
+        "citation grade rationale",
+        (
+            CLAIM,
+            CITATION_GRADE,
+            RAISE_CITATION_GRADE,
+            DISPUTE_CITATION_GRADE,
+            A_CITATION_GRADE,
+            A_CITATION,
+        ),
+    ),
+    Field(
+        "ab",
+        "annotation body (Markdown)",
+        (
+            CLAIM,
+            SOURCE,
+            DISPUTE_CLAIM,
+            NOTE_EDIT_CLAIM,
+            NOTE_EDIT_SOURCE,
+            NOTE_EDIT_DISPUTE,
+            A_NOTES,
+            A_NOTE,
+        ),
+        markdown_on=(CLAIM, SOURCE, DISPUTE_CLAIM),
+    ),
     # A quoted passage must be copied from the annotated text: it is the claim's statement here.
     Field("aq", "annotation quoted passage", (CLAIM, NOTE_EDIT_CLAIM, A_NOTE)),
-    Field("dr", "dispute reason", (
-        CLAIM, SOURCE, DISPUTES, DISPUTE_CLAIM, DISPUTE_SOURCE_GRADE, DISPUTE_CITATION_GRADE, DISPUTE_DECIDED,
-        NOTE_EDIT_DISPUTE, A_DISPUTE, A_DISPUTE_DECIDED,
-    )),
+    Field(
+        "dr",
+        "dispute reason",
+        (
+            CLAIM,
+            SOURCE,
+            DISPUTES,
+            DISPUTE_CLAIM,
+            DISPUTE_SOURCE_GRADE,
+            DISPUTE_CITATION_GRADE,
+            DISPUTE_DECIDED,
+            NOTE_EDIT_DISPUTE,
+            A_DISPUTE,
+            A_DISPUTE_DECIDED,
+        ),
+    ),
     Field("rn", "dispute resolution note", (CLAIM, DISPUTES, DISPUTE_DECIDED, A_DISPUTE_DECIDED)),
 ]
 FIELD_BY_CODE = {f.code: f for f in FIELDS}
@@ -406,8 +606,8 @@ class World:
             TOPIC: f"/topics/{self.topic.slug}/",
             CLAIMS: "/claims/",
             CLAIMS_SEARCH: "/claims/?" + urlencode({"q": self.payload}),
-            CLAIMS_FILTERED: "/claims/?" + urlencode(
-                {"topic": self.topic.slug, "source": self.source.key, "person": self.person.slug}),
+            CLAIMS_FILTERED: "/claims/?"
+            + urlencode({"topic": self.topic.slug, "source": self.source.key, "person": self.person.slug}),
             CLAIM: f"/claims/{self.claim.key}/",
             CLAIM_NEW: "/claims/new/",
             CLAIM_EDIT: f"/claims/{self.claim.key}/edit/",
@@ -472,35 +672,68 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
     w.store(services.topic_update, editor, topic=topic, fields={"tt": "title", "td": "description", "ts": "slug"})
 
     person = o["person"] = services.person_create(actor=researcher, name="Injection person", slug="injection-person")
-    w.store(services.person_update, editor, person=person,
-            fields={"pn": "name", "po": "name_original", "pa": "aliases", "ps": "slug"})
+    w.store(
+        services.person_update,
+        editor,
+        person=person,
+        fields={"pn": "name", "po": "name_original", "pa": "aliases", "ps": "slug"},
+    )
 
     source = o["source"] = services.source_create(
-        actor=researcher, key="injection-source", kind=Source.Kind.MONOGRAPH, level=Source.Level.PRIMARY,
+        actor=researcher,
+        key="injection-source",
+        kind=Source.Kind.MONOGRAPH,
+        level=Source.Level.PRIMARY,
         title="Injection source",
     )
-    w.store(services.source_update, editor, source=source, fields={
-        "sk": "key", "st": "title", "so": "title_original", "sa": "authors", "sp": "publisher", "sr": "archive",
-        "sf": "archive_fond", "sx": "archive_opis", "sd": "archive_delo", "sl": "archive_list", "su": "url",
-        "sg": "language", "sn": "notes", "se": "date",
-    })
+    w.store(
+        services.source_update,
+        editor,
+        source=source,
+        fields={
+            "sk": "key",
+            "st": "title",
+            "so": "title_original",
+            "sa": "authors",
+            "sp": "publisher",
+            "sr": "archive",
+            "sf": "archive_fond",
+            "sx": "archive_opis",
+            "sd": "archive_delo",
+            "sl": "archive_list",
+            "su": "url",
+            "sg": "language",
+            "sn": "notes",
+            "se": "date",
+        },
+    )
 
     claim = o["claim"] = services.claim_create(
-        actor=researcher, key="injection-claim", topic=topic, statement="Injection claim", people=[person],
+        actor=researcher,
+        key="injection-claim",
+        topic=topic,
+        statement="Injection claim",
+        people=[person],
     )
     w.store(services.claim_update, editor, claim=claim, fields={"ck": "key", "cs": "statement", "ce": "event_date"})
 
     citation = o["citation"] = services.citation_create(actor=researcher, claim=claim, source=source, locator="p. 1")
-    w.store(services.citation_update, editor, citation=citation,
-            fields={"cl": "locator", "cq": "quote", "ct": "quote_translation"})
+    w.store(
+        services.citation_update,
+        editor,
+        citation=citation,
+        fields={"cl": "locator", "cq": "quote", "ct": "quote_translation"},
+    )
 
     def grade_source(rationale):
-        o["source_grade"] = services.source_assessment_set(actor=reviewer, source=source, grade="B",
-                                                           rationale=rationale)
+        o["source_grade"] = services.source_assessment_set(
+            actor=reviewer, source=source, grade="B", rationale=rationale
+        )
 
     def grade_citation(rationale):
-        o["citation_grade"] = services.citation_assessment_set(actor=reviewer, citation=citation, grade=2,
-                                                               rationale=rationale)
+        o["citation_grade"] = services.citation_assessment_set(
+            actor=reviewer, citation=citation, grade=2, rationale=rationale
+        )
 
     if not w.attempt("gr", grade_source):
         grade_source("A neutral rationale.")
@@ -511,28 +744,43 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
     disputes = o["disputes"] = {}
 
     def raise_decided(reason):
-        disputes["decided"] = services.dispute_raise(actor=reviewer, target=claim, reason=reason,
-                                                     proposed=Claim.Status.REFUTED)
+        disputes["decided"] = services.dispute_raise(
+            actor=reviewer, target=claim, reason=reason, proposed=Claim.Status.REFUTED
+        )
 
     if not w.attempt("dr", raise_decided):
         raise_decided("A neutral reason.")
     reason = disputes["decided"].reason
-    if not w.attempt("rn", lambda note: services.dispute_resolve(
-            actor=editor, dispute=disputes["decided"], outcome=Dispute.State.REJECTED, note=note)):
-        services.dispute_resolve(actor=editor, dispute=disputes["decided"], outcome=Dispute.State.REJECTED,
-                                 note="A neutral note.")
+    if not w.attempt(
+        "rn",
+        lambda note: services.dispute_resolve(
+            actor=editor, dispute=disputes["decided"], outcome=Dispute.State.REJECTED, note=note
+        ),
+    ):
+        services.dispute_resolve(
+            actor=editor, dispute=disputes["decided"], outcome=Dispute.State.REJECTED, note="A neutral note."
+        )
     disputes["decided"].refresh_from_db()
-    disputes["claim"] = services.dispute_raise(actor=second_reviewer, target=claim, reason=reason,
-                                               proposed=Claim.Status.SUPPORTED)
-    disputes["source grade"] = services.dispute_raise(actor=second_reviewer, target=w.source_grade, reason=reason,
-                                                      proposed="C")
-    disputes["citation grade"] = services.dispute_raise(actor=second_reviewer, target=w.citation_grade,
-                                                        reason=reason, proposed=4)
+    disputes["claim"] = services.dispute_raise(
+        actor=second_reviewer, target=claim, reason=reason, proposed=Claim.Status.SUPPORTED
+    )
+    disputes["source grade"] = services.dispute_raise(
+        actor=second_reviewer, target=w.source_grade, reason=reason, proposed="C"
+    )
+    disputes["citation grade"] = services.dispute_raise(
+        actor=second_reviewer, target=w.citation_grade, reason=reason, proposed=4
+    )
 
     # Annotations (Markdown) on every kind of target, and a reply.
     body = w.value("ab")
-    targets = {"claim": claim, "source": source, "citation": citation, "source grade": w.source_grade,
-               "citation grade": w.citation_grade, "dispute": disputes["claim"]}
+    targets = {
+        "claim": claim,
+        "source": source,
+        "citation": citation,
+        "source grade": w.source_grade,
+        "citation grade": w.citation_grade,
+        "dispute": disputes["claim"],
+    }
     notes = o["notes"] = {}
     for name, target in targets.items():
         try:
@@ -544,8 +792,9 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
             w.values["ab"] = body
     notes["reply"] = services.annotation_create(actor=researcher, body=notes["claim"].body, parent=notes["claim"])
     try:
-        services.annotation_update(actor=researcher, annotation=notes["claim"],
-                                   data={"quoted_passage": claim.statement})
+        services.annotation_update(
+            actor=researcher, annotation=notes["claim"], data={"quoted_passage": claim.statement}
+        )
     except ValidationError as exc:
         w.refused["aq"] = "; ".join(exc.messages)
     else:
@@ -613,8 +862,14 @@ LIVE_MARKUP = [
 ]
 # Payloads that are harmless even unescaped (text, a <b>, a formula), or that only a CommonMark
 # renderer would turn into a link (Python-Markdown autolinks http and ftp only).
-HARMLESS_UNESCAPED = {"template-variable", "template-tag", "short-attribute-breakout", "formula-hyperlink",
-                      "formula-dde", "markdown-autolink-javascript"}
+HARMLESS_UNESCAPED = {
+    "template-variable",
+    "template-tag",
+    "short-attribute-breakout",
+    "formula-hyperlink",
+    "formula-dde",
+    "markdown-autolink-javascript",
+}
 
 
 @pytest.mark.parametrize("html", LIVE_MARKUP)
@@ -623,8 +878,10 @@ def test_the_page_checker_flags_live_markup(html):
 
 
 def test_the_page_checker_passes_escaped_markup_and_the_sites_own_scripts():
-    html = ('<script src="/static/admin/js/core.js"></script><p>&lt;script&gt;alert(1)&lt;/script&gt;</p>'
-            '<input value="&quot;&gt;&lt;svg onload=alert(1)&gt;"><a href="https://example.org/">x</a>')
+    html = (
+        '<script src="/static/admin/js/core.js"></script><p>&lt;script&gt;alert(1)&lt;/script&gt;</p>'
+        '<input value="&quot;&gt;&lt;svg onload=alert(1)&gt;"><a href="https://example.org/">x</a>'
+    )
     assert unsafe_markup(html) == []
     assert "<script>alert(1)</script>" in Page(html).text
 
@@ -651,8 +908,9 @@ def download(client: Client, url: str) -> str:
     assert response.status_code == 200, url
     # Downloaded as a file, never shown as a page.
     assert response["Content-Type"] == "text/csv; charset=utf-8", response["Content-Type"]
-    assert re.fullmatch(r'attachment; filename="[\w.-]+\.csv"', response["Content-Disposition"]), (
-        response["Content-Disposition"])
+    assert re.fullmatch(r'attachment; filename="[\w.-]+\.csv"', response["Content-Disposition"]), response[
+        "Content-Disposition"
+    ]
     assert response["X-Content-Type-Options"] == "nosniff"
     return b"".join(response.streaming_content if response.streaming else [response.content]).decode("utf-8")
 
@@ -676,15 +934,18 @@ class TestEachPayloadInEveryField:
     """Parametrized by the world fixture: every test below runs once per payload."""
 
     def test_free_text_fields_take_every_payload_and_only_format_or_length_rules_refuse_one(self, world):
-        refused_wrongly = {code: why for code, why in world.refused.items()
-                           if not FIELD_BY_CODE[code].may_refuse(world.value(code))}
+        refused_wrongly = {
+            code: why for code, why in world.refused.items() if not FIELD_BY_CODE[code].may_refuse(world.value(code))
+        }
         assert not refused_wrongly, refused_wrongly
         # The refusals that must happen: a payload is never a slug, and not one is an EDTF date.
         for code in ("ck", "sk", "ts", "ps", "ce", "se"):
             assert code in world.refused, f"{FIELD_BY_CODE[code].label} took {world.value(code)!r}"
         assert set(world.values) | set(world.refused) == set(FIELD_BY_CODE)
-        print(f"\n{world.payload!r}: {len(world.values)} fields stored, {len(world.refused)} refused: "
-              + ", ".join(FIELD_BY_CODE[c].label for c in sorted(world.refused)))
+        print(
+            f"\n{world.payload!r}: {len(world.values)} fields stored, {len(world.refused)} refused: "
+            + ", ".join(FIELD_BY_CODE[c].label for c in sorted(world.refused))
+        )
 
     def test_every_page_showing_a_payload_shows_it_as_text_and_runs_nothing(self, world, clients):
         problems = []
@@ -724,28 +985,77 @@ class TestEachPayloadInEveryField:
         # Each of these is refused (an invalid key, slug, choice or missing field), so the form
         # comes back holding what was typed, beside the error.
         posts = {
-            "/claims/new/": {"key": p, "new_topic": p, "statement": p, "kind": "fact", "status": "open",
-                             "event_date": p},
-            f"/claims/{claim.key}/edit/": {"key": p, "topic": claim.topic_id, "statement": p, "kind": "fact",
-                                           "status": "open", "event_date": p, "version": claim.version},
-            "/sources/new/": {"key": p, "kind": "monograph", "level": "primary", "title": p, "title_original": p,
-                              "authors": p, "publisher": p, "archive": p, "notes": p, "date": p, "url": p,
-                              "language": p[:12]},
-            f"/sources/{source.key}/edit/": {"key": p, "kind": "monograph", "level": "primary", "title": p,
-                                             "authors": p, "notes": p, "date": p, "url": p, "version": source.version},
+            "/claims/new/": {
+                "key": p,
+                "new_topic": p,
+                "statement": p,
+                "kind": "fact",
+                "status": "open",
+                "event_date": p,
+            },
+            f"/claims/{claim.key}/edit/": {
+                "key": p,
+                "topic": claim.topic_id,
+                "statement": p,
+                "kind": "fact",
+                "status": "open",
+                "event_date": p,
+                "version": claim.version,
+            },
+            "/sources/new/": {
+                "key": p,
+                "kind": "monograph",
+                "level": "primary",
+                "title": p,
+                "title_original": p,
+                "authors": p,
+                "publisher": p,
+                "archive": p,
+                "notes": p,
+                "date": p,
+                "url": p,
+                "language": p[:12],
+            },
+            f"/sources/{source.key}/edit/": {
+                "key": p,
+                "kind": "monograph",
+                "level": "primary",
+                "title": p,
+                "authors": p,
+                "notes": p,
+                "date": p,
+                "url": p,
+                "version": source.version,
+            },
             "/people/new/": {"name": p, "name_original": p, "aliases": p, "slug": p},
             f"/people/{person.slug}/edit/": {"name": p, "name_original": p, "aliases": p, "slug": p},
-            f"/claims/{claim.key}/citations/new/": {"source": "no-such-source", "locator": p, "quote": p,
-                                                    "quote_translation": p, "stance": "supports"},
-            f"/citations/{citation.pk}/edit/": {"source": source.key, "locator": p + "|", "quote": p,
-                                                "quote_translation": p, "stance": "supports",
-                                                "version": citation.version},
-            f"/annotations/on/claim/{claim.pk}/": {"body": p, "motivation": "comment",
-                                                   "quoted_passage": p + " (not in the claim)"},
+            f"/claims/{claim.key}/citations/new/": {
+                "source": "no-such-source",
+                "locator": p,
+                "quote": p,
+                "quote_translation": p,
+                "stance": "supports",
+            },
+            f"/citations/{citation.pk}/edit/": {
+                "source": source.key,
+                "locator": p + "|",
+                "quote": p,
+                "quote_translation": p,
+                "stance": "supports",
+                "version": citation.version,
+            },
+            f"/annotations/on/claim/{claim.pk}/": {
+                "body": p,
+                "motivation": "comment",
+                "quoted_passage": p + " (not in the claim)",
+            },
             f"/annotations/{w.notes['claim'].pk}/reply/": {"body": p, "motivation": "no-such-motivation"},
-            f"/annotations/{w.notes['claim'].pk}/edit/": {"body": p, "motivation": "comment",
-                                                          "quoted_passage": p + " (not in the claim)",
-                                                          "version": w.notes["claim"].version},
+            f"/annotations/{w.notes['claim'].pk}/edit/": {
+                "body": p,
+                "motivation": "comment",
+                "quoted_passage": p + " (not in the claim)",
+                "version": w.notes["claim"].version,
+            },
             f"/disputes/new/claim/{claim.pk}/": {"reason": p},
             f"/disputes/new/source-grade/{w.source_grade.pk}/": {"reason": p, "proposed": "Z"},
             f"/sources/{source.key}/grade/": {"rationale": p},
@@ -764,9 +1074,7 @@ class TestEachPayloadInEveryField:
                 problems.append(f"POST {url}: the form does not show what was typed, {p!r}")
         assert not problems, "\n".join(problems)
 
-    def test_csv_exports_download_as_files_escape_formulas_and_read_back_every_payload_literally(
-        self, world, clients
-    ):
+    def test_csv_exports_download_as_files_escape_formulas_and_read_back_every_payload_literally(self, world, clients):
         problems = []
         claim, source = Claim.objects.get(pk=world.claim.pk), Source.objects.get(pk=world.source.pk)
         person, citation = Person.objects.get(pk=world.person.pk), Citation.objects.get(pk=world.citation.pk)
@@ -795,12 +1103,10 @@ class TestEachPayloadInEveryField:
             assert response["X-Content-Type-Options"] == "nosniff"
 
         # Read back by the importer, the files change nothing: every payload survived the trip.
-        for name, importer, text in (("sources", sources_import, sources_text),
-                                     ("claims", claims_import, claims_text)):
+        for name, importer, text in (("sources", sources_import, sources_text), ("claims", claims_import, claims_text)):
             report = importer(actor=world.users["editor"], data=text.encode("utf-8"), dry_run=True)
             if not report.ok or report.created or report.updated:
-                problems.append(f"the {name} CSV does not read back unchanged: {report.summary}, "
-                                f"{report.errors[:3]}")
+                problems.append(f"the {name} CSV does not read back unchanged: {report.summary}, {report.errors[:3]}")
         # Text, not HTML: no payload reaches the file escaped for a page.
         if "<" in world.payload and ("&lt;" in claims_text or "&lt;" in sources_text):
             problems.append("a CSV holds HTML-escaped text")
@@ -898,11 +1204,11 @@ BROWSER_PAYLOADS = [
     "<img src=x onerror=\"window.__xss=1;alert('img')\">",
     "<svg onload=\"window.__xss=1;alert('svg')\">",
     "<details open ontoggle=\"window.__xss=1;alert('details')\">",
-    "\"><script>window.__xss=1</script>",
+    '"><script>window.__xss=1</script>',
     "'><img src=x onerror=window.__xss=1>",
     "<iframe src=\"javascript:parent.__xss=1;alert('iframe')\"></iframe>",
     "<scr<script>ipt>window.__xss=1</script>",
-    "Шверник <b onmouseover=\"window.__xss=1\">«Очищение»</b>",
+    'Шверник <b onmouseover="window.__xss=1">«Очищение»</b>',
 ]
 BROWSER_MARKDOWN = (
     "[a javascript link](javascript:window.__xss=1) and [A MIXED-CASE ONE](JaVaScRiPt:alert('md'))\n\n"
@@ -922,8 +1228,13 @@ def test_in_chromium_no_payload_runs_a_script_or_opens_a_dialog(
 
     text = " ".join(BROWSER_PAYLOADS)
     topic = services.topic_create(actor=researcher, title="Injection in the browser", slug="injection-browser")
-    source = services.source_create(actor=researcher, key="injection-source", kind=Source.Kind.MONOGRAPH,
-                                    level=Source.Level.PRIMARY, title=text[:500])
+    source = services.source_create(
+        actor=researcher,
+        key="injection-source",
+        kind=Source.Kind.MONOGRAPH,
+        level=Source.Level.PRIMARY,
+        title=text[:500],
+    )
     claim = services.claim_create(actor=researcher, key="injection-claim", topic=topic, statement=text)
     citation = services.citation_create(actor=researcher, claim=claim, source=source, locator="p. 1", quote=text)
     grade = services.citation_assessment_set(actor=reviewer, citation=citation, grade=2, rationale=text)
@@ -939,12 +1250,17 @@ def test_in_chromium_no_payload_runs_a_script_or_opens_a_dialog(
         context.set_default_timeout(TIMEOUT_MS)
         tab = context.new_page()
         dialogs, console, errors, requests, failed = [], [], [], [], []
-        tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        tab.on("console", lambda message: console.append(
-            f"{message.type}: {message.text} ({message.location.get('url', '')})"))
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.on("request", lambda req: requests.append(req.url))
-        tab.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+        # (The handlers run while this iteration's tab is open: the lists are this iteration's.)
+        tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # noqa: B023
+        tab.on(
+            "console",
+            lambda message: console.append(  # noqa: B023
+                f"{message.type}: {message.text} ({message.location.get('url', '')})"
+            ),
+        )
+        tab.on("pageerror", lambda error: errors.append(str(error)))  # noqa: B023
+        tab.on("request", lambda req: requests.append(req.url))  # noqa: B023
+        tab.on("response", lambda response: response.status >= 400 and failed.append(response.url))  # noqa: B023
         try:
             tab.goto(f"{live_server.url}/accounts/login/")
             tab.get_by_label("Username").fill(editor.username)
@@ -979,10 +1295,12 @@ def test_in_chromium_no_payload_runs_a_script_or_opens_a_dialog(
         # Nothing was fetched but the pages, the login and the site's static files (no <img src=x>,
         # no frame); the browser's own request for /favicon.ico is the one allowed to fail.
         origin = live_server.url
-        allowed = {origin + path for path in paths} | {f"{origin}{path}" for path in ("/accounts/login/", "/",
-                                                                                     "/favicon.ico")}
+        allowed = {origin + path for path in paths} | {
+            f"{origin}{path}" for path in ("/accounts/login/", "/", "/favicon.ico")
+        }
         assert [u for u in requests if u not in allowed and not u.startswith(origin + "/static/")] == []
         assert set(failed) <= {f"{origin}/favicon.ico"}, failed
         console = [m for m in console if not m.endswith(f"({origin}/favicon.ico)")]
-        assert not [m for m in console if "xss" in m.lower() or "content security policy" in m.lower()
-                    or m.startswith("error")], console
+        assert not [
+            m for m in console if "xss" in m.lower() or "content security policy" in m.lower() or m.startswith("error")
+        ], console

@@ -127,13 +127,19 @@ def exploding_claim_key():
     key = "bg-01100"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("CREATE FUNCTION refuse_claim() RETURNS trigger AS $$ BEGIN "
-                           "RAISE EXCEPTION 'refused by a test trigger'; END $$ LANGUAGE plpgsql")
-            cursor.execute(f"CREATE TRIGGER refuse_claim BEFORE INSERT ON claims_claim FOR EACH ROW "
-                           f"WHEN (NEW.key = '{key}') EXECUTE FUNCTION refuse_claim()")
+            cursor.execute(
+                "CREATE FUNCTION refuse_claim() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'refused by a test trigger'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER refuse_claim BEFORE INSERT ON claims_claim FOR EACH ROW "
+                f"WHEN (NEW.key = '{key}') EXECUTE FUNCTION refuse_claim()"
+            )
         else:
-            cursor.execute(f"CREATE TRIGGER refuse_claim BEFORE INSERT ON claims_claim WHEN NEW.key = '{key}' "
-                           "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END")
+            cursor.execute(
+                f"CREATE TRIGGER refuse_claim BEFORE INSERT ON claims_claim WHEN NEW.key = '{key}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"
+            )
     yield key
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER refuse_claim" + (" ON claims_claim" if connection.vendor == "postgresql" else ""))

@@ -35,15 +35,31 @@ class Worker:
     database; started when the test says, so that the page is seen waiting for it first."""
 
     def __init__(self, settings):
-        self.env = {**os.environ, "DATABASE_URL": _database_url(),
-                    "PENDING_UPLOADS_DIR": str(settings.PENDING_UPLOADS_DIR), "JOBS_DIR": str(settings.JOBS_DIR),
-                    "SECRET_KEY": django_settings.SECRET_KEY}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "PENDING_UPLOADS_DIR": str(settings.PENDING_UPLOADS_DIR),
+            "JOBS_DIR": str(settings.JOBS_DIR),
+            "SECRET_KEY": django_settings.SECRET_KEY,
+        }
         self.process = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--no-reload",
-                                         "--no-startup-delay", "--interval", "0.2", "--verbosity", "0"],
-                                        cwd=ROOT, env=self.env)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--no-startup-delay",
+                "--interval",
+                "0.2",
+                "--verbosity",
+                "0",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
 
     def stop(self) -> None:
         if self.process is None:
@@ -69,9 +85,11 @@ def worker(live_server, settings):
 
 def test_the_progress_bar_follows_a_background_import_to_the_end(worker, live_server, page, editor, request, tmp_path):
     data = tmp_path / "long.csv"
-    data.write_text("key,topic,statement\r\n" + "".join(
-        f"browser-{i:05d},Imported in the background,Statement {i} of a long file.\r\n" for i in range(ROWS)
-    ), encoding="utf-8")
+    data.write_text(
+        "key,topic,statement\r\n"
+        + "".join(f"browser-{i:05d},Imported in the background,Statement {i} of a long file.\r\n" for i in range(ROWS)),
+        encoding="utf-8",
+    )
     polled = []  # what each poll of progress.json answered, as the script got it
 
     def watch(route):

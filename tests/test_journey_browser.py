@@ -164,9 +164,14 @@ def test_main_pages_render_on_a_phone_sized_screen(browser, live_server, request
     page.get_by_label("Username").fill(researcher.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    for path, label in [("/", "home"), ("/topics/date-of-execution/", "topic"), ("/claims/", "claims"),
-                        ("/claims/execution-12-june/", "claim"), ("/sources/suvorov-ochishchenie-1998/", "source"),
-                        ("/people/tukhachevsky/", "person")]:
+    for path, label in [
+        ("/", "home"),
+        ("/topics/date-of-execution/", "topic"),
+        ("/claims/", "claims"),
+        ("/claims/execution-12-june/", "claim"),
+        ("/sources/suvorov-ochishchenie-1998/", "source"),
+        ("/people/tukhachevsky/", "person"),
+    ]:
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
         # Nothing but the scrolling tables may be wider than the screen.
@@ -212,11 +217,21 @@ def test_every_form_control_on_the_main_pages_has_a_label(live_server, page, edi
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     citation = Citation.objects.filter(claim__key="abwehr-forgery").first()
-    for path in ["/", "/claims/", "/claims/new/", "/sources/new/", "/people/new/", "/claims/abwehr-forgery/",
-                 "/claims/abwehr-forgery/edit/", "/claims/abwehr-forgery/citations/new/", f"/citations/{citation.pk}/edit/",
-                 f"/citations/{citation.pk}/grade/",
-                 "/sources/suvorov-ochishchenie-1998/grade/", f"/disputes/new/claim/{citation.claim_id}/",
-                 "/accounts/password/"]:
+    for path in [
+        "/",
+        "/claims/",
+        "/claims/new/",
+        "/sources/new/",
+        "/people/new/",
+        "/claims/abwehr-forgery/",
+        "/claims/abwehr-forgery/edit/",
+        "/claims/abwehr-forgery/citations/new/",
+        f"/citations/{citation.pk}/edit/",
+        f"/citations/{citation.pk}/grade/",
+        "/sources/suvorov-ochishchenie-1998/grade/",
+        f"/disputes/new/claim/{citation.claim_id}/",
+        "/accounts/password/",
+    ]:
         assert page.goto(live_server.url + path).status == 200, path
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         assert page.evaluate(UNLABELLED) == [], f"unlabelled fields on {path}"

@@ -54,13 +54,29 @@ def load_run(tmp_path_factory):
         return None, problem + " (CI=true: PostgreSQL is required)"
     report = tmp_path_factory.mktemp("load") / "load.json"
     result = subprocess.run(
-        [sys.executable, "bench/load.py", "--clients", str(CLIENTS), "--seconds", str(SECONDS),
-         "--baseline-seconds", "0", "--database-url", url, "--json", str(report)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "bench/load.py",
+            "--clients",
+            str(CLIENTS),
+            "--seconds",
+            str(SECONDS),
+            "--baseline-seconds",
+            "0",
+            "--database-url",
+            url,
+            "--json",
+            str(report),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if not report.exists():
-        return None, (f"bench/load.py stopped with {result.returncode} before its verdict:\n"
-                      f"{result.stdout}\n{result.stderr}")
+        return None, (
+            f"bench/load.py stopped with {result.returncode} before its verdict:\n{result.stdout}\n{result.stderr}"
+        )
     return (json.loads(report.read_text()), result), ""
 
 

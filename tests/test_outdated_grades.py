@@ -37,11 +37,14 @@ def export_grade(claim) -> str:
     return next(row for row in rows if row.startswith(claim.key + ",")).split(",")[grade]
 
 
-@pytest.mark.parametrize("change", [
-    {"quote": "Расстреляны 11 июня."},
-    {"locator": "ch. 10"},
-    {"stance": "mentions"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"quote": "Расстреляны 11 июня."},
+        {"locator": "ch. 10"},
+        {"stance": "mentions"},
+    ],
+)
 def test_a_change_of_what_was_graded_outdates_its_grades(client, researcher, reviewer, graded, change):
     assert claim_evidence_grades([graded.claim])[graded.claim_id] == "B2"
     services.citation_update(actor=researcher, citation=graded, data=change, expected_version=graded.version)
@@ -55,15 +58,21 @@ def test_a_change_of_what_was_graded_outdates_its_grades(client, researcher, rev
 
 
 def test_a_new_source_for_the_citation_outdates_its_grades(researcher, graded):
-    other = services.source_create(actor=researcher, key="shvernik-1964", kind="official_report", level="primary",
-                                   title="Report of the Shvernik commission")
+    other = services.source_create(
+        actor=researcher,
+        key="shvernik-1964",
+        kind="official_report",
+        level="primary",
+        title="Report of the Shvernik commission",
+    )
     services.citation_update(actor=researcher, citation=graded, data={"source": other}, expected_version=1)
     assert not CitationAssessment.objects.filter(outdated=False).exists()
 
 
 def test_a_new_translation_does_not_outdate_the_grades(researcher, graded):
-    services.citation_update(actor=researcher, citation=graded, data={"quote_translation": "Shot on 12 June."},
-                             expected_version=1)
+    services.citation_update(
+        actor=researcher, citation=graded, data={"quote_translation": "Shot on 12 June."}, expected_version=1
+    )
     assert not CitationAssessment.objects.filter(outdated=True).exists()
     assert claim_evidence_grades([graded.claim])[graded.claim_id] == "B2"
 
@@ -71,8 +80,9 @@ def test_a_new_translation_does_not_outdate_the_grades(researcher, graded):
 def test_the_reviewer_sees_the_citation_waiting_for_their_grade_again_and_grades_it_blind(
     client, researcher, reviewer, second_reviewer, graded
 ):
-    services.citation_update(actor=researcher, citation=graded, data={"quote": "Расстреляны 11 июня."},
-                             expected_version=1)
+    services.citation_update(
+        actor=researcher, citation=graded, data={"quote": "Расстреляны 11 июня."}, expected_version=1
+    )
     page = claim_page(client, reviewer, graded)
     assert "Your grade ( 2 ) was given to an earlier version of this citation: it no longer counts." in page
     assert "Grade this citation again" in page
@@ -121,8 +131,14 @@ def test_putting_an_earlier_version_back_in_the_admin_outdates_the_grades(client
     first = graded.history.earliest()
     services.citation_update(actor=researcher, citation=graded, data={"locator": "ch. 10"}, expected_version=1)
     for grade in CitationAssessment.objects.all():  # both reviewers grade the new version
-        services.citation_assessment_set(actor=grade.reviewer, citation=graded, grade=3, rationale="Again.",
-                                         expected_version=grade.version, target_version=2)
+        services.citation_assessment_set(
+            actor=grade.reviewer,
+            citation=graded,
+            grade=3,
+            rationale="Again.",
+            expected_version=grade.version,
+            target_version=2,
+        )
     assert not CitationAssessment.objects.filter(outdated=True).exists()
     client.force_login(staff)
     url = f"/admin/claims/citation/{graded.pk}/history/{first.history_id}/"

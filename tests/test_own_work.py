@@ -22,33 +22,50 @@ from tests.forms_support import form_values, hidden_fields, page_text
 @pytest.fixture
 def cast(db):
     """Who added what: the stakes an editor can have in a dispute."""
-    users = {name: make_user(name, *roles_) for name, roles_ in {
-        "claim_author": (Role.RESEARCHER, Role.EDITOR),
-        "citation_author": (Role.RESEARCHER, Role.EDITOR),
-        "source_author": (Role.RESEARCHER, Role.EDITOR),
-        "grader": (Role.REVIEWER, Role.EDITOR),
-        "raiser": (Role.REVIEWER, Role.EDITOR),
-        "impartial": (Role.EDITOR,),
-    }.items()}
+    users = {
+        name: make_user(name, *roles_)
+        for name, roles_ in {
+            "claim_author": (Role.RESEARCHER, Role.EDITOR),
+            "citation_author": (Role.RESEARCHER, Role.EDITOR),
+            "source_author": (Role.RESEARCHER, Role.EDITOR),
+            "grader": (Role.REVIEWER, Role.EDITOR),
+            "raiser": (Role.REVIEWER, Role.EDITOR),
+            "impartial": (Role.EDITOR,),
+        }.items()
+    }
     topic = services.topic_create(actor=users["impartial"], title="Date of execution")
-    claim = services.claim_create(actor=users["claim_author"], key="execution-12-june", topic=topic,
-                                  statement="The convicted were shot on 12 June 1937.")
-    source = services.source_create(actor=users["source_author"], key="rogovin-1937", kind="monograph",
-                                    level="secondary", title="1937: Stalin's Year of Terror")
+    claim = services.claim_create(
+        actor=users["claim_author"],
+        key="execution-12-june",
+        topic=topic,
+        statement="The convicted were shot on 12 June 1937.",
+    )
+    source = services.source_create(
+        actor=users["source_author"],
+        key="rogovin-1937",
+        kind="monograph",
+        level="secondary",
+        title="1937: Stalin's Year of Terror",
+    )
     citation = services.citation_create(actor=users["citation_author"], claim=claim, source=source, locator="ch. 9")
-    citation_grade = services.citation_assessment_set(actor=users["grader"], citation=citation, grade=3,
-                                                      rationale="One witness.")
-    source_grade = services.source_assessment_set(actor=users["grader"], source=source, grade="B",
-                                                  rationale="A careful historian.")
+    citation_grade = services.citation_assessment_set(
+        actor=users["grader"], citation=citation, grade=3, rationale="One witness."
+    )
+    source_grade = services.source_assessment_set(
+        actor=users["grader"], source=source, grade="B", rationale="A careful historian."
+    )
     services.citation_assessment_set(actor=users["raiser"], citation=citation, grade=5, rationale="No.")
     services.source_assessment_set(actor=users["raiser"], source=source, grade="D", rationale="A thesis.")
     disputes = {
-        "citation grade": services.dispute_raise(actor=users["raiser"], target=citation_grade,
-                                                 reason="The 1957 report.", proposed=5),
-        "source grade": services.dispute_raise(actor=users["raiser"], target=source_grade,
-                                               reason="No archival access.", proposed="D"),
-        "claim": services.dispute_raise(actor=users["raiser"], target=claim, reason="Two sources say 11 June.",
-                                        proposed="contested"),
+        "citation grade": services.dispute_raise(
+            actor=users["raiser"], target=citation_grade, reason="The 1957 report.", proposed=5
+        ),
+        "source grade": services.dispute_raise(
+            actor=users["raiser"], target=source_grade, reason="No archival access.", proposed="D"
+        ),
+        "claim": services.dispute_raise(
+            actor=users["raiser"], target=claim, reason="Two sources say 11 June.", proposed="contested"
+        ),
     }
     return users, disputes
 
@@ -98,8 +115,9 @@ def test_an_editor_resolves_only_disputes_they_have_no_stake_in(client, cast, wh
 def test_an_editor_cannot_reject_a_dispute_of_their_own_grade_even_through_the_service(cast):
     users, disputes = cast
     with pytest.raises(Exception) as refused:
-        services.dispute_resolve(actor=users["grader"], dispute=disputes["citation grade"], outcome="rejected",
-                                 note="My grade stands.")
+        services.dispute_resolve(
+            actor=users["grader"], dispute=disputes["citation grade"], outcome="rejected", note="My grade stands."
+        )
     assert "The disputed grade is yours" in str(refused.value)
     assert Dispute.objects.get(pk=disputes["citation grade"].pk).state == "open"
 
@@ -136,16 +154,21 @@ def reviewers_claim(reviewer, second_reviewer, topic, source):
 
 def test_a_reviewer_does_not_grade_a_source_they_added(client, db):
     victor = make_user("victor_reviewer", Role.REVIEWER)
-    source = services.source_create(actor=victor, key="suvorov-1998", kind="monograph", level="secondary",
-                                    title="Ochishchenie")
+    source = services.source_create(
+        actor=victor, key="suvorov-1998", kind="monograph", level="secondary", title="Ochishchenie"
+    )
     client.force_login(victor)
     page = client.get(f"/sources/{source.key}/")
     grade = reverse("source_grade", args=[source.key])
     assert grade not in page.content.decode()
     why = "You added this source: a grade from you would rule on your own work; another reviewer must grade it."
     assert why in page_text(page)
-    for response in (client.get(grade), client.post(grade, {"version": 0, "target_version": source.version,
-                                                            "grade": "A", "rationale": "Mine is good."})):
+    for response in (
+        client.get(grade),
+        client.post(
+            grade, {"version": 0, "target_version": source.version, "grade": "A", "rationale": "Mine is good."}
+        ),
+    ):
         assert response.status_code == 403 and why in page_text(response)
     assert not SourceAssessment.objects.exists()
 
@@ -158,8 +181,9 @@ def test_a_reviewer_does_not_grade_the_citations_of_a_claim_they_added(client, r
     assert grade not in page.content.decode()
     why = "You added the claim this citation belongs to"
     assert why in page_text(page)
-    response = client.post(grade, {"version": 0, "target_version": citation.version, "grade": "1",
-                                   "rationale": "Confirmed."})
+    response = client.post(
+        grade, {"version": 0, "target_version": citation.version, "grade": "1", "rationale": "Confirmed."}
+    )
     assert response.status_code == 403 and why in page_text(response)
     assert not CitationAssessment.objects.exists()
 
@@ -169,26 +193,40 @@ def test_a_reviewer_does_not_grade_a_citation_they_added_to_someone_elses_claim(
 ):
     citation = reviewers_claim
     client.force_login(second_reviewer)
-    response = client.post(reverse("citation_grade", args=[citation.pk]),
-                           {"version": 0, "target_version": citation.version, "grade": "2", "rationale": "Sure."})
+    response = client.post(
+        reverse("citation_grade", args=[citation.pk]),
+        {"version": 0, "target_version": citation.version, "grade": "2", "rationale": "Sure."},
+    )
     assert response.status_code == 403 and "You added this citation" in page_text(response)
     # Someone with no stake in it grades it.
     client.force_login(editor)
     url = reverse("citation_grade", args=[citation.pk])
-    response = client.post(url, {**hidden_fields(client.get(url), url, itself=True), "grade": "2",
-                                 "rationale": "Sure."})
+    response = client.post(
+        url, {**hidden_fields(client.get(url), url, itself=True), "grade": "2", "rationale": "Sure."}
+    )
     assert response.status_code == 302 and CitationAssessment.objects.get().reviewer == editor
 
 
 def test_the_admin_refuses_a_grade_entered_for_a_reviewer_who_added_the_source(client, staff, db):
     victor = make_user("victor_reviewer", Role.REVIEWER)
-    source = services.source_create(actor=victor, key="suvorov-1998", kind="monograph", level="secondary",
-                                    title="Ochishchenie")
+    source = services.source_create(
+        actor=victor, key="suvorov-1998", kind="monograph", level="secondary", title="Ochishchenie"
+    )
     client.force_login(staff)
-    response = client.post("/admin/claims/sourceassessment/add/", {
-        "source": source.pk, "reviewer": victor.pk, "grade": "A", "rationale": "Entered for him.",
-    }, follow=True)
-    assert "The reviewer victor_reviewer added this source, so a grade by them would rule on their own work" in page_text(response)
+    response = client.post(
+        "/admin/claims/sourceassessment/add/",
+        {
+            "source": source.pk,
+            "reviewer": victor.pk,
+            "grade": "A",
+            "rationale": "Entered for him.",
+        },
+        follow=True,
+    )
+    assert (
+        "The reviewer victor_reviewer added this source, so a grade by them would rule on their own work"
+        in page_text(response)
+    )
     assert not SourceAssessment.objects.exists()
 
 

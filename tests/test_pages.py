@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from claims import services
 from claims.dates import edtf_bounds
-from claims.search import index as search_index
 from claims.models import (
     Annotation,
     Citation,
@@ -26,6 +25,7 @@ from claims.models import (
     SourceAssessment,
     Topic,
 )
+from claims.search import index as search_index
 from claims.selectors import claim_evidence_grades
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,9 @@ def seed(db) -> None:
 @pytest.fixture
 def person(editor) -> Person:
     return services.person_create(
-        actor=editor, name="Mikhail Tukhachevsky", name_original="Тухачевский, Михаил Николаевич",
+        actor=editor,
+        name="Mikhail Tukhachevsky",
+        name_original="Тухачевский, Михаил Николаевич",
         aliases="Tukhachevskii\nToukhatchevski",
     )
 
@@ -112,7 +114,9 @@ def test_anonymous_visitors_are_sent_to_log_in_and_back(client, small_world, per
     for url in LIST_PAGES + detail_pages(small_world, person) + ["/claims/?topic=date-of-execution&sort=key"]:
         response = client.get(url)
         assert response.status_code == 302, url
-        assert response["Location"] == "/accounts/login/?next=" + url.replace("?", "%3F").replace("&", "%26").replace("=", "%3D")
+        assert response["Location"] == "/accounts/login/?next=" + url.replace("?", "%3F").replace("&", "%26").replace(
+            "=", "%3D"
+        )
 
 
 def test_an_account_without_a_role_is_refused_and_told_why(client, outsider, small_world, person):
@@ -138,8 +142,13 @@ def test_an_unknown_topic_or_person_is_not_found(client, researcher, small_world
 
 def test_contributors_are_offered_the_add_links(client, researcher, small_world):
     client.force_login(researcher)
-    for url, wanted in [("/", "/claims/new/"), (f"/topics/{small_world.topic.slug}/", "/claims/new/"),
-                        ("/claims/", "/claims/new/"), ("/sources/", "/sources/new/"), ("/claims/", "/people/new/")]:
+    for url, wanted in [
+        ("/", "/claims/new/"),
+        (f"/topics/{small_world.topic.slug}/", "/claims/new/"),
+        ("/claims/", "/claims/new/"),
+        ("/sources/", "/sources/new/"),
+        ("/claims/", "/people/new/"),
+    ]:
         assert f'href="{wanted}' in client.get(url).content.decode(), url
 
 
@@ -241,14 +250,24 @@ def test_the_claim_list_shows_every_claim_with_its_grade_and_counts(client, rese
         ("topic=date-of-execution", lambda: Claim.objects.filter(topic__slug="date-of-execution")),
         ("kind=hypothesis", lambda: Claim.objects.filter(kind="hypothesis")),
         ("status=contested", lambda: Claim.objects.filter(status="contested")),
-        ("source=suvorov-ochishchenie-1998", lambda: Claim.objects.filter(citations__source__key="suvorov-ochishchenie-1998")),
+        (
+            "source=suvorov-ochishchenie-1998",
+            lambda: Claim.objects.filter(citations__source__key="suvorov-ochishchenie-1998"),
+        ),
         ("person=gamarnik", lambda: Claim.objects.filter(people__slug="gamarnik")),
         ("disputed=yes", lambda: Claim.objects.filter(key="abwehr-forgery")),
         ("disputed=no", lambda: Claim.objects.exclude(key="abwehr-forgery")),
-        ("topic=date-of-execution&status=contested", lambda: Claim.objects.filter(key__in=["execution-11-june", "execution-12-june"])),
+        (
+            "topic=date-of-execution&status=contested",
+            lambda: Claim.objects.filter(key__in=["execution-11-june", "execution-12-june"]),
+        ),
         ("kind=hypothesis&person=suvorov&status=open", lambda: Claim.objects.filter(key="suvorov-cavalry-vs-cossacks")),
-        ("topic=motives-for-the-purge&source=suvorov-ochishchenie-1998&disputed=no",
-         lambda: Claim.objects.filter(topic__slug="motives-for-the-purge", citations__source__key="suvorov-ochishchenie-1998")),
+        (
+            "topic=motives-for-the-purge&source=suvorov-ochishchenie-1998&disputed=no",
+            lambda: Claim.objects.filter(
+                topic__slug="motives-for-the-purge", citations__source__key="suvorov-ochishchenie-1998"
+            ),
+        ),
     ],
 )
 def test_each_filter_alone_and_combined_narrows_the_claim_list(client, researcher, seed, query, expected):
@@ -278,10 +297,17 @@ def test_the_date_range_uses_the_bounds_of_intervals_and_one_of_sets(client, res
     response = client.get("/claims/?topic=date-of-execution&from=1937-06-12&to=1937-06-12")
     # 11-12 June (an interval) and "11 or 12 June" (one of a set) may fall on the 12th;
     # the 11th and the verdict at 23:35 on the 11th may not.
-    assert set(listed_claim_keys(response)) == {"execution-12-june", "execution-night-11-12", "execution-date-discrepancy"}
+    assert set(listed_claim_keys(response)) == {
+        "execution-12-june",
+        "execution-night-11-12",
+        "execution-date-discrepancy",
+    }
     response = client.get("/claims/?topic=date-of-execution&to=1937-06-11")
     assert set(listed_claim_keys(response)) == {
-        "execution-11-june", "verdict-2335", "execution-night-11-12", "execution-date-discrepancy",
+        "execution-11-june",
+        "verdict-2335",
+        "execution-night-11-12",
+        "execution-date-discrepancy",
     }
 
 
@@ -398,14 +424,17 @@ def test_search_by_a_latin_alias_finds_the_persons_claims(client, researcher, se
 def test_search_by_a_sources_original_title_in_lower_case(client, researcher, seed):
     client.force_login(researcher)
     response = client.get("/claims/?q=очищение")
-    assert set(listed_claim_keys(response)) == keys(Claim.objects.filter(citations__source__key="suvorov-ochishchenie-1998"))
+    assert set(listed_claim_keys(response)) == keys(
+        Claim.objects.filter(citations__source__key="suvorov-ochishchenie-1998")
+    )
 
 
 def test_a_search_in_cyrillic_also_finds_a_latin_romanized_alias(client, researcher, topic):
     # Written only in Latin letters, the romanized spelling only among the aliases.
     romanized = services.person_create(actor=researcher, name="The Red Marshal", aliases="Tukhachevskii", slug="mnt")
-    claim = services.claim_create(actor=researcher, key="latin-only", topic=topic, statement="Arrested in May.",
-                                  people=[romanized])
+    claim = services.claim_create(
+        actor=researcher, key="latin-only", topic=topic, statement="Arrested in May.", people=[romanized]
+    )
     services.claim_create(actor=researcher, key="unrelated", topic=topic, statement="Something else.")
     client.force_login(researcher)
     assert listed_claim_keys(client.get("/claims/?q=Тухачевский")) == [claim.key]
@@ -461,8 +490,9 @@ def test_the_source_list_filters_by_text_in_any_script_and_by_kind(client, resea
 
 def test_the_source_list_is_paginated_and_keeps_its_filter(client, researcher):
     for n in range(30):
-        services.source_create(actor=researcher, key=f"memoir-{n:02}", kind="memoir", level="primary",
-                               title=f"Memoir {n}")
+        services.source_create(
+            actor=researcher, key=f"memoir-{n:02}", kind="memoir", level="primary", title=f"Memoir {n}"
+        )
     services.source_create(actor=researcher, key="report", kind="official_report", level="primary", title="Report")
     client.force_login(researcher)
     first = client.get("/sources/?kind=memoir")
@@ -503,12 +533,15 @@ def test_the_dispute_list_shows_open_disputes_oldest_first_and_closed_ones_apart
     claim = small_world
     citation_dispute = Dispute.objects.get()  # raised by second_reviewer on reviewer's grade 2
     source_grade = SourceAssessment.objects.get()
-    on_source = services.dispute_raise(actor=second_reviewer, target=source_grade, reason="Too kind <b>really</b>.",
-                                       proposed="C")
-    on_claim = services.dispute_raise(actor=editor, target=claim, reason="Only one source.",
-                                      proposed=Claim.Status.CONTESTED)
-    withdrawn = services.dispute_raise(actor=second_editor, target=claim, reason="Withdrawn reason.",
-                                       proposed=Claim.Status.REFUTED)
+    on_source = services.dispute_raise(
+        actor=second_reviewer, target=source_grade, reason="Too kind <b>really</b>.", proposed="C"
+    )
+    on_claim = services.dispute_raise(
+        actor=editor, target=claim, reason="Only one source.", proposed=Claim.Status.CONTESTED
+    )
+    withdrawn = services.dispute_raise(
+        actor=second_editor, target=claim, reason="Withdrawn reason.", proposed=Claim.Status.REFUTED
+    )
     services.dispute_withdraw(actor=second_editor, dispute=withdrawn)
     rejected = services.dispute_raise(actor=editor, target=source_grade, reason="Rejected reason.", proposed="A")
     services.dispute_resolve(actor=second_editor, dispute=rejected, outcome="rejected", note="The grade stands.")
@@ -529,7 +562,10 @@ def test_the_dispute_list_shows_open_disputes_oldest_first_and_closed_ones_apart
     assert "Proposed status contested" in open_text
     assert f"Source grade B of {source_grade.source.key} by {reviewer.username}" in open_text
     assert "Proposed C: fairly reliable" in open_text
-    assert f"Citation grade 2 by {reviewer.username} of {claim.citations.get().source.key} cited for {claim.key}" in open_text
+    assert (
+        f"Citation grade 2 by {reviewer.username} of {claim.citations.get().source.key} cited for {claim.key}"
+        in open_text
+    )
     assert "Proposed 3: possibly true" in open_text
     assert f"Raised by {editor.username} on" in open_text
     assert "Too kind &lt;b&gt;really&lt;/b&gt;." in open_part
@@ -569,44 +605,74 @@ MAX_QUERIES = 16
 def _grow(*, topic: Topic, person: Person, users) -> None:
     """Hundreds of rows on every table the pages read, written in bulk."""
     reviewer, second_reviewer, editor = users
-    topics = [topic] + Topic.objects.bulk_create(
-        [Topic(title=f"Question {n}", slug=f"question-{n}") for n in range(4)]
-    )
+    topics = [topic] + Topic.objects.bulk_create([Topic(title=f"Question {n}", slug=f"question-{n}") for n in range(4)])
     people = [person] + Person.objects.bulk_create(
-        [Person(name=f"Person {n}", name_original=f"Лицо {n}", aliases=f"Alias {n}", slug=f"person-{n}")
-         for n in range(49)]
+        [
+            Person(name=f"Person {n}", name_original=f"Лицо {n}", aliases=f"Alias {n}", slug=f"person-{n}")
+            for n in range(49)
+        ]
     )
     sources = Source.objects.bulk_create(
-        [Source(key=f"src-{n}", kind="monograph", level="secondary", title=f"Book {n}", title_original=f"Книга {n}",
-                authors="Someone", date="1990")
-         for n in range(40)]
+        [
+            Source(
+                key=f"src-{n}",
+                kind="monograph",
+                level="secondary",
+                title=f"Book {n}",
+                title_original=f"Книга {n}",
+                authors="Someone",
+                date="1990",
+            )
+            for n in range(40)
+        ]
     )
     SourceAssessment.objects.bulk_create(
-        [SourceAssessment(source=s, reviewer=r, grade="BC"[n % 2], rationale="r")
-         for n, s in enumerate(sources) for r in (reviewer, second_reviewer)]
+        [
+            SourceAssessment(source=s, reviewer=r, grade="BC"[n % 2], rationale="r")
+            for n, s in enumerate(sources)
+            for r in (reviewer, second_reviewer)
+        ]
     )
     claims = []
     for n in range(300):
         date = f"1937-{1 + n % 12:02}-{1 + n % 28:02}" if n % 5 else ""
         bounds = edtf_bounds(date) if date else None
-        claims.append(Claim(
-            key=f"bulk-{n}", topic=topics[n % len(topics)], statement=f"Statement {n} about the plot of 1937",
-            event_date=date, date_earliest=bounds and bounds.earliest, date_latest=bounds and bounds.latest,
-            status=Claim.Status.values[n % 4],
-        ))
+        claims.append(
+            Claim(
+                key=f"bulk-{n}",
+                topic=topics[n % len(topics)],
+                statement=f"Statement {n} about the plot of 1937",
+                event_date=date,
+                date_earliest=bounds and bounds.earliest,
+                date_latest=bounds and bounds.latest,
+                status=Claim.Status.values[n % 4],
+            )
+        )
     claims = Claim.objects.bulk_create(claims)
     Claim.people.through.objects.bulk_create(
-        [Claim.people.through(claim=c, person=p) for n, c in enumerate(claims)
-         for p in {people[0], people[n % 50], people[(n * 7) % 50]}]
+        [
+            Claim.people.through(claim=c, person=p)
+            for n, c in enumerate(claims)
+            for p in {people[0], people[n % 50], people[(n * 7) % 50]}
+        ]
     )
     citations = Citation.objects.bulk_create(
-        [Citation(claim=c, source=sources[(n + k) % 40], locator=f"p. {k}",
-                  stance="supports" if k == 0 or n % 3 else "contradicts")
-         for n, c in enumerate(claims) for k in range(2)]
+        [
+            Citation(
+                claim=c,
+                source=sources[(n + k) % 40],
+                locator=f"p. {k}",
+                stance="supports" if k == 0 or n % 3 else "contradicts",
+            )
+            for n, c in enumerate(claims)
+            for k in range(2)
+        ]
     )
     grades = CitationAssessment.objects.bulk_create(
-        [CitationAssessment(citation=c, reviewer=reviewer, grade=1 + n % 6, rationale="r")
-         for n, c in enumerate(citations)]
+        [
+            CitationAssessment(citation=c, reviewer=reviewer, grade=1 + n % 6, rationale="r")
+            for n, c in enumerate(citations)
+        ]
     )
     Annotation.objects.bulk_create(
         [Annotation(author=reviewer, claim=c, body=f"Note {n}") for n, c in enumerate(claims)]
@@ -615,12 +681,20 @@ def _grow(*, topic: Topic, person: Person, users) -> None:
     now = timezone.now()
     Dispute.objects.bulk_create(
         [Dispute(raised_by=second_reviewer, claim=c, reason="Why?", proposed_status="refuted") for c in claims[:60]]
-        + [Dispute(raised_by=second_reviewer, citation_assessment=g, reason="Too high", proposed_credibility=6)
-           for g in grades[:60]]
-        + [Dispute(raised_by=editor, source_assessment=s, reason="Hm", proposed_reliability="A")
-           for s in SourceAssessment.objects.filter(reviewer=reviewer)[:10]]
-        + [Dispute(raised_by=editor, claim=c, reason="Closed", proposed_status="open", state="withdrawn", closed_at=now)
-           for c in claims[100:140]]
+        + [
+            Dispute(raised_by=second_reviewer, citation_assessment=g, reason="Too high", proposed_credibility=6)
+            for g in grades[:60]
+        ]
+        + [
+            Dispute(raised_by=editor, source_assessment=s, reason="Hm", proposed_reliability="A")
+            for s in SourceAssessment.objects.filter(reviewer=reviewer)[:10]
+        ]
+        + [
+            Dispute(
+                raised_by=editor, claim=c, reason="Closed", proposed_status="open", state="withdrawn", closed_at=now
+            )
+            for c in claims[100:140]
+        ]
     )
     # Rows written raw, past the services: recounted as after a hand-made fix.
     call_command("refresh_counts", stdout=io.StringIO())
@@ -664,7 +738,9 @@ def test_each_page_runs_the_same_few_queries_for_a_little_or_a_lot_of_data(
     assert large == small, f"{url}: {small} queries with a little data, {large} with a lot"
 
 
-def test_the_grown_data_shows_up_on_the_pages(client, researcher, small_world, person, reviewer, second_reviewer, editor):
+def test_the_grown_data_shows_up_on_the_pages(
+    client, researcher, small_world, person, reviewer, second_reviewer, editor
+):
     _grow(topic=small_world.topic, person=person, users=(reviewer, second_reviewer, editor))
     client.force_login(researcher)
     assert "301 claims" in main_text(client.get("/claims/"))
@@ -675,15 +751,17 @@ def test_the_grown_data_shows_up_on_the_pages(client, researcher, small_world, p
     assert "131 open disputes" in main_text(client.get("/disputes/"))
 
 
-def test_blind_reviewer_sees_no_grade_on_list_pages_until_grading(client, researcher, reviewer, second_reviewer,
-                                                                   editor):
+def test_blind_reviewer_sees_no_grade_on_list_pages_until_grading(
+    client, researcher, reviewer, second_reviewer, editor
+):
     """Evidence grades, source consensus and disputed grades would give hidden grades away."""
     from claims import services
     from claims.models import Claim, Source
 
     topic = services.topic_create(actor=researcher, title="Speed of the inquest")
-    source = services.source_create(actor=researcher, key="rogovin", kind="monograph", level="secondary",
-                                    title="1937: Stalin's Year of Terror")
+    source = services.source_create(
+        actor=researcher, key="rogovin", kind="monograph", level="secondary", title="1937: Stalin's Year of Terror"
+    )
     claim = services.claim_create(actor=researcher, key="two-weeks", topic=topic, statement="Two weeks.")
     citation = services.citation_create(actor=researcher, claim=claim, source=source)
     services.source_assessment_set(actor=editor, source=source, grade="B", rationale="Careful historian.")
@@ -692,8 +770,10 @@ def test_blind_reviewer_sees_no_grade_on_list_pages_until_grading(client, resear
 
     def seen_by(user):
         client.force_login(user)
-        return {path: client.get(path).content.decode() for path in
-                ["/topics/speed-of-the-inquest/", "/claims/", "/sources/", "/disputes/"]}
+        return {
+            path: client.get(path).content.decode()
+            for path in ["/topics/speed-of-the-inquest/", "/claims/", "/sources/", "/disputes/"]
+        }
 
     blind = seen_by(reviewer)
     assert all(">B2<" not in html for html in blind.values())

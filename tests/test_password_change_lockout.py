@@ -19,8 +19,9 @@ PAGES = {"/accounts/password/": "researcher", "/admin/password_change/": "staff"
 
 
 def change_password(client, url: str, current: str, **extra):
-    return client.post(url, {"old_password": current, "new_password1": NEW_PASSWORD,
-                             "new_password2": NEW_PASSWORD}, **extra)
+    return client.post(
+        url, {"old_password": current, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, **extra
+    )
 
 
 @pytest.fixture(params=list(PAGES))
@@ -97,9 +98,7 @@ def test_a_password_change_from_another_address_is_not_locked(page):
     assert user.check_password(NEW_PASSWORD)
 
 
-def test_a_correct_change_clears_the_failures_from_its_address_as_a_login_does_and_nothing_else(
-    page, reviewer
-):
+def test_a_correct_change_clears_the_failures_from_its_address_as_a_login_does_and_nothing_else(page, reviewer):
     url, user, client = page
     for _ in range(3):
         change_password(client, url, WRONG)
@@ -110,7 +109,9 @@ def test_a_correct_change_clears_the_failures_from_its_address_as_a_login_does_a
     assert change_password(client, url, PASSWORD).status_code == 302
 
     assert sorted(AccessAttempt.objects.values_list("username", "ip_address", "failures_since_start")) == [
-        (user.username, OTHER_ADDRESS, 3), (reviewer.username, "127.0.0.1", 3)]
+        (user.username, OTHER_ADDRESS, 3),
+        (reviewer.username, "127.0.0.1", 3),
+    ]
     assert logged_in(client)
 
 

@@ -26,25 +26,37 @@ class Stage:
         self.owner = make_user("owen_owner", roles.Role.RESEARCHER)
         self.grader = make_user("gina_grader", roles.Role.REVIEWER)
         self.topic = services.topic_create(actor=self.owner, title="Speed of the inquest")
-        self.source = services.source_create(actor=self.owner, key="rogovin-1937", kind="monograph",
-                                             level="secondary", title="1937: Stalin's Year of Terror")
-        self.claim = services.claim_create(actor=self.owner, key="two-weeks", topic=self.topic,
-                                           statement="Confessions were obtained within about two weeks.")
+        self.source = services.source_create(
+            actor=self.owner,
+            key="rogovin-1937",
+            kind="monograph",
+            level="secondary",
+            title="1937: Stalin's Year of Terror",
+        )
+        self.claim = services.claim_create(
+            actor=self.owner,
+            key="two-weeks",
+            topic=self.topic,
+            statement="Confessions were obtained within about two weeks.",
+        )
         self.citation = services.citation_create(actor=self.owner, claim=self.claim, source=self.source)
         self.person = services.person_create(actor=self.owner, name="Iona Yakir", name_original="Якир")
-        self.grade = services.citation_assessment_set(actor=self.grader, citation=self.citation, grade=3,
-                                                      rationale="Plausible, not confirmed.")
+        self.grade = services.citation_assessment_set(
+            actor=self.grader, citation=self.citation, grade=3, rationale="Plausible, not confirmed."
+        )
         self.note = services.annotation_create(actor=self.owner, target=self.claim, body="Compare the JAC case.")
-        self.dispute = services.dispute_raise(actor=self.grader, target=self.claim, reason="Rogovin's own word only.",
-                                              proposed="contested")
+        self.dispute = services.dispute_raise(
+            actor=self.grader, target=self.claim, reason="Rogovin's own word only.", proposed="contested"
+        )
 
         # Records the actor made themselves (made directly, as outsiders could not).
         if getattr(actor, "pk", None):
             self.mine = {
                 Claim: Claim.objects.create(key="mine", topic=self.topic, statement="Mine.", created_by=actor),
                 Annotation: Annotation.objects.create(author=actor, claim=self.claim, body="My note."),
-                Dispute: Dispute.objects.create(raised_by=actor, claim=self.claim, reason="Mine.",
-                                                proposed_status="refuted"),
+                Dispute: Dispute.objects.create(
+                    raised_by=actor, claim=self.claim, reason="Mine.", proposed_status="refuted"
+                ),
             }
         else:  # anonymous owns nothing: it can only try someone else's
             self.mine = {Claim: self.claim, Annotation: self.note, Dispute: self.dispute}
@@ -55,57 +67,106 @@ class Stage:
 
 # action name -> (what it does, the roles docs/design.md allows)
 ACTIONS = {
-    "add claim": (lambda s, u: services.claim_create(actor=u, key="added", topic=s.topic, statement="New claim."),
-                  EVERY_ROLE_HOLDER),
-    "add source": (lambda s, u: services.source_create(actor=u, key="new-src", kind="memoir", level="primary",
-                                                       title="Memoirs"), EVERY_ROLE_HOLDER),
-    "add citation": (lambda s, u: services.citation_create(actor=u, claim=s.claim, source=s.source, locator="p. 9"),
-                     EVERY_ROLE_HOLDER),
+    "add claim": (
+        lambda s, u: services.claim_create(actor=u, key="added", topic=s.topic, statement="New claim."),
+        EVERY_ROLE_HOLDER,
+    ),
+    "add source": (
+        lambda s, u: services.source_create(actor=u, key="new-src", kind="memoir", level="primary", title="Memoirs"),
+        EVERY_ROLE_HOLDER,
+    ),
+    "add citation": (
+        lambda s, u: services.citation_create(actor=u, claim=s.claim, source=s.source, locator="p. 9"),
+        EVERY_ROLE_HOLDER,
+    ),
     "add person": (lambda s, u: services.person_create(actor=u, name="Ieronim Uborevich"), EVERY_ROLE_HOLDER),
     "add topic": (lambda s, u: services.topic_create(actor=u, title="Existence of a plot"), EVERY_ROLE_HOLDER),
-    "edit own claim": (lambda s, u: services.claim_update(actor=u, claim=s.own(Claim), data={"statement": "Edited."}),
-                       EVERY_ROLE_HOLDER),
+    "edit own claim": (
+        lambda s, u: services.claim_update(actor=u, claim=s.own(Claim), data={"statement": "Edited."}),
+        EVERY_ROLE_HOLDER,
+    ),
     "edit someone else's claim": (
-        lambda s, u: services.claim_update(actor=u, claim=s.claim, data={"statement": "Edited."}), EDITORS),
+        lambda s, u: services.claim_update(actor=u, claim=s.claim, data={"statement": "Edited."}),
+        EDITORS,
+    ),
     "edit someone else's source": (
-        lambda s, u: services.source_update(actor=u, source=s.source, data={"title": "1937"}), EDITORS),
+        lambda s, u: services.source_update(actor=u, source=s.source, data={"title": "1937"}),
+        EDITORS,
+    ),
     "edit someone else's citation": (
-        lambda s, u: services.citation_update(actor=u, citation=s.citation, data={"locator": "ch. 1"}), EDITORS),
+        lambda s, u: services.citation_update(actor=u, citation=s.citation, data={"locator": "ch. 1"}),
+        EDITORS,
+    ),
     "edit someone else's person": (
-        lambda s, u: services.person_update(actor=u, person=s.person, data={"aliases": "Iakir"}), EDITORS),
+        lambda s, u: services.person_update(actor=u, person=s.person, data={"aliases": "Iakir"}),
+        EDITORS,
+    ),
     "delete a claim": (lambda s, u: services.claim_delete(actor=u, claim=s.claim), EDITORS),
-    "annotate": (lambda s, u: services.annotation_create(actor=u, target=s.citation, body="Which edition?",
-                                                         motivation="question"), EVERY_ROLE_HOLDER),
-    "reply": (lambda s, u: services.annotation_create(actor=u, parent=s.note, body="Four years, yes."),
-              EVERY_ROLE_HOLDER),
+    "annotate": (
+        lambda s, u: services.annotation_create(
+            actor=u, target=s.citation, body="Which edition?", motivation="question"
+        ),
+        EVERY_ROLE_HOLDER,
+    ),
+    "reply": (
+        lambda s, u: services.annotation_create(actor=u, parent=s.note, body="Four years, yes."),
+        EVERY_ROLE_HOLDER,
+    ),
     "edit own annotation": (
         lambda s, u: services.annotation_update(actor=u, annotation=s.own(Annotation), data={"body": "Better."}),
-        EVERY_ROLE_HOLDER),
+        EVERY_ROLE_HOLDER,
+    ),
     "withdraw own annotation": (
-        lambda s, u: services.annotation_withdraw(actor=u, annotation=s.own(Annotation)), EVERY_ROLE_HOLDER),
+        lambda s, u: services.annotation_withdraw(actor=u, annotation=s.own(Annotation)),
+        EVERY_ROLE_HOLDER,
+    ),
     "edit someone else's annotation": (
-        lambda s, u: services.annotation_update(actor=u, annotation=s.note, data={"body": "Mine now."}), EDITORS),
-    "assess a source": (lambda s, u: services.source_assessment_set(actor=u, source=s.source, grade="B",
-                                                                    rationale="Careful historian."), GRADERS),
-    "assess a citation": (lambda s, u: services.citation_assessment_set(actor=u, citation=s.citation, grade=2,
-                                                                        rationale="Consistent."), GRADERS),
+        lambda s, u: services.annotation_update(actor=u, annotation=s.note, data={"body": "Mine now."}),
+        EDITORS,
+    ),
+    "assess a source": (
+        lambda s, u: services.source_assessment_set(
+            actor=u, source=s.source, grade="B", rationale="Careful historian."
+        ),
+        GRADERS,
+    ),
+    "assess a citation": (
+        lambda s, u: services.citation_assessment_set(actor=u, citation=s.citation, grade=2, rationale="Consistent."),
+        GRADERS,
+    ),
     "edit someone else's grade": (
-        lambda s, u: services.assessment_update(actor=u, assessment=s.grade, grade=4, rationale="Doubtful."), EDITORS),
+        lambda s, u: services.assessment_update(actor=u, assessment=s.grade, grade=4, rationale="Doubtful."),
+        EDITORS,
+    ),
     "raise a dispute of a grade": (
-        lambda s, u: services.dispute_raise(actor=u, target=s.grade, reason="Never confirmed.", proposed=5), GRADERS),
+        lambda s, u: services.dispute_raise(actor=u, target=s.grade, reason="Never confirmed.", proposed=5),
+        GRADERS,
+    ),
     # A claim's status is an editor's decision; everyone else, its author too, proposes one by a dispute.
     "raise a dispute of own claim": (
-        lambda s, u: services.dispute_raise(actor=u, target=s.own(Claim), reason="Only Rogovin says so.",
-                                            proposed="contested"), EVERY_ROLE_HOLDER),
+        lambda s, u: services.dispute_raise(
+            actor=u, target=s.own(Claim), reason="Only Rogovin says so.", proposed="contested"
+        ),
+        EVERY_ROLE_HOLDER,
+    ),
     "add a claim with a status other than open": (
-        lambda s, u: services.claim_create(actor=u, key="decided", topic=s.topic, statement="Decided.",
-                                           status="supported"), EDITORS),
+        lambda s, u: services.claim_create(
+            actor=u, key="decided", topic=s.topic, statement="Decided.", status="supported"
+        ),
+        EDITORS,
+    ),
     "change the status of own claim": (
-        lambda s, u: services.claim_update(actor=u, claim=s.own(Claim), data={"status": "supported"}), EDITORS),
-    "withdraw own dispute": (lambda s, u: services.dispute_withdraw(actor=u, dispute=s.own(Dispute)),
-                             EVERY_ROLE_HOLDER),
-    "resolve a dispute": (lambda s, u: services.dispute_resolve(actor=u, dispute=s.dispute, outcome="upheld",
-                                                                note="Only one witness."), EDITORS),
+        lambda s, u: services.claim_update(actor=u, claim=s.own(Claim), data={"status": "supported"}),
+        EDITORS,
+    ),
+    "withdraw own dispute": (
+        lambda s, u: services.dispute_withdraw(actor=u, dispute=s.own(Dispute)),
+        EVERY_ROLE_HOLDER,
+    ),
+    "resolve a dispute": (
+        lambda s, u: services.dispute_resolve(actor=u, dispute=s.dispute, outcome="upheld", note="Only one witness."),
+        EDITORS,
+    ),
 }
 
 # Rights that no service exercises yet: reading (the pages), CSV, the admin site.

@@ -81,8 +81,14 @@ def pages(claim, citation, source, person) -> dict[str, str]:
 
 
 PAGE_NAMES = [
-    "claim_create", "claim_edit", "citation_create", "citation_edit",
-    "source_create", "source_edit", "person_create", "person_edit",
+    "claim_create",
+    "claim_edit",
+    "citation_create",
+    "citation_edit",
+    "source_create",
+    "source_edit",
+    "person_create",
+    "person_edit",
 ]
 CREATE_PAGES = ["claim_create", "citation_create", "source_create", "person_create"]
 EDIT_PAGES = ["claim_edit", "citation_edit", "source_edit", "person_edit"]
@@ -174,7 +180,7 @@ def test_every_role_may_open_the_forms_that_add_things(client, request, pages, p
     logged_in(client, request.getfixturevalue(persona))
     response = client.get(pages[name])
     assert response.status_code == 200
-    assert "<form method=\"post\"" in response.content.decode()
+    assert '<form method="post"' in response.content.decode()
     assert "csrfmiddlewaretoken" in response.content.decode()
     assert ">Save</button>" in response.content.decode()
 
@@ -214,7 +220,12 @@ def test_a_researcher_edits_their_own_claim_but_not_someone_elses(client, resear
     logged_in(client, researcher)
     own = client.post(
         f"/claims/{claim.key}/edit/",
-        claim_form(claim.topic, version=claim.version, key=claim.key, statement="The convicted were shot on 12 June 1937, at dawn."),
+        claim_form(
+            claim.topic,
+            version=claim.version,
+            key=claim.key,
+            statement="The convicted were shot on 12 June 1937, at dawn.",
+        ),
     )
     assert own.status_code == 302
     assert own["Location"] == f"/claims/{claim.key}/"
@@ -224,7 +235,10 @@ def test_a_researcher_edits_their_own_claim_but_not_someone_elses(client, resear
     others = f"/claims/{editors_claim.key}/edit/"
     for response in (
         client.get(others),
-        client.post(others, claim_form(editors_claim.topic, version=editors_claim.version, key=editors_claim.key, statement="Changed")),
+        client.post(
+            others,
+            claim_form(editors_claim.topic, version=editors_claim.version, key=editors_claim.key, statement="Changed"),
+        ),
     ):
         assert response.status_code == 403
         assert "Editing a claim that someone else added needs the Editor role." in page_text(response)
@@ -235,7 +249,8 @@ def test_a_researcher_edits_their_own_claim_but_not_someone_elses(client, resear
 def test_an_editor_may_edit_a_claim_a_researcher_added(client, editor, claim):
     logged_in(client, editor)
     response = client.post(
-        f"/claims/{claim.key}/edit/", claim_form(claim.topic, version=claim.version, key=claim.key, statement=claim.statement, status="contested")
+        f"/claims/{claim.key}/edit/",
+        claim_form(claim.topic, version=claim.version, key=claim.key, statement=claim.statement, status="contested"),
     )
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -244,7 +259,9 @@ def test_an_editor_may_edit_a_claim_a_researcher_added(client, editor, claim):
 
 
 @pytest.mark.parametrize("name", EDIT_PAGES)
-def test_a_reviewer_cannot_save_changes_to_what_a_researcher_added(client, reviewer, pages, claim, source, person, name):
+def test_a_reviewer_cannot_save_changes_to_what_a_researcher_added(
+    client, reviewer, pages, claim, source, person, name
+):
     logged_in(client, reviewer)
     response = client.post(pages[name], {"key": "hijacked", "name": "Hijacked", "statement": "Hijacked"})
     assert response.status_code == 403
@@ -283,7 +300,9 @@ def test_a_researcher_adds_a_dated_claim_about_two_people_under_a_new_topic(clie
     assert claim.history.first().history_user == researcher
 
 
-def test_the_claim_form_offers_topics_a_people_field_with_suggestions_and_date_examples(client, researcher, topic, person, yakir):
+def test_the_claim_form_offers_topics_a_people_field_with_suggestions_and_date_examples(
+    client, researcher, topic, person, yakir
+):
     logged_in(client, researcher)
     response = client.get("/claims/new/")
     text = page_text(response)
@@ -293,11 +312,13 @@ def test_the_claim_form_offers_topics_a_people_field_with_suggestions_and_date_e
     assert "[1937-06-11,1937-06-12] (one of)" in text  # the EDTF examples next to the date
     assert "<legend>People</legend>" in text
     # The people are typed (suggested as one types), not listed: the form does not grow with them.
-    assert re.search(r'<input type="text" name="people"[^>]*data-suggest="/people/suggest.json"[^>]*data-separator="\|"', text)
+    assert re.search(
+        r'<input type="text" name="people"[^>]*data-suggest="/people/suggest.json"[^>]*data-separator="\|"', text
+    )
     assert "Tukhachevsky (Тухачевский)" not in text and "Yakir (Якир)" not in text
     assert '<a href="/people/new/">Add a person</a>' in text
     assert '<script src="/static/claims/suggest.js" defer></script>' in text
-    assert '<option value="%d">Date of execution</option>' % topic.pk in text
+    assert f'<option value="{topic.pk}">Date of execution</option>' in text
 
 
 def test_a_new_topic_title_that_exists_already_files_the_claim_under_that_topic(client, researcher, topic):
@@ -374,7 +395,9 @@ def test_changing_a_claims_key_leads_to_its_new_address(client, researcher, clai
     logged_in(client, researcher)
     response = client.post(
         f"/claims/{claim.key}/edit/",
-        claim_form(claim.topic, version=claim.version, key="execution-12-june-dawn", statement=claim.statement, people="Yakir"),
+        claim_form(
+            claim.topic, version=claim.version, key="execution-12-june-dawn", statement=claim.statement, people="Yakir"
+        ),
     )
     assert response["Location"] == "/claims/execution-12-june-dawn/"
     claim.refresh_from_db()
@@ -386,7 +409,8 @@ def test_changing_a_claims_key_leads_to_its_new_address(client, researcher, clai
 def test_a_refused_edit_changes_nothing_and_still_leads_back_to_the_claim(client, researcher, claim, editors_claim):
     logged_in(client, researcher)
     response = client.post(
-        f"/claims/{claim.key}/edit/", claim_form(claim.topic, version=claim.version, key=editors_claim.key, statement="Changed")
+        f"/claims/{claim.key}/edit/",
+        claim_form(claim.topic, version=claim.version, key=editors_claim.key, statement="Changed"),
     )
     assert response.status_code == 200
     assert "Claim with this Key already exists." in field_errors(response, "key")
@@ -398,7 +422,10 @@ def test_a_refused_edit_changes_nothing_and_still_leads_back_to_the_claim(client
 def test_saving_an_unchanged_claim_says_nothing_changed(client, researcher, claim):
     logged_in(client, researcher)
     response = client.post(
-        f"/claims/{claim.key}/edit/", claim_form(claim.topic, version=claim.version, key=claim.key, statement=claim.statement, event_date="1937-06-12")
+        f"/claims/{claim.key}/edit/",
+        claim_form(
+            claim.topic, version=claim.version, key=claim.key, statement=claim.statement, event_date="1937-06-12"
+        ),
     )
     assert response.status_code == 302
     assert shown_messages(response) == ["Claim “execution-12-june”: nothing was changed."]
@@ -409,7 +436,9 @@ def test_an_editor_moves_a_claim_to_a_new_topic_while_editing_it(client, editor,
     logged_in(client, editor)
     response = client.post(
         f"/claims/{claim.key}/edit/",
-        claim_form(claim.topic, version=claim.version, key=claim.key, statement=claim.statement, new_topic="Place of execution"),
+        claim_form(
+            claim.topic, version=claim.version, key=claim.key, statement=claim.statement, new_topic="Place of execution"
+        ),
     )
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -422,7 +451,8 @@ def test_the_service_refuses_even_if_the_page_let_someone_through(client, monkey
     monkeypatch.setattr("claims.views.records.require", lambda allowed, message: None)
     logged_in(client, reviewer)
     response = client.post(
-        f"/claims/{claim.key}/edit/", claim_form(claim.topic, version=claim.version, key=claim.key, statement="Changed", new_topic="Stray")
+        f"/claims/{claim.key}/edit/",
+        claim_form(claim.topic, version=claim.version, key=claim.key, statement="Changed", new_topic="Stray"),
     )
     assert response.status_code == 403
     assert "needs the Editor role" in page_text(response)
@@ -437,14 +467,21 @@ def test_the_service_refuses_even_if_the_page_let_someone_through(client, monkey
 def test_a_researcher_cites_a_source_for_a_claim(client, researcher, claim, source):
     logged_in(client, researcher)
     form = client.get(f"/claims/{claim.key}/citations/new/")
-    assert re.search(r'<input type="text" name="source"[^>]*data-suggest="/sources/suggest.json"', form.content.decode())
+    assert re.search(
+        r'<input type="text" name="source"[^>]*data-suggest="/sources/suggest.json"', form.content.decode()
+    )
     assert "Stalin's Year of Terror" not in page_text(form)  # typed, not chosen from a list of every source
     assert '<a href="/sources/new/">Add the source first</a>' in page_text(form)
     assert "The convicted were shot on 12 June 1937." in page_text(form)  # which claim is being cited for
     response = client.post(
         f"/claims/{claim.key}/citations/new/",
-        {"source": source.key, "locator": "p. 412", "quote": "Расстреляны 12 июня", "quote_translation": "Shot on 12 June",
-         "stance": "supports"},
+        {
+            "source": source.key,
+            "locator": "p. 412",
+            "quote": "Расстреляны 12 июня",
+            "quote_translation": "Shot on 12 June",
+            "stance": "supports",
+        },
     )
     assert response.status_code == 302
     citation = Citation.objects.get(locator="p. 412")
@@ -469,8 +506,15 @@ def test_a_citation_is_edited_and_leads_back_to_its_claim(client, researcher, ci
     url = f"/citations/{citation.pk}/edit/"
     shown = client.get(url)
     assert (input_value(shown, "locator"), input_value(shown, "source")) == ("ch. 9", citation.source.key)
-    response = client.post(url, {"version": citation.version, "source": citation.source.key, "locator": "ch. 9, p. 415",
-                                 "stance": "contradicts"})
+    response = client.post(
+        url,
+        {
+            "version": citation.version,
+            "source": citation.source.key,
+            "locator": "ch. 9, p. 415",
+            "stance": "contradicts",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/claims/{citation.claim.key}/#citation-{citation.pk}"
     citation.refresh_from_db()
@@ -494,8 +538,19 @@ def test_the_source_form_groups_the_archival_reference(client, researcher):
     assert "<legend>Archival reference" in fieldset
     for name in ("archive", "archive_fond", "archive_opis", "archive_delo", "archive_list"):
         assert f'name="{name}"' in fieldset
-    for name in ("key", "kind", "level", "title", "title_original", "authors", "date", "publisher", "url",
-                 "language", "notes"):
+    for name in (
+        "key",
+        "kind",
+        "level",
+        "title",
+        "title_original",
+        "authors",
+        "date",
+        "publisher",
+        "url",
+        "language",
+        "notes",
+    ):
         assert f'<label for="id_{name}"' in text
 
 
@@ -503,8 +558,15 @@ def test_a_source_with_a_russian_title_is_saved_and_shown_back(client, researche
     logged_in(client, researcher)
     response = client.post(
         "/sources/new/",
-        source_form(key="ochishchenie", kind="monograph", level="secondary", title="The Purge",
-                    title_original="«Очищение»", authors="Борис Соколов", date="2004"),
+        source_form(
+            key="ochishchenie",
+            kind="monograph",
+            level="secondary",
+            title="The Purge",
+            title_original="«Очищение»",
+            authors="Борис Соколов",
+            date="2004",
+        ),
     )
     assert response.status_code == 302
     assert response["Location"] == "/sources/ochishchenie/"
@@ -526,13 +588,25 @@ def test_an_archival_file_without_its_archive_is_refused_on_the_archive_field(cl
 
 def test_a_source_is_edited_and_a_new_key_is_its_new_address(client, researcher, source):
     logged_in(client, researcher)
-    data = source_form(key="rogovin-1937-en", kind=source.kind, level=source.level, title=source.title,
-                       title_original=source.title_original, authors=source.authors, date="1998", publisher="Mehring Books",
-                       version=source.version)
+    data = source_form(
+        key="rogovin-1937-en",
+        kind=source.kind,
+        level=source.level,
+        title=source.title,
+        title_original=source.title_original,
+        authors=source.authors,
+        date="1998",
+        publisher="Mehring Books",
+        version=source.version,
+    )
     response = client.post(f"/sources/{source.key}/edit/", data)
     assert response["Location"] == "/sources/rogovin-1937-en/"
     source.refresh_from_db()
-    assert (source.key, source.publisher, source.date_earliest) == ("rogovin-1937-en", "Mehring Books", datetime.date(1998, 1, 1))
+    assert (source.key, source.publisher, source.date_earliest) == (
+        "rogovin-1937-en",
+        "Mehring Books",
+        datetime.date(1998, 1, 1),
+    )
 
 
 # --- People --------------------------------------------------------------------------
@@ -581,8 +655,12 @@ def test_a_person_is_edited_by_their_author(client, researcher, person):
     logged_in(client, researcher)
     response = client.post(
         f"/people/{person.slug}/edit/",
-        {"version": person.version, "name": "Mikhail Tukhachevsky", "name_original": "Тухачевский, Михаил Николаевич",
-         "slug": person.slug},
+        {
+            "version": person.version,
+            "name": "Mikhail Tukhachevsky",
+            "name_original": "Тухачевский, Михаил Николаевич",
+            "slug": person.slug,
+        },
     )
     assert response["Location"] == f"/people/{person.slug}/"
     person.refresh_from_db()

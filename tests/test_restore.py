@@ -15,17 +15,22 @@ def restore_buttons(html: str) -> list[str]:
 
 def _two_changes(claim, researcher, editor):
     yakir = services.person_create(actor=researcher, name="Iona Yakir")
-    services.claim_update(actor=researcher, claim=claim, data={"kind": "interpretation", "people": [yakir]},
-                          expected_version=1)
-    services.claim_update(actor=editor, claim=Claim.objects.get(pk=claim.pk),
-                          data={"statement": "Shot on 11 June 1937 (wrong).", "people": []}, expected_version=2)
+    services.claim_update(
+        actor=researcher, claim=claim, data={"kind": "interpretation", "people": [yakir]}, expected_version=1
+    )
+    services.claim_update(
+        actor=editor,
+        claim=Claim.objects.get(pk=claim.pk),
+        data={"statement": "Shot on 11 June 1937 (wrong).", "people": []},
+        expected_version=2,
+    )
 
 
 def test_claim_page_shows_each_change_with_its_author_and_time(client, researcher, editor, claim):
     _two_changes(claim, researcher, editor)
     client.force_login(researcher)
     html = client.get(f"/claims/{claim.key}/").content.decode()
-    history = html[html.index('id="history"'):]
+    history = html[html.index('id="history"') :]
     assert "edith_editor</strong> changed claim" in history
     assert "rita_researcher</strong> changed claim" in history
     assert "Shot on 11 June 1937 (wrong)." in history
@@ -85,7 +90,8 @@ def test_only_editors_see_and_may_use_restore(client, researcher, reviewer, edit
 
 
 def test_the_current_version_has_no_restore_button_and_a_version_of_another_claim_is_refused(
-        client, researcher, editor, claim, topic):
+    client, researcher, editor, claim, topic
+):
     other = services.claim_create(actor=researcher, key="other-claim", topic=topic, statement="Another.")
     _two_changes(claim, researcher, editor)
     client.force_login(editor)
@@ -93,7 +99,6 @@ def test_the_current_version_has_no_restore_button_and_a_version_of_another_clai
     current = Claim.history.filter(id=claim.pk).latest()
     assert f"/claims/{claim.key}/history/{current.history_id}/restore/" not in buttons and len(buttons) >= 2
     foreign = Claim.history.get(id=other.pk)
-    response = client.post(f"/claims/{claim.key}/history/{foreign.history_id}/restore/", {"version": "3"},
-                           follow=True)
+    response = client.post(f"/claims/{claim.key}/history/{foreign.history_id}/restore/", {"version": "3"}, follow=True)
     assert "That is not a recorded version of this claim." in response.content.decode()
     assert Person.objects.count() == 1 and Claim.objects.get(pk=claim.pk).version == 3

@@ -117,8 +117,18 @@ def all_urls(claim, source, citation, graded, dispute, note):
 
 
 URL_NAMES = [
-    "claim_detail", "source_detail", "dispute_detail", "annotation_create", "annotation_reply", "annotation_edit",
-    "annotation_withdraw", "source_grade", "citation_grade", "dispute_raise", "dispute_withdraw", "dispute_resolve",
+    "claim_detail",
+    "source_detail",
+    "dispute_detail",
+    "annotation_create",
+    "annotation_reply",
+    "annotation_edit",
+    "annotation_withdraw",
+    "source_grade",
+    "citation_grade",
+    "dispute_raise",
+    "dispute_withdraw",
+    "dispute_resolve",
 ]
 # (Annotating and replying show their form on GET: tests/test_claim_page_bounded.py.)
 POST_ONLY = ["annotation_withdraw", "dispute_withdraw", "dispute_resolve"]
@@ -202,8 +212,11 @@ def test_a_researcher_may_propose_a_claims_status_but_not_dispute_a_grade(client
         assert response.status_code == 403 and "Reviewer" in text(response)
     assert not Dispute.objects.exists()
     # The status is an editor's decision: the author, like everyone, proposes one by a dispute.
-    response = submit(client, reverse("dispute_raise", args=["claim", claim.pk]),
-                      {"reason": "The 1957 report says 11 June.", "proposed": "contested"})
+    response = submit(
+        client,
+        reverse("dispute_raise", args=["claim", claim.pk]),
+        {"reason": "The 1957 report says 11 June.", "proposed": "contested"},
+    )
     assert response.status_code == 302
     assert Dispute.objects.get().raised_by == researcher
 
@@ -269,8 +282,13 @@ def test_the_claim_page_shows_the_claim_its_people_and_its_citations(client, res
     person = services.person_create(actor=researcher, name="Mikhail Tukhachevsky", name_original="Тухачевский, Михаил")
     services.claim_update(actor=researcher, claim=claim, data={"people": [person]})
     citation = services.citation_create(
-        actor=researcher, claim=claim, source=source, locator="p. 412", stance="supports",
-        quote="расстреляны 12 июня", quote_translation="shot on 12 June",
+        actor=researcher,
+        claim=claim,
+        source=source,
+        locator="p. 412",
+        stance="supports",
+        quote="расстреляны 12 июня",
+        quote_translation="shot on 12 June",
     )
     services.citation_assessment_set(actor=reviewer, citation=citation, grade=2, rationale="Matches the report.")
     services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="Careful historian.")
@@ -440,8 +458,12 @@ def test_a_quoted_passage_that_is_not_in_the_text_is_refused_and_the_note_kept(c
 @pytest.mark.parametrize(
     "kind,page",
     [
-        ("claim", "claim"), ("citation", "claim"), ("citation-grade", "claim"),
-        ("source", "source"), ("source-grade", "source"), ("dispute", "dispute"),
+        ("claim", "claim"),
+        ("citation", "claim"),
+        ("citation-grade", "claim"),
+        ("source", "source"),
+        ("source-grade", "source"),
+        ("dispute", "dispute"),
     ],
 )
 def test_after_annotating_one_is_back_on_the_page_of_what_was_annotated(
@@ -449,11 +471,16 @@ def test_after_annotating_one_is_back_on_the_page_of_what_was_annotated(
 ):
     citation = dispute.citation_assessment.citation
     targets = {
-        "claim": citation.claim, "citation": citation, "citation-grade": dispute.citation_assessment,
-        "source": citation.source, "source-grade": source_graded, "dispute": dispute,
+        "claim": citation.claim,
+        "citation": citation,
+        "citation-grade": dispute.citation_assessment,
+        "source": citation.source,
+        "source-grade": source_graded,
+        "dispute": dispute,
     }
     pages = {
-        "claim": f"/claims/{citation.claim.key}/", "source": f"/sources/{citation.source.key}/",
+        "claim": f"/claims/{citation.claim.key}/",
+        "source": f"/sources/{citation.source.key}/",
         "dispute": f"/disputes/{dispute.pk}/",
     }
     client.force_login(editor)
@@ -644,8 +671,9 @@ def test_proposing_what_is_already_there_is_refused_on_the_form(client, reviewer
     assert response.status_code == 200 and "The proposed status is the claim's status already." in text(response)
     services.citation_assessment_set(actor=second_reviewer, citation=graded.citation, grade=4, rationale="Vera.")
     client.force_login(second_reviewer)
-    response = submit(client, reverse("dispute_raise", args=["citation-grade", graded.pk]),
-                      {"reason": "Same.", "proposed": "3"})
+    response = submit(
+        client, reverse("dispute_raise", args=["citation-grade", graded.pk]), {"reason": "Same.", "proposed": "3"}
+    )
     assert response.status_code == 200 and "The proposed grade is the grade already given." in text(response)
     assert not Dispute.objects.exists()
 
@@ -677,8 +705,12 @@ def test_an_editor_upholding_a_dispute_changes_the_grade_and_the_history_names_t
 ):
     claim_url = f"/claims/{dispute.citation_assessment.citation.claim.key}/"
     client.force_login(editor)
-    response = submit(client, reverse("dispute_resolve", args=[dispute.pk]),
-                      {"outcome": "upheld", "note": "The 1957 report settles it."}, page=f"/disputes/{dispute.pk}/")
+    response = submit(
+        client,
+        reverse("dispute_resolve", args=[dispute.pk]),
+        {"outcome": "upheld", "note": "The 1957 report settles it."},
+        page=f"/disputes/{dispute.pk}/",
+    )
     assert response["Location"] == f"/disputes/{dispute.pk}/"
     assert "Dispute upheld" in text(client.get(response["Location"]))
     client.force_login(researcher)
@@ -710,8 +742,12 @@ def test_upholding_a_claim_dispute_changes_its_status_on_record(client, reviewer
         actor=reviewer, target=claim, reason="Two sources say 11 June.", proposed="contested"
     )
     client.force_login(editor)
-    submit(client, reverse("dispute_resolve", args=[dispute.pk]), {"outcome": "upheld", "note": "Contested it is."},
-           page=f"/disputes/{dispute.pk}/")
+    submit(
+        client,
+        reverse("dispute_resolve", args=[dispute.pk]),
+        {"outcome": "upheld", "note": "Contested it is."},
+        page=f"/disputes/{dispute.pk}/",
+    )
     client.force_login(researcher)
     page = text(client.get(f"/claims/{claim.key}/"))
     assert "Status contested" in page
@@ -746,9 +782,10 @@ def test_an_editor_cannot_resolve_their_own_dispute(client, editor, graded):
     own = services.dispute_raise(actor=editor, target=graded, reason="Too generous.", proposed=4)
     client.force_login(editor)
     assert "another editor must resolve this dispute" in text(client.get(f"/disputes/{own.pk}/"))
-    response = client.post(reverse("dispute_resolve", args=[own.pk]), {"outcome": "upheld", "note": "Mine.",
-                                                                       "version": own.version,
-                                                                       "target_version": graded.version})
+    response = client.post(
+        reverse("dispute_resolve", args=[own.pk]),
+        {"outcome": "upheld", "note": "Mine.", "version": own.version, "target_version": graded.version},
+    )
     assert response.status_code == 403
     assert "You raised this dispute: a decision from you would rule on your own work" in text(response)
 
@@ -783,8 +820,16 @@ def test_the_source_page_shows_the_record_its_grades_and_its_citing_claims(
     services.source_update(
         actor=editor,
         source=source_graded.source,
-        data={"archive": "RGVA", "archive_fond": "33987", "archive_opis": "3", "archive_delo": "400",
-              "archive_list": "12-14", "url": "https://example.org/rogovin", "language": "ru", "notes": "<i>notes</i>"},
+        data={
+            "archive": "RGVA",
+            "archive_fond": "33987",
+            "archive_opis": "3",
+            "archive_delo": "400",
+            "archive_list": "12-14",
+            "url": "https://example.org/rogovin",
+            "language": "ru",
+            "notes": "<i>notes</i>",
+        },
     )
     client.force_login(researcher)
     response = client.get(f"/sources/{source_graded.source.key}/")
@@ -792,7 +837,10 @@ def test_the_source_page_shows_the_record_its_grades_and_its_citing_claims(
     assert "Kind monograph" in page and "Level secondary" in page and "Authors Vadim Rogovin" in page
     assert "RGVA, f. 33987, op. 3, d. 400, l. 12-14" in page and "Fond 33987" in page and "List (sheets) 12-14" in page
     assert "Consensus reliability: B" in page and "Victor: a careful historian" in page
-    assert "12 June 1937 The convicted were shot on 12 June 1937. execution-12-june · Date of execution ch. 9 supports" in page
+    assert (
+        "12 June 1937 The convicted were shot on 12 June 1937. execution-12-june · Date of execution ch. 9 supports"
+        in page
+    )
     assert "<i>notes</i>" in page  # escaped, shown as typed
     assert ("a", {"href": "https://example.org/rogovin", "rel": "noopener noreferrer nofollow"}) in elements(response)
     assert "edith_editor changed source archive: — → RGVA" in page
@@ -887,8 +935,10 @@ def crowded(topic, researcher, reviewer, second_reviewer, editor, second_editor)
     services.dispute_raise(actor=reviewer, target=claim, reason="open it", proposed="open")
     for n in range(2):
         services.dispute_raise(
-            actor=graders[n], target=SourceAssessment.objects.get(source=sources[0], reviewer=graders[n + 1]),
-            reason="no", proposed="E",
+            actor=graders[n],
+            target=SourceAssessment.objects.get(source=sources[0], reviewer=graders[n + 1]),
+            reason="no",
+            proposed="E",
         )
     dispute = Dispute.objects.filter(claim=claim).get()
     grade_dispute = Dispute.objects.filter(source_assessment__source=sources[0], raised_by=reviewer).get()
@@ -947,7 +997,7 @@ def test_claim_history_shows_grade_changes_of_citations_loaded_without_history(c
     services.assessment_update(actor=editor, assessment=grade, grade=5, rationale="Improbable.")
     client.force_login(editor)
     page = client.get("/claims/abwehr-forgery/").content.decode()
-    history = re.sub(r"<[^>]+>", "", page[page.index('id="history"'):])
+    history = re.sub(r"<[^>]+>", "", page[page.index('id="history"') :])
     assert editor.username in history and "grade: 4 → 5" in history
 
 
@@ -959,14 +1009,20 @@ def huge(topic, researcher, reviewer, editor) -> Claim:
     """A claim of 200 citations, each graded, and 300 notes: 150 threads on the claim (half of
     them answered) and one on each of 150 citations' grades."""
     sources = [
-        services.source_create(actor=researcher, key=f"huge-{i}", kind="monograph", level="secondary",
-                               title=f"Source {i}")
+        services.source_create(
+            actor=researcher, key=f"huge-{i}", kind="monograph", level="secondary", title=f"Source {i}"
+        )
         for i in range(4)
     ]
     claim = services.claim_create(actor=researcher, key="huge", topic=topic, statement="Everyone cites this.")
     for i in range(200):
-        citation = services.citation_create(actor=researcher, claim=claim, source=sources[i % 4], locator=f"p. {i}",
-                                            quote="A quoted passage of some length. " * 5)
+        citation = services.citation_create(
+            actor=researcher,
+            claim=claim,
+            source=sources[i % 4],
+            locator=f"p. {i}",
+            quote="A quoted passage of some length. " * 5,
+        )
         grade = services.citation_assessment_set(actor=editor, citation=citation, grade=2, rationale="Sound. " * 10)
         if i < 150:
             services.annotation_create(actor=reviewer, target=grade, body="On this grade.")

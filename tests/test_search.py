@@ -25,28 +25,46 @@ from tests.test_admin import form_data
 
 @pytest.fixture
 def marshal(researcher) -> Person:
-    return services.person_create(actor=researcher, name="Mikhail Tukhachevsky",
-                                  name_original="Тухачевский, Михаил Николаевич", aliases="Toukhatchevski")
+    return services.person_create(
+        actor=researcher,
+        name="Mikhail Tukhachevsky",
+        name_original="Тухачевский, Михаил Николаевич",
+        aliases="Toukhatchevski",
+    )
 
 
 @pytest.fixture
 def memoir(researcher) -> Source:
-    return services.source_create(actor=researcher, key="memoir", kind="memoir", level="primary",
-                                  title="Memories of the Red Army", title_original="Воспоминания о Красной армии")
+    return services.source_create(
+        actor=researcher,
+        key="memoir",
+        kind="memoir",
+        level="primary",
+        title="Memories of the Red Army",
+        title_original="Воспоминания о Красной армии",
+    )
 
 
 @pytest.fixture
 def about(researcher, topic, marshal, memoir) -> dict[str, Claim]:
     """Claims that name him in their people, in Russian inflected, in German, and one that does not."""
     claims = {
-        "named": services.claim_create(actor=researcher, key="named", topic=topic, people=[marshal],
-                                       statement="Arrested in Kuibyshev on 22 May 1937."),
-        "inflected": services.claim_create(actor=researcher, key="inflected", topic=topic,
-                                           statement="Приговор Тухачевскому вынесен 11 июня."),
-        "german": services.claim_create(actor=researcher, key="german", topic=topic,
-                                        statement="Tuchatschewski wurde erschossen."),
-        "other": services.claim_create(actor=researcher, key="other", topic=topic,
-                                       statement="Yakir wrote to Stalin from prison."),
+        "named": services.claim_create(
+            actor=researcher,
+            key="named",
+            topic=topic,
+            people=[marshal],
+            statement="Arrested in Kuibyshev on 22 May 1937.",
+        ),
+        "inflected": services.claim_create(
+            actor=researcher, key="inflected", topic=topic, statement="Приговор Тухачевскому вынесен 11 июня."
+        ),
+        "german": services.claim_create(
+            actor=researcher, key="german", topic=topic, statement="Tuchatschewski wurde erschossen."
+        ),
+        "other": services.claim_create(
+            actor=researcher, key="other", topic=topic, statement="Yakir wrote to Stalin from prison."
+        ),
     }
     services.citation_create(actor=researcher, claim=claims["other"], source=memoir)
     return claims
@@ -58,8 +76,16 @@ def listed(client, query: str, **params) -> list[str]:
     return re.findall(r'<td><a href="/claims/([^/"]+)/">', response.content.decode())
 
 
-SPELLINGS = ["Тухачевский", "тухачевский", "ТУХАЧЕВСКИЙ", "Тухачевского", "Tukhachevsky", "tukhachevskii",
-             "Tuchatschewski", "Toukhatchevski"]
+SPELLINGS = [
+    "Тухачевский",
+    "тухачевский",
+    "ТУХАЧЕВСКИЙ",
+    "Тухачевского",
+    "Tukhachevsky",
+    "tukhachevskii",
+    "Tuchatschewski",
+    "Toukhatchevski",
+]
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)
@@ -84,16 +110,18 @@ def test_every_word_must_match_and_source_titles_count(client, researcher, about
     assert listed(client, "Memory red army") == ["other"]  # its English title, stemmed
 
 
-def test_a_search_lists_the_best_matches_first_and_other_sorts_still_apply(client, researcher, topic, marshal,
-                                                                          memoir):
+def test_a_search_lists_the_best_matches_first_and_other_sorts_still_apply(client, researcher, topic, marshal, memoir):
     # A name in the claim's people weighs more than the same name in a cited source's title.
-    by_title = services.source_create(actor=researcher, key="by-title", kind="article", level="secondary",
-                                      title="Tukhachevsky and the army")
-    cites = services.claim_create(actor=researcher, key="a-cites", topic=topic, statement="A reform.",
-                                  event_date="1930")
+    by_title = services.source_create(
+        actor=researcher, key="by-title", kind="article", level="secondary", title="Tukhachevsky and the army"
+    )
+    cites = services.claim_create(
+        actor=researcher, key="a-cites", topic=topic, statement="A reform.", event_date="1930"
+    )
     services.citation_create(actor=researcher, claim=cites, source=by_title)
-    services.claim_create(actor=researcher, key="b-names", topic=topic, statement="A reform.", people=[marshal],
-                          event_date="1931")
+    services.claim_create(
+        actor=researcher, key="b-names", topic=topic, statement="A reform.", people=[marshal], event_date="1931"
+    )
     client.force_login(researcher)
     assert listed(client, "Tukhachevsky") == ["b-names", "a-cites"]
     assert listed(client, "Tukhachevsky", sort="key") == ["a-cites", "b-names"]
@@ -103,8 +131,9 @@ def test_a_search_lists_the_best_matches_first_and_other_sorts_still_apply(clien
 
 
 def test_the_matching_words_are_marked_and_the_matching_names_named(client, researcher, about):
-    services.claim_create(actor=researcher, key="markup", topic=about["named"].topic,
-                          statement="<b>Тухачевского</b> & co")
+    services.claim_create(
+        actor=researcher, key="markup", topic=about["named"].topic, statement="<b>Тухачевского</b> & co"
+    )
     client.force_login(researcher)
     page = client.get("/claims/", {"q": "Tukhachevsky"}).content.decode()
     assert "Приговор <mark>Тухачевскому</mark> вынесен 11 июня." in page
@@ -131,8 +160,9 @@ def test_a_search_runs_the_same_queries_for_four_claims_or_four_hundred(client, 
         return len(captured)
 
     few = queries()
-    claims = Claim.objects.bulk_create([Claim(key=f"bulk-{n}", topic=topic, statement=f"Тухачевский, 1937, {n}")
-                                        for n in range(400)])
+    claims = Claim.objects.bulk_create(
+        [Claim(key=f"bulk-{n}", topic=topic, statement=f"Тухачевский, 1937, {n}") for n in range(400)]
+    )
     Claim.people.through.objects.bulk_create([Claim.people.through(claim=c, person=marshal) for c in claims])
     search_index.rebuild()
     assert len(listed(client, "Тухачевский 1937")) == 25
@@ -150,8 +180,12 @@ def test_a_query_without_words_lists_everything_and_punctuation_is_harmless(clie
 
 
 def snapshot() -> tuple[dict, set[str]]:
-    rows = {row[0]: row[1:] for row in ClaimSearch.objects.order_by("claim_id").values_list(
-        "claim_id", "people_terms", "statement_terms", "sources_terms", "people", "sources")}
+    rows = {
+        row[0]: row[1:]
+        for row in ClaimSearch.objects.order_by("claim_id").values_list(
+            "claim_id", "people_terms", "statement_terms", "sources_terms", "people", "sources"
+        )
+    }
     return rows, set(SearchWord.objects.values_list("word", flat=True))
 
 
@@ -174,8 +208,9 @@ def assert_index_is_fresh() -> None:
 
 
 def _claim_created(w):
-    services.claim_create(actor=w.researcher, key="added", topic=w.topic, statement="Якир арестован.",
-                          people=[w.marshal])
+    services.claim_create(
+        actor=w.researcher, key="added", topic=w.topic, statement="Якир арестован.", people=[w.marshal]
+    )
 
 
 def _claim_edited(w):
@@ -193,8 +228,11 @@ def _people_changed(w):
 
 
 def _person_renamed(w):
-    services.person_update(actor=w.editor, person=w.marshal, data={"name": "M. N. Tukhachevskii",
-                                                                   "aliases": "Tuchatschewski\nТухачевский М. Н."})
+    services.person_update(
+        actor=w.editor,
+        person=w.marshal,
+        data={"name": "M. N. Tukhachevskii", "aliases": "Tuchatschewski\nТухачевский М. Н."},
+    )
 
 
 def _person_deleted(w):
@@ -202,8 +240,9 @@ def _person_deleted(w):
 
 
 def _citations_changed(w):
-    other = services.source_create(actor=w.researcher, key="izvestiya", kind="periodical", level="primary",
-                                   title="Известия ЦК КПСС")
+    other = services.source_create(
+        actor=w.researcher, key="izvestiya", kind="periodical", level="primary", title="Известия ЦК КПСС"
+    )
     added = services.citation_create(actor=w.researcher, claim=w.about["named"], source=w.memoir)
     services.citation_update(actor=w.editor, citation=added, data={"source": other})
     services.citation_delete(actor=w.editor, citation=w.about["other"].citations.get())
@@ -219,18 +258,22 @@ def _source_deleted(w):
 
 
 def _claims_imported(w):
-    data = ("key,topic,statement,people,sources\n"
-            "named,Date of execution,Changed by the file.,Mikhail Tukhachevsky|Новый Человек,\n"
-            "german,Date of execution,Tuchatschewski wurde erschossen.,,memoir: p. 3\n"
-            "brand-new,Новая тема,Ещё одно утверждение о Тухачевском.,Тухачевский,memoir\n").encode()
+    data = (
+        "key,topic,statement,people,sources\n"
+        "named,Date of execution,Changed by the file.,Mikhail Tukhachevsky|Новый Человек,\n"
+        "german,Date of execution,Tuchatschewski wurde erschossen.,,memoir: p. 3\n"
+        "brand-new,Новая тема,Ещё одно утверждение о Тухачевском.,Тухачевский,memoir\n"
+    ).encode()
     report = claims_import(actor=w.editor, data=data)
     assert report.ok, report.errors
 
 
 def _sources_imported(w):
-    data = ("key,kind,level,title,title_original\n"
-            "memoir,memoir,primary,Renamed by the file,Переименовано\n"
-            "fresh,article,secondary,A new article,\n").encode()
+    data = (
+        "key,kind,level,title,title_original\n"
+        "memoir,memoir,primary,Renamed by the file,Переименовано\n"
+        "fresh,article,secondary,A new article,\n"
+    ).encode()
     report = sources_import(actor=w.editor, data=data)
     assert report.ok, report.errors
 
@@ -277,9 +320,22 @@ def _seeded(w):
     assert "Indexed 33 claims for search." in out.getvalue()
 
 
-WRITES = [_claim_created, _claim_edited, _claim_deleted, _people_changed, _person_renamed, _person_deleted,
-          _citations_changed, _source_retitled, _source_deleted, _claims_imported, _sources_imported, _admin_edits,
-          _history_reverted, _seeded]
+WRITES = [
+    _claim_created,
+    _claim_edited,
+    _claim_deleted,
+    _people_changed,
+    _person_renamed,
+    _person_deleted,
+    _citations_changed,
+    _source_retitled,
+    _source_deleted,
+    _claims_imported,
+    _sources_imported,
+    _admin_edits,
+    _history_reverted,
+    _seeded,
+]
 
 
 class World:
@@ -288,10 +344,19 @@ class World:
 
 
 @pytest.mark.parametrize("write", WRITES, ids=lambda f: f.__name__.strip("_"))
-def test_the_index_equals_a_fresh_rebuild_after(write, client, researcher, editor, staff, topic, marshal, memoir,
-                                                about):
-    world = World(client=client, researcher=researcher, editor=editor, staff=staff, topic=topic, marshal=marshal,
-                  memoir=memoir, about=about)
+def test_the_index_equals_a_fresh_rebuild_after(
+    write, client, researcher, editor, staff, topic, marshal, memoir, about
+):
+    world = World(
+        client=client,
+        researcher=researcher,
+        editor=editor,
+        staff=staff,
+        topic=topic,
+        marshal=marshal,
+        memoir=memoir,
+        about=about,
+    )
     before = snapshot()[0]
     write(world)
     assert snapshot()[0] != before, "the write should change what some claim is found by"
@@ -313,10 +378,10 @@ def test_the_index_equals_a_fresh_rebuild_after_a_restore(editor, about, tmp_pat
     assert_index_is_fresh()
 
 
-def test_a_renamed_person_is_found_by_the_new_name_and_no_longer_by_the_old(client, researcher, editor, about,
-                                                                             marshal):
-    services.person_update(actor=editor, person=marshal, data={"name": "The Red Marshal", "name_original": "",
-                                                               "aliases": ""})
+def test_a_renamed_person_is_found_by_the_new_name_and_no_longer_by_the_old(client, researcher, editor, about, marshal):
+    services.person_update(
+        actor=editor, person=marshal, data={"name": "The Red Marshal", "name_original": "", "aliases": ""}
+    )
     client.force_login(researcher)
     assert listed(client, "red marshal") == ["named"]
     assert sorted(listed(client, "Tukhachevsky")) == ["german", "inflected"]  # in their statements still
@@ -332,9 +397,11 @@ def test_rebuild_search_index_says_how_many_claims_it_indexed(about):
 
 def test_a_failed_import_leaves_the_index_as_it_was(editor, about):
     before = snapshot()
-    data = ("key,topic,statement,sources\n"
-            "named,Date of execution,Changed.,\n"
-            "bad,Date of execution,Cites nothing known.,no-such-source\n").encode()
+    data = (
+        b"key,topic,statement,sources\n"
+        b"named,Date of execution,Changed.,\n"
+        b"bad,Date of execution,Cites nothing known.,no-such-source\n"
+    )
     assert not claims_import(actor=editor, data=data).ok
     assert snapshot() == before
     assert json.loads(ClaimSearch.objects.get(claim=about["named"]).people)[0][0] == "Mikhail Tukhachevsky"
@@ -357,13 +424,19 @@ def rank_limit(monkeypatch):
 def five_about_him(researcher, topic, marshal) -> list[str]:
     keys = [f"trial-{n}" for n in range(5)]
     for n, key in enumerate(keys):
-        services.claim_create(actor=researcher, key=key, topic=topic, statement=f"Tukhachevsky, statement {n}.",
-                              event_date=f"1937-06-{10 + n}")
+        services.claim_create(
+            actor=researcher,
+            key=key,
+            topic=topic,
+            statement=f"Tukhachevsky, statement {n}.",
+            event_date=f"1937-06-{10 + n}",
+        )
     return keys
 
 
-def test_a_search_too_broad_to_rank_lists_the_claims_added_last_and_says_so(client, researcher, rank_limit,
-                                                                             five_about_him):
+def test_a_search_too_broad_to_rank_lists_the_claims_added_last_and_says_so(
+    client, researcher, rank_limit, five_about_him
+):
     client.force_login(researcher)
     response = client.get("/claims/", {"q": "Tukhachevsky"})
     text = response.content.decode()
@@ -386,8 +459,7 @@ def test_a_search_within_the_limit_is_ranked_and_counted(client, researcher, ran
     assert listed(client, "Tukhachevsky") == ["twice", "once"]
 
 
-def test_the_admin_lists_the_claims_added_last_of_a_search_too_broad_to_rank(client, staff, rank_limit,
-                                                                             five_about_him):
+def test_the_admin_lists_the_claims_added_last_of_a_search_too_broad_to_rank(client, staff, rank_limit, five_about_him):
     client.force_login(staff)
     response = client.get("/admin/claims/claim/", {"q": "Tukhachevsky"}, follow=True)
     text = response.content.decode()

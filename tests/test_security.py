@@ -29,10 +29,23 @@ OTHER_ADDRESS = "192.0.2.44"  # TEST-NET-1: only ever a REMOTE_ADDR string here,
 PRODUCTION = {"DEBUG": "0", "ALLOWED_HOSTS": "annotator.example.org"}
 # Variables of this shell, of pytest.ini or of the browser fixture (tests/browser.py) that
 # would change what a deployment reads.
-NOT_INHERITED = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
-                 "SECURE_SSL_REDIRECT", "TRUST_X_FORWARDED_PROTO", "DJANGO_ALLOW_ASYNC_UNSAFE",
-                 "ADMINS", "SERVER_EMAIL", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD",
-                 "EMAIL_USE_TLS"}
+NOT_INHERITED = {
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_URL",
+    "SECURE_SSL_REDIRECT",
+    "TRUST_X_FORWARDED_PROTO",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "ADMINS",
+    "SERVER_EMAIL",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+}
 
 
 def fail_login(client, user, times: int, url: str = LOGIN, **extra):
@@ -67,13 +80,16 @@ def test_five_failed_logins_lock_the_user_out_from_that_address_with_a_clear_mes
     assert fifth.status_code == 429
     text = words(fifth)
     assert "Login locked for 15 minutes" in text
-    assert (f"Too many failed logins: after 5 wrong passwords the account {researcher.username} is locked "
-            "for logins from this address for 15 minutes. Try again after ") in text
-    assert ("Until then every login from this address for this account is refused, even with the right "
-            "password, and each attempt starts the 15 minutes again. Logins from other addresses, and "
-            "other accounts, are not affected.") in text
-    shown = re.search(r'Try again after <time datetime="([^"]+)">(\d\d:\d\d:\d\d) UTC on ',
-                      fifth.content.decode())
+    assert (
+        f"Too many failed logins: after 5 wrong passwords the account {researcher.username} is locked "
+        "for logins from this address for 15 minutes. Try again after "
+    ) in text
+    assert (
+        "Until then every login from this address for this account is refused, even with the right "
+        "password, and each attempt starts the 15 minutes again. Logins from other addresses, and "
+        "other accounts, are not affected."
+    ) in text
+    shown = re.search(r'Try again after <time datetime="([^"]+)">(\d\d:\d\d:\d\d) UTC on ', fifth.content.decode())
     assert shown, fifth.content.decode()
     try_again = timezone.datetime.fromisoformat(shown.group(1))
     assert abs(try_again - (timezone.now() + timedelta(minutes=15))) < timedelta(seconds=30)
@@ -160,12 +176,9 @@ def test_failed_logins_for_an_unknown_username_lock_it_the_same_way(client, db):
         ("rita_researcher", ["The password is too similar to the username."]),
     ],
 )
-def test_a_weak_password_is_refused_on_password_change_with_the_validators_messages(
-    client, researcher, weak, messages
-):
+def test_a_weak_password_is_refused_on_password_change_with_the_validators_messages(client, researcher, weak, messages):
     client.force_login(researcher)
-    page = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": weak,
-                                               "new_password2": weak})
+    page = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak})
     assert page.status_code == 200
     for message in messages:
         assert message in page.content.decode()
@@ -185,9 +198,7 @@ def csp_directives(response) -> dict[str, list[str]]:
     return directives
 
 
-def test_pages_send_a_content_security_policy_without_inline_script_and_the_other_security_headers(
-    client, researcher
-):
+def test_pages_send_a_content_security_policy_without_inline_script_and_the_other_security_headers(client, researcher):
     anonymous = client.get(LOGIN)
     client.force_login(researcher)
     for response in (anonymous, client.get("/"), client.get("/no-such-page/")):
@@ -196,9 +207,14 @@ def test_pages_send_a_content_security_policy_without_inline_script_and_the_othe
         assert "'unsafe-inline'" not in response["Content-Security-Policy"]
         assert "'unsafe-eval'" not in response["Content-Security-Policy"]
         assert directives == {
-            "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
-            "img-src": ["'self'", "data:"], "object-src": ["'none'"], "base-uri": ["'none'"],
-            "frame-ancestors": ["'none'"], "form-action": ["'self'"],
+            "default-src": ["'self'"],
+            "script-src": ["'self'"],
+            "style-src": ["'self'"],
+            "img-src": ["'self'", "data:"],
+            "object-src": ["'none'"],
+            "base-uri": ["'none'"],
+            "frame-ancestors": ["'none'"],
+            "form-action": ["'self'"],
         }
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
@@ -226,17 +242,29 @@ def test_session_and_csrf_cookies_are_httponly_and_secure_with_debug_off(client,
 def read_settings(*names: str, **env: str) -> subprocess.CompletedProcess:
     """Import annotator.settings in a fresh interpreter with exactly this environment."""
     clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    code = ("import django; django.setup(); from django.conf import settings as s; "
-            f"print(repr([getattr(s, n, None) for n in {list(names)!r}]))")
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        f"print(repr([getattr(s, n, None) for n in {list(names)!r}]))"
+    )
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={**clean, "DJANGO_SETTINGS_MODULE": "annotator.settings", **env},
     )
 
 
-HTTPS_SETTINGS = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-                  "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY",
-                  "SECURE_PROXY_SSL_HEADER")
+HTTPS_SETTINGS = (
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SESSION_COOKIE_HTTPONLY",
+    "CSRF_COOKIE_HTTPONLY",
+    "SECURE_PROXY_SSL_HEADER",
+)
 
 
 def test_production_settings_use_secure_cookies_https_redirect_and_a_year_of_hsts():
@@ -252,9 +280,15 @@ def test_debug_on_serves_plain_http_for_make_run():
 
 
 def test_behind_a_proxy_the_redirect_can_be_turned_off_and_its_https_header_trusted():
-    result = read_settings("SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_SECURE",
-                           SECRET_KEY="x" * 50, **PRODUCTION, SECURE_SSL_REDIRECT="0",
-                           TRUST_X_FORWARDED_PROTO="1")
+    result = read_settings(
+        "SECURE_SSL_REDIRECT",
+        "SECURE_PROXY_SSL_HEADER",
+        "SESSION_COOKIE_SECURE",
+        SECRET_KEY="x" * 50,
+        **PRODUCTION,
+        SECURE_SSL_REDIRECT="0",
+        TRUST_X_FORWARDED_PROTO="1",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr([False, ("HTTP_X_FORWARDED_PROTO", "https"), True])
 
@@ -270,7 +304,9 @@ def test_check_deploy_passes_with_production_settings():
     clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={**clean, **PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(50)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -324,9 +360,11 @@ def inline_code(html: str) -> _InlineCode:
 
 
 def test_parser_finds_inline_script_handlers_and_styles():
-    html = ('<script>alert(1)</script><script src="/static/a.js"></script>'
-            '<script type="application/json">{"a": 1}</script><a href="javascript:x()" onclick="y()">'
-            '<p style="color: red"></p><style>p {}</style>')
+    html = (
+        '<script>alert(1)</script><script src="/static/a.js"></script>'
+        '<script type="application/json">{"a": 1}</script><a href="javascript:x()" onclick="y()">'
+        '<p style="color: red"></p><style>p {}</style>'
+    )
     reader = inline_code(html)
     assert len(reader.found) == 5
     assert reader.scripts_with_src == ["/static/a.js"]
@@ -335,14 +373,16 @@ def test_parser_finds_inline_script_handlers_and_styles():
 def test_no_inline_script_or_style_in_any_main_page(client, staff, claim, citation):
     pages = {"login": client.get(LOGIN)}
     client.force_login(staff)
-    pages.update({
-        "home": client.get("/"),
-        "claims list": client.get("/claims/"),
-        "claim page": client.get(f"/claims/{claim.key}/"),
-        "admin index": client.get("/admin/"),
-        "admin claims changelist": client.get("/admin/claims/claim/"),
-        "admin claim change form": client.get(f"/admin/claims/claim/{claim.pk}/change/"),
-    })
+    pages.update(
+        {
+            "home": client.get("/"),
+            "claims list": client.get("/claims/"),
+            "claim page": client.get(f"/claims/{claim.key}/"),
+            "admin index": client.get("/admin/"),
+            "admin claims changelist": client.get("/admin/claims/claim/"),
+            "admin claim change form": client.get(f"/admin/claims/claim/{claim.pk}/change/"),
+        }
+    )
     for name, response in pages.items():
         assert response.status_code == 200, name
         reader = inline_code(response.content.decode())
@@ -350,8 +390,10 @@ def test_no_inline_script_or_style_in_any_main_page(client, staff, claim, citati
     history = client.get(f"/admin/claims/claim/{claim.pk}/history/")
     assert set(inline_code(history.content.decode()).found) <= {"<p style='border-top: 0'>"}  # simple_history's
     # The admin's own scripts are there, as files of this site.
-    assert any(src.startswith("/static/admin/js/") for src in inline_code(
-        pages["admin claim change form"].content.decode()).scripts_with_src)
+    assert any(
+        src.startswith("/static/admin/js/")
+        for src in inline_code(pages["admin claim change form"].content.decode()).scripts_with_src
+    )
 
 
 # --- In a real browser: no Content-Security-Policy violation ------------------------------
@@ -363,16 +405,28 @@ def test_main_pages_and_the_admin_run_in_chromium_without_a_policy_violation(
     live_server, page, request, staff, claim, citation
 ):
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None
+        ),
+    )
     page.goto(live_server.url + LOGIN)
     page.fill("#id_username", staff.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(live_server.url + "/")
-    for path in ("/", "/claims/", f"/claims/{claim.key}/", "/admin/", "/admin/claims/claim/",
-                 f"/admin/claims/claim/{claim.pk}/change/", f"/admin/claims/claim/{claim.pk}/history/",
-                 "/admin/claims/claim/import/", "/admin/claims/claim/add/"):
+    for path in (
+        "/",
+        "/claims/",
+        f"/claims/{claim.key}/",
+        "/admin/",
+        "/admin/claims/claim/",
+        f"/admin/claims/claim/{claim.pk}/change/",
+        f"/admin/claims/claim/{claim.pk}/history/",
+        "/admin/claims/claim/import/",
+        "/admin/claims/claim/add/",
+    ):
         page.goto(live_server.url + path)
         page.wait_for_load_state("load")
     # The admin's scripts ran: the inline formset's "Add another" link is made by inlines.js.

@@ -154,7 +154,9 @@ def test_both_suvorov_hypotheses_cite_the_cleansing(seed):
 
 
 def test_every_motive_hypothesis_is_in_the_motives_topic(seed):
-    motives = set(Claim.objects.filter(topic__slug="motives-for-the-purge", kind="hypothesis").values_list("key", flat=True))
+    motives = set(
+        Claim.objects.filter(topic__slug="motives-for-the-purge", kind="hypothesis").values_list("key", flat=True)
+    )
     assert {
         "motive-consolidation-of-power",
         "motive-real-conspiracy",
@@ -235,12 +237,8 @@ def test_the_article_itself_is_a_tertiary_web_page(seed):
 
 
 def test_reviewers_disagree_visibly_on_some_grades(seed):
-    split_sources = [
-        s for s in Source.objects.all() if len(set(s.assessments.values_list("grade", flat=True))) > 1
-    ]
-    split_citations = [
-        c for c in Citation.objects.all() if len(set(c.assessments.values_list("grade", flat=True))) > 1
-    ]
+    split_sources = [s for s in Source.objects.all() if len(set(s.assessments.values_list("grade", flat=True))) > 1]
+    split_citations = [c for c in Citation.objects.all() if len(set(c.assessments.values_list("grade", flat=True))) > 1]
     assert len(split_sources) >= 2 and len(split_citations) >= 2
     suvorov = Source.objects.get(key="suvorov-ochishchenie-1998")
     assert consensus_reliability(suvorov.assessments.values_list("grade", flat=True)) == "E"

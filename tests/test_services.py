@@ -9,8 +9,9 @@ from claims.models import Citation, CitationAssessment, Claim, Dispute, Source, 
 
 @pytest.fixture
 def graded(citation, reviewer):
-    return services.citation_assessment_set(actor=reviewer, citation=citation, grade=2,
-                                            rationale="Consistent with the 1989 publication.")
+    return services.citation_assessment_set(
+        actor=reviewer, citation=citation, grade=2, rationale="Consistent with the 1989 publication."
+    )
 
 
 def test_reviewer_revises_own_grade_instead_of_adding_another(reviewer, source):
@@ -48,8 +49,9 @@ def test_reply_to_a_different_target_is_refused(researcher, claim, source):
 
 
 def test_quoted_passage_must_come_from_the_target(researcher, claim):
-    note = services.annotation_create(actor=researcher, target=claim, body="Which calendar?",
-                                      quoted_passage="12 June 1937")
+    note = services.annotation_create(
+        actor=researcher, target=claim, body="Which calendar?", quoted_passage="12 June 1937"
+    )
     assert note.quoted_passage == "12 June 1937"
     with pytest.raises(ValidationError) as caught:
         services.annotation_create(actor=researcher, target=claim, body="?", quoted_passage="11 June 1937")
@@ -80,8 +82,9 @@ def test_dispute_must_propose_something_different(second_reviewer, graded):
 
 
 def test_upheld_dispute_applies_the_proposed_grade_in_history(second_reviewer, editor, graded):
-    dispute = services.dispute_raise(actor=second_reviewer, target=graded, reason="The dossier was never found.",
-                                     proposed=5)
+    dispute = services.dispute_raise(
+        actor=second_reviewer, target=graded, reason="The dossier was never found.", proposed=5
+    )
     services.dispute_resolve(actor=editor, dispute=dispute, outcome="upheld", note="No copy has surfaced.")
     graded.refresh_from_db()
     dispute.refresh_from_db()
@@ -94,8 +97,9 @@ def test_upheld_dispute_applies_the_proposed_grade_in_history(second_reviewer, e
 
 
 def test_upheld_dispute_of_a_claim_changes_its_status(reviewer, editor, claim):
-    dispute = services.dispute_raise(actor=reviewer, target=claim, reason="Contradicted by the verdict time.",
-                                     proposed="contested")
+    dispute = services.dispute_raise(
+        actor=reviewer, target=claim, reason="Contradicted by the verdict time.", proposed="contested"
+    )
     services.dispute_resolve(actor=editor, dispute=dispute, outcome="upheld", note="Both dates are attested.")
     claim.refresh_from_db()
     assert claim.status == "contested"
@@ -144,15 +148,21 @@ def test_withdrawn_dispute_cannot_be_resolved(second_reviewer, editor, graded):
     assert dispute.state == "withdrawn" and dispute.closed_at is not None
 
 
-def test_every_change_is_recorded_with_its_author(researcher, editor, reviewer, second_reviewer, claim, citation,
-                                                  source):
+def test_every_change_is_recorded_with_its_author(
+    researcher, editor, reviewer, second_reviewer, claim, citation, source
+):
     services.claim_update(actor=editor, claim=claim, data={"status": "contested"})
     services.source_update(actor=researcher, source=source, data={"notes": "Russian edition 1996."})
     services.citation_update(actor=editor, citation=citation, data={"quote": "расстреляны 12 июня"})
     grade = services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="Historian.")
     dispute = services.dispute_raise(actor=second_reviewer, target=grade, reason="Partisan.", proposed="C")
-    for record, author in [(claim, editor), (source, researcher), (citation, editor), (grade, reviewer),
-                           (dispute, second_reviewer)]:
+    for record, author in [
+        (claim, editor),
+        (source, researcher),
+        (citation, editor),
+        (grade, reviewer),
+        (dispute, second_reviewer),
+    ]:
         latest = record.history.first()
         assert latest.history_user == author
         assert latest.history_date is not None
@@ -202,12 +212,25 @@ def test_topic_and_person_slugs_are_readable_latin(researcher):
 
 def test_archival_file_needs_its_archive(researcher):
     with pytest.raises(ValidationError) as caught:
-        services.source_create(actor=researcher, key="r-9000", kind="archival_file", level="primary",
-                               title="Investigation file", archive_fond="R-9000")
+        services.source_create(
+            actor=researcher,
+            key="r-9000",
+            kind="archival_file",
+            level="primary",
+            title="Investigation file",
+            archive_fond="R-9000",
+        )
     assert "archive" in caught.value.message_dict
-    source = services.source_create(actor=researcher, key="r-9000", kind="archival_file", level="primary",
-                                    title="Investigation file", archive="TsA FSB", archive_delo="R-9000",
-                                    archive_list="1-12")
+    source = services.source_create(
+        actor=researcher,
+        key="r-9000",
+        kind="archival_file",
+        level="primary",
+        title="Investigation file",
+        archive="TsA FSB",
+        archive_delo="R-9000",
+        archive_list="1-12",
+    )
     assert source.archive_reference == "TsA FSB, d. R-9000, l. 1-12"
 
 
@@ -221,17 +244,24 @@ def test_claim_key_is_unique(researcher, topic, claim):
 @pytest.mark.parametrize(
     "target_name", ["claim", "source", "citation", "source_assessment", "citation_assessment", "dispute"]
 )
-def test_anything_can_be_annotated_and_replied_to(researcher, editor, reviewer, second_reviewer, claim, source,
-                                                  citation, target_name):
+def test_anything_can_be_annotated_and_replied_to(
+    researcher, editor, reviewer, second_reviewer, claim, source, citation, target_name
+):
     source_grade = services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="Historian.")
     citation_grade = services.citation_assessment_set(actor=reviewer, citation=citation, grade=2, rationale="Fits.")
     dispute = services.dispute_raise(actor=second_reviewer, target=citation_grade, reason="Unconfirmed.", proposed=4)
-    target = {"claim": claim, "source": source, "citation": citation, "source_assessment": source_grade,
-              "citation_assessment": citation_grade, "dispute": dispute}[target_name]
+    target = {
+        "claim": claim,
+        "source": source,
+        "citation": citation,
+        "source_assessment": source_grade,
+        "citation_assessment": citation_grade,
+        "dispute": dispute,
+    }[target_name]
     note = services.annotation_create(actor=researcher, target=target, body="See the **1989** publication.")
     reply = services.annotation_create(actor=editor, parent=note, body="Agreed.")
     assert note.target == target and reply.target == target
-    assert list(getattr(target, "annotations").order_by("pk")) == [note, reply]
+    assert list(target.annotations.order_by("pk")) == [note, reply]
 
 
 def test_refused_update_leaves_the_callers_object_as_stored(researcher, claim):

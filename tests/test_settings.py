@@ -13,15 +13,21 @@ GOOD = {"SECRET_KEY": "not-a-real-secret-for-this-test", "DEBUG": "0"}
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
     """Import the settings in a fresh interpreter, as a starting server would."""
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL"}
+    }
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.DEBUG, s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS, s.DATABASES['default']['ENGINE'], "
         "s.DATABASES['default']['NAME'])"
     )
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={**clean, "DJANGO_SETTINGS_MODULE": "annotator.settings", **env},
     )
 
@@ -55,8 +61,9 @@ def test_postgres_url_selects_postgresql():
 
 
 def test_hosts_and_origins_are_read_as_lists():
-    result = load_settings(**GOOD, ALLOWED_HOSTS="annotator.example.org,localhost",
-                           CSRF_TRUSTED_ORIGINS="https://annotator.example.org")
+    result = load_settings(
+        **GOOD, ALLOWED_HOSTS="annotator.example.org,localhost", CSRF_TRUSTED_ORIGINS="https://annotator.example.org"
+    )
     assert result.returncode == 0, result.stderr
     assert "['annotator.example.org', 'localhost'] ['https://annotator.example.org']" in result.stdout
 
@@ -86,27 +93,48 @@ UPLOAD_SETTINGS = ("MAX_UPLOAD_MB", "CSV_MAX_ROWS", "CSV_MAX_COLUMNS", "CSV_MAX_
 def upload_settings(**env: str) -> subprocess.CompletedProcess:
     """The upload and CSV limits as a fresh interpreter reads them from this environment."""
     clean = {k: v for k, v in os.environ.items() if k not in {*UPLOAD_SETTINGS, "SECRET_KEY", "DEBUG"}}
-    code = ("import django; django.setup(); from django.conf import settings as s; "
-            "print(s.MAX_UPLOAD_BYTES, s.CSV_MAX_ROWS, s.CSV_MAX_COLUMNS, s.CSV_MAX_CELL_BYTES, s.PENDING_UPLOADS_DIR)")
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          env={**clean, "DJANGO_SETTINGS_MODULE": "annotator.settings", **GOOD, **env})
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.MAX_UPLOAD_BYTES, s.CSV_MAX_ROWS, s.CSV_MAX_COLUMNS, s.CSV_MAX_CELL_BYTES, s.PENDING_UPLOADS_DIR)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "annotator.settings", **GOOD, **env},
+    )
 
 
 def test_upload_and_csv_limits_have_defaults_and_come_from_the_environment():
     defaults = upload_settings()
     assert defaults.returncode == 0, defaults.stderr
-    assert defaults.stdout.split() == [str(50 * 1048576), "200000", "100", str(10 * 1048576), str(ROOT / "var" / "uploads")]
-    chosen = upload_settings(MAX_UPLOAD_MB="200", CSV_MAX_ROWS="1_000_000", CSV_MAX_COLUMNS="20",
-                             CSV_MAX_CELL_BYTES="4096", PENDING_UPLOADS_DIR="/srv/annotator/uploads")
+    assert defaults.stdout.split() == [
+        str(50 * 1048576),
+        "200000",
+        "100",
+        str(10 * 1048576),
+        str(ROOT / "var" / "uploads"),
+    ]
+    chosen = upload_settings(
+        MAX_UPLOAD_MB="200",
+        CSV_MAX_ROWS="1_000_000",
+        CSV_MAX_COLUMNS="20",
+        CSV_MAX_CELL_BYTES="4096",
+        PENDING_UPLOADS_DIR="/srv/annotator/uploads",
+    )
     assert chosen.stdout.split() == [str(200 * 1048576), "1000000", "20", "4096", "/srv/annotator/uploads"]
 
 
-@pytest.mark.parametrize("variable,value,message", [
-    ("MAX_UPLOAD_MB", "fifty", "MAX_UPLOAD_MB='fifty' is not a whole number"),
-    ("MAX_UPLOAD_MB", "2.5", "MAX_UPLOAD_MB='2.5' is not a whole number"),
-    ("CSV_MAX_ROWS", "0", "CSV_MAX_ROWS='0' is less than 1"),
-    ("CSV_MAX_CELL_BYTES", "-1", "CSV_MAX_CELL_BYTES='-1' is less than 1"),
-])
+@pytest.mark.parametrize(
+    "variable,value,message",
+    [
+        ("MAX_UPLOAD_MB", "fifty", "MAX_UPLOAD_MB='fifty' is not a whole number"),
+        ("MAX_UPLOAD_MB", "2.5", "MAX_UPLOAD_MB='2.5' is not a whole number"),
+        ("CSV_MAX_ROWS", "0", "CSV_MAX_ROWS='0' is less than 1"),
+        ("CSV_MAX_CELL_BYTES", "-1", "CSV_MAX_CELL_BYTES='-1' is less than 1"),
+    ],
+)
 def test_junk_limits_are_refused_naming_the_variable(variable, value, message):
     result = upload_settings(**{variable: value})
     assert result.returncode != 0

@@ -59,7 +59,9 @@ def test_a_body_whose_length_is_over_max_upload_mb_is_refused_before_it_is_read(
     [record] = [r for r in caplog.records if r.name == "claims.uploads"]
     assert record.levelno == logging.WARNING and record.request.path == "/claims/import/"
     assert record.request.user == editor
-    assert record.getMessage() == "Refused an upload of 60.0 MB to /claims/import/: the limit is 50.0 MB (MAX_UPLOAD_MB)."
+    assert (
+        record.getMessage() == "Refused an upload of 60.0 MB to /claims/import/: the limit is 50.0 MB (MAX_UPLOAD_MB)."
+    )
 
 
 def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(client, editor, settings, folder):
@@ -75,8 +77,12 @@ def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(client, editor, se
 def test_a_form_body_over_data_upload_max_memory_size_is_refused_before_it_is_read(client, editor, caplog):
     client.force_login(editor)
     with caplog.at_level(logging.WARNING, logger="claims.uploads"):
-        response = client.post("/claims/new/", "statement=A+few+bytes.", content_type="application/x-www-form-urlencoded",
-                               CONTENT_LENGTH=str(20 * MB))
+        response = client.post(
+            "/claims/new/",
+            "statement=A+few+bytes.",
+            content_type="application/x-www-form-urlencoded",
+            CONTENT_LENGTH=str(20 * MB),
+        )
     assert response.status_code == 413
     assert "(setting DATA_UPLOAD_MAX_MEMORY_SIZE)" in response.content.decode()
     assert [r.request.path for r in caplog.records if r.name == "claims.uploads"] == ["/claims/new/"]
@@ -87,11 +93,21 @@ def test_a_body_longer_than_its_content_length_is_stopped_while_it_streams(setti
     settings.MAX_UPLOAD_BYTES = 100_000
     body = encode_multipart("BoUnDaRy", {"file": io.BytesIO(b"x" * 300_000)})
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/claims/import/", "raw_path": b"/claims/import/", "query_string": b"",
-        "headers": [(b"host", b"testserver"), (b"content-type", b"multipart/form-data; boundary=BoUnDaRy"),
-                    (b"content-length", b"1000")],
-        "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/claims/import/",
+        "raw_path": b"/claims/import/",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"multipart/form-data; boundary=BoUnDaRy"),
+            (b"content-length", b"1000"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
     }
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     sent = []
@@ -137,7 +153,8 @@ def test_an_existing_folder_with_wider_rights_is_narrowed_to_0700(client, editor
 
 
 def test_a_refused_confirm_keeps_the_file_and_the_confirm_that_writes_deletes_it(
-        client, editor, second_editor, claim, folder):
+    client, editor, second_editor, claim, folder
+):
     client.force_login(editor)
     data = f"key,topic,statement\r\n{claim.key},{claim.topic.title},Shot at dawn.\r\n"
     token = token_of(upload(client, data).content.decode())
@@ -171,13 +188,14 @@ def test_a_pending_upload_expires_a_day_after_its_preview(client, editor, folder
 def admin_preview(client, text: str = CLAIMS) -> str:
     handle = io.BytesIO(text.encode())
     handle.name = "claims.csv"
-    return client.post("/admin/claims/claim/import/", {"import_file": handle, "format": "0", "resource": "0"}
-                       ).content.decode()
+    return client.post(
+        "/admin/claims/claim/import/", {"import_file": handle, "format": "0", "resource": "0"}
+    ).content.decode()
 
 
 def confirm_fields(html: str) -> dict[str, str]:
     start = html.index('action="/admin/claims/claim/process_import/"')
-    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', html[start:html.index("</form>", start)]))
+    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', html[start : html.index("</form>", start)]))
 
 
 def test_the_admin_keeps_its_upload_in_the_same_private_folder_until_the_confirm(client, staff, folder):
@@ -200,9 +218,16 @@ def test_the_admin_confirm_takes_no_file_but_its_own_upload(client, staff, folde
         handle.write("key,kind,level,title\r\nsmuggled,monograph,secondary,Not uploaded here\r\n")
     try:
         client.force_login(staff)
-        response = client.post("/admin/claims/source/process_import/", {
-            "import_file_name": os.path.basename(other), "original_file_name": "x.csv", "format": "0", "resource": "",
-        }, follow=True)
+        response = client.post(
+            "/admin/claims/source/process_import/",
+            {
+                "import_file_name": os.path.basename(other),
+                "original_file_name": "x.csv",
+                "format": "0",
+                "resource": "",
+            },
+            follow=True,
+        )
         assert "no longer waiting to be confirmed" in response.content.decode()
         assert os.path.exists(other) and not Source.objects.filter(key="smuggled").exists()
     finally:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
-from django.db import transaction
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -47,8 +47,10 @@ def _routes(patterns, prefix: str = "") -> list[str]:
 
 def urlconf_routes() -> list[str]:
     # The admin's app index is one URL whose pattern lists the installed apps' labels.
-    return [re.sub(r"^admin/\^\(\?P<app_label>[^)]*\)/\$$", "admin/<app_label>/", route)
-            for route in _routes(get_resolver().url_patterns)]
+    return [
+        re.sub(r"^admin/\^\(\?P<app_label>[^)]*\)/\$$", "admin/<app_label>/", route)
+        for route in _routes(get_resolver().url_patterns)
+    ]
 
 
 @dataclass
@@ -80,22 +82,45 @@ def world(db) -> World:
     other_staff = make_user("sid_staff", staff=True)
     topic = services.topic_create(actor=editor, title="Date of execution")
     person = services.person_create(actor=researcher, name="Mikhail Tukhachevsky")
-    claim = services.claim_create(actor=researcher, key="execution-12-june", topic=topic,
-                                  statement="The convicted were shot on 12 June 1937.", people=[person])
-    source = services.source_create(actor=researcher, key="rogovin-1937", kind=Source.Kind.MONOGRAPH,
-                                    level=Source.Level.SECONDARY, title="1937: Stalin's Year of Terror")
+    claim = services.claim_create(
+        actor=researcher,
+        key="execution-12-june",
+        topic=topic,
+        statement="The convicted were shot on 12 June 1937.",
+        people=[person],
+    )
+    source = services.source_create(
+        actor=researcher,
+        key="rogovin-1937",
+        kind=Source.Kind.MONOGRAPH,
+        level=Source.Level.SECONDARY,
+        title="1937: Stalin's Year of Terror",
+    )
     citation = services.citation_create(actor=researcher, claim=claim, source=source, locator="ch. 9")
     source_grade = services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="Sound.")
-    citation_grade = services.citation_assessment_set(actor=second_reviewer, citation=citation, grade=2,
-                                                      rationale="Confirmed elsewhere.")
+    citation_grade = services.citation_assessment_set(
+        actor=second_reviewer, citation=citation, grade=2, rationale="Confirmed elsewhere."
+    )
     # The Reviewer grades the citation too (blind grading: only then does he see the other grade).
     services.citation_assessment_set(actor=reviewer, citation=citation, grade=4, rationale="One witness.")
     annotation = services.annotation_create(actor=researcher, body="Compare the protocol.", target=claim)
     dispute = services.dispute_raise(actor=reviewer, target=citation_grade, reason="Only one witness.", proposed=4)
-    users = {"no_role": no_role, "researcher": researcher, "reviewer": reviewer, "editor": editor, "staff": staff,
-             "superuser": superuser, "other_staff": other_staff}
-    login = {"user_agent": "pytest", "ip_address": "192.0.2.7", "username": "rita_researcher",
-             "http_accept": "text/html", "path_info": "/accounts/login/"}
+    users = {
+        "no_role": no_role,
+        "researcher": researcher,
+        "reviewer": reviewer,
+        "editor": editor,
+        "staff": staff,
+        "superuser": superuser,
+        "other_staff": other_staff,
+    }
+    login = {
+        "user_agent": "pytest",
+        "ip_address": "192.0.2.7",
+        "username": "rita_researcher",
+        "http_accept": "text/html",
+        "path_info": "/accounts/login/",
+    }
     axes = {
         "attempt": AccessAttempt.objects.create(**login, get_data="", post_data="", failures_since_start=2),
         "log": AccessLog.objects.create(**login),
@@ -103,8 +128,9 @@ def world(db) -> World:
     }
     job = tasks.claims_export.enqueue(user_id=researcher.pk, query="")
     run_jobs_in_this_transaction()
-    return World(topic, claim, source, person, citation, source_grade, citation_grade, annotation, dispute, users,
-                 axes, job)
+    return World(
+        topic, claim, source, person, citation, source_grade, citation_grade, annotation, dispute, users, axes, job
+    )
 
 
 # --- Where each route leads, for the world's objects ------------------------------------
@@ -135,12 +161,12 @@ def _admin_routes() -> dict:
         routes[base] = lambda w, base=base: "/" + base
         routes[base + "add/"] = lambda w, base=base: f"/{base}add/"
         for action in ("history/", "delete/", "change/", ""):
-            routes[f"{base}<path:object_id>/{action}"] = (
-                lambda w, base=base, obj=obj, action=action: f"/{base}{obj(w).pk}/{action}"
+            routes[f"{base}<path:object_id>/{action}"] = lambda w, base=base, obj=obj, action=action: (
+                f"/{base}{obj(w).pk}/{action}"
             )
         if model.startswith("claims/") and model != "claims/user":  # (simple_history's version pages)
-            routes[base + "^([^/]+)/history/([^/]+)/$"] = (
-                lambda w, base=base, obj=obj: f"/{base}{obj(w).pk}/history/{obj(w).history.earliest().history_id}/"
+            routes[base + "^([^/]+)/history/([^/]+)/$"] = lambda w, base=base, obj=obj: (
+                f"/{base}{obj(w).pk}/history/{obj(w).history.earliest().history_id}/"
             )
     for model in ("claims/claim", "claims/source"):
         for action in ("import/", "export/", "process_import/"):
@@ -186,8 +212,9 @@ ROUTES = {
     "claims/import/confirm/": lambda w: "/claims/import/confirm/",
     "claims/<slug:key>/": lambda w: f"/claims/{w.claim.key}/",
     "claims/<slug:key>/edit/": lambda w: f"/claims/{w.claim.key}/edit/",
-    "claims/<slug:key>/history/<int:history_id>/restore/":
-        lambda w: f"/claims/{w.claim.key}/history/{w.claim.history.earliest().history_id}/restore/",
+    "claims/<slug:key>/history/<int:history_id>/restore/": lambda w: (
+        f"/claims/{w.claim.key}/history/{w.claim.history.earliest().history_id}/restore/"
+    ),
     "claims/<slug:key>/citations/new/": lambda w: f"/claims/{w.claim.key}/citations/new/",
     "citations/<int:pk>/edit/": lambda w: f"/citations/{w.citation.pk}/edit/",
     "citations/<int:pk>/grade/": lambda w: f"/citations/{w.citation.pk}/grade/",
@@ -338,7 +365,10 @@ EXPECTED = {
     "admin/claims/sourceassessment/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
     "admin/claims/sourceassessment/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/claims/sourceassessment/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
-    "admin/claims/citationassessment/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/citationassessment/^([^/]+)/history/([^/]+)/$": (
+        "  L   L   L   L   L 200",
+        "  L   L   L   L   L 200",
+    ),
     "admin/claims/citationassessment/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/claims/citationassessment/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/claims/citationassessment/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
@@ -456,8 +486,10 @@ ACCOUNT_ROWS_OF_OTHERS = {
 EXPECTED_FOR_ACCOUNTS = {
     "superuser": ACCOUNT_ROWS_OF_OTHERS,
     "other_staff": ACCOUNT_ROWS_OF_OTHERS,
-    "staff": {**ACCOUNT_ROWS_OF_OTHERS,  # the staff account's own
-              "admin/claims/user/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200")},
+    "staff": {
+        **ACCOUNT_ROWS_OF_OTHERS,  # the staff account's own
+        "admin/claims/user/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    },
 }
 
 
@@ -499,8 +531,11 @@ def test_head_gets_the_answer_get_gets_without_the_body(world, route):
         head, body = asked(client_for(world, persona), "HEAD", path)
         got = "L" if head.status_code == 302 and "login/" in head["Location"] else str(head.status_code)
         names = (set(head.headers) | set(get.headers)) - HEADERS_OF_THE_MOMENT
-        differ = {name: (head.headers.get(name), get.headers.get(name)) for name in sorted(names)
-                  if head.headers.get(name) != get.headers.get(name)}
+        differ = {
+            name: (head.headers.get(name), get.headers.get(name))
+            for name in sorted(names)
+            if head.headers.get(name) != get.headers.get(name)
+        }
         if got != wanted:
             wrong.append(f"HEAD {path} as {persona}: expected {wanted} as for GET, got {got}")
         elif differ:

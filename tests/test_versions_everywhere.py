@@ -19,7 +19,7 @@ from claims.models import (
     SourceAssessment,
     Topic,
 )
-from tests.forms_support import form_values, hidden_fields, page_text, submit
+from tests.forms_support import form_values, hidden_fields, page_text
 
 MISSING = "did not carry the version of the record it was opened at"
 
@@ -48,41 +48,75 @@ def victors_grade(reviewer, citation) -> CitationAssessment:
 @pytest.fixture
 def dispute(second_reviewer, victors_grade) -> Dispute:
     """vera_reviewer, having graded the citation herself, disputes victor's grade."""
-    services.citation_assessment_set(actor=second_reviewer, citation=victors_grade.citation, grade=5,
-                                     rationale="Contradicted by the 1957 report.")
+    services.citation_assessment_set(
+        actor=second_reviewer, citation=victors_grade.citation, grade=5, rationale="Contradicted by the 1957 report."
+    )
     return services.dispute_raise(actor=second_reviewer, target=victors_grade, reason="The 1957 report.", proposed=5)
 
 
 # Each form that changes a record: who submits it, the page it is on, where it posts, what is typed.
 FORMS = {
-    "claim": ("researcher", lambda w: f"/claims/{w['claim'].key}/edit/", None,
-              lambda w: {"statement": "Shot at dawn on 12 June."}),
-    "citation": ("researcher", lambda w: f"/citations/{w['citation'].pk}/edit/", None,
-                 lambda w: {"locator": "ch. 10"}),
-    "source": ("researcher", lambda w: f"/sources/{w['source'].key}/edit/", None, lambda w: {"title": "1937 (2nd ed.)"}),
+    "claim": (
+        "researcher",
+        lambda w: f"/claims/{w['claim'].key}/edit/",
+        None,
+        lambda w: {"statement": "Shot at dawn on 12 June."},
+    ),
+    "citation": ("researcher", lambda w: f"/citations/{w['citation'].pk}/edit/", None, lambda w: {"locator": "ch. 10"}),
+    "source": (
+        "researcher",
+        lambda w: f"/sources/{w['source'].key}/edit/",
+        None,
+        lambda w: {"title": "1937 (2nd ed.)"},
+    ),
     "person": ("researcher", lambda w: f"/people/{w['person'].slug}/edit/", None, lambda w: {"aliases": "Iakir"}),
-    "annotation": ("researcher", lambda w: f"/annotations/{w['note'].pk}/edit/", None,
-                   lambda w: {"body": "Compare the verdict."}),
-    "own grade": ("reviewer", lambda w: f"/citations/{w['citation'].pk}/grade/", None,
-                  lambda w: {"grade": "4", "rationale": "On reflection."}),
-    "restore": ("editor", lambda w: f"/claims/{w['claim'].key}/",
-                lambda w: f"/claims/{w['claim'].key}/history/{w['claim'].history.earliest().history_id}/restore/",
-                lambda w: {}),
-    "withdraw a dispute": ("second_reviewer", lambda w: f"/disputes/{w['dispute'].pk}/",
-                           lambda w: f"/disputes/{w['dispute'].pk}/withdraw/", lambda w: {}),
-    "resolve a dispute": ("editor", lambda w: f"/disputes/{w['dispute'].pk}/",
-                          lambda w: f"/disputes/{w['dispute'].pk}/resolve/",
-                          lambda w: {"outcome": "upheld", "note": "The report settles it."}),
+    "annotation": (
+        "researcher",
+        lambda w: f"/annotations/{w['note'].pk}/edit/",
+        None,
+        lambda w: {"body": "Compare the verdict."},
+    ),
+    "own grade": (
+        "reviewer",
+        lambda w: f"/citations/{w['citation'].pk}/grade/",
+        None,
+        lambda w: {"grade": "4", "rationale": "On reflection."},
+    ),
+    "restore": (
+        "editor",
+        lambda w: f"/claims/{w['claim'].key}/",
+        lambda w: f"/claims/{w['claim'].key}/history/{w['claim'].history.earliest().history_id}/restore/",
+        lambda w: {},
+    ),
+    "withdraw a dispute": (
+        "second_reviewer",
+        lambda w: f"/disputes/{w['dispute'].pk}/",
+        lambda w: f"/disputes/{w['dispute'].pk}/withdraw/",
+        lambda w: {},
+    ),
+    "resolve a dispute": (
+        "editor",
+        lambda w: f"/disputes/{w['dispute'].pk}/",
+        lambda w: f"/disputes/{w['dispute'].pk}/resolve/",
+        lambda w: {"outcome": "upheld", "note": "The report settles it."},
+    ),
 }
 
 
 @pytest.fixture
 def w(request, claim, citation, source, person, note, dispute) -> dict:
     # The restore button needs an earlier version of the claim to put back.
-    services.claim_update(actor=request.getfixturevalue("researcher"), claim=claim,
-                          data={"statement": "Shot on 12 June 1937, at night."})
-    return {"claim": Claim.objects.get(pk=claim.pk), "citation": citation, "source": source, "person": person,
-            "note": note, "dispute": dispute}
+    services.claim_update(
+        actor=request.getfixturevalue("researcher"), claim=claim, data={"statement": "Shot on 12 June 1937, at night."}
+    )
+    return {
+        "claim": Claim.objects.get(pk=claim.pk),
+        "citation": citation,
+        "source": source,
+        "person": person,
+        "note": note,
+        "dispute": dispute,
+    }
 
 
 @pytest.mark.parametrize("name", list(FORMS))
@@ -116,8 +150,9 @@ def test_a_stale_edit_of_a_person_is_refused_saying_what_changed_and_by_whom(cli
     client.force_login(researcher)
     url = f"/people/{person.slug}/edit/"
     opened = form_values(client.get(url), url, itself=True)
-    services.person_update(actor=editor, person=person, data={"name_original": "Якир, Иона Эммануилович"},
-                           expected_version=1)
+    services.person_update(
+        actor=editor, person=person, data={"name_original": "Якир, Иона Эммануилович"}, expected_version=1
+    )
     response = client.post(url, {**opened, "aliases": "Iakir"})
     text = page_text(response)
     assert "This person was saved by edith_editor while you were editing it" in text
@@ -133,10 +168,17 @@ def test_an_upheld_dispute_keeps_a_claim_form_opened_before_from_putting_the_old
     edit = f"/claims/{claim.key}/edit/"
     opened = form_values(client.get(edit), edit, itself=True)
     assert opened["status"] == ["open"]
-    dispute = services.dispute_raise(actor=reviewer, target=claim, reason="Two sources say 11 June.",
-                                     proposed="contested")
-    services.dispute_resolve(actor=editor, dispute=dispute, outcome="upheld", note="Contested it is.",
-                             expected_version=dispute.version, target_version=claim.version)
+    dispute = services.dispute_raise(
+        actor=reviewer, target=claim, reason="Two sources say 11 June.", proposed="contested"
+    )
+    services.dispute_resolve(
+        actor=editor,
+        dispute=dispute,
+        outcome="upheld",
+        note="Contested it is.",
+        expected_version=dispute.version,
+        target_version=claim.version,
+    )
     response = client.post(edit, {**opened, "statement": "Shot on 12 June 1937, at night."})
     text = page_text(response)
     assert "This claim was saved by edith_editor while you were editing it" in text and "status changed" in text
@@ -151,8 +193,14 @@ def test_an_upheld_dispute_keeps_a_grade_form_opened_before_from_putting_the_old
     url = f"/citations/{dispute.citation_assessment.citation_id}/grade/"
     opened = form_values(client.get(url), url, itself=True)
     assert opened["grade"] == ["3"]
-    services.dispute_resolve(actor=editor, dispute=dispute, outcome="upheld", note="The report settles it.",
-                             expected_version=dispute.version, target_version=dispute.citation_assessment.version)
+    services.dispute_resolve(
+        actor=editor,
+        dispute=dispute,
+        outcome="upheld",
+        note="The report settles it.",
+        expected_version=dispute.version,
+        target_version=dispute.citation_assessment.version,
+    )
     response = client.post(url, {**opened, "rationale": "One witness, still."})
     assert "was saved by edith_editor while you were editing it" in page_text(response)
     assert "grade changed" in page_text(response)
@@ -163,8 +211,9 @@ def test_a_grade_form_opened_before_the_citation_changed_is_refused(client, rese
     client.force_login(reviewer)
     url = f"/citations/{citation.pk}/grade/"
     opened = hidden_fields(client.get(url), url, itself=True)
-    services.citation_update(actor=researcher, citation=citation, data={"quote": "Расстреляны 11 июня."},
-                             expected_version=citation.version)
+    services.citation_update(
+        actor=researcher, citation=citation, data={"quote": "Расстреляны 11 июня."}, expected_version=citation.version
+    )
     response = client.post(url, {**opened, "grade": "2", "rationale": "Matches the report."})
     text = page_text(response)
     assert "This citation was saved by rita_researcher while you were grading it" in text and "quote changed" in text
@@ -187,8 +236,13 @@ def test_a_decision_on_a_grade_revised_since_the_editor_opened_the_dispute_is_re
     client.force_login(editor)
     page, resolve = f"/disputes/{dispute.pk}/", f"/disputes/{dispute.pk}/resolve/"
     opened = hidden_fields(client.get(page), resolve)
-    services.citation_assessment_set(actor=reviewer, citation=dispute.citation_assessment.citation, grade=4,
-                                     rationale="Revised: two witnesses now.", expected_version=1)
+    services.citation_assessment_set(
+        actor=reviewer,
+        citation=dispute.citation_assessment.citation,
+        grade=4,
+        rationale="Revised: two witnesses now.",
+        expected_version=1,
+    )
     response = client.post(resolve, {**opened, "outcome": "upheld", "note": "Five."})
     text = page_text(response)
     assert "was saved by victor_reviewer while you were deciding on a dispute of it" in text
@@ -200,13 +254,13 @@ def test_a_decision_on_a_grade_revised_since_the_editor_opened_the_dispute_is_re
 def test_a_dispute_of_a_grade_revised_since_the_form_was_opened_is_refused(
     client, reviewer, second_reviewer, victors_grade
 ):
-    services.citation_assessment_set(actor=second_reviewer, citation=victors_grade.citation, grade=5,
-                                     rationale="Vera.")
+    services.citation_assessment_set(actor=second_reviewer, citation=victors_grade.citation, grade=5, rationale="Vera.")
     client.force_login(second_reviewer)
     url = reverse("dispute_raise", args=["citation-grade", victors_grade.pk])
     opened = hidden_fields(client.get(url), url, itself=True)
-    services.citation_assessment_set(actor=reviewer, citation=victors_grade.citation, grade=5,
-                                     rationale="Revised to 5.", expected_version=1)
+    services.citation_assessment_set(
+        actor=reviewer, citation=victors_grade.citation, grade=5, rationale="Revised to 5.", expected_version=1
+    )
     response = client.post(url, {**opened, "reason": "Too generous.", "proposed": "5"})
     assert "was saved by victor_reviewer while you were disputing it" in page_text(response)
     assert not Dispute.objects.exists()
@@ -219,17 +273,16 @@ def test_an_admin_decision_on_a_dispute_whose_grade_changed_since_is_refused(cli
     client.force_login(staff)
     url = f"/admin/claims/dispute/{dispute.pk}/change/"
     opened = form_values(client.get(url), "", itself=True)
-    services.citation_assessment_set(actor=reviewer, citation=dispute.citation_assessment.citation, grade=4,
-                                     rationale="Revised.", expected_version=1)
+    services.citation_assessment_set(
+        actor=reviewer, citation=dispute.citation_assessment.citation, grade=4, rationale="Revised.", expected_version=1
+    )
     response = client.post(url, {**opened, "decision": "upheld", "note": "Five it is."}, follow=True)
     assert "was saved by victor_reviewer while you were deciding on a dispute of it" in page_text(response)
     dispute.refresh_from_db()
     assert dispute.state == "open" and CitationAssessment.objects.get(reviewer=reviewer).grade == 4
 
 
-def test_an_admin_edit_of_an_inline_citation_changed_on_the_site_since_is_refused(
-    client, staff, researcher, citation
-):
+def test_an_admin_edit_of_an_inline_citation_changed_on_the_site_since_is_refused(client, staff, researcher, citation):
     client.force_login(staff)
     url = f"/admin/claims/claim/{citation.claim_id}/change/"
     opened = form_values(client.get(url), "", itself=True)
@@ -248,8 +301,9 @@ def test_an_admin_revert_to_an_earlier_version_begun_before_a_site_edit_is_refus
     url = f"/admin/claims/claim/{claim.pk}/history/{first.history_id}/"
     opened = form_values(client.get(url), "", itself=True)
     assert opened["version"] == ["2"]  # the stored version, not the earlier one's
-    services.claim_update(actor=researcher, claim=Claim.objects.get(pk=claim.pk),
-                          data={"statement": "Third wording."}, expected_version=2)
+    services.claim_update(
+        actor=researcher, claim=Claim.objects.get(pk=claim.pk), data={"statement": "Third wording."}, expected_version=2
+    )
     response = client.post(url, opened, follow=True)
     assert "This claim was saved by rita_researcher while you were editing it" in page_text(response)
     assert Claim.objects.get(pk=claim.pk).statement == "Third wording."
@@ -269,8 +323,7 @@ def test_a_stale_admin_edit_of_a_topic_is_refused(client, staff, editor, topic):
     client.force_login(staff)
     url = f"/admin/claims/topic/{topic.pk}/change/"
     opened = form_values(client.get(url), "", itself=True)
-    services.topic_update(actor=editor, topic=topic, data={"description": "When were they shot?"},
-                          expected_version=1)
+    services.topic_update(actor=editor, topic=topic, data={"description": "When were they shot?"}, expected_version=1)
     response = client.post(url, {**opened, "title": "Date of the execution"}, follow=True)
     assert "This topic was saved by edith_editor while you were editing it" in page_text(response)
     topic.refresh_from_db()

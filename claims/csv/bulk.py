@@ -57,8 +57,9 @@ class _Pipeline:
         self.error: BaseException | None = None
         self.next_id: dict[str, int] = {}  # table -> the first key reserve_ids has not handed out
         connection.ensure_connection()
-        self.thread = threading.Thread(target=self._run, args=(connection.connection,),
-                                       name="csv-import-inserts", daemon=True)
+        self.thread = threading.Thread(
+            target=self._run, args=(connection.connection,), name="csv-import-inserts", daemon=True
+        )
         self.thread.start()
 
     def _run(self, raw) -> None:
@@ -171,8 +172,18 @@ def adapter(model: type[models.Model], name: str):
 
 
 def _adapter(field: models.Field, connection):
-    if not isinstance(field, (models.DateField, models.DateTimeField, models.TimeField, models.DecimalField,
-                              models.UUIDField, models.JSONField, models.BinaryField)):
+    if not isinstance(
+        field,
+        (
+            models.DateField,
+            models.DateTimeField,
+            models.TimeField,
+            models.DecimalField,
+            models.UUIDField,
+            models.JSONField,
+            models.BinaryField,
+        ),
+    ):
         return None  # str, int, bool and None go to the driver as they are
     if connection.vendor == "postgresql":
         return None  # COPY: psycopg adapts each value itself
@@ -237,8 +248,14 @@ def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
     return range(start, start + count)
 
 
-def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple], *, ready=(),
-           same: Mapping[str, object] | None = None) -> int:
+def insert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[tuple],
+    *,
+    ready=(),
+    same: Mapping[str, object] | None = None,
+) -> int:
     """INSERT the rows (tuples of attribute values, in the order of columns, by attname).
 
     ready: the columns whose values are already database values (see db_value, adapter), or
@@ -248,10 +265,15 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tup
     connection = _connection()
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in columns]
-    adapters = [] if ready is True else [
-        (i, a) for i, a in ((i, _adapter(f, connection)) for i, f in enumerate(fields) if f.attname not in ready)
-        if a is not None
-    ]
+    adapters = (
+        []
+        if ready is True
+        else [
+            (i, a)
+            for i, a in ((i, _adapter(f, connection)) for i, f in enumerate(fields) if f.attname not in ready)
+            if a is not None
+        ]
+    )
     same = dict(same or {})
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
@@ -274,8 +296,9 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tup
     # allows fewer variables): a third faster than executemany of a one-row statement.
     # Values the same in every row are selected once beside the VALUES.
     one = "({})".format(", ".join(["%s"] * len(fields)))
-    per_statement = max(1, min(ROWS_PER_STATEMENT, BATCH_SIZE,
-                               (_variable_limit(connection) - len(same)) // len(fields)))
+    per_statement = max(
+        1, min(ROWS_PER_STATEMENT, BATCH_SIZE, (_variable_limit(connection) - len(same)) // len(fields))
+    )
     # One statement of per_statement rows (the driver keeps it prepared); a shorter batch,
     # the last, goes row by row through executemany rather than as a statement of its own
     # length (each length would be another large statement in the driver's cache).
@@ -392,8 +415,15 @@ def insert_select(model: type[models.Model], columns: Sequence[str], select: str
         cursor.execute(sql, params)
 
 
-def copy_to_history(model: type[models.Model], *, ids: range, history_type: str, history_date,
-                    user_id: int | None, history_ids: range | None = None) -> None:
+def copy_to_history(
+    model: type[models.Model],
+    *,
+    ids: range,
+    history_type: str,
+    history_date,
+    user_id: int | None,
+    history_ids: range | None = None,
+) -> None:
     """The history rows of the model's rows whose primary keys are ids, as insert_history
     writes them, copied by the database from the rows themselves (a claim's statement is
     not sent twice). history_ids: their history rows' keys, in the same order; else the
@@ -416,24 +446,32 @@ def copy_to_history(model: type[models.Model], *, ids: range, history_type: str,
         selected.insert(0, f"{pk} + %s")
         params.append(history_ids.start - ids.start)
     params += [db_value(history, "history_date", history_date), history_type, user_id, ids.start, ids.stop - 1]
-    insert_select(history, columns, (
-        f"SELECT {', '.join(selected)}, %s, '', %s, %s FROM {qn(model._meta.db_table)} "
-        f"WHERE {pk} BETWEEN %s AND %s"
-    ), params)
+    insert_select(
+        history,
+        columns,
+        (f"SELECT {', '.join(selected)}, %s, '', %s, %s FROM {qn(model._meta.db_table)} WHERE {pk} BETWEEN %s AND %s"),
+        params,
+    )
 
 
-def copy_links_to_history(through: type[models.Model], m2m_history: type[models.Model], *, owner: str,
-                          ids: range, history_offset: int) -> None:
+def copy_links_to_history(
+    through: type[models.Model], m2m_history: type[models.Model], *, owner: str, ids: range, history_offset: int
+) -> None:
     """The m2m history rows of the links (rows of a many-to-many table) with these keys,
     copied by the database: each link's columns, and the key of its owner's history row,
     which is the owner's key (the link's column `owner`, an attname) + history_offset."""
     qn = _connection().ops.quote_name
     fields = through._meta.concrete_fields
     column = {f.attname: qn(f.column) for f in fields}
-    insert_select(m2m_history, [*column, "history_id"], (
-        f"SELECT {', '.join(column.values())}, {column[owner]} + %s FROM {qn(through._meta.db_table)} "
-        f"WHERE {column[through._meta.pk.attname]} BETWEEN %s AND %s"
-    ), [history_offset, ids.start, ids.stop - 1])
+    insert_select(
+        m2m_history,
+        [*column, "history_id"],
+        (
+            f"SELECT {', '.join(column.values())}, {column[owner]} + %s FROM {qn(through._meta.db_table)} "
+            f"WHERE {column[through._meta.pk.attname]} BETWEEN %s AND %s"
+        ),
+        [history_offset, ids.start, ids.stop - 1],
+    )
 
 
 @functools.cache
@@ -449,12 +487,27 @@ def history_columns(model: type[models.Model]) -> list[str]:
     history = history_model(model)
     if hasattr(history, "history_relation"):
         raise NotImplementedError("history_relation is not supported by insert_history")
-    return [history._meta.pk.attname, *(f.attname for f in history.tracked_fields),
-            "history_date", "history_change_reason", "history_type", "history_user_id"]
+    return [
+        history._meta.pk.attname,
+        *(f.attname for f in history.tracked_fields),
+        "history_date",
+        "history_change_reason",
+        "history_type",
+        "history_user_id",
+    ]
 
 
-def insert_history(model: type[models.Model], objs: Iterable, *, history_type: str, history_date,
-                   user_id: int | None, history_ids: Iterable[int], value=getattr, ready=()) -> None:
+def insert_history(
+    model: type[models.Model],
+    objs: Iterable,
+    *,
+    history_type: str,
+    history_date,
+    user_id: int | None,
+    history_ids: Iterable[int],
+    value=getattr,
+    ready=(),
+) -> None:
     """The history rows of saved instances, as bulk_history_create writes them ("+" or "~").
 
     objs: saved instances, or any rows from which value(row, attname) reads each field.
@@ -464,7 +517,12 @@ def insert_history(model: type[models.Model], objs: Iterable, *, history_type: s
     columns = history_columns(model)
     tracked = columns[1:-4]
     history_date = db_value(history, "history_date", history_date)
-    insert(history, columns, (
-        (history_id, *(value(obj, name) for name in tracked), history_date, "", history_type, user_id)
-        for history_id, obj in zip(history_ids, objs)
-    ), ready={"history_date", *ready})
+    insert(
+        history,
+        columns,
+        (
+            (history_id, *(value(obj, name) for name in tracked), history_date, "", history_type, user_id)
+            for history_id, obj in zip(history_ids, objs)
+        ),
+        ready={"history_date", *ready},
+    )

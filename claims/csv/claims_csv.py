@@ -60,7 +60,12 @@ class PeopleIndex:
 
     def __init__(self):
         self.by_slug: dict[str, int] = {}
-        indexes: tuple[dict[str, set[int]], ...] = (defaultdict(set), defaultdict(set), defaultdict(set), defaultdict(set))
+        indexes: tuple[dict[str, set[int]], ...] = (
+            defaultdict(set),
+            defaultdict(set),
+            defaultdict(set),
+            defaultdict(set),
+        )
         self.by_name, self.by_original, self.by_surname, self.by_alias = indexes
         self.slug_of: dict[int, str] = {}
         self.names_of: dict[int, tuple[str, str, str]] = {}  # (for the search index)
@@ -180,8 +185,21 @@ def _quick_new_claim(columns: set[str], fresh: dict, memo: dict, scratch: Claim)
         new.version = 1
         return new
 
-    assert set(NewClaim.COLUMNS) == {"id", "topic_id", "created_at", "updated_at", "date_earliest", "date_latest",
-                                     "key", "statement", "kind", "event_date", "status", "created_by_id", "version"}
+    assert set(NewClaim.COLUMNS) == {
+        "id",
+        "topic_id",
+        "created_at",
+        "updated_at",
+        "date_earliest",
+        "date_latest",
+        "key",
+        "statement",
+        "kind",
+        "event_date",
+        "status",
+        "created_by_id",
+        "version",
+    }
     return quick_new
 
 
@@ -204,12 +222,19 @@ class Plan:
 
     def people_refs(self, claim) -> list:
         return claim.people_refs if isinstance(claim, NewClaim) else self.people_of[id(claim)]
+
     people_changed: set[int] = field(default_factory=set)  # id(claim): updated claims whose people change
     citations: list[tuple[Claim, int, str]] = field(default_factory=list)  # (claim, source pk, locator)
 
 
-def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, encoding: str | None = None,
-                  expected_versions: dict[str, int] | None = None) -> ImportReport:
+def claims_import(
+    *,
+    actor: User | None,
+    data: bytes,
+    dry_run: bool = False,
+    encoding: str | None = None,
+    expected_versions: dict[str, int] | None = None,
+) -> ImportReport:
     """Create or update the claims in a CSV file, all or nothing.
 
     A known key updates that claim where it differs; a new key creates one. New topic
@@ -225,16 +250,18 @@ def claims_import(*, actor: User | None, data: bytes, dry_run: bool = False, enc
     """
     require_import(actor)
     with gc_paused():
-        return _claims_import(actor=actor, data=data, dry_run=dry_run, encoding=encoding,
-                              expected_versions=expected_versions)
+        return _claims_import(
+            actor=actor, data=data, dry_run=dry_run, encoding=encoding, expected_versions=expected_versions
+        )
 
 
 class _Discard(Exception):
     """Rolls back what an import wrote before a bad row was found."""
 
 
-def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: str | None,
-                   expected_versions: dict[str, int] | None) -> ImportReport:
+def _claims_import(
+    *, actor: User | None, data: bytes, dry_run: bool, encoding: str | None, expected_versions: dict[str, int] | None
+) -> ImportReport:
     report = ImportReport(dry_run=dry_run)
     table, errors = parse_table(
         data, encoding=encoding, known=CLAIM_COLUMNS, required=REQUIRED, export_only=EXPORT_ONLY
@@ -251,8 +278,9 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
         # can come between what it read and what it writes (SQLite: the transaction holds the
         # write lock from its start; PostgreSQL: the stored claims are locked as they are read).
         with nullcontext() if dry_run else transaction.atomic():
-            _read_check_write(report, rows, errors, columns=columns, actor=actor, dry_run=dry_run,
-                              expected_versions=expected_versions)
+            _read_check_write(
+                report, rows, errors, columns=columns, actor=actor, dry_run=dry_run, expected_versions=expected_versions
+            )
     except _Discard:
         pass
     if errors:
@@ -261,8 +289,16 @@ def _claims_import(*, actor: User | None, data: bytes, dry_run: bool, encoding: 
     return report
 
 
-def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], *, columns: set[str],
-                      actor: User | None, dry_run: bool, expected_versions: dict[str, int] | None) -> None:
+def _read_check_write(
+    report: ImportReport,
+    rows: list,
+    errors: list[RowError],
+    *,
+    columns: set[str],
+    actor: User | None,
+    dry_run: bool,
+    expected_versions: dict[str, int] | None,
+) -> None:
     """Check every row; unless it is a dry run, write the rows checked so far, a batch at a
     time, while checking the next (the database stores one batch while Python checks the
     next), in the caller's transaction; _Discard rolls it back if any row turns out bad."""
@@ -296,13 +332,11 @@ def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], 
     sources: dict[str, int] = {}
     source_titles: dict[int, tuple[str, str]] = {}  # (for the search index)
     if "sources" in columns:
-        cited = sorted({
-            item.partition(":")[0].strip()
-            for _, cells in rows for item in split_cell(cells["sources"])
-        })
+        cited = sorted({item.partition(":")[0].strip() for _, cells in rows for item in split_cell(cells["sources"])})
         for chunk in chunks(cited):
             for key, pk, title, original in Source.objects.filter(key__in=chunk).values_list(
-                    "key", "pk", "title", "title_original"):
+                "key", "pk", "title", "title_original"
+            ):
                 sources[key] = pk
                 source_titles[pk] = (title, original)
         for chunk in chunks(stored_ids):
@@ -317,12 +351,30 @@ def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], 
         writer = None
         if not dry_run:
             writing.enter_context(bulk.pipelined())
-            writer = _Writer(plan, actor=actor, topics=topics, current_people=current_people,
-                             people_names=people.names_of if people is not None else {}, source_titles=source_titles)
-        outcomes = _check_rows(rows=rows, errors=errors, skip=skip, columns=columns, stored=stored,
-                               topics=topics, topic_slugs=topic_slugs, people=people, sources=sources,
-                               current_people=current_people, current_citations=current_citations,
-                               plan=plan, actor=actor, writer=writer)
+            writer = _Writer(
+                plan,
+                actor=actor,
+                topics=topics,
+                current_people=current_people,
+                people_names=people.names_of if people is not None else {},
+                source_titles=source_titles,
+            )
+        outcomes = _check_rows(
+            rows=rows,
+            errors=errors,
+            skip=skip,
+            columns=columns,
+            stored=stored,
+            topics=topics,
+            topic_slugs=topic_slugs,
+            people=people,
+            sources=sources,
+            current_people=current_people,
+            current_citations=current_citations,
+            plan=plan,
+            actor=actor,
+            writer=writer,
+        )
         progress.checked(len(rows))
         if errors:
             raise _Discard
@@ -336,9 +388,23 @@ def _read_check_write(report: ImportReport, rows: list, errors: list[RowError], 
     report.rows = outcomes
 
 
-def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: set[str], stored: dict[str, Claim],
-                topics: dict, topic_slugs: set[str], people, sources: dict[str, int], current_people: dict,
-                current_citations: dict, plan: "Plan", actor: User | None, writer) -> list[RowOutcome]:
+def _check_rows(
+    *,
+    rows: list,
+    errors: list[RowError],
+    skip: set[int],
+    columns: set[str],
+    stored: dict[str, Claim],
+    topics: dict,
+    topic_slugs: set[str],
+    people,
+    sources: dict[str, int],
+    current_people: dict,
+    current_citations: dict,
+    plan: "Plan",
+    actor: User | None,
+    writer,
+) -> list[RowOutcome]:
     """Validate every row into the plan and errors; the writer (None on a dry run) writes the
     plan every BATCH_SIZE claims while no row has been bad."""
     topic_title = {pk: title for title, (pk, _) in topics.items()}
@@ -399,8 +465,9 @@ def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: 
                 if pk is None and folded not in plan.new_people:
                     person = Person(name=name, created_by=actor)
                     person.slug = _unique_slug(name, people.slugs, "person")
-                    person_errors = model_errors(person, row=number, exclude=["created_by"],
-                                                 column_of={"name": "people", "slug": "people"})
+                    person_errors = model_errors(
+                        person, row=number, exclude=["created_by"], column_of={"name": "people", "slug": "people"}
+                    )
                     if person_errors:
                         row_errors += person_errors
                         continue
@@ -416,16 +483,25 @@ def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: 
                 source_key, locator = source_key.strip(), locator.strip()
                 locator = locators.setdefault(locator, locator)  # "p. 12" once, however many rows cite it
                 if not source_key:
-                    row_errors.append(RowError(number, "sources", f"{quoted(item)} names no source key before the colon."))
+                    row_errors.append(
+                        RowError(number, "sources", f"{quoted(item)} names no source key before the colon.")
+                    )
                 elif source_key not in sources:
-                    row_errors.append(RowError(
-                        number, "sources",
-                        f"Unknown source key {quoted(source_key)}; import the sources CSV (import_sources) first.",
-                    ))
+                    row_errors.append(
+                        RowError(
+                            number,
+                            "sources",
+                            f"Unknown source key {quoted(source_key)}; import the sources CSV (import_sources) first.",
+                        )
+                    )
                 elif len(locator) > LOCATOR_MAX:
-                    row_errors.append(RowError(
-                        number, "sources", f"The locator after {quoted(source_key)} is longer than {LOCATOR_MAX} characters."
-                    ))
+                    row_errors.append(
+                        RowError(
+                            number,
+                            "sources",
+                            f"The locator after {quoted(source_key)} is longer than {LOCATOR_MAX} characters.",
+                        )
+                    )
                 elif (sources[source_key], locator) not in wanted_citations:
                     wanted_citations.append((sources[source_key], locator))
 
@@ -441,7 +517,8 @@ def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: 
             plan.topic_of[id(claim)] = title
             plan.people_of[id(claim)] = wanted_people
         new_citations = [
-            (source_id, locator) for source_id, locator in wanted_citations
+            (source_id, locator)
+            for source_id, locator in wanted_citations
             if original is None or (source_id, locator) not in current_citations[original.pk]
         ]
         plan.citations += [(claim, source_id, locator) for source_id, locator in new_citations]
@@ -449,8 +526,11 @@ def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: 
             plan.create.append(claim)  # (its people are "changed" when it has any: see _Writer)
             outcomes.append(RowOutcome(number, key, RowOutcome.CREATED))
             continue
-        changed = [name for name in (*CLAIM_FIELDS, "date_earliest", "date_latest")
-                   if getattr(claim, name) != getattr(original, name)]
+        changed = [
+            name
+            for name in (*CLAIM_FIELDS, "date_earliest", "date_latest")
+            if getattr(claim, name) != getattr(original, name)
+        ]
         if topic_title.get(original.topic_id) != title:
             changed.append("topic")
         people_changed = people is not None and set(wanted_people) != set(current_people[original.pk])
@@ -460,7 +540,8 @@ def _check_rows(*, rows: list, errors: list[RowError], skip: set[int], columns: 
             plan.update.append(claim)
             plan.update_fields.update(changed)
         columns_changed = tuple(
-            name for name in CLAIM_COLUMNS
+            name
+            for name in CLAIM_COLUMNS
             if name in changed or (name == "people" and people_changed) or (name == "sources" and new_citations)
         )
         action = RowOutcome.UPDATED if changed or people_changed or new_citations else RowOutcome.UNCHANGED
@@ -483,8 +564,16 @@ class _Writer:
     person_pk), so memory stays flat however long the file.
     """
 
-    def __init__(self, plan: Plan, *, actor: User | None, topics: dict, current_people: dict,
-                 people_names: dict[int, tuple[str, str, str]], source_titles: dict[int, tuple[str, str]]):
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        actor: User | None,
+        topics: dict,
+        current_people: dict,
+        people_names: dict[int, tuple[str, str, str]],
+        source_titles: dict[int, tuple[str, str]],
+    ):
         self.plan, self.actor = plan, actor
         # The search index: new claims' rows are made from what the import has in hand and
         # written with them; claims that were already stored (changed, or citing more) are
@@ -576,25 +665,53 @@ class _Writer:
             for pk, claim in zip(claim_ids, new):
                 claim.id = pk
                 claim.created_at = claim.updated_at = self.now
-                rows.append((pk, date_db(claim.date_earliest), date_db(claim.date_latest), claim.key,
-                             claim.topic_id, claim.statement, claim.kind, claim.event_date, claim.status))
+                rows.append(
+                    (
+                        pk,
+                        date_db(claim.date_earliest),
+                        date_db(claim.date_latest),
+                        claim.key,
+                        claim.topic_id,
+                        claim.statement,
+                        claim.kind,
+                        claim.event_date,
+                        claim.status,
+                    )
+                )
             # (New claims are all the importer's, created now, at version 1.)
             same = {"created_by_id": self.user_id, "created_at": now_db, "updated_at": now_db, "version": 1}
             bulk.insert(Claim, CLAIM_TABLE_COLUMNS[:-4], rows, ready=True, same=same)
-            claim_range, history_range = bulk.consecutive(claim_ids), bulk.consecutive(history_ids[:len(new)])
+            claim_range, history_range = bulk.consecutive(claim_ids), bulk.consecutive(history_ids[: len(new)])
             if claim_range is not None and history_range is not None:
                 copied = claim_range, history_range
-                bulk.copy_to_history(Claim, ids=claim_range, history_ids=history_range, history_type="+",
-                                     history_date=self.now, user_id=user_id)
+                bulk.copy_to_history(
+                    Claim,
+                    ids=claim_range,
+                    history_ids=history_range,
+                    history_type="+",
+                    history_date=self.now,
+                    user_id=user_id,
+                )
             else:
-                bulk.insert(history, bulk.history_columns(Claim), (
-                    (history_id, *row, *same.values(), self.claim_history_date, "", "+", user_id)
-                    for history_id, row in zip(history_ids, rows)
-                ), ready=True)
+                bulk.insert(
+                    history,
+                    bulk.history_columns(Claim),
+                    (
+                        (history_id, *row, *same.values(), self.claim_history_date, "", "+", user_id)
+                        for history_id, row in zip(history_ids, rows)
+                    ),
+                    ready=True,
+                )
             del rows
         if old:
-            bulk.insert_history(Claim, old, history_type="~", history_date=self.now, user_id=user_id,
-                                history_ids=history_ids[len(new):])
+            bulk.insert_history(
+                Claim,
+                old,
+                history_type="~",
+                history_date=self.now,
+                user_id=user_id,
+                history_ids=history_ids[len(new) :],
+            )
         history_of = {claim.pk: history_id for claim, history_id in zip(new + old, history_ids)}
         # Make each changed claim's people exactly the cell's.
         after: dict[int, set[int]] = {}  # claim pk -> its people's pks after the import
@@ -632,14 +749,29 @@ class _Writer:
             lead = next((i for i, (claim_id, _) in enumerate(added) if claim_id not in claim_range), len(added))
             new_links = bulk.consecutive(link_ids[:lead])
             if new_links is not None and not any(claim_id in claim_range for claim_id, _ in added[lead:]):
-                bulk.copy_links_to_history(through, m2m_history, owner="claim_id", ids=new_links,
-                                           history_offset=history_range.start - claim_range.start)
+                bulk.copy_links_to_history(
+                    through,
+                    m2m_history,
+                    owner="claim_id",
+                    ids=new_links,
+                    history_offset=history_range.start - claim_range.start,
+                )
                 after = {claim_pk: people for claim_pk, people in after.items() if claim_pk not in claim_range}
-        bulk.insert(m2m_history, history_columns, (
-            (links.get((claim_pk, person_id)) or current_people[claim_pk][person_id],
-             claim_pk, person_id, history_of[claim_pk])
-            for claim_pk, people_ids in after.items() for person_id in sorted(people_ids)
-        ), ready=True)
+        bulk.insert(
+            m2m_history,
+            history_columns,
+            (
+                (
+                    links.get((claim_pk, person_id)) or current_people[claim_pk][person_id],
+                    claim_pk,
+                    person_id,
+                    history_of[claim_pk],
+                )
+                for claim_pk, people_ids in after.items()
+                for person_id in sorted(people_ids)
+            ),
+            ready=True,
+        )
         self._index(new, people_of)
         for claim in new:
             claim.statement = ""  # written, history too: the text can go
@@ -673,25 +805,58 @@ class _Writer:
             (pk, claim.pk, source_id, locator)
             for pk, (claim, source_id, locator) in zip(bulk.reserve_ids(Citation, len(part)), part)
         ]
-        same = {"quote": "", "quote_translation": "", "stance": stance, "created_by_id": user_id,
-                "created_at": now_db, "updated_at": now_db, "version": 1}
+        same = {
+            "quote": "",
+            "quote_translation": "",
+            "stance": stance,
+            "created_by_id": user_id,
+            "created_at": now_db,
+            "updated_at": now_db,
+            "version": 1,
+        }
         bulk.insert(Citation, CITATION_TABLE_COLUMNS[:4], rows, ready=True, same=same)
         # (The history's own keys: the table's next.)
         if (citation_ids := bulk.consecutive([row[0] for row in rows])) is not None:
-            bulk.copy_to_history(Citation, ids=citation_ids, history_type="+", history_date=self.now,
-                                 user_id=user_id)
+            bulk.copy_to_history(Citation, ids=citation_ids, history_type="+", history_date=self.now, user_id=user_id)
             return
         history_columns = bulk.history_columns(Citation)[1:]
-        bulk.insert(self.citation_history, history_columns, (
-            (*row, *same.values(), self.citation_history_date, "", "+", user_id) for row in rows
-        ), ready=True)
+        bulk.insert(
+            self.citation_history,
+            history_columns,
+            ((*row, *same.values(), self.citation_history_date, "", "+", user_id) for row in rows),
+            ready=True,
+        )
 
 
 # The columns of the rows _Writer builds, in the order of the models' fields (and so of the
 # tracked fields of their history, which insert_history's columns follow).
-CLAIM_TABLE_COLUMNS = ["id", "date_earliest", "date_latest", "key", "topic_id", "statement", "kind", "event_date",
-                       "status", "created_by_id", "created_at", "updated_at", "version"]
-CITATION_TABLE_COLUMNS = ["id", "claim_id", "source_id", "locator", "quote", "quote_translation", "stance",
-                          "created_by_id", "created_at", "updated_at", "version"]
-assert CLAIM_TABLE_COLUMNS == [f.attname for f in Claim._meta.concrete_fields]
-assert CITATION_TABLE_COLUMNS == [f.attname for f in Citation._meta.concrete_fields]
+CLAIM_TABLE_COLUMNS = [
+    "id",
+    "date_earliest",
+    "date_latest",
+    "key",
+    "topic_id",
+    "statement",
+    "kind",
+    "event_date",
+    "status",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "version",
+]
+CITATION_TABLE_COLUMNS = [
+    "id",
+    "claim_id",
+    "source_id",
+    "locator",
+    "quote",
+    "quote_translation",
+    "stance",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "version",
+]
+assert [f.attname for f in Claim._meta.concrete_fields] == CLAIM_TABLE_COLUMNS
+assert [f.attname for f in Citation._meta.concrete_fields] == CITATION_TABLE_COLUMNS

@@ -1,8 +1,8 @@
 """Export of the claims CSV of docs/design.md: streamed in one pass, BATCH_SIZE claims at a time."""
 
 import datetime
-from collections import Counter, defaultdict
 from array import array
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -14,7 +14,16 @@ from django.utils.dateparse import parse_datetime
 
 from claims.grading import consensus_credibility, consensus_reliability, evidence_grade, evidence_sort_key
 from claims.models import (
-    Annotation, Citation, CitationAssessment, Claim, Dispute, Person, Source, SourceAssessment, Topic, User,
+    Annotation,
+    Citation,
+    CitationAssessment,
+    Claim,
+    Dispute,
+    Person,
+    Source,
+    SourceAssessment,
+    Topic,
+    User,
 )
 from claims.quoting import quoted
 from claims.selectors.blind import is_blind_grader
@@ -86,7 +95,7 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
     header = ",".join(_csv_cell(name) for name in EXPORT_COLUMNS) + "\r\n"
     yield header, 0
     for start in range(0, len(ids), BATCH_SIZE):
-        chunk, people, citations = queries.chunk(ids[start:start + BATCH_SIZE])
+        chunk, people, citations = queries.chunk(ids[start : start + BATCH_SIZE])
         yield "".join(_export_lines(chunk, people, citations, lookups, grading, connection)), len(chunk)
         progress.written(min(start + BATCH_SIZE, len(ids)))
 
@@ -125,16 +134,20 @@ class _ChunkQueries:
         # SQLite returns a datetime column's text parsed; as text it is sliced (see _utc_iso).
         updated = Cast("updated_at", TextField()) if connection.vendor == "sqlite" else F("updated_at")
         querysets = {
-            "claims": Claim.objects.filter(_AmongIds(F("pk"), Value(_IDS))).annotate(updated=updated)
-            .order_by("key").values_list(*_PAGE_FIELDS),
-            "people": Claim.people.through.objects.filter(_AmongIds(F("claim_id"), Value(_IDS))).order_by()
+            "claims": Claim.objects.filter(_AmongIds(F("pk"), Value(_IDS)))
+            .annotate(updated=updated)
+            .order_by("key")
+            .values_list(*_PAGE_FIELDS),
+            "people": Claim.people.through.objects.filter(_AmongIds(F("claim_id"), Value(_IDS)))
+            .order_by()
             .values_list("claim_id", "person_id"),
-            "citations": Citation.objects.filter(_AmongIds(F("claim_id"), Value(_IDS))).order_by().values_list(
-                "claim_id", "source_id", "locator", "stance", "pk"
-            ),
+            "citations": Citation.objects.filter(_AmongIds(F("claim_id"), Value(_IDS)))
+            .order_by()
+            .values_list("claim_id", "source_id", "locator", "stance", "pk"),
         }
-        self._sql = {name: queryset.query.get_compiler(connection=connection).as_sql()
-                     for name, queryset in querysets.items()}
+        self._sql = {
+            name: queryset.query.get_compiler(connection=connection).as_sql() for name, queryset in querysets.items()
+        }
 
     def chunk(self, ids: array) -> tuple[list[tuple], list[tuple], list[tuple]]:
         """The chunk's claims, by key, as rows of _PAGE_FIELDS, and the rows of their people and citations."""
@@ -191,8 +204,11 @@ class _Lookups:
 def _counts(rows: QuerySet) -> dict[int, str]:
     return {
         claim_id: str(n)
-        for claim_id, n in rows.filter(claim_id__isnull=False).order_by().values("claim_id")
-        .annotate(n=Count("pk")).values_list("claim_id", "n")
+        for claim_id, n in rows.filter(claim_id__isnull=False)
+        .order_by()
+        .values("claim_id")
+        .annotate(n=Count("pk"))
+        .values_list("claim_id", "n")
     }
 
 
@@ -225,8 +241,14 @@ class _Grading:
     and reads the same sources' assessments again on every page.
     """
 
-    def __init__(self, reliability: dict[int, str | None], credibility: dict[int, int], blind_reviewer_id: int | None,
-                 graded_sources: set[int], graded_citations: set[int]):
+    def __init__(
+        self,
+        reliability: dict[int, str | None],
+        credibility: dict[int, int],
+        blind_reviewer_id: int | None,
+        graded_sources: set[int],
+        graded_citations: set[int],
+    ):
         self.reliability = reliability  # each graded source's consensus, A-F
         self.credibility = credibility  # each graded supporting citation's consensus, 1-6
         self.blind_reviewer_id = blind_reviewer_id  # the actor's id when they grade blind, else None
@@ -253,7 +275,9 @@ class _Grading:
         graded_citations = set()
         # (Grades given to an earlier version of their citation no longer count: as claim_evidence_grades.)
         assessments = CitationAssessment.objects.filter(citation__stance=Citation.Stance.SUPPORTS, outdated=False)
-        for citation_id, grade, reviewer_id in assessments.order_by().values_list("citation_id", "grade", "reviewer_id"):
+        for citation_id, grade, reviewer_id in assessments.order_by().values_list(
+            "citation_id", "grade", "reviewer_id"
+        ):
             citation_grades[citation_id].append(grade)
             if blind and reviewer_id == actor.pk:
                 graded_citations.add(citation_id)
@@ -269,7 +293,7 @@ class _Grading:
         return ranked
 
 
-_UTC = datetime.timezone.utc
+_UTC = datetime.UTC
 
 
 def _utc_iso(value, connection) -> str:
@@ -309,8 +333,14 @@ def _csv_cell(value: str | None) -> str:
     return value
 
 
-def _export_lines(page: list[tuple], people_rows: list[tuple], citation_rows: list[tuple], lookups: _Lookups,
-                  grading: _Grading, connection) -> list[str]:
+def _export_lines(
+    page: list[tuple],
+    people_rows: list[tuple],
+    citation_rows: list[tuple],
+    lookups: _Lookups,
+    grading: _Grading,
+    connection,
+) -> list[str]:
     """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations.
 
     The grade is claim_evidence_grades': the best of the claim's supporting citations by
@@ -360,18 +390,23 @@ def _export_lines(page: list[tuple], people_rows: list[tuple], citation_rows: li
             if len(cited) > 1:
                 cited.sort()
             cited = cell(bar.join([f"{k}: {loc}" if loc else k for k, loc in cited]))
-        lines.append(",".join((
-            cell(key),
-            topic_cells[topic_id],
-            cell(statement),
-            repeated[kind],
-            cell(event_date),
-            repeated[status],
-            names or "",
-            cited or "",
-            repeated[grade],
-            disputes.get(pk, "0"),
-            annotations.get(pk, "0"),
-            _utc_iso(updated, connection),  # digits first, no comma: no escape, no quotes
-        )) + "\r\n")
+        lines.append(
+            ",".join(
+                (
+                    cell(key),
+                    topic_cells[topic_id],
+                    cell(statement),
+                    repeated[kind],
+                    cell(event_date),
+                    repeated[status],
+                    names or "",
+                    cited or "",
+                    repeated[grade],
+                    disputes.get(pk, "0"),
+                    annotations.get(pk, "0"),
+                    _utc_iso(updated, connection),  # digits first, no comma: no escape, no quotes
+                )
+            )
+            + "\r\n"
+        )
     return lines

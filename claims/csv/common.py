@@ -57,8 +57,9 @@ def _choice_hint(instance: models.Model, name: str) -> str:
     return ""
 
 
-def model_errors(instance: models.Model, *, row: int, exclude: list[str], column_of=None,
-                 memo: dict | None = None) -> list[RowError]:
+def model_errors(
+    instance: models.Model, *, row: int, exclude: list[str], column_of=None, memo: dict | None = None
+) -> list[RowError]:
     """The model's own rules (clean_fields, then clean) as row errors, without queries.
 
     Foreign keys are excluded by the caller: validating them would query per row.
@@ -95,8 +96,10 @@ def _messages(exc: ValidationError) -> dict[str, list[str]]:
         for error in errors:
             message, params = error.message, error.params
             if params:
-                message %= {key: Bounded(value) if isinstance(value, str) and len(value) > QUOTE_LIMIT else value
-                            for key, value in params.items()}
+                message %= {
+                    key: Bounded(value) if isinstance(value, str) and len(value) > QUOTE_LIMIT else value
+                    for key, value in params.items()
+                }
             rendered.setdefault(name, []).append(str(message))
     return rendered
 
@@ -136,8 +139,9 @@ def repeated_keys(rows, column: str = "key") -> list[RowError]:
         if not key:
             continue
         if key in first:
-            errors.append(RowError(number, column,
-                                   f"The key {quoted(key)} is repeated; it first appears in row {first[key]}."))
+            errors.append(
+                RowError(number, column, f"The key {quoted(key)} is repeated; it first appears in row {first[key]}.")
+            )
         else:
             first[key] = number
     return errors
@@ -183,8 +187,16 @@ def quick_check(field: models.Field):
 PREVIEW_AGAIN = "Nothing was written: preview the file again to see what it would do now, then confirm."
 
 
-def compare_versions(report, model: type[models.Model], rows, stored: dict, errors: list[RowError], *,
-                     dry_run: bool, expected: dict[str, int] | None) -> bool:
+def compare_versions(
+    report,
+    model: type[models.Model],
+    rows,
+    stored: dict,
+    errors: list[RowError],
+    *,
+    dry_run: bool,
+    expected: dict[str, int] | None,
+) -> bool:
     """A dry run notes the version of each key's stored record in the report; a confirm of it
     (expected: those versions) adds an error for each row changed since. True if there are any."""
     if dry_run:
@@ -226,15 +238,18 @@ def changed_since_preview(model: type[models.Model], rows, stored: dict, expecte
     by_pk: dict[int, list[tuple]] = {}  # record pk -> its history rows (version, date, username)
     pks = [record.pk for _, _, _, record in changed if record is not None]
     for start in range(0, len(pks), 1000):
-        for pk, version, date, username in model.history.filter(id__in=pks[start:start + 1000]).values_list(
+        for pk, version, date, username in model.history.filter(id__in=pks[start : start + 1000]).values_list(
             "id", "version", "history_date", "history_user__username"
         ):
             by_pk.setdefault(pk, []).append((version, date, username))
     deleted: dict[str, tuple] = {}  # key -> (date, username) of its latest deletion
     gone = [key for _, key, _, record in changed if record is None]
     for start in range(0, len(gone), 1000):
-        for key, date, username in model.history.filter(key__in=gone[start:start + 1000], history_type="-") \
-                .order_by("history_date").values_list("key", "history_date", "history_user__username"):
+        for key, date, username in (
+            model.history.filter(key__in=gone[start : start + 1000], history_type="-")
+            .order_by("history_date")
+            .values_list("key", "history_date", "history_user__username")
+        ):
             deleted[key] = (date, username)
     errors = []
     for number, key, seen, record in changed:
@@ -243,14 +258,13 @@ def changed_since_preview(model: type[models.Model], rows, stored: dict, expecte
             what = f"The {name} {quoted(key)} was deleted"
         else:
             when = [(date, username) for version, date, username in by_pk.get(record.pk, []) if version > seen]
-            what = (f"The {name} {quoted(key)} was created" if seen == 0
-                    else f"The {name} {quoted(key)} was changed")
+            what = f"The {name} {quoted(key)} was created" if seen == 0 else f"The {name} {quoted(key)} was changed"
         errors.append(RowError(number, "key", f"{what}{_by_whom(when)} after your preview. {PREVIEW_AGAIN}"))
     return errors
 
 
 def _by_whom(changes: list[tuple]) -> str:
-    """ by edith_editor, emil_editor (last on 2026-12-01 14:05 UTC)"""
+    """by edith_editor, emil_editor (last on 2026-12-01 14:05 UTC)"""
     if not changes:
         return ""
     names = sorted({username or "the shell (no account)" for _, username in changes})

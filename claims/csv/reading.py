@@ -169,8 +169,9 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
         except LookupError:
             raise FileError([RowError(FILE, "", f"Unknown encoding {quoted(encoding)}.")]) from None
         except UnicodeDecodeError as exc:
-            raise FileError([RowError(
-                FILE, "", f"The file is not valid {shorten(encoding)}: {exc.reason} at byte {exc.start}.")]) from None
+            raise FileError(
+                [RowError(FILE, "", f"The file is not valid {shorten(encoding)}: {exc.reason} at byte {exc.start}.")]
+            ) from None
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode text": UTF-16 with a byte-order mark (and tabs between cells).
         codec = "utf-16"
@@ -191,10 +192,16 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
             except UnicodeDecodeError:
                 raise FileError([not_text]) from None
             if not _mostly_letters(text):
-                raise FileError([
-                    RowError(FILE, "", "The file is neither UTF-8 nor Windows-1251 text; "
-                             "save it as UTF-8 CSV or name its encoding (--encoding).")
-                ])
+                raise FileError(
+                    [
+                        RowError(
+                            FILE,
+                            "",
+                            "The file is neither UTF-8 nor Windows-1251 text; "
+                            "save it as UTF-8 CSV or name its encoding (--encoding).",
+                        )
+                    ]
+                ) from None  # (the UTF-8 error says nothing the message does not)
     if not _looks_like_text(text):
         raise FileError([not_text])
     return text, codec
@@ -402,19 +409,27 @@ def parse_table(
                 continue
             records += 1
             if records > limits.rows:
-                errors.append(RowError(
-                    number, "", f"The file has more than {limits.rows:,} rows: the limit is {limits.rows:,} rows "
-                    "a file (setting CSV_MAX_ROWS). Split it into smaller files; it was not read past this row.",
-                ))
+                errors.append(
+                    RowError(
+                        number,
+                        "",
+                        f"The file has more than {limits.rows:,} rows: the limit is {limits.rows:,} rows "
+                        "a file (setting CSV_MAX_ROWS). Split it into smaller files; it was not read past this row.",
+                    )
+                )
                 return None, errors
             if bad_header:
                 continue  # the header is wrong: only a CSV error further down is still news
             if len(cells) > len(header):
                 extra = len(cells) - len(header)
-                errors.append(RowError(
-                    number, "", f"This row has {len(cells)} cells but the header has {len(header)} columns "
-                    f"({extra} too many; is a cell with the delimiter in it missing its quotes?).",
-                ))
+                errors.append(
+                    RowError(
+                        number,
+                        "",
+                        f"This row has {len(cells)} cells but the header has {len(header)} columns "
+                        f"({extra} too many; is a cell with the delimiter in it missing its quotes?).",
+                    )
+                )
                 continue
             if len(cells) < len(header):
                 cells += [""] * (len(header) - len(cells))
@@ -431,11 +446,14 @@ def parse_table(
                 row[name] = cell
             rows.append((number, row))
     except _TooWide:
-        errors.append(RowError(
-            number + 1 if not lines.fresh else number, "",
-            f"This row has more than {limits.columns:,} cells: the limit is {limits.columns:,} columns a row "
-            "(setting CSV_MAX_COLUMNS). The file was not read past this row.",
-        ))
+        errors.append(
+            RowError(
+                number + 1 if not lines.fresh else number,
+                "",
+                f"This row has more than {limits.columns:,} cells: the limit is {limits.columns:,} columns a row "
+                "(setting CSV_MAX_COLUMNS). The file was not read past this row.",
+            )
+        )
         return None, errors
     except csv.Error as exc:
         return None, [RowError(number + 1, "", f"This row cannot be read as CSV: {exc}.")]
@@ -463,10 +481,11 @@ def _unclosed_quote(cells: list[str], number: int, header: list[str] | None, *, 
     line = last_line - spanned + 1 + sum(breaks[:index])
     where = "" if _column_name(index, header) else f"cell {index + 1} of this row, "
     return RowError(
-        number, _column_name(index, header),
+        number,
+        _column_name(index, header),
         f"A quote opens in this cell ({where}line {line:,} of the file: {quoted(cells[index])}) and is never "
         f"closed, so the rest of the file ({spanned:,} line{'s' if spanned != 1 else ''}) would be read "
-        "into this one cell. Close the quote (a quote inside a quoted cell is written twice: \"\").",
+        'into this one cell. Close the quote (a quote inside a quoted cell is written twice: "").',
     )
 
 
@@ -474,13 +493,15 @@ def _cell_too_large(number: int, index: int, size: int, header: list[str] | None
     name = _column_name(index, header)
     which = "This cell" if name else f"Cell {index + 1} of this row"
     return RowError(
-        number, name,
+        number,
+        name,
         f"{which} is {size:,} bytes: the limit is {limits.cell_bytes:,} bytes a cell (setting CSV_MAX_CELL_BYTES).",
     )
 
 
-def _header_errors(header: list[str], header_row: int, known: list[str], required: Iterable[str],
-                   export_only: set[str]) -> list[RowError]:
+def _header_errors(
+    header: list[str], header_row: int, known: list[str], required: Iterable[str], export_only: set[str]
+) -> list[RowError]:
     errors: list[RowError] = []
     seen: set[str] = set()
     for name in header:
@@ -489,10 +510,13 @@ def _header_errors(header: list[str], header_row: int, known: list[str], require
         elif name in seen:
             errors.append(RowError(header_row, name, f"The column {quoted(name)} appears twice in the header."))
         elif name not in known and name not in export_only:
-            errors.append(RowError(
-                header_row, name,
-                f"Unknown column {quoted(name)}; the known columns are {', '.join(known + sorted(export_only))}.",
-            ))
+            errors.append(
+                RowError(
+                    header_row,
+                    name,
+                    f"Unknown column {quoted(name)}; the known columns are {', '.join(known + sorted(export_only))}.",
+                )
+            )
         seen.add(name)
     for name in required:
         if name not in seen:
@@ -506,4 +530,4 @@ def write_row(writer, values: Iterable[str]) -> None:
 
 def chunks(items: list, size: int = BATCH_SIZE):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

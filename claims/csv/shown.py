@@ -11,9 +11,15 @@ SHOWN_ROWS = 500  # rows of a preview, and errors, listed on the page; the count
 def report_json(report: ImportReport, *, seconds: float | None = None) -> dict:
     changes = [row for row in report.rows if row.action != RowOutcome.UNCHANGED]
     return {
-        "ok": report.ok, "dry_run": report.dry_run, "changed_since_preview": report.changed_since_preview,
-        "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-        "rows_count": len(report.rows), "errors_count": len(report.errors), "changes_count": len(changes),
+        "ok": report.ok,
+        "dry_run": report.dry_run,
+        "changed_since_preview": report.changed_since_preview,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rows_count": len(report.rows),
+        "errors_count": len(report.errors),
+        "changes_count": len(changes),
         "errors": [[e.row, e.column, e.message] for e in report.errors[:SHOWN_ROWS]],
         "changes": [[c.row, c.key, c.action, list(c.changes)] for c in changes[:SHOWN_ROWS]],
         "seconds": seconds,
@@ -38,11 +44,25 @@ class ShownReport:
 
     @classmethod
     def of(cls, data: dict) -> "ShownReport":
-        values = {name: data[name] for name in (
-            "ok", "changed_since_preview", "created", "updated", "unchanged", "rows_count", "errors_count",
-            "changes_count", "seconds")}
-        return cls(**values, errors=[RowError(*e) for e in data["errors"]],
-                   changes=[RowOutcome(row, key, action, tuple(changes)) for row, key, action, changes in data["changes"]])
+        values = {
+            name: data[name]
+            for name in (
+                "ok",
+                "changed_since_preview",
+                "created",
+                "updated",
+                "unchanged",
+                "rows_count",
+                "errors_count",
+                "changes_count",
+                "seconds",
+            )
+        }
+        return cls(
+            **values,
+            errors=[RowError(*e) for e in data["errors"]],
+            changes=[RowOutcome(row, key, action, tuple(changes)) for row, key, action, changes in data["changes"]],
+        )
 
     @property
     def summary(self) -> str:

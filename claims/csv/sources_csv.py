@@ -26,8 +26,14 @@ SOURCE_REQUIRED = ["key", "kind", "level", "title"]
 STRIPPED = {"key", "kind", "level", "title", "date", "language", "url"}
 
 
-def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, encoding: str | None = None,
-                   expected_versions: dict[str, int] | None = None) -> ImportReport:
+def sources_import(
+    *,
+    actor: User | None,
+    data: bytes,
+    dry_run: bool = False,
+    encoding: str | None = None,
+    expected_versions: dict[str, int] | None = None,
+) -> ImportReport:
     """Create or update the sources in a CSV file, all or nothing.
 
     A known key updates that source (only if something differs), a new key creates one.
@@ -45,16 +51,22 @@ def sources_import(*, actor: User | None, data: bytes, dry_run: bool = False, en
     progress.total(len(table.rows))
     # As claims_import: a writing import reads the sources it compares in its transaction.
     with nullcontext() if dry_run else transaction.atomic():
-        _check_and_write(report, table.rows, errors, actor=actor, dry_run=dry_run,
-                         expected_versions=expected_versions)
+        _check_and_write(report, table.rows, errors, actor=actor, dry_run=dry_run, expected_versions=expected_versions)
     if errors:
         report.errors = sorted(errors, key=lambda e: (e.row, e.column))
         report.rows, report.versions = [], {}
     return report
 
 
-def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: User | None, dry_run: bool,
-                     expected_versions: dict[str, int] | None) -> None:
+def _check_and_write(
+    report: ImportReport,
+    rows: list,
+    errors: list,
+    *,
+    actor: User | None,
+    dry_run: bool,
+    expected_versions: dict[str, int] | None,
+) -> None:
     repeated_rows = {e.row for e in errors}
     keys = [cells["key"].strip() for _, cells in rows]
     existing: dict[str, Source] = {}
@@ -87,16 +99,18 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
             to_create.append(source)
             outcomes.append(RowOutcome(number, source.key, RowOutcome.CREATED))
             continue
-        changed = [name for name in (*values, "date_earliest", "date_latest")
-                   if getattr(source, name) != getattr(stored, name)]
+        changed = [
+            name for name in (*values, "date_earliest", "date_latest") if getattr(source, name) != getattr(stored, name)
+        ]
         if changed:
             to_update.append(source)
             update_fields.update(changed)
             if set(changed) & set(search_index.SOURCE_FIELDS):
                 retitled.append(source.pk)
         changed_columns = tuple(name for name in SOURCE_COLUMNS if name in changed) or ("date",) * bool(changed)
-        outcomes.append(RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED,
-                                   changed_columns))
+        outcomes.append(
+            RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED, changed_columns)
+        )
     progress.checked(len(rows))
     if errors:
         return
@@ -111,7 +125,10 @@ def _check_and_write(report: ImportReport, rows: list, errors: list, *, actor: U
             source.updated_at = now
             source.version += 1  # (an edit begun before the import is then refused, not lost)
         bulk_update_with_history(
-            to_update, Source, fields=sorted(update_fields | {"updated_at", "version"}), batch_size=BATCH_SIZE,
+            to_update,
+            Source,
+            fields=sorted(update_fields | {"updated_at", "version"}),
+            batch_size=BATCH_SIZE,
             default_user=actor,
         )
     search_index.index_claims(search_index.claims_citing(*retitled))

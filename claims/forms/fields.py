@@ -105,8 +105,9 @@ class ModelMultipleChoiceField(ShortQuotes, forms.ModelMultipleChoiceField):
             values = frozenset()  # (Django's own check names a value that is not a list)
         for item in values:
             if beyond_column(key, item, self.queryset.db):
-                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
-                                      params={"value": item})
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
         return super()._check_values(value)
 
 
@@ -180,14 +181,21 @@ def one_match(text: str, found: list, *, kind: str, key_name: str, names=None):
         return found[0]
     if not found:
         raise ValidationError(
-            "No %(kind)s has the %(key)s “%(value)s”, and none matches it.", code="invalid_choice",
+            "No %(kind)s has the %(key)s “%(value)s”, and none matches it.",
+            code="invalid_choice",
             params={"kind": kind, "key": key_name, "value": text},
         )
     listed = ", ".join(getattr(obj, key_name) for obj in found[:5])
     raise ValidationError(
         "“%(value)s” matches more than one %(kind)s (%(listed)s%(more)s): type the %(key)s of the one you mean.",
         code="ambiguous",
-        params={"kind": kind, "key": key_name, "value": text, "listed": listed, "more": ", …" if len(found) > 5 else ""},
+        params={
+            "kind": kind,
+            "key": key_name,
+            "value": text,
+            "listed": listed,
+            "more": ", …" if len(found) > 5 else "",
+        },
     )
 
 
@@ -225,7 +233,8 @@ class KeyOrNameField(ModelChoiceField):
                 return self._typed[1]
             if len(text) > self.max_typed:
                 raise ValidationError(
-                    "Type at most %(limit)d characters: the %(key)s or a few words.", code="max_length",
+                    "Type at most %(limit)d characters: the %(key)s or a few words.",
+                    code="max_length",
                     params={"limit": self.max_typed, "key": self.key_name},
                 ) from None
             found = one_match(text, self.matches(text), kind=self.kind, key_name=self.key_name, names=self.names)
@@ -268,12 +277,16 @@ class PeopleField(ShortQuotes, forms.Field):
         if self._typed and self._typed[0] == text:
             return self._typed[1]
         if len(text) > self.MAX_LENGTH:
-            raise ValidationError("Type at most %(limit)d characters here.", code="max_length",
-                                  params={"limit": self.MAX_LENGTH})
+            raise ValidationError(
+                "Type at most %(limit)d characters here.", code="max_length", params={"limit": self.MAX_LENGTH}
+            )
         parts = [part.strip() for part in text.split(CSV_SEPARATOR) if part.strip()]
         if len(parts) > self.MAX_PEOPLE:
-            raise ValidationError("Name at most %(limit)d people (%(count)d are named).", code="too_many",
-                                  params={"limit": self.MAX_PEOPLE, "count": len(parts)})
+            raise ValidationError(
+                "Name at most %(limit)d people (%(count)d are named).",
+                code="too_many",
+                params={"limit": self.MAX_PEOPLE, "count": len(parts)},
+            )
         by_slug = {person.slug: person for person in Person.objects.filter(slug__in=parts)} if parts else {}
         people: list[Person] = []
         errors = []
@@ -281,11 +294,17 @@ class PeopleField(ShortQuotes, forms.Field):
             person = by_slug.get(part)
             if person is None:
                 try:
-                    person = one_match(part, lists.person_suggestions(q=part), kind="person", key_name="slug",
-                                       names=person_names)
+                    person = one_match(
+                        part, lists.person_suggestions(q=part), kind="person", key_name="slug", names=person_names
+                    )
                 except ValidationError as exc:
-                    errors.append(ValidationError(f"Name %(number)d of %(count)d: {exc.message}", code=exc.code,
-                                                  params={**exc.params, "number": number, "count": len(parts)}))
+                    errors.append(
+                        ValidationError(
+                            f"Name %(number)d of %(count)d: {exc.message}",
+                            code=exc.code,
+                            params={**exc.params, "number": number, "count": len(parts)},
+                        )
+                    )
                     continue
             if person not in people:
                 people.append(person)

@@ -17,7 +17,6 @@ from claims.selectors import lists
 
 from . import fields
 
-
 VERSION_MISSING = (
     "This form did not carry the version of the record it was opened at, so it cannot tell whether "
     "someone changed the record since. Nothing was saved: reload the page and make your change again."
@@ -162,7 +161,7 @@ class ClaimForm(RecordForm):
         attrs={"size": 60, "placeholder": "e.g. tukhachevsky | Якир"},
         help_text=format_lazy(
             "Everyone the claim names, separated by “|”: each by name (any spelling or script) or by slug "
-            "(the end of their page's address). Someone new? <a href=\"{}\">Add a person</a> first.",
+            '(the end of their page\'s address). Someone new? <a href="{}">Add a person</a> first.',
             reverse_lazy("person_create"),
         ),
     )
@@ -194,11 +193,13 @@ class CitationForm(RecordForm):
         kind="source",
         matches=lambda text: lists.source_suggestions(q=text),
         names=fields.source_names,
-        widget=fields.SuggestInput(endpoint=reverse_lazy("source_suggestions"),
-                                   attrs={"size": 40, "placeholder": "a key, or words of the title"}),
+        widget=fields.SuggestInput(
+            endpoint=reverse_lazy("source_suggestions"),
+            attrs={"size": 40, "placeholder": "a key, or words of the title"},
+        ),
         help_text=format_lazy(
             "The source's key (e.g. rogovin-1937) or words of its title. "
-            "Not there yet? <a href=\"{}\">Add the source first</a>.",
+            'Not there yet? <a href="{}">Add the source first</a>.',
             reverse_lazy("source_create"),
         ),
     )
@@ -249,7 +250,9 @@ class PersonForm(RecordForm):
         super().__init__(*args, editing=not adding, **kwargs)
         if adding:
             self.fields["slug"].required = False
-            self.fields["slug"].help_text = (
+            self.fields[
+                "slug"
+            ].help_text = (
                 "The name in the page's address, e.g. tukhachevskii. Leave it empty to derive it from the name."
             )
         else:

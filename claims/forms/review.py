@@ -44,7 +44,9 @@ class AnnotationForm(VersionedForm):
         help_text="Markdown: *emphasis*, **strong**, [link](https://…), > quotation, lists.",
     )
     motivation = fields.ChoiceField(
-        choices=Annotation.Motivation.choices, initial=Annotation.Motivation.COMMENT, required=False,
+        choices=Annotation.Motivation.choices,
+        initial=Annotation.Motivation.COMMENT,
+        required=False,
         help_text="A comment, a question, or a correction of the text.",
     )
     quoted_passage = forms.CharField(
@@ -69,8 +71,9 @@ class AnnotationForm(VersionedForm):
 class ReplyForm(AnnotationForm):
     """A reply shares its parent's target; it may quote it too."""
 
-    body = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text=AnnotationForm.base_fields["body"].help_text)
+    body = forms.CharField(
+        label="Reply", widget=forms.Textarea(attrs={"rows": 3}), help_text=AnnotationForm.base_fields["body"].help_text
+    )
 
 
 class GradeForm(VersionedForm):

@@ -28,7 +28,7 @@ def marked(text: str, match: Match) -> SafeString:
     parts, end = [], 0
     for found in words.WORD.finditer(text):
         if word_matches(found[0], match):
-            parts += [escape(text[end:found.start()]), format_html("<mark>{}</mark>", found[0])]
+            parts += [escape(text[end : found.start()]), format_html("<mark>{}</mark>", found[0])]
             end = found.end()
     parts.append(escape(text[end:]))
     return mark_safe("".join(parts))  # every part is escaped above
@@ -44,13 +44,21 @@ def annotate(claims: list, match: Match | None) -> list:
 
     if match is None or not claims:
         return claims
-    entries = {pk: (people, sources) for pk, people, sources in ClaimSearch.objects.filter(
-        claim_id__in=[c.pk for c in claims]).values_list("claim_id", "people", "sources")}
+    entries = {
+        pk: (people, sources)
+        for pk, people, sources in ClaimSearch.objects.filter(claim_id__in=[c.pk for c in claims]).values_list(
+            "claim_id", "people", "sources"
+        )
+    }
     for claim in claims:
         people, sources = entries.get(claim.pk, ("", ""))
         claim.statement_marked = marked(claim.statement, match)
-        claim.matched_people = [names[0] for names in json.loads(people or "[]")
-                                if any(_any_word_matches(name, match) for name in names)]
-        claim.matched_sources = [titles[0] for titles in json.loads(sources or "[]")
-                                 if any(_any_word_matches(title, match) for title in titles)]
+        claim.matched_people = [
+            names[0] for names in json.loads(people or "[]") if any(_any_word_matches(name, match) for name in names)
+        ]
+        claim.matched_sources = [
+            titles[0]
+            for titles in json.loads(sources or "[]")
+            if any(_any_word_matches(title, match) for title in titles)
+        ]
     return claims

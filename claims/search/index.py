@@ -21,8 +21,14 @@ CHUNK = 2000  # claims read and written at a time
 
 def _models(apps):
     get = (apps or installed_apps).get_model
-    return (get("claims", "Claim"), get("claims", "Citation"), get("claims", "Person"), get("claims", "Source"),
-            get("claims", "ClaimSearch"), get("claims", "SearchWord"))
+    return (
+        get("claims", "Claim"),
+        get("claims", "Citation"),
+        get("claims", "Person"),
+        get("claims", "Source"),
+        get("claims", "ClaimSearch"),
+        get("claims", "SearchWord"),
+    )
 
 
 def _term_model(apps):
@@ -58,12 +64,16 @@ class Entries:
 
     def person(self, pk: int, name: str, original: str, aliases: str) -> None:
         names = [name, original, *filter(None, (a.strip() for a in aliases.splitlines()))]
-        self.person_cache[pk] = (self._words("\n".join([name, original, aliases])),
-                                 json.dumps(names, ensure_ascii=False))
+        self.person_cache[pk] = (
+            self._words("\n".join([name, original, aliases])),
+            json.dumps(names, ensure_ascii=False),
+        )
 
     def source(self, pk: int, title: str, original: str) -> None:
-        self.source_cache[pk] = (self._words(f"{title}\n{original}"),
-                                 json.dumps([title, original] if original else [title], ensure_ascii=False))
+        self.source_cache[pk] = (
+            self._words(f"{title}\n{original}"),
+            json.dumps([title, original] if original else [title], ensure_ascii=False),
+        )
 
     @staticmethod
     def _listed(cache: dict, pks) -> tuple[str, str]:
@@ -89,17 +99,21 @@ def _rows_for(claim_ids: list[int], *, apps=None) -> tuple[list[tuple], "Entries
     statements = dict(Claim.objects.filter(pk__in=claim_ids).values_list("pk", "statement"))
     people = defaultdict(list)
     for claim_id, person_id in Claim.people.through.objects.filter(claim_id__in=claim_ids).values_list(
-            "claim_id", "person_id"):
+        "claim_id", "person_id"
+    ):
         people[claim_id].append(person_id)
     sources = defaultdict(list)
     for claim_id, source_id in Citation.objects.filter(claim_id__in=claim_ids).values_list("claim_id", "source_id"):
         sources[claim_id].append(source_id)
     wanted_people = {p for ids in people.values() for p in ids}
     for pk, name, original, aliases in Person.objects.filter(pk__in=wanted_people).values_list(
-            "pk", "name", "name_original", "aliases"):
+        "pk", "name", "name_original", "aliases"
+    ):
         entries.person(pk, name, original, aliases)
     wanted_sources = {s for ids in sources.values() for s in ids}
-    for pk, title, original in Source.objects.filter(pk__in=wanted_sources).values_list("pk", "title", "title_original"):
+    for pk, title, original in Source.objects.filter(pk__in=wanted_sources).values_list(
+        "pk", "title", "title_original"
+    ):
         entries.source(pk, title, original)
     rows = [entries.row(pk, statement, people[pk], sources[pk]) for pk, statement in statements.items()]
     return rows, entries
@@ -111,7 +125,7 @@ def index_claims(claim_ids: Iterable[int], *, apps=None) -> int:
     claim_ids = sorted(set(claim_ids))
     with transaction.atomic():
         for start in range(0, len(claim_ids), CHUNK):
-            chunk = claim_ids[start:start + CHUNK]
+            chunk = claim_ids[start : start + CHUNK]
             rows, entries = _rows_for(chunk, apps=apps)
             ClaimSearch.objects.filter(claim_id__in=chunk).delete()
             _insert(ClaimSearch, COLUMNS, rows)
@@ -149,8 +163,9 @@ def _add_missing(model, column: str, candidates: Iterable[str], known: set[str] 
         known = set()
         listed = sorted(candidates)
         for start in range(0, len(listed), CHUNK):
-            known.update(model.objects.filter(**{f"{column}__in": listed[start:start + CHUNK]})
-                         .values_list(column, flat=True))
+            known.update(
+                model.objects.filter(**{f"{column}__in": listed[start : start + CHUNK]}).values_list(column, flat=True)
+            )
     _insert(model, [column], [(value,) for value in sorted(candidates - known)])
 
 
@@ -177,7 +192,7 @@ def rebuild(*, apps=None) -> int:
         known: set[str] = set()
         known_terms: set[str] = set()
         for start in range(0, len(ids), CHUNK):
-            rows, entries = _rows_for(ids[start:start + CHUNK], apps=apps)
+            rows, entries = _rows_for(ids[start : start + CHUNK], apps=apps)
             _insert(ClaimSearch, COLUMNS, rows)
             add_words(entries.new_words, apps=apps, known=known)
             known |= entries.new_words
@@ -198,15 +213,18 @@ def rebuild(*, apps=None) -> int:
 
 def claims_of_person(person_id: int) -> list[int]:
     from claims.models import Claim
+
     return list(Claim.people.through.objects.filter(person_id=person_id).values_list("claim_id", flat=True))
 
 
 def claims_citing(*source_ids: int) -> set[int]:
     from claims.models import Citation
+
     found: set[int] = set()
     for start in range(0, len(source_ids), CHUNK):
-        found.update(Citation.objects.filter(source_id__in=source_ids[start:start + CHUNK])
-                     .values_list("claim_id", flat=True))
+        found.update(
+            Citation.objects.filter(source_id__in=source_ids[start : start + CHUNK]).values_list("claim_id", flat=True)
+        )
     return found
 
 

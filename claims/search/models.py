@@ -16,8 +16,9 @@ class ClaimSearch(models.Model):
     of its people's names in every script and of its cited sources' titles; and the names
     and titles themselves, to say which of them matched."""
 
-    claim = models.OneToOneField("claims.Claim", primary_key=True, on_delete=models.CASCADE,
-                                 related_name="search_entry")
+    claim = models.OneToOneField(
+        "claims.Claim", primary_key=True, on_delete=models.CASCADE, related_name="search_entry"
+    )
     people_terms = models.TextField(blank=True)
     statement_terms = models.TextField(blank=True)
     sources_terms = models.TextField(blank=True)

@@ -52,8 +52,9 @@ class Match:
         beginning = self.beginning or (None,) * len(self.prefixes)
         for prefix, keys, begun in zip(self.prefixes, self.exact, beginning):
             if begun is None:
-                alternatives = [prefixed.format(prefix)] + [exact.format(key) for key in sorted(keys)
-                                                            if not key.startswith(prefix)]
+                alternatives = [prefixed.format(prefix)] + [
+                    exact.format(key) for key in sorted(keys) if not key.startswith(prefix)
+                ]
             else:
                 # (A key nothing begins with: the prefix itself, which then matches nothing.)
                 alternatives = [exact.format(key) for key in sorted(begun | keys)] or [exact.format(prefix)]
@@ -86,8 +87,13 @@ def parse(query: str) -> Match | None:
         keys = sorted({words.whole_key(w) for w in containing if any(s in w for s in group)})
         exact.append(frozenset(keys[:WORDS_PER_SUBSTRING]))
     prefixes = tuple(words.key(word) for word in found)
-    return Match(words=tuple(found), prefixes=prefixes, exact=tuple(exact), substrings=substrings,
-                 beginning=_terms_beginning(prefixes))
+    return Match(
+        words=tuple(found),
+        prefixes=prefixes,
+        exact=tuple(exact),
+        substrings=substrings,
+        beginning=_terms_beginning(prefixes),
+    )
 
 
 def _terms_beginning(prefixes: tuple[str, ...]) -> tuple[frozenset[str] | None, ...]:
@@ -103,8 +109,10 @@ def _terms_beginning(prefixes: tuple[str, ...]) -> tuple[frozenset[str] | None, 
         params = [[re.sub(r"([\\%_])", r"\\\1", prefix) + "%", TERMS_PER_PREFIX + 1] for prefix in prefixes]
     found: list[set[str]] = [set() for _ in prefixes]
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(part.format(n=n) for n in range(len(prefixes))),
-                       [value for values in params for value in values])
+        cursor.execute(
+            " UNION ALL ".join(part.format(n=n) for n in range(len(prefixes))),
+            [value for values in params for value in values],
+        )
         for n, term in cursor.fetchall():
             found[n].add(term)
     return tuple(None if len(terms) > TERMS_PER_PREFIX else frozenset(terms) for terms in found)
@@ -123,8 +131,10 @@ def _words_containing(substrings: list[str]) -> list[str]:
         else:
             patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", s) + "%" for s in substrings]
             cursor.execute(
-                "SELECT word FROM claims_searchword WHERE " + " OR ".join(["word LIKE %s"] * len(patterns))
-                + " LIMIT %s", [*patterns, VOCABULARY_ROWS],
+                "SELECT word FROM claims_searchword WHERE "
+                + " OR ".join(["word LIKE %s"] * len(patterns))
+                + " LIMIT %s",
+                [*patterns, VOCABULARY_ROWS],
             )
         return [row[0] for row in cursor.fetchall()]
 
@@ -132,10 +142,8 @@ def _words_containing(substrings: list[str]) -> list[str]:
 def matching_ids(match: Match) -> RawSQL:
     """The ids of the claims that match, as a subquery (for pk__in)."""
     if connection.vendor == "sqlite":
-        return RawSQL("SELECT rowid FROM claims_claimsearch_fts WHERE claims_claimsearch_fts MATCH %s",
-                      [match.fts5()])
-    return RawSQL("SELECT claim_id FROM claims_claimsearch WHERE vector @@ to_tsquery('simple', %s)",
-                  [match.tsquery()])
+        return RawSQL("SELECT rowid FROM claims_claimsearch_fts WHERE claims_claimsearch_fts MATCH %s", [match.fts5()])
+    return RawSQL("SELECT claim_id FROM claims_claimsearch WHERE vector @@ to_tsquery('simple', %s)", [match.tsquery()])
 
 
 def matching(queryset, match: Match):

@@ -31,9 +31,26 @@ _STEMMERS = {"ru": snowballstemmer.stemmer("russian"), "en": snowballstemmer.ste
 # х (kh, German ch) and ч (ch, French tch, German tsch, Polish cz) share "h": "ch" is
 # both of them in one spelling or another.
 _CONSONANTS = re.compile(r"shch|tsch|sch|tch|kh|ch|sh|zh|ts|tz|cz|ph|ck|x|w|y|j|q")
-_CONSONANT = {"shch": "s", "tsch": "h", "sch": "s", "tch": "h", "kh": "h", "ch": "h", "sh": "s", "zh": "z",
-              "ts": "c", "tz": "c", "cz": "h", "ph": "f", "ck": "k", "x": "ks", "w": "v", "y": "i", "j": "i",
-              "q": "k"}
+_CONSONANT = {
+    "shch": "s",
+    "tsch": "h",
+    "sch": "s",
+    "tch": "h",
+    "kh": "h",
+    "ch": "h",
+    "sh": "s",
+    "zh": "z",
+    "ts": "c",
+    "tz": "c",
+    "cz": "h",
+    "ph": "f",
+    "ck": "k",
+    "x": "ks",
+    "w": "v",
+    "y": "i",
+    "j": "i",
+    "q": "k",
+}
 # After y and j became i: ю (yu, iu, ju, French ou), я (ya, ia, ja), е/ё (ye, ie, yo, io).
 _VOWELS = re.compile(r"iu|ia|ie|io|ou")
 _VOWEL = {"iu": "u", "ia": "a", "ie": "e", "io": "e", "ou": "u"}

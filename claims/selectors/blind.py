@@ -52,8 +52,11 @@ class GradeVisibility:
             blind=True,
             viewer_id=user.pk,
             graded_sources=frozenset(a.source_id for a in source_assessments if a.reviewer_id == user.pk),
-            graded_citations=frozenset(a.citation_id for a in citation_assessments
-                                       if a.reviewer_id == user.pk and not getattr(a, "outdated", False)),
+            graded_citations=frozenset(
+                a.citation_id
+                for a in citation_assessments
+                if a.reviewer_id == user.pk and not getattr(a, "outdated", False)
+            ),
         )
 
     @classmethod
@@ -71,9 +74,9 @@ class GradeVisibility:
             )
         if citation_ids:
             graded_citations = frozenset(
-                CitationAssessment.objects.filter(reviewer=user, citation_id__in=citation_ids, outdated=False).values_list(
-                    "citation_id", flat=True
-                )
+                CitationAssessment.objects.filter(
+                    reviewer=user, citation_id__in=citation_ids, outdated=False
+                ).values_list("citation_id", flat=True)
             )
         return cls(blind=True, graded_sources=graded_sources, graded_citations=graded_citations, viewer_id=user.pk)
 

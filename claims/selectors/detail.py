@@ -23,7 +23,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -45,6 +45,7 @@ from claims.selectors.blind import BLIND_NOTICE, GradeVisibility, is_blind_grade
 from claims.selectors.grades import HIDDEN, claim_evidence_grades
 from claims.selectors.lists import source_claims
 from claims.selectors.paging import page_of
+
 
 def grades_hidden_from(user, target: Source | Citation) -> bool:
     """Whether the grades of a source or citation are hidden from the user: at most one query."""
@@ -230,9 +231,12 @@ def claim_history(claim: Claim, visibility: GradeVisibility) -> list[HistoryEntr
         # a citation loaded without history of its own still brings its grades' history.
         # (One IN of a UNION, read from the indexes: an OR of two IN subqueries has PostgreSQL
         # test every grade's history row against both.)
-        for r in CitationAssessment.history.filter(citation_id__in=Citation.objects.filter(claim_id=claim.pk).order_by(
-        ).values("pk").union(Citation.history.filter(claim_id=claim.pk).order_by().values("id"))).select_related(
-            "history_user", "reviewer")
+        for r in CitationAssessment.history.filter(
+            citation_id__in=Citation.objects.filter(claim_id=claim.pk)
+            .order_by()
+            .values("pk")
+            .union(Citation.history.filter(claim_id=claim.pk).order_by().values("id"))
+        ).select_related("history_user", "reviewer")
         if visibility.citation_visible(r.citation_id)
     ]
     topic_ids = {r.topic_id for r in claim_records}
@@ -424,8 +428,8 @@ def _claim_note_tree(claim: Claim) -> tuple[list[int], dict[int, int]]:
     """The ids of the claim's top-level notes, oldest first, and each note's parent: one query of
     two numbers a note, so that a page of threads is cut without reading the notes."""
     roots, parents = [], {}
-    for pk, parent_id in Annotation.objects.filter(claim=claim).order_by("created_at", "pk").values_list(
-        "pk", "parent_id"
+    for pk, parent_id in (
+        Annotation.objects.filter(claim=claim).order_by("created_at", "pk").values_list("pk", "parent_id")
     ):
         parents[pk] = parent_id
         if parent_id is None:
@@ -525,9 +529,7 @@ def claim_page(key: str, user, *, citations_page=None, notes_page=None, history_
         citation.claim = claim  # (read already; who may grade it asks)
     shown_ids = [c.pk for c in shown]
     source_grades = list(
-        SourceAssessment.objects.filter(source_id__in={c.source_id for c in shown}).values_list(
-            "source_id", "grade"
-        )
+        SourceAssessment.objects.filter(source_id__in={c.source_id for c in shown}).values_list("source_id", "grade")
     )
     grades_by_source: dict[int, list[str]] = defaultdict(list)
     for source_id, grade in source_grades:
@@ -537,13 +539,21 @@ def claim_page(key: str, user, *, citations_page=None, notes_page=None, history_
     # of its grades, each read through the indexes of the ids they are found by: an OR across a
     # join, or of IN subqueries, would have the database test every note and every dispute.
     shown_grades = [grade.pk for citation in shown for grade in citation.assessments.all()]
-    threads = build_threads(
-        _annotations(Q(citation_id__in=shown_ids) | Q(citation_assessment_id__in=shown_grades))
-    ) if shown_ids else {}
+    threads = (
+        build_threads(_annotations(Q(citation_id__in=shown_ids) | Q(citation_assessment_id__in=shown_grades)))
+        if shown_ids
+        else {}
+    )
     # (The ids first: joined to everything a dispute shows, the condition would come after
     # more joins than PostgreSQL reorders, which then reads every dispute.)
-    of_claim = list(Dispute.objects.filter(claim=claim).order_by().values_list("pk", flat=True).union(
-        Dispute.objects.filter(citation_assessment__citation__claim=claim).order_by().values_list("pk", flat=True)))
+    of_claim = list(
+        Dispute.objects.filter(claim=claim)
+        .order_by()
+        .values_list("pk", flat=True)
+        .union(
+            Dispute.objects.filter(citation_assessment__citation__claim=claim).order_by().values_list("pk", flat=True)
+        )
+    )
     disputes = [
         DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
         for d in disputes_qs().filter(pk__in=of_claim)

@@ -82,11 +82,16 @@ def claim_evidence_grades(claims: Iterable[Claim], *, user=None) -> dict[int, st
     # (No order: Citation's default order would join claims and sources to sort by their keys.)
     query = Citation.objects.supporting().filter(claim_id__in=claim_ids).order_by()
     supporting = [_Supporting(*row) for row in query.values_list("pk", "claim_id", "source_id")]
-    visibility = GradeVisibility.query(
-        user, source_ids={c.source_id for c in supporting}, citation_ids=[c.pk for c in supporting]
-    ) if user is not None else GradeVisibility(blind=False)
+    visibility = (
+        GradeVisibility.query(
+            user, source_ids={c.source_id for c in supporting}, citation_ids=[c.pk for c in supporting]
+        )
+        if user is not None
+        else GradeVisibility(blind=False)
+    )
     hidden = {
-        c.claim_id for c in supporting
+        c.claim_id
+        for c in supporting
         if not (visibility.citation_visible(c.pk) and visibility.source_visible(c.source_id))
     }
     grades = citation_grades(supporting, citation_ids=query.values("pk"))

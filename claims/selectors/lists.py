@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 
 from claims import sorting
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
@@ -59,9 +59,9 @@ def disputed_claim_ids() -> QuerySet:
     on_source_grades = Citation.objects.filter(
         source_id__in=open_disputes.filter(source_assessment__isnull=False).values("source_assessment__source_id")
     ).values("claim_id")
-    return Claim.objects.filter(
-        Q(pk__in=on_claims) | Q(pk__in=on_citation_grades) | Q(pk__in=on_source_grades)
-    ).values("pk")
+    return Claim.objects.filter(Q(pk__in=on_claims) | Q(pk__in=on_citation_grades) | Q(pk__in=on_source_grades)).values(
+        "pk"
+    )
 
 
 def _grade_title(label: str | None) -> str:
@@ -70,9 +70,11 @@ def _grade_title(label: str | None) -> str:
         return "No supporting citation."
     reliability, credibility = label[0], label[1:]
     parts = [
-        f"Source: {RELIABILITY_DEFINITIONS[reliability]}" if reliability in RELIABILITY_DEFINITIONS
+        f"Source: {RELIABILITY_DEFINITIONS[reliability]}"
+        if reliability in RELIABILITY_DEFINITIONS
         else "Source not yet graded.",
-        f"Citation: {CREDIBILITY_DEFINITIONS[int(credibility)]}" if credibility.isdigit()
+        f"Citation: {CREDIBILITY_DEFINITIONS[int(credibility)]}"
+        if credibility.isdigit()
         else "Citation not yet graded.",
     ]
     return " ".join(parts)
@@ -117,10 +119,12 @@ def with_row_counts(claims: Iterable[Claim]) -> list[Claim]:
     paths = (
         disputes_of.filter(claim_id__in=ids).values_list("pk", "claim_id", "state"),
         disputes_of.filter(citation_assessment__citation__claim_id__in=ids).values_list(
-            "pk", "citation_assessment__citation__claim_id", "state"),
+            "pk", "citation_assessment__citation__claim_id", "state"
+        ),
         # A source's grade disputes count on every claim citing the source (once, if cited twice).
         disputes_of.filter(source_assessment__source__citations__claim_id__in=ids).values_list(
-            "pk", "source_assessment__source__citations__claim_id", "state"),
+            "pk", "source_assessment__source__citations__claim_id", "state"
+        ),
     )
     # One query: each path reads its own index from these claims (an OR would test every dispute).
     disputes: dict[int, set[int]] = defaultdict(set)
@@ -142,15 +146,24 @@ def with_evidence_grades(*, claims: Iterable[Claim], user) -> list[Claim]:
     grades = claim_evidence_grades(claims, user=user) if claims else {}
     for claim in claims:
         claim.evidence_grade = grades.get(claim.pk)
-        claim.evidence_grade_title = BLIND_NOTICE if claim.evidence_grade == HIDDEN else _grade_title(claim.evidence_grade)
+        claim.evidence_grade_title = (
+            BLIND_NOTICE if claim.evidence_grade == HIDDEN else _grade_title(claim.evidence_grade)
+        )
     return claims
 
 
 BY_DATE = sorting.BY_DATE
 
 
-def claims_page(ordered: QuerySet[Claim], number, *, user, per_page: int = ROWS_PER_PAGE,
-                count: int | None = None, row_counts: bool = True) -> Page:
+def claims_page(
+    ordered: QuerySet[Claim],
+    number,
+    *,
+    user,
+    per_page: int = ROWS_PER_PAGE,
+    count: int | None = None,
+    row_counts: bool = True,
+) -> Page:
     """Page `number` of these ordered claims, each with its topic, evidence grade and (unless
     row_counts is False) its citation and open dispute counts."""
     page = page_of(ordered, number, rows=Claim.objects.select_related("topic"), per_page=per_page, count=count)
@@ -161,8 +174,7 @@ def claims_page(ordered: QuerySet[Claim], number, *, user, per_page: int = ROWS_
 
 def topic_claims(*, topic: Topic, user, page=None) -> Page:
     """A page of the competing claims of one topic, earliest date first, undated last."""
-    return claims_page(topic.claims.order_by(*BY_DATE), page, user=user,
-                       count=known_count(ClaimFilters(topic=topic)))
+    return claims_page(topic.claims.order_by(*BY_DATE), page, user=user, count=known_count(ClaimFilters(topic=topic)))
 
 
 def person_claims(*, person: Person, user, page=None) -> Page:
@@ -175,8 +187,9 @@ def source_claims(*, source: Source, user, page=None) -> Page:
     """A page of the claims citing a source, earliest date first, undated last; each claim's
     citations of the source (locator, stance) as cited_as."""
     citing = Citation.objects.filter(source=source)
-    page = _claims_linked(citing, citing.order_by().values("claim_id").distinct().count(), page, user=user,
-                          row_counts=False)
+    page = _claims_linked(
+        citing, citing.order_by().values("claim_id").distinct().count(), page, user=user, row_counts=False
+    )
     cited_as = defaultdict(list)
     for citation in citing.filter(claim_id__in=[c.pk for c in page.object_list]).order_by("locator", "pk"):
         cited_as[citation.claim_id].append(citation)
@@ -276,7 +289,9 @@ def claim_search(*, filters: ClaimFilters, match: search.Match | None = None) ->
     if filters.source:
         queryset = queryset.filter(Exists(Citation.objects.filter(claim=OuterRef("pk"), source=filters.source)))
     if filters.person:
-        queryset = queryset.filter(Exists(Claim.people.through.objects.filter(claim=OuterRef("pk"), person=filters.person)))
+        queryset = queryset.filter(
+            Exists(Claim.people.through.objects.filter(claim=OuterRef("pk"), person=filters.person))
+        )
     if match is None and filters.q:
         match = search.parse(filters.q)
     if match is not None:
@@ -290,8 +305,9 @@ def claim_search(*, filters: ClaimFilters, match: search.Match | None = None) ->
     return queryset.order_by(*CLAIM_SORTS.get(filters.sort, BY_DATE))
 
 
-def claim_list_page(*, filters: ClaimFilters, match: search.Match | None, number, user,
-                    per_page: int = ROWS_PER_PAGE) -> Page:
+def claim_list_page(
+    *, filters: ClaimFilters, match: search.Match | None, number, user, per_page: int = ROWS_PER_PAGE
+) -> Page:
     """A page of the claim list (claim_search), its cost the same however many claims there
     are. page.ranked_out is True when a search sorted by relevance matched more than
     RANK_LIMIT claims: ranking them would read every match (88,000 of 100,000 claims for a
@@ -301,15 +317,17 @@ def claim_list_page(*, filters: ClaimFilters, match: search.Match | None, number
     How many match is counted only up to RANK_LIMIT + 1: the index gives its matches one
     by one and the count stops there."""
     if match is None or filters.sort != RELEVANCE:
-        page = claims_page(claim_search(filters=filters, match=match), number, user=user, per_page=per_page,
-                           count=known_count(filters))
+        page = claims_page(
+            claim_search(filters=filters, match=match), number, user=user, per_page=per_page, count=known_count(filters)
+        )
         page.ranked_out = False
         return page
     unordered = claim_search(filters=replace(filters, sort=NEWEST), match=match)
-    found = unordered[:RANK_LIMIT + 1].count()
+    found = unordered[: RANK_LIMIT + 1].count()
     if found <= RANK_LIMIT:
-        page = claims_page(claim_search(filters=filters, match=match), number, user=user, per_page=per_page,
-                           count=found)
+        page = claims_page(
+            claim_search(filters=filters, match=match), number, user=user, per_page=per_page, count=found
+        )
         page.ranked_out = False
         return page
     page = claims_page(unordered, number, user=user, per_page=per_page, count=RANK_LIMIT)
@@ -331,8 +349,7 @@ def _containing_every_word(queryset: QuerySet, q: str, fields: tuple[str, ...]) 
         terms = sorted({found, romanize(found)})
         if connection.vendor == "sqlite" and min(map(len, terms)) >= 3:
             expression = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-            queryset = queryset.filter(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s",
-                                                     [expression]))
+            queryset = queryset.filter(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression]))
             continue
         word = Q()
         for term in terms:
@@ -378,7 +395,7 @@ def source_suggestions(*, q: str) -> list[Source]:
     by_key = list(Source.objects.filter(key__gte=prefix, key__lt=prefix + "\U0010ffff").order_by("key")[:SUGGESTIONS])
     if len(by_key) == SUGGESTIONS:
         return by_key
-    rest = source_search(q=q).exclude(pk__in=[s.pk for s in by_key])[:SUGGESTIONS - len(by_key)]
+    rest = source_search(q=q).exclude(pk__in=[s.pk for s in by_key])[: SUGGESTIONS - len(by_key)]
     return by_key + list(rest)
 
 

@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 ROWS_PER_PAGE = 50
 
 
-def page_of(ordered: QuerySet, number, *, rows: QuerySet, per_page: int = ROWS_PER_PAGE,
-            count: int | None = None) -> Page:
+def page_of(
+    ordered: QuerySet, number, *, rows: QuerySet, per_page: int = ROWS_PER_PAGE, count: int | None = None
+) -> Page:
     """Page `number` of `ordered`, its rows read from `rows`: three queries (two when empty,
     one less when the caller knows the count, which may be cheaper to read another way).
 

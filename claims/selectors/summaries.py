@@ -42,11 +42,14 @@ def open_dispute_counts(topic_ids: Collection[int] | None = None) -> dict[int, i
     open_disputes = Dispute.objects.open().order_by()
     disputes: dict[int, set[int]] = defaultdict(set)
     direct = (
-        _among(open_disputes.filter(claim__isnull=False), "claim__topic_id", topic_ids)
-        .values_list("pk", "claim__topic_id"),
-        _among(open_disputes.filter(citation_assessment__isnull=False),
-               "citation_assessment__citation__claim__topic_id", topic_ids)
-        .values_list("pk", "citation_assessment__citation__claim__topic_id"),
+        _among(open_disputes.filter(claim__isnull=False), "claim__topic_id", topic_ids).values_list(
+            "pk", "claim__topic_id"
+        ),
+        _among(
+            open_disputes.filter(citation_assessment__isnull=False),
+            "citation_assessment__citation__claim__topic_id",
+            topic_ids,
+        ).values_list("pk", "citation_assessment__citation__claim__topic_id"),
     )
     for rows in direct:
         for dispute_id, topic_id in rows:

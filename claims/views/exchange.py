@@ -84,7 +84,9 @@ class UploadForm(forms.Form):
 
 
 def _csv_response(chunks, name: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse((chunk.encode("utf-8") for chunk in chunks), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        (chunk.encode("utf-8") for chunk in chunks), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}-{datetime.date.today().isoformat()}.csv"'
     return response
 
@@ -99,9 +101,15 @@ def claim_export(request: HttpRequest) -> HttpResponse:
     chunks = claims_csv_chunks(actor=request.user, claims=claims)  # (checks the permission first)
     count = claims.count()
     if count > settings.CSV_BACKGROUND_ROWS:
-        return render(request, "claims/export_background.html", {
-            "count": count, "query": request.GET.urlencode(), "list_url": reverse("claim_list"),
-        })
+        return render(
+            request,
+            "claims/export_background.html",
+            {
+                "count": count,
+                "query": request.GET.urlencode(),
+                "list_url": reverse("claim_list"),
+            },
+        )
     return _csv_response(chunks, "claims")
 
 
@@ -114,8 +122,9 @@ def source_export(request: HttpRequest) -> StreamingHttpResponse:
 # --- Uploads --------------------------------------------------------------------------
 
 
-def _keep_upload(request: HttpRequest, kind: str, data: bytes, versions: dict[str, int] | None, *, name: str,
-                 encoding: str) -> str:
+def _keep_upload(
+    request: HttpRequest, kind: str, data: bytes, versions: dict[str, int] | None, *, name: str, encoding: str
+) -> str:
     """versions None: not yet known (a background check writes them)."""
     token = uploads.keep(data)
     if versions is not None:
@@ -146,8 +155,11 @@ def _forget_upload(request: HttpRequest, token: str) -> None:
 
 
 def _gone(request: HttpRequest, kind: str) -> HttpResponse:
-    messages.error(request, "That upload is no longer waiting to be confirmed (it was imported, or it expired "
-                            "a day after its preview). Upload the file again.")
+    messages.error(
+        request,
+        "That upload is no longer waiting to be confirmed (it was imported, or it expired "
+        "a day after its preview). Upload the file again.",
+    )
     return redirect(KINDS[kind]["import_url"])
 
 
@@ -163,28 +175,40 @@ def _in_background(request: HttpRequest, job: str, kind: str, token: str, name: 
     return redirect("job_detail", job_id=result.id)
 
 
-def import_page(request: HttpRequest, kind: str, *, form: UploadForm | None = None, report: ShownReport | None = None,
-                token: str = "", name: str = "", confirmed: bool = False) -> HttpResponse:
+def import_page(
+    request: HttpRequest,
+    kind: str,
+    *,
+    form: UploadForm | None = None,
+    report: ShownReport | None = None,
+    token: str = "",
+    name: str = "",
+    confirmed: bool = False,
+) -> HttpResponse:
     """The import page: the upload form, a preview with its confirm button, or a report."""
     spec = KINDS[kind]
-    return render(request, "claims/csv_import.html", {
-        "kind": kind,
-        "title": spec["title"],
-        "form": form or UploadForm(),
-        "report": report,
-        "errors_shown": report.errors if report else [],
-        "changes_shown": report.changes if report else [],
-        "changes_count": report.changes_count if report else 0,
-        "shown_limit": SHOWN_ROWS,
-        "token": token,
-        "file_name": name,
-        "confirmed": confirmed,
-        "seconds": report.seconds if report else None,
-        "list_url": reverse(spec["list_url"]),
-        "import_url": reverse(spec["import_url"]),
-        "other_kind": spec["other"][0],
-        "other_url": reverse(spec["other"][1]),
-    })
+    return render(
+        request,
+        "claims/csv_import.html",
+        {
+            "kind": kind,
+            "title": spec["title"],
+            "form": form or UploadForm(),
+            "report": report,
+            "errors_shown": report.errors if report else [],
+            "changes_shown": report.changes if report else [],
+            "changes_count": report.changes_count if report else 0,
+            "shown_limit": SHOWN_ROWS,
+            "token": token,
+            "file_name": name,
+            "confirmed": confirmed,
+            "seconds": report.seconds if report else None,
+            "list_url": reverse(spec["list_url"]),
+            "import_url": reverse(spec["import_url"]),
+            "other_kind": spec["other"][0],
+            "other_url": reverse(spec["other"][1]),
+        },
+    )
 
 
 def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
@@ -245,16 +269,23 @@ def _confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
     if _large(data):
         return _in_background(request, "import", kind, token, info["name"], info["encoding"])
     started = time.monotonic()
-    report = tasks.IMPORTERS[kind](actor=request.user, data=data, dry_run=False, encoding=info["encoding"] or None,
-                                   expected_versions=expected)
+    report = tasks.IMPORTERS[kind](
+        actor=request.user, data=data, dry_run=False, encoding=info["encoding"] or None, expected_versions=expected
+    )
     seconds = time.monotonic() - started
     if report.ok:
         _forget_upload(request, token)
         messages.success(request, f"Imported {info['name']}: {report.summary}.")
     elif not report.changed_since_preview:
         _forget_upload(request, token)  # (the same file would fail the same way: it must be corrected)
-    return import_page(request, kind, report=_shown(report, seconds), name=info["name"], confirmed=True,
-                       token=token if report.changed_since_preview else "")
+    return import_page(
+        request,
+        kind,
+        report=_shown(report, seconds),
+        name=info["name"],
+        confirmed=True,
+        token=token if report.changed_since_preview else "",
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -279,4 +310,3 @@ def source_import(request: HttpRequest) -> HttpResponse:
 @reader_required
 def source_import_confirm(request: HttpRequest) -> HttpResponse:
     return _confirm_view(request, "sources")
-

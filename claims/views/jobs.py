@@ -54,10 +54,16 @@ def claims_export_start(request: HttpRequest) -> HttpResponse:
 @require_safe
 @reader_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "claims/job_list.html", {
-        "jobs": [{"result": result, "title": _title(result), "state": jobs.state(result)}
-                 for result in jobs.jobs_of(request.user)],
-    })
+    return render(
+        request,
+        "claims/job_list.html",
+        {
+            "jobs": [
+                {"result": result, "title": _title(result), "state": jobs.state(result)}
+                for result in jobs.jobs_of(request.user)
+            ],
+        },
+    )
 
 
 @never_cache
@@ -69,8 +75,12 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     name = result.task.name
     if result.status == TaskResultStatus.SUCCESSFUL and name in ("csv_check", "csv_import"):
         return _import_result(request, result)
-    context = {"result": result, "title": _title(result), "state": state,
-               "progress_url": reverse("job_progress", args=[result.id])}
+    context = {
+        "result": result,
+        "title": _title(result),
+        "state": state,
+        "progress_url": reverse("job_progress", args=[result.id]),
+    }
     if result.status == TaskResultStatus.SUCCESSFUL:
         context["export"] = result.return_value
         context["download_url"] = reverse("job_download", args=[result.id])
@@ -93,8 +103,11 @@ def _error_line(traceback: str) -> str:
 def _import_result(request: HttpRequest, result) -> HttpResponse:
     kind, value = result.kwargs["kind"], result.return_value
     if value.get("gone"):
-        messages.error(request, "That upload was no longer waiting when the job ran (it was imported, or it "
-                                "expired). Upload the file again.")
+        messages.error(
+            request,
+            "That upload was no longer waiting when the job ran (it was imported, or it "
+            "expired). Upload the file again.",
+        )
         return redirect(KINDS[kind]["import_url"])
     report = ShownReport.of(value)
     confirmed = result.task.name == "csv_import"
@@ -117,6 +130,7 @@ def job_download(request: HttpRequest, job_id) -> FileResponse:
     path = jobs.export_path(result.id)
     if result.task.name != "claims_export" or result.status != TaskResultStatus.SUCCESSFUL or not path.is_file():
         raise Http404("This job has no file (yet).")
-    day = (result.finished_at or datetime.datetime.now(datetime.timezone.utc)).date().isoformat()
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"claims-{day}.csv",
-                        content_type="text/csv; charset=utf-8")
+    day = (result.finished_at or datetime.datetime.now(datetime.UTC)).date().isoformat()
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"claims-{day}.csv", content_type="text/csv; charset=utf-8"
+    )

@@ -53,14 +53,24 @@ def _blank_first(label: str, choices) -> list[tuple[str, str]]:
 
 
 class ClaimFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search"}),
-                        help_text="Statements, people (any spelling or script) and source titles.")
-    topic = fields.ModelChoiceField(label="Topic", queryset=Topic.objects.order_by("title"),
-                                   to_field_name="slug", required=False, empty_label="any topic")
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text="Statements, people (any spelling or script) and source titles.",
+    )
+    topic = fields.ModelChoiceField(
+        label="Topic",
+        queryset=Topic.objects.order_by("title"),
+        to_field_name="slug",
+        required=False,
+        empty_label="any topic",
+    )
     kind = fields.ChoiceField(label="Kind", choices=_blank_first("any kind", Claim.Kind.choices), required=False)
-    status = fields.ChoiceField(label="Status", choices=_blank_first("any status", Claim.Status.choices),
-                                required=False)
+    status = fields.ChoiceField(
+        label="Status", choices=_blank_first("any status", Claim.Status.choices), required=False
+    )
     disputed = fields.ChoiceField(
         label="Open dispute",
         choices=[("", "either"), ("yes", "has an open dispute"), ("no", "has no open dispute")],
@@ -70,19 +80,31 @@ class ClaimFilterForm(forms.Form):
     # grow with them. A key or slug, or words of a title or name matched on submit; the
     # static script offers matches as one types (lists.source_suggestions, person_suggestions).
     source = fields.KeyOrNameField(
-        label="Cites source", queryset=Source.objects.all(), required=False,
-        widget=fields.SuggestInput(endpoint=reverse_lazy("source_suggestions"),
-                                   attrs={"placeholder": "any source", "size": 16, "list": "source-suggestions"}),
+        label="Cites source",
+        queryset=Source.objects.all(),
+        required=False,
+        widget=fields.SuggestInput(
+            endpoint=reverse_lazy("source_suggestions"),
+            attrs={"placeholder": "any source", "size": 16, "list": "source-suggestions"},
+        ),
         help_text="A source's key (e.g. rogovin-1937) or words of its title.",
-        matches=lambda text: lists.source_suggestions(q=text), kind="source", key_name="key",
+        matches=lambda text: lists.source_suggestions(q=text),
+        kind="source",
+        key_name="key",
         names=fields.source_names,
     )
     person = fields.KeyOrNameField(
-        label="About person", queryset=Person.objects.all(), required=False,
-        widget=fields.SuggestInput(endpoint=reverse_lazy("person_suggestions"),
-                                   attrs={"placeholder": "anyone", "size": 16, "list": "person-suggestions"}),
+        label="About person",
+        queryset=Person.objects.all(),
+        required=False,
+        widget=fields.SuggestInput(
+            endpoint=reverse_lazy("person_suggestions"),
+            attrs={"placeholder": "anyone", "size": 16, "list": "person-suggestions"},
+        ),
         help_text="A person's name in any spelling or script, or their slug (the end of their page's address).",
-        matches=lambda text: lists.person_suggestions(q=text), kind="person", key_name="slug",
+        matches=lambda text: lists.person_suggestions(q=text),
+        kind="person",
+        key_name="slug",
         names=fields.person_names,
     )
     date_from = PartialDateField(label="Date from", required=False, help_text=DATE_HELP)
@@ -117,8 +139,7 @@ class ClaimFilterForm(forms.Form):
     def filters(self) -> lists.ClaimFilters:
         """The valid values only: a value with an error is reported beside its field and ignored."""
         self.is_valid()
-        data = {name: value for name, value in getattr(self, "cleaned_data", {}).items()
-                if name not in self.errors}
+        data = {name: value for name, value in getattr(self, "cleaned_data", {}).items() if name not in self.errors}
         start, end = data.get("date_from"), data.get("date_to")
         q = data.get("q", "").strip()
         return lists.ClaimFilters(
@@ -137,9 +158,13 @@ class ClaimFilterForm(forms.Form):
 
 
 class SourceFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search"}),
-                        help_text="Key, title, original title or author.")
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text="Key, title, original title or author.",
+    )
     kind = fields.ChoiceField(label="Kind", choices=_blank_first("any kind", Source.Kind.choices), required=False)
 
 
@@ -196,11 +221,15 @@ def home(request: HttpRequest) -> HttpResponse:
     """The subjects at a glance: the topics, a page at a time, with their claims, open disputes
     and latest activity."""
     page = lists.topics_at_a_glance(page=request.GET.get("page"))
-    return render(request, "claims/home.html", {
-        "page": page,
-        "topics": page.object_list,
-        "can_contribute": _can_contribute(request),
-    })
+    return render(
+        request,
+        "claims/home.html",
+        {
+            "page": page,
+            "topics": page.object_list,
+            "can_contribute": _can_contribute(request),
+        },
+    )
 
 
 @require_safe
@@ -209,12 +238,16 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The competing claims of one question side by side, a page at a time."""
     topic = get_object_or_404(Topic, slug=slug)
     page = lists.topic_claims(topic=topic, user=request.user, page=request.GET.get("page"))
-    return render(request, "claims/topic_detail.html", {
-        "topic": topic,
-        "page": page,
-        "claims": page.object_list,
-        "can_contribute": _can_contribute(request),
-    })
+    return render(
+        request,
+        "claims/topic_detail.html",
+        {
+            "topic": topic,
+            "page": page,
+            "claims": page.object_list,
+            "can_contribute": _can_contribute(request),
+        },
+    )
 
 
 @require_safe
@@ -224,22 +257,27 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET)
     filters = form.filters()
     match = search.parse(filters.q) if filters.q else None
-    page = lists.claim_list_page(filters=filters, match=match, number=request.GET.get("page"), user=request.user,
-                                 per_page=PAGE_SIZE)
+    page = lists.claim_list_page(
+        filters=filters, match=match, number=request.GET.get("page"), user=request.user, per_page=PAGE_SIZE
+    )
     highlight.annotate(page.object_list, match)
-    return render(request, "claims/claim_list.html", {
-        "form": form,
-        "page": page,
-        "claims": page.object_list,
-        "active_filters": _active_filters(request, form, filters),
-        "clear_url": request.path,
-        "can_contribute": _can_contribute(request),
-        "can_import": roles.can_import_csv(request.user),
-        # (A longer list is written by a background job: the link leads to the page offering it.)
-        # (A search past lists.RANK_LIMIT was not counted: its file is written in the background too.)
-        "export_in_background": page.ranked_out or page.paginator.count > settings.CSV_BACKGROUND_ROWS,
-        "rank_limit": lists.RANK_LIMIT,
-    })
+    return render(
+        request,
+        "claims/claim_list.html",
+        {
+            "form": form,
+            "page": page,
+            "claims": page.object_list,
+            "active_filters": _active_filters(request, form, filters),
+            "clear_url": request.path,
+            "can_contribute": _can_contribute(request),
+            "can_import": roles.can_import_csv(request.user),
+            # (A longer list is written by a background job: the link leads to the page offering it.)
+            # (A search past lists.RANK_LIMIT was not counted: its file is written in the background too.)
+            "export_in_background": page.ranked_out or page.paginator.count > settings.CSV_BACKGROUND_ROWS,
+            "rank_limit": lists.RANK_LIMIT,
+        },
+    )
 
 
 @require_safe
@@ -249,18 +287,25 @@ def source_list(request: HttpRequest) -> HttpResponse:
     form = SourceFilterForm(request.GET)
     form.is_valid()
     data = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
-    page = page_of(lists.source_search(q=data.get("q", ""), kind=data.get("kind", "")), request.GET.get("page"),
-                   rows=Source.objects.all(), per_page=PAGE_SIZE)
-    page.object_list = lists.with_consensus(sources=lists.with_citing_claim_counts(page.object_list),
-                                            user=request.user)
-    return render(request, "claims/source_list.html", {
-        "form": form,
-        "page": page,
-        "sources": page.object_list,
-        "filtered": bool(data.get("q") or data.get("kind")),
-        "can_contribute": _can_contribute(request),
-        "can_import": roles.can_import_csv(request.user),
-    })
+    page = page_of(
+        lists.source_search(q=data.get("q", ""), kind=data.get("kind", "")),
+        request.GET.get("page"),
+        rows=Source.objects.all(),
+        per_page=PAGE_SIZE,
+    )
+    page.object_list = lists.with_consensus(sources=lists.with_citing_claim_counts(page.object_list), user=request.user)
+    return render(
+        request,
+        "claims/source_list.html",
+        {
+            "form": form,
+            "page": page,
+            "sources": page.object_list,
+            "filtered": bool(data.get("q") or data.get("kind")),
+            "can_contribute": _can_contribute(request),
+            "can_import": roles.can_import_csv(request.user),
+        },
+    )
 
 
 @require_safe
@@ -269,12 +314,16 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A person's names in every script and the claims about them, a page at a time."""
     person = get_object_or_404(Person, slug=slug)
     page = lists.person_claims(person=person, user=request.user, page=request.GET.get("page"))
-    return render(request, "claims/person_detail.html", {
-        "person": person,
-        "page": page,
-        "claims": page.object_list,
-        "can_contribute": _can_contribute(request),
-    })
+    return render(
+        request,
+        "claims/person_detail.html",
+        {
+            "person": person,
+            "page": page,
+            "claims": page.object_list,
+            "can_contribute": _can_contribute(request),
+        },
+    )
 
 
 @require_safe
@@ -290,21 +339,34 @@ def source_suggestions(request: HttpRequest) -> JsonResponse:
 def person_suggestions(request: HttpRequest) -> JsonResponse:
     """People matching what is typed in a person field (the claim list's filter, the claim form): at most ten."""
     found = lists.person_suggestions(q=request.GET.get("q", "")[:200])
-    return JsonResponse({"results": [
-        {"value": p.slug, "label": f"{p.name} ({p.name_original})" if p.name_original else p.name} for p in found
-    ]})
+    return JsonResponse(
+        {
+            "results": [
+                {"value": p.slug, "label": f"{p.name} ({p.name_original})" if p.name_original else p.name}
+                for p in found
+            ]
+        }
+    )
 
 
 @require_safe
 @reader_required
 def dispute_list(request: HttpRequest) -> HttpResponse:
     """The open disputes, oldest first, and the last ones closed."""
-    page = page_of(Dispute.objects.open().order_by("created_at", "pk"), request.GET.get("page"),
-                   rows=lists.open_disputes(), per_page=PAGE_SIZE)
+    page = page_of(
+        Dispute.objects.open().order_by("created_at", "pk"),
+        request.GET.get("page"),
+        rows=lists.open_disputes(),
+        per_page=PAGE_SIZE,
+    )
     page.object_list = lists.mark_hidden_grades(disputes=page.object_list, user=request.user)
-    return render(request, "claims/dispute_list.html", {
-        "page": page,
-        "disputes": page.object_list,
-        "closed": lists.mark_hidden_grades(disputes=lists.recently_closed_disputes(limit=10), user=request.user),
-        "blind_notice": BLIND_NOTICE,
-    })
+    return render(
+        request,
+        "claims/dispute_list.html",
+        {
+            "page": page,
+            "disputes": page.object_list,
+            "closed": lists.mark_hidden_grades(disputes=lists.recently_closed_disputes(limit=10), user=request.user),
+            "blind_notice": BLIND_NOTICE,
+        },
+    )

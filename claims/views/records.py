@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from claims import roles, services
-from claims.forms.records import ClaimForm, CitationForm, PersonForm, SourceForm, VersionForm
+from claims.forms.records import CitationForm, ClaimForm, PersonForm, SourceForm, VersionForm
 from claims.models import Citation, Claim, Person, Source, Topic
 from claims.selectors.detail import citation_url
 from claims.translit import slug_for
@@ -69,8 +69,11 @@ def _claim_topic(user, form: ClaimForm) -> Topic:
 
 
 def _claim_data(user, form: ClaimForm) -> dict:
-    data = {name: form.cleaned_data[name] for name in ("key", "statement", "kind", "status", "event_date", "people")
-            if name in form.fields}
+    data = {
+        name: form.cleaned_data[name]
+        for name in ("key", "statement", "kind", "status", "event_date", "people")
+        if name in form.fields
+    }
     data["topic"] = _claim_topic(user, form)
     return data
 
@@ -120,8 +123,12 @@ def claim_edit(request, key):
     if form.is_valid():
         try:
             with transaction.atomic():
-                claim = services.claim_update(actor=request.user, claim=claim, data=_claim_data(request.user, form),
-                                              expected_version=form.cleaned_data["version"])
+                claim = services.claim_update(
+                    actor=request.user,
+                    claim=claim,
+                    data=_claim_data(request.user, form),
+                    expected_version=form.cleaned_data["version"],
+                )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -135,13 +142,17 @@ def claim_edit(request, key):
 def claim_restore(request, key, history_id):
     """An editor's "Restore this version" on the claim page's history."""
     claim = get_object_or_404(Claim, key=key)
-    require(roles.can_edit_any(request.user), services.EDITOR_NEEDED + " Restoring a version changes the claim for everyone.")
+    require(
+        roles.can_edit_any(request.user),
+        services.EDITOR_NEEDED + " Restoring a version changes the claim for everyone.",
+    )
     form = VersionForm(request.POST)
     try:
         with transaction.atomic():
             restored_from = claim.version
-            claim = services.claim_restore(actor=request.user, claim=claim, history_id=history_id,
-                                           expected_version=form.expected_version())
+            claim = services.claim_restore(
+                actor=request.user, claim=claim, history_id=history_id, expected_version=form.expected_version()
+            )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -213,7 +224,9 @@ def citation_edit(request, pk):
     if form.is_valid():
         try:
             citation = services.citation_update(
-                actor=request.user, citation=citation, data={name: form.cleaned_data[name] for name in CITATION_NAMES},
+                actor=request.user,
+                citation=citation,
+                data={name: form.cleaned_data[name] for name in CITATION_NAMES},
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
@@ -251,15 +264,22 @@ def source_create(request):
 def source_edit(request, key):
     source = get_object_or_404(Source, key=key)
     require(roles.can_edit(request.user, source), _editing_needs("source", "sources"))
-    page = {"title": f"Edit source “{source.title}”", "cancel_url": reverse("source_detail", kwargs={"key": source.key})}
+    page = {
+        "title": f"Edit source “{source.title}”",
+        "cancel_url": reverse("source_detail", kwargs={"key": source.key}),
+    }
     initial = {name: getattr(source, name) for name in SourceForm.base_fields}
     if request.method != "POST":
         return _render(request, SourceForm(initial=initial, editing=True), **page)
     form = SourceForm(request.POST, initial=initial, editing=True)
     if form.is_valid():
         try:
-            source = services.source_update(actor=request.user, source=source, data=form.record_data(),
-                                            expected_version=form.cleaned_data["version"])
+            source = services.source_update(
+                actor=request.user,
+                source=source,
+                data=form.record_data(),
+                expected_version=form.cleaned_data["version"],
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -316,8 +336,12 @@ def person_edit(request, slug):
     form = PersonForm(request.POST, initial=initial)
     if form.is_valid():
         try:
-            person = services.person_update(actor=request.user, person=person, data=form.record_data(),
-                                            expected_version=form.cleaned_data["version"])
+            person = services.person_update(
+                actor=request.user,
+                person=person,
+                data=form.record_data(),
+                expected_version=form.cleaned_data["version"],
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:

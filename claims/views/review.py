@@ -303,8 +303,12 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = AnnotationForm(request.POST, editing=True)
         if form.is_valid():
             try:
-                services.annotation_update(actor=user, annotation=annotation, data=form.data_for_service(),
-                                           expected_version=form.cleaned_data["version"])
+                services.annotation_update(
+                    actor=user,
+                    annotation=annotation,
+                    data=form.data_for_service(),
+                    expected_version=form.cleaned_data["version"],
+                )
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
@@ -353,9 +357,12 @@ def _grade_form_page(request, *, target, own, others, scale: str, save, done_url
         form = GradeForm(request.POST, scale=scale)
         if form.is_valid():
             try:
-                save(grade=form.cleaned_data["grade"], rationale=form.cleaned_data["rationale"],
-                     expected_version=form.cleaned_data["version"],
-                     target_version=form.cleaned_data["target_version"])
+                save(
+                    grade=form.cleaned_data["grade"],
+                    rationale=form.cleaned_data["rationale"],
+                    expected_version=form.cleaned_data["version"],
+                    target_version=form.cleaned_data["target_version"],
+                )
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:

@@ -25,12 +25,16 @@ class ImportCommand(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="The CSV file to import.")
-        parser.add_argument("--user", metavar="USERNAME",
-                            help="Record the changes under this Editor or staff account "
-                                 "(default: no account, as for loaddata from the shell).")
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help="Record the changes under this Editor or staff account "
+            "(default: no account, as for loaddata from the shell).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check and count, write nothing.")
-        parser.add_argument("--encoding", default=None,
-                            help="Force the file's encoding (default: UTF-8, else Windows-1251, detected).")
+        parser.add_argument(
+            "--encoding", default=None, help="Force the file's encoding (default: UTF-8, else Windows-1251, detected)."
+        )
 
     def handle(self, *args, path, user, dry_run, encoding, **options):
         actor = find_user(user, required=False)

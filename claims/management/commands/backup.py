@@ -53,7 +53,8 @@ def backup_models(*, using: str = DEFAULT_DB_ALIAS) -> list:
     """Every model with a table of its own that Django manages, many-to-many link tables included."""
     return sorted(
         (
-            model for model in apps.get_models(include_auto_created=True)
+            model
+            for model in apps.get_models(include_auto_created=True)
             if model._meta.managed and not model._meta.proxy and router.allow_migrate_model(using, model)
         ),
         key=lambda model: model._meta.label_lower,
@@ -181,7 +182,7 @@ class BackupReader:
     def __init__(self, path: Path):
         self.path = path
         self.line_number = 0
-        self._raw = open(path, "rb")
+        self._raw = open(path, "rb")  # noqa: SIM115 (the reader's to close: close())
         try:
             self._text = io.TextIOWrapper(gzip.GzipFile(fileobj=self._raw, mode="rb"), encoding="utf-8", newline="\n")
             self.header = self._read_header()
@@ -219,10 +220,15 @@ class BackupReader:
                 f"it is a backup of format version {header.get('version')!r}; this code reads version {VERSION}"
             )
         migrations, models = header.get("migrations"), header.get("models")
-        if not (isinstance(migrations, list) and isinstance(models, list)
-                and all(isinstance(key, list) and len(key) == 2 and all(isinstance(part, str) for part in key)
-                        for key in migrations)
-                and all(isinstance(label, str) for label in models)):
+        if not (
+            isinstance(migrations, list)
+            and isinstance(models, list)
+            and all(
+                isinstance(key, list) and len(key) == 2 and all(isinstance(part, str) for part in key)
+                for key in migrations
+            )
+            and all(isinstance(label, str) for label in models)
+        ):
             raise BackupError("it is damaged: its header lacks the migrations or the tables")
         header["migrations"] = [tuple(item) for item in header["migrations"]]
         return header
@@ -249,7 +255,11 @@ class BackupReader:
                 row = json.loads(line.removesuffix(","))
             except ValueError:
                 row = None
-            if not isinstance(row, dict) or not isinstance(row.get("model"), str) or not isinstance(row.get("fields"), dict):
+            if (
+                not isinstance(row, dict)
+                or not isinstance(row.get("model"), str)
+                or not isinstance(row.get("fields"), dict)
+            ):
                 raise BackupError(f"it is damaged: line {self.line_number} is not a row")
             counts[row["model"]] += 1
             yield row
@@ -295,9 +305,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", nargs="?", type=Path,
-                            help="The file to write (default: backups/annotator-<UTC time>.json.gz). "
-                                 "An existing file is never overwritten.")
+        parser.add_argument(
+            "path",
+            nargs="?",
+            type=Path,
+            help="The file to write (default: backups/annotator-<UTC time>.json.gz). "
+            "An existing file is never overwritten.",
+        )
 
     def handle(self, *args, path: Path | None, **options):
         path = path or default_path()
@@ -324,9 +338,11 @@ class Command(BaseCommand):
 
     def _write(self, handle: int) -> dict[str, int]:
         with open(handle, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as compressed:
-                with io.TextIOWrapper(compressed, encoding="utf-8", newline="\n") as out:
-                    counts = write_backup(out)
+            with (
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as compressed,
+                io.TextIOWrapper(compressed, encoding="utf-8", newline="\n") as out,
+            ):
+                counts = write_backup(out)
             raw.flush()
             os.fsync(raw.fileno())
         return counts

@@ -9,8 +9,12 @@ class Command(BaseCommand):
     help = "Delete the background jobs (CSV imports and exports) older than JOBS_KEEP_DAYS days, and their files."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=None,
-                            help="Keep jobs started within this many days (default: the setting JOBS_KEEP_DAYS).")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Keep jobs started within this many days (default: the setting JOBS_KEEP_DAYS).",
+        )
 
     def handle(self, *args, days=None, **options):
         count = jobs.clean(days=days)

@@ -29,12 +29,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--role", action="append", default=[], metavar="ROLE",
-                            help="researcher, reviewer or editor; repeat for several.")
+        parser.add_argument(
+            "--role",
+            action="append",
+            default=[],
+            metavar="ROLE",
+            help="researcher, reviewer or editor; repeat for several.",
+        )
         parser.add_argument("--staff", action="store_true", help="May use the admin site for data entry.")
         parser.add_argument("--email", default="")
-        parser.add_argument("--password-env", default="ANNOTATOR_PASSWORD", metavar="VAR",
-                            help="Environment variable holding the password (default: %(default)s).")
+        parser.add_argument(
+            "--password-env",
+            default="ANNOTATOR_PASSWORD",
+            metavar="VAR",
+            help="Environment variable holding the password (default: %(default)s).",
+        )
 
     def handle(self, *args, username, role, staff, email, password_env, **options):
         roles = [role_argument(r) for r in role]

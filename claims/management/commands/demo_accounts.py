@@ -34,8 +34,12 @@ class Command(BaseCommand):
     help = "Create (or reset to the remembered passwords) the demo accounts, and print their credentials."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password-file", default=".demo-passwords", type=Path,
-                            help="Where the generated passwords are kept (default: %(default)s).")
+        parser.add_argument(
+            "--password-file",
+            default=".demo-passwords",
+            type=Path,
+            help="Where the generated passwords are kept (default: %(default)s).",
+        )
 
     @transaction.atomic
     def handle(self, *args, password_file: Path, **options):

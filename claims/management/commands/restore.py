@@ -84,8 +84,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, help="The backup file (backups/annotator-<UTC time>.json.gz).")
-        parser.add_argument("--yes", "--noinput", "--no-input", action="store_false", dest="interactive",
-                            help="Do not ask for confirmation: replace the database at once.")
+        parser.add_argument(
+            "--yes",
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="Do not ask for confirmation: replace the database at once.",
+        )
 
     def handle(self, *args, path: Path, interactive: bool, **options):
         name = shown(path)
@@ -98,8 +104,9 @@ class Command(BaseCommand):
         with reader:
             connection = connections[DEFAULT_DB_ALIAS]
             models = backup_models()
-            problem = (migration_problem(header=reader.header, connection=connection, path=name)
-                       or tables_problem(header=reader.header, models=models))
+            problem = migration_problem(header=reader.header, connection=connection, path=name) or tables_problem(
+                header=reader.header, models=models
+            )
             if problem:
                 raise CommandError(f"{name}: {problem}; {UNCHANGED}.")
             if interactive:
@@ -113,11 +120,15 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"{name}: the database refused the restore ({exc}); the restore was undone, {UNCHANGED}."
                 ) from None
-            except (DeserializationError, FieldDoesNotExist, ValidationError,
-                    ValueError, TypeError) as exc:  # a value the model's fields cannot read
+            except (
+                DeserializationError,
+                FieldDoesNotExist,
+                ValidationError,
+                ValueError,
+                TypeError,
+            ) as exc:  # a value the model's fields cannot read
                 raise CommandError(
-                    f"{name}: line {reader.line_number} cannot be restored: {exc}; "
-                    f"the restore was undone, {UNCHANGED}."
+                    f"{name}: line {reader.line_number} cannot be restored: {exc}; the restore was undone, {UNCHANGED}."
                 ) from None
         # Content types were replaced under their cache (ids may differ from the old ones).
         ContentType.objects.clear_cache()
@@ -140,18 +151,22 @@ class Command(BaseCommand):
             size = max(connection.ops.bulk_batch_size(fields, batch), 1)
             try:
                 for start in range(0, len(batch), size):
-                    model._base_manager.using(alias)._insert(batch[start:start + size], fields=fields, raw=True)
+                    model._base_manager.using(alias)._insert(batch[start : start + size], fields=fields, raw=True)
             except DatabaseError as exc:
                 where = f"line {lines[0]}" if lines[0] == lines[1] else f"lines {lines[0]}-{lines[1]}"
-                raise BackupError(f"the database refused a row of {model._meta.label_lower} on {where} ({exc})") from None
+                raise BackupError(
+                    f"the database refused a row of {model._meta.label_lower} on {where} ({exc})"
+                ) from None
             batch.clear()
 
         # As loaddata: foreign keys are checked once all rows are in (they may come in any order).
         with connection.constraint_checks_disabled():
             for row in PythonDeserializer(reader.rows(), using=alias):
                 if row.m2m_data or row.deferred_fields:
-                    raise BackupError(f"line {reader.line_number} holds many-to-many values, which a backup "
-                                      "keeps as rows of their link table")
+                    raise BackupError(
+                        f"line {reader.line_number} holds many-to-many values, which a backup "
+                        "keeps as rows of their link table"
+                    )
                 if batch and (type(row.object) is not type(batch[0]) or len(batch) >= BATCH_ROWS):
                     insert_batch()
                 if not batch:

@@ -37,7 +37,7 @@ def backfill_history(*, reason: str) -> dict[str, int]:
 
 
 class Command(BaseCommand):
-    help = "Load the seed data set (default: %s) and record its first history entries." % DEFAULT_FIXTURE
+    help = f"Load the seed data set (default: {DEFAULT_FIXTURE}) and record its first history entries."
 
     def add_arguments(self, parser):
         parser.add_argument("fixture", nargs="?", default=DEFAULT_FIXTURE)
