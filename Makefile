@@ -9,7 +9,7 @@ MANAGE := SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" $(BIN)/python manage.
 SEED   := case-of-military-1937
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run test setup seed migrate backup restore clean
+.PHONY: run test lint setup seed migrate backup restore clean
 
 # `make restore` replaces the whole database, so it needs the backup named; say so before
 # migrating anything.
@@ -32,6 +32,13 @@ run: setup seed
 PYTEST_ARGS ?= -n auto
 test: $(VENV)/.dev-installed .secret_key
 	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" $(BIN)/pytest $(PYTEST_ARGS)
+
+# ruff (lint and format, pyproject.toml) over everything, mypy with django-stubs over claims/ and
+# annotator/ (its settings module needs a SECRET_KEY to load).
+lint: $(VENV)/.dev-installed .secret_key
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" $(BIN)/mypy
 
 setup: $(VENV)/.installed .secret_key migrate
 

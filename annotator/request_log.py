@@ -77,7 +77,7 @@ class OneLineFormatter(logging.Formatter):
     """One record, one line: the line breaks of a traceback or of anything a request put in the
     message are written as \\n, so no record can start a line that looks like another."""
 
-    converter = time.gmtime  # the times are UTC, marked Z by settings.LOGGING's datefmt
+    converter = time.gmtime  # type: ignore[assignment]  # the times are UTC, marked Z by settings.LOGGING's datefmt
 
     def format(self, record):
         return super().format(record).translate(_ESCAPES)

@@ -56,8 +56,7 @@ def env_int(name: str, default: int, *, low: int = 1, high: int | None = None, w
         value = None
     else:
         value = int(digits)
-    in_range = value is not None and value >= low and (high is None or value <= high)
-    if in_range:
+    if value is not None and value >= low and (high is None or value <= high):
         return value
     if what:
         raise ImproperlyConfigured(f"{name}={raw!r} is not {what} from {low} to {high}.")
@@ -115,7 +114,7 @@ def env_database(name: str, default: str) -> dict:
             f"{name}={url!r}: only sqlite:///PATH and postgres://USER@HOST:PORT/NAME are supported."
         )
     try:
-        config = dj_database_url.parse(url, conn_max_age=0)
+        config: dict = dict(dj_database_url.parse(url, conn_max_age=0))
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name}={url!r} cannot be read: {exc}") from exc
     if not config.get("NAME"):

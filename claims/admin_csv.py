@@ -13,6 +13,9 @@ writes nothing if any of them changed since, lists them, and offers to preview t
 file again (a POST to the import page, see import_action).
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -114,7 +117,7 @@ def report_as_result(report: ImportReport) -> Result:
 class ContractResource(resources.ModelResource):
     """Delegates import to claims/csv; the fields listed are the contract's columns."""
 
-    importer = None  # set by the subclass
+    importer: Callable[..., Any] | None = None  # set by the subclass
 
     def import_data(
         self,
@@ -202,7 +205,7 @@ class ContractImportExportMixin(ImportExportMixin):
     skip_export_form = True  # the contract fixes the columns; there is nothing to choose
     # History (django-simple-history) records every imported change with its user.
     skip_admin_log = True
-    csv_chunks = None  # set by the subclass
+    csv_chunks: Callable[..., Any] | None = None  # set by the subclass
     import_form_class = ContractImportForm
     confirm_form_class = ContractConfirmForm
 

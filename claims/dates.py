@@ -127,10 +127,11 @@ def _simple_bounds(text: str) -> tuple[datetime.date | None, datetime.date | Non
             return None
         return (first[0] if first else None), (last[1] if last else None)
     if text[:1] in ("[", "{") and text[-1:] == {"[": "]", "{": "}"}.get(text[:1]):
-        items = [_simple_day(item, time=False, qualifier=False) for item in text[1:-1].split(",")]
-        if not items or None in items:
+        found = [_simple_day(item, time=False, qualifier=False) for item in text[1:-1].split(",")]
+        days = [day for day in found if day is not None]
+        if not found or len(days) < len(found):
             return None
-        return min(i[0] for i in items), max(i[1] for i in items)
+        return min(i[0] for i in days), max(i[1] for i in days)
     return _simple_day(text, time=True, qualifier=True)
 
 
@@ -219,11 +220,11 @@ def edtf_in_words(text: str) -> str:
         if len(items) == 2 and ".." not in text:
             words = _pair_words(items[0], items[1], " or ")
         elif ".." not in text:
-            parts = [_single_words(i) for i in items]
+            parts = [_single_words(i) or "" for i in items]
             words = ", ".join(parts[:-1]) + " or " + parts[-1] if all(parts) else None
     elif text.startswith("{") and text.endswith("}"):
         items = text[1:-1].split(",")
-        parts = [_single_words(i) for i in items]
+        parts = [_single_words(i) or "" for i in items]
         if len(items) == 2:
             words = _pair_words(items[0], items[1], " and ")
         elif all(parts):

@@ -162,7 +162,9 @@ def keep(data: bytes) -> str:
     """Keep an upload; returns its token."""
     forget_expired()
     token = secrets.token_urlsafe(24)
-    write_private(_path(token, DATA), data)
+    path = _path(token, DATA)
+    assert path is not None  # (a token made here is always well formed)
+    write_private(path, data)
     return token
 
 
@@ -196,7 +198,9 @@ def write_versions(token: str, versions: dict[str, int]) -> None:
     path = _path(token, DATA)
     if path is None:
         raise ValueError("not a pending upload's token")
-    write_private(_path(token, VERSIONS), json.dumps(versions, separators=(",", ":")).encode())
+    versions_path = _path(token, VERSIONS)
+    assert versions_path is not None  # (the same token as path's)
+    write_private(versions_path, json.dumps(versions, separators=(",", ":")).encode())
     os.utime(path)
 
 

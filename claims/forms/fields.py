@@ -302,7 +302,7 @@ class PeopleField(ShortQuotes, forms.Field):
                         ValidationError(
                             f"Name %(number)d of %(count)d: {exc.message}",
                             code=exc.code,
-                            params={**exc.params, "number": number, "count": len(parts)},
+                            params={**(exc.params or {}), "number": number, "count": len(parts)},
                         )
                     )
                     continue

@@ -7,6 +7,8 @@ which is also the only place that saves; its ValidationError is put back onto th
 with add_service_errors().
 """
 
+from collections.abc import Iterable
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.urls import reverse_lazy
@@ -118,6 +120,7 @@ class RecordForm(VersionedForm):
         can both report it) is shown once.
         """
         rename = rename or {}
+        items: Iterable[tuple[str, list[str]]]
         if hasattr(exc, "error_dict"):
             items = exc.message_dict.items()
         else:

@@ -29,11 +29,11 @@ def add_service_error(form: forms.Form, exc: ValidationError, field_names: dict[
         form.add_error(None, exc)
         return
     for name, errors in exc.error_dict.items():
-        name = field_names.get(name, name)
-        if name not in form.fields or name in form.errors:
-            name = None
+        field: str | None = field_names.get(name, name)
+        if field not in form.fields or field in form.errors:
+            field = None
         for error in errors:
-            form.add_error(name, error)
+            form.add_error(field, error)
 
 
 class AnnotationForm(VersionedForm):

@@ -243,7 +243,7 @@ def after_save(instance, *, before: dict | None = None) -> None:
         index_claims([instance.pk])
     elif isinstance(instance, Citation):
         moved_from = (before or {}).get("claim_id")
-        index_claims({instance.claim_id, moved_from} - {None})
+        index_claims(pk for pk in {instance.claim_id, moved_from} if pk is not None)
     elif isinstance(instance, Person):
         index_claims(claims_of_person(instance.pk))
     elif isinstance(instance, Source):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import BooleanField, FloatField, Func, IntegerField, Q
-from django.db.models.expressions import F, RawSQL
+from django.db.models.expressions import F, OrderBy, RawSQL
 
 from . import words
 
@@ -103,7 +103,7 @@ def _terms_beginning(prefixes: tuple[str, ...]) -> tuple[frozenset[str] | None, 
     PostgreSQL: LIKE, which the unique field's text_pattern_ops index serves)."""
     if connection.vendor == "sqlite":
         part = "SELECT {n}, term FROM (SELECT term FROM claims_searchterm WHERE term >= %s AND term < %s LIMIT %s)"
-        params = [[prefix, prefix + "\U0010ffff", TERMS_PER_PREFIX + 1] for prefix in prefixes]
+        params: list[list[str | int]] = [[prefix, prefix + "\U0010ffff", TERMS_PER_PREFIX + 1] for prefix in prefixes]
     else:
         part = "SELECT {n}, term FROM (SELECT term FROM claims_searchterm WHERE term LIKE %s LIMIT %s) AS t{n}"
         params = [[re.sub(r"([\\%_])", r"\\\1", prefix) + "%", TERMS_PER_PREFIX + 1] for prefix in prefixes]
@@ -160,7 +160,7 @@ def matching(queryset, match: Match):
     return queryset.filter(filter_q(match))
 
 
-def newest_first():
+def newest_first() -> tuple[OrderBy, ...]:
     """The order of matching(): the claims last added first, read in the index's own order on
     SQLite (FTS5 walks its rowids backwards); on PostgreSQL the claims' primary key."""
     if connection.vendor == "sqlite":

@@ -65,7 +65,8 @@ class GradeVisibility:
         if not is_blind_grader(user):
             return cls(blind=False)
         source_ids, citation_ids = list(source_ids), list(citation_ids)
-        graded_sources = graded_citations = frozenset()
+        graded_sources: frozenset[int] = frozenset()
+        graded_citations: frozenset[int] = frozenset()
         if source_ids:
             graded_sources = frozenset(
                 SourceAssessment.objects.filter(reviewer=user, source_id__in=source_ids).values_list(

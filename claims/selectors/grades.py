@@ -39,7 +39,7 @@ def source_consensus(source_ids: Iterable[int]) -> dict[int, str | None]:
     return {source_id: consensus_reliability(g) for source_id, g in grades.items()}
 
 
-def citation_grades(citations: Iterable[Citation], *, citation_ids=None) -> dict[int, CitationGrade]:
+def citation_grades(citations: Iterable["Citation | _Supporting"], *, citation_ids=None) -> dict[int, CitationGrade]:
     """Consensus reliability of each citation's source and consensus credibility of the citation.
 
     citation_ids: a subquery selecting the citations' ids, where the caller has one (the

@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.core.paginator import Page
 from django.db import connection
@@ -216,7 +217,7 @@ def _claims_linked(links: QuerySet, count: int, number, *, user, row_counts: boo
     return claims_page(linked.order_by(*BY_DATE), number, user=user, count=count, row_counts=row_counts)
 
 
-CLAIM_SORTS = {
+CLAIM_SORTS: dict[str, tuple[Any, ...]] = {
     "date": BY_DATE,
     "-date": sorting.BY_DATE_DESCENDING,
     "key": ("key",),

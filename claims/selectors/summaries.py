@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Manager, Max, QuerySet
 
 from claims.models import Annotation, Citation, CitationAssessment, Claim, Dispute, Topic
 
@@ -69,7 +69,7 @@ def open_dispute_counts(topic_ids: Collection[int] | None = None) -> dict[int, i
 def latest_activities(topic_ids: Collection[int] | None = None) -> dict[int, datetime.datetime]:
     """The newest time each topic, its claims, their citations and credibility grades, the
     notes on those, and the disputes of its claims and their grades were made or changed."""
-    times: list[tuple[QuerySet, str, str]] = [
+    times: list[tuple[Manager, str, str]] = [
         (Topic.objects, "pk", "created_at"),
         (Claim.objects, "topic_id", "updated_at"),
         (Citation.objects, "claim__topic_id", "updated_at"),

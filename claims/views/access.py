@@ -8,8 +8,18 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 from claims import roles
+from claims.models import User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind login_required (every page but the login): its user is
+    an account, never AnonymousUser. For the type checker; at run time a plain HttpRequest."""
+
+    user: User
+
 
 NO_ROLE = (
     "Your account has no role yet, so it cannot read the claims. An editor or a staff admin "

@@ -15,11 +15,13 @@ same preview, report or file.
 
 import datetime
 import time
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -32,7 +34,7 @@ from claims.csv.sources_csv import sources_csv_chunks
 from claims.forms import fields
 from claims.selectors import lists
 
-from .access import reader_required, require
+from .access import AuthenticatedHttpRequest, reader_required, require
 from .pages import ClaimFilterForm
 
 SESSION_KEY = "csv_uploads"
@@ -45,7 +47,7 @@ ENCODINGS = [
     ("latin-1", "Latin-1 (ISO 8859-1)"),
 ]
 
-KINDS = {
+KINDS: dict[str, dict[str, Any]] = {
     "claims": {
         "title": "Import claims from CSV",
         "list_url": "claim_list",
@@ -93,7 +95,7 @@ def _csv_response(chunks, name: str) -> StreamingHttpResponse:
 
 @require_safe
 @reader_required
-def claim_export(request: HttpRequest) -> HttpResponse:
+def claim_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The claims as filtered on /claims/ (the same query string), every page of them; more
     than CSV_BACKGROUND_ROWS of them: a page offering to write the file in the background."""
     form = ClaimFilterForm(request.GET)
@@ -115,7 +117,7 @@ def claim_export(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @reader_required
-def source_export(request: HttpRequest) -> StreamingHttpResponse:
+def source_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     return _csv_response(sources_csv_chunks(actor=request.user), "sources")
 
 
@@ -123,7 +125,13 @@ def source_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _keep_upload(
-    request: HttpRequest, kind: str, data: bytes, versions: dict[str, int] | None, *, name: str, encoding: str
+    request: AuthenticatedHttpRequest,
+    kind: str,
+    data: bytes,
+    versions: dict[str, int] | None,
+    *,
+    name: str,
+    encoding: str,
 ) -> str:
     """versions None: not yet known (a background check writes them)."""
     token = uploads.keep(data)
@@ -135,7 +143,7 @@ def _keep_upload(
     return token
 
 
-def _kept_upload(request: HttpRequest, kind: str, token: str) -> tuple[bytes, dict] | None:
+def _kept_upload(request: AuthenticatedHttpRequest, kind: str, token: str) -> tuple[bytes, dict] | None:
     """The kept file and what the session knows of it, if this session uploaded it for this kind of import."""
     info = request.session.get(SESSION_KEY, {}).get(token)
     if not info or info["kind"] != kind:
@@ -147,14 +155,14 @@ def _kept_upload(request: HttpRequest, kind: str, token: str) -> tuple[bytes, di
     return data, info
 
 
-def _forget_upload(request: HttpRequest, token: str) -> None:
+def _forget_upload(request: AuthenticatedHttpRequest, token: str) -> None:
     uploads.forget(token)
     kept = request.session.get(SESSION_KEY, {})
     if kept.pop(token, None) is not None:
         request.session[SESSION_KEY] = kept
 
 
-def _gone(request: HttpRequest, kind: str) -> HttpResponse:
+def _gone(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     messages.error(
         request,
         "That upload is no longer waiting to be confirmed (it was imported, or it expired "
@@ -168,7 +176,9 @@ def _large(data: bytes) -> bool:
     return data.count(b"\n") > settings.CSV_BACKGROUND_ROWS
 
 
-def _in_background(request: HttpRequest, job: str, kind: str, token: str, name: str, encoding: str) -> HttpResponse:
+def _in_background(
+    request: AuthenticatedHttpRequest, job: str, kind: str, token: str, name: str, encoding: str
+) -> HttpResponse:
     """Start the check (job "check") or the write ("import") of a kept upload; to its page."""
     task = tasks.csv_check if job == "check" else tasks.csv_import
     result = task.enqueue(kind=kind, token=token, user_id=request.user.pk, encoding=encoding, name=name)
@@ -176,7 +186,7 @@ def _in_background(request: HttpRequest, job: str, kind: str, token: str, name: 
 
 
 def import_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     kind: str,
     *,
     form: UploadForm | None = None,
@@ -211,7 +221,7 @@ def import_page(
     )
 
 
-def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
+def _import_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     require(roles.can_import_csv(request.user), IMPORT_NEEDED)
     if request.method != "POST":
         return import_page(request, kind)
@@ -239,7 +249,7 @@ def _shown(report, seconds: float) -> ShownReport:
     return ShownReport.of(report_json(report, seconds=seconds))
 
 
-def _preview_again(request: HttpRequest, kind: str, token: str) -> HttpResponse:
+def _preview_again(request: AuthenticatedHttpRequest, kind: str, token: str) -> HttpResponse:
     """The kept file of a refused confirm, checked again as it is now: a new preview of it."""
     kept = _kept_upload(request, kind, token)
     if kept is None:
@@ -258,7 +268,7 @@ def _preview_again(request: HttpRequest, kind: str, token: str) -> HttpResponse:
     return import_page(request, kind, report=_shown(report, seconds), token=token, name=info["name"])
 
 
-def _confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
+def _confirm_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     require(roles.can_import_csv(request.user), IMPORT_NEEDED)
     token = request.POST.get("token", "")
     kept = _kept_upload(request, kind, token)
@@ -290,23 +300,23 @@ def _confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @reader_required
-def claim_import(request: HttpRequest) -> HttpResponse:
+def claim_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _import_view(request, "claims")
 
 
 @require_POST
 @reader_required
-def claim_import_confirm(request: HttpRequest) -> HttpResponse:
+def claim_import_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _confirm_view(request, "claims")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @reader_required
-def source_import(request: HttpRequest) -> HttpResponse:
+def source_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _import_view(request, "sources")
 
 
 @require_POST
 @reader_required
-def source_import_confirm(request: HttpRequest) -> HttpResponse:
+def source_import_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _confirm_view(request, "sources")

@@ -10,7 +10,7 @@ import datetime
 import re
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -22,13 +22,13 @@ from claims.csv.common import require_export
 from claims.csv.shown import ShownReport
 from claims.quoting import shorten
 
-from .access import reader_required
+from .access import AuthenticatedHttpRequest, reader_required
 from .exchange import KINDS, import_page
 
 TITLES = {"csv_check": "Checking {name}", "csv_import": "Importing {name}", "claims_export": "Writing the claims CSV"}
 
 
-def _job(request: HttpRequest, job_id):
+def _job(request: AuthenticatedHttpRequest, job_id):
     result = jobs.owned(job_id, request.user)
     if result is None:
         raise Http404("No such job of yours.")
@@ -41,7 +41,7 @@ def _title(result) -> str:
 
 @require_POST
 @reader_required
-def claims_export_start(request: HttpRequest) -> HttpResponse:
+def claims_export_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_export(request.user)
     query = request.POST.get("query", "")[:2000]
     if "\x00" in query:  # (no filter holds one, and the job's arguments could not store it)
@@ -53,7 +53,7 @@ def claims_export_start(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @reader_required
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "claims/job_list.html",
@@ -69,7 +69,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 @reader_required
-def job_detail(request: HttpRequest, job_id) -> HttpResponse:
+def job_detail(request: AuthenticatedHttpRequest, job_id) -> HttpResponse:
     result = _job(request, job_id)
     state = jobs.state(result)
     name = result.task.name
@@ -100,7 +100,7 @@ def _error_line(traceback: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _import_result(request: HttpRequest, result) -> HttpResponse:
+def _import_result(request: AuthenticatedHttpRequest, result) -> HttpResponse:
     kind, value = result.kwargs["kind"], result.return_value
     if value.get("gone"):
         messages.error(
@@ -118,14 +118,14 @@ def _import_result(request: HttpRequest, result) -> HttpResponse:
 @never_cache
 @require_safe
 @reader_required
-def job_progress(request: HttpRequest, job_id) -> JsonResponse:
+def job_progress(request: AuthenticatedHttpRequest, job_id) -> JsonResponse:
     """The progress bar's figures (see jobs.state), polled by claims/static/claims/progress.js."""
     return JsonResponse(jobs.state(_job(request, job_id)))
 
 
 @require_safe
 @reader_required
-def job_download(request: HttpRequest, job_id) -> FileResponse:
+def job_download(request: AuthenticatedHttpRequest, job_id) -> FileResponse:
     result = _job(request, job_id)
     path = jobs.export_path(result.id)
     if result.task.name != "claims_export" or result.status != TaskResultStatus.SUCCESSFUL or not path.is_file():

@@ -260,7 +260,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     page = lists.claim_list_page(
         filters=filters, match=match, number=request.GET.get("page"), user=request.user, per_page=PAGE_SIZE
     )
-    highlight.annotate(page.object_list, match)
+    highlight.annotate(list(page.object_list), match)
     return render(
         request,
         "claims/claim_list.html",

@@ -6,6 +6,8 @@ service checks again when saving. A refused save shows the form again with each
 message on its field, and changes nothing.
 """
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -69,7 +71,7 @@ def _claim_topic(user, form: ClaimForm) -> Topic:
 
 
 def _claim_data(user, form: ClaimForm) -> dict:
-    data = {
+    data: dict[str, Any] = {
         name: form.cleaned_data[name]
         for name in ("key", "statement", "kind", "status", "event_date", "people")
         if name in form.fields
@@ -296,7 +298,7 @@ def _derived_slug_errors(form: PersonForm, exc: ValidationError) -> ValidationEr
     if form.cleaned_data["slug"] or "slug" not in getattr(exc, "error_dict", {}):
         return exc
     derived = slug_for(form.cleaned_data["name"])
-    errors = {name: messages_ for name, messages_ in exc.message_dict.items() if name != "slug"}
+    errors: dict[str, Any] = {name: messages_ for name, messages_ in exc.message_dict.items() if name != "slug"}
     errors["slug"] = (
         f"The address made from the name, “{derived}”, belongs to someone else already; type another one here."
         if derived

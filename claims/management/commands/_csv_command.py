@@ -1,6 +1,8 @@
 """What the CSV import and export commands share: the user, the file, the report."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -21,7 +23,7 @@ def find_user(username: str | None, *, required: bool) -> User | None:
 
 class ImportCommand(BaseCommand):
     what = "rows"
-    import_function = None  # set by the subclass
+    import_function: Callable[..., Any] | None = None  # set by the subclass
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="The CSV file to import.")
@@ -55,7 +57,7 @@ class ImportCommand(BaseCommand):
 
 
 class ExportCommand(BaseCommand):
-    export_function = None
+    export_function: Callable[..., Any] | None = None
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", help="The CSV file to write (default: standard output).")

@@ -125,7 +125,7 @@ def write_backup(out, *, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     # A snapshot needs a transaction of its own; inside someone else's (a test's), that
     # transaction's view is the one to write.
     own_transaction = not connection.in_atomic_block
-    counts = Counter()
+    counts: Counter[str] = Counter()
     with transaction.atomic(using=using):
         if connection.vendor == "postgresql" and own_transaction:
             with connection.cursor() as cursor:

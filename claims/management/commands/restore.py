@@ -141,7 +141,8 @@ class Command(BaseCommand):
         tables = [model._meta.db_table for model in models]  # m2m link tables included
         connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
         rows = 0
-        batch, lines = [], [0, 0]  # the rows waiting for their INSERT, and their first and last line
+        batch: list = []  # the rows waiting for their INSERT
+        lines = [0, 0]  # the first and last line of the rows waiting for their INSERT
 
         def insert_batch() -> None:
             # As loaddata's raw save (the row's own values, no auto_now, no signal, so no
