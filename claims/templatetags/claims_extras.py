@@ -15,6 +15,12 @@ def markdown(text: str):
 
 
 @register.filter
+def words(text: str) -> list[str]:
+    """The space-separated words of text: a list given to an include as one string."""
+    return text.split()
+
+
+@register.filter
 def edtf_words(text: str) -> str:
     return edtf_in_words(text or "")
 
