@@ -339,6 +339,26 @@ def topic_create(*, actor: User, title: str, description: str = "", slug: str = 
     return _save(topic, actor=actor)
 
 
+def topic_find_or_create(*, actor: User, title: str) -> Topic:
+    """The topic of this title (in any case), or a new one made by topic_create. A new title
+    whose address (slug) a topic has already is refused with a message naming that topic, so
+    that two spellings of one question do not become two topics. Runs in the caller's
+    transaction: a claim's form keeps the new topic only if the claim is saved too."""
+    title = title.strip()
+    existing = Topic.objects.filter(title__iexact=title).first()
+    if existing:
+        return existing
+    try:
+        return topic_create(actor=actor, title=title)
+    except ValidationError as exc:
+        like = Topic.objects.filter(slug=slug_for(title)).first()
+        if like is not None:
+            raise ValidationError(
+                {"title": f"There is a topic like this already: “{like.title}”. Choose it above."}
+            ) from None
+        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"title": exc.messages}) from None
+
+
 @transaction.atomic
 def topic_update(*, actor: User, topic: Topic, data: dict[str, Any], expected_version: int | None = None) -> Topic:
     _require_edit(actor, topic)

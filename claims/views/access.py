@@ -9,9 +9,13 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.views.decorators.http import require_http_methods
 
 from claims import roles
 from claims.models import User
+
+# A page with a form: GET (and HEAD: the form, without the body) shows it, POST saves it.
+form_methods = require_http_methods(["GET", "HEAD", "POST"])
 
 
 class AuthenticatedHttpRequest(HttpRequest):

@@ -24,7 +24,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from claims import roles, tasks, uploads
 from claims.csv.claims_csv import claims_csv_chunks
@@ -34,7 +34,7 @@ from claims.csv.sources_csv import sources_csv_chunks
 from claims.forms import fields
 from claims.selectors import lists
 
-from .access import AuthenticatedHttpRequest, reader_required, require
+from .access import AuthenticatedHttpRequest, form_methods, reader_required, require
 from .pages import ClaimFilterForm
 
 SESSION_KEY = "csv_uploads"
@@ -298,7 +298,7 @@ def _confirm_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_methods
 @reader_required
 def claim_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _import_view(request, "claims")
@@ -310,7 +310,7 @@ def claim_import_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _confirm_view(request, "claims")
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_methods
 @reader_required
 def source_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _import_view(request, "sources")

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from claims import roles, services
 from claims.forms.records import CitationForm, ClaimForm, PersonForm, SourceForm, VersionForm
@@ -21,9 +21,7 @@ from claims.models import Citation, Claim, Person, Source, Topic
 from claims.selectors.detail import citation_url
 from claims.translit import slug_for
 
-from .access import reader_required, require
-
-GET_AND_POST = require_http_methods(["GET", "HEAD", "POST"])  # HEAD: the form, without the body
+from .access import form_methods, reader_required, require
 
 CONTRIBUTOR_ROLES = "the Researcher, Reviewer or Editor role"
 
@@ -50,24 +48,15 @@ def _render(request, form, *, title: str, cancel_url: str, intro: str = ""):
 
 
 def _claim_topic(user, form: ClaimForm) -> Topic:
-    """The chosen topic, or the new one, created through the service (the caller's transaction)."""
+    """The chosen topic, or the one typed as new (found or created by the service)."""
     title = form.cleaned_data["new_topic"].strip()
     if not title:
         return form.cleaned_data["topic"]
-    existing = Topic.objects.filter(title__iexact=title).first()
-    if existing:
-        return existing
     try:
-        return services.topic_create(actor=user, title=title)
+        return services.topic_find_or_create(actor=user, title=title)
     except ValidationError as exc:
-        like = Topic.objects.filter(slug=slug_for(title)).first()
-        if like is not None:
-            raise ValidationError(
-                {"new_topic": f"There is a topic like this already: “{like.title}”. Choose it above."}
-            ) from None
-        # Whatever else is wrong with the title is a message on the new-topic field.
-        messages_ = exc.message_dict if hasattr(exc, "error_dict") else {"title": exc.messages}
-        raise ValidationError({"new_topic": [m for msgs in messages_.values() for m in msgs]}) from None
+        # Whatever is wrong with the title is a message on the new-topic field.
+        raise ValidationError({"new_topic": [m for msgs in exc.message_dict.values() for m in msgs]}) from None
 
 
 def _claim_data(user, form: ClaimForm) -> dict:
@@ -80,7 +69,7 @@ def _claim_data(user, form: ClaimForm) -> dict:
     return data
 
 
-@GET_AND_POST
+@form_methods
 @reader_required
 def claim_create(request):
     require(roles.can_contribute(request.user), _adding_needs("a claim"))
@@ -101,7 +90,7 @@ def claim_create(request):
     return _render(request, form, **page)
 
 
-@GET_AND_POST
+@form_methods
 @reader_required
 def claim_edit(request, key):
     claim = get_object_or_404(Claim, key=key)
@@ -182,7 +171,7 @@ def _claim_intro(claim: Claim) -> str:
     return f"Claim “{claim.key}”: {claim.statement}"
 
 
-@GET_AND_POST
+@form_methods
 @reader_required
 def citation_create(request, key):
     claim = get_object_or_404(Claim, key=key)
@@ -208,7 +197,7 @@ def citation_create(request, key):
     return _render(request, form, **page)
 
 
-@GET_AND_POST
+@form_methods
 @reader_required
 def citation_edit(request, pk):
     citation = get_object_or_404(Citation.objects.select_related("claim", "source"), pk=pk)
@@ -242,7 +231,7 @@ def citation_edit(request, pk):
 # --- Sources -------------------------------------------------------------------------
 
 
-@GET_AND_POST
+@form_methods
 @reader_required
 def source_create(request):
     require(roles.can_contribute(request.user), _adding_needs("a source"))
@@ -261,7 +250,7 @@ def source_create(request):
     return _render(request, form, **page)
 
 
-@GET_AND_POST
+@form_methods
 @reader_required
 def source_edit(request, key):
     source = get_object_or_404(Source, key=key)
@@ -307,7 +296,7 @@ def _derived_slug_errors(form: PersonForm, exc: ValidationError) -> ValidationEr
     return ValidationError(errors)
 
 
-@GET_AND_POST
+@form_methods
 @reader_required
 def person_create(request):
     require(roles.can_contribute(request.user), _adding_needs("a person"))
@@ -326,7 +315,7 @@ def person_create(request):
     return _render(request, form, **page)
 
 
-@GET_AND_POST
+@form_methods
 @reader_required
 def person_edit(request, slug):
     person = get_object_or_404(Person, slug=slug)
