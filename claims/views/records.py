@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -69,25 +70,54 @@ def _claim_data(user, form: ClaimForm) -> dict:
     return data
 
 
+def _form_page(request, *, form_class, form_kwargs: dict, page: dict, save, saved) -> HttpResponse:
+    """The shape of every add and edit page: GET shows the form; POST saves it with save(form)
+    (one service call), then saved(record, form) says so and redirects; a refused save shows
+    the form again (status 200) with each message on its field, and changes nothing."""
+    if request.method != "POST":
+        return _render(request, form_class(**form_kwargs), **page)
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            record = save(form)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            return saved(record, form)
+    return _render(request, form, **page)
+
+
+def _added(request, text: str, to: str) -> HttpResponse:
+    messages.success(request, f"{text} added.")
+    return redirect(to)
+
+
+def _changed(request, form, what: str, to: str) -> HttpResponse:
+    if [name for name in form.changed_data if name != "version"]:
+        messages.success(request, f"{what} saved.")
+    else:
+        messages.info(request, f"{what}: nothing was changed.")
+    return redirect(to)
+
+
 @form_methods
 @reader_required
 def claim_create(request):
     require(roles.can_contribute(request.user), _adding_needs("a claim"))
-    page = {"title": "Add a claim", "cancel_url": reverse("claim_list")}
-    if request.method != "POST":
-        return _render(request, ClaimForm(), **page)
-    form = ClaimForm(request.POST)
-    if form.is_valid():
-        try:
-            # One transaction: a new topic is kept only if the claim is saved too.
-            with transaction.atomic():
-                claim = services.claim_create(actor=request.user, **_claim_data(request.user, form))
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"Claim “{claim.key}” added.")
-            return redirect("claim_detail", key=claim.key)
-    return _render(request, form, **page)
+
+    def save(form):
+        # One transaction: a new topic is kept only if the claim is saved too.
+        with transaction.atomic():
+            return services.claim_create(actor=request.user, **_claim_data(request.user, form))
+
+    return _form_page(
+        request,
+        form_class=ClaimForm,
+        form_kwargs={},
+        save=save,
+        page={"title": "Add a claim", "cancel_url": reverse("claim_list")},
+        saved=lambda claim, form: _added(request, f"Claim “{claim.key}”", reverse("claim_detail", args=[claim.key])),
+    )
 
 
 @form_methods
@@ -107,25 +137,27 @@ def claim_edit(request, key):
         "people": list(claim.people.all()),
         "version": claim.version,
     }
+
+    def save(form):
+        with transaction.atomic():
+            return services.claim_update(
+                actor=request.user,
+                claim=claim,
+                data=_claim_data(request.user, form),
+                expected_version=form.cleaned_data["version"],
+            )
+
     editing = {"editing": True, "can_set_status": roles.can_set_claim_status(request.user)}
-    if request.method != "POST":
-        return _render(request, ClaimForm(initial=initial, **editing), **page)
-    form = ClaimForm(request.POST, initial=initial, **editing)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                claim = services.claim_update(
-                    actor=request.user,
-                    claim=claim,
-                    data=_claim_data(request.user, form),
-                    expected_version=form.cleaned_data["version"],
-                )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            _saved(request, form, f"Claim “{claim.key}”")
-            return redirect("claim_detail", key=claim.key)
-    return _render(request, form, **page)
+    return _form_page(
+        request,
+        form_class=ClaimForm,
+        form_kwargs={"initial": initial, **editing},
+        page=page,
+        save=save,
+        saved=lambda claim, form: _changed(
+            request, form, f"Claim “{claim.key}”", reverse("claim_detail", args=[claim.key])
+        ),
+    )
 
 
 @require_POST
@@ -155,13 +187,6 @@ def claim_restore(request, key, history_id):
     return redirect(reverse("claim_detail", kwargs={"key": claim.key}) + "#history")
 
 
-def _saved(request, form, what: str) -> None:
-    if [name for name in form.changed_data if name != "version"]:
-        messages.success(request, f"{what} saved.")
-    else:
-        messages.info(request, f"{what}: nothing was changed.")
-
-
 # --- Citations -----------------------------------------------------------------------
 
 CITATION_NAMES = ("source", "locator", "quote", "quote_translation", "stance")
@@ -176,25 +201,21 @@ def _claim_intro(claim: Claim) -> str:
 def citation_create(request, key):
     claim = get_object_or_404(Claim, key=key)
     require(roles.can_contribute(request.user), _adding_needs("a citation"))
-    page = {
-        "title": "Cite a source",
-        "intro": _claim_intro(claim),
-        "cancel_url": reverse("claim_detail", kwargs={"key": claim.key}),
-    }
-    if request.method != "POST":
-        return _render(request, CitationForm(), **page)
-    form = CitationForm(request.POST)
-    if form.is_valid():
-        try:
-            citation = services.citation_create(
-                actor=request.user, claim=claim, **{name: form.cleaned_data[name] for name in CITATION_NAMES}
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"Citation of “{citation.source.title}” added.")
-            return redirect(citation_url(citation))  # on the claim's page of citations that shows it
-    return _render(request, form, **page)
+    return _form_page(
+        request,
+        form_class=CitationForm,
+        form_kwargs={},
+        page={
+            "title": "Cite a source",
+            "intro": _claim_intro(claim),
+            "cancel_url": reverse("claim_detail", kwargs={"key": claim.key}),
+        },
+        save=lambda form: services.citation_create(
+            actor=request.user, claim=claim, **{name: form.cleaned_data[name] for name in CITATION_NAMES}
+        ),
+        # (To the claim's page of citations that shows it.)
+        saved=lambda citation, form: _added(request, f"Citation of “{citation.source.title}”", citation_url(citation)),
+    )
 
 
 @form_methods
@@ -202,30 +223,27 @@ def citation_create(request, key):
 def citation_edit(request, pk):
     citation = get_object_or_404(Citation.objects.select_related("claim", "source"), pk=pk)
     require(roles.can_edit(request.user, citation), _editing_needs("citation", "citations"))
-    claim = citation.claim
     page = {
         "title": f"Edit the citation of “{citation.source.title}”",
-        "intro": _claim_intro(claim),
+        "intro": _claim_intro(citation.claim),
         "cancel_url": citation_url(citation),
     }
     initial = {name: getattr(citation, name) for name in (*CITATION_NAMES, "version")}
-    if request.method != "POST":
-        return _render(request, CitationForm(initial=initial, editing=True), **page)
-    form = CitationForm(request.POST, initial=initial, editing=True)
-    if form.is_valid():
-        try:
-            citation = services.citation_update(
-                actor=request.user,
-                citation=citation,
-                data={name: form.cleaned_data[name] for name in CITATION_NAMES},
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            _saved(request, form, f"Citation of “{citation.source.title}”")
-            return redirect(citation_url(citation))
-    return _render(request, form, **page)
+    return _form_page(
+        request,
+        form_class=CitationForm,
+        form_kwargs={"initial": initial, "editing": True},
+        page=page,
+        save=lambda form: services.citation_update(
+            actor=request.user,
+            citation=citation,
+            data={name: form.cleaned_data[name] for name in CITATION_NAMES},
+            expected_version=form.cleaned_data["version"],
+        ),
+        saved=lambda citation, form: _changed(
+            request, form, f"Citation of “{citation.source.title}”", citation_url(citation)
+        ),
+    )
 
 
 # --- Sources -------------------------------------------------------------------------
@@ -235,19 +253,16 @@ def citation_edit(request, pk):
 @reader_required
 def source_create(request):
     require(roles.can_contribute(request.user), _adding_needs("a source"))
-    page = {"title": "Add a source", "cancel_url": reverse("source_list")}
-    if request.method != "POST":
-        return _render(request, SourceForm(), **page)
-    form = SourceForm(request.POST)
-    if form.is_valid():
-        try:
-            source = services.source_create(actor=request.user, **form.record_data())
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"Source “{source.title}” added.")
-            return redirect("source_detail", key=source.key)
-    return _render(request, form, **page)
+    return _form_page(
+        request,
+        form_class=SourceForm,
+        form_kwargs={},
+        page={"title": "Add a source", "cancel_url": reverse("source_list")},
+        save=lambda form: services.source_create(actor=request.user, **form.record_data()),
+        saved=lambda source, form: _added(
+            request, f"Source “{source.title}”", reverse("source_detail", args=[source.key])
+        ),
+    )
 
 
 @form_methods
@@ -260,23 +275,18 @@ def source_edit(request, key):
         "cancel_url": reverse("source_detail", kwargs={"key": source.key}),
     }
     initial = {name: getattr(source, name) for name in SourceForm.base_fields}
-    if request.method != "POST":
-        return _render(request, SourceForm(initial=initial, editing=True), **page)
-    form = SourceForm(request.POST, initial=initial, editing=True)
-    if form.is_valid():
-        try:
-            source = services.source_update(
-                actor=request.user,
-                source=source,
-                data=form.record_data(),
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            _saved(request, form, f"Source “{source.title}”")
-            return redirect("source_detail", key=source.key)
-    return _render(request, form, **page)
+    return _form_page(
+        request,
+        form_class=SourceForm,
+        form_kwargs={"initial": initial, "editing": True},
+        page=page,
+        save=lambda form: services.source_update(
+            actor=request.user, source=source, data=form.record_data(), expected_version=form.cleaned_data["version"]
+        ),
+        saved=lambda source, form: _changed(
+            request, form, f"Source “{source.title}”", reverse("source_detail", args=[source.key])
+        ),
+    )
 
 
 # --- People --------------------------------------------------------------------------
@@ -300,19 +310,21 @@ def _derived_slug_errors(form: PersonForm, exc: ValidationError) -> ValidationEr
 @reader_required
 def person_create(request):
     require(roles.can_contribute(request.user), _adding_needs("a person"))
-    page = {"title": "Add a person", "cancel_url": reverse("home")}
-    if request.method != "POST":
-        return _render(request, PersonForm(adding=True), **page)
-    form = PersonForm(request.POST, adding=True)
-    if form.is_valid():
+
+    def save(form):
         try:
-            person = services.person_create(actor=request.user, **form.record_data())
+            return services.person_create(actor=request.user, **form.record_data())
         except ValidationError as exc:
-            form.add_service_errors(_derived_slug_errors(form, exc))
-        else:
-            messages.success(request, f"{person.name} added.")
-            return redirect("person_detail", slug=person.slug)
-    return _render(request, form, **page)
+            raise _derived_slug_errors(form, exc) from None
+
+    return _form_page(
+        request,
+        form_class=PersonForm,
+        form_kwargs={"adding": True},
+        save=save,
+        page={"title": "Add a person", "cancel_url": reverse("home")},
+        saved=lambda person, form: _added(request, person.name, reverse("person_detail", args=[person.slug])),
+    )
 
 
 @form_methods
@@ -322,20 +334,13 @@ def person_edit(request, slug):
     require(roles.can_edit(request.user, person), _editing_needs("person", "people"))
     page = {"title": f"Edit {person.name}", "cancel_url": reverse("person_detail", kwargs={"slug": person.slug})}
     initial = {name: getattr(person, name) for name in PersonForm.base_fields}
-    if request.method != "POST":
-        return _render(request, PersonForm(initial=initial), **page)
-    form = PersonForm(request.POST, initial=initial)
-    if form.is_valid():
-        try:
-            person = services.person_update(
-                actor=request.user,
-                person=person,
-                data=form.record_data(),
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            _saved(request, form, person.name)
-            return redirect("person_detail", slug=person.slug)
-    return _render(request, form, **page)
+    return _form_page(
+        request,
+        form_class=PersonForm,
+        form_kwargs={"initial": initial},
+        page=page,
+        save=lambda form: services.person_update(
+            actor=request.user, person=person, data=form.record_data(), expected_version=form.cleaned_data["version"]
+        ),
+        saved=lambda person, form: _changed(request, form, person.name, reverse("person_detail", args=[person.slug])),
+    )
