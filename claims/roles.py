@@ -36,6 +36,14 @@ def has_role(user, *roles: Role) -> bool:
 CONTRIBUTORS = (Role.RESEARCHER, Role.REVIEWER, Role.EDITOR)
 GRADERS = (Role.REVIEWER, Role.EDITOR)
 
+# The roles a refusal names (a 403 page, a form's message), written once here.
+CONTRIBUTOR_ROLES = "the Researcher, Reviewer or Editor role"
+GRADER_ROLES = "the Reviewer or Editor role"
+EDITOR_ROLE = "the Editor role"
+CONTRIBUTOR_NEEDED = f"This needs {CONTRIBUTOR_ROLES}."
+GRADER_NEEDED = f"This needs {GRADER_ROLES}."
+EDITOR_NEEDED = f"This needs {EDITOR_ROLE}."
+
 
 def can_read(user) -> bool:
     return has_role(user, *CONTRIBUTORS)

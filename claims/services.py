@@ -38,9 +38,7 @@ from .search import index as search_index
 from .selectors import summaries
 from .translit import slug_for
 
-CONTRIBUTOR_NEEDED = "This needs the Researcher, Reviewer or Editor role."
-GRADER_NEEDED = "This needs the Reviewer or Editor role."
-EDITOR_NEEDED = "This needs the Editor role."
+CONTRIBUTOR_NEEDED, GRADER_NEEDED, EDITOR_NEEDED = roles.CONTRIBUTOR_NEEDED, roles.GRADER_NEEDED, roles.EDITOR_NEEDED
 WITHDRAW_OWN_ONLY = "Only the person who raised a dispute may withdraw it."
 STATUS_IS_EDITORIAL = (
     "A claim's status is an editorial decision, so setting it needs the Editor role: new claims start open. "

@@ -27,7 +27,7 @@ class AuthenticatedHttpRequest(HttpRequest):
 
 NO_ROLE = (
     "Your account has no role yet, so it cannot read the claims. An editor or a staff admin "
-    "can give you the Researcher, Reviewer or Editor role."
+    f"can give you {roles.CONTRIBUTOR_ROLES}."
 )
 
 

@@ -24,16 +24,14 @@ from claims.translit import slug_for
 
 from .access import form_methods, reader_required, require
 
-CONTRIBUTOR_ROLES = "the Researcher, Reviewer or Editor role"
-
 
 def _adding_needs(thing: str) -> str:
-    return f"Adding {thing} needs {CONTRIBUTOR_ROLES}."
+    return f"Adding {thing} needs {roles.CONTRIBUTOR_ROLES}."
 
 
 def _editing_needs(thing: str, plural: str) -> str:
     return (
-        f"Editing a {thing} that someone else added needs the Editor role. "
+        f"Editing a {thing} that someone else added needs {roles.EDITOR_ROLE}. "
         f"Without it you may edit only the {plural} you added yourself."
     )
 
