@@ -4,6 +4,7 @@ Services ask these predicates before every write; the admin and the web pages as
 them too, to decide what to offer, but never instead of the service's own check.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 
@@ -12,6 +13,12 @@ class Role(models.TextChoices):
     RESEARCHER = "Researcher", "Researcher"
     REVIEWER = "Reviewer", "Reviewer"
     EDITOR = "Editor", "Editor"
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse (PermissionDenied, shown on the 403 page or as the form's message) unless allowed."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def roles_of(user) -> set[str]:

@@ -44,6 +44,4 @@ def reader_required(view):
     return wrapper
 
 
-def require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
+require = roles.require  # (the services' own check, here for the views)
