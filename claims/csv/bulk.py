@@ -23,7 +23,6 @@ These functions must run inside the import's transaction.atomic(), on the defaul
 import functools
 import queue
 import sqlite3
-import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -31,10 +30,11 @@ from itertools import islice
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
+from .process_state import prompt_thread_switches, statements_looked_up
 from .reading import BATCH_SIZE
 
 # Rows per INSERT statement on SQLite: each statement costs the inserting thread two waits for
-# the GIL (see SWITCH_INTERVAL), and each prepared statement (one per table, kept by the
+# the GIL (see process_state.SWITCH_INTERVAL), and each prepared statement (one per table, kept by the
 # driver) grows with it.
 ROWS_PER_STATEMENT = 1000
 
@@ -117,39 +117,12 @@ def pipelined():
         return
     pipeline = _running.pipeline = _Pipeline(connection)
     try:
-        with _prompt_thread_switches():
+        with prompt_thread_switches():
             yield
             pipeline.flush()
     finally:
         _running.pipeline = None
         pipeline.close()
-
-
-# While a pipeline runs, Python hands the GIL from one thread to another every SWITCH_INTERVAL
-# seconds (the default is 5 ms). The inserting thread needs the GIL twice per statement (to
-# bind its values, and to return): with the default it waits for the checking thread most of
-# those 5 ms each time, a third of an import's time in all.
-SWITCH_INTERVAL = 0.0005
-_switching = threading.Lock()
-_pipelines_running = 0
-_interval_before = 0.0
-
-
-@contextmanager
-def _prompt_thread_switches():
-    global _pipelines_running, _interval_before
-    with _switching:
-        if _pipelines_running == 0:
-            _interval_before = sys.getswitchinterval()
-            sys.setswitchinterval(min(SWITCH_INTERVAL, _interval_before))
-        _pipelines_running += 1
-    try:
-        yield
-    finally:
-        with _switching:
-            _pipelines_running -= 1
-            if _pipelines_running == 0:
-                sys.setswitchinterval(_interval_before)
 
 
 def flush() -> None:
@@ -314,7 +287,7 @@ def insert(
     with ExitStack() as stack:
         if pipeline is None:
             cursor = stack.enter_context(connection.cursor())
-            stack.enter_context(_converting(cursor.cursor, converted))
+            stack.enter_context(statements_looked_up(cursor.cursor, converted))
         while batch := list(islice(rows, per_statement)):
             if adapters:
                 batch = [_adapted(row, adapters) for row in batch]
@@ -333,28 +306,6 @@ def insert(
                     cursor.executemany(one_row, batch)
             count += len(batch)
     return count
-
-
-@contextmanager
-def _converting(driver_cursor, converted: dict[str, str]):
-    """Django's SQLite cursor turns each statement's %s into ? with a regular expression, on
-    every execute: for a statement of thousands of parameters that costs more than the
-    INSERT. This cursor (ours alone, for this insert) looks the statements up instead."""
-    convert = getattr(driver_cursor, "convert_query", None)
-    if convert is None:
-        yield
-        return
-
-    def convert_query(query, *, param_names=None):
-        if param_names is None and query in converted:
-            return converted[query]
-        return convert(query, param_names=param_names)
-
-    driver_cursor.convert_query = convert_query
-    try:
-        yield
-    finally:
-        del driver_cursor.convert_query  # (else the cursor and the function hold each other)
 
 
 def _variable_limit(connection) -> int:

@@ -27,7 +27,8 @@ from claims.translit import slug_for
 
 from . import bulk, progress
 from .claims_export import CLAIM_COLUMNS, EXPORT_ONLY, SEPARATOR, claims_csv_chunks, claims_export  # noqa: F401
-from .common import compare_versions, gc_paused, memo_clean, model_errors, quick_check, repeated_keys, require_import
+from .common import compare_versions, memo_clean, model_errors, quick_check, repeated_keys, require_import
+from .process_state import gc_paused
 from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks, parse_table
 
 REQUIRED = ["key", "topic", "statement"]
