@@ -24,7 +24,7 @@ import functools
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from itertools import islice
 
@@ -238,72 +238,89 @@ def insert(
     connection = _connection()
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in columns]
-    adapters = (
-        []
-        if ready is True
-        else [
-            (i, a)
-            for i, a in ((i, _adapter(f, connection)) for i, f in enumerate(fields) if f.attname not in ready)
-            if a is not None
-        ]
-    )
     same = dict(same or {})
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     names = ", ".join(qn(f.column) for f in [*fields, *(by_attname[name] for name in same)])
-    same_values = tuple(same.values())
-    count = 0
-    rows = iter(rows)
     if connection.vendor == "postgresql":
-        # COPY: the fastest way in; psycopg adapts each value itself. (It bypasses Django's
-        # execute wrappers, so a query counter sees nothing of it.)
-        copy_sql = f"COPY {table} ({names}) FROM STDIN"
-        with connection.cursor() as cursor, connection.wrap_database_errors:  # (Django's exceptions)
-            while batch := list(islice(rows, BATCH_SIZE)):
-                with cursor.cursor.copy(copy_sql) as copy:
-                    for row in batch:
-                        copy.write_row((*row, *same_values) if same_values else row)
-                count += len(batch)
-        return count
-    # SQLite: multi-row VALUES, ROWS_PER_STATEMENT rows a statement (fewer if the library
-    # allows fewer variables): a third faster than executemany of a one-row statement.
-    # Values the same in every row are selected once beside the VALUES.
-    one = "({})".format(", ".join(["%s"] * len(fields)))
-    per_statement = max(
-        1, min(ROWS_PER_STATEMENT, BATCH_SIZE, (_variable_limit(connection) - len(same)) // len(fields))
-    )
-    # One statement of per_statement rows (the driver keeps it prepared); a shorter batch,
-    # the last, goes row by row through executemany rather than as a statement of its own
-    # length (each length would be another large statement in the driver's cache).
-    values = ", ".join([one] * per_statement)
-    if same:
-        selected = ", ".join([f"column{i}" for i in range(1, len(fields) + 1)] + ["%s"] * len(same))
-        sql = f"INSERT INTO {table} ({names}) SELECT {selected} FROM (VALUES {values})"
-    else:
-        sql = f"INSERT INTO {table} ({names}) VALUES {values}"
-    one_row = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (len(fields) + len(same)))})"
-    converted = {sql: sql.replace("%s", "?")}  # the statement in the driver's style (no literal % in it)
+        return _copy_rows(connection, f"COPY {table} ({names}) FROM STDIN", iter(rows), tuple(same.values()))
+    statements = _SqliteStatements(connection, table=table, names=names, width=len(fields), same=len(same))
+    adapters = [] if ready is True else _adapters(fields, ready, connection)
+    return _insert_rows(connection, statements, iter(rows), adapters=adapters, same_values=tuple(same.values()))
+
+
+def _adapters(fields: list[models.Field], ready, connection) -> list:
+    """(index, adapter) of each column whose values the driver does not take as they are."""
+    return [
+        (i, a)
+        for i, a in ((i, _adapter(f, connection)) for i, f in enumerate(fields) if f.attname not in ready)
+        if a is not None
+    ]
+
+
+def _copy_rows(connection, copy_sql: str, rows: Iterator[tuple], same_values: tuple) -> int:
+    """COPY: the fastest way into PostgreSQL; psycopg adapts each value itself. (It bypasses
+    Django's execute wrappers, so a query counter sees nothing of it.)"""
+    count = 0
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # (Django's exceptions)
+        while batch := list(islice(rows, BATCH_SIZE)):
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in batch:
+                    copy.write_row((*row, *same_values) if same_values else row)
+            count += len(batch)
+    return count
+
+
+class _SqliteStatements:
+    """The INSERT statements of one insert on SQLite: multi-row VALUES, ROWS_PER_STATEMENT
+    rows a statement (fewer if the library allows fewer variables), a third faster than
+    executemany of a one-row statement. Values the same in every row are selected once
+    beside the VALUES."""
+
+    def __init__(self, connection, *, table: str, names: str, width: int, same: int):
+        one = "({})".format(", ".join(["%s"] * width))
+        self.per_statement = max(1, min(ROWS_PER_STATEMENT, BATCH_SIZE, (_variable_limit(connection) - same) // width))
+        # One statement of per_statement rows (the driver keeps it prepared); a shorter batch,
+        # the last, goes row by row through executemany rather than as a statement of its own
+        # length (each length would be another large statement in the driver's cache).
+        values = ", ".join([one] * self.per_statement)
+        if same:
+            selected = ", ".join([f"column{i}" for i in range(1, width + 1)] + ["%s"] * same)
+            self.full = f"INSERT INTO {table} ({names}) SELECT {selected} FROM (VALUES {values})"
+        else:
+            self.full = f"INSERT INTO {table} ({names}) VALUES {values}"
+        self.one_row = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (width + same))})"
+        # The statement in the driver's style (no literal % in it).
+        self.converted = {self.full: self.full.replace("%s", "?")}
+
+
+def _insert_rows(
+    connection, statements: _SqliteStatements, rows: Iterator[tuple], *, adapters: list, same_values: tuple
+) -> int:
+    """The rows, a statement at a time: on the pipeline when there is one, else on a cursor
+    of this insert's own."""
+    per_statement, count = statements.per_statement, 0
     pipeline = _current()
     with ExitStack() as stack:
         if pipeline is None:
             cursor = stack.enter_context(connection.cursor())
-            stack.enter_context(statements_looked_up(cursor.cursor, converted))
+            stack.enter_context(statements_looked_up(cursor.cursor, statements.converted))
         while batch := list(islice(rows, per_statement)):
             if adapters:
                 batch = [_adapted(row, adapters) for row in batch]
             if len(batch) == per_statement:
                 params = [*same_values, *(value for row in batch for value in row)]
                 if pipeline is not None:
-                    pipeline.run(converted[sql], params)
+                    pipeline.run(statements.converted[statements.full], params)
                 else:
-                    cursor.execute(sql, params)
+                    cursor.execute(statements.full, params)
             else:
                 if same_values:
                     batch = [(*row, *same_values) for row in batch]
                 if pipeline is not None:
-                    pipeline.run(one_row.replace("%s", "?"), batch, many=True)
+                    pipeline.run(statements.one_row.replace("%s", "?"), batch, many=True)
                 else:
-                    cursor.executemany(one_row, batch)
+                    cursor.executemany(statements.one_row, batch)
             count += len(batch)
     return count
 
