@@ -8,7 +8,8 @@ management commands, the admin and a web page all call the same code:
 - sources_import / sources_export / sources_csv_chunks (sources_csv.py)
 
 reading.py decodes and splits files and escapes formulas; bulk.py writes rows with their
-history in multi-row statements; common.py holds the permission and validation helpers.
+history in multi-row statements; common.py holds the permission and validation helpers;
+process_state.py the changes an import makes to the whole process (each undone after it).
 """
 
 from .reading import ImportReport, RowError, RowOutcome  # noqa: F401

@@ -23,18 +23,18 @@ These functions must run inside the import's transaction.atomic(), on the defaul
 import functools
 import queue
 import sqlite3
-import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from itertools import islice
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
+from .process_state import prompt_thread_switches, statements_looked_up
 from .reading import BATCH_SIZE
 
 # Rows per INSERT statement on SQLite: each statement costs the inserting thread two waits for
-# the GIL (see SWITCH_INTERVAL), and each prepared statement (one per table, kept by the
+# the GIL (see process_state.SWITCH_INTERVAL), and each prepared statement (one per table, kept by the
 # driver) grows with it.
 ROWS_PER_STATEMENT = 1000
 
@@ -117,39 +117,12 @@ def pipelined():
         return
     pipeline = _running.pipeline = _Pipeline(connection)
     try:
-        with _prompt_thread_switches():
+        with prompt_thread_switches():
             yield
             pipeline.flush()
     finally:
         _running.pipeline = None
         pipeline.close()
-
-
-# While a pipeline runs, Python hands the GIL from one thread to another every SWITCH_INTERVAL
-# seconds (the default is 5 ms). The inserting thread needs the GIL twice per statement (to
-# bind its values, and to return): with the default it waits for the checking thread most of
-# those 5 ms each time, a third of an import's time in all.
-SWITCH_INTERVAL = 0.0005
-_switching = threading.Lock()
-_pipelines_running = 0
-_interval_before = 0.0
-
-
-@contextmanager
-def _prompt_thread_switches():
-    global _pipelines_running, _interval_before
-    with _switching:
-        if _pipelines_running == 0:
-            _interval_before = sys.getswitchinterval()
-            sys.setswitchinterval(min(SWITCH_INTERVAL, _interval_before))
-        _pipelines_running += 1
-    try:
-        yield
-    finally:
-        with _switching:
-            _pipelines_running -= 1
-            if _pipelines_running == 0:
-                sys.setswitchinterval(_interval_before)
 
 
 def flush() -> None:
@@ -265,96 +238,91 @@ def insert(
     connection = _connection()
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in columns]
-    adapters = (
-        []
-        if ready is True
-        else [
-            (i, a)
-            for i, a in ((i, _adapter(f, connection)) for i, f in enumerate(fields) if f.attname not in ready)
-            if a is not None
-        ]
-    )
     same = dict(same or {})
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     names = ", ".join(qn(f.column) for f in [*fields, *(by_attname[name] for name in same)])
-    same_values = tuple(same.values())
-    count = 0
-    rows = iter(rows)
     if connection.vendor == "postgresql":
-        # COPY: the fastest way in; psycopg adapts each value itself. (It bypasses Django's
-        # execute wrappers, so a query counter sees nothing of it.)
-        copy_sql = f"COPY {table} ({names}) FROM STDIN"
-        with connection.cursor() as cursor, connection.wrap_database_errors:  # (Django's exceptions)
-            while batch := list(islice(rows, BATCH_SIZE)):
-                with cursor.cursor.copy(copy_sql) as copy:
-                    for row in batch:
-                        copy.write_row((*row, *same_values) if same_values else row)
-                count += len(batch)
-        return count
-    # SQLite: multi-row VALUES, ROWS_PER_STATEMENT rows a statement (fewer if the library
-    # allows fewer variables): a third faster than executemany of a one-row statement.
-    # Values the same in every row are selected once beside the VALUES.
-    one = "({})".format(", ".join(["%s"] * len(fields)))
-    per_statement = max(
-        1, min(ROWS_PER_STATEMENT, BATCH_SIZE, (_variable_limit(connection) - len(same)) // len(fields))
-    )
-    # One statement of per_statement rows (the driver keeps it prepared); a shorter batch,
-    # the last, goes row by row through executemany rather than as a statement of its own
-    # length (each length would be another large statement in the driver's cache).
-    values = ", ".join([one] * per_statement)
-    if same:
-        selected = ", ".join([f"column{i}" for i in range(1, len(fields) + 1)] + ["%s"] * len(same))
-        sql = f"INSERT INTO {table} ({names}) SELECT {selected} FROM (VALUES {values})"
-    else:
-        sql = f"INSERT INTO {table} ({names}) VALUES {values}"
-    one_row = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (len(fields) + len(same)))})"
-    converted = {sql: sql.replace("%s", "?")}  # the statement in the driver's style (no literal % in it)
+        return _copy_rows(connection, f"COPY {table} ({names}) FROM STDIN", iter(rows), tuple(same.values()))
+    statements = _SqliteStatements(connection, table=table, names=names, width=len(fields), same=len(same))
+    adapters = [] if ready is True else _adapters(fields, ready, connection)
+    return _insert_rows(connection, statements, iter(rows), adapters=adapters, same_values=tuple(same.values()))
+
+
+def _adapters(fields: list[models.Field], ready, connection) -> list:
+    """(index, adapter) of each column whose values the driver does not take as they are."""
+    return [
+        (i, a)
+        for i, a in ((i, _adapter(f, connection)) for i, f in enumerate(fields) if f.attname not in ready)
+        if a is not None
+    ]
+
+
+def _copy_rows(connection, copy_sql: str, rows: Iterator[tuple], same_values: tuple) -> int:
+    """COPY: the fastest way into PostgreSQL; psycopg adapts each value itself. (It bypasses
+    Django's execute wrappers, so a query counter sees nothing of it.)"""
+    count = 0
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # (Django's exceptions)
+        while batch := list(islice(rows, BATCH_SIZE)):
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in batch:
+                    copy.write_row((*row, *same_values) if same_values else row)
+            count += len(batch)
+    return count
+
+
+class _SqliteStatements:
+    """The INSERT statements of one insert on SQLite: multi-row VALUES, ROWS_PER_STATEMENT
+    rows a statement (fewer if the library allows fewer variables), a third faster than
+    executemany of a one-row statement. Values the same in every row are selected once
+    beside the VALUES."""
+
+    def __init__(self, connection, *, table: str, names: str, width: int, same: int):
+        one = "({})".format(", ".join(["%s"] * width))
+        self.per_statement = max(1, min(ROWS_PER_STATEMENT, BATCH_SIZE, (_variable_limit(connection) - same) // width))
+        # One statement of per_statement rows (the driver keeps it prepared); a shorter batch,
+        # the last, goes row by row through executemany rather than as a statement of its own
+        # length (each length would be another large statement in the driver's cache).
+        values = ", ".join([one] * self.per_statement)
+        if same:
+            selected = ", ".join([f"column{i}" for i in range(1, width + 1)] + ["%s"] * same)
+            self.full = f"INSERT INTO {table} ({names}) SELECT {selected} FROM (VALUES {values})"
+        else:
+            self.full = f"INSERT INTO {table} ({names}) VALUES {values}"
+        self.one_row = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (width + same))})"
+        # The statement in the driver's style (no literal % in it).
+        self.converted = {self.full: self.full.replace("%s", "?")}
+
+
+def _insert_rows(
+    connection, statements: _SqliteStatements, rows: Iterator[tuple], *, adapters: list, same_values: tuple
+) -> int:
+    """The rows, a statement at a time: on the pipeline when there is one, else on a cursor
+    of this insert's own."""
+    per_statement, count = statements.per_statement, 0
     pipeline = _current()
     with ExitStack() as stack:
         if pipeline is None:
             cursor = stack.enter_context(connection.cursor())
-            stack.enter_context(_converting(cursor.cursor, converted))
+            stack.enter_context(statements_looked_up(cursor.cursor, statements.converted))
         while batch := list(islice(rows, per_statement)):
             if adapters:
                 batch = [_adapted(row, adapters) for row in batch]
             if len(batch) == per_statement:
                 params = [*same_values, *(value for row in batch for value in row)]
                 if pipeline is not None:
-                    pipeline.run(converted[sql], params)
+                    pipeline.run(statements.converted[statements.full], params)
                 else:
-                    cursor.execute(sql, params)
+                    cursor.execute(statements.full, params)
             else:
                 if same_values:
                     batch = [(*row, *same_values) for row in batch]
                 if pipeline is not None:
-                    pipeline.run(one_row.replace("%s", "?"), batch, many=True)
+                    pipeline.run(statements.one_row.replace("%s", "?"), batch, many=True)
                 else:
-                    cursor.executemany(one_row, batch)
+                    cursor.executemany(statements.one_row, batch)
             count += len(batch)
     return count
-
-
-@contextmanager
-def _converting(driver_cursor, converted: dict[str, str]):
-    """Django's SQLite cursor turns each statement's %s into ? with a regular expression, on
-    every execute: for a statement of thousands of parameters that costs more than the
-    INSERT. This cursor (ours alone, for this insert) looks the statements up instead."""
-    convert = getattr(driver_cursor, "convert_query", None)
-    if convert is None:
-        yield
-        return
-
-    def convert_query(query, *, param_names=None):
-        if param_names is None and query in converted:
-            return converted[query]
-        return convert(query, param_names=param_names)
-
-    driver_cursor.convert_query = convert_query
-    try:
-        yield
-    finally:
-        del driver_cursor.convert_query  # (else the cursor and the function hold each other)
 
 
 def _variable_limit(connection) -> int:

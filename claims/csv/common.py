@@ -1,8 +1,5 @@
 """What the claims and sources importers share: permission, model validation, key checks."""
 
-import gc
-from contextlib import contextmanager
-
 from django.core import validators
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -15,24 +12,6 @@ from .reading import RowError
 
 IMPORT_NEEDED = "Importing CSV needs the Editor role (or a staff account)."
 EXPORT_NEEDED = "Exporting CSV needs the Researcher, Reviewer or Editor role."
-
-
-@contextmanager
-def gc_paused():
-    """No cyclic garbage collection during an import (process-wide, until it ends).
-
-    The rows make hundreds of thousands of small objects that live until the end of the
-    import (cells, claims to write, outcomes), and each collection of the older generations
-    walks all of them again: about a tenth of an import's time, for garbage that the import
-    hardly makes (reference counting frees the rest as usual). It runs again after.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def require_import(actor) -> None:
