@@ -27,6 +27,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from itertools import islice
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
@@ -305,6 +306,7 @@ def _insert_rows(
         if pipeline is None:
             cursor = stack.enter_context(connection.cursor())
             stack.enter_context(statements_looked_up(cursor.cursor, statements.converted))
+        batch: list[Sequence[Any]]
         while batch := list(islice(rows, per_statement)):
             if adapters:
                 batch = [_adapted(row, adapters) for row in batch]
@@ -335,11 +337,11 @@ def _variable_limit(connection) -> int:
         return connection.features.max_query_params
 
 
-def _adapted(row: tuple, adapters) -> list:
-    row = list(row)
+def _adapted(row: Sequence[Any], adapters) -> list:
+    values = list(row)
     for i, adapt in adapters:
-        row[i] = adapt(row[i])
-    return row
+        values[i] = adapt(values[i])
+    return values
 
 
 def analyze(tables: Iterable[type[models.Model]]) -> None:

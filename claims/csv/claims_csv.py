@@ -118,7 +118,7 @@ class ClaimsImport:
             if writer is not None:
                 self._write(writer)
         if writer is not None:
-            topic_summaries_refresh(topic_ids=writer.topics_touched - {None}, at=writer.now)
+            topic_summaries_refresh(topic_ids={t for t in writer.topics_touched if t is not None}, at=writer.now)
         self.report.rows = outcomes
 
     # --- Read: everything the rows refer to, in a few queries ---------------------------

@@ -4,7 +4,7 @@ import datetime
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
 from django.core.exceptions import ValidationError
 from django.db import connections
@@ -244,7 +244,7 @@ class _Grading:
     def __init__(
         self,
         reliability: dict[int, str | None],
-        credibility: dict[int, int],
+        credibility: dict[int, int | None],
         blind_reviewer_id: int | None,
         graded_sources: set[int],
         graded_citations: set[int],
@@ -272,13 +272,13 @@ class _Grading:
                 graded_sources.add(source_id)
         reliability = {source_id: consensus_reliability(g) for source_id, g in grades.items()}
         citation_grades: dict[int, list[int]] = defaultdict(list)
-        graded_citations = set()
+        graded_citations: set[int] = set()
         # (Grades given to an earlier version of their citation no longer count: as claim_evidence_grades.)
         assessments = CitationAssessment.objects.filter(citation__stance=Citation.Stance.SUPPORTS, outdated=False)
-        for citation_id, grade, reviewer_id in assessments.order_by().values_list(
+        for citation_id, credibility_grade, reviewer_id in assessments.order_by().values_list(
             "citation_id", "grade", "reviewer_id"
         ):
-            citation_grades[citation_id].append(grade)
+            citation_grades[citation_id].append(credibility_grade)
             if blind and reviewer_id == actor.pk:
                 graded_citations.add(citation_id)
         credibility = {citation_id: consensus_credibility(g) for citation_id, g in citation_grades.items()}
@@ -379,8 +379,8 @@ def _export_lines(
     repeated: dict[str, str] = {}  # the cells of the few kinds, statuses and grades, escaped once
     lines = []
     for pk, key, topic_id, statement, kind, event_date, status, updated in page:
-        names = people.get(pk)
-        cited = citations.get(pk)
+        names: Any = people.get(pk)  # (the list read, then its cell)
+        cited: Any = citations.get(pk)
         grade = HIDDEN if pk in hidden else best[pk][1] if pk in best else ""
         if kind not in repeated or status not in repeated or grade not in repeated:
             repeated.update({value: cell(value) for value in (kind, status, grade)})

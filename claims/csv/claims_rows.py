@@ -17,7 +17,7 @@ from .common import memo_clean, model_errors, quick_check
 from .reading import RowError, RowOutcome
 
 CLAIM_FIELDS = ["statement", "kind", "event_date", "status"]
-LOCATOR_MAX = Citation._meta.get_field("locator").max_length
+LOCATOR_MAX: int = Citation._meta.get_field("locator").max_length  # type: ignore[assignment]
 
 
 def split_cell(cell: str) -> list[str]:

@@ -7,6 +7,7 @@ models' rules, which the services' one instance at a time cannot write at 10,000
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.apps import apps
 from django.utils import timezone
@@ -100,7 +101,7 @@ class PlanWriter:
         self.citation_history_date = bulk.db_value(self.citation_history, "history_date", now)
         self.date_db = bulk.adapter(Claim, "date_earliest") or (lambda value: value)
         self.claims_written = 0
-        self.topics_touched: set[int] = set()  # whose summaries change (services.topic_summaries_refresh)
+        self.topics_touched: set[int | None] = set()  # whose summaries change (services.topic_summaries_refresh)
 
     def write(self) -> None:
         plan = self.plan
@@ -261,7 +262,7 @@ class PlanWriter:
             Claim.people.through.objects.filter(pk__in=removed).delete()
         return after, added
 
-    def _insert_links(self, added: list[tuple[int, int]]) -> tuple[dict[tuple[int, int], int], list[int]]:
+    def _insert_links(self, added: list[tuple[int, int]]) -> tuple[dict[tuple[int, int], int], Sequence[int]]:
         """INSERT the links; (claim pk, person pk) -> the link's key, and the keys in order."""
         through = Claim.people.through
         links: dict[tuple[int, int], int] = {}

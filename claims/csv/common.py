@@ -1,5 +1,7 @@
 """What the claims and sources importers share: permission, model validation, key checks."""
 
+from typing import Any
+
 from django.core import validators
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -139,7 +141,7 @@ def _memo_outcome(field: models.Field, value, memo: dict, instance: models.Model
         return outcome
 
 
-def memo_clean(field: models.Field, value, memo: dict, instance: models.Model) -> bool:
+def memo_clean(field: Any, value, memo: dict, instance: models.Model) -> bool:
     """Whether field.clean(value) passes, through the memo _clean_fields keeps (same entries)."""
     return _memo_outcome(field, value, memo, instance)[0]
 
