@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from . import roles
+from . import roles, targets
 from .models import (
     Annotation,
     Citation,
@@ -42,6 +42,7 @@ CONTRIBUTOR_NEEDED = "This needs the Researcher, Reviewer or Editor role."
 GRADER_NEEDED = "This needs the Reviewer or Editor role."
 EDITOR_NEEDED = "This needs the Editor role."
 WITHDRAW_OWN_ONLY = "Only the person who raised a dispute may withdraw it."
+ANNOTATION_OWN_NEEDED = EDITOR_NEEDED + " Without it you may change only your own annotations."
 STATUS_IS_EDITORIAL = (
     "A claim's status is an editorial decision, so setting it needs the Editor role: new claims start open. "
     "Propose another status by raising a dispute of the claim."
@@ -602,7 +603,7 @@ def _grade_set(
     a grade is of what the reviewer read."""
     _require(roles.can_assess(actor), GRADER_NEEDED)
     _require_no_stake_in(actor, target)
-    field = "source" if model is SourceAssessment else "citation"
+    field = targets.of(target).field
     check_unchanged(target, target_version, doing="grading")
     assessment = (
         model.objects.filter(**{field: target}, reviewer=actor).select_for_update(of=("self",)).order_by("pk").first()
@@ -672,6 +673,28 @@ def citation_assessment_set(
     )
 
 
+@transaction.atomic
+def grade_set(
+    *,
+    actor: User,
+    target: Source | Citation,
+    grade: Any,
+    rationale: str,
+    expected_version: int | None = None,
+    target_version: int | None = None,
+) -> Assessment:
+    """Enter or revise the actor's own grade of a source or a citation (the grade form's one entry)."""
+    return _grade_set(
+        actor=actor,
+        model=targets.grades_of(targets.of(target)).model,
+        target=target,
+        grade=grade,
+        rationale=rationale,
+        expected_version=expected_version,
+        target_version=target_version,
+    )
+
+
 def _graded(assessment: Assessment) -> Source | Citation:
     return getattr(assessment, _graded_field(assessment))
 
@@ -703,15 +726,6 @@ def assessment_delete(*, actor: User, assessment: Assessment) -> None:
 
 # --- Annotations -------------------------------------------------------------------
 
-ANNOTATION_TARGET_FIELD = {
-    Claim: "claim",
-    Source: "source",
-    Citation: "citation",
-    SourceAssessment: "source_assessment",
-    CitationAssessment: "citation_assessment",
-    Dispute: "dispute",
-}
-
 
 @transaction.atomic
 def annotation_create(
@@ -729,20 +743,22 @@ def annotation_create(
         if parent.withdrawn_at is not None:
             raise ValidationError({"parent": "That annotation was withdrawn; it takes no replies."})
         target = target or parent.target
-    field = ANNOTATION_TARGET_FIELD.get(type(target))
-    if field is None:
+    kind = targets.of(target)
+    if kind is None:
         raise ValidationError("An annotation needs a claim, source, citation, grade or dispute to be about.")
     annotation = Annotation(
-        author=actor, body=body, parent=parent, motivation=motivation, quoted_passage=quoted_passage, **{field: target}
+        author=actor,
+        body=body,
+        parent=parent,
+        motivation=motivation,
+        quoted_passage=quoted_passage,
+        **{kind.field: target},
     )
     return _save(annotation, actor=actor)
 
 
 def _require_own_annotation(actor: User, annotation: Annotation) -> None:
-    _require(
-        roles.can_edit_any(actor) or (roles.can_contribute(actor) and annotation.author_id == actor.pk),
-        EDITOR_NEEDED + " Without it you may change only your own annotations.",
-    )
+    _require(roles.can_change_annotation(actor, annotation), ANNOTATION_OWN_NEEDED)
     if annotation.withdrawn_at is not None:
         raise ValidationError("This annotation was withdrawn and can no longer be changed.")
 
@@ -781,21 +797,17 @@ def dispute_raise(
 
     target_version: the version of the grade or claim the person read; a dispute of a grade
     or status that has changed since is refused (it would argue with what is no longer there)."""
-    if isinstance(target, Claim):
+    kind = targets.of(target)
+    proposal = kind.proposal if kind else None
+    if proposal is not None and not proposal.of_grade:
         _require(roles.can_dispute_claim(actor), CONTRIBUTOR_NEEDED)
     else:
         _require(roles.can_dispute_grade(actor), GRADER_NEEDED + " Disputing a grade is for those who grade.")
-    dispute = Dispute(raised_by=actor, reason=reason)
-    if isinstance(target, SourceAssessment):
-        dispute.source_assessment, dispute.proposed_reliability = target, proposed
-    elif isinstance(target, CitationAssessment):
-        dispute.citation_assessment, dispute.proposed_credibility = target, proposed
-    elif isinstance(target, Claim):
-        dispute.claim, dispute.proposed_status = target, proposed
-    else:
+    if proposal is None:
         raise ValidationError("Only a source grade, a citation grade or a claim can be disputed.")
+    dispute = Dispute(raised_by=actor, reason=reason, **{kind.field: target, proposal.field: proposed})
     check_unchanged(target, target_version, doing="disputing")
-    if isinstance(target, (SourceAssessment, CitationAssessment)):
+    if proposal.of_grade:
         if target.reviewer_id == actor.pk:
             raise ValidationError("You cannot dispute your own grade; revise it instead.")
         if str(target.grade) == str(proposed):
@@ -864,10 +876,8 @@ def dispute_resolve(
     _save(dispute, actor=actor)
     if not upheld:
         return dispute
-    if isinstance(target, Claim):
-        target.status = dispute.proposed_status
-    else:
-        target.grade = dispute.proposal if isinstance(target, SourceAssessment) else dispute.proposed_credibility
+    proposal = targets.of(target).proposal
+    setattr(target, proposal.attribute, getattr(dispute, proposal.field))
     # The history row of the changed grade or status names the deciding editor.
     _save(target, actor=actor)
     return dispute
@@ -892,7 +902,7 @@ def staff_save(
     the POST), so of an admin edit and a site edit begun from the same version the later save
     is refused, not allowed to overwrite the other."""
     _require(roles.can_use_admin(actor), "This needs a staff account.")
-    if isinstance(instance, (SourceAssessment, CitationAssessment)):
+    if _graded_field(instance):
         _refuse_a_grade_of_own_work(instance)
     before = None
     moved_from = None  # the claim a citation belonged to (the admin may move it to another)
@@ -932,8 +942,10 @@ def _refuse_a_grade_of_own_work(assessment: Assessment) -> None:
         )
 
 
-def _graded_field(assessment: Assessment) -> str:
-    return "source" if isinstance(assessment, SourceAssessment) else "citation"
+def _graded_field(instance: models.Model) -> str:
+    """The field of what a grade grades ("source", "citation"); "" for anything else."""
+    kind = targets.of(instance)
+    return kind.graded if kind else ""
 
 
 @transaction.atomic

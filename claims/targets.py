@@ -40,6 +40,14 @@ class Proposal:
 
 
 @dataclass(frozen=True)
+class Grading:
+    """How a source or a citation is graded (its grades are a kind of their own, see graded)."""
+
+    form: Callable[[Any], str]  # the URL of the grade form
+    anchor: str  # where its grades are on its page ({pk}: its id)
+
+
+@dataclass(frozen=True)
 class TargetKind:
     url_kind: str  # in URLs: /annotations/on/<url_kind>/<pk>/, /disputes/new/<url_kind>/<pk>/
     model_name: str  # in the claims app
@@ -52,6 +60,7 @@ class TargetKind:
     # Whether a blind grader who has not graded the same thing yet may not see it (selectors.blind).
     hidden: Callable[[Any, Any], bool]
     graded: str = ""  # for a grade: the field of what it grades ("source", "citation")
+    grading: Grading | None = None  # for what is graded
     proposal: Proposal | None = None  # for what can be disputed
 
     @property
@@ -162,6 +171,7 @@ KINDS: tuple[TargetKind, ...] = (
         label=lambda source: f"the source {source.title}",
         text=lambda source: "\n".join([source.title, source.title_original, source.notes]),
         hidden=never_hidden,
+        grading=Grading(form=lambda source: reverse("source_grade", args=[source.key]), anchor="grades"),
     ),
     TargetKind(
         url_kind="citation",
@@ -173,6 +183,7 @@ KINDS: tuple[TargetKind, ...] = (
         label=_citation_label,
         text=lambda citation: "\n".join([citation.quote, citation.quote_translation, citation.locator]),
         hidden=never_hidden,
+        grading=Grading(form=lambda citation: reverse("citation_grade", args=[citation.pk]), anchor="citation-{pk}"),
     ),
     TargetKind(
         url_kind="source-grade",
@@ -248,6 +259,11 @@ def of(obj) -> TargetKind | None:
     """The kind of obj, None when nothing of its type is annotated or disputed."""
     meta = getattr(obj, "_meta", None)
     return _BY_MODEL_NAME.get(meta.object_name) if meta is not None and meta.app_label == "claims" else None
+
+
+def grades_of(graded: TargetKind) -> TargetKind:
+    """The kind of the grades of a graded kind (source → source grade)."""
+    return next(kind for kind in KINDS if kind.graded == graded.field)
 
 
 def target_field(obj, fields: tuple[str, ...] = ANNOTATION_FIELDS) -> str | None:

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from claims import roles
+from claims import roles, targets
 from claims.grading import RELIABILITY_DEFINITIONS, consensus_credibility, consensus_reliability
 from claims.models import (
     Annotation,
@@ -51,31 +51,14 @@ def grades_hidden_from(user, target: Source | Citation) -> bool:
     """Whether the grades of a source or citation are hidden from the user: at most one query."""
     if not is_blind_grader(user):
         return False
-    if isinstance(target, Source):
-        return not GradeVisibility.query(user, source_ids=[target.pk]).source_visible(target.pk)
-    return not GradeVisibility.query(user, citation_ids=[target.pk]).citation_visible(target.pk)
+    return not targets.grades_visible(user, graded=target._meta.model_name, pk=target.pk)
 
 
 def hidden_from(user, obj) -> bool:
-    """Whether obj is hidden from the user by blind grading: a grade, or a dispute of a grade,
-    of a source or citation they have not graded yet. Claims, sources, citations and
-    disputes of claims never are, nor a dispute the user raised. At most one query, none for a
-    user who does not grade blind."""
-    if not is_blind_grader(user):
-        return False
-    if isinstance(obj, Dispute):
-        if obj.raised_by_id == user.pk:
-            return False
-        obj = obj.source_assessment or obj.citation_assessment
-    if isinstance(obj, SourceAssessment):
-        return obj.reviewer_id != user.pk and not GradeVisibility.query(
-            user, source_ids=[obj.source_id]
-        ).source_visible(obj.source_id)
-    if isinstance(obj, CitationAssessment):
-        return obj.reviewer_id != user.pk and not GradeVisibility.query(
-            user, citation_ids=[obj.citation_id]
-        ).citation_visible(obj.citation_id)
-    return False
+    """Whether obj is hidden from the user by blind grading (each kind's rule: claims/targets.py).
+    At most one query, none for a user who does not grade blind."""
+    kind = targets.of(obj)
+    return is_blind_grader(user) and kind is not None and kind.hidden(user, obj)
 
 
 def consensus_of(scale: str, grades: Iterable) -> str | int | None:
@@ -99,11 +82,8 @@ class Node:
 
 
 def target_key(annotation: Annotation) -> tuple[str, int] | None:
-    for name in Annotation.TARGETS:
-        value = getattr(annotation, f"{name}_id")
-        if value:
-            return name, value
-    return None
+    name = targets.target_field(annotation)
+    return (name, getattr(annotation, f"{name}_id")) if name else None
 
 
 def build_threads(annotations: Iterable[Annotation]) -> dict[tuple[str, int], list[Node]]:
@@ -296,16 +276,7 @@ def _resolve_refusal(user, dispute: Dispute) -> str:
     return roles.own_work_in_dispute(user, dispute)
 
 
-_DISPUTE_RELATED = (
-    "raised_by",
-    "resolved_by",
-    "claim",
-    "source_assessment__source",
-    "source_assessment__reviewer",
-    "citation_assessment__reviewer",
-    "citation_assessment__citation__source",
-    "citation_assessment__citation__claim",
-)
+_DISPUTE_RELATED = ("raised_by", "resolved_by", *targets.related_through(targets.DISPUTABLE))
 
 
 def disputes_qs():
@@ -468,15 +439,8 @@ def annotation_url(annotation: Annotation) -> str:
             root = parents[root]
         number = _page_number_of(roots.index(root), THREADS_PER_PAGE) if root in roots else 1
         return _claim_page_url(annotation.claim.key, param=NOTES_PARAM, number=number, anchor=anchor)
-    if annotation.citation_id:
-        return citation_url(annotation.citation, anchor)
-    if annotation.citation_assessment_id:
-        return citation_url(annotation.citation_assessment.citation, anchor)
-    if annotation.source_id:
-        return reverse("source_detail", args=[annotation.source.key]) + f"#{anchor}"
-    if annotation.source_assessment_id:
-        return reverse("source_detail", args=[annotation.source_assessment.source.key]) + f"#{anchor}"
-    return reverse("dispute_detail", args=[annotation.dispute_id]) + f"#{anchor}"
+    target = annotation.target
+    return f"{targets.of(target).page(target)}#{anchor}"
 
 
 def _claim_visibility(user, claim: Claim) -> GradeVisibility:
@@ -710,13 +674,8 @@ class DisputePage:
 
 def dispute_home_url(dispute: Dispute) -> str:
     """The page where the disputed thing lives, at the dispute's anchor."""
-    if dispute.source_assessment_id:
-        page = reverse("source_detail", args=[dispute.source_assessment.source.key])
-    elif dispute.citation_assessment_id:
-        return citation_url(dispute.citation_assessment.citation, f"dispute-{dispute.pk}")
-    else:
-        page = reverse("claim_detail", args=[dispute.claim.key])
-    return f"{page}#dispute-{dispute.pk}"
+    target = dispute.target
+    return f"{targets.of(target).page(target)}#dispute-{dispute.pk}"
 
 
 def dispute_page(pk: int, user) -> DisputePage:
