@@ -247,38 +247,19 @@ def _topics_of(instance: models.Model) -> set[int]:
     """The topics whose summary a write of instance may change."""
     if isinstance(instance, Topic):
         return {instance.pk}
-    if isinstance(instance, Claim):
-        return {instance.topic_id}
-    if isinstance(instance, Citation):
-        return set(Claim.objects.filter(pk=instance.claim_id).values_list("topic_id", flat=True))
-    if isinstance(instance, CitationAssessment):
-        return set(Citation.objects.filter(pk=instance.citation_id).values_list("claim__topic_id", flat=True))
-    if isinstance(instance, SourceAssessment):
-        # Its disputes count on every topic citing the source (they weigh on those claims' evidence).
-        return _topics_citing(instance.source_id)
-    if isinstance(instance, Dispute):
-        if instance.source_assessment_id:
-            return _topics_citing(instance.source_assessment.source_id)
-        return _topics_of(instance.target)
     if isinstance(instance, Annotation):
         target = instance.target
-        if isinstance(target, (Claim, Citation, CitationAssessment)):
-            return _topics_of(target)
-    return set()
-
-
-def _topics_citing(source_id) -> set[int]:
-    return set(
-        Citation.objects.filter(source_id=source_id).order_by().values_list("claim__topic_id", flat=True).distinct()
-    )
+        kind = targets.of(target)
+        return kind.topics(target) if kind and kind.notes_on_topics else set()
+    kind = targets.of(instance)
+    return kind.topics(instance) if kind else set()
 
 
 def _counts_as_activity(instance: models.Model) -> bool:
     """Latest activity is about a topic's own records; a source's grades and their disputes
     belong to the source (they change only the topics' open dispute counts)."""
-    if isinstance(instance, SourceAssessment):
-        return False
-    return not (isinstance(instance, Dispute) and instance.source_assessment_id)
+    kind = targets.of(instance)
+    return not (kind and kind.of_source(instance))
 
 
 def _activity_time(instance: models.Model):
@@ -294,8 +275,9 @@ def _topic_before(instance: models.Model) -> set[int]:
 
 
 def _summaries_follow(instance: models.Model, *, also: set[int], at) -> None:
-    if isinstance(instance, SourceAssessment):
-        return  # a grade counts nowhere; only deleting it (and its disputes) changes counts
+    kind = targets.of(instance)
+    if kind and kind.graded and kind.of_source(instance):
+        return  # a source's grade counts nowhere; only deleting it (and its disputes) changes counts
     touched = _topics_of(instance) | also
     if not touched:
         return

@@ -59,6 +59,12 @@ class TargetKind:
     text: Callable[[Any], str]  # the text a quoted passage must come from
     # Whether a blind grader who has not graded the same thing yet may not see it (selectors.blind).
     hidden: Callable[[Any, Any], bool]
+    # The topics whose home-page summary (claim and open-dispute counts, latest activity) a write of it may change.
+    topics: Callable[[Any], set[int]] = lambda obj: set()
+    notes_on_topics: bool = False  # a note on it is activity on those topics
+    # It belongs to a source (a source's grade, a dispute of one), not to the topics citing the source:
+    # writing it is no activity on them, only its disputes count there.
+    of_source: Callable[[Any], bool] = lambda obj: False
     graded: str = ""  # for a grade: the field of what it grades ("source", "citation")
     grading: Grading | None = None  # for what is graded
     proposal: Proposal | None = None  # for what can be disputed
@@ -122,6 +128,35 @@ def _dispute_hidden(user, dispute) -> bool:
     return of(target).hidden(user, target)
 
 
+# --- Topic summaries (services.topic_summaries_refresh) --------------------------------
+
+
+def _topics_of_claim(claim_id: int) -> set[int]:
+    return set(apps.get_model("claims", "Claim").objects.filter(pk=claim_id).values_list("topic_id", flat=True))
+
+
+def _topics_of_citation(citation_id: int) -> set[int]:
+    citations = apps.get_model("claims", "Citation").objects.filter(pk=citation_id)
+    return set(citations.values_list("claim__topic_id", flat=True))
+
+
+def topics_citing(source_id: int) -> set[int]:
+    citations = apps.get_model("claims", "Citation").objects.filter(source_id=source_id).order_by()
+    return set(citations.values_list("claim__topic_id", flat=True).distinct())
+
+
+def _disputed_topics(dispute) -> set[int]:
+    target = dispute.target
+    kind = of(target)
+    return kind.topics(target) if kind else set()
+
+
+def _disputed_of_source(dispute) -> bool:
+    target = dispute.target
+    kind = of(target)
+    return bool(kind and kind.of_source(target))
+
+
 # --- Labels ----------------------------------------------------------------------------
 
 
@@ -153,6 +188,8 @@ KINDS: tuple[TargetKind, ...] = (
         label=lambda claim: f"the claim {claim.key}",
         text=lambda claim: claim.statement,
         hidden=never_hidden,
+        topics=lambda claim: {claim.topic_id},
+        notes_on_topics=True,
         proposal=Proposal(
             scale="status",
             field="proposed_status",
@@ -183,6 +220,8 @@ KINDS: tuple[TargetKind, ...] = (
         label=_citation_label,
         text=lambda citation: "\n".join([citation.quote, citation.quote_translation, citation.locator]),
         hidden=never_hidden,
+        topics=lambda citation: _topics_of_claim(citation.claim_id),
+        notes_on_topics=True,
         grading=Grading(form=lambda citation: reverse("citation_grade", args=[citation.pk]), anchor="citation-{pk}"),
     ),
     TargetKind(
@@ -196,6 +235,8 @@ KINDS: tuple[TargetKind, ...] = (
         text=lambda grade: grade.rationale,
         hidden=_grade_hidden,
         graded="source",
+        topics=lambda grade: topics_citing(grade.source_id),  # its disputes count on every topic citing the source
+        of_source=lambda grade: True,
         proposal=Proposal(
             scale="reliability",
             field="proposed_reliability",
@@ -215,6 +256,8 @@ KINDS: tuple[TargetKind, ...] = (
         text=lambda grade: grade.rationale,
         hidden=_grade_hidden,
         graded="citation",
+        topics=lambda grade: _topics_of_citation(grade.citation_id),
+        notes_on_topics=True,
         proposal=Proposal(
             scale="credibility",
             field="proposed_credibility",
@@ -233,6 +276,8 @@ KINDS: tuple[TargetKind, ...] = (
         label=lambda dispute: f"the dispute #{dispute.pk}",
         text=lambda dispute: dispute.reason,
         hidden=_dispute_hidden,
+        topics=_disputed_topics,
+        of_source=_disputed_of_source,
     ),
 )
 
