@@ -409,8 +409,9 @@ def source_delete(*, actor: User, source: Source) -> None:
 
 # --- Claims and citations ----------------------------------------------------------
 
-CLAIM_FIELDS = ("key", "topic", "statement", "kind", "event_date", "status")
-CITATION_FIELDS = ("source", "locator", "quote", "quote_translation", "stance")
+# What claim_update and citation_update may change (not the CSV's columns: claims/csv/claims_csv.CLAIM_FIELDS).
+CLAIM_EDITABLE = ("key", "topic", "statement", "kind", "event_date", "status")
+CITATION_EDITABLE = ("source", "locator", "quote", "quote_translation", "stance")
 
 
 @transaction.atomic
@@ -451,7 +452,7 @@ def claim_update(*, actor: User, claim: Claim, data: dict[str, Any], expected_ve
         claim,
         actor=actor,
         data=data,
-        editable=CLAIM_FIELDS,
+        editable=CLAIM_EDITABLE,
         expected_version=expected_version,
         other_changes=people_change,
     )
@@ -473,7 +474,7 @@ def claim_restore(*, actor: User, claim: Claim, history_id: int, expected_versio
         raise ValidationError("That is not a recorded version of this claim.")
     people_model = apps.get_model("claims", "HistoricalClaim_people")  # the people of each version
     people = list(Person.objects.filter(pk__in=people_model.objects.filter(history_id=history_id).values("person_id")))
-    data = {name: getattr(record, name) for name in CLAIM_FIELDS if name != "topic"}
+    data = {name: getattr(record, name) for name in CLAIM_EDITABLE if name != "topic"}
     data["topic"] = Topic.objects.filter(pk=record.topic_id).first()
     if data["topic"] is None:
         raise ValidationError("The topic of that version no longer exists; choose the topic by editing the claim.")
@@ -518,7 +519,7 @@ def citation_update(
 ) -> Citation:
     _require_edit(actor, citation)
     before = _graded_content(citation)
-    if _update(citation, actor=actor, data=data, editable=CITATION_FIELDS, expected_version=expected_version):
+    if _update(citation, actor=actor, data=data, editable=CITATION_EDITABLE, expected_version=expected_version):
         _outdate_grades_if_changed(citation, before, actor=actor)
         if citation.source_id != before[0]:
             search_index.after_save(citation)
