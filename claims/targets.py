@@ -3,8 +3,10 @@
 A claim, a source, a citation, a source grade, a citation grade and a dispute can be
 annotated; a source grade, a citation grade and a claim can be disputed. Everything that
 differs between the kinds lives in its TargetKind below, and the models, services,
-selectors, views, forms and templates ask the registry rather than the type of an object:
-adding a kind is a change to this file (and to the models' foreign keys, with a migration).
+selectors, views and forms ask the registry rather than the type of an object (the
+templates get what the views read from it): adding a kind is a change to this file, and to
+the models' foreign keys with a migration (Annotation and Dispute keep one foreign key per
+kind so that the database checks and cascades each).
 
 The models are named, not imported: claims/models.py reads this module to build its
 constraints, so importing the models here would be a cycle. Pages and the blind-grading
@@ -125,7 +127,8 @@ def _dispute_hidden(user, dispute) -> bool:
     if dispute.raised_by_id == user.pk:
         return False
     target = dispute.target
-    return of(target).hidden(user, target)
+    kind = of(target)
+    return bool(kind and kind.hidden(user, target))
 
 
 # --- Topic summaries (services.topic_summaries_refresh) --------------------------------
