@@ -17,7 +17,7 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from . import sorting
+from . import sorting, targets
 from .dates import EDTF_HELP, edtf_bounds, validate_edtf
 from .grading import Credibility, Reliability
 
@@ -683,8 +683,8 @@ def _exactly_one(*fields: str) -> Q:
     return options
 
 
-DISPUTE_TARGETS = ("source_assessment", "citation_assessment", "claim")
-ANNOTATION_TARGETS = ("claim", "source", "citation", "source_assessment", "citation_assessment", "dispute")
+DISPUTE_TARGETS = targets.DISPUTE_FIELDS
+ANNOTATION_TARGETS = targets.ANNOTATION_FIELDS
 
 
 class DisputeQuerySet(UidQuerySet):
@@ -795,15 +795,13 @@ class Dispute(models.Model):
 
     @property
     def target(self):
-        return self.source_assessment or self.citation_assessment or self.claim
+        field = targets.target_field(self, self.TARGETS)
+        return getattr(self, field) if field else None
 
     @property
     def target_label(self) -> str:
-        if self.source_assessment_id:
-            return f"source grade #{self.source_assessment_id}"
-        if self.citation_assessment_id:
-            return f"citation grade #{self.citation_assessment_id}"
-        return f"claim #{self.claim_id}"
+        field = targets.target_field(self, self.TARGETS) or "claim"
+        return f"{targets.by_field(field).url_kind.replace('-', ' ')} #{getattr(self, f'{field}_id')}"
 
     @property
     def proposal(self) -> str:
@@ -813,17 +811,14 @@ class Dispute(models.Model):
 
     def clean(self) -> None:
         errors = _require_filled(self, "reason")
-        targets = [t for t in self.TARGETS if getattr(self, f"{t}_id")]
-        if len(targets) != 1:
+        chosen = [t for t in self.TARGETS if getattr(self, f"{t}_id")]
+        if len(chosen) != 1:
             errors["__all__"] = "A dispute challenges exactly one thing: a source grade, a citation grade or a claim."
-        elif targets[0] == "source_assessment":
-            if not self.proposed_reliability or self.proposed_credibility or self.proposed_status:
-                errors["proposed_reliability"] = "Propose the reliability grade (A-F) the source should have."
-        elif targets[0] == "citation_assessment":
-            if not self.proposed_credibility or self.proposed_reliability or self.proposed_status:
-                errors["proposed_credibility"] = "Propose the credibility grade (1-6) the citation should have."
-        elif not self.proposed_status or self.proposed_reliability or self.proposed_credibility:
-            errors["proposed_status"] = "Propose the status the claim should have."
+        else:
+            proposal = targets.by_field(chosen[0]).proposal
+            others = [kind.proposal.field for kind in targets.DISPUTABLE if kind.proposal is not proposal]
+            if not getattr(self, proposal.field) or any(getattr(self, name) for name in others):
+                errors[proposal.field] = proposal.missing
         closed = self.state != self.State.OPEN
         decided = self.state in {self.State.UPHELD, self.State.REJECTED}
         if closed != (self.closed_at is not None):
@@ -905,37 +900,23 @@ class Annotation(models.Model):
 
     @property
     def target(self):
-        for name in self.TARGETS:
-            if getattr(self, f"{name}_id"):
-                return getattr(self, name)
-        return None
+        field = targets.target_field(self, self.TARGETS)
+        return getattr(self, field) if field else None
 
     @property
     def target_label(self) -> str:
-        for name in self.TARGETS:
-            if getattr(self, f"{name}_id"):
-                return f"{name.replace('_', ' ')} #{getattr(self, f'{name}_id')}"
-        return "nothing"
+        field = targets.target_field(self, self.TARGETS)
+        return f"{field.replace('_', ' ')} #{getattr(self, f'{field}_id')}" if field else "nothing"
 
     def target_text(self) -> str:
         """The text of the target that a quoted passage must come from."""
-        target = self.target
-        if isinstance(target, Claim):
-            return target.statement
-        if isinstance(target, Source):
-            return "\n".join([target.title, target.title_original, target.notes])
-        if isinstance(target, Citation):
-            return "\n".join([target.quote, target.quote_translation, target.locator])
-        if isinstance(target, (SourceAssessment, CitationAssessment)):
-            return target.rationale
-        if isinstance(target, Dispute):
-            return target.reason
-        return ""
+        field = targets.target_field(self, self.TARGETS)
+        return targets.by_field(field).text(getattr(self, field)) if field else ""
 
     def clean(self) -> None:
         errors = _require_filled(self, "body")
-        targets = [t for t in self.TARGETS if getattr(self, f"{t}_id")]
-        if len(targets) != 1:
+        chosen = [t for t in self.TARGETS if getattr(self, f"{t}_id")]
+        if len(chosen) != 1:
             errors["__all__"] = "An annotation is about exactly one thing: a claim, source, citation, grade or dispute."
         elif self.parent_id:
             parent = self.parent

@@ -73,6 +73,11 @@ def can_edit(user, obj) -> bool:
     return can_contribute(user) and getattr(obj, "created_by_id", None) == user.pk
 
 
+def can_change_annotation(user, annotation) -> bool:
+    """Edit or withdraw a note: its author while they still contribute, or an editor."""
+    return can_edit_any(user) or (can_contribute(user) and annotation.author_id == user.pk)
+
+
 def can_delete(user) -> bool:
     return can_edit_any(user)
 

@@ -24,7 +24,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from . import roles
+from . import roles, targets
 from .models import (
     Annotation,
     Citation,
@@ -45,6 +45,7 @@ from .translit import slug_for
 
 CONTRIBUTOR_NEEDED, GRADER_NEEDED, EDITOR_NEEDED = roles.CONTRIBUTOR_NEEDED, roles.GRADER_NEEDED, roles.EDITOR_NEEDED
 WITHDRAW_OWN_ONLY = "Only the person who raised a dispute may withdraw it."
+ANNOTATION_OWN_NEEDED = EDITOR_NEEDED + " Without it you may change only your own annotations."
 STATUS_IS_EDITORIAL = (
     "A claim's status is an editorial decision, so setting it needs the Editor role: new claims start open. "
     "Propose another status by raising a dispute of the claim."
@@ -247,38 +248,19 @@ def _topics_of(instance: models.Model) -> set[int]:
     """The topics whose summary a write of instance may change."""
     if isinstance(instance, Topic):
         return {instance.pk}
-    if isinstance(instance, Claim):
-        return {instance.topic_id}
-    if isinstance(instance, Citation):
-        return set(Claim.objects.filter(pk=instance.claim_id).values_list("topic_id", flat=True))
-    if isinstance(instance, CitationAssessment):
-        return set(Citation.objects.filter(pk=instance.citation_id).values_list("claim__topic_id", flat=True))
-    if isinstance(instance, SourceAssessment):
-        # Its disputes count on every topic citing the source (they weigh on those claims' evidence).
-        return _topics_citing(instance.source_id)
-    if isinstance(instance, Dispute):
-        if instance.source_assessment_id:
-            return _topics_citing(instance.source_assessment.source_id)
-        return _topics_of(instance.target)
     if isinstance(instance, Annotation):
         target = instance.target
-        if isinstance(target, (Claim, Citation, CitationAssessment)):
-            return _topics_of(target)
-    return set()
-
-
-def _topics_citing(source_id) -> set[int]:
-    return set(
-        Citation.objects.filter(source_id=source_id).order_by().values_list("claim__topic_id", flat=True).distinct()
-    )
+        kind = targets.of(target)
+        return kind.topics(target) if kind and kind.notes_on_topics else set()
+    kind = targets.of(instance)
+    return kind.topics(instance) if kind else set()
 
 
 def _counts_as_activity(instance: models.Model) -> bool:
     """Latest activity is about a topic's own records; a source's grades and their disputes
     belong to the source (they change only the topics' open dispute counts)."""
-    if isinstance(instance, SourceAssessment):
-        return False
-    return not (isinstance(instance, Dispute) and instance.source_assessment_id)
+    kind = targets.of(instance)
+    return not (kind and kind.of_source(instance))
 
 
 def _activity_time(instance: models.Model):
@@ -294,8 +276,9 @@ def _topic_before(instance: models.Model) -> set[int]:
 
 
 def _summaries_follow(instance: models.Model, *, also: set[int], at) -> None:
-    if isinstance(instance, SourceAssessment):
-        return  # a grade counts nowhere; only deleting it (and its disputes) changes counts
+    kind = targets.of(instance)
+    if kind and kind.graded and kind.of_source(instance):
+        return  # a source's grade counts nowhere; only deleting it (and its disputes) changes counts
     touched = _topics_of(instance) | also
     if not touched:
         return
@@ -447,8 +430,9 @@ def source_delete(*, actor: User, source: Source) -> None:
 
 # --- Claims and citations ----------------------------------------------------------
 
-CLAIM_FIELDS = ("key", "topic", "statement", "kind", "event_date", "status")
-CITATION_FIELDS = ("source", "locator", "quote", "quote_translation", "stance")
+# What claim_update and citation_update may change (not the CSV's columns: claims/csv/claims_csv.CLAIM_FIELDS).
+CLAIM_EDITABLE = ("key", "topic", "statement", "kind", "event_date", "status")
+CITATION_EDITABLE = ("source", "locator", "quote", "quote_translation", "stance")
 
 
 @transaction.atomic
@@ -489,7 +473,7 @@ def claim_update(*, actor: User, claim: Claim, data: dict[str, Any], expected_ve
         claim,
         actor=actor,
         data=data,
-        editable=CLAIM_FIELDS,
+        editable=CLAIM_EDITABLE,
         expected_version=expected_version,
         other_changes=people_change,
     )
@@ -511,7 +495,7 @@ def claim_restore(*, actor: User, claim: Claim, history_id: int, expected_versio
         raise ValidationError("That is not a recorded version of this claim.")
     people_model = apps.get_model("claims", "HistoricalClaim_people")  # the people of each version
     people = list(Person.objects.filter(pk__in=people_model.objects.filter(history_id=history_id).values("person_id")))
-    data = {name: getattr(record, name) for name in CLAIM_FIELDS if name != "topic"}
+    data = {name: getattr(record, name) for name in CLAIM_EDITABLE if name != "topic"}
     data["topic"] = Topic.objects.filter(pk=record.topic_id).first()
     if data["topic"] is None:
         raise ValidationError("The topic of that version no longer exists; choose the topic by editing the claim.")
@@ -556,7 +540,7 @@ def citation_update(
 ) -> Citation:
     _require_edit(actor, citation)
     before = _graded_content(citation)
-    if _update(citation, actor=actor, data=data, editable=CITATION_FIELDS, expected_version=expected_version):
+    if _update(citation, actor=actor, data=data, editable=CITATION_EDITABLE, expected_version=expected_version):
         _outdate_grades_if_changed(citation, before, actor=actor)
         if citation.source_id != before[0]:
             search_index.after_save(citation)
@@ -623,7 +607,7 @@ def _grade_set(
     a grade is of what the reviewer read."""
     _require(roles.can_assess(actor), GRADER_NEEDED)
     _require_no_stake_in(actor, target)
-    field = "source" if model is SourceAssessment else "citation"
+    field = targets.of(target).field
     check_unchanged(target, target_version, doing="grading")
     assessment = (
         model.objects.filter(**{field: target}, reviewer=actor).select_for_update(of=("self",)).order_by("pk").first()
@@ -693,6 +677,28 @@ def citation_assessment_set(
     )
 
 
+@transaction.atomic
+def grade_set(
+    *,
+    actor: User,
+    target: Source | Citation,
+    grade: Any,
+    rationale: str,
+    expected_version: int | None = None,
+    target_version: int | None = None,
+) -> Assessment:
+    """Enter or revise the actor's own grade of a source or a citation (the grade form's one entry)."""
+    return _grade_set(
+        actor=actor,
+        model=targets.grades_of(targets.of(target)).model,
+        target=target,
+        grade=grade,
+        rationale=rationale,
+        expected_version=expected_version,
+        target_version=target_version,
+    )
+
+
 def _graded(assessment: Assessment) -> Source | Citation:
     return getattr(assessment, _graded_field(assessment))
 
@@ -724,15 +730,6 @@ def assessment_delete(*, actor: User, assessment: Assessment) -> None:
 
 # --- Annotations -------------------------------------------------------------------
 
-ANNOTATION_TARGET_FIELD = {
-    Claim: "claim",
-    Source: "source",
-    Citation: "citation",
-    SourceAssessment: "source_assessment",
-    CitationAssessment: "citation_assessment",
-    Dispute: "dispute",
-}
-
 
 @transaction.atomic
 def annotation_create(
@@ -750,20 +747,22 @@ def annotation_create(
         if parent.withdrawn_at is not None:
             raise ValidationError({"parent": "That annotation was withdrawn; it takes no replies."})
         target = target or parent.target
-    field = ANNOTATION_TARGET_FIELD.get(type(target))
-    if field is None:
+    kind = targets.of(target)
+    if kind is None:
         raise ValidationError("An annotation needs a claim, source, citation, grade or dispute to be about.")
     annotation = Annotation(
-        author=actor, body=body, parent=parent, motivation=motivation, quoted_passage=quoted_passage, **{field: target}
+        author=actor,
+        body=body,
+        parent=parent,
+        motivation=motivation,
+        quoted_passage=quoted_passage,
+        **{kind.field: target},
     )
     return _save(annotation, actor=actor)
 
 
 def _require_own_annotation(actor: User, annotation: Annotation) -> None:
-    _require(
-        roles.can_edit_any(actor) or (roles.can_contribute(actor) and annotation.author_id == actor.pk),
-        EDITOR_NEEDED + " Without it you may change only your own annotations.",
-    )
+    _require(roles.can_change_annotation(actor, annotation), ANNOTATION_OWN_NEEDED)
     if annotation.withdrawn_at is not None:
         raise ValidationError("This annotation was withdrawn and can no longer be changed.")
 
@@ -802,21 +801,17 @@ def dispute_raise(
 
     target_version: the version of the grade or claim the person read; a dispute of a grade
     or status that has changed since is refused (it would argue with what is no longer there)."""
-    if isinstance(target, Claim):
+    kind = targets.of(target)
+    proposal = kind.proposal if kind else None
+    if proposal is not None and not proposal.of_grade:
         _require(roles.can_dispute_claim(actor), CONTRIBUTOR_NEEDED)
     else:
         _require(roles.can_dispute_grade(actor), GRADER_NEEDED + " Disputing a grade is for those who grade.")
-    dispute = Dispute(raised_by=actor, reason=reason)
-    if isinstance(target, SourceAssessment):
-        dispute.source_assessment, dispute.proposed_reliability = target, proposed
-    elif isinstance(target, CitationAssessment):
-        dispute.citation_assessment, dispute.proposed_credibility = target, proposed
-    elif isinstance(target, Claim):
-        dispute.claim, dispute.proposed_status = target, proposed
-    else:
+    if proposal is None:
         raise ValidationError("Only a source grade, a citation grade or a claim can be disputed.")
+    dispute = Dispute(raised_by=actor, reason=reason, **{kind.field: target, proposal.field: proposed})
     check_unchanged(target, target_version, doing="disputing")
-    if isinstance(target, (SourceAssessment, CitationAssessment)):
+    if proposal.of_grade:
         if target.reviewer_id == actor.pk:
             raise ValidationError("You cannot dispute your own grade; revise it instead.")
         if str(target.grade) == str(proposed):
@@ -885,10 +880,8 @@ def dispute_resolve(
     _save(dispute, actor=actor)
     if not upheld:
         return dispute
-    if isinstance(target, Claim):
-        target.status = dispute.proposed_status
-    else:
-        target.grade = dispute.proposal if isinstance(target, SourceAssessment) else dispute.proposed_credibility
+    proposal = targets.of(target).proposal
+    setattr(target, proposal.attribute, getattr(dispute, proposal.field))
     # The history row of the changed grade or status names the deciding editor.
     _save(target, actor=actor)
     return dispute
@@ -913,7 +906,7 @@ def staff_save(
     the POST), so of an admin edit and a site edit begun from the same version the later save
     is refused, not allowed to overwrite the other."""
     _require(roles.can_use_admin(actor), "This needs a staff account.")
-    if isinstance(instance, (SourceAssessment, CitationAssessment)):
+    if _graded_field(instance):
         _refuse_a_grade_of_own_work(instance)
     before = None
     moved_from = None  # the claim a citation belonged to (the admin may move it to another)
@@ -953,8 +946,10 @@ def _refuse_a_grade_of_own_work(assessment: Assessment) -> None:
         )
 
 
-def _graded_field(assessment: Assessment) -> str:
-    return "source" if isinstance(assessment, SourceAssessment) else "citation"
+def _graded_field(instance: models.Model) -> str:
+    """The field of what a grade grades ("source", "citation"); "" for anything else."""
+    kind = targets.of(instance)
+    return kind.graded if kind else ""
 
 
 @transaction.atomic

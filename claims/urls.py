@@ -23,7 +23,7 @@ urlpatterns = [
     path("claims/<slug:key>/history/<int:history_id>/restore/", records.claim_restore, name="claim_restore"),
     path("claims/<slug:key>/citations/new/", records.citation_create, name="citation_create"),
     path("citations/<int:pk>/edit/", records.citation_edit, name="citation_edit"),
-    path("citations/<int:pk>/grade/", review.citation_grade, name="citation_grade"),
+    path("citations/<int:pk>/grade/", review.grade, {"graded": "citation"}, name="citation_grade"),
     # Sources
     path("sources/", pages.source_list, name="source_list"),
     path("sources/new/", records.source_create, name="source_create"),
@@ -33,7 +33,7 @@ urlpatterns = [
     path("sources/import/confirm/", exchange.source_import_confirm, name="source_import_confirm"),
     path("sources/<slug:key>/", review.source_detail, name="source_detail"),
     path("sources/<slug:key>/edit/", records.source_edit, name="source_edit"),
-    path("sources/<slug:key>/grade/", review.source_grade, name="source_grade"),
+    path("sources/<slug:key>/grade/", review.grade, {"graded": "source"}, name="source_grade"),
     # People
     path("people/new/", records.person_create, name="person_create"),
     path("people/suggest.json", pages.person_suggestions, name="person_suggestions"),

@@ -7,6 +7,7 @@ saved and say why not, and add_service_error() puts their refusal on the form.
 from django import forms
 from django.core.exceptions import ValidationError
 
+from claims import targets
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
 from claims.models import Annotation, Claim, Dispute
 
@@ -106,14 +107,6 @@ class GradeForm(VersionedForm):
         return int(value) if self.scale == "credibility" else value
 
 
-DISPUTE_KINDS = {
-    # URL kind → (scale of the proposal, model field the proposal goes to)
-    "source-grade": ("reliability", "proposed_reliability"),
-    "citation-grade": ("credibility", "proposed_credibility"),
-    "claim": ("status", "proposed_status"),
-}
-
-
 class DisputeForm(VersionedForm):
     target_version = version_field()  # of the grade or claim disputed, as the person read it
     reason = forms.CharField(
@@ -125,7 +118,8 @@ class DisputeForm(VersionedForm):
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        scale, _ = DISPUTE_KINDS[kind]
+        self.proposal = targets.by_url_kind(kind).proposal
+        scale = self.proposal.scale
         field = self.fields["proposed"]
         if scale == "reliability":
             field.choices, field.label = RELIABILITY_CHOICES, "Proposed reliability grade"
@@ -136,11 +130,11 @@ class DisputeForm(VersionedForm):
 
     def clean_proposed(self):
         value = self.cleaned_data["proposed"]
-        return int(value) if self.kind == "citation-grade" else value
+        return int(value) if self.proposal.scale == "credibility" else value
 
     @property
     def model_field(self) -> str:
-        return DISPUTE_KINDS[self.kind][1]
+        return self.proposal.field
 
 
 class ResolveForm(VersionedForm):

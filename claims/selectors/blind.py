@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from claims import roles
+from claims import roles, targets
 from claims.models import CitationAssessment, Dispute, SourceAssessment
 
 BLIND_NOTICE = "Grades hidden until you enter your own (blind grading)."
@@ -87,18 +87,14 @@ class GradeVisibility:
     def citation_visible(self, citation_id: int) -> bool:
         return not self.blind or citation_id in self.graded_citations
 
-    def assessment_visible(self, assessment: SourceAssessment | CitationAssessment) -> bool:
-        if isinstance(assessment, SourceAssessment):
-            return self.source_visible(assessment.source_id)
-        return self.citation_visible(assessment.citation_id)
+    def grade_visible(self, grade: SourceAssessment | CitationAssessment) -> bool:
+        graded = targets.of(grade).graded
+        return getattr(self, f"{graded}_visible")(getattr(grade, f"{graded}_id"))
 
     def dispute_visible(self, dispute: Dispute) -> bool:
         """A dispute of a grade shows that grade; a dispute of a claim hides nothing; the one who
         raised a dispute always sees it (they saw the grade to dispute it)."""
         if not self.blind or dispute.raised_by_id == self.viewer_id:
             return True
-        if dispute.source_assessment_id:
-            return self.source_visible(dispute.source_assessment.source_id)
-        if dispute.citation_assessment_id:
-            return self.citation_visible(dispute.citation_assessment.citation_id)
-        return True
+        field = targets.target_field(dispute, targets.DISPUTE_FIELDS)
+        return not field or not targets.by_field(field).graded or self.grade_visible(getattr(dispute, field))

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from claims import roles
+from claims import roles, targets
 from claims.grading import RELIABILITY_DEFINITIONS, consensus_credibility, consensus_reliability
 from claims.models import (
     Annotation,
@@ -51,31 +51,14 @@ def grades_hidden_from(user, target: Source | Citation) -> bool:
     """Whether the grades of a source or citation are hidden from the user: at most one query."""
     if not is_blind_grader(user):
         return False
-    if isinstance(target, Source):
-        return not GradeVisibility.query(user, source_ids=[target.pk]).source_visible(target.pk)
-    return not GradeVisibility.query(user, citation_ids=[target.pk]).citation_visible(target.pk)
+    return not targets.grades_visible(user, graded=target._meta.model_name, pk=target.pk)
 
 
 def hidden_from(user, obj) -> bool:
-    """Whether obj is hidden from the user by blind grading: a grade, or a dispute of a grade,
-    of a source or citation they have not graded yet. Claims, sources, citations and
-    disputes of claims never are, nor a dispute the user raised. At most one query, none for a
-    user who does not grade blind."""
-    if not is_blind_grader(user):
-        return False
-    if isinstance(obj, Dispute):
-        if obj.raised_by_id == user.pk:
-            return False
-        obj = obj.source_assessment or obj.citation_assessment
-    if isinstance(obj, SourceAssessment):
-        return obj.reviewer_id != user.pk and not GradeVisibility.query(
-            user, source_ids=[obj.source_id]
-        ).source_visible(obj.source_id)
-    if isinstance(obj, CitationAssessment):
-        return obj.reviewer_id != user.pk and not GradeVisibility.query(
-            user, citation_ids=[obj.citation_id]
-        ).citation_visible(obj.citation_id)
-    return False
+    """Whether obj is hidden from the user by blind grading (each kind's rule: claims/targets.py).
+    At most one query, none for a user who does not grade blind."""
+    kind = targets.of(obj)
+    return is_blind_grader(user) and kind is not None and kind.hidden(user, obj)
 
 
 def consensus_of(scale: str, grades: Iterable) -> str | int | None:
@@ -99,11 +82,8 @@ class Node:
 
 
 def target_key(annotation: Annotation) -> tuple[str, int] | None:
-    for name in Annotation.TARGETS:
-        value = getattr(annotation, f"{name}_id")
-        if value:
-            return name, value
-    return None
+    name = targets.target_field(annotation)
+    return (name, getattr(annotation, f"{name}_id")) if name else None
 
 
 def build_threads(annotations: Iterable[Annotation]) -> dict[tuple[str, int], list[Node]]:
@@ -296,16 +276,7 @@ def _resolve_refusal(user, dispute: Dispute) -> str:
     return roles.own_work_in_dispute(user, dispute)
 
 
-_DISPUTE_RELATED = (
-    "raised_by",
-    "resolved_by",
-    "claim",
-    "source_assessment__source",
-    "source_assessment__reviewer",
-    "citation_assessment__reviewer",
-    "citation_assessment__citation__source",
-    "citation_assessment__citation__claim",
-)
+_DISPUTE_RELATED = ("raised_by", "resolved_by", *targets.related_through(targets.DISPUTABLE))
 
 
 def disputes_qs():
@@ -468,15 +439,8 @@ def annotation_url(annotation: Annotation) -> str:
             root = parents[root]
         number = _page_number_of(roots.index(root), THREADS_PER_PAGE) if root in roots else 1
         return _claim_page_url(annotation.claim.key, param=NOTES_PARAM, number=number, anchor=anchor)
-    if annotation.citation_id:
-        return citation_url(annotation.citation, anchor)
-    if annotation.citation_assessment_id:
-        return citation_url(annotation.citation_assessment.citation, anchor)
-    if annotation.source_id:
-        return reverse("source_detail", args=[annotation.source.key]) + f"#{anchor}"
-    if annotation.source_assessment_id:
-        return reverse("source_detail", args=[annotation.source_assessment.source.key]) + f"#{anchor}"
-    return reverse("dispute_detail", args=[annotation.dispute_id]) + f"#{anchor}"
+    target = annotation.target
+    return f"{targets.of(target).page(target)}#{anchor}"
 
 
 def _claim_visibility(user, claim: Claim) -> GradeVisibility:
@@ -500,6 +464,82 @@ def _claim_visibility(user, claim: Claim) -> GradeVisibility:
                 "citation_id", flat=True
             )
         ),
+    )
+
+
+def _source_grades_of(citations: list[Citation]) -> dict[int, list[str]]:
+    """The reliability grades of the sources of these citations, by source: one query."""
+    grades_by_source: dict[int, list[str]] = defaultdict(list)
+    for source_id, grade in SourceAssessment.objects.filter(source_id__in={c.source_id for c in citations}).values_list(
+        "source_id", "grade"
+    ):
+        grades_by_source[source_id].append(grade)
+    return grades_by_source
+
+
+def _citation_threads(citations: list[Citation]) -> dict[tuple[str, int], list[Node]]:
+    """The note threads on these citations and on their grades (read already): one query, none
+    without citations."""
+    if not citations:
+        return {}
+    ids = [c.pk for c in citations]
+    grade_ids = [grade.pk for citation in citations for grade in citation.assessments.all()]
+    return build_threads(_annotations(Q(citation_id__in=ids) | Q(citation_assessment_id__in=grade_ids)))
+
+
+def _claim_disputes(claim: Claim, *, user, visibility: GradeVisibility) -> list[DisputeView]:
+    """The disputes of the claim and of its citations' grades: two queries, and one for the
+    pages of the citations whose grades are disputed."""
+    # (The ids first: joined to everything a dispute shows, the condition would come after
+    # more joins than PostgreSQL reorders, which then reads every dispute.)
+    of_claim = list(
+        Dispute.objects.filter(claim=claim)
+        .order_by()
+        .values_list("pk", flat=True)
+        .union(
+            Dispute.objects.filter(citation_assessment__citation__claim=claim).order_by().values_list("pk", flat=True)
+        )
+    )
+    disputes = [
+        DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
+        for d in disputes_qs().filter(pk__in=of_claim)
+    ]
+    # Each dispute of a grade links to the grade, on whichever page of citations shows it.
+    with_citation_pages(v.dispute.citation_assessment.citation for v in disputes if v.dispute.citation_assessment_id)
+    return disputes
+
+
+def _citation_view(
+    citation: Citation,
+    *,
+    user,
+    visibility: GradeVisibility,
+    threads: dict,
+    disputes_by_grade: dict[int, list[DisputeView]],
+    grades_by_source: dict[int, list[str]],
+) -> CitationView:
+    """A citation on the claim page, with its grades unless blind grading hides them: no query.
+
+    A grade given to an earlier version of its citation stays on the page, marked, but neither
+    counts towards the consensus nor lets a blind reviewer see the others' grades."""
+    grades = list(citation.assessments.all())
+    hidden = not visibility.citation_visible(citation.pk)
+    source_hidden = not visibility.source_visible(citation.source_id)
+    return CitationView(
+        citation=citation,
+        hidden=hidden,
+        grades=[]
+        if hidden
+        else [
+            GradeView(a, threads.get(("citation_assessment", a.pk), []), disputes_by_grade.get(a.pk, []))
+            for a in grades
+        ],
+        consensus=None if hidden else consensus_credibility(a.grade for a in grades if not a.outdated),
+        source_hidden=source_hidden,
+        source_consensus=None if source_hidden else consensus_reliability(grades_by_source.get(citation.source_id, [])),
+        own_grade=next((a for a in grades if a.reviewer_id == user.pk), None),
+        threads=threads.get(("citation", citation.pk), []),
+        grading_refusal=roles.own_work_in_grading(user, citation) if roles.can_assess(user) else "",
     )
 
 
@@ -527,72 +567,27 @@ def claim_page(key: str, user, *, citations_page=None, notes_page=None, history_
     shown = list(citations.object_list)
     for citation in shown:
         citation.claim = claim  # (read already; who may grade it asks)
-    shown_ids = [c.pk for c in shown]
-    source_grades = list(
-        SourceAssessment.objects.filter(source_id__in={c.source_id for c in shown}).values_list("source_id", "grade")
-    )
-    grades_by_source: dict[int, list[str]] = defaultdict(list)
-    for source_id, grade in source_grades:
-        grades_by_source[source_id].append(grade)
-
+    grades_by_source = _source_grades_of(shown)
     # The notes on the citations shown and on their grades, and the disputes of the claim and
     # of its grades, each read through the indexes of the ids they are found by: an OR across a
     # join, or of IN subqueries, would have the database test every note and every dispute.
-    shown_grades = [grade.pk for citation in shown for grade in citation.assessments.all()]
-    threads = (
-        build_threads(_annotations(Q(citation_id__in=shown_ids) | Q(citation_assessment_id__in=shown_grades)))
-        if shown_ids
-        else {}
-    )
-    # (The ids first: joined to everything a dispute shows, the condition would come after
-    # more joins than PostgreSQL reorders, which then reads every dispute.)
-    of_claim = list(
-        Dispute.objects.filter(claim=claim)
-        .order_by()
-        .values_list("pk", flat=True)
-        .union(
-            Dispute.objects.filter(citation_assessment__citation__claim=claim).order_by().values_list("pk", flat=True)
-        )
-    )
-    disputes = [
-        DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
-        for d in disputes_qs().filter(pk__in=of_claim)
-    ]
-    # Each dispute of a grade links to the grade, on whichever page of citations shows it.
-    with_citation_pages(v.dispute.citation_assessment.citation for v in disputes if v.dispute.citation_assessment_id)
+    threads = _citation_threads(shown)
+    disputes = _claim_disputes(claim, user=user, visibility=visibility)
     disputes_by_grade: dict[int, list[DisputeView]] = defaultdict(list)
     for view in disputes:
         if view.dispute.citation_assessment_id:
             disputes_by_grade[view.dispute.citation_assessment_id].append(view)
-
-    # A grade given to an earlier version of its citation stays on the page, marked, but
-    # neither counts towards the consensus nor lets a blind reviewer see the others' grades.
-    views = []
-    for citation in shown:
-        grades = list(citation.assessments.all())
-        hidden = not visibility.citation_visible(citation.pk)
-        source_hidden = not visibility.source_visible(citation.source_id)
-        views.append(
-            CitationView(
-                citation=citation,
-                hidden=hidden,
-                grades=[]
-                if hidden
-                else [
-                    GradeView(a, threads.get(("citation_assessment", a.pk), []), disputes_by_grade.get(a.pk, []))
-                    for a in grades
-                ],
-                consensus=None if hidden else consensus_credibility(a.grade for a in grades if not a.outdated),
-                source_hidden=source_hidden,
-                source_consensus=None
-                if source_hidden
-                else consensus_reliability(grades_by_source.get(citation.source_id, [])),
-                own_grade=next((a for a in grades if a.reviewer_id == user.pk), None),
-                threads=threads.get(("citation", citation.pk), []),
-                grading_refusal=roles.own_work_in_grading(user, citation) if roles.can_assess(user) else "",
-            )
+    citations.object_list = [
+        _citation_view(
+            citation,
+            user=user,
+            visibility=visibility,
+            threads=threads,
+            disputes_by_grade=disputes_by_grade,
+            grades_by_source=grades_by_source,
         )
-    citations.object_list = views
+        for citation in shown
+    ]
 
     # The evidence grade combines the consensus grades of all the supporting citations (not
     # only this page's) and their sources: it would give a hidden consensus away, so it is
@@ -710,13 +705,8 @@ class DisputePage:
 
 def dispute_home_url(dispute: Dispute) -> str:
     """The page where the disputed thing lives, at the dispute's anchor."""
-    if dispute.source_assessment_id:
-        page = reverse("source_detail", args=[dispute.source_assessment.source.key])
-    elif dispute.citation_assessment_id:
-        return citation_url(dispute.citation_assessment.citation, f"dispute-{dispute.pk}")
-    else:
-        page = reverse("claim_detail", args=[dispute.claim.key])
-    return f"{page}#dispute-{dispute.pk}"
+    target = dispute.target
+    return f"{targets.of(target).page(target)}#dispute-{dispute.pk}"
 
 
 def dispute_page(pk: int, user) -> DisputePage:

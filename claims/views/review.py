@@ -18,10 +18,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from claims import roles, services
+from claims import roles, services, targets
 from claims.forms.records import VersionForm
 from claims.forms.review import (
-    DISPUTE_KINDS,
     AnnotationForm,
     DisputeForm,
     GradeForm,
@@ -29,15 +28,13 @@ from claims.forms.review import (
     ResolveForm,
     add_service_error,
 )
-from claims.models import Annotation, Citation, CitationAssessment, Claim, Dispute, Source, SourceAssessment
+from claims.models import Annotation, Dispute
 from claims.selectors import detail
 from claims.selectors.detail import BLIND_NOTICE, hidden_from, is_blind_grader
 
 from .access import reader_required, require
 
 FORM_METHODS = require_http_methods(["GET", "HEAD", "POST"])  # HEAD: the form, without the body
-
-ANNOTATION_OWN_NEEDED = services.EDITOR_NEEDED + " Without it you may change only your own annotations."
 
 
 def _abilities(user) -> dict:
@@ -128,36 +125,14 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Annotations -------------------------------------------------------------------
 
-# URL kind → (model, what to read with it to name it and to find its page)
-ANNOTATION_KINDS: dict[str, tuple[type[Model], tuple[str, ...]]] = {
-    "claim": (Claim, ()),
-    "source": (Source, ()),
-    "citation": (Citation, ("claim", "source")),
-    "source-grade": (SourceAssessment, ("source", "reviewer")),
-    "citation-grade": (CitationAssessment, ("citation__claim", "citation__source", "reviewer")),
-    "dispute": (Dispute, ("source_assessment", "citation_assessment", "claim")),
-}
-_ANNOTATION_RELATED = (
-    "author",
-    "claim",
-    "source",
-    "citation__claim",
-    "citation__source",
-    "source_assessment__source",
-    "source_assessment__reviewer",
-    "citation_assessment__citation__claim",
-    "citation_assessment__citation__source",
-    "citation_assessment__reviewer",
-    "dispute__source_assessment",
-    "dispute__citation_assessment",
-)
+_ANNOTATION_RELATED = ("author", *targets.related_through(targets.KINDS))
 
 
-def _annotation_target(user, kind: str, pk: int) -> Model:
-    if kind not in ANNOTATION_KINDS:
-        raise Http404("No such kind of annotation target.")
-    model, related = ANNOTATION_KINDS[kind]
-    target = get_object_or_404(model.objects.select_related(*related), pk=pk)
+def _target(user, kind: targets.TargetKind | None, pk: int) -> Model:
+    """The target of a note or dispute named by a URL, read with what names it and finds its page."""
+    if kind is None:
+        raise Http404("No such kind of target.")
+    target = get_object_or_404(kind.model.objects.select_related(*kind.related), pk=pk)
     if hidden_from(user, target):
         raise Http404("Hidden by blind grading.")
     return target
@@ -170,48 +145,10 @@ def _annotation(user, pk: int) -> Annotation:
     return annotation
 
 
-def _target_url(target: Model) -> str:
-    """The page that shows a target of annotations or disputes, at its anchor; a citation and
-    its grades on the claim's page of citations that shows them (one query)."""
-    if isinstance(target, Claim):
-        return reverse("claim_detail", args=[target.key]) + "#annotations"
-    if isinstance(target, Citation):
-        return detail.citation_url(target)
-    if isinstance(target, CitationAssessment):
-        return detail.citation_url(target.citation, f"citation-grade-{target.pk}")
-    if isinstance(target, Source):
-        return reverse("source_detail", args=[target.key]) + "#annotations"
-    if isinstance(target, SourceAssessment):
-        return reverse("source_detail", args=[target.source.key]) + f"#source-grade-{target.pk}"
-    return reverse("dispute_detail", args=[target.pk]) + "#annotations"
-
-
-def target_label(target: Model) -> str:
-    """The target of an annotation or dispute, named for a heading."""
-    if isinstance(target, Claim):
-        return f"the claim {target.key}"
-    if isinstance(target, Source):
-        return f"the source {target.title}"
-    if isinstance(target, Citation):
-        where = f", {target.locator}" if target.locator else ""
-        return f"the citation of {target.source.key}{where} for the claim {target.claim.key}"
-    if isinstance(target, SourceAssessment):
-        return f"{target.reviewer}'s reliability grade of the source {target.source.key}"
-    if isinstance(target, CitationAssessment):
-        citation = target.citation
-        where = f", {citation.locator}" if citation.locator else ""
-        return (
-            f"{target.reviewer}'s credibility grade of the citation of {citation.source.key}{where} "
-            f"for the claim {citation.claim.key}"
-        )
-    if isinstance(target, Dispute):
-        return f"the dispute #{target.pk}"
-    return str(target)
-
-
-def _target_text(target: Model) -> str:
-    field = services.ANNOTATION_TARGET_FIELD[type(target)]
-    return Annotation(**{field: target}).target_text().strip()
+def _about(target: Model) -> dict:
+    """The form's heading and the text a passage may be quoted from."""
+    kind = targets.of(target)
+    return {"target": target, "target_label": kind.label(target), "target_text": kind.text(target).strip()}
 
 
 def _render_annotation_form(request, *, form, mode: str, action: str, target: Model, annotation=None):
@@ -222,12 +159,10 @@ def _render_annotation_form(request, *, form, mode: str, action: str, target: Mo
             "form": form,
             "mode": mode,
             "action": action,
-            "target": target,
-            "target_label": target_label(target),
-            "target_text": _target_text(target),
+            **_about(target),
             "annotation": annotation,
             "withdrawn": annotation is not None and annotation.withdrawn_at is not None,
-            "back": _target_url(target) if annotation is None else detail.annotation_url(annotation),
+            "back": targets.of(target).notes_url(target) if annotation is None else detail.annotation_url(annotation),
         },
     )
 
@@ -254,7 +189,7 @@ def _saved_note(request, form, message: str, **about) -> HttpResponse | None:
 @FORM_METHODS
 def annotation_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     require(roles.can_contribute(request.user), services.CONTRIBUTOR_NEEDED)
-    target = _annotation_target(request.user, kind, pk)
+    target = _target(request.user, targets.by_url_kind(kind), pk)
     form = AnnotationForm(request.POST) if request.method == "POST" else AnnotationForm()
     if saved := _saved_note(request, form, "Your annotation is saved.", target=target):
         return saved
@@ -282,9 +217,7 @@ def annotation_reply(request: HttpRequest, pk: int) -> HttpResponse:
             # A withdrawn note takes no replies (services.annotation_create): say so rather than offer
             # a form (a refused reply is shown again with its text, and the service's reason).
             "withdrawn": request.method != "POST" and parent.withdrawn_at is not None,
-            "target": parent.target,
-            "target_label": target_label(parent.target),
-            "target_text": _target_text(parent.target),
+            **_about(parent.target),
             "back": detail.annotation_url(parent),
         },
     )
@@ -295,10 +228,7 @@ def annotation_reply(request: HttpRequest, pk: int) -> HttpResponse:
 def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     annotation = _annotation(request.user, pk)
     user = request.user
-    require(
-        roles.can_edit_any(user) or (roles.can_contribute(user) and annotation.author_id == user.pk),
-        ANNOTATION_OWN_NEEDED,
-    )
+    require(roles.can_change_annotation(user, annotation), services.ANNOTATION_OWN_NEEDED)
     if request.method == "POST":
         form = AnnotationForm(request.POST, editing=True)
         if form.is_valid():
@@ -397,72 +327,46 @@ def _grade_form_page(request, *, target, own, others, scale: str, save, done_url
 
 @reader_required
 @FORM_METHODS
-def source_grade(request: HttpRequest, key: str) -> HttpResponse:
+def grade(request: HttpRequest, *, graded: str, key: str | None = None, pk: int | None = None) -> HttpResponse:
+    """The grade form of a source (graded="source", by key) or a citation (graded="citation", by pk)."""
     require(roles.can_assess(request.user), services.GRADER_NEEDED)
-    source = get_object_or_404(Source, key=key)
-    assessments = list(source.assessments.select_related("reviewer").order_by("reviewer__username"))
+    kind = targets.by_field(graded)
+    lookup = {"key": key} if key is not None else {"pk": pk}
+    target = get_object_or_404(kind.model.objects.select_related(*kind.related), **lookup)
+    assessments = list(target.assessments.select_related("reviewer").order_by("reviewer__username"))
     own = next((a for a in assessments if a.reviewer_id == request.user.pk), None)
+    scale = targets.grades_of(kind).proposal.scale
 
     def save(**values):
-        services.source_assessment_set(actor=request.user, source=source, **values)
+        services.grade_set(actor=request.user, target=target, **values)
 
     return _grade_form_page(
         request,
-        target=source,
+        target=target,
         own=own,
         others=[a for a in assessments if a is not own],
-        scale="reliability",
+        scale=scale,
         save=save,
-        done_url=reverse("source_detail", args=[source.key]) + "#grades",
-        done_message="Your reliability grade of this source is saved.",
-    )
-
-
-@reader_required
-@FORM_METHODS
-def citation_grade(request: HttpRequest, pk: int) -> HttpResponse:
-    require(roles.can_assess(request.user), services.GRADER_NEEDED)
-    citation = get_object_or_404(Citation.objects.select_related("claim", "source"), pk=pk)
-    assessments = list(citation.assessments.select_related("reviewer").order_by("reviewer__username"))
-    own = next((a for a in assessments if a.reviewer_id == request.user.pk), None)
-
-    def save(**values):
-        services.citation_assessment_set(actor=request.user, citation=citation, **values)
-
-    return _grade_form_page(
-        request,
-        target=citation,
-        own=own,
-        others=[a for a in assessments if a is not own],
-        scale="credibility",
-        save=save,
-        done_url=detail.citation_url(citation),
-        done_message="Your credibility grade of this citation is saved.",
+        done_url=f"{kind.page(target)}#{kind.grading.anchor.format(pk=target.pk)}",
+        done_message=f"Your {scale} grade of this {graded} is saved.",
     )
 
 
 # --- Disputes ----------------------------------------------------------------------
 
-DISPUTE_TARGETS: dict[str, tuple[type[Model], tuple[str, ...]]] = {
-    "source-grade": (SourceAssessment, ("source", "reviewer")),
-    "citation-grade": (CitationAssessment, ("citation__claim", "citation__source", "reviewer")),
-    "claim": (Claim, ("topic",)),
-}
-
 
 @reader_required
 @FORM_METHODS
 def dispute_raise(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    if kind not in DISPUTE_KINDS:
+    target_kind = targets.by_url_kind(kind)
+    if target_kind is None or target_kind.proposal is None:
         raise Http404("No such kind of dispute.")
-    if kind == "claim":
-        require(roles.can_dispute_claim(request.user), services.CONTRIBUTOR_NEEDED)
-    else:
+    of_grade = target_kind.proposal.of_grade
+    if of_grade:
         require(roles.can_dispute_grade(request.user), services.GRADER_NEEDED)
-    model, related = DISPUTE_TARGETS[kind]
-    target = get_object_or_404(model.objects.select_related(*related), pk=pk)
-    if hidden_from(request.user, target):
-        raise Http404("Hidden by blind grading.")
+    else:
+        require(roles.can_dispute_claim(request.user), services.CONTRIBUTOR_NEEDED)
+    target = _target(request.user, target_kind, pk)
     if request.method == "POST":
         form = DisputeForm(request.POST, kind=kind)
         if form.is_valid():
@@ -481,8 +385,8 @@ def dispute_raise(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 return redirect("dispute_detail", pk=dispute.pk)
     else:
         form = DisputeForm(kind=kind, initial={"target_version": target.version})
-    own_grade = kind != "claim" and target.reviewer_id == request.user.pk
-    back = reverse("claim_detail", args=[target.key]) if kind == "claim" else _target_url(target)
+    own_grade = of_grade and target.reviewer_id == request.user.pk
+    graded = getattr(target, target_kind.graded) if own_grade else None
     return render(
         request,
         "claims/dispute_form.html",
@@ -490,9 +394,10 @@ def dispute_raise(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "form": form,
             "kind": kind,
             "target": target,
-            "target_label": target_label(target),
+            "target_label": target_kind.label(target),
             "own_grade": own_grade,
-            "back": back,
+            "revise_url": targets.of(graded).grading.form(graded) if graded else "",
+            "back": target_kind.url(target),
             **_abilities(request.user),
         },
     )

@@ -1,0 +1,166 @@
+"""The registry of what can be annotated or disputed (claims/targets.py), kind by kind.
+
+Each test goes through what a user does with a kind: its URL, its page and anchor, the
+passage a note may quote from it, and whether a blind grader may see it.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from claims import services, targets
+from claims.models import Annotation, Dispute
+from claims.roles import Role
+from claims.selectors.detail import hidden_from
+from tests.conftest import make_user
+
+URL_KINDS = ("claim", "source", "citation", "source-grade", "citation-grade", "dispute")
+
+
+@pytest.fixture
+def things(claim, source, citation, reviewer, editor) -> dict:
+    """One of each kind, url kind → object: the grades are the reviewer's, the dispute an editor's."""
+    source_grade = services.source_assessment_set(
+        actor=reviewer, source=source, grade="B", rationale="A careful historian with archival access."
+    )
+    citation_grade = services.citation_assessment_set(
+        actor=reviewer, citation=citation, grade=3, rationale="One late witness, not confirmed elsewhere."
+    )
+    dispute = services.dispute_raise(
+        actor=editor, target=citation_grade, reason="The 1957 review contradicts it outright.", proposed=5
+    )
+    return {
+        "claim": claim,
+        "source": source,
+        "citation": citation,
+        "source-grade": source_grade,
+        "citation-grade": citation_grade,
+        "dispute": dispute,
+    }
+
+
+def ids_on(response) -> set[str]:
+    return set(re.findall(r'\bid="([^"]+)"', response.content.decode()))
+
+
+def test_each_kind_is_declared_once_and_matches_the_foreign_keys_of_notes_and_disputes():
+    kinds = targets.KINDS
+    assert sorted(kind.url_kind for kind in kinds) == sorted(URL_KINDS)
+    for attribute in ("url_kind", "model_name", "field"):
+        values = [getattr(kind, attribute) for kind in kinds]
+        assert len(set(values)) == len(values), attribute
+    for model, disputable in ((Annotation, targets.KINDS), (Dispute, targets.DISPUTABLE)):
+        keys = {f.name: f.related_model for f in model._meta.get_fields() if f.many_to_one and f.null}
+        keys.pop("parent", None)  # a reply's parent note, not its target
+        keys.pop("resolved_by", None)
+        assert keys == {kind.field: kind.model for kind in disputable}, model
+
+
+@pytest.mark.parametrize("url_kind", URL_KINDS)
+def test_a_note_posted_at_a_kinds_url_is_about_that_object(client, researcher, things, url_kind):
+    obj = things[url_kind]
+    kind = targets.by_url_kind(url_kind)
+    assert targets.of(obj) is kind
+    assert kind.model is type(obj)
+    client.force_login(researcher)
+    url = reverse("annotation_create", args=[url_kind, obj.pk])
+    form = client.get(url)
+    assert form.status_code == 200
+    assert kind.label(obj).replace("'", "&#x27;") in form.content.decode()
+    response = client.post(url, {"body": "A note on it."})
+    note = Annotation.objects.get(body="A note on it.")
+    assert getattr(note, kind.field) == obj and note.target == obj
+    assert response.status_code == 302
+    assert urlsplit(response.url).fragment == f"annotation-{note.pk}"
+
+
+def test_an_unknown_kind_in_the_url_is_not_found(client, researcher, claim):
+    client.force_login(researcher)
+    assert targets.by_url_kind("person") is None
+    assert client.get(reverse("annotation_create", args=["person", claim.pk])).status_code == 404
+    assert client.get(reverse("dispute_raise", args=["source", claim.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("url_kind", URL_KINDS)
+def test_each_kinds_place_and_its_notes_are_on_its_page(client, editor, things, url_kind):
+    obj = things[url_kind]
+    kind = targets.by_url_kind(url_kind)
+    client.force_login(editor)
+    for url in (kind.url(obj), kind.notes_url(obj)):
+        parts = urlsplit(url)
+        page = client.get(f"{parts.path}?{parts.query}" if parts.query else parts.path)
+        assert page.status_code == 200, url
+        assert not parts.fragment or parts.fragment in ids_on(page), url
+
+
+QUOTES = {
+    # url kind → (a passage of its text, words shown with it that are not its text)
+    "claim": ("shot on 12 June", "Date of execution"),
+    "source": ("Stalin's Year of Terror", "Vadim Rogovin"),
+    "citation": ("ch. 9", "shot on 12 June"),
+    "source-grade": ("archival access", "Stalin's Year"),
+    "citation-grade": ("One late witness", "shot on 12 June"),
+    "dispute": ("1957 review", "One late witness"),
+}
+
+
+@pytest.mark.parametrize("url_kind", URL_KINDS)
+def test_a_quoted_passage_must_come_from_the_kinds_own_text(researcher, things, url_kind):
+    obj = things[url_kind]
+    passage, elsewhere = QUOTES[url_kind]
+    assert passage in targets.by_url_kind(url_kind).text(obj)
+    note = services.annotation_create(actor=researcher, target=obj, body="Quoted.", quoted_passage=passage)
+    assert note.quoted_passage == passage
+    with pytest.raises(ValidationError, match="does not occur in the text it annotates"):
+        services.annotation_create(actor=researcher, target=obj, body="Misquoted.", quoted_passage=elsewhere)
+
+
+@pytest.mark.parametrize(
+    ("url_kind", "hidden_before_grading"),
+    [
+        ("claim", False),
+        ("source", False),
+        ("citation", False),
+        ("source-grade", True),
+        ("citation-grade", True),
+        ("dispute", True),  # of a citation grade
+    ],
+)
+def test_a_blind_grader_sees_others_grades_and_their_disputes_only_after_grading(
+    client, things, url_kind, hidden_before_grading
+):
+    blind = make_user("walter_reviewer", Role.REVIEWER)
+    obj = things[url_kind]
+    client.force_login(blind)
+    url = reverse("annotation_create", args=[url_kind, obj.pk])
+    assert hidden_from(blind, obj) is hidden_before_grading
+    assert client.get(url).status_code == (404 if hidden_before_grading else 200)
+    services.source_assessment_set(actor=blind, source=things["source"], grade="C", rationale="Mine.")
+    services.citation_assessment_set(actor=blind, citation=things["citation"], grade=4, rationale="Mine.")
+    assert not hidden_from(blind, obj)
+    assert client.get(url).status_code == 200
+
+
+def test_a_dispute_of_a_claim_hides_nothing_and_its_raiser_always_sees_theirs(things, second_reviewer):
+    blind = make_user("walter_reviewer", Role.REVIEWER)
+    claim_dispute = services.dispute_raise(
+        actor=second_reviewer, target=things["claim"], reason="No record of it.", proposed="contested"
+    )
+    assert not hidden_from(blind, claim_dispute)
+    own = services.dispute_raise(actor=blind, target=things["source-grade"], reason="Too generous.", proposed="D")
+    assert not hidden_from(blind, own)
+
+
+@pytest.mark.parametrize(("url_kind", "proposed", "after"), [("source-grade", "D", "D"), ("citation-grade", 5, 5)])
+def test_an_upheld_dispute_puts_the_proposal_in_place_of_the_grade(
+    things, second_reviewer, editor, url_kind, proposed, after
+):
+    grade = things[url_kind]
+    dispute = services.dispute_raise(actor=second_reviewer, target=grade, reason="Too generous.", proposed=proposed)
+    services.dispute_resolve(actor=editor, dispute=dispute, outcome=Dispute.State.UPHELD, note="Agreed.")
+    grade.refresh_from_db()
+    assert grade.grade == after
+    assert dispute.target_label == f"{url_kind.replace('-', ' ')} #{grade.pk}"
