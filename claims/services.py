@@ -13,7 +13,7 @@ or ValidationError (naming the field and the problem) and changes nothing.
 """
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -62,7 +62,10 @@ def _require_edit(actor: User, obj: models.Model) -> None:
     )
 
 
-def _save(instance: models.Model, *, actor: User | None) -> models.Model:
+_Record = TypeVar("_Record", bound=models.Model)
+
+
+def _save(instance: _Record, *, actor: User | None) -> _Record:
     instance.full_clean()
     moved_from = _topic_before(instance)
     # django-simple-history reads the author of the history row from here.
@@ -644,7 +647,7 @@ def source_assessment_set(
     target_version: int | None = None,
 ) -> SourceAssessment:
     """Enter or revise the actor's own reliability grade of a source."""
-    return _grade_set(
+    return _grade_set(  # type: ignore[return-value]  # (the model given)
         actor=actor,
         model=SourceAssessment,
         target=source,
@@ -666,7 +669,7 @@ def citation_assessment_set(
     target_version: int | None = None,
 ) -> CitationAssessment:
     """Enter or revise the actor's own credibility grade of a citation (again, if it changed since)."""
-    return _grade_set(
+    return _grade_set(  # type: ignore[return-value]  # (the model given)
         actor=actor,
         model=CitationAssessment,
         target=citation,
@@ -688,9 +691,11 @@ def grade_set(
     target_version: int | None = None,
 ) -> Assessment:
     """Enter or revise the actor's own grade of a source or a citation (the grade form's one entry)."""
+    kind = targets.of(target)
+    assert kind is not None  # (a source or a citation, by the signature)
     return _grade_set(
         actor=actor,
-        model=targets.grades_of(targets.of(target)).model,
+        model=targets.grades_of(kind).model,  # type: ignore[arg-type]  # (an assessment model)
         target=target,
         grade=grade,
         rationale=rationale,
@@ -907,7 +912,7 @@ def staff_save(
     is refused, not allowed to overwrite the other."""
     _require(roles.can_use_admin(actor), "This needs a staff account.")
     if _graded_field(instance):
-        _refuse_a_grade_of_own_work(instance)
+        _refuse_a_grade_of_own_work(instance)  # type: ignore[arg-type]  # (a grade: it has a graded field)
     before = None
     moved_from = None  # the claim a citation belonged to (the admin may move it to another)
     if isinstance(instance, Citation) and not instance._state.adding:
@@ -917,7 +922,7 @@ def staff_save(
         check_version(instance, expected_version)
     _save(instance, actor=actor)
     if before is not None:
-        _outdate_grades_if_changed(instance, before, actor=actor)
+        _outdate_grades_if_changed(instance, before, actor=actor)  # type: ignore[arg-type]  # (a citation's)
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
     search_index.after_save(instance, before={"claim_id": moved_from})

@@ -879,7 +879,8 @@ def test_threads_are_built_oldest_first_with_replies_under_their_parents(researc
     assert [n.annotation.body for n in threads] == ["root", "second"]
     assert threads[0].replies[0].annotation.body == "reply"
     assert threads[0].replies[0].replies[0].annotation.body == "reply to reply"
-    assert threads[0].count == 3 and second.pk == threads[1].annotation.pk
+    assert len(threads[0].replies) == 1 and len(threads[0].replies[0].replies) == 1
+    assert second.pk == threads[1].annotation.pk
 
 
 # --- Queries -----------------------------------------------------------------------

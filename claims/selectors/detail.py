@@ -51,7 +51,7 @@ def grades_hidden_from(user, target: Source | Citation) -> bool:
     """Whether the grades of a source or citation are hidden from the user: at most one query."""
     if not is_blind_grader(user):
         return False
-    return not targets.grades_visible(user, graded=target._meta.model_name, pk=target.pk)
+    return not targets.grades_visible(user, graded=str(target._meta.model_name), pk=target.pk)
 
 
 def hidden_from(user, obj) -> bool:
@@ -76,10 +76,6 @@ class Node:
     annotation: Annotation
     replies: list[Node] = field(default_factory=list)
 
-    @property
-    def count(self) -> int:
-        return 1 + sum(reply.count for reply in self.replies)
-
 
 def target_key(annotation: Annotation) -> tuple[str, int] | None:
     name = targets.target_field(annotation)
@@ -95,11 +91,11 @@ def build_threads(annotations: Iterable[Annotation]) -> dict[tuple[str, int], li
         nodes[annotation.pk] = Node(annotation)
     for annotation in annotations:
         node = nodes[annotation.pk]
-        parent = nodes.get(annotation.parent_id)
+        parent = nodes.get(annotation.parent_id) if annotation.parent_id is not None else None
         if parent is not None:
             parent.replies.append(node)
-        else:
-            threads[target_key(annotation)].append(node)
+        elif (key := target_key(annotation)) is not None:
+            threads[key].append(node)
     return threads
 
 
@@ -316,7 +312,7 @@ class CitationView:
 
     @property
     def current_grade_count(self) -> int:
-        return sum(1 for view in self.grades if not view.assessment.outdated)
+        return len([view for view in self.grades if not view.assessment.outdated])
 
 
 @dataclass
@@ -398,7 +394,8 @@ def citation_url(citation: Citation, anchor: str | None = None) -> str:
 def _claim_note_tree(claim: Claim) -> tuple[list[int], dict[int, int]]:
     """The ids of the claim's top-level notes, oldest first, and each note's parent: one query of
     two numbers a note, so that a page of threads is cut without reading the notes."""
-    roots, parents = [], {}
+    roots: list[int] = []
+    parents: dict[int, int] = {}
     for pk, parent_id in (
         Annotation.objects.filter(claim=claim).order_by("created_at", "pk").values_list("pk", "parent_id")
     ):
@@ -424,7 +421,9 @@ def _claim_threads(claim: Claim, number) -> Page:
         if pk not in ids:
             ids.add(pk)
             todo.extend(children.get(pk, ()))
-    page.object_list = build_threads(_annotations(Q(pk__in=ids))).get(("claim", claim.pk), []) if ids else []
+    # (The page of ids becomes the page of threads.)
+    threads = build_threads(_annotations(Q(pk__in=ids))).get(("claim", claim.pk), []) if ids else []
+    page.object_list = threads  # type: ignore[assignment]
     return page
 
 
@@ -432,7 +431,7 @@ def annotation_url(annotation: Annotation) -> str:
     """The page that shows an annotation, at its anchor: for a note on a claim, the page of
     threads that holds its thread; on a citation or a grade of one, that citation's page."""
     anchor = f"annotation-{annotation.pk}"
-    if annotation.claim_id:
+    if annotation.claim is not None:
         roots, parents = _claim_note_tree(annotation.claim)
         root = annotation.pk
         while parents.get(root) is not None:
@@ -661,7 +660,7 @@ def source_page(key: str, user, citations_page=None) -> SourcePage:
         DisputeView(d, hidden=not visibility.dispute_visible(d), resolve_refusal=_resolve_refusal(user, d))
         for d in disputes_qs().filter(source_assessment__source=source)
     ]
-    disputes_by_grade: dict[int, list[DisputeView]] = defaultdict(list)
+    disputes_by_grade: dict[int | None, list[DisputeView]] = defaultdict(list)
     for view in disputes:
         disputes_by_grade[view.dispute.source_assessment_id].append(view)
     claims = source_claims(source=source, user=user, page=citations_page)

@@ -12,11 +12,11 @@ to them, from a reviewer who has not graded the same thing yet: such objects ans
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from claims import roles, services, targets
 from claims.forms.records import VersionForm
@@ -32,9 +32,7 @@ from claims.models import Annotation, Dispute
 from claims.selectors import detail
 from claims.selectors.detail import BLIND_NOTICE, hidden_from, is_blind_grader
 
-from .access import reader_required, require
-
-FORM_METHODS = require_http_methods(["GET", "HEAD", "POST"])  # HEAD: the form, without the body
+from .access import AuthenticatedHttpRequest, form_methods, reader_required, require
 
 
 def _abilities(user) -> dict:
@@ -51,7 +49,7 @@ def _abilities(user) -> dict:
     }
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
+def _next_url(request: AuthenticatedHttpRequest, default: str) -> str:
     """A page of this site the form came from (its hidden "next" field), else default."""
     target = request.POST.get("next", "")
     if (
@@ -70,7 +68,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 @reader_required
 @require_safe
-def claim_detail(request: HttpRequest, key: str) -> HttpResponse:
+def claim_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     page = detail.claim_page(
         key,
         request.user,
@@ -92,7 +90,7 @@ def claim_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @reader_required
 @require_safe
-def source_detail(request: HttpRequest, key: str) -> HttpResponse:
+def source_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     page = detail.source_page(key, request.user, citations_page=request.GET.get("page"))
     return render(
         request,
@@ -106,7 +104,9 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _render_dispute(request: HttpRequest, pk: int, resolve_form: ResolveForm | None = None) -> HttpResponse:
+def _render_dispute(
+    request: AuthenticatedHttpRequest, pk: int, resolve_form: ResolveForm | None = None
+) -> HttpResponse:
     page = detail.dispute_page(pk, request.user)
     if page.hidden:
         raise Http404("Hidden by blind grading.")
@@ -119,7 +119,7 @@ def _render_dispute(request: HttpRequest, pk: int, resolve_form: ResolveForm | N
 
 @reader_required
 @require_safe
-def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_dispute(request, pk)
 
 
@@ -186,8 +186,8 @@ def _saved_note(request, form, message: str, **about) -> HttpResponse | None:
 
 
 @reader_required
-@FORM_METHODS
-def annotation_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+@form_methods
+def annotation_create(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     require(roles.can_contribute(request.user), services.CONTRIBUTOR_NEEDED)
     target = _target(request.user, targets.by_url_kind(kind), pk)
     form = AnnotationForm(request.POST) if request.method == "POST" else AnnotationForm()
@@ -198,8 +198,8 @@ def annotation_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 @reader_required
-@FORM_METHODS
-def annotation_reply(request: HttpRequest, pk: int) -> HttpResponse:
+@form_methods
+def annotation_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(roles.can_contribute(request.user), services.CONTRIBUTOR_NEEDED)
     parent = _annotation(request.user, pk)
     form = ReplyForm(request.POST) if request.method == "POST" else ReplyForm()
@@ -224,8 +224,8 @@ def annotation_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reader_required
-@FORM_METHODS
-def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+@form_methods
+def annotation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     annotation = _annotation(request.user, pk)
     user = request.user
     require(roles.can_change_annotation(user, annotation), services.ANNOTATION_OWN_NEEDED)
@@ -265,7 +265,7 @@ def annotation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reader_required
 @require_POST
-def annotation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def annotation_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     annotation = _annotation(request.user, pk)
     try:
         services.annotation_withdraw(actor=request.user, annotation=annotation)
@@ -326,8 +326,10 @@ def _grade_form_page(request, *, target, own, others, scale: str, save, done_url
 
 
 @reader_required
-@FORM_METHODS
-def grade(request: HttpRequest, *, graded: str, key: str | None = None, pk: int | None = None) -> HttpResponse:
+@form_methods
+def grade(
+    request: AuthenticatedHttpRequest, *, graded: str, key: str | None = None, pk: int | None = None
+) -> HttpResponse:
     """The grade form of a source (graded="source", by key) or a citation (graded="citation", by pk)."""
     require(roles.can_assess(request.user), services.GRADER_NEEDED)
     kind = targets.by_field(graded)
@@ -356,8 +358,8 @@ def grade(request: HttpRequest, *, graded: str, key: str | None = None, pk: int 
 
 
 @reader_required
-@FORM_METHODS
-def dispute_raise(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+@form_methods
+def dispute_raise(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     target_kind = targets.by_url_kind(kind)
     if target_kind is None or target_kind.proposal is None:
         raise Http404("No such kind of dispute.")
@@ -373,7 +375,7 @@ def dispute_raise(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             try:
                 dispute = services.dispute_raise(
                     actor=request.user,
-                    target=target,
+                    target=target,  # type: ignore[arg-type]  # (a disputable kind's record, by the URL)
                     reason=form.cleaned_data["reason"],
                     proposed=form.cleaned_data["proposed"],
                     target_version=form.cleaned_data["target_version"],
@@ -412,7 +414,7 @@ def _dispute(user, pk: int) -> Dispute:
 
 @reader_required
 @require_POST
-def dispute_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dispute = _dispute(request.user, pk)
     require(roles.can_withdraw_dispute(request.user, dispute), services.WITHDRAW_OWN_ONLY)
     form = VersionForm(request.POST)
@@ -427,7 +429,7 @@ def dispute_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reader_required
 @require_POST
-def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(roles.can_resolve_dispute(request.user), services.EDITOR_NEEDED)
     dispute = _dispute(request.user, pk)
     require(not (why := roles.own_work_in_dispute(request.user, dispute)), why)
