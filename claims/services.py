@@ -354,11 +354,6 @@ def topic_update(*, actor: User, topic: Topic, data: dict[str, Any], expected_ve
 
 
 @transaction.atomic
-def topic_delete(*, actor: User, topic: Topic) -> None:
-    _delete(topic, actor=actor)
-
-
-@transaction.atomic
 def person_create(*, actor: User, name: str, name_original: str = "", aliases: str = "", slug: str = "") -> Person:
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
     person = Person(

@@ -47,13 +47,6 @@ from claims.selectors.lists import source_claims
 from claims.selectors.paging import page_of
 
 
-def grades_hidden_from(user, target: Source | Citation) -> bool:
-    """Whether the grades of a source or citation are hidden from the user: at most one query."""
-    if not is_blind_grader(user):
-        return False
-    return not targets.grades_visible(user, graded=str(target._meta.model_name), pk=target.pk)
-
-
 def hidden_from(user, obj) -> bool:
     """Whether obj is hidden from the user by blind grading (each kind's rule: claims/targets.py).
     At most one query, none for a user who does not grade blind."""
