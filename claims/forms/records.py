@@ -7,10 +7,8 @@ which is also the only place that saves; its ValidationError is put back onto th
 with add_service_errors().
 """
 
-from collections.abc import Iterable
-
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 
@@ -18,6 +16,7 @@ from claims.models import Citation, Claim, Person, Source, Topic
 from claims.selectors import lists
 
 from . import fields
+from .service_errors import add_service_errors
 
 VERSION_MISSING = (
     "This form did not carry the version of the record it was opened at, so it cannot tell whether "
@@ -112,27 +111,8 @@ class RecordForm(VersionedForm):
         return result
 
     def add_service_errors(self, exc: ValidationError, rename: dict[str, str | None] | None = None) -> None:
-        """Put a service's ValidationError onto the form: each message on its field.
-
-        A message about a field the form does not show goes to the errors at the top;
-        `rename` maps the service's field names to this form's (None: to the top).
-        The same message given twice for one field (a model's validator and its clean()
-        can both report it) is shown once.
-        """
-        rename = rename or {}
-        items: Iterable[tuple[str, list[str]]]
-        if hasattr(exc, "error_dict"):
-            items = exc.message_dict.items()
-        else:
-            items = [(NON_FIELD_ERRORS, exc.messages)]
-        for name, messages in items:
-            target = rename.get(name, name)
-            if target not in self.fields:
-                target = None
-            already = set(self.errors.get(target or NON_FIELD_ERRORS, []))
-            fresh = [m for m in dict.fromkeys(messages) if m not in already]
-            if fresh:
-                self.add_error(target, fresh)
+        """A service's refusal on this form (forms/service_errors.py)."""
+        add_service_errors(self, exc, rename)
 
 
 # --- Claims --------------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """Forms of the review pages: annotate, grade, dispute, resolve.
 
 They only shape and check the input; the services (claims/services.py) decide what may be
-saved and say why not, and add_service_error() puts their refusal on the form.
+saved and say why not, and forms/service_errors.add_service_errors() puts their refusal on the form.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from claims import targets
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
@@ -17,24 +16,6 @@ from .records import VersionedForm, version_field
 RELIABILITY_CHOICES = [(letter, definition) for letter, definition in RELIABILITY_DEFINITIONS.items()]
 CREDIBILITY_CHOICES = [(str(number), definition) for number, definition in CREDIBILITY_DEFINITIONS.items()]
 STATUS_CHOICES = list(Claim.Status.choices)
-
-
-def add_service_error(form: forms.Form, exc: ValidationError, field_names: dict[str, str] | None = None) -> None:
-    """Show a service's ValidationError on the form: on the field it names, if the form has it.
-
-    field_names maps a model field the service names to the form field that edits it
-    (e.g. the dispute's proposed_credibility to the form's "proposed").
-    """
-    field_names = field_names or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        field: str | None = field_names.get(name, name)
-        if field not in form.fields or field in form.errors:
-            field = None
-        for error in errors:
-            form.add_error(field, error)
 
 
 class AnnotationForm(VersionedForm):

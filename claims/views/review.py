@@ -26,8 +26,8 @@ from claims.forms.review import (
     GradeForm,
     ReplyForm,
     ResolveForm,
-    add_service_error,
 )
+from claims.forms.service_errors import add_service_errors
 from claims.models import Annotation, Dispute
 from claims.selectors import detail
 from claims.selectors.detail import BLIND_NOTICE, hidden_from, is_blind_grader
@@ -180,7 +180,7 @@ def _saved_note(request, form, message: str, **about) -> HttpResponse | None:
     try:
         annotation = services.annotation_create(actor=request.user, **about, **form.data_for_service())
     except ValidationError as exc:
-        add_service_error(form, exc)
+        add_service_errors(form, exc)
         return None
     return _after_annotation(request, annotation, message)
 
@@ -240,7 +240,7 @@ def annotation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     expected_version=form.cleaned_data["version"],
                 )
             except ValidationError as exc:
-                add_service_error(form, exc)
+                add_service_errors(form, exc)
             else:
                 return _after_annotation(request, annotation, "Your changes to the annotation are saved.")
     else:
@@ -294,7 +294,7 @@ def _grade_form_page(request, *, target, own, others, scale: str, save, done_url
                     target_version=form.cleaned_data["target_version"],
                 )
             except ValidationError as exc:
-                add_service_error(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, done_message)
                 return redirect(done_url)
@@ -381,7 +381,7 @@ def dispute_raise(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Http
                     target_version=form.cleaned_data["target_version"],
                 )
             except ValidationError as exc:
-                add_service_error(form, exc, {form.model_field: "proposed"})
+                add_service_errors(form, exc, {form.model_field: "proposed"})
             else:
                 messages.success(request, "Your dispute is raised; an editor will resolve it.")
                 return redirect("dispute_detail", pk=dispute.pk)
@@ -445,7 +445,7 @@ def dispute_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 target_version=form.cleaned_data["target_version"],
             )
         except ValidationError as exc:
-            add_service_error(form, exc, {"resolution_note": "note"})
+            add_service_errors(form, exc, {"resolution_note": "note"})
         else:
             if dispute.state == Dispute.State.UPHELD:
                 messages.success(request, "Dispute upheld: the proposed grade or status now stands.")
