@@ -23,9 +23,8 @@ from typing import Any
 
 from django.apps import apps
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from claims import roles, targets
@@ -535,15 +534,16 @@ def _citation_view(
     )
 
 
-def claim_page(key: str, user, *, citations_page=None, notes_page=None, history_page=None) -> ClaimPage:
-    """Everything the claim page shows, one page of each long list: a fixed number of queries
-    however big the claim (about 20, three more for a blind reviewer)."""
-    claim = get_object_or_404(
-        Claim.objects.select_related("topic", "created_by").prefetch_related(
-            Prefetch("people", queryset=Person.objects.order_by("name")),
-        ),
-        key=key,
+def claims_for_page() -> QuerySet[Claim]:
+    """The claims as claim_page reads them (the view looks up the one it shows here: 404 if none)."""
+    return Claim.objects.select_related("topic", "created_by").prefetch_related(
+        Prefetch("people", queryset=Person.objects.order_by("name")),
     )
+
+
+def claim_page(claim: Claim, user, *, citations_page=None, notes_page=None, history_page=None) -> ClaimPage:
+    """Everything the claim page shows, one page of each long list: a fixed number of queries
+    however big the claim (about 20, three more for a blind reviewer). claim: from claims_for_page()."""
     visibility = _claim_visibility(user, claim)
     citations = page_of(
         Citation.objects.filter(claim=claim).order_by(*CITATION_ORDER),
@@ -632,17 +632,19 @@ class SourcePage:
         return RELIABILITY_DEFINITIONS.get(self.consensus, "") if self.consensus else ""
 
 
-def source_page(key: str, user, citations_page=None) -> SourcePage:
-    """Everything the source page shows; of the citing claims, one page (citations_page)."""
-    source = get_object_or_404(
-        Source.objects.select_related("created_by").prefetch_related(
-            Prefetch(
-                "assessments",
-                queryset=SourceAssessment.objects.select_related("reviewer").order_by("reviewer__username"),
-            ),
+def sources_for_page() -> QuerySet[Source]:
+    """The sources as source_page reads them (the view looks up the one it shows here)."""
+    return Source.objects.select_related("created_by").prefetch_related(
+        Prefetch(
+            "assessments",
+            queryset=SourceAssessment.objects.select_related("reviewer").order_by("reviewer__username"),
         ),
-        key=key,
     )
+
+
+def source_page(source: Source, user, citations_page=None) -> SourcePage:
+    """Everything the source page shows; of the citing claims, one page (citations_page).
+    source: from sources_for_page()."""
     assessments = list(source.assessments.all())
     visibility = GradeVisibility.from_assessments(user, source_assessments=assessments)
     hidden = not visibility.source_visible(source.pk)
@@ -701,8 +703,8 @@ def dispute_home_url(dispute: Dispute) -> str:
     return f"{targets.of(target).page(target)}#dispute-{dispute.pk}"
 
 
-def dispute_page(pk: int, user) -> DisputePage:
-    dispute = get_object_or_404(disputes_qs(), pk=pk)
+def dispute_page(dispute: Dispute, user) -> DisputePage:
+    """The dispute page: dispute from disputes_qs() (with all it shows)."""
     hidden = hidden_from(user, dispute)
     threads = [] if hidden else build_threads(_annotations(Q(dispute=dispute))).get(("dispute", dispute.pk), [])
     return DisputePage(dispute=dispute, hidden=hidden, threads=threads, resolve_refusal=_resolve_refusal(user, dispute))

@@ -70,7 +70,7 @@ def _next_url(request: AuthenticatedHttpRequest, default: str) -> str:
 @require_safe
 def claim_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     page = detail.claim_page(
-        key,
+        get_object_or_404(detail.claims_for_page(), key=key),
         request.user,
         citations_page=request.GET.get(detail.CITATIONS_PARAM),
         notes_page=request.GET.get(detail.NOTES_PARAM),
@@ -91,7 +91,8 @@ def claim_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
 @reader_required
 @require_safe
 def source_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
-    page = detail.source_page(key, request.user, citations_page=request.GET.get("page"))
+    source = get_object_or_404(detail.sources_for_page(), key=key)
+    page = detail.source_page(source, request.user, citations_page=request.GET.get("page"))
     return render(
         request,
         "claims/source_detail.html",
@@ -107,7 +108,7 @@ def source_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
 def _render_dispute(
     request: AuthenticatedHttpRequest, pk: int, resolve_form: ResolveForm | None = None
 ) -> HttpResponse:
-    page = detail.dispute_page(pk, request.user)
+    page = detail.dispute_page(get_object_or_404(detail.disputes_qs(), pk=pk), request.user)
     if page.hidden:
         raise Http404("Hidden by blind grading.")
     return render(
