@@ -236,7 +236,7 @@ class _Grading:
     """What the grade column needs beyond a page's own citations, read once per export.
 
     The grade is claims.selectors.grades.claim_evidence_grades, computed here from the
-    page's citations and the grades read here (see _export_lines): that function takes
+    page's citations and the grades read here (see _cited_and_graded): that function takes
     claims and builds IN lists of their ids and of their citations' ids and sources' ids,
     and reads the same sources' assessments again on every page.
     """
@@ -333,27 +333,28 @@ def _csv_cell(value: str | None) -> str:
     return value
 
 
-def _export_lines(
-    page: list[tuple],
-    people_rows: list[tuple],
-    citation_rows: list[tuple],
-    lookups: _Lookups,
-    grading: _Grading,
-    connection,
-) -> list[str]:
-    """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations.
+def _people_of(people_rows: list[tuple], lookups: _Lookups) -> dict[int, list[str]]:
+    """claim id -> the cells of its people (unsorted)."""
+    people: dict[int, list[str]] = defaultdict(list)
+    person_text = lookups.people
+    for claim_id, person_id in people_rows:
+        people[claim_id].append(person_text[person_id])
+    return people
+
+
+def _cited_and_graded(
+    citation_rows: list[tuple], lookups: _Lookups, grading: _Grading
+) -> tuple[dict[int, list[tuple[str, str]]], dict[int, tuple[tuple[int, int], str]], set[int]]:
+    """claim id -> its (source key, locator) pairs; claim id -> its best citation's (sort key,
+    label); and the claims whose grade is hidden.
 
     The grade is claim_evidence_grades': the best of the claim's supporting citations by
     evidence_sort_key (equal sort keys have equal labels, so ties do not matter); HIDDEN for
     a blind reviewer while any of them or their sources is ungraded by them
     (GradeVisibility); empty without a supporting citation.
     """
-    people: dict[int, list[str]] = defaultdict(list)
-    person_text = lookups.people
-    for claim_id, person_id in people_rows:
-        people[claim_id].append(person_text[person_id])
     citations: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    best: dict[int, tuple[tuple[int, int], str]] = {}  # claim id -> its best citation's (sort key, label)
+    best: dict[int, tuple[tuple[int, int], str]] = {}
     hidden = set()
     source_keys = lookups.source_keys
     supports = Citation.Stance.SUPPORTS.value
@@ -372,6 +373,23 @@ def _export_lines(
             citation_id in grading.graded_citations and source_id in grading.graded_sources
         ):
             hidden.add(claim_id)
+    return citations, best, hidden
+
+
+def _export_lines(
+    page: list[tuple],
+    people_rows: list[tuple],
+    citation_rows: list[tuple],
+    lookups: _Lookups,
+    grading: _Grading,
+    connection,
+) -> list[str]:
+    """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations.
+
+    The grades are those of _cited_and_graded.
+    """
+    people = _people_of(people_rows, lookups)
+    citations, best, hidden = _cited_and_graded(citation_rows, lookups, grading)
     disputes, annotations = lookups.disputes, lookups.annotations
     cell = _csv_cell
     bar = f" {SEPARATOR} "

@@ -369,101 +369,159 @@ def parse_table(
     except FileError as exc:
         return None, exc.errors
     if not text or text.isspace():  # (text.strip() would copy a large file once more)
-        return None, [RowError(FILE, "", "The file is empty; it needs a header row and at least one row.")]
+        return None, [_empty_file()]
     delimiter = detect_delimiter(text)
     # The whole text was decoded once to check it; the rows are read from the bytes again,
     # a block at a time, so that a large file is not held twice (as text and as cells).
     del text
     lines = _Lines(io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline=""), delimiter, limits)
-    reader = csv.reader(lines, delimiter=delimiter)
-    errors: list[RowError] = []
-    header: list[str] | None = None
-    header_row = 0
-    rows: list[tuple[int, dict[str, str]]] = []
-    number = 0
-    records, max_columns = 0, limits.columns  # (rows after the header)
-    try:
-        for cells in reader:
-            number += 1
+    return _TableReader(lines, delimiter, limits, known, required, export_only).read()
+
+
+def _empty_file() -> RowError:
+    return RowError(FILE, "", "The file is empty; it needs a header row and at least one row.")
+
+
+class _Stop(Exception):
+    """Reading stops at this row: the errors so far are the result."""
+
+
+class _TableReader:
+    """parse_table's reading of the rows: the header, then the records under it."""
+
+    def __init__(
+        self,
+        lines: "_Lines",
+        delimiter: str,
+        limits: Limits,
+        known: list[str],
+        required: Iterable[str],
+        export_only: set[str],
+    ):
+        self.lines, self.limits = lines, limits
+        self.reader = csv.reader(lines, delimiter=delimiter)
+        self.known, self.required, self.export_only = known, required, export_only
+        self.errors: list[RowError] = []
+        self.header: list[str] | None = None
+        self.bad_header = False
+        self.kept: list[tuple[int, str]] = []  # (index, name) of the columns not export-only
+        self.repeated: list[dict | None] = []
+        self.rows: list[tuple[int, dict[str, str]]] = []
+        self.number = 0  # the row last read
+        self.records = 0  # rows after the header
+
+    def read(self) -> tuple[Table | None, list[RowError]]:
+        try:
+            self._read_rows()
+        except _Stop:
+            return None, self.errors
+        except _TooWide:
+            self.errors.append(self._too_wide())
+            return None, self.errors
+        except csv.Error as exc:
+            return None, [RowError(self.number + 1, "", f"This row cannot be read as CSV: {exc}.")]
+        header = self.header
+        if header is None:
+            return None, [_empty_file()]
+        if self.bad_header:
+            return None, self.errors
+        if not self.rows and not self.errors:
+            self.errors.append(RowError(FILE, "", "The file has a header but no rows."))
+        return Table([h for h in header if h not in self.export_only], self.rows), self.errors
+
+    def _read_rows(self) -> None:
+        lines, max_columns = self.lines, self.limits.columns
+        for cells in self.reader:
+            self.number += 1
             lines.fresh = True
             if lines.ended:
-                errors.append(_unclosed_quote(cells, number, header, last_line=reader.line_num))
-                return None, errors
+                last_line = self.reader.line_num
+                self.errors.append(_unclosed_quote(cells, self.number, self.header, last_line=last_line))
+                raise _Stop
             if len(cells) > max_columns:  # (_Lines stops such a row first; this is the rule itself)
                 raise _TooWide
-            if lines.large:
-                oversized = _oversized(cells, limits.cell_bytes)
-                if oversized:
-                    errors += [_cell_too_large(number, index, size, header, limits) for index, size in oversized]
-                    if header is None:
-                        return None, errors  # (the next row must not be taken for the header)
-                    continue
+            if lines.large and self._oversized(cells):
+                continue
             if not cells or (not cells[0].strip() and not "".join(cells).strip()):
                 continue  # a blank line
+            header = self.header
             if header is None:
-                header_row, header = number, [name.strip() for name in cells]
-                errors = _header_errors(header, header_row, known, required, export_only)
-                bad_header = bool(errors)
-                kept = [(i, name) for i, name in enumerate(header) if name not in export_only]
-                repeated: list[dict | None] = [{} for _ in header]
-                continue
-            records += 1
-            if records > limits.rows:
-                errors.append(
-                    RowError(
-                        number,
-                        "",
-                        f"The file has more than {limits.rows:,} rows: the limit is {limits.rows:,} rows "
-                        "a file (setting CSV_MAX_ROWS). Split it into smaller files; it was not read past this row.",
-                    )
+                self._take_header(cells)
+            else:
+                self._take_record(cells, header)
+
+    def _oversized(self, cells: list[str]) -> bool:
+        """Adds an error for each cell over limits.cell_bytes; True if there are any."""
+        oversized = _oversized(cells, self.limits.cell_bytes)
+        if not oversized:
+            return False
+        number, header, limits = self.number, self.header, self.limits
+        self.errors += [_cell_too_large(number, index, size, header, limits) for index, size in oversized]
+        if header is None:
+            raise _Stop  # (the next row must not be taken for the header)
+        return True
+
+    def _take_header(self, cells: list[str]) -> None:
+        header = [name.strip() for name in cells]
+        self.header = header
+        self.errors = _header_errors(header, self.number, self.known, self.required, self.export_only)
+        self.bad_header = bool(self.errors)
+        self.kept = [(i, name) for i, name in enumerate(header) if name not in self.export_only]
+        self.repeated = [{} for _ in header]
+
+    def _take_record(self, cells: list[str], header: list[str]) -> None:
+        number = self.number
+        self.records += 1
+        if self.records > self.limits.rows:
+            self.errors.append(self._too_many())
+            raise _Stop
+        if self.bad_header:
+            return  # the header is wrong: only a CSV error further down is still news
+        if len(cells) > len(header):
+            extra = len(cells) - len(header)
+            self.errors.append(
+                RowError(
+                    number,
+                    "",
+                    f"This row has {len(cells)} cells but the header has {len(header)} columns "
+                    f"({extra} too many; is a cell with the delimiter in it missing its quotes?).",
                 )
-                return None, errors
-            if bad_header:
-                continue  # the header is wrong: only a CSV error further down is still news
-            if len(cells) > len(header):
-                extra = len(cells) - len(header)
-                errors.append(
-                    RowError(
-                        number,
-                        "",
-                        f"This row has {len(cells)} cells but the header has {len(header)} columns "
-                        f"({extra} too many; is a cell with the delimiter in it missing its quotes?).",
-                    )
-                )
-                continue
-            if len(cells) < len(header):
-                cells += [""] * (len(header) - len(cells))
-            row = {}
-            for i, name in kept:
-                cell = cells[i]
-                if cell[:1] == "'":
-                    cell = unescape_formula(cell)
-                same = repeated[i]
-                if same is not None:  # one string object for the many rows with the same cell
-                    cell = same.setdefault(cell, cell)
-                    if len(same) > REPEATED_MAX:
-                        repeated[i] = None
-                row[name] = cell
-            rows.append((number, row))
-    except _TooWide:
-        errors.append(
-            RowError(
-                number + 1 if not lines.fresh else number,
-                "",
-                f"This row has more than {limits.columns:,} cells: the limit is {limits.columns:,} columns a row "
-                "(setting CSV_MAX_COLUMNS). The file was not read past this row.",
             )
+            return
+        if len(cells) < len(header):
+            cells += [""] * (len(header) - len(cells))
+        repeated = self.repeated
+        row = {}
+        for i, name in self.kept:
+            cell = cells[i]
+            if cell[:1] == "'":
+                cell = unescape_formula(cell)
+            same = repeated[i]
+            if same is not None:  # one string object for the many rows with the same cell
+                cell = same.setdefault(cell, cell)
+                if len(same) > REPEATED_MAX:
+                    repeated[i] = None
+            row[name] = cell
+        self.rows.append((number, row))
+
+    def _too_many(self) -> RowError:
+        rows = self.limits.rows
+        return RowError(
+            self.number,
+            "",
+            f"The file has more than {rows:,} rows: the limit is {rows:,} rows "
+            "a file (setting CSV_MAX_ROWS). Split it into smaller files; it was not read past this row.",
         )
-        return None, errors
-    except csv.Error as exc:
-        return None, [RowError(number + 1, "", f"This row cannot be read as CSV: {exc}.")]
-    if header is None:
-        return None, [RowError(FILE, "", "The file is empty; it needs a header row and at least one row.")]
-    if bad_header:
-        return None, errors
-    if not rows and not errors:
-        errors.append(RowError(FILE, "", "The file has a header but no rows."))
-    return Table([h for h in header if h not in export_only], rows), errors
+
+    def _too_wide(self) -> RowError:
+        columns = self.limits.columns
+        return RowError(
+            # (raised by _Lines, the row is not counted yet; _Lines has then set fresh False)
+            self.number + 1 if not self.lines.fresh else self.number,
+            "",
+            f"This row has more than {columns:,} cells: the limit is {columns:,} columns a row "
+            "(setting CSV_MAX_COLUMNS). The file was not read past this row.",
+        )
 
 
 def _column_name(index: int, header: list[str] | None) -> str:

@@ -68,71 +68,89 @@ def _check_and_write(
     expected_versions: dict[str, int] | None,
 ) -> None:
     repeated_rows = {e.row for e in errors}
+    existing = _stored_sources(rows, dry_run=dry_run)
+    if compare_versions(report, Source, rows, existing, errors, dry_run=dry_run, expected=expected_versions):
+        return
+    plan = _SourcesPlan(actor)
+    for index, (number, cells) in enumerate(rows):
+        if index % BATCH_SIZE == 0:
+            progress.checked(index)
+        if number not in repeated_rows:
+            plan.check(number, cells, existing.get(cells["key"].strip()), errors)
+    progress.checked(len(rows))
+    if errors:
+        return
+    report.rows = plan.outcomes
+    if not dry_run:
+        plan.write()
+
+
+def _stored_sources(rows: list, *, dry_run: bool) -> dict[str, Source]:
+    """key -> the stored source, for the keys of the file; locked unless a dry run."""
     keys = [cells["key"].strip() for _, cells in rows]
     existing: dict[str, Source] = {}
     sources = Source.objects.all() if dry_run else Source.objects.select_for_update(of=("self",)).order_by()
     for chunk in chunks(sorted(set(keys))):
         existing.update({s.key: s for s in sources.filter(key__in=chunk)})
-    if compare_versions(report, Source, rows, existing, errors, dry_run=dry_run, expected=expected_versions):
-        return
+    return existing
 
-    to_create: list[Source] = []
-    to_update: list[Source] = []
-    update_fields: set[str] = set()
-    retitled: list[int] = []  # sources whose titles change: the claims citing them are indexed again
-    outcomes: list[RowOutcome] = []
-    for index, (number, cells) in enumerate(rows):
-        if index % BATCH_SIZE == 0:
-            progress.checked(index)
-        if number in repeated_rows:
-            continue
+
+class _SourcesPlan:
+    """What a sources import writes, gathered row by row, then written in bulk."""
+
+    def __init__(self, actor: User | None):
+        self.actor = actor
+        self.to_create: list[Source] = []
+        self.to_update: list[Source] = []
+        self.update_fields: set[str] = set()
+        self.retitled: list[int] = []  # sources whose titles change: the claims citing them are indexed again
+        self.outcomes: list[RowOutcome] = []
+
+    def check(self, number: int, cells: dict[str, str], stored: Source | None, errors: list) -> None:
+        """Adds the row to the plan, or its errors to errors."""
         values = {name: (cell.strip() if name in STRIPPED else cell) for name, cell in cells.items()}
-        stored = existing.get(values["key"])
-        source = copy.copy(stored) if stored else Source(created_by=actor)
+        source = copy.copy(stored) if stored else Source(created_by=self.actor)
         for name, value in values.items():
             setattr(source, name, value)
         row_errors = model_errors(source, row=number, exclude=["created_by"])
         if row_errors:
             errors += row_errors
-            continue
+            return
         if stored is None:
-            to_create.append(source)
-            outcomes.append(RowOutcome(number, source.key, RowOutcome.CREATED))
-            continue
+            self.to_create.append(source)
+            self.outcomes.append(RowOutcome(number, source.key, RowOutcome.CREATED))
+            return
         changed = [
             name for name in (*values, "date_earliest", "date_latest") if getattr(source, name) != getattr(stored, name)
         ]
         if changed:
-            to_update.append(source)
-            update_fields.update(changed)
+            self.to_update.append(source)
+            self.update_fields.update(changed)
             if set(changed) & set(search_index.SOURCE_FIELDS):
-                retitled.append(source.pk)
+                self.retitled.append(source.pk)
         changed_columns = tuple(name for name in SOURCE_COLUMNS if name in changed) or ("date",) * bool(changed)
-        outcomes.append(
+        self.outcomes.append(
             RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED, changed_columns)
         )
-    progress.checked(len(rows))
-    if errors:
-        return
-    report.rows = outcomes
-    if dry_run:
-        return
-    if to_create:
-        bulk_create_with_history(to_create, Source, batch_size=BATCH_SIZE, default_user=actor)
-    if to_update:
-        now = timezone.now()
-        for source in to_update:
-            source.updated_at = now
-            source.version += 1  # (an edit begun before the import is then refused, not lost)
-        bulk_update_with_history(
-            to_update,
-            Source,
-            fields=sorted(update_fields | {"updated_at", "version"}),
-            batch_size=BATCH_SIZE,
-            default_user=actor,
-        )
-    search_index.index_claims(search_index.claims_citing(*retitled))
-    progress.written(len(to_create) + len(to_update))
+
+    def write(self) -> None:
+        actor = self.actor
+        if self.to_create:
+            bulk_create_with_history(self.to_create, Source, batch_size=BATCH_SIZE, default_user=actor)
+        if self.to_update:
+            now = timezone.now()
+            for source in self.to_update:
+                source.updated_at = now
+                source.version += 1  # (an edit begun before the import is then refused, not lost)
+            bulk_update_with_history(
+                self.to_update,
+                Source,
+                fields=sorted(self.update_fields | {"updated_at", "version"}),
+                batch_size=BATCH_SIZE,
+                default_user=actor,
+            )
+        search_index.index_claims(search_index.claims_citing(*self.retitled))
+        progress.written(len(self.to_create) + len(self.to_update))
 
 
 def sources_csv_chunks(*, actor: User | None = None, sources: QuerySet[Source] | None = None) -> Iterator[str]:
