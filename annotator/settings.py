@@ -221,9 +221,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-            ],
+            ]
         },
-    },
+    }
 ]
 
 WSGI_APPLICATION = "annotator.wsgi.application"
@@ -237,10 +237,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "claims.User"
 # django-axes' backend comes first: it refuses a locked-out login before any password is checked.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -340,7 +337,7 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
         "frame-ancestors": [NONE],
         "form-action": [SELF],
-    },
+    }
 }
 
 # --- Errors -------------------------------------------------------------------------------
@@ -387,7 +384,7 @@ LOGGING = {
             "format": "%(asctime)s %(levelname)s %(name)s path=%(path)s user=%(user_id)s "
             "request_id=%(request_id)s %(message)s",
             "datefmt": "%Y-%m-%dT%H:%M:%SZ",
-        },
+        }
     },
     "handlers": {
         "stderr": {

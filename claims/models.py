@@ -199,8 +199,7 @@ class Person(models.Model):
         "name in original script", max_length=200, blank=True, help_text="e.g. Тухачевский, Михаил Николаевич"
     )
     aliases = models.TextField(
-        blank=True,
-        help_text="Other spellings and transliterations, one a line (e.g. Tukhachevskii, Toukhatchevski).",
+        blank=True, help_text="Other spellings and transliterations, one a line (e.g. Tukhachevskii, Toukhatchevski)."
     )
     slug = models.SlugField(max_length=200, unique=True)
     created_by = models.ForeignKey(
@@ -312,8 +311,7 @@ class Source(DatedMixin):
             models.CheckConstraint(name="source_kind_valid", condition=Q(kind__in=SourceKind.values)),
             models.CheckConstraint(name="source_level_valid", condition=Q(level__in=SourceLevel.values)),
             models.CheckConstraint(
-                name="source_archival_file_names_archive",
-                condition=~Q(kind="archival_file") | _not_blank("archive"),
+                name="source_archival_file_names_archive", condition=~Q(kind="archival_file") | _not_blank("archive")
             ),
             models.CheckConstraint(
                 name="source_archive_reference_needs_archive",
@@ -523,7 +521,7 @@ class Citation(models.Model):
         indexes = [
             # The source page's claims and their count (selectors.lists.source_claims), the claim
             # list's ?source= filter, and the claims a source's grade disputes count on.
-            models.Index(fields=["source", "claim"], name="citation_source_claim_idx"),
+            models.Index(fields=["source", "claim"], name="citation_source_claim_idx")
         ]
         constraints = [
             models.UniqueConstraint(

@@ -56,10 +56,7 @@ _require = roles.require
 
 
 def _require_edit(actor: User, obj: models.Model) -> None:
-    _require(
-        roles.can_edit(actor, obj),
-        EDITOR_NEEDED + " Without it you may edit only what you added yourself.",
-    )
+    _require(roles.can_edit(actor, obj), EDITOR_NEEDED + " Without it you may edit only what you added yourself.")
 
 
 _Record = TypeVar("_Record", bound=models.Model)
@@ -641,10 +638,9 @@ def source_assessment_set(
     expected_version: int | None = None,
     target_version: int | None = None,
 ) -> SourceAssessment:
-    """Enter or revise the actor's own reliability grade of a source."""
-    return _grade_set(  # type: ignore[return-value]  # (the model given)
+    """Enter or revise the actor's own reliability grade of a source (grade_set, typed for a source)."""
+    return grade_set(  # type: ignore[return-value]  # (a source's grade)
         actor=actor,
-        model=SourceAssessment,
         target=source,
         grade=grade,
         rationale=rationale,
@@ -663,10 +659,10 @@ def citation_assessment_set(
     expected_version: int | None = None,
     target_version: int | None = None,
 ) -> CitationAssessment:
-    """Enter or revise the actor's own credibility grade of a citation (again, if it changed since)."""
-    return _grade_set(  # type: ignore[return-value]  # (the model given)
+    """Enter or revise the actor's own credibility grade of a citation (again, if it changed
+    since): grade_set, typed for a citation."""
+    return grade_set(  # type: ignore[return-value]  # (a citation's grade)
         actor=actor,
-        model=CitationAssessment,
         target=citation,
         grade=grade,
         rationale=rationale,

@@ -58,11 +58,7 @@ def refuse(request: HttpRequest, *, size: int | None, limit: int, setting: str) 
     return render(
         request,
         "claims/upload_too_large.html",
-        {
-            "size": what,
-            "limit": megabytes(limit),
-            "setting": setting,
-        },
+        {"size": what, "limit": megabytes(limit), "setting": setting},
         status=413,
     )
 

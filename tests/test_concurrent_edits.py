@@ -156,12 +156,7 @@ def test_a_stale_edit_of_an_annotation_is_refused(client, researcher, editor, cl
     client.force_login(researcher)
     response = client.post(
         f"/annotations/{note.pk}/edit/",
-        {
-            "version": "1",
-            "body": "Compare the verdict.",
-            "motivation": "comment",
-            "quoted_passage": "",
-        },
+        {"version": "1", "body": "Compare the verdict.", "motivation": "comment", "quoted_passage": ""},
     )
     assert "was saved by edith_editor" in response.content.decode()
     note.refresh_from_db()

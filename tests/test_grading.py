@@ -22,10 +22,7 @@ def test_reliability_consensus(grades, expected):
     assert consensus_reliability(grades) == expected
 
 
-@pytest.mark.parametrize(
-    "grades,expected",
-    [([], None), ([2], 2), ([1, 2], 2), ([2, 6], 2), ([6], 6), ([1, 5, 6], 3)],
-)
+@pytest.mark.parametrize("grades,expected", [([], None), ([2], 2), ([1, 2], 2), ([2, 6], 2), ([6], 6), ([1, 5, 6], 3)])
 def test_credibility_consensus(grades, expected):
     assert consensus_credibility(grades) == expected
 

@@ -353,15 +353,7 @@ FIELDS = [
     Field(
         "pn",
         "person name",
-        (
-            CLAIM,
-            CLAIMS_FILTERED,
-            PERSON,
-            PERSON_EDIT,
-            A_PEOPLE,
-            A_PERSON,
-            A_CLAIM,
-        ),
+        (CLAIM, CLAIMS_FILTERED, PERSON, PERSON_EDIT, A_PEOPLE, A_PERSON, A_CLAIM),
         rule="no bar",
         model=Person,
         name="name",
@@ -369,14 +361,7 @@ FIELDS = [
     Field(
         "po",
         "person name in original script",
-        (
-            CLAIM,
-            PERSON,
-            PERSON_EDIT,
-            A_PEOPLE,
-            A_PERSON,
-            A_CLAIM,
-        ),
+        (CLAIM, PERSON, PERSON_EDIT, A_PEOPLE, A_PERSON, A_CLAIM),
         model=Person,
         name="name_original",
     ),
@@ -484,40 +469,17 @@ FIELDS = [
     Field(
         "gr",
         "source grade rationale",
-        (
-            SOURCE,
-            SOURCE_GRADE,
-            RAISE_SOURCE_GRADE,
-            DISPUTE_SOURCE_GRADE,
-            A_SOURCE_GRADE,
-            A_SOURCE,
-        ),
+        (SOURCE, SOURCE_GRADE, RAISE_SOURCE_GRADE, DISPUTE_SOURCE_GRADE, A_SOURCE_GRADE, A_SOURCE),
     ),
     Field(
         "cr",
         "citation grade rationale",
-        (
-            CLAIM,
-            CITATION_GRADE,
-            RAISE_CITATION_GRADE,
-            DISPUTE_CITATION_GRADE,
-            A_CITATION_GRADE,
-            A_CITATION,
-        ),
+        (CLAIM, CITATION_GRADE, RAISE_CITATION_GRADE, DISPUTE_CITATION_GRADE, A_CITATION_GRADE, A_CITATION),
     ),
     Field(
         "ab",
         "annotation body (Markdown)",
-        (
-            CLAIM,
-            SOURCE,
-            DISPUTE_CLAIM,
-            NOTE_EDIT_CLAIM,
-            NOTE_EDIT_SOURCE,
-            NOTE_EDIT_DISPUTE,
-            A_NOTES,
-            A_NOTE,
-        ),
+        (CLAIM, SOURCE, DISPUTE_CLAIM, NOTE_EDIT_CLAIM, NOTE_EDIT_SOURCE, NOTE_EDIT_DISPUTE, A_NOTES, A_NOTE),
         markdown_on=(CLAIM, SOURCE, DISPUTE_CLAIM),
     ),
     # A quoted passage must be copied from the annotated text: it is the claim's statement here.
@@ -709,11 +671,7 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
     )
 
     claim = o["claim"] = services.claim_create(
-        actor=researcher,
-        key="injection-claim",
-        topic=topic,
-        statement="Injection claim",
-        people=[person],
+        actor=researcher, key="injection-claim", topic=topic, statement="Injection claim", people=[person]
     )
     w.store(services.claim_update, editor, claim=claim, fields={"ck": "key", "cs": "statement", "ce": "event_date"})
 

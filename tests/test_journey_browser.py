@@ -16,10 +16,7 @@ from claims.selectors.detail import BLIND_NOTICE
 from tests.browser import save_screenshot
 from tests.conftest import PASSWORD
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NOTE = (
     "**Forged?** The dossier itself was never found.\n\n"

@@ -37,14 +37,7 @@ def export_grade(claim) -> str:
     return next(row for row in rows if row.startswith(claim.key + ",")).split(",")[grade]
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"quote": "Расстреляны 11 июня."},
-        {"locator": "ch. 10"},
-        {"stance": "mentions"},
-    ],
-)
+@pytest.mark.parametrize("change", [{"quote": "Расстреляны 11 июня."}, {"locator": "ch. 10"}, {"stance": "mentions"}])
 def test_a_change_of_what_was_graded_outdates_its_grades(client, researcher, reviewer, graded, change):
     assert claim_evidence_grades([graded.claim])[graded.claim_id] == "B2"
     services.citation_update(actor=researcher, citation=graded, data=change, expected_version=graded.version)

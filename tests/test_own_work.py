@@ -215,12 +215,7 @@ def test_the_admin_refuses_a_grade_entered_for_a_reviewer_who_added_the_source(c
     client.force_login(staff)
     response = client.post(
         "/admin/claims/sourceassessment/add/",
-        {
-            "source": source.pk,
-            "reviewer": victor.pk,
-            "grade": "A",
-            "rationale": "Entered for him.",
-        },
+        {"source": source.pk, "reviewer": victor.pk, "grade": "A", "rationale": "Entered for him."},
         follow=True,
     )
     assert (

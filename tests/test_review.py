@@ -963,8 +963,7 @@ def small(researcher, reviewer, second_reviewer, topic) -> dict:
 
 @pytest.mark.parametrize("persona", ["researcher", "reviewer", "editor"])
 @pytest.mark.parametrize(
-    "page,limit",
-    [("claim", CLAIM_PAGE_QUERIES), ("source", SOURCE_PAGE_QUERIES), ("dispute", DISPUTE_PAGE_QUERIES)],
+    "page,limit", [("claim", CLAIM_PAGE_QUERIES), ("source", SOURCE_PAGE_QUERIES), ("dispute", DISPUTE_PAGE_QUERIES)]
 )
 def test_the_detail_pages_read_a_fixed_number_of_queries(
     client, request, django_assert_max_num_queries, reviewer, crowded, small, persona, page, limit

@@ -220,12 +220,7 @@ def test_the_admin_confirm_takes_no_file_but_its_own_upload(client, staff, folde
         client.force_login(staff)
         response = client.post(
             "/admin/claims/source/process_import/",
-            {
-                "import_file_name": os.path.basename(other),
-                "original_file_name": "x.csv",
-                "format": "0",
-                "resource": "",
-            },
+            {"import_file_name": os.path.basename(other), "original_file_name": "x.csv", "format": "0", "resource": ""},
             follow=True,
         )
         assert "no longer waiting to be confirmed" in response.content.decode()

@@ -197,8 +197,7 @@ def reserve_ids(model: type[models.Model], count: int) -> Sequence[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [qn(table), column, count],
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [qn(table), column, count]
             )
             return [row[0] for row in cursor.fetchall()]
         if connection.vendor != "sqlite":

@@ -12,8 +12,8 @@ from claims.quoting import QUOTE_LIMIT, Bounded, quoted
 
 from .reading import RowError
 
-IMPORT_NEEDED = "Importing CSV needs the Editor role (or a staff account)."
-EXPORT_NEEDED = "Exporting CSV needs the Researcher, Reviewer or Editor role."
+IMPORT_NEEDED = f"Importing CSV needs {roles.EDITOR_ROLE} (or a staff account)."
+EXPORT_NEEDED = f"Exporting CSV needs {roles.CONTRIBUTOR_ROLES}."
 
 
 def require_import(actor) -> None:

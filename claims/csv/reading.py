@@ -347,12 +347,7 @@ def _oversized(cells: list[str], limit: int) -> list[tuple[int, int]]:
 
 
 def parse_table(
-    data: bytes,
-    *,
-    encoding: str | None,
-    known: Iterable[str],
-    required: Iterable[str],
-    export_only: Iterable[str] = (),
+    data: bytes, *, encoding: str | None, known: Iterable[str], required: Iterable[str], export_only: Iterable[str] = ()
 ) -> tuple[Table | None, list[RowError]]:
     """Decode and split the file; check the header. Returns the table or the errors.
 

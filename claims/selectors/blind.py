@@ -36,11 +36,7 @@ class GradeVisibility:
 
     @classmethod
     def from_assessments(
-        cls,
-        user,
-        *,
-        source_assessments: Iterable[Any] = (),
-        citation_assessments: Iterable[Any] = (),
+        cls, user, *, source_assessments: Iterable[Any] = (), citation_assessments: Iterable[Any] = ()
     ) -> GradeVisibility:
         """From assessments already read (objects with reviewer_id and source_id/citation_id): no query.
 

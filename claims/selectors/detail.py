@@ -145,11 +145,7 @@ def _entries(
             for change in delta.changes:
                 label = model._meta.get_field(change.field).verbose_name
                 changes.append(
-                    Change(
-                        label,
-                        _display(change.field, change.old, names),
-                        _display(change.field, change.new, names),
-                    )
+                    Change(label, _display(change.field, change.old, names), _display(change.field, change.new, names))
                 )
             if m2m is not None:
                 old, new = m2m.get(prev.history_id, frozenset()), m2m.get(record.history_id, frozenset())
@@ -537,7 +533,7 @@ def _citation_view(
 def claims_for_page() -> QuerySet[Claim]:
     """The claims as claim_page reads them (the view looks up the one it shows here: 404 if none)."""
     return Claim.objects.select_related("topic", "created_by").prefetch_related(
-        Prefetch("people", queryset=Person.objects.order_by("name")),
+        Prefetch("people", queryset=Person.objects.order_by("name"))
     )
 
 
@@ -636,9 +632,8 @@ def sources_for_page() -> QuerySet[Source]:
     """The sources as source_page reads them (the view looks up the one it shows here)."""
     return Source.objects.select_related("created_by").prefetch_related(
         Prefetch(
-            "assessments",
-            queryset=SourceAssessment.objects.select_related("reviewer").order_by("reviewer__username"),
-        ),
+            "assessments", queryset=SourceAssessment.objects.select_related("reviewer").order_by("reviewer__username")
+        )
     )
 
 

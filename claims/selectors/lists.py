@@ -26,15 +26,7 @@ from django.db.models.expressions import RawSQL
 
 from claims import sorting
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
-from claims.models import (
-    Citation,
-    Claim,
-    Dispute,
-    Person,
-    Source,
-    Topic,
-    TopicSummary,
-)
+from claims.models import Citation, Claim, Dispute, Person, Source, Topic, TopicSummary
 from claims.search import query as search
 from claims.translit import romanize
 

@@ -106,11 +106,7 @@ def claim_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         return render(
             request,
             "claims/export_background.html",
-            {
-                "count": count,
-                "query": request.GET.urlencode(),
-                "list_url": reverse("claim_list"),
-            },
+            {"count": count, "query": request.GET.urlencode(), "list_url": reverse("claim_list")},
         )
     return _csv_response(chunks, "claims")
 

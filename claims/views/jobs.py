@@ -61,7 +61,7 @@ def job_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "jobs": [
                 {"result": result, "title": _title(result), "state": jobs.state(result)}
                 for result in jobs.jobs_of(request.user)
-            ],
+            ]
         },
     )
 

@@ -224,11 +224,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "claims/home.html",
-        {
-            "page": page,
-            "topics": page.object_list,
-            "can_contribute": _can_contribute(request),
-        },
+        {"page": page, "topics": page.object_list, "can_contribute": _can_contribute(request)},
     )
 
 
@@ -241,12 +237,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "claims/topic_detail.html",
-        {
-            "topic": topic,
-            "page": page,
-            "claims": page.object_list,
-            "can_contribute": _can_contribute(request),
-        },
+        {"topic": topic, "page": page, "claims": page.object_list, "can_contribute": _can_contribute(request)},
     )
 
 
@@ -317,12 +308,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "claims/person_detail.html",
-        {
-            "person": person,
-            "page": page,
-            "claims": page.object_list,
-            "can_contribute": _can_contribute(request),
-        },
+        {"person": person, "page": page, "claims": page.object_list, "can_contribute": _can_contribute(request)},
     )
 
 

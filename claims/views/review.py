@@ -20,13 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from claims import roles, services, targets
 from claims.forms.records import VersionForm
-from claims.forms.review import (
-    AnnotationForm,
-    DisputeForm,
-    GradeForm,
-    ReplyForm,
-    ResolveForm,
-)
+from claims.forms.review import AnnotationForm, DisputeForm, GradeForm, ReplyForm, ResolveForm
 from claims.forms.service_errors import add_service_errors
 from claims.models import Annotation, Dispute
 from claims.selectors import detail
