@@ -359,6 +359,14 @@ def _bytes_flipped_in_the_middle(good: Path) -> bytes:
     return bytes(data)
 
 
+def _compressed_data_invalid(good: Path) -> bytes:
+    """The same rows, their compressed data made unreadable: its first block of a reserved type,
+    which zlib refuses with an error of its own (no OSError, no ValueError)."""
+    data = bytearray(gzip.compress(gzip.decompress(good.read_bytes())))  # (a header of 10 bytes)
+    data[10] |= 0b110
+    return bytes(data)
+
+
 def _checksum_wrong(good: Path) -> bytes:
     data = bytearray(good.read_bytes())
     data[-8] ^= 0xFF  # gzip's CRC-32 of the content, checked once every row is in
@@ -385,6 +393,7 @@ def _something_after_the_end(good: Path) -> bytes:
     "damage,message",
     cases(
         (_bytes_flipped_in_the_middle, ""),  # whichever check notices first: the file is refused
+        (_compressed_data_invalid, "all.json.gz: it is damaged: Error -3 while decompressing data: invalid block type"),
         (_checksum_wrong, "all.json.gz: it is damaged at its end: CRC check failed"),
         (_cut_short, "all.json.gz: it is damaged after line "),
         (_a_row_left_out, "all.json.gz: it is damaged: its rows do not add up to the counts it ends with"),

@@ -24,6 +24,7 @@ import io
 import json
 import os
 import tempfile
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -43,6 +44,12 @@ OBJECTS_OPEN = '"objects":['
 OBJECTS_CLOSE = "],"
 CHUNK_SIZE = 2000  # rows fetched at a time
 HEADER_LIMIT = 1_000_000  # characters: a first line longer than this is no backup header
+
+
+# What reading a damaged gzip file raises: a truncated file EOFError, a bad header or CRC
+# OSError (gzip.BadGzipFile), bad compressed data zlib.error (no subclass of either: bytes
+# flipped in the middle of the file raise it), and text that is no JSON ValueError.
+DAMAGED = (EOFError, OSError, ValueError, zlib.error)
 
 
 class BackupError(Exception):
@@ -204,7 +211,7 @@ class BackupReader:
             raise BackupError(f"{not_ours} (it is not gzip-compressed)") from None
         except UnicodeDecodeError:
             raise BackupError(f"{not_ours} (its content is not UTF-8 text)") from None
-        except (EOFError, OSError, ValueError) as exc:
+        except DAMAGED as exc:
             raise BackupError(f"it is damaged: {_why(exc)}") from None
         self.line_number = 1
         if not first:
@@ -238,7 +245,7 @@ class BackupReader:
             line = self._text.readline()
         except UnicodeDecodeError:
             raise BackupError(f"it is damaged: line {self.line_number + 1} is not UTF-8 text") from None
-        except (EOFError, OSError, ValueError) as exc:  # gzip and zlib errors, a truncated file
+        except DAMAGED as exc:  # gzip and zlib errors, a truncated file
             raise BackupError(f"it is damaged after line {self.line_number}: {_why(exc)}") from None
         if not line:
             raise BackupError(f"it ends early, after line {self.line_number}: the file is cut short")
@@ -277,7 +284,7 @@ class BackupReader:
     def _line_or_end(self) -> str:
         try:
             return self._text.read(1)  # reaching the end checks gzip's length and CRC
-        except (EOFError, OSError, ValueError) as exc:
+        except DAMAGED as exc:
             raise BackupError(f"it is damaged at its end: {_why(exc)}") from None
 
 
