@@ -39,7 +39,7 @@ from .models import (
     User,
 )
 from .search import query as search
-from .selectors.lists import RANK_LIMIT
+from .selectors.lists import NEWEST, RANK_LIMIT, ClaimFilters, claim_search
 
 
 class StaffOnlyMixin:
@@ -349,7 +349,7 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
             # (selectors.lists.claim_list_page): sorting and counting every match of a name
             # found on most claims would read them all.
             limit = RANK_LIMIT
-            newest = search.matching(Claim.objects.all(), match).order_by(*search.newest_first())
+            newest = claim_search(filters=ClaimFilters(sort=NEWEST), match=match)
             ids = list(newest.values_list("pk", flat=True)[: limit + 1])
             if len(ids) > limit:
                 ids = ids[:limit]

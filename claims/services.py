@@ -628,7 +628,6 @@ def _grade_set(
     return assessment
 
 
-@transaction.atomic
 def source_assessment_set(
     *,
     actor: User,
@@ -649,7 +648,6 @@ def source_assessment_set(
     )
 
 
-@transaction.atomic
 def citation_assessment_set(
     *,
     actor: User,

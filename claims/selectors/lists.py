@@ -309,22 +309,14 @@ def claim_list_page(
 
     How many match is counted only up to RANK_LIMIT + 1: the index gives its matches one
     by one and the count stops there."""
-    if match is None or filters.sort != RELEVANCE:
-        page = claims_page(
-            claim_search(filters=filters, match=match), number, user=user, per_page=per_page, count=known_count(filters)
-        )
-        page.ranked_out = False
-        return page
-    unordered = claim_search(filters=replace(filters, sort=NEWEST), match=match)
-    found = unordered[: RANK_LIMIT + 1].count()
-    if found <= RANK_LIMIT:
-        page = claims_page(
-            claim_search(filters=filters, match=match), number, user=user, per_page=per_page, count=found
-        )
-        page.ranked_out = False
-        return page
-    page = claims_page(unordered, number, user=user, per_page=per_page, count=RANK_LIMIT)
-    page.ranked_out = True
+    ordered, count, ranked_out = claim_search(filters=filters, match=match), known_count(filters), False
+    if match is not None and filters.sort == RELEVANCE:
+        newest = claim_search(filters=replace(filters, sort=NEWEST), match=match)
+        count = newest[: RANK_LIMIT + 1].count()
+        if count > RANK_LIMIT:
+            ordered, count, ranked_out = newest, RANK_LIMIT, True
+    page = claims_page(ordered, number, user=user, per_page=per_page, count=count)
+    page.ranked_out = ranked_out
     return page
 
 
