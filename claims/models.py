@@ -681,6 +681,24 @@ def _exactly_one(*fields: str) -> Q:
     return options
 
 
+def _proposal_matches_target() -> Q:
+    """Q that holds when a dispute proposes a value of its target's own kind only (a letter
+    for a source grade, a number for a citation grade, a status for a claim): built from the
+    registry, so that a new disputable kind is checked too."""
+    options = Q()
+    for kind in targets.DISPUTABLE:
+        own = kind.proposal
+        empty = {
+            (f"{other.proposal.field}__isnull", True) if other.proposal.numeric else (other.proposal.field, "")
+            for other in targets.DISPUTABLE
+            if other is not kind
+        }
+        filled = {(f"{own.field}__isnull", False)} if own.numeric else set()
+        option = Q(**dict(sorted({(f"{kind.field}__isnull", False), *empty, *filled})))
+        options |= option if own.numeric else option & _not_blank(own.field)
+    return options
+
+
 DISPUTE_TARGETS = targets.DISPUTE_FIELDS
 ANNOTATION_TARGETS = targets.ANNOTATION_FIELDS
 
@@ -738,23 +756,7 @@ class Dispute(models.Model):
         ]
         constraints = [
             models.CheckConstraint(name="dispute_exactly_one_target", condition=_exactly_one(*DISPUTE_TARGETS)),
-            # The proposed alternative is of the target's own kind: a letter for a source
-            # grade, a number for a citation grade, a status for a claim.
-            models.CheckConstraint(
-                name="dispute_proposal_matches_target",
-                condition=(
-                    Q(source_assessment__isnull=False, proposed_credibility__isnull=True, proposed_status="")
-                    & _not_blank("proposed_reliability")
-                )
-                | (
-                    Q(citation_assessment__isnull=False, proposed_credibility__isnull=False)
-                    & Q(proposed_reliability="", proposed_status="")
-                )
-                | (
-                    Q(claim__isnull=False, proposed_reliability="", proposed_credibility__isnull=True)
-                    & _not_blank("proposed_status")
-                ),
-            ),
+            models.CheckConstraint(name="dispute_proposal_matches_target", condition=_proposal_matches_target()),
             models.CheckConstraint(
                 name="dispute_proposals_valid",
                 condition=Q(proposed_reliability__in=["", *Reliability.values])
@@ -795,6 +797,20 @@ class Dispute(models.Model):
     def target(self):
         field = targets.target_field(self, self.TARGETS)
         return getattr(self, field) if field else None
+
+    @property
+    def target_kind(self) -> targets.TargetKind | None:
+        field = targets.target_field(self, self.TARGETS)
+        return targets.by_field(field) if field else None
+
+    @property
+    def proposal_badge(self) -> targets.Badge | None:
+        """The proposal as the pages show it (see targets.Proposal.badge)."""
+        kind = self.target_kind
+        if kind is None or kind.proposal is None:
+            return None
+        field = kind.proposal.field
+        return kind.proposal.badge(getattr(self, field), getattr(self, f"get_{field}_display")())
 
     @property
     def target_label(self) -> str:

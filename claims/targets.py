@@ -25,6 +25,17 @@ from django.urls import reverse
 
 
 @dataclass(frozen=True)
+class Badge:
+    """A grade or a status as the pages show it: <span class="{css}">{mark}</span> {words},
+    or in plain text (a list's line): text."""
+
+    css: str
+    mark: str
+    text: str
+    words: str = ""
+
+
+@dataclass(frozen=True)
 class Proposal:
     """What a dispute of a kind proposes instead of what the target has now."""
 
@@ -32,8 +43,16 @@ class Proposal:
     field: str  # the Dispute field that holds the proposal
     attribute: str  # the target's attribute an upheld dispute sets to the proposal
     missing: str  # said when the proposal is missing or of another kind
+    heading: str  # of the form that raises one
     # Its place among the Dispute's foreign keys: the migrations hold the constraints built in this order.
     position: int
+    numeric: bool = False  # the field is a number (NULL when empty), else text ("" when empty)
+
+    def badge(self, value, display: str) -> Badge:
+        """A value of its scale (display: its label among the choices) as a badge."""
+        if self.attribute == "grade":  # "A: reliable" → A, "reliable"
+            return Badge(css="grade", mark=str(value), text=display, words=display.partition(": ")[2])
+        return Badge(css=f"{self.attribute} {self.attribute}-{value}", mark=display, text=f"{self.attribute} {display}")
 
     @property
     def of_grade(self) -> bool:
@@ -56,8 +75,9 @@ class TargetKind:
     field: str  # the foreign key to it on Annotation (and on Dispute, if it can be disputed)
     related: tuple[str, ...]  # read with it, to name it and to find its page
     page: Callable[[Any], str]  # the page that shows it
+    home: str  # what that page is of: "Back to the claim"
     anchor: str  # where on that page ({pk}: its id); "" for the page itself
-    label: Callable[[Any], str]  # named in a heading: "Annotate …", "You challenge …"
+    label: Callable[[Any], str]  # named in a heading and a link: "Annotate …", "You challenge …"
     text: Callable[[Any], str]  # the text a quoted passage must come from
     # Whether a blind grader who has not graded the same thing yet may not see it (selectors.blind).
     hidden: Callable[[Any, Any], bool]
@@ -70,6 +90,8 @@ class TargetKind:
     graded: str = ""  # for a grade: the field of what it grades ("source", "citation")
     grading: Grading | None = None  # for what is graded
     proposal: Proposal | None = None  # for what can be disputed
+    # For what can be disputed: how a dispute shows it (claims/templates/claims/targets/).
+    template: str = ""
 
     @property
     def model(self) -> type[Model]:
@@ -80,6 +102,11 @@ class TargetKind:
         anchor = self.anchor.format(pk=obj.pk)
         return f"{self.page(obj)}#{anchor}" if anchor else self.page(obj)
 
+    def now(self, obj) -> Badge:
+        """For what can be disputed: what a dispute of it would change, as it is now."""
+        value = getattr(obj, self.proposal.attribute)
+        return self.proposal.badge(value, getattr(obj, f"get_{self.proposal.attribute}_display")())
+
     def notes_url(self, obj) -> str:
         """Where its notes are: at its anchor, else the page's notes."""
         return f"{self.page(obj)}#{self.anchor.format(pk=obj.pk) or 'annotations'}"
@@ -89,7 +116,7 @@ class TargetKind:
 
 
 def _citation_page(citation) -> str:
-    from claims.selectors.detail import citation_url
+    from claims.links import citation_url
 
     return citation_url(citation, "")
 
@@ -163,6 +190,10 @@ def _disputed_of_source(dispute) -> bool:
 # --- Labels ----------------------------------------------------------------------------
 
 
+def _source_grade_label(grade) -> str:
+    return f"{grade.reviewer}’s reliability grade of the source “{grade.source.title}”"
+
+
 def _citation_label(citation) -> str:
     where = f", {citation.locator}" if citation.locator else ""
     return f"the citation of {citation.source.key}{where} for the claim {citation.claim.key}"
@@ -172,7 +203,7 @@ def _citation_grade_label(grade) -> str:
     citation = grade.citation
     where = f", {citation.locator}" if citation.locator else ""
     return (
-        f"{grade.reviewer}'s credibility grade of the citation of {citation.source.key}{where} "
+        f"{grade.reviewer}’s credibility grade of the citation of {citation.source.key}{where} "
         f"for the claim {citation.claim.key}"
     )
 
@@ -187,6 +218,7 @@ KINDS: tuple[TargetKind, ...] = (
         field="claim",
         related=("topic",),
         page=_claim_page,
+        home="claim",
         anchor="",
         label=lambda claim: f"the claim {claim.key}",
         text=lambda claim: claim.statement,
@@ -198,8 +230,10 @@ KINDS: tuple[TargetKind, ...] = (
             field="proposed_status",
             attribute="status",
             missing="Propose the status the claim should have.",
+            heading="Dispute this claim",
             position=2,
         ),
+        template="claims/targets/claim.html",
     ),
     TargetKind(
         url_kind="source",
@@ -207,6 +241,7 @@ KINDS: tuple[TargetKind, ...] = (
         field="source",
         related=(),
         page=_source_page,
+        home="source",
         anchor="",
         label=lambda source: f"the source {source.title}",
         text=lambda source: "\n".join([source.title, source.title_original, source.notes]),
@@ -219,6 +254,7 @@ KINDS: tuple[TargetKind, ...] = (
         field="citation",
         related=("claim", "source"),
         page=_citation_page,
+        home="claim",
         anchor="citation-{pk}",
         label=_citation_label,
         text=lambda citation: "\n".join([citation.quote, citation.quote_translation, citation.locator]),
@@ -233,8 +269,9 @@ KINDS: tuple[TargetKind, ...] = (
         field="source_assessment",
         related=("source", "reviewer"),
         page=lambda grade: _source_page(grade.source),
+        home="source",
         anchor="source-grade-{pk}",
-        label=lambda grade: f"{grade.reviewer}'s reliability grade of the source {grade.source.key}",
+        label=_source_grade_label,
         text=lambda grade: grade.rationale,
         hidden=_grade_hidden,
         graded="source",
@@ -245,8 +282,10 @@ KINDS: tuple[TargetKind, ...] = (
             field="proposed_reliability",
             attribute="grade",
             missing="Propose the reliability grade (A-F) the source should have.",
+            heading="Dispute this grade",
             position=0,
         ),
+        template="claims/targets/source_grade.html",
     ),
     TargetKind(
         url_kind="citation-grade",
@@ -254,6 +293,7 @@ KINDS: tuple[TargetKind, ...] = (
         field="citation_assessment",
         related=("citation__claim", "citation__source", "reviewer"),
         page=lambda grade: _citation_page(grade.citation),
+        home="claim",
         anchor="citation-grade-{pk}",
         label=_citation_grade_label,
         text=lambda grade: grade.rationale,
@@ -266,8 +306,11 @@ KINDS: tuple[TargetKind, ...] = (
             field="proposed_credibility",
             attribute="grade",
             missing="Propose the credibility grade (1-6) the citation should have.",
+            heading="Dispute this grade",
             position=1,
+            numeric=True,
         ),
+        template="claims/targets/citation_grade.html",
     ),
     TargetKind(
         url_kind="dispute",
@@ -275,6 +318,7 @@ KINDS: tuple[TargetKind, ...] = (
         field="dispute",
         related=("source_assessment", "citation_assessment", "claim"),
         page=lambda dispute: reverse("dispute_detail", args=[dispute.pk]),
+        home="dispute",
         anchor="",
         label=lambda dispute: f"the dispute #{dispute.pk}",
         text=lambda dispute: dispute.reason,

@@ -25,7 +25,6 @@ from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from claims import roles, targets
 from claims.grading import RELIABILITY_DEFINITIONS, consensus_credibility, consensus_reliability
@@ -112,7 +111,7 @@ class HistoryEntry:
     subject: str  # what changed: "claim", "citation of rogovin-1937, ch. 9", …
     action: str  # "added", "changed", "deleted", or what the change did ("restored the version of …")
     changes: list[Change]
-    restore_url: str = ""  # for a claim's earlier versions: where an editor restores it
+    restorable: bool = False  # a claim's earlier version, which an editor may restore
     record: Any = None  # the historical record the entry shows
 
 
@@ -221,7 +220,7 @@ def claim_history(claim: Claim, visibility: GradeVisibility) -> list[HistoryEntr
     for entry in entries:
         record = entry.record
         if record is not latest and record.history_type != "-":
-            entry.restore_url = reverse("claim_restore", kwargs={"key": claim.key, "history_id": record.history_id})
+            entry.restorable = True
     entries += _entries(citation_records, Citation, lambda r: f"citation of {citation_label[r.id]}", names)
     entries += _entries(
         grade_records,
@@ -345,38 +344,22 @@ def _citation_page_expression():
     return count / Value(CITATIONS_PER_PAGE) + Value(1)
 
 
-def _claim_page_url(claim_key: str, *, param: str, number: int, anchor: str = "") -> str:
-    url = reverse("claim_detail", args=[claim_key])
-    if number > 1:
-        url += f"?{param}={number}"
-    return f"{url}#{anchor}" if anchor else url
-
-
 def with_citation_pages(citations: Iterable[Citation]) -> None:
-    """Set page_url (the claim page that shows it, without an anchor) on each citation: one
-    query for all of them, for lists that link to many (a source's citing claims, disputes)."""
+    """Set claim_key and page_number (which page of its claim's citations shows it) on each
+    citation: one query for all of them, for lists that link to many (a source's citing
+    claims, disputes)."""
     citations = [c for c in citations if c is not None]
     if not citations:
         return
     found = {
-        pk: _claim_page_url(key, param=CITATIONS_PARAM, number=number)
+        pk: (key, number)
         for pk, key, number in Citation.objects.filter(pk__in={c.pk for c in citations})
         .annotate(page_number=_citation_page_expression())
         .values_list("pk", "claim__key", "page_number")
     }
     for citation in citations:
         # (A citation deleted meanwhile: its claim's first page.)
-        citation.page_url = found.get(citation.pk) or reverse("claim_detail", args=[citation.claim.key])
-
-
-def citation_url(citation: Citation, anchor: str | None = None) -> str:
-    """The claim page that shows the citation, at its anchor (or at `anchor`): every link to a
-    citation, or to something shown with it (its grades, their notes), is made here. One
-    query, none when with_citation_pages() has set its page already."""
-    if not hasattr(citation, "page_url"):
-        with_citation_pages([citation])
-    anchor = f"citation-{citation.pk}" if anchor is None else anchor
-    return f"{citation.page_url}#{anchor}" if anchor else citation.page_url
+        citation.claim_key, citation.page_number = found.get(citation.pk) or (citation.claim.key, 1)
 
 
 def _claim_note_tree(claim: Claim) -> tuple[list[int], dict[int, int]]:
@@ -415,19 +398,13 @@ def _claim_threads(claim: Claim, number) -> Page:
     return page
 
 
-def annotation_url(annotation: Annotation) -> str:
-    """The page that shows an annotation, at its anchor: for a note on a claim, the page of
-    threads that holds its thread; on a citation or a grade of one, that citation's page."""
-    anchor = f"annotation-{annotation.pk}"
-    if annotation.claim is not None:
-        roots, parents = _claim_note_tree(annotation.claim)
-        root = annotation.pk
-        while parents.get(root) is not None:
-            root = parents[root]
-        number = _page_number_of(roots.index(root), THREADS_PER_PAGE) if root in roots else 1
-        return _claim_page_url(annotation.claim.key, param=NOTES_PARAM, number=number, anchor=anchor)
-    target = annotation.target
-    return f"{targets.of(target).page(target)}#{anchor}"
+def claim_notes_page(annotation: Annotation, claim: Claim) -> int:
+    """Which page of the claim's note threads shows a note on it: the page of its thread."""
+    roots, parents = _claim_note_tree(claim)
+    root = annotation.pk
+    while parents.get(root) is not None:
+        root = parents[root]
+    return _page_number_of(roots.index(root), THREADS_PER_PAGE) if root in roots else 1
 
 
 def _claim_visibility(user, claim: Claim) -> GradeVisibility:
@@ -686,16 +663,6 @@ class DisputePage:
     hidden: bool
     threads: list[Node]
     resolve_refusal: str = ""  # why this user may not resolve it, if so
-
-    @property
-    def home_url(self) -> str:
-        return dispute_home_url(self.dispute)
-
-
-def dispute_home_url(dispute: Dispute) -> str:
-    """The page where the disputed thing lives, at the dispute's anchor."""
-    target = dispute.target
-    return f"{targets.of(target).page(target)}#dispute-{dispute.pk}"
 
 
 def dispute_page(dispute: Dispute, user) -> DisputePage:

@@ -1,7 +1,10 @@
 """Template filters for the claims pages."""
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
 
+from claims import targets
 from claims.dates import edtf_in_words
 from claims.rendering import render_markdown
 
@@ -35,7 +38,7 @@ def grade(value) -> str:
 def citation_url(citation, *anchor: object) -> str:
     """The claim page that shows the citation, at the anchor made of the parts given (e.g.
     "citation-grade", 12), or at the citation's own: {% citation_url a.citation "citation-grade" a.pk %}."""
-    from claims.selectors.detail import citation_url as url  # (selectors import models; filters load early)
+    from claims.links import citation_url as url  # (links import models; filters load early)
 
     return url(citation, "-".join(str(part) for part in anchor) if anchor else None)
 
@@ -47,3 +50,42 @@ def page_url(context, number, param: str = "page", anchor: str = "") -> str:
     query = context["request"].GET.copy()
     query[param] = number
     return f"?{query.urlencode()}" + (f"#{anchor}" if anchor else "")
+
+
+# --- Annotation and dispute targets (claims/targets.py: the templates name no kind) ------
+
+
+def _kind(obj):
+    kind = targets.of(obj)
+    if kind is None:
+        raise template.TemplateSyntaxError(f"Nothing of type {type(obj).__name__} is annotated or disputed.")
+    return kind
+
+
+@register.filter
+def url_kind(obj) -> str:
+    """How obj's kind is named in URLs: {{ claim|url_kind }} → "claim"."""
+    return _kind(obj).url_kind
+
+
+@register.simple_tag
+def annotate_url(obj) -> str:
+    """The form that annotates obj."""
+    return reverse("annotation_create", args=[_kind(obj).url_kind, obj.pk])
+
+
+@register.simple_tag
+def dispute_url(obj) -> str:
+    """The form that disputes obj."""
+    return reverse("dispute_raise", args=[_kind(obj).url_kind, obj.pk])
+
+
+@register.simple_tag
+def challenged(dispute, hidden: bool = False) -> str:
+    """What a dispute challenges, linked to where it is shown, and what it is now unless hidden."""
+    kind, target = dispute.target_kind, dispute.target
+    html = format_html('<a href="{}">{}</a>', kind.url(target), kind.label(target))
+    if hidden:
+        return html
+    now = kind.now(target)
+    return format_html('{} (now <span class="{}">{}</span>)', html, now.css, now.mark)

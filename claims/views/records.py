@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from claims import roles, services
 from claims.forms.records import CitationForm, ClaimForm, PersonForm, SourceForm, VersionForm
+from claims.links import citation_url
 from claims.models import Citation, Claim, Person, Source, Topic
-from claims.selectors.detail import citation_url
 from claims.translit import slug_for
 
 from .access import form_methods, reader_required, require

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from claims import roles, services, targets
+from claims import links, roles, services, targets
 from claims.forms.records import VersionForm
 from claims.forms.review import AnnotationForm, DisputeForm, GradeForm, ReplyForm, ResolveForm
 from claims.forms.service_errors import add_service_errors
@@ -108,7 +108,13 @@ def _render_dispute(
     return render(
         request,
         "claims/dispute_detail.html",
-        {"page": page, "dispute": page.dispute, "resolve_form": resolve_form, **_abilities(request.user)},
+        {
+            "page": page,
+            "dispute": page.dispute,
+            "home_url": links.dispute_home_url(page.dispute),
+            "resolve_form": resolve_form,
+            **_abilities(request.user),
+        },
     )
 
 
@@ -157,14 +163,14 @@ def _render_annotation_form(request, *, form, mode: str, action: str, target: Mo
             **_about(target),
             "annotation": annotation,
             "withdrawn": annotation is not None and annotation.withdrawn_at is not None,
-            "back": targets.of(target).notes_url(target) if annotation is None else detail.annotation_url(annotation),
+            "back": targets.of(target).notes_url(target) if annotation is None else links.annotation_url(annotation),
         },
     )
 
 
 def _after_annotation(request, annotation: Annotation, message: str):
     messages.success(request, message)
-    return redirect(detail.annotation_url(annotation))
+    return redirect(links.annotation_url(annotation))
 
 
 def _saved_note(request, form, message: str, **about) -> HttpResponse | None:
@@ -213,7 +219,7 @@ def annotation_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             # a form (a refused reply is shown again with its text, and the service's reason).
             "withdrawn": request.method != "POST" and parent.withdrawn_at is not None,
             **_about(parent.target),
-            "back": detail.annotation_url(parent),
+            "back": links.annotation_url(parent),
         },
     )
 
@@ -266,7 +272,7 @@ def annotation_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         services.annotation_withdraw(actor=request.user, annotation=annotation)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect(detail.annotation_url(annotation))
+        return redirect(links.annotation_url(annotation))
     return _after_annotation(request, annotation, "The annotation is withdrawn; the replies to it stay.")
 
 
@@ -389,7 +395,7 @@ def dispute_raise(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Http
         "claims/dispute_form.html",
         {
             "form": form,
-            "kind": kind,
+            "target_kind": target_kind,
             "target": target,
             "target_label": target_kind.label(target),
             "own_grade": own_grade,
@@ -446,5 +452,5 @@ def dispute_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Dispute upheld: the proposed grade or status now stands.")
             else:
                 messages.success(request, "Dispute rejected: the grade or status stays as it was.")
-            return redirect(_next_url(request, detail.dispute_home_url(dispute)))
+            return redirect(_next_url(request, links.dispute_home_url(dispute)))
     return _render_dispute(request, pk, resolve_form=form)
