@@ -63,13 +63,28 @@ _Record = TypeVar("_Record", bound=models.Model)
 
 
 def _save(instance: _Record, *, actor: User | None) -> _Record:
-    instance.full_clean()
+    _full_clean(instance)
     moved_from = _topic_before(instance)
     # django-simple-history reads the author of the history row from here.
     instance._history_user = actor
     instance.save()
     _summaries_follow(instance, also=moved_from, at=_activity_time(instance))
     return instance
+
+
+def _full_clean(instance: models.Model) -> None:
+    """full_clean(), and for an annotation the rules of annotation_link_errors, which its
+    clean() (the row's own fields only) leaves to the writes. A field with such an error is
+    left out of full_clean, as a form leaves it out: else the database's own check of a reply
+    to itself would be reported too, in its words rather than these."""
+    links = annotation_link_errors(instance) if isinstance(instance, Annotation) else {}
+    errors = {name: [ValidationError(message)] for name, message in links.items()}
+    try:
+        instance.full_clean(exclude=errors)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _update(
@@ -723,6 +738,25 @@ def assessment_delete(*, actor: User, assessment: Assessment) -> None:
 
 
 # --- Annotations -------------------------------------------------------------------
+
+
+def annotation_link_errors(annotation: Annotation) -> dict[str, str]:
+    """What is wrong with an annotation's ties to other rows, by field: a reply to itself or to
+    a note on another thing, a quoted passage that is not in its target's text. Every write of
+    an annotation checks these (_full_clean), the admin's form too, to show them on the field.
+    None while it has not exactly one target: its clean() says so, and there is no text to quote."""
+    if len([t for t in Annotation.TARGETS if getattr(annotation, f"{t}_id")]) != 1:
+        return {}
+    if annotation.parent_id:
+        parent = annotation.parent
+        if parent.pk == annotation.pk:
+            return {"parent": "An annotation cannot reply to itself."}
+        if any(getattr(parent, f"{t}_id") != getattr(annotation, f"{t}_id") for t in Annotation.TARGETS):
+            return {"parent": "A reply must be about the same thing as the annotation it answers."}
+    passage = annotation.quoted_passage.strip()
+    if passage and passage not in annotation.target_text():
+        return {"quoted_passage": "The quoted passage does not occur in the text it annotates."}
+    return {}
 
 
 @transaction.atomic

@@ -484,6 +484,38 @@ def test_one_save_in_the_admin_adds_one_history_row(client, staff, claim):
     assert [(row.history_type, row.history_user, row.status) for row in added] == [("~", staff, Claim.Status.CONTESTED)]
 
 
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ("own parent", "parent", "An annotation cannot reply to itself."),
+        ("other target", "parent", "A reply must be about the same thing as the annotation it answers."),
+        ("misquote", "quoted_passage", "The quoted passage does not occur in the text it annotates."),
+    ],
+)
+def test_a_bad_reply_or_quote_entered_in_the_admin_is_refused_on_its_field(
+    client, staff, researcher, claim, source, change, field, message
+):
+    root = services.annotation_create(actor=researcher, target=claim, body="Why 12 June?")
+    note = services.annotation_create(actor=researcher, target=claim, body="The 1964 report says otherwise.")
+    client.force_login(staff)
+    change_url = reverse("admin:claims_annotation_change", args=[note.pk])
+    data = form_data(client.get(change_url), "annotation_form")
+    if change == "own parent":
+        data["parent"] = str(note.pk)
+    elif change == "other target":
+        data.update({"parent": str(root.pk), "claim": "", "source": str(source.pk)})
+    else:
+        data["quoted_passage"] = "shot on 13 June"
+
+    response = client.post(change_url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [message]
+    assert message in response.content.decode()
+    note.refresh_from_db()
+    assert (note.parent, note.claim, note.quoted_passage) == (None, claim, "")
+
+
 # --- Deleting and deciding -------------------------------------------------------
 
 
