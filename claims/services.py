@@ -303,11 +303,6 @@ def _summaries_follow(instance: models.Model, *, also: set[int], at) -> None:
         topic_summaries_refresh(topic_ids=touched, at=None)
 
 
-def _delete(instance: models.Model, *, actor: User) -> None:
-    _require(roles.can_delete(actor), EDITOR_NEEDED)
-    _delete_unless_in_use(instance, actor=actor)
-
-
 # --- Users -------------------------------------------------------------------------
 
 
@@ -384,13 +379,6 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any], expected
     return person
 
 
-@transaction.atomic
-def person_delete(*, actor: User, person: Person) -> None:
-    touched = search_index.touched_by_delete(person)
-    _delete(person, actor=actor)
-    search_index.index_claims(touched)
-
-
 # --- Sources -----------------------------------------------------------------------
 
 SOURCE_FIELDS = (
@@ -431,11 +419,6 @@ def source_update(*, actor: User, source: Source, data: dict[str, Any], expected
     if before != {name: getattr(source, name) for name in search_index.SOURCE_FIELDS}:
         search_index.after_save(source)
     return source
-
-
-@transaction.atomic
-def source_delete(*, actor: User, source: Source) -> None:
-    _delete(source, actor=actor)
 
 
 # --- Claims and citations ----------------------------------------------------------
@@ -514,11 +497,6 @@ def claim_restore(*, actor: User, claim: Claim, history_id: int, expected_versio
 
 
 @transaction.atomic
-def claim_delete(*, actor: User, claim: Claim) -> None:
-    _delete(claim, actor=actor)
-
-
-@transaction.atomic
 def citation_create(
     *,
     actor: User,
@@ -580,12 +558,6 @@ def _outdate_grades_if_changed(citation: Citation, before: tuple, *, actor: User
         grade.outdated = True
         check_version(grade, grade.version)
         _save(grade, actor=actor)
-
-
-@transaction.atomic
-def citation_delete(*, actor: User, citation: Citation) -> None:
-    _delete(citation, actor=actor)
-    search_index.index_claims(search_index.touched_by_delete(citation))
 
 
 # --- Assessments -------------------------------------------------------------------
@@ -730,11 +702,6 @@ def assessment_update(
         expected_version=expected_version,
     )
     return assessment
-
-
-@transaction.atomic
-def assessment_delete(*, actor: User, assessment: Assessment) -> None:
-    _delete(assessment, actor=actor)
 
 
 # --- Annotations -------------------------------------------------------------------

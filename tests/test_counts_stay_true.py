@@ -72,14 +72,17 @@ WRITES = {
         lambda w: services.claim_update(actor=w.researcher, claim=w.june_12, data={"topic": w.motives}),
         True,
     ),
-    "claim deleted": (lambda w: services.claim_delete(actor=w.editor, claim=w.june_12), True),
+    "claim with a graded citation deleted in the admin": (
+        lambda w: services.staff_delete(actor=w.staff, instance=w.june_12),
+        True,
+    ),
     "claim restored to an earlier version": (lambda w: _restore(w), False),
     "citation added": (
         lambda w: services.citation_create(actor=w.researcher, claim=w.june_12, source=w.source, locator="p. 9"),
         False,
     ),
     "citation's source changed": (lambda w: _cite_other_source(w), False),
-    "citation deleted": (lambda w: services.citation_delete(actor=w.editor, citation=w.cited_12), True),
+    "citation deleted in the admin": (lambda w: services.staff_delete(actor=w.staff, instance=w.cited_12), True),
     "citation graded": (
         lambda w: services.citation_assessment_set(
             actor=w.second_reviewer, citation=w.cited_12, grade=3, rationale="Possibly."
@@ -121,8 +124,8 @@ WRITES = {
         ),
         False,
     ),
-    "disputed source grade deleted": (
-        lambda w: (w.dispute_source_grade(), services.assessment_delete(actor=w.editor, assessment=w.source_grade)),
+    "disputed source grade deleted in the admin": (
+        lambda w: (w.dispute_source_grade(), services.staff_delete(actor=w.staff, instance=w.source_grade)),
         True,
     ),
     "claims imported from CSV (one new, one moved)": (lambda w: _import(w), True),
@@ -218,7 +221,7 @@ def test_the_topic_a_write_touches_shows_it_as_its_latest_activity(world, write)
         "source graded",
         "source grade disputed",
         "dispute withdrawn",
-        "disputed source grade deleted",
+        "disputed source grade deleted in the admin",
     }
     assert bool(touched) != changes_source_only, [str(row) for row in TopicSummary.objects.all()]
 

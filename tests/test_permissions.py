@@ -101,7 +101,6 @@ ACTIONS = {
         lambda s, u: services.person_update(actor=u, person=s.person, data={"aliases": "Iakir"}),
         EDITORS,
     ),
-    "delete a claim": (lambda s, u: services.claim_delete(actor=u, claim=s.claim), EDITORS),
     "annotate": (
         lambda s, u: services.annotation_create(
             actor=u, target=s.citation, body="Which edition?", motivation="question"

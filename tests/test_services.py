@@ -183,9 +183,9 @@ def test_saving_unchanged_values_writes_no_history(researcher, claim):
     assert claim.history.count() == before
 
 
-def test_cited_source_cannot_be_deleted(editor, source, citation):
+def test_cited_source_cannot_be_deleted(staff, source, citation):
     with pytest.raises(ValidationError) as caught:
-        services.source_delete(actor=editor, source=source)
+        services.staff_delete(actor=staff, instance=source)
     assert "still in use" in str(caught.value)
     assert Source.objects.filter(pk=source.pk).exists() and Citation.objects.filter(pk=citation.pk).exists()
 
