@@ -372,11 +372,26 @@ def person_create(*, actor: User, name: str, name_original: str = "", aliases: s
 @transaction.atomic
 def person_update(*, actor: User, person: Person, data: dict[str, Any], expected_version: int | None = None) -> Person:
     _require_edit(actor, person)
-    before = {name: getattr(person, name) for name in search_index.PERSON_FIELDS}
-    _update(person, actor=actor, data=data, editable=PERSON_FIELDS, expected_version=expected_version)
-    if before != {name: getattr(person, name) for name in search_index.PERSON_FIELDS}:
-        search_index.after_save(person)
+    _update_found_by(person, actor=actor, data=data, expected_version=expected_version)
     return person
+
+
+def _update_found_by(
+    instance: Person | Source, *, actor: User, data: dict[str, Any], expected_version: int | None
+) -> None:
+    """_update a person or a source. The claims found by it are indexed again only when a field
+    the search index reads of it changed: that reads every claim naming the person or citing
+    the source."""
+    editable: tuple[str, ...]
+    found_by: tuple[str, ...]
+    if isinstance(instance, Person):
+        editable, found_by = PERSON_FIELDS, search_index.PERSON_FIELDS
+    else:
+        editable, found_by = SOURCE_FIELDS, search_index.SOURCE_FIELDS
+    before = {name: getattr(instance, name) for name in found_by}
+    _update(instance, actor=actor, data=data, editable=editable, expected_version=expected_version)
+    if before != {name: getattr(instance, name) for name in found_by}:
+        search_index.after_save(instance)
 
 
 # --- Sources -----------------------------------------------------------------------
@@ -414,10 +429,7 @@ def source_create(*, actor: User, key: str, kind: str, level: str, title: str, *
 @transaction.atomic
 def source_update(*, actor: User, source: Source, data: dict[str, Any], expected_version: int | None = None) -> Source:
     _require_edit(actor, source)
-    before = {name: getattr(source, name) for name in search_index.SOURCE_FIELDS}
-    _update(source, actor=actor, data=data, editable=SOURCE_FIELDS, expected_version=expected_version)
-    if before != {name: getattr(source, name) for name in search_index.SOURCE_FIELDS}:
-        search_index.after_save(source)
+    _update_found_by(source, actor=actor, data=data, expected_version=expected_version)
     return source
 
 
@@ -613,47 +625,6 @@ def _grade_set(
         data["outdated"] = False  # graded again: now a grade of the citation as it is
     _update(assessment, actor=actor, data=data, editable=data, expected_version=expected_version)
     return assessment
-
-
-def source_assessment_set(
-    *,
-    actor: User,
-    source: Source,
-    grade: str,
-    rationale: str,
-    expected_version: int | None = None,
-    target_version: int | None = None,
-) -> SourceAssessment:
-    """Enter or revise the actor's own reliability grade of a source (grade_set, typed for a source)."""
-    return grade_set(  # type: ignore[return-value]  # (a source's grade)
-        actor=actor,
-        target=source,
-        grade=grade,
-        rationale=rationale,
-        expected_version=expected_version,
-        target_version=target_version,
-    )
-
-
-def citation_assessment_set(
-    *,
-    actor: User,
-    citation: Citation,
-    grade: int,
-    rationale: str,
-    expected_version: int | None = None,
-    target_version: int | None = None,
-) -> CitationAssessment:
-    """Enter or revise the actor's own credibility grade of a citation (again, if it changed
-    since): grade_set, typed for a citation."""
-    return grade_set(  # type: ignore[return-value]  # (a citation's grade)
-        actor=actor,
-        target=citation,
-        grade=grade,
-        rationale=rationale,
-        expected_version=expected_version,
-        target_version=target_version,
-    )
 
 
 @transaction.atomic

@@ -223,8 +223,8 @@ def verdict_file(researcher) -> Source:
 
 @pytest.fixture
 def citation_grade(citation, reviewer) -> CitationAssessment:
-    return services.citation_assessment_set(
-        actor=reviewer, citation=citation, grade=2, rationale="Rogovin had the 1964 report in hand."
+    return services.grade_set(
+        actor=reviewer, target=citation, grade=2, rationale="Rogovin had the 1964 report in hand."
     )
 
 
@@ -243,8 +243,8 @@ def one_of_each(
     topic, tukhachevsky, source, claim, citation, reviewer, citation_grade, open_dispute, researcher, staff
 ) -> dict[type, object]:
     """An existing object of every model the admin edits, for its change and history pages."""
-    source_grade = services.source_assessment_set(
-        actor=reviewer, source=source, grade="B", rationale="A historian with archival access, with a thesis."
+    source_grade = services.grade_set(
+        actor=reviewer, target=source, grade="B", rationale="A historian with archival access, with a thesis."
     )
     note = services.annotation_create(
         actor=researcher, target=claim, body="The 1964 report names the commission head Shvernik."

@@ -36,11 +36,11 @@ class World:
         self.cited_forgery = services.citation_create(
             actor=researcher, claim=self.forgery, source=source, locator="p. 2"
         )
-        self.citation_grade = services.citation_assessment_set(
-            actor=reviewer, citation=self.cited_12, grade=2, rationale="Confirmed elsewhere."
+        self.citation_grade = services.grade_set(
+            actor=reviewer, target=self.cited_12, grade=2, rationale="Confirmed elsewhere."
         )
-        self.source_grade = services.source_assessment_set(
-            actor=reviewer, source=source, grade="B", rationale="A careful historian."
+        self.source_grade = services.grade_set(
+            actor=reviewer, target=source, grade="B", rationale="A careful historian."
         )
 
     def dispute_source_grade(self) -> Dispute:
@@ -84,15 +84,11 @@ WRITES = {
     "citation's source changed": (lambda w: _cite_other_source(w), False),
     "citation deleted in the admin": (lambda w: services.staff_delete(actor=w.staff, instance=w.cited_12), True),
     "citation graded": (
-        lambda w: services.citation_assessment_set(
-            actor=w.second_reviewer, citation=w.cited_12, grade=3, rationale="Possibly."
-        ),
+        lambda w: services.grade_set(actor=w.second_reviewer, target=w.cited_12, grade=3, rationale="Possibly."),
         False,
     ),
     "source graded": (
-        lambda w: services.source_assessment_set(
-            actor=w.second_reviewer, source=w.source, grade="C", rationale="Fairly."
-        ),
+        lambda w: services.grade_set(actor=w.second_reviewer, target=w.source, grade="C", rationale="Fairly."),
         False,
     ),
     "note on a claim": (
