@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.forms.models import construct_instance
 from django.http import HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -504,8 +505,21 @@ class DisputeAdmin(ServiceAdmin):
             services.dispute_withdraw(actor=request.user, dispute=obj, **versions)
 
 
+class AnnotationAdminForm(forms.ModelForm):
+    def clean(self):
+        # The rules that read the parent and the target's text are the services' (not the
+        # model's clean), so the form asks for them itself, to show them on their fields.
+        cleaned = super().clean()
+        for name, message in services.annotation_link_errors(
+            construct_instance(self, copy.copy(self.instance))
+        ).items():
+            self.add_error(name, message)
+        return cleaned
+
+
 @admin.register(Annotation)
 class AnnotationAdmin(ServiceAdmin):
+    form = AnnotationAdminForm
     ordering = ("-pk",)  # newest first (as CitationAdmin)
     list_display = ("__str__", "motivation", "author", "excerpt", "created_at", "withdrawn_at")
     list_filter = ("motivation", ("withdrawn_at", admin.EmptyFieldListFilter))

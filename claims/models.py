@@ -928,19 +928,12 @@ class Annotation(models.Model):
         return targets.by_field(field).text(getattr(self, field)) if field else ""
 
     def clean(self) -> None:
+        # The row's own fields only; the rules that read other rows (the parent, the target's
+        # text) are services.annotation_link_errors, checked by every write of an annotation.
         errors = _require_filled(self, "body")
-        chosen = [t for t in self.TARGETS if getattr(self, f"{t}_id")]
-        if len(chosen) != 1:
+        if len([t for t in self.TARGETS if getattr(self, f"{t}_id")]) != 1:
             errors["__all__"] = "An annotation is about exactly one thing: a claim, source, citation, grade or dispute."
-        elif self.parent_id:
-            parent = self.parent
-            if parent.pk == self.pk:
-                errors["parent"] = "An annotation cannot reply to itself."
-            elif any(getattr(parent, f"{t}_id") != getattr(self, f"{t}_id") for t in self.TARGETS):
-                errors["parent"] = "A reply must be about the same thing as the annotation it answers."
         self.quoted_passage = self.quoted_passage.strip()
-        if self.quoted_passage and not errors and self.quoted_passage not in self.target_text():
-            errors["quoted_passage"] = "The quoted passage does not occur in the text it annotates."
         if errors:
             raise ValidationError(errors)
 

@@ -78,10 +78,6 @@ def can_change_annotation(user, annotation) -> bool:
     return can_edit_any(user) or (can_contribute(user) and annotation.author_id == user.pk)
 
 
-def can_delete(user) -> bool:
-    return can_edit_any(user)
-
-
 def can_assess(user) -> bool:
     return has_role(user, *GRADERS)
 

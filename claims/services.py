@@ -63,13 +63,28 @@ _Record = TypeVar("_Record", bound=models.Model)
 
 
 def _save(instance: _Record, *, actor: User | None) -> _Record:
-    instance.full_clean()
+    _full_clean(instance)
     moved_from = _topic_before(instance)
     # django-simple-history reads the author of the history row from here.
     instance._history_user = actor
     instance.save()
     _summaries_follow(instance, also=moved_from, at=_activity_time(instance))
     return instance
+
+
+def _full_clean(instance: models.Model) -> None:
+    """full_clean(), and for an annotation the rules of annotation_link_errors, which its
+    clean() (the row's own fields only) leaves to the writes. A field with such an error is
+    left out of full_clean, as a form leaves it out: else the database's own check of a reply
+    to itself would be reported too, in its words rather than these."""
+    links = annotation_link_errors(instance) if isinstance(instance, Annotation) else {}
+    errors = {name: [ValidationError(message)] for name, message in links.items()}
+    try:
+        instance.full_clean(exclude=errors)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _update(
@@ -288,11 +303,6 @@ def _summaries_follow(instance: models.Model, *, also: set[int], at) -> None:
         topic_summaries_refresh(topic_ids=touched, at=None)
 
 
-def _delete(instance: models.Model, *, actor: User) -> None:
-    _require(roles.can_delete(actor), EDITOR_NEEDED)
-    _delete_unless_in_use(instance, actor=actor)
-
-
 # --- Users -------------------------------------------------------------------------
 
 
@@ -362,18 +372,26 @@ def person_create(*, actor: User, name: str, name_original: str = "", aliases: s
 @transaction.atomic
 def person_update(*, actor: User, person: Person, data: dict[str, Any], expected_version: int | None = None) -> Person:
     _require_edit(actor, person)
-    before = {name: getattr(person, name) for name in search_index.PERSON_FIELDS}
-    _update(person, actor=actor, data=data, editable=PERSON_FIELDS, expected_version=expected_version)
-    if before != {name: getattr(person, name) for name in search_index.PERSON_FIELDS}:
-        search_index.after_save(person)
+    _update_found_by(person, actor=actor, data=data, expected_version=expected_version)
     return person
 
 
-@transaction.atomic
-def person_delete(*, actor: User, person: Person) -> None:
-    touched = search_index.touched_by_delete(person)
-    _delete(person, actor=actor)
-    search_index.index_claims(touched)
+def _update_found_by(
+    instance: Person | Source, *, actor: User, data: dict[str, Any], expected_version: int | None
+) -> None:
+    """_update a person or a source. The claims found by it are indexed again only when a field
+    the search index reads of it changed: that reads every claim naming the person or citing
+    the source."""
+    editable: tuple[str, ...]
+    found_by: tuple[str, ...]
+    if isinstance(instance, Person):
+        editable, found_by = PERSON_FIELDS, search_index.PERSON_FIELDS
+    else:
+        editable, found_by = SOURCE_FIELDS, search_index.SOURCE_FIELDS
+    before = {name: getattr(instance, name) for name in found_by}
+    _update(instance, actor=actor, data=data, editable=editable, expected_version=expected_version)
+    if before != {name: getattr(instance, name) for name in found_by}:
+        search_index.after_save(instance)
 
 
 # --- Sources -----------------------------------------------------------------------
@@ -411,16 +429,8 @@ def source_create(*, actor: User, key: str, kind: str, level: str, title: str, *
 @transaction.atomic
 def source_update(*, actor: User, source: Source, data: dict[str, Any], expected_version: int | None = None) -> Source:
     _require_edit(actor, source)
-    before = {name: getattr(source, name) for name in search_index.SOURCE_FIELDS}
-    _update(source, actor=actor, data=data, editable=SOURCE_FIELDS, expected_version=expected_version)
-    if before != {name: getattr(source, name) for name in search_index.SOURCE_FIELDS}:
-        search_index.after_save(source)
+    _update_found_by(source, actor=actor, data=data, expected_version=expected_version)
     return source
-
-
-@transaction.atomic
-def source_delete(*, actor: User, source: Source) -> None:
-    _delete(source, actor=actor)
 
 
 # --- Claims and citations ----------------------------------------------------------
@@ -499,11 +509,6 @@ def claim_restore(*, actor: User, claim: Claim, history_id: int, expected_versio
 
 
 @transaction.atomic
-def claim_delete(*, actor: User, claim: Claim) -> None:
-    _delete(claim, actor=actor)
-
-
-@transaction.atomic
 def citation_create(
     *,
     actor: User,
@@ -567,12 +572,6 @@ def _outdate_grades_if_changed(citation: Citation, before: tuple, *, actor: User
         _save(grade, actor=actor)
 
 
-@transaction.atomic
-def citation_delete(*, actor: User, citation: Citation) -> None:
-    _delete(citation, actor=actor)
-    search_index.index_claims(search_index.touched_by_delete(citation))
-
-
 # --- Assessments -------------------------------------------------------------------
 
 Assessment = SourceAssessment | CitationAssessment
@@ -628,47 +627,6 @@ def _grade_set(
     return assessment
 
 
-def source_assessment_set(
-    *,
-    actor: User,
-    source: Source,
-    grade: str,
-    rationale: str,
-    expected_version: int | None = None,
-    target_version: int | None = None,
-) -> SourceAssessment:
-    """Enter or revise the actor's own reliability grade of a source (grade_set, typed for a source)."""
-    return grade_set(  # type: ignore[return-value]  # (a source's grade)
-        actor=actor,
-        target=source,
-        grade=grade,
-        rationale=rationale,
-        expected_version=expected_version,
-        target_version=target_version,
-    )
-
-
-def citation_assessment_set(
-    *,
-    actor: User,
-    citation: Citation,
-    grade: int,
-    rationale: str,
-    expected_version: int | None = None,
-    target_version: int | None = None,
-) -> CitationAssessment:
-    """Enter or revise the actor's own credibility grade of a citation (again, if it changed
-    since): grade_set, typed for a citation."""
-    return grade_set(  # type: ignore[return-value]  # (a citation's grade)
-        actor=actor,
-        target=citation,
-        grade=grade,
-        rationale=rationale,
-        expected_version=expected_version,
-        target_version=target_version,
-    )
-
-
 @transaction.atomic
 def grade_set(
     *,
@@ -717,12 +675,26 @@ def assessment_update(
     return assessment
 
 
-@transaction.atomic
-def assessment_delete(*, actor: User, assessment: Assessment) -> None:
-    _delete(assessment, actor=actor)
-
-
 # --- Annotations -------------------------------------------------------------------
+
+
+def annotation_link_errors(annotation: Annotation) -> dict[str, str]:
+    """What is wrong with an annotation's ties to other rows, by field: a reply to itself or to
+    a note on another thing, a quoted passage that is not in its target's text. Every write of
+    an annotation checks these (_full_clean), the admin's form too, to show them on the field.
+    None while it has not exactly one target: its clean() says so, and there is no text to quote."""
+    if len([t for t in Annotation.TARGETS if getattr(annotation, f"{t}_id")]) != 1:
+        return {}
+    if annotation.parent_id:
+        parent = annotation.parent
+        if parent.pk == annotation.pk:
+            return {"parent": "An annotation cannot reply to itself."}
+        if any(getattr(parent, f"{t}_id") != getattr(annotation, f"{t}_id") for t in Annotation.TARGETS):
+            return {"parent": "A reply must be about the same thing as the annotation it answers."}
+    passage = annotation.quoted_passage.strip()
+    if passage and passage not in annotation.target_text():
+        return {"quoted_passage": "The quoted passage does not occur in the text it annotates."}
+    return {}
 
 
 @transaction.atomic

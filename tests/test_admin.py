@@ -223,8 +223,8 @@ def verdict_file(researcher) -> Source:
 
 @pytest.fixture
 def citation_grade(citation, reviewer) -> CitationAssessment:
-    return services.citation_assessment_set(
-        actor=reviewer, citation=citation, grade=2, rationale="Rogovin had the 1964 report in hand."
+    return services.grade_set(
+        actor=reviewer, target=citation, grade=2, rationale="Rogovin had the 1964 report in hand."
     )
 
 
@@ -243,8 +243,8 @@ def one_of_each(
     topic, tukhachevsky, source, claim, citation, reviewer, citation_grade, open_dispute, researcher, staff
 ) -> dict[type, object]:
     """An existing object of every model the admin edits, for its change and history pages."""
-    source_grade = services.source_assessment_set(
-        actor=reviewer, source=source, grade="B", rationale="A historian with archival access, with a thesis."
+    source_grade = services.grade_set(
+        actor=reviewer, target=source, grade="B", rationale="A historian with archival access, with a thesis."
     )
     note = services.annotation_create(
         actor=researcher, target=claim, body="The 1964 report names the commission head Shvernik."
@@ -482,6 +482,38 @@ def test_one_save_in_the_admin_adds_one_history_row(client, staff, claim):
 
     added = list(claim.history.all()[: claim.history.count() - rows_before])
     assert [(row.history_type, row.history_user, row.status) for row in added] == [("~", staff, Claim.Status.CONTESTED)]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ("own parent", "parent", "An annotation cannot reply to itself."),
+        ("other target", "parent", "A reply must be about the same thing as the annotation it answers."),
+        ("misquote", "quoted_passage", "The quoted passage does not occur in the text it annotates."),
+    ],
+)
+def test_a_bad_reply_or_quote_entered_in_the_admin_is_refused_on_its_field(
+    client, staff, researcher, claim, source, change, field, message
+):
+    root = services.annotation_create(actor=researcher, target=claim, body="Why 12 June?")
+    note = services.annotation_create(actor=researcher, target=claim, body="The 1964 report says otherwise.")
+    client.force_login(staff)
+    change_url = reverse("admin:claims_annotation_change", args=[note.pk])
+    data = form_data(client.get(change_url), "annotation_form")
+    if change == "own parent":
+        data["parent"] = str(note.pk)
+    elif change == "other target":
+        data.update({"parent": str(root.pk), "claim": "", "source": str(source.pk)})
+    else:
+        data["quoted_passage"] = "shot on 13 June"
+
+    response = client.post(change_url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [message]
+    assert message in response.content.decode()
+    note.refresh_from_db()
+    assert (note.parent, note.claim, note.quoted_passage) == (None, claim, "")
 
 
 # --- Deleting and deciding -------------------------------------------------------

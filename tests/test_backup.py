@@ -194,14 +194,16 @@ def test_a_backup_restored_into_an_emptied_database_gives_back_every_row_of_ever
 
 
 @RESTORING
-def test_restore_puts_back_rows_added_changed_and_deleted_after_the_backup(lived_in, editor, researcher, tmp_path):
+def test_restore_puts_back_rows_added_changed_and_deleted_after_the_backup(
+    lived_in, editor, staff, researcher, tmp_path
+):
     before = every_row()
     backup(tmp_path / "before.json.gz")
     claim = Claim.objects.order_by("pk").first()
     services.topic_create(actor=editor, title="A question asked after the backup")
     services.claim_update(actor=editor, claim=claim, data={"statement": "Changed after the backup.", "people": []})
     gone = Citation.objects.order_by("pk").last().pk
-    services.citation_delete(actor=editor, citation=Citation.objects.get(pk=gone))
+    services.staff_delete(actor=staff, instance=Citation.objects.get(pk=gone))
     make_user("late_comer")
     User.objects.filter(username=researcher.username).update(first_name="Rita")
     connection.cursor().execute("DELETE FROM django_session")

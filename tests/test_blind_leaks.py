@@ -16,8 +16,8 @@ MISSING = 987654
 def hidden(researcher, reviewer, editor, citation, source):
     """victor_reviewer's grades of the citation and of its source, a note on each, a dispute of
     each by the editor, and a note on each dispute; vera_reviewer has graded neither."""
-    citation_grade = services.citation_assessment_set(actor=reviewer, citation=citation, grade=3, rationale="Victor.")
-    source_grade = services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="Victor.")
+    citation_grade = services.grade_set(actor=reviewer, target=citation, grade=3, rationale="Victor.")
+    source_grade = services.grade_set(actor=reviewer, target=source, grade="B", rationale="Victor.")
     things = {"citation-grade": citation_grade, "source-grade": source_grade}
     for kind, grade in list(things.items()):
         things[f"note on {kind}"] = services.annotation_create(actor=researcher, target=grade, body="Why?")
@@ -107,7 +107,7 @@ def test_the_claim_and_source_pages_show_only_that_a_hidden_grade_is_disputed(
 
 
 def test_once_graded_the_reviewer_sees_the_dispute_and_its_notes(client, second_reviewer, hidden, citation):
-    services.citation_assessment_set(actor=second_reviewer, citation=citation, grade=4, rationale="Vera.")
+    services.grade_set(actor=second_reviewer, target=citation, grade=4, rationale="Vera.")
     client.force_login(second_reviewer)
     dispute = hidden["dispute of citation-grade"]
     page = page_text(client.get(f"/disputes/{dispute.pk}/"))
@@ -117,8 +117,8 @@ def test_once_graded_the_reviewer_sees_the_dispute_and_its_notes(client, second_
 def test_the_raiser_of_a_dispute_always_sees_it(client, reviewer, second_reviewer, researcher, citation):
     """Vera graded and disputed victor's grade; the citation then changed, so her own grade no
     longer counts and she grades blind again: her dispute stays hers to read and withdraw."""
-    victors = services.citation_assessment_set(actor=reviewer, citation=citation, grade=3, rationale="Victor.")
-    services.citation_assessment_set(actor=second_reviewer, citation=citation, grade=5, rationale="Vera.")
+    victors = services.grade_set(actor=reviewer, target=citation, grade=3, rationale="Victor.")
+    services.grade_set(actor=second_reviewer, target=citation, grade=5, rationale="Vera.")
     dispute = services.dispute_raise(actor=second_reviewer, target=victors, reason="The 1957 report.", proposed=5)
     services.citation_update(actor=researcher, citation=citation, data={"quote": "Иначе."}, expected_version=1)
     client.force_login(second_reviewer)

@@ -40,7 +40,7 @@ def big(topic, researcher, reviewer, editor) -> dict:
                 stance="supports" if i == CITATIONS - 1 else "mentions",
             )
         )
-        services.citation_assessment_set(actor=editor, citation=citations[-1], grade=2, rationale=f"rationale {i}")
+        services.grade_set(actor=editor, target=citations[-1], grade=2, rationale=f"rationale {i}")
     roots = []
     for i in range(THREADS):
         roots.append(services.annotation_create(actor=researcher, target=claim, body=f"thread {i}"))

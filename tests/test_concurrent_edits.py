@@ -136,7 +136,7 @@ def test_a_stale_edit_of_a_citation_is_refused(client, researcher, editor, citat
 
 def test_a_grade_revised_in_another_tab_is_not_overwritten(client, reviewer, citation):
     # The same reviewer has the grade form open twice; the second save comes from the older version.
-    services.citation_assessment_set(actor=reviewer, citation=citation, grade=2, rationale="Confirmed.")
+    services.grade_set(actor=reviewer, target=citation, grade=2, rationale="Confirmed.")
     client.force_login(reviewer)
     first = client.get(f"/citations/{citation.pk}/grade/")
     assert _form_version(first) == 1
@@ -234,7 +234,7 @@ def test_two_editors_resolving_one_dispute_at_once_resolve_it_once(attempt):
         actor=researcher, key="rogovin-1937", kind="monograph", level="secondary", title="1937"
     )
     citation = services.citation_create(actor=researcher, claim=claim, source=source)
-    grade = services.citation_assessment_set(actor=second_reviewer, citation=citation, grade=2, rationale="Sure.")
+    grade = services.grade_set(actor=second_reviewer, target=citation, grade=2, rationale="Sure.")
     dispute = services.dispute_raise(actor=reviewer, target=grade, reason="One witness.", proposed=4)
 
     def resolve(editor, outcome):

@@ -36,11 +36,11 @@ class World:
         self.cited_forgery = services.citation_create(
             actor=researcher, claim=self.forgery, source=source, locator="p. 2"
         )
-        self.citation_grade = services.citation_assessment_set(
-            actor=reviewer, citation=self.cited_12, grade=2, rationale="Confirmed elsewhere."
+        self.citation_grade = services.grade_set(
+            actor=reviewer, target=self.cited_12, grade=2, rationale="Confirmed elsewhere."
         )
-        self.source_grade = services.source_assessment_set(
-            actor=reviewer, source=source, grade="B", rationale="A careful historian."
+        self.source_grade = services.grade_set(
+            actor=reviewer, target=source, grade="B", rationale="A careful historian."
         )
 
     def dispute_source_grade(self) -> Dispute:
@@ -72,24 +72,23 @@ WRITES = {
         lambda w: services.claim_update(actor=w.researcher, claim=w.june_12, data={"topic": w.motives}),
         True,
     ),
-    "claim deleted": (lambda w: services.claim_delete(actor=w.editor, claim=w.june_12), True),
+    "claim with a graded citation deleted in the admin": (
+        lambda w: services.staff_delete(actor=w.staff, instance=w.june_12),
+        True,
+    ),
     "claim restored to an earlier version": (lambda w: _restore(w), False),
     "citation added": (
         lambda w: services.citation_create(actor=w.researcher, claim=w.june_12, source=w.source, locator="p. 9"),
         False,
     ),
     "citation's source changed": (lambda w: _cite_other_source(w), False),
-    "citation deleted": (lambda w: services.citation_delete(actor=w.editor, citation=w.cited_12), True),
+    "citation deleted in the admin": (lambda w: services.staff_delete(actor=w.staff, instance=w.cited_12), True),
     "citation graded": (
-        lambda w: services.citation_assessment_set(
-            actor=w.second_reviewer, citation=w.cited_12, grade=3, rationale="Possibly."
-        ),
+        lambda w: services.grade_set(actor=w.second_reviewer, target=w.cited_12, grade=3, rationale="Possibly."),
         False,
     ),
     "source graded": (
-        lambda w: services.source_assessment_set(
-            actor=w.second_reviewer, source=w.source, grade="C", rationale="Fairly."
-        ),
+        lambda w: services.grade_set(actor=w.second_reviewer, target=w.source, grade="C", rationale="Fairly."),
         False,
     ),
     "note on a claim": (
@@ -121,8 +120,8 @@ WRITES = {
         ),
         False,
     ),
-    "disputed source grade deleted": (
-        lambda w: (w.dispute_source_grade(), services.assessment_delete(actor=w.editor, assessment=w.source_grade)),
+    "disputed source grade deleted in the admin": (
+        lambda w: (w.dispute_source_grade(), services.staff_delete(actor=w.staff, instance=w.source_grade)),
         True,
     ),
     "claims imported from CSV (one new, one moved)": (lambda w: _import(w), True),
@@ -218,7 +217,7 @@ def test_the_topic_a_write_touches_shows_it_as_its_latest_activity(world, write)
         "source graded",
         "source grade disputed",
         "dispute withdrawn",
-        "disputed source grade deleted",
+        "disputed source grade deleted in the admin",
     }
     assert bool(touched) != changes_source_only, [str(row) for row in TopicSummary.objects.all()]
 

@@ -74,7 +74,7 @@ def test_a_part_of_a_word_finds_its_source_in_either_case_of_either_script(clien
     assert "pravda-1937" in [s["value"] for s in found]
 
 
-def test_a_person_is_found_by_a_part_of_an_alias_in_capitals(client, researcher, seed, editor):
+def test_a_person_is_found_by_a_part_of_an_alias_in_capitals(client, researcher, seed, editor, staff):
     services.person_create(
         actor=editor,
         name="Semyon Uritsky",
@@ -86,7 +86,7 @@ def test_a_person_is_found_by_a_part_of_an_alias_in_capitals(client, researcher,
     for typed in ("УРИЦКИЙ", "урицк", "URITSKII", "itsk", "semyon"):
         found = client.get("/people/suggest.json", {"q": typed}).json()["results"]
         assert "uritsky" in [p["value"] for p in found], typed
-    services.person_delete(actor=editor, person=Person.objects.get(slug="uritsky"))
+    services.staff_delete(actor=staff, instance=Person.objects.get(slug="uritsky"))
     assert client.get("/people/suggest.json", {"q": "урицк"}).json() == {"results": []}
 
 

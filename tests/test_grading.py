@@ -42,13 +42,13 @@ def test_claim_grade_is_its_best_supporting_citation(researcher, reviewer, secon
     against = services.citation_create(
         actor=researcher, claim=claim, source=memoir, locator="ch. 2", stance="contradicts"
     )
-    services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="A careful historian.")
-    services.source_assessment_set(actor=second_reviewer, source=source, grade="A", rationale="Archival work.")
-    services.source_assessment_set(actor=reviewer, source=memoir, grade="D", rationale="A thesis to prove.")
-    services.citation_assessment_set(actor=reviewer, citation=citation, grade=3, rationale="Not confirmed.")
-    services.citation_assessment_set(actor=second_reviewer, citation=citation, grade=2, rationale="Consistent.")
-    services.citation_assessment_set(actor=reviewer, citation=weak, grade=1, rationale="Confirmed elsewhere.")
-    services.citation_assessment_set(actor=reviewer, citation=against, grade=1, rationale="Contradicts, confirmed.")
+    services.grade_set(actor=reviewer, target=source, grade="B", rationale="A careful historian.")
+    services.grade_set(actor=second_reviewer, target=source, grade="A", rationale="Archival work.")
+    services.grade_set(actor=reviewer, target=memoir, grade="D", rationale="A thesis to prove.")
+    services.grade_set(actor=reviewer, target=citation, grade=3, rationale="Not confirmed.")
+    services.grade_set(actor=second_reviewer, target=citation, grade=2, rationale="Consistent.")
+    services.grade_set(actor=reviewer, target=weak, grade=1, rationale="Confirmed elsewhere.")
+    services.grade_set(actor=reviewer, target=against, grade=1, rationale="Contradicts, confirmed.")
     # B (A and B split) with 3 (2 and 3 split) beats D1: reliability of the source ranks first,
     # and a contradicting citation never lends a claim its grade.
     assert selectors.claim_evidence_grades([claim]) == {claim.pk: "B3"}
@@ -69,7 +69,7 @@ def test_evidence_grades_take_three_queries_for_any_number_of_claims(
     for n in range(30):
         claim = services.claim_create(actor=researcher, key=f"c{n}", topic=topic, statement=f"Claim {n}.")
         citation = services.citation_create(actor=researcher, claim=claim, source=source, locator=f"p. {n}")
-        services.citation_assessment_set(actor=reviewer, citation=citation, grade=1 + n % 6, rationale="Seen.")
+        services.grade_set(actor=reviewer, target=citation, grade=1 + n % 6, rationale="Seen.")
         claims.append(claim)
     with django_assert_num_queries(3):
         grades = selectors.claim_evidence_grades(claims)

@@ -137,14 +137,14 @@ def test_a_key_created_by_someone_else_after_the_preview_refuses_the_confirm(cli
     assert Claim.objects.get(key="web-new-claim").statement == "Typed on the site first."
 
 
-def test_a_claim_deleted_after_the_preview_refuses_the_confirm(client, editor, second_editor, claim):
+def test_a_claim_deleted_after_the_preview_refuses_the_confirm(client, editor, staff, claim):
     data = f"key,topic,statement\r\n{claim.key},{claim.topic.title},Shot on 12 June 1937, at dawn.\r\n"
     data = data.replace("Shot on 12 June 1937, at dawn.", '"Shot on 12 June 1937, at dawn."')
     client.force_login(editor)
     token = token_of(upload(client, "/claims/import/", data).content.decode())
-    services.claim_delete(actor=second_editor, claim=claim)
+    services.staff_delete(actor=staff, instance=claim)
     page = words(client.post("/claims/import/confirm/", {"token": token}).content.decode())
-    assert "2 key The claim 'execution-12-june' was deleted by emil_editor" in page
+    assert "2 key The claim 'execution-12-june' was deleted by stan_staff" in page
     assert not Claim.objects.filter(key=claim.key).exists()
 
 

@@ -684,14 +684,10 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
     )
 
     def grade_source(rationale):
-        o["source_grade"] = services.source_assessment_set(
-            actor=reviewer, source=source, grade="B", rationale=rationale
-        )
+        o["source_grade"] = services.grade_set(actor=reviewer, target=source, grade="B", rationale=rationale)
 
     def grade_citation(rationale):
-        o["citation_grade"] = services.citation_assessment_set(
-            actor=reviewer, citation=citation, grade=2, rationale=rationale
-        )
+        o["citation_grade"] = services.grade_set(actor=reviewer, target=citation, grade=2, rationale=rationale)
 
     if not w.attempt("gr", grade_source):
         grade_source("A neutral rationale.")
@@ -1195,7 +1191,7 @@ def test_in_chromium_no_payload_runs_a_script_or_opens_a_dialog(
     )
     claim = services.claim_create(actor=researcher, key="injection-claim", topic=topic, statement=text)
     citation = services.citation_create(actor=researcher, claim=claim, source=source, locator="p. 1", quote=text)
-    grade = services.citation_assessment_set(actor=reviewer, citation=citation, grade=2, rationale=text)
+    grade = services.grade_set(actor=reviewer, target=citation, grade=2, rationale=text)
     dispute = services.dispute_raise(actor=second_reviewer, target=grade, reason=text, proposed=4)
     for target in (claim, source, dispute):
         services.annotation_create(actor=researcher, body=BROWSER_MARKDOWN, target=target)

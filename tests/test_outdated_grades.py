@@ -18,9 +18,9 @@ from tests.forms_support import form_values, page_text, submit
 @pytest.fixture
 def graded(citation, source, reviewer, second_reviewer, editor):
     """Two reviewers' credibility grades of the citation; the source graded B."""
-    services.source_assessment_set(actor=editor, source=source, grade="B", rationale="A careful historian.")
+    services.grade_set(actor=editor, target=source, grade="B", rationale="A careful historian.")
     for actor, grade in ((reviewer, 2), (second_reviewer, 2)):
-        services.citation_assessment_set(actor=actor, citation=citation, grade=grade, rationale="Matches the report.")
+        services.grade_set(actor=actor, target=citation, grade=grade, rationale="Matches the report.")
     return citation
 
 
@@ -124,9 +124,9 @@ def test_putting_an_earlier_version_back_in_the_admin_outdates_the_grades(client
     first = graded.history.earliest()
     services.citation_update(actor=researcher, citation=graded, data={"locator": "ch. 10"}, expected_version=1)
     for grade in CitationAssessment.objects.all():  # both reviewers grade the new version
-        services.citation_assessment_set(
+        services.grade_set(
             actor=grade.reviewer,
-            citation=graded,
+            target=graded,
             grade=3,
             rationale="Again.",
             expected_version=grade.version,

@@ -48,14 +48,10 @@ def cast(db):
         title="1937: Stalin's Year of Terror",
     )
     citation = services.citation_create(actor=users["citation_author"], claim=claim, source=source, locator="ch. 9")
-    citation_grade = services.citation_assessment_set(
-        actor=users["grader"], citation=citation, grade=3, rationale="One witness."
-    )
-    source_grade = services.source_assessment_set(
-        actor=users["grader"], source=source, grade="B", rationale="A careful historian."
-    )
-    services.citation_assessment_set(actor=users["raiser"], citation=citation, grade=5, rationale="No.")
-    services.source_assessment_set(actor=users["raiser"], source=source, grade="D", rationale="A thesis.")
+    citation_grade = services.grade_set(actor=users["grader"], target=citation, grade=3, rationale="One witness.")
+    source_grade = services.grade_set(actor=users["grader"], target=source, grade="B", rationale="A careful historian.")
+    services.grade_set(actor=users["raiser"], target=citation, grade=5, rationale="No.")
+    services.grade_set(actor=users["raiser"], target=source, grade="D", rationale="A thesis.")
     disputes = {
         "citation grade": services.dispute_raise(
             actor=users["raiser"], target=citation_grade, reason="The 1957 report.", proposed=5
@@ -130,8 +126,8 @@ def test_staff_who_graded_cannot_decide_on_the_dispute_in_the_admin_either(clien
     claim = services.claim_create(actor=researcher, key="k", topic=topic, statement="12 June.")
     source = services.source_create(actor=researcher, key="s", kind="memoir", level="primary", title="Memoir")
     citation = services.citation_create(actor=researcher, claim=claim, source=source)
-    grade = services.citation_assessment_set(actor=staff, citation=citation, grade=2, rationale="Sure.")
-    services.citation_assessment_set(actor=vera, citation=citation, grade=5, rationale="No.")
+    grade = services.grade_set(actor=staff, target=citation, grade=2, rationale="Sure.")
+    services.grade_set(actor=vera, target=citation, grade=5, rationale="No.")
     dispute = services.dispute_raise(actor=vera, target=grade, reason="No.", proposed=5)
     client.force_login(staff)
     url = f"/admin/claims/dispute/{dispute.pk}/change/"

@@ -87,8 +87,8 @@ def small_world(claim, citation, person, reviewer, second_reviewer):
     """One topic, claim, source, citation and person, graded once and disputed once."""
     claim.people.set([person])
     search_index.index_claims([claim.pk])  # (set around the services, so the index is told here)
-    services.source_assessment_set(actor=reviewer, source=citation.source, grade="B", rationale="A careful historian.")
-    grade = services.citation_assessment_set(actor=reviewer, citation=citation, grade=2, rationale="Fits the records.")
+    services.grade_set(actor=reviewer, target=citation.source, grade="B", rationale="A careful historian.")
+    grade = services.grade_set(actor=reviewer, target=citation, grade=2, rationale="Fits the records.")
     services.dispute_raise(actor=second_reviewer, target=grade, reason="Not confirmed.", proposed=3)
     services.annotation_create(actor=reviewer, target=claim, body="Compare the 1964 report.")
     return claim
@@ -764,8 +764,8 @@ def test_blind_reviewer_sees_no_grade_on_list_pages_until_grading(
     )
     claim = services.claim_create(actor=researcher, key="two-weeks", topic=topic, statement="Two weeks.")
     citation = services.citation_create(actor=researcher, claim=claim, source=source)
-    services.source_assessment_set(actor=editor, source=source, grade="B", rationale="Careful historian.")
-    grade = services.citation_assessment_set(actor=editor, citation=citation, grade=2, rationale="Consistent.")
+    services.grade_set(actor=editor, target=source, grade="B", rationale="Careful historian.")
+    grade = services.grade_set(actor=editor, target=citation, grade=2, rationale="Consistent.")
     services.dispute_raise(actor=second_reviewer, target=grade, reason="Grade 2 is too generous.", proposed=4)
 
     def seen_by(user):
@@ -782,8 +782,8 @@ def test_blind_reviewer_sees_no_grade_on_list_pages_until_grading(
     assert ">B<" not in blind["/sources/"]
     assert ">B2<" in seen_by(researcher)["/topics/speed-of-the-inquest/"]  # researchers do not grade: they see it
 
-    services.source_assessment_set(actor=reviewer, source=source, grade="C", rationale="Partisan.")
-    services.citation_assessment_set(actor=reviewer, citation=citation, grade=3, rationale="Unconfirmed.")
+    services.grade_set(actor=reviewer, target=source, grade="C", rationale="Partisan.")
+    services.grade_set(actor=reviewer, target=citation, grade=3, rationale="Unconfirmed.")
     after = seen_by(reviewer)
     # B with his C makes C; 2 with his 3 makes 3: ties round towards the less trusting grade.
     assert ">C3<" in after["/topics/speed-of-the-inquest/"] and "Grade 2 is too generous" in after["/disputes/"]

@@ -41,8 +41,8 @@ class Stage:
         )
         self.citation = services.citation_create(actor=self.owner, claim=self.claim, source=self.source)
         self.person = services.person_create(actor=self.owner, name="Iona Yakir", name_original="Якир")
-        self.grade = services.citation_assessment_set(
-            actor=self.grader, citation=self.citation, grade=3, rationale="Plausible, not confirmed."
+        self.grade = services.grade_set(
+            actor=self.grader, target=self.citation, grade=3, rationale="Plausible, not confirmed."
         )
         self.note = services.annotation_create(actor=self.owner, target=self.claim, body="Compare the JAC case.")
         self.dispute = services.dispute_raise(
@@ -101,7 +101,6 @@ ACTIONS = {
         lambda s, u: services.person_update(actor=u, person=s.person, data={"aliases": "Iakir"}),
         EDITORS,
     ),
-    "delete a claim": (lambda s, u: services.claim_delete(actor=u, claim=s.claim), EDITORS),
     "annotate": (
         lambda s, u: services.annotation_create(
             actor=u, target=s.citation, body="Which edition?", motivation="question"
@@ -125,13 +124,11 @@ ACTIONS = {
         EDITORS,
     ),
     "assess a source": (
-        lambda s, u: services.source_assessment_set(
-            actor=u, source=s.source, grade="B", rationale="Careful historian."
-        ),
+        lambda s, u: services.grade_set(actor=u, target=s.source, grade="B", rationale="Careful historian."),
         GRADERS,
     ),
     "assess a citation": (
-        lambda s, u: services.citation_assessment_set(actor=u, citation=s.citation, grade=2, rationale="Consistent."),
+        lambda s, u: services.grade_set(actor=u, target=s.citation, grade=2, rationale="Consistent."),
         GRADERS,
     ),
     "edit someone else's grade": (
@@ -224,7 +221,7 @@ def _counts():
 
 def test_refusal_names_the_role_needed(researcher, source):
     with pytest.raises(PermissionDenied) as refused:
-        services.source_assessment_set(actor=researcher, source=source, grade="A", rationale="Looks fine.")
+        services.grade_set(actor=researcher, target=source, grade="A", rationale="Looks fine.")
     assert str(refused.value) == "This needs the Reviewer or Editor role."
 
 

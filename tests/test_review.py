@@ -70,23 +70,23 @@ def checked(response, name: str) -> list[str]:
 @pytest.fixture
 def graded(citation, reviewer) -> CitationAssessment:
     """victor_reviewer's credibility grade of the citation."""
-    return services.citation_assessment_set(
-        actor=reviewer, citation=citation, grade=3, rationale="Victor: one late witness, not confirmed elsewhere."
+    return services.grade_set(
+        actor=reviewer, target=citation, grade=3, rationale="Victor: one late witness, not confirmed elsewhere."
     )
 
 
 @pytest.fixture
 def source_graded(source, reviewer) -> SourceAssessment:
-    return services.source_assessment_set(
-        actor=reviewer, source=source, grade="B", rationale="Victor: a careful historian with archival access."
+    return services.grade_set(
+        actor=reviewer, target=source, grade="B", rationale="Victor: a careful historian with archival access."
     )
 
 
 @pytest.fixture
 def dispute(graded, second_reviewer) -> Dispute:
     """vera_reviewer, having graded the citation herself, disputes victor's grade."""
-    services.citation_assessment_set(
-        actor=second_reviewer, citation=graded.citation, grade=5, rationale="Vera: contradicted by the 1957 report."
+    services.grade_set(
+        actor=second_reviewer, target=graded.citation, grade=5, rationale="Vera: contradicted by the 1957 report."
     )
     return services.dispute_raise(
         actor=second_reviewer, target=graded, reason="The 1957 review contradicts it outright.", proposed=5
@@ -290,8 +290,8 @@ def test_the_claim_page_shows_the_claim_its_people_and_its_citations(client, res
         quote="расстреляны 12 июня",
         quote_translation="shot on 12 June",
     )
-    services.citation_assessment_set(actor=reviewer, citation=citation, grade=2, rationale="Matches the report.")
-    services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="Careful historian.")
+    services.grade_set(actor=reviewer, target=citation, grade=2, rationale="Matches the report.")
+    services.grade_set(actor=reviewer, target=source, grade="B", rationale="Careful historian.")
     client.force_login(researcher)
     response = client.get(reverse("claim_detail", args=[claim.key]))
     page = text(response)
@@ -623,7 +623,7 @@ def test_a_grade_needs_a_rationale(client, reviewer, source):
 
 
 def test_raising_a_dispute_on_a_citation_grade(client, second_reviewer, researcher, graded):
-    services.citation_assessment_set(actor=second_reviewer, citation=graded.citation, grade=5, rationale="Vera: no.")
+    services.grade_set(actor=second_reviewer, target=graded.citation, grade=5, rationale="Vera: no.")
     client.force_login(second_reviewer)
     url = reverse("dispute_raise", args=["citation-grade", graded.pk])
     form = client.get(url)
@@ -641,7 +641,7 @@ def test_raising_a_dispute_on_a_citation_grade(client, second_reviewer, research
 
 
 def test_raising_a_dispute_on_a_source_grade(client, second_reviewer, source_graded):
-    services.source_assessment_set(actor=second_reviewer, source=source_graded.source, grade="D", rationale="Vera.")
+    services.grade_set(actor=second_reviewer, target=source_graded.source, grade="D", rationale="Vera.")
     client.force_login(second_reviewer)
     url = reverse("dispute_raise", args=["source-grade", source_graded.pk])
     page = text(client.get(url))
@@ -669,7 +669,7 @@ def test_proposing_what_is_already_there_is_refused_on_the_form(client, reviewer
     url = reverse("dispute_raise", args=["claim", claim.pk])
     response = submit(client, url, {"reason": "Keep it.", "proposed": "open"})
     assert response.status_code == 200 and "The proposed status is the claim's status already." in text(response)
-    services.citation_assessment_set(actor=second_reviewer, citation=graded.citation, grade=4, rationale="Vera.")
+    services.grade_set(actor=second_reviewer, target=graded.citation, grade=4, rationale="Vera.")
     client.force_login(second_reviewer)
     response = submit(
         client, reverse("dispute_raise", args=["citation-grade", graded.pk]), {"reason": "Same.", "proposed": "3"}
@@ -915,7 +915,7 @@ def crowded(topic, researcher, reviewer, second_reviewer, editor, second_editor)
     graders = [reviewer, second_reviewer, editor]
     for source in sources:
         for n, grader in enumerate(graders):
-            grade = services.source_assessment_set(actor=grader, source=source, grade="ABC"[n], rationale=f"r{n}")
+            grade = services.grade_set(actor=grader, target=source, grade="ABC"[n], rationale=f"r{n}")
             services.annotation_create(actor=researcher, target=grade, body="on a source grade")
         services.annotation_create(actor=researcher, target=source, body="on the source")
     for i in range(100):
@@ -923,7 +923,7 @@ def crowded(topic, researcher, reviewer, second_reviewer, editor, second_editor)
             actor=researcher, claim=claim, source=sources[i % 4], locator=f"p. {i}", quote="quoted words"
         )
         grades = [
-            services.citation_assessment_set(actor=grader, citation=citation, grade=n + 1, rationale=f"why {n}")
+            services.grade_set(actor=grader, target=citation, grade=n + 1, rationale=f"why {n}")
             for n, grader in enumerate(graders)
         ]
         for _ in range(2):
@@ -955,8 +955,8 @@ def small(researcher, reviewer, second_reviewer, topic) -> dict:
     claim = services.claim_create(actor=researcher, key="small", topic=topic, statement="Alone.")
     source = services.source_create(actor=researcher, key="lonely", kind="memoir", level="primary", title="Lonely")
     dispute = services.dispute_raise(actor=reviewer, target=claim, reason="r", proposed="refuted")
-    services.source_assessment_set(actor=reviewer, source=source, grade="A", rationale="r")
-    theirs = services.source_assessment_set(actor=second_reviewer, source=source, grade="B", rationale="r")
+    services.grade_set(actor=reviewer, target=source, grade="A", rationale="r")
+    theirs = services.grade_set(actor=second_reviewer, target=source, grade="B", rationale="r")
     grade_dispute = services.dispute_raise(actor=reviewer, target=theirs, reason="r", proposed="C")
     return {"claim": claim, "source": source, "dispute": dispute, "grade_dispute": grade_dispute}
 
@@ -993,7 +993,7 @@ def test_claim_history_shows_grade_changes_of_citations_loaded_without_history(c
 
     call_command("loaddata", "case-of-military-1937", verbosity=0)  # raw rows: no citation history
     citation = Citation.objects.filter(claim__key="abwehr-forgery").order_by("pk").first()
-    grade = services.citation_assessment_set(actor=reviewer, citation=citation, grade=4, rationale="Doubtful.")
+    grade = services.grade_set(actor=reviewer, target=citation, grade=4, rationale="Doubtful.")
     services.assessment_update(actor=editor, assessment=grade, grade=5, rationale="Improbable.")
     client.force_login(editor)
     page = client.get("/claims/abwehr-forgery/").content.decode()
@@ -1023,7 +1023,7 @@ def huge(topic, researcher, reviewer, editor) -> Claim:
             locator=f"p. {i}",
             quote="A quoted passage of some length. " * 5,
         )
-        grade = services.citation_assessment_set(actor=editor, citation=citation, grade=2, rationale="Sound. " * 10)
+        grade = services.grade_set(actor=editor, target=citation, grade=2, rationale="Sound. " * 10)
         if i < 150:
             services.annotation_create(actor=reviewer, target=grade, body="On this grade.")
     for i in range(100):

@@ -218,7 +218,7 @@ def _claim_edited(w):
 
 
 def _claim_deleted(w):
-    services.claim_delete(actor=w.editor, claim=w.about["other"])
+    services.staff_delete(actor=w.staff, instance=w.about["other"])
 
 
 def _people_changed(w):
@@ -236,7 +236,7 @@ def _person_renamed(w):
 
 
 def _person_deleted(w):
-    services.person_delete(actor=w.editor, person=w.marshal)
+    services.staff_delete(actor=w.staff, instance=w.marshal)
 
 
 def _citations_changed(w):
@@ -245,7 +245,7 @@ def _citations_changed(w):
     )
     added = services.citation_create(actor=w.researcher, claim=w.about["named"], source=w.memoir)
     services.citation_update(actor=w.editor, citation=added, data={"source": other})
-    services.citation_delete(actor=w.editor, citation=w.about["other"].citations.get())
+    services.staff_delete(actor=w.staff, instance=w.about["other"].citations.get())
 
 
 def _source_retitled(w):
@@ -253,8 +253,8 @@ def _source_retitled(w):
 
 
 def _source_deleted(w):
-    services.citation_delete(actor=w.editor, citation=w.about["other"].citations.get())
-    services.source_delete(actor=w.editor, source=w.memoir)
+    services.staff_delete(actor=w.staff, instance=w.about["other"].citations.get())
+    services.staff_delete(actor=w.staff, instance=w.memoir)
 
 
 def _claims_imported(w):
@@ -366,12 +366,12 @@ def test_the_index_equals_a_fresh_rebuild_after(
 # A restore empties tables, which PostgreSQL's TRUNCATE does only in a transaction of its own
 # (as tests/test_backup.py).
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_index_equals_a_fresh_rebuild_after_a_restore(editor, about, tmp_path):
+def test_the_index_equals_a_fresh_rebuild_after_a_restore(editor, staff, about, tmp_path):
     path = tmp_path / "backup.json.gz"
     call_command("backup", str(path), stdout=io.StringIO())
     before = snapshot()[0]
     services.claim_update(actor=editor, claim=about["named"], data={"statement": "After the backup."})
-    services.claim_delete(actor=editor, claim=about["german"])
+    services.staff_delete(actor=staff, instance=about["german"])
     call_command("restore", str(path), "--yes", stdout=io.StringIO())
     assert Claim.objects.get(key="named").statement == "Arrested in Kuibyshev on 22 May 1937."
     assert snapshot()[0] == before

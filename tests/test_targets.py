@@ -23,11 +23,11 @@ URL_KINDS = ("claim", "source", "citation", "source-grade", "citation-grade", "d
 @pytest.fixture
 def things(claim, source, citation, reviewer, editor) -> dict:
     """One of each kind, url kind → object: the grades are the reviewer's, the dispute an editor's."""
-    source_grade = services.source_assessment_set(
-        actor=reviewer, source=source, grade="B", rationale="A careful historian with archival access."
+    source_grade = services.grade_set(
+        actor=reviewer, target=source, grade="B", rationale="A careful historian with archival access."
     )
-    citation_grade = services.citation_assessment_set(
-        actor=reviewer, citation=citation, grade=3, rationale="One late witness, not confirmed elsewhere."
+    citation_grade = services.grade_set(
+        actor=reviewer, target=citation, grade=3, rationale="One late witness, not confirmed elsewhere."
     )
     dispute = services.dispute_raise(
         actor=editor, target=citation_grade, reason="The 1957 review contradicts it outright.", proposed=5
@@ -138,8 +138,8 @@ def test_a_blind_grader_sees_others_grades_and_their_disputes_only_after_grading
     url = reverse("annotation_create", args=[url_kind, obj.pk])
     assert hidden_from(blind, obj) is hidden_before_grading
     assert client.get(url).status_code == (404 if hidden_before_grading else 200)
-    services.source_assessment_set(actor=blind, source=things["source"], grade="C", rationale="Mine.")
-    services.citation_assessment_set(actor=blind, citation=things["citation"], grade=4, rationale="Mine.")
+    services.grade_set(actor=blind, target=things["source"], grade="C", rationale="Mine.")
+    services.grade_set(actor=blind, target=things["citation"], grade=4, rationale="Mine.")
     assert not hidden_from(blind, obj)
     assert client.get(url).status_code == 200
 

@@ -97,12 +97,12 @@ def world(db) -> World:
         title="1937: Stalin's Year of Terror",
     )
     citation = services.citation_create(actor=researcher, claim=claim, source=source, locator="ch. 9")
-    source_grade = services.source_assessment_set(actor=reviewer, source=source, grade="B", rationale="Sound.")
-    citation_grade = services.citation_assessment_set(
-        actor=second_reviewer, citation=citation, grade=2, rationale="Confirmed elsewhere."
+    source_grade = services.grade_set(actor=reviewer, target=source, grade="B", rationale="Sound.")
+    citation_grade = services.grade_set(
+        actor=second_reviewer, target=citation, grade=2, rationale="Confirmed elsewhere."
     )
     # The Reviewer grades the citation too (blind grading: only then does he see the other grade).
-    services.citation_assessment_set(actor=reviewer, citation=citation, grade=4, rationale="One witness.")
+    services.grade_set(actor=reviewer, target=citation, grade=4, rationale="One witness.")
     annotation = services.annotation_create(actor=researcher, body="Compare the protocol.", target=claim)
     dispute = services.dispute_raise(actor=reviewer, target=citation_grade, reason="Only one witness.", proposed=4)
     users = {

@@ -42,14 +42,14 @@ def note(researcher, claim) -> Annotation:
 
 @pytest.fixture
 def victors_grade(reviewer, citation) -> CitationAssessment:
-    return services.citation_assessment_set(actor=reviewer, citation=citation, grade=3, rationale="One witness.")
+    return services.grade_set(actor=reviewer, target=citation, grade=3, rationale="One witness.")
 
 
 @pytest.fixture
 def dispute(second_reviewer, victors_grade) -> Dispute:
     """vera_reviewer, having graded the citation herself, disputes victor's grade."""
-    services.citation_assessment_set(
-        actor=second_reviewer, citation=victors_grade.citation, grade=5, rationale="Contradicted by the 1957 report."
+    services.grade_set(
+        actor=second_reviewer, target=victors_grade.citation, grade=5, rationale="Contradicted by the 1957 report."
     )
     return services.dispute_raise(actor=second_reviewer, target=victors_grade, reason="The 1957 report.", proposed=5)
 
@@ -236,9 +236,9 @@ def test_a_decision_on_a_grade_revised_since_the_editor_opened_the_dispute_is_re
     client.force_login(editor)
     page, resolve = f"/disputes/{dispute.pk}/", f"/disputes/{dispute.pk}/resolve/"
     opened = hidden_fields(client.get(page), resolve)
-    services.citation_assessment_set(
+    services.grade_set(
         actor=reviewer,
-        citation=dispute.citation_assessment.citation,
+        target=dispute.citation_assessment.citation,
         grade=4,
         rationale="Revised: two witnesses now.",
         expected_version=1,
@@ -254,12 +254,12 @@ def test_a_decision_on_a_grade_revised_since_the_editor_opened_the_dispute_is_re
 def test_a_dispute_of_a_grade_revised_since_the_form_was_opened_is_refused(
     client, reviewer, second_reviewer, victors_grade
 ):
-    services.citation_assessment_set(actor=second_reviewer, citation=victors_grade.citation, grade=5, rationale="Vera.")
+    services.grade_set(actor=second_reviewer, target=victors_grade.citation, grade=5, rationale="Vera.")
     client.force_login(second_reviewer)
     url = reverse("dispute_raise", args=["citation-grade", victors_grade.pk])
     opened = hidden_fields(client.get(url), url, itself=True)
-    services.citation_assessment_set(
-        actor=reviewer, citation=victors_grade.citation, grade=5, rationale="Revised to 5.", expected_version=1
+    services.grade_set(
+        actor=reviewer, target=victors_grade.citation, grade=5, rationale="Revised to 5.", expected_version=1
     )
     response = client.post(url, {**opened, "reason": "Too generous.", "proposed": "5"})
     assert "was saved by victor_reviewer while you were disputing it" in page_text(response)
@@ -273,8 +273,8 @@ def test_an_admin_decision_on_a_dispute_whose_grade_changed_since_is_refused(cli
     client.force_login(staff)
     url = f"/admin/claims/dispute/{dispute.pk}/change/"
     opened = form_values(client.get(url), "", itself=True)
-    services.citation_assessment_set(
-        actor=reviewer, citation=dispute.citation_assessment.citation, grade=4, rationale="Revised.", expected_version=1
+    services.grade_set(
+        actor=reviewer, target=dispute.citation_assessment.citation, grade=4, rationale="Revised.", expected_version=1
     )
     response = client.post(url, {**opened, "decision": "upheld", "note": "Five it is."}, follow=True)
     assert "was saved by victor_reviewer while you were deciding on a dispute of it" in page_text(response)
