@@ -5,15 +5,13 @@ This module imports; claims_export.py exports (both names are importable from he
 Import reads everything it needs up front in a few queries (chunked by BATCH_SIZE keys),
 validates every row in Python with the models' own rules, and writes only what differs,
 in bulk and in one transaction, with history rows naming the importing user. One
-ClaimsImport holds an import's state, in the order of its steps: read (the file, then what
-the database holds of it), check each row into a plan (claims_rows.py), write the plan
-(claims_writing.py), report.
+ClaimsImport holds an import's state, in the order of its steps: read (the file, by
+common.run_import as every import; then what the database holds of it), check each row into
+a plan (claims_rows.py), write the plan (claims_writing.py), report (run_import again).
 """
 
 from collections import defaultdict
 from contextlib import nullcontext
-
-from django.db import transaction
 
 from claims.models import Citation, Claim, Source, Topic, User
 from claims.services import topic_summaries_refresh
@@ -22,9 +20,9 @@ from . import bulk, progress
 from .claims_export import CLAIM_COLUMNS, EXPORT_ONLY, SEPARATOR, claims_csv_chunks, claims_export  # noqa: F401
 from .claims_rows import PeopleIndex, Plan, RowChecker, Stored, split_cell
 from .claims_writing import PlanWriter
-from .common import compare_versions, repeated_keys, require_import
+from .common import Discard, compare_versions, run_import
 from .process_state import gc_paused
-from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks, parse_table
+from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks
 
 REQUIRED = ["key", "topic", "statement"]
 
@@ -50,23 +48,26 @@ def claims_import(
     was changed, created or deleted since, it writes nothing and reports those rows (and
     who changed them) with report.changed_since_preview set.
     """
-    require_import(actor)
     with gc_paused():
-        return ClaimsImport(actor=actor, dry_run=dry_run, expected_versions=expected_versions).run(
-            data=data, encoding=encoding
+        return run_import(
+            ClaimsImport(actor=actor, dry_run=dry_run, expected_versions=expected_versions).check_and_write,
+            actor=actor,
+            data=data,
+            dry_run=dry_run,
+            encoding=encoding,
+            known=CLAIM_COLUMNS,
+            required=REQUIRED,
+            export_only=EXPORT_ONLY,
         )
 
 
-class _Discard(Exception):
-    """Rolls back what an import wrote before a bad row was found."""
-
-
 class ClaimsImport:
-    """One import of a claims file: read → check → plan → write → report.
+    """One import of a claims file (common.run_import reads it, then check_and_write): read
+    what the database holds of it → check each row into a plan → write the plan.
 
     Unless it is a dry run, the rows checked so far are written a batch at a time while the
-    next are checked (the database stores one batch while Python checks the next), in one
-    transaction; _Discard rolls it back if any row turns out bad.
+    next are checked (the database stores one batch while Python checks the next), in
+    run_import's transaction; Discard rolls it back if any row turns out bad.
     """
 
     def __init__(self, *, actor: User | None, dry_run: bool, expected_versions: dict[str, int] | None):
@@ -74,26 +75,10 @@ class ClaimsImport:
         self.report = ImportReport(dry_run=dry_run)
         self.errors: list[RowError] = []
 
-    def run(self, *, data: bytes, encoding: str | None) -> ImportReport:
-        table, self.errors = parse_table(
-            data, encoding=encoding, known=CLAIM_COLUMNS, required=REQUIRED, export_only=EXPORT_ONLY
-        )
-        if table is None:
-            self.report.errors = self.errors
-            return self.report
-        self.errors += repeated_keys(table.rows)
-        rows, columns = table.rows, set(table.header)
-        progress.total(len(rows))
-        del table  # (what the parse kept besides the rows can go)
-        try:
-            # A writing import reads the claims it compares inside its transaction, so that no edit
-            # can come between what it read and what it writes (SQLite: the transaction holds the
-            # write lock from its start; PostgreSQL: the stored claims are locked as they are read).
-            with nullcontext() if self.dry_run else transaction.atomic():
-                self._check_and_write(rows, columns=columns)
-        except _Discard:
-            pass
-        return self._reported()
+    def check_and_write(self, report: ImportReport, rows: list, columns: set[str], errors: list[RowError]) -> None:
+        """run_import's step: the rows checked, and written unless a dry run; report.rows their outcomes."""
+        self.report, self.errors = report, errors
+        self._check_and_write(rows, columns=columns)
 
     def _check_and_write(self, rows: list, *, columns: set[str]) -> None:
         skip = {e.row for e in self.errors}
@@ -114,7 +99,7 @@ class ClaimsImport:
             outcomes = self._check(rows, checker=checker, plan=plan, writer=writer, skip=skip)
             progress.checked(len(rows))
             if self.errors:
-                raise _Discard
+                raise Discard
             if writer is not None:
                 self._write(writer)
         if writer is not None:
@@ -128,7 +113,7 @@ class ClaimsImport:
         if compare_versions(
             self.report, Claim, rows, claims, self.errors, dry_run=self.dry_run, expected=self.expected_versions
         ):
-            raise _Discard
+            raise Discard
         topics = {title: (pk, slug) for pk, title, slug in Topic.objects.values_list("pk", "title", "slug")}
         people = PeopleIndex() if "people" in columns else None
         stored_ids = [c.pk for c in claims.values()]
@@ -211,7 +196,7 @@ class ClaimsImport:
                 outcomes.append(outcome)
         return outcomes
 
-    # --- Write the rest, and report --------------------------------------------------
+    # --- Write the rest ------------------------------------------------------------
 
     @staticmethod
     def _write(writer: PlanWriter) -> None:
@@ -219,10 +204,3 @@ class ClaimsImport:
         writer.index_the_rest()
         if writer.claims_written >= BATCH_SIZE:
             bulk.analyze([Claim, Citation, Claim.people.through])
-
-    def _reported(self) -> ImportReport:
-        report = self.report
-        if self.errors:
-            report.errors = sorted(self.errors, key=lambda e: (e.row, e.column))
-            report.rows, report.versions = [], {}
-        return report

@@ -1,16 +1,20 @@
-"""What the claims and sources importers share: permission, model validation, key checks."""
+"""What the claims and sources importers share: the steps of an import (run_import),
+permission, model validation, key checks."""
 
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from django.core import validators
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.expressions import DatabaseDefault
 
 from claims import roles
 from claims.quoting import QUOTE_LIMIT, Bounded, quoted
 
-from .reading import RowError
+from . import progress
+from .reading import ImportReport, RowError, parse_table
 
 IMPORT_NEEDED = f"Importing CSV needs {roles.EDITOR_ROLE} (or a staff account)."
 EXPORT_NEEDED = f"Exporting CSV needs {roles.CONTRIBUTOR_ROLES}."
@@ -20,6 +24,52 @@ def require_import(actor) -> None:
     """actor None: a trusted caller (manage.py in the shell); a user is checked."""
     if actor is not None and not roles.can_import_csv(actor):
         raise PermissionDenied(IMPORT_NEEDED)
+
+
+class Discard(Exception):
+    """Raised by an import's check_and_write: roll back what it wrote before a bad row was found."""
+
+
+def run_import(
+    check_and_write: Callable[[ImportReport, list, set[str], list[RowError]], None],
+    *,
+    actor,
+    data: bytes,
+    dry_run: bool,
+    encoding: str | None,
+    known: Iterable[str],
+    required: Iterable[str],
+    export_only: Iterable[str] = (),
+) -> ImportReport:
+    """The steps of every CSV import, all or nothing: the permission (require_import), the file
+    read and its header checked (parse_table), keys given twice, then check_and_write(report,
+    rows, columns, errors), which checks each row and (unless a dry run) writes, adding what
+    is wrong to errors. With any errors the report holds them, sorted, and no rows: what was
+    written is rolled back (check_and_write raises Discard to stop at once)."""
+    require_import(actor)
+    report = ImportReport(dry_run=dry_run)
+    table, errors = parse_table(data, encoding=encoding, known=known, required=required, export_only=export_only)
+    if table is None:
+        report.errors = errors
+        return report
+    errors += repeated_keys(table.rows)
+    rows, columns = table.rows, set(table.header)
+    progress.total(len(rows))
+    del table  # (what the parse kept besides the rows can go)
+    try:
+        # A writing import reads the records it compares inside its transaction, so that no edit
+        # can come between what it read and what it writes (SQLite: the transaction holds the
+        # write lock from its start; PostgreSQL: the stored records are locked as they are read).
+        with nullcontext() if dry_run else transaction.atomic():
+            check_and_write(report, rows, columns, errors)
+            if errors:
+                raise Discard
+    except Discard:
+        pass
+    if errors:
+        report.errors = sorted(errors, key=lambda e: (e.row, e.column))
+        report.rows, report.versions = [], {}
+    return report
 
 
 def require_export(actor) -> None:

@@ -4,10 +4,9 @@ import copy
 import csv
 import io
 from collections.abc import Iterator
-from contextlib import nullcontext
+from functools import partial
 from typing import TextIO
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -17,8 +16,8 @@ from claims.search import index as search_index
 from claims.services import SOURCE_FIELDS
 
 from . import progress
-from .common import compare_versions, model_errors, repeated_keys, require_export, require_import
-from .reading import BATCH_SIZE, ImportReport, RowOutcome, chunks, parse_table, write_row
+from .common import compare_versions, model_errors, require_export, run_import
+from .reading import BATCH_SIZE, ImportReport, RowOutcome, chunks, write_row
 
 SOURCE_COLUMNS = list(SOURCE_FIELDS)
 SOURCE_REQUIRED = ["key", "kind", "level", "title"]
@@ -41,26 +40,21 @@ def sources_import(
     PermissionDenied unless the actor may import CSV. expected_versions: as for
     claims_import (a dry run's report.versions, which its confirm passes back).
     """
-    require_import(actor)
-    report = ImportReport(dry_run=dry_run)
-    table, errors = parse_table(data, encoding=encoding, known=SOURCE_COLUMNS, required=SOURCE_REQUIRED)
-    if table is None:
-        report.errors = errors
-        return report
-    errors += repeated_keys(table.rows)
-    progress.total(len(table.rows))
-    # As claims_import: a writing import reads the sources it compares in its transaction.
-    with nullcontext() if dry_run else transaction.atomic():
-        _check_and_write(report, table.rows, errors, actor=actor, dry_run=dry_run, expected_versions=expected_versions)
-    if errors:
-        report.errors = sorted(errors, key=lambda e: (e.row, e.column))
-        report.rows, report.versions = [], {}
-    return report
+    return run_import(
+        partial(_check_and_write, actor=actor, dry_run=dry_run, expected_versions=expected_versions),
+        actor=actor,
+        data=data,
+        dry_run=dry_run,
+        encoding=encoding,
+        known=SOURCE_COLUMNS,
+        required=SOURCE_REQUIRED,
+    )
 
 
 def _check_and_write(
     report: ImportReport,
     rows: list,
+    columns: set[str],
     errors: list,
     *,
     actor: User | None,

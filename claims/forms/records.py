@@ -7,6 +7,8 @@ which is also the only place that saves; its ValidationError is put back onto th
 with add_service_errors().
 """
 
+from collections.abc import Iterable
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
@@ -14,6 +16,7 @@ from django.utils.text import format_lazy
 
 from claims.models import Citation, Claim, Person, Source, Topic
 from claims.selectors import lists
+from claims.services import SOURCE_FIELDS
 
 from . import fields
 from .service_errors import add_service_errors
@@ -60,6 +63,11 @@ class VersionForm(VersionedForm):
 def model_field(model, name: str, **overrides) -> forms.Field:
     """The form field Django would make for the model field: label, help, choices, length."""
     return model._meta.get_field(name).formfield(**{"choices_form_class": fields.TypedChoiceField, **overrides})
+
+
+def model_fields(model, names: Iterable[str], **overrides: dict) -> dict[str, forms.Field]:
+    """model_field of each name, in their order; overrides[name]: the arguments of that one."""
+    return {name: model_field(model, name, **overrides.get(name, {})) for name in names}
 
 
 class FieldGroup:
@@ -199,22 +207,12 @@ ARCHIVE_FIELDS = ["archive", "archive_fond", "archive_opis", "archive_delo", "ar
 
 class SourceForm(RecordForm):
     version = version_field()
-    key = model_field(Source, "key")
-    kind = model_field(Source, "kind")
-    level = model_field(Source, "level")
-    title = model_field(Source, "title")
-    title_original = model_field(Source, "title_original")
-    authors = model_field(Source, "authors")
-    date = model_field(Source, "date")
-    publisher = model_field(Source, "publisher")
-    archive = model_field(Source, "archive")
-    archive_fond = model_field(Source, "archive_fond")
-    archive_opis = model_field(Source, "archive_opis")
-    archive_delo = model_field(Source, "archive_delo")
-    archive_list = model_field(Source, "archive_list")
-    url = model_field(Source, "url", assume_scheme="https")
-    language = model_field(Source, "language")
-    notes = model_field(Source, "notes", widget=forms.Textarea(attrs={"rows": 4}))
+    # The fields of a source as the services (and the sources CSV) name them, in that order.
+    locals().update(  # (the class's namespace: declared here as if one by one)
+        model_fields(
+            Source, SOURCE_FIELDS, url={"assume_scheme": "https"}, notes={"widget": forms.Textarea(attrs={"rows": 4})}
+        )
+    )
 
     groups = [("Archival reference (for an archival file)", ARCHIVE_FIELDS), ("", ["url", "language", "notes"])]
 

@@ -15,6 +15,7 @@ same preview, report or file.
 
 import datetime
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -294,25 +295,21 @@ def _confirm_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     )
 
 
-@form_methods
-@reader_required
-def claim_import(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _import_view(request, "claims")
+def _import_views(kind: str) -> tuple[Callable[..., HttpResponse], Callable[..., HttpResponse]]:
+    """The import page of one kind of CSV (GET, HEAD, POST) and its confirm (POST only),
+    each named after its URL (KINDS: claim_import and claim_import_confirm, ...)."""
+
+    def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+        return _import_view(request, kind)
+
+    def confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
+        return _confirm_view(request, kind)
+
+    name = KINDS[kind]["import_url"]
+    upload.__name__ = upload.__qualname__ = name
+    confirm.__name__ = confirm.__qualname__ = f"{name}_confirm"
+    return form_methods(reader_required(upload)), require_POST(reader_required(confirm))
 
 
-@require_POST
-@reader_required
-def claim_import_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _confirm_view(request, "claims")
-
-
-@form_methods
-@reader_required
-def source_import(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _import_view(request, "sources")
-
-
-@require_POST
-@reader_required
-def source_import_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _confirm_view(request, "sources")
+claim_import, claim_import_confirm = _import_views("claims")
+source_import, source_import_confirm = _import_views("sources")

@@ -5,8 +5,11 @@ Every page needs a login and a role that may read (reader_required), answers GET
 HEAD only (a HEAD is a GET without the body), and runs a fixed number of queries however much data there is (claims/selectors/lists.py).
 """
 
+from collections.abc import Callable
+
 from django import forms
 from django.conf import settings
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse_lazy
@@ -212,6 +215,17 @@ def _can_contribute(request: HttpRequest) -> bool:
     return roles.can_contribute(request.user)
 
 
+def _claims_of(request: HttpRequest, name: str, record, claims: Callable[..., Page]) -> HttpResponse:
+    """The page of a record (a topic, a person) that lists its claims a page at a time:
+    claims/<name>_detail.html, with the record as `name` and the page of claims(name=record)."""
+    page = claims(**{name: record}, user=request.user, page=request.GET.get("page"))
+    return render(
+        request,
+        f"claims/{name}_detail.html",
+        {name: record, "page": page, "claims": page.object_list, "can_contribute": _can_contribute(request)},
+    )
+
+
 # --- views -------------------------------------------------------------------------
 
 
@@ -232,13 +246,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @reader_required
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The competing claims of one question side by side, a page at a time."""
-    topic = get_object_or_404(Topic, slug=slug)
-    page = lists.topic_claims(topic=topic, user=request.user, page=request.GET.get("page"))
-    return render(
-        request,
-        "claims/topic_detail.html",
-        {"topic": topic, "page": page, "claims": page.object_list, "can_contribute": _can_contribute(request)},
-    )
+    return _claims_of(request, "topic", get_object_or_404(Topic, slug=slug), lists.topic_claims)
 
 
 @require_safe
@@ -303,13 +311,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 @reader_required
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A person's names in every script and the claims about them, a page at a time."""
-    person = get_object_or_404(Person, slug=slug)
-    page = lists.person_claims(person=person, user=request.user, page=request.GET.get("page"))
-    return render(
-        request,
-        "claims/person_detail.html",
-        {"person": person, "page": page, "claims": page.object_list, "can_contribute": _can_contribute(request)},
-    )
+    return _claims_of(request, "person", get_object_or_404(Person, slug=slug), lists.person_claims)
 
 
 @require_safe

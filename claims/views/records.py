@@ -6,6 +6,7 @@ service checks again when saving. A refused save shows the form again with each
 message on its field, and changes nothing.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -98,23 +99,54 @@ def _changed(request, form, what: str, to: str) -> HttpResponse:
     return redirect(to)
 
 
+def _add_page(request, thing: str, *, form_class, page: dict, save, shown, form_kwargs=None) -> HttpResponse:
+    """An add page (_form_page) for those who may contribute (else a 403 saying that adding
+    `thing` needs their roles); shown(record) is the (words, address) of the record saved:
+    "<words> added.", and on to the address."""
+    require(roles.can_contribute(request.user), _adding_needs(thing))
+    return _form_page(
+        request,
+        form_class=form_class,
+        form_kwargs=form_kwargs or {},
+        page=page,
+        save=save,
+        saved=lambda record, form: _added(request, *shown(record)),
+    )
+
+
+def _edit_page(
+    request, record, thing: str, plural: str, *, form_class, form_kwargs: Callable[[], dict], page: dict, save, shown
+) -> HttpResponse:
+    """An edit page (_form_page) of record for those who may edit it (else a 403 saying
+    editing someone else's `thing` needs the Editor role); form_kwargs() the form's arguments,
+    worked out (before saving) only for those; shown(record) is the (words, address) of the
+    record saved: "<words> saved." (or that nothing changed), and on to the address."""
+    require(roles.can_edit(request.user, record), _editing_needs(thing, plural))
+    return _form_page(
+        request,
+        form_class=form_class,
+        form_kwargs=form_kwargs(),
+        page=page,
+        save=save,
+        saved=lambda record, form: _changed(request, form, *shown(record)),
+    )
+
+
 @form_methods
 @reader_required
 def claim_create(request):
-    require(roles.can_contribute(request.user), _adding_needs("a claim"))
-
     def save(form):
         # One transaction: a new topic is kept only if the claim is saved too.
         with transaction.atomic():
             return services.claim_create(actor=request.user, **_claim_data(request.user, form))
 
-    return _form_page(
+    return _add_page(
         request,
+        "a claim",
         form_class=ClaimForm,
-        form_kwargs={},
         save=save,
         page={"title": "Add a claim", "cancel_url": reverse("claim_list")},
-        saved=lambda claim, form: _added(request, f"Claim “{claim.key}”", reverse("claim_detail", args=[claim.key])),
+        shown=lambda claim: (f"Claim “{claim.key}”", reverse("claim_detail", args=[claim.key])),
     )
 
 
@@ -122,19 +154,21 @@ def claim_create(request):
 @reader_required
 def claim_edit(request, key):
     claim = get_object_or_404(Claim, key=key)
-    require(roles.can_edit(request.user, claim), _editing_needs("claim", "claims"))
-    # Worked out before saving: a refused save may leave the object holding the refused values.
+    # Worked out before saving (form_kwargs too): a refused save may leave the object holding the refused values.
     page = {"title": f"Edit claim “{claim.key}”", "cancel_url": reverse("claim_detail", kwargs={"key": claim.key})}
-    initial = {
-        "key": claim.key,
-        "topic": claim.topic,
-        "statement": claim.statement,
-        "kind": claim.kind,
-        "status": claim.status,
-        "event_date": claim.event_date,
-        "people": list(claim.people.all()),
-        "version": claim.version,
-    }
+
+    def form_kwargs() -> dict:
+        initial = {
+            "key": claim.key,
+            "topic": claim.topic,
+            "statement": claim.statement,
+            "kind": claim.kind,
+            "status": claim.status,
+            "event_date": claim.event_date,
+            "people": list(claim.people.all()),
+            "version": claim.version,
+        }
+        return {"initial": initial, "editing": True, "can_set_status": roles.can_set_claim_status(request.user)}
 
     def save(form):
         with transaction.atomic():
@@ -145,16 +179,16 @@ def claim_edit(request, key):
                 expected_version=form.cleaned_data["version"],
             )
 
-    editing = {"editing": True, "can_set_status": roles.can_set_claim_status(request.user)}
-    return _form_page(
+    return _edit_page(
         request,
+        claim,
+        "claim",
+        "claims",
         form_class=ClaimForm,
-        form_kwargs={"initial": initial, **editing},
+        form_kwargs=form_kwargs,
         page=page,
         save=save,
-        saved=lambda claim, form: _changed(
-            request, form, f"Claim “{claim.key}”", reverse("claim_detail", args=[claim.key])
-        ),
+        shown=lambda claim: (f"Claim “{claim.key}”", reverse("claim_detail", args=[claim.key])),
     )
 
 
@@ -198,11 +232,10 @@ def _claim_intro(claim: Claim) -> str:
 @reader_required
 def citation_create(request, key):
     claim = get_object_or_404(Claim, key=key)
-    require(roles.can_contribute(request.user), _adding_needs("a citation"))
-    return _form_page(
+    return _add_page(
         request,
+        "a citation",
         form_class=CitationForm,
-        form_kwargs={},
         page={
             "title": "Cite a source",
             "intro": _claim_intro(claim),
@@ -212,7 +245,7 @@ def citation_create(request, key):
             actor=request.user, claim=claim, **{name: form.cleaned_data[name] for name in CITATION_NAMES}
         ),
         # (To the claim's page of citations that shows it.)
-        saved=lambda citation, form: _added(request, f"Citation of “{citation.source.title}”", citation_url(citation)),
+        shown=lambda citation: (f"Citation of “{citation.source.title}”", citation_url(citation)),
     )
 
 
@@ -220,17 +253,21 @@ def citation_create(request, key):
 @reader_required
 def citation_edit(request, pk):
     citation = get_object_or_404(Citation.objects.select_related("claim", "source"), pk=pk)
-    require(roles.can_edit(request.user, citation), _editing_needs("citation", "citations"))
     page = {
         "title": f"Edit the citation of “{citation.source.title}”",
         "intro": _claim_intro(citation.claim),
         "cancel_url": citation_url(citation),
     }
-    initial = {name: getattr(citation, name) for name in (*CITATION_NAMES, "version")}
-    return _form_page(
+    return _edit_page(
         request,
+        citation,
+        "citation",
+        "citations",
         form_class=CitationForm,
-        form_kwargs={"initial": initial, "editing": True},
+        form_kwargs=lambda: {
+            "initial": {name: getattr(citation, name) for name in (*CITATION_NAMES, "version")},
+            "editing": True,
+        },
         page=page,
         save=lambda form: services.citation_update(
             actor=request.user,
@@ -238,9 +275,7 @@ def citation_edit(request, pk):
             data={name: form.cleaned_data[name] for name in CITATION_NAMES},
             expected_version=form.cleaned_data["version"],
         ),
-        saved=lambda citation, form: _changed(
-            request, form, f"Citation of “{citation.source.title}”", citation_url(citation)
-        ),
+        shown=lambda citation: (f"Citation of “{citation.source.title}”", citation_url(citation)),
     )
 
 
@@ -250,16 +285,13 @@ def citation_edit(request, pk):
 @form_methods
 @reader_required
 def source_create(request):
-    require(roles.can_contribute(request.user), _adding_needs("a source"))
-    return _form_page(
+    return _add_page(
         request,
+        "a source",
         form_class=SourceForm,
-        form_kwargs={},
         page={"title": "Add a source", "cancel_url": reverse("source_list")},
         save=lambda form: services.source_create(actor=request.user, **form.record_data()),
-        saved=lambda source, form: _added(
-            request, f"Source “{source.title}”", reverse("source_detail", args=[source.key])
-        ),
+        shown=lambda source: (f"Source “{source.title}”", reverse("source_detail", args=[source.key])),
     )
 
 
@@ -267,23 +299,25 @@ def source_create(request):
 @reader_required
 def source_edit(request, key):
     source = get_object_or_404(Source, key=key)
-    require(roles.can_edit(request.user, source), _editing_needs("source", "sources"))
     page = {
         "title": f"Edit source “{source.title}”",
         "cancel_url": reverse("source_detail", kwargs={"key": source.key}),
     }
-    initial = {name: getattr(source, name) for name in SourceForm.base_fields}
-    return _form_page(
+    return _edit_page(
         request,
+        source,
+        "source",
+        "sources",
         form_class=SourceForm,
-        form_kwargs={"initial": initial, "editing": True},
+        form_kwargs=lambda: {
+            "initial": {name: getattr(source, name) for name in SourceForm.base_fields},
+            "editing": True,
+        },
         page=page,
         save=lambda form: services.source_update(
             actor=request.user, source=source, data=form.record_data(), expected_version=form.cleaned_data["version"]
         ),
-        saved=lambda source, form: _changed(
-            request, form, f"Source “{source.title}”", reverse("source_detail", args=[source.key])
-        ),
+        shown=lambda source: (f"Source “{source.title}”", reverse("source_detail", args=[source.key])),
     )
 
 
@@ -307,21 +341,20 @@ def _derived_slug_errors(form: PersonForm, exc: ValidationError) -> ValidationEr
 @form_methods
 @reader_required
 def person_create(request):
-    require(roles.can_contribute(request.user), _adding_needs("a person"))
-
     def save(form):
         try:
             return services.person_create(actor=request.user, **form.record_data())
         except ValidationError as exc:
             raise _derived_slug_errors(form, exc) from None
 
-    return _form_page(
+    return _add_page(
         request,
+        "a person",
         form_class=PersonForm,
         form_kwargs={"adding": True},
         save=save,
         page={"title": "Add a person", "cancel_url": reverse("home")},
-        saved=lambda person, form: _added(request, person.name, reverse("person_detail", args=[person.slug])),
+        shown=lambda person: (person.name, reverse("person_detail", args=[person.slug])),
     )
 
 
@@ -329,16 +362,17 @@ def person_create(request):
 @reader_required
 def person_edit(request, slug):
     person = get_object_or_404(Person, slug=slug)
-    require(roles.can_edit(request.user, person), _editing_needs("person", "people"))
     page = {"title": f"Edit {person.name}", "cancel_url": reverse("person_detail", kwargs={"slug": person.slug})}
-    initial = {name: getattr(person, name) for name in PersonForm.base_fields}
-    return _form_page(
+    return _edit_page(
         request,
+        person,
+        "person",
+        "people",
         form_class=PersonForm,
-        form_kwargs={"initial": initial},
+        form_kwargs=lambda: {"initial": {name: getattr(person, name) for name in PersonForm.base_fields}},
         page=page,
         save=lambda form: services.person_update(
             actor=request.user, person=person, data=form.record_data(), expected_version=form.cleaned_data["version"]
         ),
-        saved=lambda person, form: _changed(request, form, person.name, reverse("person_detail", args=[person.slug])),
+        shown=lambda person: (person.name, reverse("person_detail", args=[person.slug])),
     )
