@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_tasks_db.models import DBTaskResult
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import roles, selectors, services
+from . import roles, selectors, services, targets
 from .admin_csv import ClaimCSVResource, ContractImportExportMixin, SourceCSVResource, claim_chunks, source_chunks
 from .admin_input import CheckedAccountAdmin, CheckedHistoryAdmin, CheckedInputAdmin
 from .admin_paging import LargeTablePaginator
@@ -443,9 +443,7 @@ class DisputeForm(forms.ModelForm):
         model = Dispute
         fields = (
             "raised_by",
-            "source_assessment",
-            "citation_assessment",
-            "claim",
+            *targets.DISPUTE_FIELDS,
             "reason",
             "proposed_reliability",
             "proposed_credibility",
@@ -473,7 +471,7 @@ class DisputeAdmin(ServiceAdmin):
         "source_assessment__source__key",
         "citation_assessment__citation__claim__key",
     )
-    autocomplete_fields = ("raised_by", "source_assessment", "citation_assessment", "claim")
+    autocomplete_fields = ("raised_by", *targets.DISPUTE_FIELDS)
     RECORD = ("state", "resolved_by", "resolution_note", "created_at", "closed_at")
 
     def get_fields(self, request, obj=None):
@@ -525,16 +523,7 @@ class AnnotationAdmin(ServiceAdmin):
     list_filter = ("motivation", ("withdrawn_at", admin.EmptyFieldListFilter))
     list_select_related = ("author",)
     search_fields = ("body", "quoted_passage", "author__username")
-    autocomplete_fields = (
-        "author",
-        "parent",
-        "claim",
-        "source",
-        "citation",
-        "source_assessment",
-        "citation_assessment",
-        "dispute",
-    )
+    autocomplete_fields = ("author", "parent", *targets.ANNOTATION_FIELDS)
     readonly_fields = ("created_at", "updated_at", "withdrawn_at")
     fields = (
         "author",
@@ -542,12 +531,7 @@ class AnnotationAdmin(ServiceAdmin):
         "body",
         "quoted_passage",
         "parent",
-        "claim",
-        "source",
-        "citation",
-        "source_assessment",
-        "citation_assessment",
-        "dispute",
+        *targets.ANNOTATION_FIELDS,
         "created_at",
         "updated_at",
         "withdrawn_at",

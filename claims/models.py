@@ -681,6 +681,17 @@ def _exactly_one(*fields: str) -> Q:
     return options
 
 
+def _target_keys(kinds: tuple[targets.TargetKind, ...], *, related_name: str) -> dict[str, models.ForeignKey]:
+    """The nullable foreign keys to the kinds, each named by its kind's field: a kind added to
+    the registry gets its key (and, with makemigrations, its column) on Annotation and Dispute."""
+    return {
+        kind.field: models.ForeignKey(
+            f"claims.{kind.model_name}", null=True, blank=True, on_delete=models.CASCADE, related_name=related_name
+        )
+        for kind in kinds
+    }
+
+
 def _proposal_matches_target() -> Q:
     """Q that holds when a dispute proposes a value of its target's own kind only (a letter
     for a source grade, a number for a citation grade, a status for a claim): built from the
@@ -723,13 +734,8 @@ class Dispute(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes_raised")
-    source_assessment = models.ForeignKey(
-        SourceAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="disputes"
-    )
-    citation_assessment = models.ForeignKey(
-        CitationAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="disputes"
-    )
-    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="disputes")
+    # One foreign key a disputable kind (claims/targets.py): source_assessment, citation_assessment, claim.
+    locals().update(_target_keys(targets.DISPUTABLE, related_name="disputes"))
     reason = models.TextField()
     proposed_reliability = models.CharField(max_length=1, blank=True, choices=Reliability.choices)
     proposed_credibility = models.PositiveSmallIntegerField(null=True, blank=True, choices=Credibility.choices)
@@ -862,16 +868,8 @@ class Annotation(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations")
     # Exactly one target (an "exclusive arc"), so that each target's foreign key cascades
     # and is checked by the database, which a generic relation would not be.
-    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
-    citation = models.ForeignKey(Citation, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
-    source_assessment = models.ForeignKey(
-        SourceAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations"
-    )
-    citation_assessment = models.ForeignKey(
-        CitationAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations"
-    )
-    dispute = models.ForeignKey(Dispute, null=True, blank=True, on_delete=models.CASCADE, related_name="annotations")
+    # One a kind (claims/targets.py): claim, source, citation, source_assessment, citation_assessment, dispute.
+    locals().update(_target_keys(targets.KINDS, related_name="annotations"))
     parent = models.ForeignKey(
         "self",
         null=True,

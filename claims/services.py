@@ -382,12 +382,11 @@ def _update_found_by(
     """_update a person or a source. The claims found by it are indexed again only when a field
     the search index reads of it changed: that reads every claim naming the person or citing
     the source."""
-    editable: tuple[str, ...]
-    found_by: tuple[str, ...]
-    if isinstance(instance, Person):
-        editable, found_by = PERSON_FIELDS, search_index.PERSON_FIELDS
-    else:
-        editable, found_by = SOURCE_FIELDS, search_index.SOURCE_FIELDS
+    fields: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
+        Person: (PERSON_FIELDS, search_index.PERSON_FIELDS),
+        Source: (SOURCE_FIELDS, search_index.SOURCE_FIELDS),
+    }
+    editable, found_by = fields[type(instance)]
     before = {name: getattr(instance, name) for name in found_by}
     _update(instance, actor=actor, data=data, editable=editable, expected_version=expected_version)
     if before != {name: getattr(instance, name) for name in found_by}:

@@ -3,13 +3,15 @@
 A claim, a source, a citation, a source grade, a citation grade and a dispute can be
 annotated; a source grade, a citation grade and a claim can be disputed. Everything that
 differs between the kinds lives in its TargetKind below, and the models, services,
-selectors, views and forms ask the registry rather than the type of an object (the
-templates get what the views read from it): adding a kind is a change to this file, and to
-the models' foreign keys with a migration (Annotation and Dispute keep one foreign key per
-kind so that the database checks and cascades each).
+selectors, views, forms and templates ask the registry rather than the type of an object:
+adding a kind is a change to this file and its test (tests/test_targets.py), plus the
+migration makemigrations writes for it. Annotation and Dispute keep one foreign key per kind,
+so that the database checks and cascades each; claims/models.py builds those keys and the
+constraints over them from this registry. A kind that can be disputed names the template
+that shows it in the dispute form and list (templates/claims/targets/).
 
 The models are named, not imported: claims/models.py reads this module to build its
-constraints, so importing the models here would be a cycle. Pages and the blind-grading
+fields and constraints, so importing the models here would be a cycle. Pages and the blind-grading
 rule are imported where they are used, for the same reason.
 """
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from claims import services, targets
@@ -164,3 +165,45 @@ def test_an_upheld_dispute_puts_the_proposal_in_place_of_the_grade(
     grade.refresh_from_db()
     assert grade.grade == after
     assert dispute.target_label == f"{url_kind.replace('-', ' ')} #{grade.pk}"
+
+
+DISPUTED = {"claim": "contested", "source-grade": "D", "citation-grade": 5}
+NOW_SHOWN = {"claim": "Status now:", "source-grade": "Grade now:", "citation-grade": "Grade now:"}
+
+
+@pytest.mark.parametrize("url_kind", list(DISPUTED))
+def test_each_disputable_kind_is_shown_where_its_disputes_are(client, second_reviewer, things, url_kind):
+    """The dispute form, the list of open disputes, the dispute page and the closed ones show what
+    is challenged, as it is now, with a link to its place: from the kind's template and label."""
+    target, kind = things[url_kind], targets.by_url_kind(url_kind)
+    if kind.graded:  # (blind grading: a reviewer sees others' grades once they have graded too)
+        own = {"source": "C", "citation": 4}[kind.graded]
+        services.grade_set(actor=second_reviewer, target=getattr(target, kind.graded), grade=own, rationale="Mine.")
+    client.force_login(second_reviewer)
+    form = client.get(f"/disputes/new/{url_kind}/{target.pk}/").content.decode()
+    assert kind.proposal.heading in form and NOW_SHOWN[url_kind] in form
+    dispute = services.dispute_raise(
+        actor=second_reviewer, target=target, reason="It does not hold.", proposed=DISPUTED[url_kind]
+    )
+    place = kind.url(target).replace("&", "&amp;")
+    listed = client.get("/disputes/").content.decode().split('id="recently-closed"', 1)[0]
+    assert f'id="dispute-{dispute.pk}"' in listed and dispute.proposal_badge.text in listed
+    page = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    now = kind.now(target)
+    assert f'<a href="{place}">' in page and f'(now <span class="{now.css}">{now.mark}</span>)' in page
+    services.dispute_withdraw(actor=second_reviewer, dispute=dispute)
+    closed = client.get("/disputes/").content.decode().split('id="recently-closed"', 1)[1]
+    assert f'href="/disputes/{dispute.pk}/"' in closed
+
+
+@pytest.mark.parametrize("url_kind", list(DISPUTED))
+def test_the_database_refuses_a_dispute_proposing_another_kinds_value(things, second_reviewer, url_kind):
+    """dispute_proposal_matches_target is built from the registry: each kind's proposal field and
+    no other, checked by the database even where a write skips full_clean()."""
+    target, kind = things[url_kind], targets.by_url_kind(url_kind)
+    dispute = services.dispute_raise(actor=second_reviewer, target=target, reason="No.", proposed=DISPUTED[url_kind])
+    for other in targets.DISPUTABLE:
+        if other is not kind:
+            value = DISPUTED[other.url_kind]
+            with transaction.atomic(), pytest.raises(IntegrityError, match="dispute_proposal_matches_target"):
+                Dispute.objects.filter(pk=dispute.pk).update(**{other.proposal.field: value})

@@ -9,7 +9,8 @@ three reads and the rows written in bulk).
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.apps import apps as installed_apps
 from django.db import connection, transaction
@@ -237,25 +238,27 @@ def after_save(instance, *, before: dict | None = None) -> None:
 
     before: for a citation, the claim it belonged to before the save (its "claim_id"), if
     it may have moved; for a person or a source, nothing needed."""
-    from claims.models import Citation, Claim, Person, Source
-
-    if isinstance(instance, Claim):
-        index_claims([instance.pk])
-    elif isinstance(instance, Citation):
-        moved_from = (before or {}).get("claim_id")
-        index_claims(pk for pk in {instance.claim_id, moved_from} if pk is not None)
-    elif isinstance(instance, Person):
-        index_claims(claims_of_person(instance.pk))
-    elif isinstance(instance, Source):
-        index_claims(claims_citing(instance.pk))
+    found_in = _CLAIMS_SAVING.get(instance._meta.model_name)
+    if found_in is not None:
+        index_claims(found_in(instance, before or {}))
 
 
 def touched_by_delete(instance) -> list[int]:
     """The claims whose index rows deleting instance changes (read before the delete)."""
-    from claims.models import Citation, Person
+    # (A claim's row goes with it (CASCADE); a source still cited cannot be deleted.)
+    found_in = _CLAIMS_DELETING.get(instance._meta.model_name)
+    return list(found_in(instance)) if found_in is not None else []
 
-    if isinstance(instance, Citation):
-        return [instance.claim_id]
-    if isinstance(instance, Person):
-        return claims_of_person(instance.pk)
-    return []  # a claim's row goes with it (CASCADE); a source still cited cannot be deleted
+
+# What the index reads, by model: the claims whose rows saving or deleting one changes.
+_CLAIMS_SAVING: dict[str, Callable[[Any, dict], Iterable[int]]] = {
+    "claim": lambda claim, before: [claim.pk],
+    # (A citation moved to another claim changes both claims' rows.)
+    "citation": lambda citation, before: {pk for pk in (citation.claim_id, before.get("claim_id")) if pk is not None},
+    "person": lambda person, before: claims_of_person(person.pk),
+    "source": lambda source, before: claims_citing(source.pk),
+}
+_CLAIMS_DELETING: dict[str, Callable[[Any], Iterable[int]]] = {
+    "citation": lambda citation: [citation.claim_id],
+    "person": lambda person: claims_of_person(person.pk),
+}
