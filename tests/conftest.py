@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from hypothesis import settings
 
 from claims import services
-from claims.models import Citation, Claim, Source, Topic, User
+from claims.models import Citation, Claim, Person, Source, Topic, User
 from claims.roles import Role
 
 # The browser fixtures live in tests/browser.py; importing them here defines them once for
@@ -102,6 +102,42 @@ def source(researcher) -> Source:
         title_original="1937",
         authors="Vadim Rogovin",
         date="1998",
+    )
+
+
+@pytest.fixture
+def tukhachevsky(researcher) -> Person:
+    return services.person_create(
+        actor=researcher,
+        name="Mikhail Tukhachevsky",
+        name_original="Тухачевский, Михаил Николаевич",
+        aliases="Tukhachevskii\nToukhatchevski",
+    )
+
+
+@pytest.fixture
+def shvernik_report(researcher) -> Source:
+    return services.source_create(
+        actor=researcher,
+        key="shvernik-1964",
+        kind=Source.Kind.OFFICIAL_REPORT,
+        level=Source.Level.PRIMARY,
+        title="Report of the Shvernik commission",
+        date="1964",
+    )
+
+
+@pytest.fixture
+def verdict_file(researcher) -> Source:
+    return services.source_create(
+        actor=researcher,
+        key="tsa-fsb-verdict",
+        kind=Source.Kind.ARCHIVAL_FILE,
+        level=Source.Level.PRIMARY,
+        title="Verdict of the Special Judicial Presence",
+        archive="TsA FSB",
+        archive_fond="R-9000",
+        archive_list="12",
     )
 
 

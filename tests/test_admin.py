@@ -168,16 +168,6 @@ def shown_messages(response) -> list[str]:
 
 
 @pytest.fixture
-def tukhachevsky(researcher) -> Person:
-    return services.person_create(
-        actor=researcher,
-        name="Mikhail Tukhachevsky",
-        name_original="Тухачевский, Михаил Николаевич",
-        aliases="Tukhachevskii\nToukhatchevski",
-    )
-
-
-@pytest.fixture
 def yakir(researcher) -> Person:
     return services.person_create(actor=researcher, name="Iona Yakir", name_original="Якир, Иона Эммануилович")
 
@@ -192,32 +182,6 @@ def ochishchenie(researcher) -> Source:
         title="The Purge",
         title_original="«Очищение»",
         language="ru",
-    )
-
-
-@pytest.fixture
-def shvernik_report(researcher) -> Source:
-    return services.source_create(
-        actor=researcher,
-        key="shvernik-1964",
-        kind=Source.Kind.OFFICIAL_REPORT,
-        level=Source.Level.PRIMARY,
-        title="Report of the Shvernik commission",
-        date="1964",
-    )
-
-
-@pytest.fixture
-def verdict_file(researcher) -> Source:
-    return services.source_create(
-        actor=researcher,
-        key="tsa-fsb-verdict",
-        kind=Source.Kind.ARCHIVAL_FILE,
-        level=Source.Level.PRIMARY,
-        title="Verdict of the Special Judicial Presence",
-        archive="TsA FSB",
-        archive_fond="R-9000",
-        archive_list="12",
     )
 
 

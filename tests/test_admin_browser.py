@@ -2,8 +2,7 @@
 
 import pytest
 
-from claims import services
-from claims.models import Citation, Claim, Person, Source
+from claims.models import Citation, Claim, Source
 from tests.browser import save_screenshot
 from tests.conftest import PASSWORD
 
@@ -15,36 +14,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def tukhachevsky(researcher) -> Person:
-    return services.person_create(
-        actor=researcher,
-        name="Mikhail Tukhachevsky",
-        name_original="Тухачевский, Михаил Николаевич",
-        aliases="Tukhachevskii",
-    )
-
-
-@pytest.fixture
-def more_sources(researcher) -> list[Source]:
-    return [
-        services.source_create(
-            actor=researcher,
-            key="shvernik-1964",
-            kind=Source.Kind.OFFICIAL_REPORT,
-            level=Source.Level.PRIMARY,
-            title="Report of the Shvernik commission",
-            date="1964",
-        ),
-        services.source_create(
-            actor=researcher,
-            key="tsa-fsb-verdict",
-            kind=Source.Kind.ARCHIVAL_FILE,
-            level=Source.Level.PRIMARY,
-            title="Verdict of the Special Judicial Presence",
-            archive="TsA FSB",
-            archive_fond="R-9000",
-        ),
-    ]
+def more_sources(shvernik_report, verdict_file) -> list[Source]:
+    return [shvernik_report, verdict_file]
 
 
 def log_in(page, live_server, user) -> None:
