@@ -711,6 +711,23 @@ def _proposal_matches_target() -> Q:
 
 
 DISPUTE_TARGETS = targets.DISPUTE_FIELDS
+
+
+class _Targeted:
+    """What an annotation or a dispute is about: the one of its foreign keys to the kinds
+    (TARGETS, built by _target_keys) that is set."""
+
+    TARGETS: tuple[str, ...]
+
+    @property
+    def target_kind(self) -> targets.TargetKind | None:
+        field = targets.target_field(self, self.TARGETS)
+        return targets.by_field(field) if field else None
+
+    @property
+    def target(self):
+        kind = self.target_kind
+        return getattr(self, kind.field) if kind else None
 ANNOTATION_TARGETS = targets.ANNOTATION_FIELDS
 
 
@@ -726,7 +743,7 @@ class DisputeState(models.TextChoices):
     WITHDRAWN = "withdrawn", "withdrawn"
 
 
-class Dispute(models.Model):
+class Dispute(_Targeted, models.Model):
     """A formal challenge of an assessment or a claim, resolved by an editor."""
 
     State = DisputeState
@@ -800,16 +817,6 @@ class Dispute(models.Model):
         return (str(self.uid),)
 
     @property
-    def target(self):
-        field = targets.target_field(self, self.TARGETS)
-        return getattr(self, field) if field else None
-
-    @property
-    def target_kind(self) -> targets.TargetKind | None:
-        field = targets.target_field(self, self.TARGETS)
-        return targets.by_field(field) if field else None
-
-    @property
     def proposal_badge(self) -> targets.Badge | None:
         """The proposal as the pages show it (see targets.Proposal.badge)."""
         kind = self.target_kind
@@ -858,7 +865,7 @@ class AnnotationMotivation(models.TextChoices):
     CORRECTION = "correction", "correction"
 
 
-class Annotation(models.Model):
+class Annotation(_Targeted, models.Model):
     """A note on a claim, source, citation, assessment or dispute; replies form threads."""
 
     Motivation = AnnotationMotivation
@@ -911,19 +918,14 @@ class Annotation(models.Model):
         return (str(self.uid),)
 
     @property
-    def target(self):
-        field = targets.target_field(self, self.TARGETS)
-        return getattr(self, field) if field else None
-
-    @property
     def target_label(self) -> str:
         field = targets.target_field(self, self.TARGETS)
         return f"{field.replace('_', ' ')} #{getattr(self, f'{field}_id')}" if field else "nothing"
 
     def target_text(self) -> str:
         """The text of the target that a quoted passage must come from."""
-        field = targets.target_field(self, self.TARGETS)
-        return targets.by_field(field).text(getattr(self, field)) if field else ""
+        kind = self.target_kind
+        return kind.text(self.target) if kind else ""
 
     def clean(self) -> None:
         # The row's own fields only; the rules that read other rows (the parent, the target's

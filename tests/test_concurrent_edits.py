@@ -29,6 +29,22 @@ def _form_version(response) -> str:
     return response.context["form"]["version"].value()
 
 
+def _edit_claim(client, claim, *, statement: str):
+    """The claim's edit form sent from version 1, with a new statement."""
+    return client.post(
+        f"/claims/{claim.key}/edit/",
+        {
+            "version": "1",
+            "key": claim.key,
+            "topic": claim.topic.pk,
+            "statement": statement,
+            "kind": "fact",
+            "status": "open",
+            "event_date": "1937-06-12",
+        },
+    )
+
+
 def test_a_second_edit_of_a_claim_from_the_same_version_is_refused_and_shows_what_changed(
     client, researcher, editor, claim
 ):
@@ -43,18 +59,7 @@ def test_a_second_edit_of_a_claim_from_the_same_version_is_refused_and_shows_wha
         expected_version=1,
     )
     before = history_rows()
-    response = client.post(
-        f"/claims/{claim.key}/edit/",
-        {
-            "version": "1",
-            "key": claim.key,
-            "topic": claim.topic.pk,
-            "statement": "Shot on 12 June.",
-            "kind": "fact",
-            "status": "open",
-            "event_date": "1937-06-12",
-        },
-    )
+    response = _edit_claim(client, claim, statement="Shot on 12 June.")
     assert response.status_code == 200
     text = response.content.decode()
     assert "was saved by edith_editor while you were editing it" in text
@@ -67,18 +72,7 @@ def test_a_second_edit_of_a_claim_from_the_same_version_is_refused_and_shows_wha
 
 def test_an_edit_from_the_current_version_is_saved_and_moves_the_version_on(client, researcher, claim):
     client.force_login(researcher)
-    response = client.post(
-        f"/claims/{claim.key}/edit/",
-        {
-            "version": "1",
-            "key": claim.key,
-            "topic": claim.topic.pk,
-            "statement": "Shot on 12 June 1937, at night.",
-            "kind": "fact",
-            "status": "open",
-            "event_date": "1937-06-12",
-        },
-    )
+    response = _edit_claim(client, claim, statement="Shot on 12 June 1937, at night.")
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.version == 2 and claim.history.latest().version == 2
@@ -279,18 +273,7 @@ def test_a_site_edit_begun_before_a_staff_change_in_the_admin_is_refused(client,
     data["statement"] = "Corrected by staff: shot on 12 June 1937."
     assert admin.post(change_url, data).status_code == 302
     assert Claim.objects.get(pk=claim.pk).version == 2
-    response = client.post(
-        f"/claims/{claim.key}/edit/",
-        {
-            "version": "1",
-            "key": claim.key,
-            "topic": claim.topic.pk,
-            "statement": "Shot on 12 June.",
-            "kind": "fact",
-            "status": "open",
-            "event_date": "1937-06-12",
-        },
-    )
+    response = _edit_claim(client, claim, statement="Shot on 12 June.")
     assert "was saved by stan_staff while you were editing it" in response.content.decode()
     assert Claim.objects.get(pk=claim.pk).statement == "Corrected by staff: shot on 12 June 1937."
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from tests.browser import save_screenshot
 from tests.conftest import PASSWORD
+from tests.test_settings import fresh_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN = "/accounts/login/"
@@ -241,18 +242,7 @@ def test_session_and_csrf_cookies_are_httponly_and_secure_with_debug_off(client,
 
 def read_settings(*names: str, **env: str) -> subprocess.CompletedProcess:
     """Import annotator.settings in a fresh interpreter with exactly this environment."""
-    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        f"print(repr([getattr(s, n, None) for n in {list(names)!r}]))"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "annotator.settings", **env},
-    )
+    return fresh_settings(f"repr([getattr(s, n, None) for n in {list(names)!r}])", dropped=NOT_INHERITED, env=env)
 
 
 HTTPS_SETTINGS = (

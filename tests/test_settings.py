@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -11,24 +12,26 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"SECRET_KEY": "not-a-real-secret-for-this-test", "DEBUG": "0"}
 
 
-def load_settings(**env: str) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh interpreter, as a starting server would."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL"}
-    }
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DEBUG, s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS, s.DATABASES['default']['ENGINE'], "
-        "s.DATABASES['default']['NAME'])"
-    )
+def fresh_settings(shown: str, *, dropped: Iterable[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter, as a starting server would, in this shell's
+    environment without the variables dropped and with env; it prints `shown`, an expression
+    of the settings `s` ("s.DEBUG, s.ALLOWED_HOSTS")."""
+    clean = {k: v for k, v in os.environ.items() if k not in set(dropped)}
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings as s; print({shown})"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         env={**clean, "DJANGO_SETTINGS_MODULE": "annotator.settings", **env},
+    )
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    return fresh_settings(
+        "s.DEBUG, s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS, s.DATABASES['default']['ENGINE'], "
+        "s.DATABASES['default']['NAME']",
+        dropped={"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL"},
+        env=env,
     )
 
 
@@ -92,17 +95,10 @@ UPLOAD_SETTINGS = ("MAX_UPLOAD_MB", "CSV_MAX_ROWS", "CSV_MAX_COLUMNS", "CSV_MAX_
 
 def upload_settings(**env: str) -> subprocess.CompletedProcess:
     """The upload and CSV limits as a fresh interpreter reads them from this environment."""
-    clean = {k: v for k, v in os.environ.items() if k not in {*UPLOAD_SETTINGS, "SECRET_KEY", "DEBUG"}}
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.MAX_UPLOAD_BYTES, s.CSV_MAX_ROWS, s.CSV_MAX_COLUMNS, s.CSV_MAX_CELL_BYTES, s.PENDING_UPLOADS_DIR)"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "annotator.settings", **GOOD, **env},
+    return fresh_settings(
+        "s.MAX_UPLOAD_BYTES, s.CSV_MAX_ROWS, s.CSV_MAX_COLUMNS, s.CSV_MAX_CELL_BYTES, s.PENDING_UPLOADS_DIR",
+        dropped={*UPLOAD_SETTINGS, "SECRET_KEY", "DEBUG"},
+        env={**GOOD, **env},
     )
 
 
