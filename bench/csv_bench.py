@@ -191,8 +191,7 @@ def _csv_bytes(header: list[str], rows) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def generate(workdir: Path, sizes: list[int]) -> dict:
-    rng = random.Random(SEED)
+def _source_rows(rng: random.Random) -> list[list[str]]:
     sources = []
     for i in range(1, N_SOURCES + 1):
         kind = SOURCE_KINDS[i % len(SOURCE_KINDS)]
@@ -211,11 +210,10 @@ def generate(workdir: Path, sizes: list[int]) -> dict:
                 "ru" if cyrillic else "en",
             ]
         )
-    (workdir / "sources.csv").write_bytes(
-        _csv_bytes(
-            ["key", "kind", "level", "title", "title_original", "authors", "date", "archive", "language"], sources
-        )
-    )
+    return sources
+
+
+def _topics_and_people(rng: random.Random) -> tuple[list[str], list[str]]:
     topics = [
         _text(rng, CYRILLIC_WORDS, 15, 40)[:-1] if t % 2 else _text(rng, LATIN_WORDS, 15, 40)[:-1]
         for t in range(N_TOPICS)
@@ -227,11 +225,12 @@ def generate(workdir: Path, sizes: list[int]) -> dict:
             people.append(f"{rng.choice(CYRILLIC_FIRST)} {rng.choice(CYRILLIC_LAST)} {p}")
         else:
             people.append(f"{rng.choice(LATIN_FIRST)} {rng.choice(LATIN_LAST)} {p}")
-    header = ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
-    files = {}
-    largest = max(sizes)
+    return topics, people
+
+
+def _claim_rows(rng: random.Random, count: int, topics: list[str], people: list[str]) -> list[list[str]]:
     rows = []
-    for n in range(1, largest + 1):
+    for n in range(1, count + 1):
         words = CYRILLIC_WORDS if rng.random() < 0.6 else LATIN_WORDS
         first, second = rng.sample(range(1, N_SOURCES + 1), 2)
         rows.append(
@@ -248,6 +247,21 @@ def generate(workdir: Path, sizes: list[int]) -> dict:
                 + str(rng.randint(1, 400)),
             ]
         )
+    return rows
+
+
+def generate(workdir: Path, sizes: list[int]) -> dict:
+    rng = random.Random(SEED)
+    (workdir / "sources.csv").write_bytes(
+        _csv_bytes(
+            ["key", "kind", "level", "title", "title_original", "authors", "date", "archive", "language"],
+            _source_rows(rng),
+        )
+    )
+    topics, people = _topics_and_people(rng)
+    header = ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
+    rows = _claim_rows(rng, max(sizes), topics, people)
+    files = {}
     for size in sizes:
         path = workdir / f"claims_{size}.csv"
         path.write_bytes(_csv_bytes(header, rows[:size]))
@@ -706,7 +720,7 @@ def _status(ok: bool | None) -> str:
     return "" if ok is None else ("PASS" if ok else "MISS")
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default="10000,100000", help="comma-separated row counts (default 10000,100000)")
     parser.add_argument("--database-url", default="", help="default: a throwaway SQLite file in a temp dir")
@@ -714,20 +728,11 @@ def main() -> None:
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--file", default="", help=argparse.SUPPRESS)
     parser.add_argument("--extra", default="", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    if args.phase:
-        if args.phase != "generate":
-            _setup_django(args.database_url)
-        print(json.dumps(PHASES[args.phase](args)))
-        return
 
-    sizes = sorted({int(n) for n in args.rows.split(",") if n.strip()})
-    tmp = tempfile.mkdtemp(prefix="csv_bench_")
-    workdir = Path(tmp)
-    database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    shown_url = database_url.split("@")[-1] if "@" in database_url else database_url
-    print(f"database: {shown_url}   python: {sys.version.split()[0]}   cpus: {os.cpu_count()}")
+def _generate_files(database_url: str, workdir: Path, sizes: list[int]) -> dict:
+    """The sources' file and a claims file of each size (and of 10k, the baseline's), printed."""
     t0 = time.perf_counter()
     data = run_phase(
         "generate", database_url, str(workdir), json.dumps(sizes + ([10_000] if 10_000 not in sizes else []))
@@ -739,28 +744,38 @@ def main() -> None:
         + ", ".join(f"{n:,} rows = {mb:.1f} MB" for n, mb in sorted(sizes_mb.items()))
         + f" in {time.perf_counter() - t0:.1f}s"
     )
-    setup = run_phase("setup", database_url, data["sources"])
-    print(f"migrated; imported {setup['sources']} sources through sources_import")
+    return data
 
-    results = []  # (phase, result, target rate, target rss)
+
+def _measure_size(database_url: str, workdir: Path, data: dict, n: int, results: list) -> dict | None:
+    """Import, export and web export of n rows appended to results; returns the baseline's 10k
+    export when n is 10,000."""
+    run_phase("reset", database_url)
+    imp = run_phase("import", database_url, data["claims"][n])
+    assert imp["rows"] == n and imp["claims"] == n and imp["citations"] == 2 * n, imp
+    assert imp["claim_history"] == n and imp["citation_history"] == 2 * n, imp
+    results.append(("import (ours)", imp, IMPORT_RATE, IMPORT_RSS_MB, n))
+    exp = _best_of(EXPORT_RUNS, "export", database_url, str(workdir / f"export_{n}.csv"))
+    assert exp["rows"] == n, exp
+    results.append(("export (ours)", exp, EXPORT_RATE, EXPORT_RSS_MB, n))
+    web_exp = _best_of(EXPORT_RUNS, "web_export", database_url, str(workdir / f"web_export_{n}.csv"))
+    assert web_exp["rows"] == n, web_exp
+    assert Path(workdir / f"web_export_{n}.csv").read_bytes() == Path(workdir / f"export_{n}.csv").read_bytes()
+    results.append(("web export /claims/export.csv", web_exp, EXPORT_RATE, EXPORT_RSS_MB, n))
+    if n != 10_000:
+        return None
+    base_export = _best_of(EXPORT_RUNS, "baseline_export", database_url, str(workdir / "baseline_export_10000.csv"))
+    assert base_export["rows"] == n, base_export
+    return base_export
+
+
+def _measure(database_url: str, workdir: Path, data: dict, sizes: list[int]) -> dict:
+    """Every phase, in order: each size, then the web and admin imports of the largest file,
+    then the baseline's import of the 10k file."""
+    results: list = []  # (phase, result, target rate, target rss, rows)
+    base_export = None
     for n in sizes:
-        run_phase("reset", database_url)
-        imp = run_phase("import", database_url, data["claims"][n])
-        assert imp["rows"] == n and imp["claims"] == n and imp["citations"] == 2 * n, imp
-        assert imp["claim_history"] == n and imp["citation_history"] == 2 * n, imp
-        results.append(("import (ours)", imp, IMPORT_RATE, IMPORT_RSS_MB, n))
-        exp = _best_of(EXPORT_RUNS, "export", database_url, str(workdir / f"export_{n}.csv"))
-        assert exp["rows"] == n, exp
-        results.append(("export (ours)", exp, EXPORT_RATE, EXPORT_RSS_MB, n))
-        web_exp = _best_of(EXPORT_RUNS, "web_export", database_url, str(workdir / f"web_export_{n}.csv"))
-        assert web_exp["rows"] == n, web_exp
-        assert Path(workdir / f"web_export_{n}.csv").read_bytes() == Path(workdir / f"export_{n}.csv").read_bytes()
-        results.append(("web export /claims/export.csv", web_exp, EXPORT_RATE, EXPORT_RSS_MB, n))
-        if n == 10_000:
-            base_export = _best_of(
-                EXPORT_RUNS, "baseline_export", database_url, str(workdir / "baseline_export_10000.csv")
-            )
-            assert base_export["rows"] == n, base_export
+        base_export = _measure_size(database_url, workdir, data, n, results) or base_export
     run_phase("reset", database_url)
     largest = max(sizes)
     web = run_phase("web", database_url, data["claims"][largest])
@@ -774,7 +789,10 @@ def main() -> None:
     if 10_000 in sizes:
         results.append(("export (import-export ModelResource)", base_export, None, None, 10_000))
     run_phase("reset", database_url)
+    return {"results": results, "base": base, "base_export": base_export, "web": web, "admin": admin}
 
+
+def _print_table(results: list) -> None:
     print()
     header = f"{'phase':<38} {'rows':>8} {'seconds':>8} {'rows/s':>9} {'RSS before':>10} {'peak RSS':>9} {'SQL/1000 rows':>13}  {'target':<26} result"
     print(header)
@@ -795,9 +813,10 @@ def main() -> None:
             f"{name:<38} {r['rows']:>8,} {r['seconds']:>8.2f} {rate:>9,.0f} {r['rss_before']:>8.0f}MB "
             f"{r['peak']:>7.0f}MB {1000 * r['queries'] / r['rows']:>13.1f}  {target:<26} {ok}"
         )
-    ours10 = (
-        next(r for name, r, *_, n in results if name == "import (ours)" and n == 10_000) if 10_000 in sizes else None
-    )
+
+
+def _print_against_baseline(results: list, base: dict, base_export: dict | None, sizes: list[int]) -> None:
+    """Each export's runs, the baseline's figures, ours against the baseline at 10k."""
     print()
     for name, r, *_, n in results:
         if "runs" in r:
@@ -816,22 +835,28 @@ def main() -> None:
         "          It imports key, topic, statement, kind, event_date, status only: no people, no citations, "
         "no date bounds (clean() is not called), topics must exist. It does less work than ours."
     )
-    if ours10:
-        ours_rate = ours10["rows"] / ours10["seconds"]
-        print(
-            f"ratio ours/baseline, 10k import: {ours_rate:,.0f} / {base_rate:,.0f} = {ours_rate / base_rate:.1f}x "
-            f"(ours also writes {ours10['citations']:,} citations, people and their history)"
-        )
-    if 10_000 in sizes:
-        ours_export = next(r for name, r, *_, n in results if name == "export (ours)" and n == 10_000)
-        base_export_rate = base_export["rows"] / base_export["seconds"]
-        print(
-            f"ratio ours/baseline, 10k export: {ours_export['rows'] / ours_export['seconds']:,.0f} / "
-            f"{base_export_rate:,.0f} = {ours_export['rows'] / ours_export['seconds'] / base_export_rate:.1f}x "
-            f"(ours also writes people, sources, grades, disputes, annotations and the update time)"
-        )
-    # The issue set its targets on SQLite on a machine where the default import path ran
-    # about ISSUE_BASELINE rows/s: how fast this machine ran against that, and the figures scaled.
+    if 10_000 not in sizes:
+        return
+    ours10 = next(r for name, r, *_, n in results if name == "import (ours)" and n == 10_000)
+    ours_rate = ours10["rows"] / ours10["seconds"]
+    print(
+        f"ratio ours/baseline, 10k import: {ours_rate:,.0f} / {base_rate:,.0f} = {ours_rate / base_rate:.1f}x "
+        f"(ours also writes {ours10['citations']:,} citations, people and their history)"
+    )
+    assert base_export is not None
+    ours_export = next(r for name, r, *_, n in results if name == "export (ours)" and n == 10_000)
+    base_export_rate = base_export["rows"] / base_export["seconds"]
+    print(
+        f"ratio ours/baseline, 10k export: {ours_export['rows'] / ours_export['seconds']:,.0f} / "
+        f"{base_export_rate:,.0f} = {ours_export['rows'] / ours_export['seconds'] / base_export_rate:.1f}x "
+        f"(ours also writes people, sources, grades, disputes, annotations and the update time)"
+    )
+
+
+def _print_machine(database_url: str, results: list, base: dict) -> None:
+    """The issue set its targets on SQLite on a machine where the default import path ran about
+    ISSUE_BASELINE rows/s: how fast this machine ran against that, and the figures scaled."""
+    base_rate = base["rows"] / base["seconds"]
     if not database_url.startswith("sqlite"):
         speed = None
     else:
@@ -847,6 +872,10 @@ def main() -> None:
             f"the issue measured when it set the targets ({speed:.2f}x its speed); ours scaled to that "
             f"machine: {scaled} (information only: the PASS/MISS above are the figures as measured)"
         )
+
+
+def _print_imports(results: list, web: dict, admin: dict, largest: int) -> None:
+    """Our imports' statements, and the largest file imported on the web page and the admin's."""
     for name, r, *_, n in results:
         if name == "import (ours)":
             print(
@@ -867,6 +896,32 @@ def main() -> None:
         "SQL statements are counted through Django's execute wrapper: an executemany of up to 1000 rows "
         "counts once; the bulk rows (COPY on PostgreSQL, INSERTs on SQLite's writing thread) are not seen by it."
     )
+
+
+def main() -> None:
+    args = _arguments()
+    if args.phase:
+        if args.phase != "generate":
+            _setup_django(args.database_url)
+        print(json.dumps(PHASES[args.phase](args)))
+        return
+
+    sizes = sorted({int(n) for n in args.rows.split(",") if n.strip()})
+    tmp = tempfile.mkdtemp(prefix="csv_bench_")
+    workdir = Path(tmp)
+    database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    shown_url = database_url.split("@")[-1] if "@" in database_url else database_url
+    print(f"database: {shown_url}   python: {sys.version.split()[0]}   cpus: {os.cpu_count()}")
+    data = _generate_files(database_url, workdir, sizes)
+    setup = run_phase("setup", database_url, data["sources"])
+    print(f"migrated; imported {setup['sources']} sources through sources_import")
+
+    measured = _measure(database_url, workdir, data, sizes)
+    results, base = measured["results"], measured["base"]
+    _print_table(results)
+    _print_against_baseline(results, base, measured["base_export"], sizes)
+    _print_machine(database_url, results, base)
+    _print_imports(results, measured["web"], measured["admin"], max(sizes))
     if args.keep:
         print(f"kept {workdir}")
     else:

@@ -671,14 +671,28 @@ MARKER_RE = re.compile(r"lb-[0-9a-f]+-[a-z]\d+-\d+")
 
 
 def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
-    from claims.models import Annotation, CitationAssessment, User
+    from claims.models import User
 
     tag = f"lb-{run_id}-"
     lost: list[str] = []
     phantom: list[str] = []
     usernames = dict(User.objects.values_list("pk", "username"))
+    grade_writes = [w for w in writes if w.kind == "grade"]
+    _check_annotations(writes, tag, usernames, lost, phantom)
+    _check_grade_history(grade_writes, tag, usernames, lost, phantom)
+    _check_last_grades(grade_writes, usernames, lost, phantom)
+    _check_nothing_else(tag, before, phantom)
+    return {"lost": lost, "phantom": phantom}
 
-    # Annotations: each saved one exactly once, as told; none that nobody was told was saved.
+
+def _told(write: Write) -> str:
+    return "nothing (no answer)" if write.outcome == "unknown" else "it was not saved"
+
+
+def _check_annotations(writes: list[Write], tag: str, usernames: dict, lost: list[str], phantom: list[str]) -> None:
+    """Annotations: each saved one exactly once, as told; none that nobody was told was saved."""
+    from claims.models import Annotation
+
     told = {w.marker: w for w in writes if w.kind == "annotation"}
     rows = defaultdict(list)
     for pk, body, author_id, claim_id in Annotation.objects.filter(body__contains=tag).values_list(
@@ -694,15 +708,17 @@ def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
             if extra:
                 phantom.append(f"annotation {marker}: {extra} more row(s) than the one saved")
         elif found:
-            phantom.append(
-                f"annotation {marker}: {len(found)} row(s), but the client was told "
-                f"{'nothing (no answer)' if write.outcome == 'unknown' else 'it was not saved'}"
-            )
+            phantom.append(f"annotation {marker}: {len(found)} row(s), but the client was told {_told(write)}")
     for marker in rows.keys() - told.keys():
         phantom.append(f"annotation {marker}: no client sent it")
 
-    # Grades: each saved grade once in the history, each reviewer's grade the last one saved.
-    grade_writes = [w for w in writes if w.kind == "grade"]
+
+def _check_grade_history(
+    grade_writes: list[Write], tag: str, usernames: dict, lost: list[str], phantom: list[str]
+) -> None:
+    """Grades: each saved grade once in the history; none that nobody was told was saved."""
+    from claims.models import CitationAssessment
+
     told_grades = {w.marker: w for w in grade_writes}
     history = defaultdict(list)
     for citation_id, reviewer_id, grade, rationale in CitationAssessment.history.filter(
@@ -721,12 +737,15 @@ def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
             if len(found) > 1:
                 phantom.append(f"grade {marker}: saved {len(found)} times")
         elif found:
-            phantom.append(
-                f"grade {marker}: in the history, but the client was told "
-                f"{'nothing (no answer)' if write.outcome == 'unknown' else 'it was not saved'}"
-            )
+            phantom.append(f"grade {marker}: in the history, but the client was told {_told(write)}")
     for marker in history.keys() - told_grades.keys():
         phantom.append(f"grade {marker}: in the history, but no client sent it")
+
+
+def _check_last_grades(grade_writes: list[Write], usernames: dict, lost: list[str], phantom: list[str]) -> None:
+    """Each reviewer's grade of a citation is the last one they were told was saved."""
+    from claims.models import CitationAssessment
+
     last_saved = {}
     for write in grade_writes:  # in each client's order; one client per account
         if write.outcome == "saved":
@@ -749,7 +768,11 @@ def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
     for pair in final.keys() - last_saved.keys():
         phantom.append(f"{pair[0]} has a grade of citation {pair[1]} that no client was told was saved")
 
-    # Nothing else written: each table grew by the rows carrying this run's markers, no more.
+
+def _check_nothing_else(tag: str, before: dict[str, int], phantom: list[str]) -> None:
+    """Nothing else written: each table grew by the rows carrying this run's markers, no more."""
+    from claims.models import Annotation, CitationAssessment
+
     after = table_counts()
     marked = {
         Annotation._meta.label: Annotation.objects.filter(body__contains=tag).count(),
@@ -763,7 +786,6 @@ def verify(writes: list[Write], run_id: str, before: dict[str, int]) -> dict:
         grew = count - before.get(label, 0)
         if grew != marked.get(label, 0):
             phantom.append(f"{label}: {grew:+d} rows, {marked.get(label, 0)} of them from this run's clients")
-    return {"lost": lost, "phantom": phantom}
 
 
 # --- Figures ------------------------------------------------------------------------------
@@ -801,7 +823,7 @@ def phase_figures(records: list[Record], seconds: float) -> dict:
 # --- Main ---------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50, help="concurrent researchers (default %(default)s)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long they work (default %(default)s)")
@@ -820,10 +842,230 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.baseline_seconds < 0:
         parser.error("--clients must be at least 1 and --seconds more than 0")
+    return args
 
+
+@dataclass
+class Measured:
+    """What the clients did: all of them (the baseline's and the crowd's), the crowd, and the
+    load phase's requests and figures."""
+
+    clients: list[Researcher]
+    crowd: list[Researcher]
+    baseline: dict | None
+    login_seconds: float
+    seconds: float
+    records: list[Record] = field(init=False)
+    writes: list[Write] = field(init=False)
+    load: list[Record] = field(init=False)
+    figures: dict = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.records = [r for c in self.clients for r in c.records]
+        self.writes = [w for c in self.clients for w in c.writes]
+        self.load = [r for r in self.records if r.phase == "load"]
+        self.figures = phase_figures(self.load, self.seconds)
+
+
+def _prepare(args, run_id: str, server: subprocess.Popen, port: int, log_path: Path, times: dict) -> tuple:
+    """The accounts made while gunicorn starts, what the clients work on, the tables' counts
+    before; prints the setup. Returns (accounts, data, before)."""
+    from django.db import connections
+
+    started = time.perf_counter()
+    accounts = create_accounts(args.clients, run_id)  # while gunicorn starts
+    times["accounts"] = time.perf_counter() - started
+    data = targets()
+    before = table_counts()
+    connections.close_all()
+    times["gunicorn ready"] = wait_until_answers(server, port, log_path) + times["accounts"]
+    reviewers = sum(a.reviewer for a in accounts)
+    print(
+        f"Load: {args.clients} clients ({reviewers} reviewers, {args.clients - reviewers} researchers) "
+        f"for {args.seconds:g} s; gunicorn {args.workers} workers x {args.threads} threads (gthread) "
+        f"on {HOST}:{port}, PostgreSQL database {database_name(args.database_url)}, DEBUG=0, static files by whitenoise"
+    )
+    print("setup: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
+    return accounts, data, before
+
+
+def _phases(args, accounts: list[Account], port: int, data, run_id: str) -> Measured:
+    """One client alone first (unless --baseline-seconds 0), then all of them."""
+    clients: list[Researcher] = []
+    baseline = None
+    if args.baseline_seconds:
+        alone, _, seconds = run_phase("baseline", accounts[:1], port, data, run_id, args.seed, args.baseline_seconds)
+        clients += alone
+        baseline = phase_figures([r for c in alone for r in c.records if r.phase == "baseline"], seconds)
+    crowd, login_seconds, seconds = run_phase("load", accounts, port, data, run_id, args.seed, args.seconds)
+    clients += crowd
+    return Measured(clients, crowd, baseline, login_seconds, seconds)
+
+
+def _errors(records: list[Record], failed_logins: int, problems: list[str]) -> Counter:
+    errors = Counter(f"{r.phase} {r.action}: {r.error}" for r in records if r.error)
+    if failed_logins:
+        errors[f"django-axes recorded {failed_logins} failed login(s)"] += failed_logins
+    for line in problems:
+        errors[f"gunicorn log: {line[:120]}"] += 1
+    return errors
+
+
+def _print_clients(args, measured: Measured, failed_logins: int) -> Counter:
+    """The logins and the stylesheet's requests; returns the stylesheet's encodings."""
+    logins = [r for c in measured.crowd for r in c.records if r.action == "login"]
+    print(
+        f"logins: {args.clients} clients logged in within {measured.login_seconds:.1f} s "
+        f"({len(logins)} requests: login page, POST, home); django-axes failed attempts: {failed_logins}"
+    )
+    statics: Counter = Counter()
+    for c in measured.clients:
+        statics.update(c.static_encodings)
+    print(
+        f"static: {sum(statics.values())} GET of the stylesheet, 200 from whitenoise, Content-Encoding "
+        + ", ".join(f"{k} x{v}" for k, v in sorted(statics.items()))
+    )
+    return statics
+
+
+def _print_latencies(measured: Measured) -> None:
+    load, figures = measured.load, measured.figures
+    print(f"requests: {figures['requests']:,} in {measured.seconds:.1f} s = {figures['rps']:.1f} requests/s")
+    print(f"  {'kind':<10} {'count':>8} {'share':>6} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9}")
+    print(latency_row("read", [r for r in load if r.action == "read"], len(load)))
+    for page in READ_PAGES:
+        print(latency_row(f"  {page}", [r for r in load if r.action == "read" and r.page == page], len(load)))
+    for action in ("annotate", "grade"):
+        print(latency_row(action, [r for r in load if r.action == action], len(load)))
+    print(latency_row("all", load, len(load)))
+    per_client = sorted(sum(1 for r in c.records if r.phase == "load") for c in measured.crowd)
+    print(
+        f"requests per client: fewest {per_client[0]:,}, median {per_client[len(per_client) // 2]:,}, "
+        f"most {per_client[-1]:,}"
+    )
+
+
+def _print_baseline(args, baseline: dict, figures: dict) -> None:
+    print(
+        f"baseline, one client alone for {baseline['seconds']:.1f} s: {baseline['requests']:,} requests "
+        f"= {baseline['rps']:.1f} requests/s, p50 {baseline['p50_ms']:.1f} ms, "
+        f"p95 {baseline['p95_ms']:.1f} ms, p99 {baseline['p99_ms']:.1f} ms"
+    )
+    print(
+        f"against it: {figures['rps'] / baseline['rps']:.1f}x the requests/s with "
+        f"{args.clients} clients; p50 latency {figures['p50_ms'] / baseline['p50_ms']:.1f}x, "
+        f"p99 {figures['p99_ms'] / baseline['p99_ms']:.1f}x"
+    )
+
+
+def _print_writes(writes: list[Write]) -> Counter:
+    """What the clients were told of their writes; returns the count of each (kind, outcome)."""
+    outcomes = Counter((w.kind, w.outcome) for w in writes)
+    revisions = sum(1 for w in writes if w.kind == "grade" and w.outcome == "saved") - len(
+        {(w.username, w.target) for w in writes if w.kind == "grade" and w.outcome == "saved"}
+    )
+    print(
+        f"writes told saved: {outcomes['annotation', 'saved']:,} annotations, "
+        f"{outcomes['grade', 'saved']:,} grades ({revisions:,} of them revisions of the reviewer's own grade); "
+        f"refused: {outcomes['annotation', 'refused'] + outcomes['grade', 'refused']}, "
+        f"no answer: {outcomes['annotation', 'unknown'] + outcomes['grade', 'unknown']}"
+    )
+    return outcomes
+
+
+def _print_problems(errors: Counter, lost: list[str], phantom: list[str]) -> None:
+    print(f"errors: {sum(errors.values())}")
+    for kind, count in errors.most_common():
+        print(f"  {count:>6} {kind}")
+    print(f"lost writes: {len(lost)}")
+    for line in lost[:20]:
+        print(f"  {line}")
+    print(f"phantom writes: {len(phantom)}")
+    for line in phantom[:20]:
+        print(f"  {line}")
+
+
+def _write_json(
+    path: Path, args, measured: Measured, errors: Counter, checked: dict, outcomes, statics, passed
+) -> None:
+    lost, phantom = checked["lost"], checked["phantom"]
+    path.write_text(
+        json.dumps(
+            {
+                **measured.figures,
+                "clients": args.clients,
+                "baseline": measured.baseline,
+                "errors": sum(errors.values()),
+                "errors_by_kind": dict(errors),
+                "lost": len(lost),
+                "phantom": len(phantom),
+                "lost_detail": lost,
+                "phantom_detail": phantom,
+                "writes": {f"{k} {o}": n for (k, o), n in outcomes.items()},
+                "static_encodings": dict(statics),
+                "passed": passed,
+            },
+            indent=2,
+        )
+    )
+
+
+def _load_test(args, run_id: str, server: subprocess.Popen, port: int, log_path: Path, times: dict) -> int:
+    """The clients at work, the database checked, the figures printed; returns the exit status."""
+    from axes.models import AccessAttempt
+    from django.db import connections
+
+    accounts, data, before = _prepare(args, run_id, server, port, log_path, times)
+    measured = _phases(args, accounts, port, data, run_id)
+    stop_gunicorn(server)
+
+    failed_logins = AccessAttempt.objects.count()
+    problems = server_log_problems(log_path)
+    checked = verify(measured.writes, run_id, before)
+    connections.close_all()
+    errors = _errors(measured.records, failed_logins, problems)
+
+    statics = _print_clients(args, measured, failed_logins)
+    _print_latencies(measured)
+    if measured.baseline:
+        _print_baseline(args, measured.baseline, measured.figures)
+    outcomes = _print_writes(measured.writes)
+    _print_problems(errors, checked["lost"], checked["phantom"])
+    passed = (
+        sum(errors.values()) == 0
+        and not checked["lost"]
+        and not checked["phantom"]
+        and measured.figures["requests"] > 0
+    )
+    print(f"{'PASS' if passed else 'FAIL'} (target: 0 errors, 0 lost, 0 phantom writes)")
+    if problems:
+        print("gunicorn's log ends:\n" + log_tail(log_path))
+    if args.json:
+        _write_json(args.json, args, measured, errors, checked, outcomes, statics, passed)
+    return 0 if passed else 1
+
+
+def _clean_up(args, server: subprocess.Popen | None, static_root: str) -> None:
+    """gunicorn stopped, the static files removed, the database dropped unless --keep."""
+    if server is not None:
+        stop_gunicorn(server)
+    shutil.rmtree(static_root, ignore_errors=True)
+    if args.keep:
+        print(f"kept the database {database_name(args.database_url)} ({args.database_url})")
+    else:
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: BLE001 - Django may not have started
+            pass
+        drop_database(args.database_url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     check_database_url(args.database_url)
     run_id = secrets.token_hex(3)
-    name = database_name(args.database_url)
     static_root = tempfile.mkdtemp(prefix="annotator-load-static-")
     log_path = Path(static_root) / "gunicorn.log"
     env = production_environment(args.database_url, static_root)
@@ -836,150 +1078,13 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-        from axes.models import AccessAttempt
-        from django.db import connections
 
         times = setup_database()
         port = free_port()
         server = start_gunicorn(env, port, args.workers, args.threads, log_path)
-        started = time.perf_counter()
-        accounts = create_accounts(args.clients, run_id)  # while gunicorn starts
-        times["accounts"] = time.perf_counter() - started
-        data = targets()
-        before = table_counts()
-        connections.close_all()
-        times["gunicorn ready"] = wait_until_answers(server, port, log_path) + times["accounts"]
-        reviewers = sum(a.reviewer for a in accounts)
-        print(
-            f"Load: {args.clients} clients ({reviewers} reviewers, {args.clients - reviewers} researchers) "
-            f"for {args.seconds:g} s; gunicorn {args.workers} workers x {args.threads} threads (gthread) "
-            f"on {HOST}:{port}, PostgreSQL database {name}, DEBUG=0, static files by whitenoise"
-        )
-        print("setup: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
-
-        clients: list[Researcher] = []
-        baseline = None
-        if args.baseline_seconds:
-            alone, _, seconds = run_phase(
-                "baseline", accounts[:1], port, data, run_id, args.seed, args.baseline_seconds
-            )
-            clients += alone
-            baseline = phase_figures([r for c in alone for r in c.records if r.phase == "baseline"], seconds)
-        crowd, login_seconds, seconds = run_phase("load", accounts, port, data, run_id, args.seed, args.seconds)
-        clients += crowd
-        stop_gunicorn(server)
-
-        records = [r for c in clients for r in c.records]
-        writes = [w for c in clients for w in c.writes]
-        load = [r for r in records if r.phase == "load"]
-        figures = phase_figures(load, seconds)
-        logins = [r for c in crowd for r in c.records if r.action == "login"]
-        failed_logins = AccessAttempt.objects.count()
-        problems = server_log_problems(log_path)
-        checked = verify(writes, run_id, before)
-        connections.close_all()
-
-        errors = Counter(f"{r.phase} {r.action}: {r.error}" for r in records if r.error)
-        if failed_logins:
-            errors[f"django-axes recorded {failed_logins} failed login(s)"] += failed_logins
-        for line in problems:
-            errors[f"gunicorn log: {line[:120]}"] += 1
-        n_errors = sum(errors.values())
-        lost, phantom = checked["lost"], checked["phantom"]
-
-        print(
-            f"logins: {args.clients} clients logged in within {login_seconds:.1f} s "
-            f"({len(logins)} requests: login page, POST, home); django-axes failed attempts: {failed_logins}"
-        )
-        statics = Counter()
-        for c in clients:
-            statics.update(c.static_encodings)
-        print(
-            f"static: {sum(statics.values())} GET of the stylesheet, 200 from whitenoise, Content-Encoding "
-            + ", ".join(f"{k} x{v}" for k, v in sorted(statics.items()))
-        )
-        print(f"requests: {figures['requests']:,} in {seconds:.1f} s = {figures['rps']:.1f} requests/s")
-        print(f"  {'kind':<10} {'count':>8} {'share':>6} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9}")
-        print(latency_row("read", [r for r in load if r.action == "read"], len(load)))
-        for page in READ_PAGES:
-            print(latency_row(f"  {page}", [r for r in load if r.action == "read" and r.page == page], len(load)))
-        for action in ("annotate", "grade"):
-            print(latency_row(action, [r for r in load if r.action == action], len(load)))
-        print(latency_row("all", load, len(load)))
-        per_client = sorted(sum(1 for r in c.records if r.phase == "load") for c in crowd)
-        print(
-            f"requests per client: fewest {per_client[0]:,}, median {per_client[len(per_client) // 2]:,}, "
-            f"most {per_client[-1]:,}"
-        )
-        if baseline:
-            print(
-                f"baseline, one client alone for {baseline['seconds']:.1f} s: {baseline['requests']:,} requests "
-                f"= {baseline['rps']:.1f} requests/s, p50 {baseline['p50_ms']:.1f} ms, "
-                f"p95 {baseline['p95_ms']:.1f} ms, p99 {baseline['p99_ms']:.1f} ms"
-            )
-            print(
-                f"against it: {figures['rps'] / baseline['rps']:.1f}x the requests/s with "
-                f"{args.clients} clients; p50 latency {figures['p50_ms'] / baseline['p50_ms']:.1f}x, "
-                f"p99 {figures['p99_ms'] / baseline['p99_ms']:.1f}x"
-            )
-        outcomes = Counter((w.kind, w.outcome) for w in writes)
-        revisions = sum(1 for w in writes if w.kind == "grade" and w.outcome == "saved") - len(
-            {(w.username, w.target) for w in writes if w.kind == "grade" and w.outcome == "saved"}
-        )
-        print(
-            f"writes told saved: {outcomes['annotation', 'saved']:,} annotations, "
-            f"{outcomes['grade', 'saved']:,} grades ({revisions:,} of them revisions of the reviewer's own grade); "
-            f"refused: {outcomes['annotation', 'refused'] + outcomes['grade', 'refused']}, "
-            f"no answer: {outcomes['annotation', 'unknown'] + outcomes['grade', 'unknown']}"
-        )
-        print(f"errors: {n_errors}")
-        for kind, count in errors.most_common():
-            print(f"  {count:>6} {kind}")
-        print(f"lost writes: {len(lost)}")
-        for line in lost[:20]:
-            print(f"  {line}")
-        print(f"phantom writes: {len(phantom)}")
-        for line in phantom[:20]:
-            print(f"  {line}")
-        passed = n_errors == 0 and not lost and not phantom and figures["requests"] > 0
-        print(f"{'PASS' if passed else 'FAIL'} (target: 0 errors, 0 lost, 0 phantom writes)")
-        if problems:
-            print("gunicorn's log ends:\n" + log_tail(log_path))
-        if args.json:
-            args.json.write_text(
-                json.dumps(
-                    {
-                        **figures,
-                        "clients": args.clients,
-                        "baseline": baseline,
-                        "errors": n_errors,
-                        "errors_by_kind": dict(errors),
-                        "lost": len(lost),
-                        "phantom": len(phantom),
-                        "lost_detail": lost,
-                        "phantom_detail": phantom,
-                        "writes": {f"{k} {o}": n for (k, o), n in outcomes.items()},
-                        "static_encodings": dict(statics),
-                        "passed": passed,
-                    },
-                    indent=2,
-                )
-            )
-        return 0 if passed else 1
+        return _load_test(args, run_id, server, port, log_path, times)
     finally:
-        if server is not None:
-            stop_gunicorn(server)
-        shutil.rmtree(static_root, ignore_errors=True)
-        if args.keep:
-            print(f"kept the database {name} ({args.database_url})")
-        else:
-            try:
-                from django.db import connections
-
-                connections.close_all()
-            except Exception:  # noqa: BLE001 - Django may not have started
-                pass
-            drop_database(args.database_url)
+        _clean_up(args, server, static_root)
 
 
 if __name__ == "__main__":

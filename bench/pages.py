@@ -525,7 +525,7 @@ def line(row: Row, sizes: tuple[str, str]) -> str:
     return f"{shown:<52} {row.persona:<9} {'':>8} {'':>9} {'':>6} {'':>9} {'':>8} {'':>6}  {row.verdict} {row.note}"
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="", help=f"postgres://USER@HOST:PORT/{PG_PREFIX}...; default SQLite")
     parser.add_argument("--quick", action="store_true", help="1k against 10k claims instead of 100k")
@@ -543,38 +543,29 @@ def main() -> int:
     args = parser.parse_args()
     if args.repeat < 1 or args.max_seconds <= 0:
         parser.error("--repeat must be at least 1 and --max-seconds positive")
+    return args
 
-    total_start = time.perf_counter()
-    _setup_django()
-    from django.db import connections
+
+def _clients() -> dict[str, dict]:
+    """A logged-in client of each persona on each data set: clients[persona][alias]."""
     from django.test import Client
 
     from bench import pages_data
     from claims.models import User
 
-    labels = ["1k", "10k" if args.quick else "100k"]
-    key = pages_data.cache_key()
-    _configure(args, labels, key)
-    vendor = connections["small"].vendor
-    print(
-        f"bench/pages.py: {vendor}, data sets {labels[0]} and {labels[1]} (cache {key}), --repeat {args.repeat}, "
-        f"--max-seconds {args.max_seconds:g}, python {sys.version.split()[0]}, cpus {os.cpu_count()}",
-        flush=True,
-    )
-    for alias, label in zip(("small", "large"), labels):
-        print(f"  {label}: {ensure_data(alias, label, args.regenerate)}", flush=True)
-
-    heavy = {alias: _heavy(alias) for alias in ("small", "large")}
     personas = {"research": pages_data.RESEARCHER, "blind": pages_data.BLIND_REVIEWER, "staff": pages_data.STAFF}
-    clients = {}
+    clients: dict[str, dict] = {}
     for short, username in personas.items():
         for alias in ("small", "large"):
             client = Client()
             with using(alias):
                 client.force_login(User.objects.get(username=username))
             clients.setdefault(short, {})[alias] = client
+    return clients
 
-    # Each alias must really reach its own data set: a topic only one of them holds.
+
+def _check_routing(clients: dict[str, dict], labels: list[str]) -> None:
+    """Each alias must really reach its own data set: a topic only one of them holds."""
     for alias, label in zip(("small", "large"), labels):
         other = labels[1] if label == labels[0] else labels[0]
         own = fetch(clients["research"][alias], alias, f"/topics/pagebench-{label}/").status
@@ -582,23 +573,20 @@ def main() -> int:
         if (own, foreign) != (200, 404):
             raise SystemExit(f"routing check failed on {alias}: its own topic {own}, the other's {foreign}")
 
+
+def _plan(args, heavy: dict[str, dict]) -> tuple[list[tuple[Page, str]], list[str]]:
+    """(page, persona) of each request to time, and the URL names this bench has no parameters for."""
     pages, unknown = site_pages(heavy)
     plan = [(page, persona) for page in pages for persona in ("research", "blind")]
     if not args.no_admin:
         plan += [(page, "staff") for page in admin_pages(heavy)]
     if args.only:
         plan = [(p, who) for p, who in plan if any(o in p.shown or o in p.paths["large"] for o in args.only)]
+    return plan, unknown
 
-    print(f"\n{header(*labels)}")
-    print("-" * len(header(*labels)))
-    rows = []
-    for page, persona in plan:
-        row = measure(page, persona, clients[persona], args.repeat, args.max_seconds * 1000)
-        rows.append(row)
-        print(line(row, tuple(labels)), flush=True)
-    for name in unknown:
-        print(f"{name:<52} {'':<9} ERROR: a URL this bench has no parameters for (add it to _variants)")
 
+def _summary(rows: list[Row], unknown: list[str], labels: list[str], total_start: float) -> int:
+    """The summary lines; returns how many pages missed."""
     timed = [r for r in rows if r.verdict.startswith(("PASS", "MISS", "ERROR"))]
     passed = sum(r.verdict == "PASS" for r in timed)
     missed = len(timed) - passed + len(unknown)
@@ -614,6 +602,44 @@ def main() -> int:
         f"<= {BYTES_TARGET // 1024} KB (the targets are stated for 100k); INFO = a download, shown only. "
         f"Whole run {time.perf_counter() - total_start:.0f} s."
     )
+    return missed
+
+
+def main() -> int:
+    args = _arguments()
+    total_start = time.perf_counter()
+    _setup_django()
+    from django.db import connections
+
+    from bench import pages_data
+
+    labels = ["1k", "10k" if args.quick else "100k"]
+    key = pages_data.cache_key()
+    _configure(args, labels, key)
+    vendor = connections["small"].vendor
+    print(
+        f"bench/pages.py: {vendor}, data sets {labels[0]} and {labels[1]} (cache {key}), --repeat {args.repeat}, "
+        f"--max-seconds {args.max_seconds:g}, python {sys.version.split()[0]}, cpus {os.cpu_count()}",
+        flush=True,
+    )
+    for alias, label in zip(("small", "large"), labels):
+        print(f"  {label}: {ensure_data(alias, label, args.regenerate)}", flush=True)
+
+    heavy = {alias: _heavy(alias) for alias in ("small", "large")}
+    clients = _clients()
+    _check_routing(clients, labels)
+    plan, unknown = _plan(args, heavy)
+
+    print(f"\n{header(*labels)}")
+    print("-" * len(header(*labels)))
+    rows = []
+    for page, persona in plan:
+        row = measure(page, persona, clients[persona], args.repeat, args.max_seconds * 1000)
+        rows.append(row)
+        print(line(row, tuple(labels)), flush=True)
+    for name in unknown:
+        print(f"{name:<52} {'':<9} ERROR: a URL this bench has no parameters for (add it to _variants)")
+    missed = _summary(rows, unknown, labels, total_start)
     return 1 if args.strict and missed else 0
 
 

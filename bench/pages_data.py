@@ -253,49 +253,44 @@ def _users(label: str) -> dict[str, int]:
     return ids
 
 
-def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
-    """Write a data set of n_claims claims into the (empty, migrated) default database."""
-    from django.apps import apps
-    from django.db import connection, transaction
+class _Run:
+    """What every step of generate() shares: the shape, the two random generators, the clock
+    and the accounts."""
+
+    def __init__(self, label: str, n_claims: int):
+        self.label = label
+        self.n = n_claims
+        self.shape = Shape(n_claims)
+        self.rng = random.Random(f"{SEED}-{n_claims}")
+        # The heaviest claim, the sources it cites and everything on it come from a generator of
+        # their own, so that they are the same in every data set: its page then measures the
+        # database's size, not a claim that happens to have longer texts or more replies.
+        self.heavy = random.Random(f"{SEED}-heavy")
+        self.now = datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC)
+        self.start = self.now - datetime.timedelta(days=6 * 365)
+        self.span = (self.now - self.start).total_seconds()
+
+    def accounts(self, users: dict[str, int]) -> None:
+        self.authors = [users[a] for a in AUTHORS]
+        self.reviewers = [users[r] for r in REVIEWERS]
+        self.editors = [users[e] for e in EDITORS]
+        self.researcher, self.blind = users[RESEARCHER], users[BLIND_REVIEWER]
+
+    def when(self, low: float = 0.0, r: random.Random | None = None) -> datetime.datetime:
+        return self.start + datetime.timedelta(seconds=low + (r or self.rng).random() * (self.span - low))
+
+    def later(self, moment: datetime.datetime, r: random.Random | None = None) -> datetime.datetime:
+        return min(self.now, moment + datetime.timedelta(seconds=(r or self.rng).random() * 90 * 86400))
+
+
+def _topics(run: _Run) -> Table:
+    """The big topic first; a topic named after the data set lets pages.py check routing."""
     from django.utils.text import slugify
 
-    from claims.models import (
-        Annotation,
-        Citation,
-        CitationAssessment,
-        Claim,
-        Dispute,
-        Person,
-        Source,
-        SourceAssessment,
-        Topic,
-    )
+    from claims.models import Topic
     from claims.translit import romanize
 
-    shape = Shape(n_claims)
-    rng = random.Random(f"{SEED}-{n_claims}")
-    # The heaviest claim, the sources it cites and everything on it come from a generator of
-    # their own, so that they are the same in every data set: its page then measures the
-    # database's size, not a claim that happens to have longer texts or more replies.
-    heavy = random.Random(f"{SEED}-heavy")
-    now = datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC)
-    start = now - datetime.timedelta(days=6 * 365)
-    span = (now - start).total_seconds()
-
-    def when(low: float = 0.0, r: random.Random | None = None) -> datetime.datetime:
-        return start + datetime.timedelta(seconds=low + (r or rng).random() * (span - low))
-
-    def later(moment: datetime.datetime, r: random.Random | None = None) -> datetime.datetime:
-        return min(now, moment + datetime.timedelta(seconds=(r or rng).random() * 90 * 86400))
-
-    with transaction.atomic():
-        users = _users(label)
-    authors = [users[a] for a in AUTHORS]
-    reviewers = [users[r] for r in REVIEWERS]
-    editors = [users[e] for e in EDITORS]
-    researcher, blind = users[RESEARCHER], users[BLIND_REVIEWER]
-
-    # Topics: the big one first; a topic named after the data set lets pages.py check routing.
+    rng, label = run.rng, run.label
     topics = Table(Topic)
     titles = ["The military case of 1937 / Дело военных 1937 года", f"Pagebench {label}"]
     titles += [f"{_text(rng, CYRILLIC_WORDS if t % 2 else LATIN_WORDS, 15, 40)[:-1]} {t}" for t in range(2, N_TOPICS)]
@@ -305,10 +300,18 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
             title=title,
             slug=slug,
             description=_text(rng, LATIN_WORDS, 50, 300),
-            created_by_id=researcher,
-            created_at=when(),
+            created_by_id=run.researcher,
+            created_at=run.when(),
             version=1,
         )
+    return topics
+
+
+def _people(run: _Run) -> Table:
+    from django.utils.text import slugify
+
+    from claims.models import Person
+    from claims.translit import romanize
 
     people = Table(Person)
     people.add(
@@ -316,12 +319,12 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
         name_original="Тухачевский, Михаил Николаевич",
         aliases="Tukhachevskii\nToukhatchevski\nTuchatschewski\nТухачевский М. Н.",
         slug=BIG_PERSON,
-        created_by_id=researcher,
-        created_at=when(),
+        created_by_id=run.researcher,
+        created_at=run.when(),
         version=1,
     )
-    for p in range(1, shape.people):
-        r = heavy if p < MINIMUM["people"] else rng  # (the heaviest claim names only these)
+    for p in range(1, run.shape.people):
+        r = run.heavy if p < MINIMUM["people"] else run.rng  # (the heaviest claim names only these)
         i = r.randrange(len(LATIN_LAST))
         first = r.randrange(len(LATIN_FIRST))
         name = f"{LATIN_FIRST[first]} {LATIN_LAST[i]} {p}"
@@ -331,20 +334,25 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
             name_original=original,
             aliases=f"{romanize(CYRILLIC_LAST[i])}\n{CYRILLIC_LAST[i]} {p}",
             slug=slugify(name),
-            created_by_id=r.choice(authors),
-            created_at=when(r=r),
+            created_by_id=r.choice(run.authors),
+            created_at=run.when(r=r),
             version=1,
         )
+    return people
+
+
+def _sources(run: _Run) -> Table:
+    from claims.models import Source
 
     sources = Table(Source)
-    for s in range(shape.sources):
-        r = heavy if s < MINIMUM["sources"] else rng  # (the heaviest claim cites only these)
+    for s in range(run.shape.sources):
+        r = run.heavy if s < MINIMUM["sources"] else run.rng  # (the heaviest claim cites only these)
         kind = "archival_file" if s == 0 else SOURCE_KINDS[s % len(SOURCE_KINDS)]
         cyrillic = s % 2 == 0
         title = _text(r, CYRILLIC_WORDS if cyrillic else LATIN_WORDS, 20, 120)
         date = _edtf(r) if s else "1937-06"
         earliest, latest = _bounds(date)
-        created = when(r=r)
+        created = run.when(r=r)
         archival = kind == "archival_file"
         sources.add(
             date_earliest=earliest,
@@ -365,15 +373,21 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
             url="",
             language="ru" if cyrillic else "en",
             notes=_text(r, LATIN_WORDS, 20, 200) if s % 5 == 0 else "",
-            created_by_id=researcher if s == 0 else r.choice(authors),
+            created_by_id=run.researcher if s == 0 else r.choice(run.authors),
             created_at=created,
-            updated_at=later(created, r),
+            updated_at=run.later(created, r),
             version=1,
         )
+    return sources
 
-    # Claims. Index 0 is the heaviest claim; the big topic, source and person hold a fixed
-    # number of randomly placed claims each.
-    n = n_claims
+
+def _claims(run: _Run) -> tuple[Table, list[tuple[int, int]], set[int]]:
+    """The claims, the people each names, and which of them cite the big source. Index 0 is the
+    heaviest claim; the big topic, source and person hold a fixed number of randomly placed
+    claims each."""
+    from claims.models import Claim
+
+    rng, n, shape = run.rng, run.n, run.shape
     in_big_topic = set(rng.sample(range(1, n), shape.big_topic - 1)) | {0}
     other_topics = list(range(3, N_TOPICS + 1))  # ids: 1 is the big topic, 2 the routing check
     cites_big = set(rng.sample(range(1, n), shape.big_source - 1)) | {0}
@@ -381,10 +395,10 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
     claims = Table(Claim)
     claim_people = []
     for c in range(n):
-        r = heavy if c == 0 else rng
+        r = run.heavy if c == 0 else rng
         date = "1937-06-11T23:35:00" if c == 0 else _edtf(rng)
         earliest, latest = _bounds(date)
-        created = when(r=r)
+        created = run.when(r=r)
         topic = 1 if c in in_big_topic else (2 if c == n - 1 else other_topics[c % len(other_topics)])
         claims.add(
             date_earliest=earliest,
@@ -395,21 +409,28 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
             kind=r.choice(CLAIM_KINDS),
             event_date=date,
             status=r.choice(STATUSES),
-            created_by_id=researcher if c == 0 else rng.choice(authors),
+            created_by_id=run.researcher if c == 0 else rng.choice(run.authors),
             created_at=created,
-            updated_at=later(created, r),
+            updated_at=run.later(created, r),
             version=1,
         )
         named = {1} if c in about_big else set()
         people_named = MINIMUM["people"] if c == 0 else shape.people
         named |= {r.randrange(2, people_named + 1) for _ in range(r.randint(0, 2))}
         claim_people.extend((c + 1, p) for p in sorted(named))
+    return claims, claim_people, cites_big
 
+
+def _citations(run: _Run, claims: Table, cites_big: set[int]) -> Table:
+    """1 or 2 citations a claim (the heaviest claim's 30, written first)."""
+    from claims.models import Citation
+
+    rng = run.rng
     citations = Table(Citation)
     claim_rows = claims.rows
-    other_sources = range(2, shape.sources + 1)
-    for c in range(n):
-        r = heavy if c == 0 else rng
+    other_sources = range(2, run.shape.sources + 1)
+    for c in range(run.n):
+        r = run.heavy if c == 0 else rng
         count = HEAVY_CITATIONS if c == 0 else rng.randint(1, 2)
         chosen = [1] if c in cites_big else []
         while len(chosen) < count:
@@ -420,7 +441,7 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
         for s in chosen:
             cyrillic = r.random() < 0.6
             quote = _text(r, CYRILLIC_WORDS if cyrillic else LATIN_WORDS, 40, 240)
-            created = later(created_claim, r)
+            created = run.later(created_claim, r)
             citations.add(
                 claim_id=c + 1,
                 source_id=s,
@@ -430,225 +451,286 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
                 stance=r.choice(STANCES),
                 created_by_id=claims.get(claim_rows[c], "created_by_id"),
                 created_at=created,
-                updated_at=later(created, r),
+                updated_at=run.later(created, r),
                 version=1,
             )
-    heavy_citations = list(range(1, HEAVY_CITATIONS + 1))  # the heaviest claim's, written first
+    return citations
 
-    # Grades: each source by 1-4 reviewers, then citation grades until the total; the heaviest
-    # claim's citations graded by 3 reviewers each, half of them by the blind persona. The
-    # blind persona grades about a third of what is graded, never the big source.
+
+# Grades: each source by 1-4 reviewers, then citation grades until the total; the heaviest
+# claim's citations graded by 3 reviewers each, half of them by the blind persona. The blind
+# persona grades about a third of what is graded, never the big source.
+
+
+def _source_grades(run: _Run) -> Table:
+    from claims.models import SourceAssessment
+
+    reviewers = run.reviewers
     source_grades = Table(SourceAssessment)
-    for s in range(1, shape.sources + 1):
-        g = heavy if s <= MINIMUM["sources"] else rng
+    for s in range(1, run.shape.sources + 1):
+        g = run.heavy if s <= MINIMUM["sources"] else run.rng
         graders = g.sample(reviewers, g.randint(1, 4))
         if s == 1:
             graders = list(reviewers[1:5])
         for r in graders:
-            created = when(r=g)
+            created = run.when(r=g)
             source_grades.add(
                 source_id=s,
                 reviewer_id=r,
                 grade=g.choice(RELIABILITY),
                 rationale=_text(g, LATIN_WORDS, 40, 200),
                 created_at=created,
-                updated_at=later(created, g),
+                updated_at=run.later(created, g),
                 version=1,
             )
+    return source_grades
+
+
+def _grade_citation(run: _Run, grades: Table, graded: set, cit: int, reviewer: int, g: random.Random) -> None:
+    if (cit, reviewer) in graded:
+        return
+    graded.add((cit, reviewer))
+    created = run.when(r=g)
+    grades.add(
+        citation_id=cit,
+        reviewer_id=reviewer,
+        grade=g.randint(1, 6),
+        rationale=_text(g, CYRILLIC_WORDS if g.random() < 0.4 else LATIN_WORDS, 40, 200),
+        outdated=g.random() < 0.05,
+        created_at=created,
+        updated_at=run.later(created, g),
+        version=1,
+    )
+
+
+def _citation_grades(run: _Run, total_citations: int, source_grades: int) -> Table:
+    """The heaviest claim's citations' grades first, then others until the total of grades."""
+    from claims.models import CitationAssessment
+
+    rng, reviewers = run.rng, run.reviewers
     citation_grades = Table(CitationAssessment)
-    graded = set()
-
-    def grade_citation(cit: int, reviewer: int, g: random.Random = rng) -> None:
-        if (cit, reviewer) in graded:
-            return
-        graded.add((cit, reviewer))
-        created = when(r=g)
-        citation_grades.add(
-            citation_id=cit,
-            reviewer_id=reviewer,
-            grade=g.randint(1, 6),
-            rationale=_text(g, CYRILLIC_WORDS if g.random() < 0.4 else LATIN_WORDS, 40, 200),
-            outdated=g.random() < 0.05,
-            created_at=created,
-            updated_at=later(created, g),
-            version=1,
-        )
-
-    for cit in heavy_citations:
-        first = blind if cit % 2 else reviewers[1]
-        for r in [first, *heavy.sample(reviewers[2:], 2)]:
-            grade_citation(cit, r, heavy)
-    total_citations = len(citations.rows)
-    while len(source_grades.rows) + len(citation_grades.rows) < shape.grades:
+    graded: set[tuple[int, int]] = set()
+    for cit in range(1, HEAVY_CITATIONS + 1):  # the heaviest claim's, written first
+        first = run.blind if cit % 2 else reviewers[1]
+        for r in [first, *run.heavy.sample(reviewers[2:], 2)]:
+            _grade_citation(run, citation_grades, graded, cit, r, run.heavy)
+    while source_grades + len(citation_grades.rows) < run.shape.grades:
         cit = rng.randint(HEAVY_CITATIONS + 1, total_citations)
         for r in rng.sample(reviewers, rng.randint(1, 3)):
-            grade_citation(cit, r)
+            _grade_citation(run, citation_grades, graded, cit, r, rng)
+    return citation_grades
 
-    # Open disputes on distinct targets (one open per raiser and target), then closed ones.
-    disputes = Table(Dispute)
-    citation_grade_rows = citation_grades.rows
-    source_grade_rows = source_grades.rows
-    heavy_grade_ids = [
-        i + 1 for i, row in enumerate(citation_grade_rows) if citation_grades.get(row, "citation_id") <= HEAVY_CITATIONS
+
+def _heavy_grade_ids(citation_grades: Table) -> list[int]:
+    """The ids of the grades of the heaviest claim's citations."""
+    return [
+        i + 1
+        for i, row in enumerate(citation_grades.rows)
+        if citation_grades.get(row, "citation_id") <= HEAVY_CITATIONS
     ]
+
+
+def _dispute(run: _Run, disputes: Table, target: str, pk: int, state: str, raiser: int, rng: random.Random) -> None:
+    created = run.when(r=rng)
+    closed = state != "open"
+    decided = state in {"upheld", "rejected"}
+    disputes.add(
+        uid=uuid.UUID(int=rng.getrandbits(128), version=4),
+        raised_by_id=raiser,
+        source_assessment_id=pk if target == "source" else None,
+        citation_assessment_id=pk if target == "citation" else None,
+        claim_id=pk if target == "claim" else None,
+        reason=_text(rng, CYRILLIC_WORDS if rng.random() < 0.5 else LATIN_WORDS, 60, 300),
+        proposed_reliability=rng.choice(RELIABILITY) if target == "source" else "",
+        proposed_credibility=rng.randint(1, 6) if target == "citation" else None,
+        proposed_status=rng.choice(STATUSES) if target == "claim" else "",
+        state=state,
+        resolved_by_id=rng.choice(run.editors) if decided else None,
+        resolution_note=_text(rng, LATIN_WORDS, 30, 120) if decided else "",
+        created_at=created,
+        closed_at=run.later(created, rng) if closed else None,
+        version=1,
+    )
+
+
+def _heavy_disputes(run: _Run, disputes: Table, source_grades: Table, heavy_grade_ids: list[int]) -> list:
+    """The heaviest claim's disputes (open, then two closed); returns their targets."""
+    heavy, reviewers = run.heavy, run.reviewers
     big_source_grade_ids = [
-        i + 1 for i, row in enumerate(source_grade_rows) if source_grades.get(row, "source_id") == 1
+        i + 1 for i, row in enumerate(source_grades.rows) if source_grades.get(row, "source_id") == 1
     ]
-
-    def dispute(target: str, pk: int, state: str, raiser: int, rng: random.Random = rng) -> None:
-        created = when(r=rng)
-        closed = state != "open"
-        decided = state in {"upheld", "rejected"}
-        disputes.add(
-            uid=uuid.UUID(int=rng.getrandbits(128), version=4),
-            raised_by_id=raiser,
-            source_assessment_id=pk if target == "source" else None,
-            citation_assessment_id=pk if target == "citation" else None,
-            claim_id=pk if target == "claim" else None,
-            reason=_text(rng, CYRILLIC_WORDS if rng.random() < 0.5 else LATIN_WORDS, 60, 300),
-            proposed_reliability=rng.choice(RELIABILITY) if target == "source" else "",
-            proposed_credibility=rng.randint(1, 6) if target == "citation" else None,
-            proposed_status=rng.choice(STATUSES) if target == "claim" else "",
-            state=state,
-            resolved_by_id=rng.choice(editors) if decided else None,
-            resolution_note=_text(rng, LATIN_WORDS, 30, 120) if decided else "",
-            created_at=created,
-            closed_at=later(created, rng) if closed else None,
-            version=1,
-        )
-
-    # The heaviest claim's disputes (open, then two closed) first; the others never touch it.
     heavy_targets = [("claim", 1), *[("citation", g) for g in heavy_grade_ids[:3]], ("source", big_source_grade_ids[0])]
     for kind, pk in heavy_targets:
-        dispute(
-            kind, pk, "open", heavy.choice(reviewers[1:] if kind != "claim" else authors[1:] + reviewers[1:]), heavy
-        )
+        raiser = heavy.choice(reviewers[1:] if kind != "claim" else run.authors[1:] + reviewers[1:])
+        _dispute(run, disputes, kind, pk, "open", raiser, heavy)
     for kind, pk in heavy_targets[:2]:
-        dispute(kind, pk, heavy.choice(["upheld", "rejected"]), heavy.choice(reviewers[1:]), heavy)
-    heavy_disputes = len(disputes.rows)
+        _dispute(run, disputes, kind, pk, heavy.choice(["upheld", "rejected"]), heavy.choice(reviewers[1:]), heavy)
+    return heavy_targets
+
+
+def _dispute_targets(run: _Run, heavy_targets: list, heavy_grade_ids: list[int], grades: tuple[int, int]) -> list:
+    """Distinct targets of the other open disputes (never the heaviest claim's grades)."""
+    rng = run.rng
+    n_cit_grades, n_src_grades = grades
     targets, seen = [], set(heavy_targets)
     heavy_grades = set(heavy_grade_ids)
-    while len(targets) + len(heavy_targets) < shape.open_disputes:
+    while len(targets) + len(heavy_targets) < run.shape.open_disputes:
         pick = rng.random()
-        target = (
-            ("claim", rng.randint(2, n))
-            if pick < 0.5
-            else (
-                ("citation", rng.randint(1, len(citation_grade_rows)))
-                if pick < 0.8
-                else ("source", rng.randint(1, len(source_grade_rows)))
-            )
-        )
+        if pick < 0.5:
+            target = ("claim", rng.randint(2, run.n))
+        elif pick < 0.8:
+            target = ("citation", rng.randint(1, n_cit_grades))
+        else:
+            target = ("source", rng.randint(1, n_src_grades))
         if target not in seen and not (target[0] == "citation" and target[1] in heavy_grades):
             seen.add(target)
             targets.append(target)
+    return targets
+
+
+def _disputes(run: _Run, source_grades: Table, citation_grades: Table) -> tuple[Table, int]:
+    """Open disputes on distinct targets (one open per raiser and target), then closed ones;
+    returns them and how many of them are the heaviest claim's (the first)."""
+    from claims.models import Dispute
+
+    rng, reviewers = run.rng, run.reviewers
+    disputes = Table(Dispute)
+    heavy_grade_ids = _heavy_grade_ids(citation_grades)
+    heavy_targets = _heavy_disputes(run, disputes, source_grades, heavy_grade_ids)
+    heavy_disputes = len(disputes.rows)
+    grades = (len(citation_grades.rows), len(source_grades.rows))
+    targets = _dispute_targets(run, heavy_targets, heavy_grade_ids, grades)
     for kind, pk in targets:
-        raiser = rng.choice(reviewers[1:] if kind != "claim" else authors[1:] + reviewers[1:])
-        dispute(kind, pk, "open", raiser)
-    for _ in range(shape.closed_disputes - 2):
+        raiser = rng.choice(reviewers[1:] if kind != "claim" else run.authors[1:] + reviewers[1:])
+        _dispute(run, disputes, kind, pk, "open", raiser, rng)
+    for _ in range(run.shape.closed_disputes - 2):
         kind, pk = rng.choice(targets)
-        dispute(kind, pk, rng.choice(["upheld", "rejected", "withdrawn"]), rng.choice(reviewers[1:]))
-
-    # Notes: the heaviest claim's first (threads of replies, the researcher's own among them),
-    # then spread over claims, citations, sources, grades and disputes; a tenth are replies.
-    notes = Table(Annotation)
-    targets_of = {
-        "claim_id": None,
-        "source_id": None,
-        "citation_id": None,
-        "source_assessment_id": None,
-        "citation_assessment_id": None,
-        "dispute_id": None,
-    }
-
-    def note(
-        target: str, pk: int, parent: int | None = None, author: int | None = None, rng: random.Random = rng
-    ) -> int:
-        created = when(r=rng)
-        values = dict(targets_of, **{target: pk})
-        return notes.add(
-            uid=uuid.UUID(int=rng.getrandbits(128), version=4),
-            author_id=author or rng.choice(authors + reviewers),
-            parent_id=parent,
-            body=_text(rng, CYRILLIC_WORDS if rng.random() < 0.5 else LATIN_WORDS, 30, 400),
-            motivation=rng.choice(MOTIVATIONS),
-            quoted_passage="",
-            created_at=created,
-            updated_at=later(created, rng),
-            version=1,
-            withdrawn_at=later(created, rng) if rng.random() < 0.03 else None,
-            **values,
+        _dispute(
+            run, disputes, kind, pk, rng.choice(["upheld", "rejected", "withdrawn"]), rng.choice(reviewers[1:]), rng
         )
+    return disputes, heavy_disputes
 
+
+NOTE_TARGETS = ("claim_id", "source_id", "citation_id", "source_assessment_id", "citation_assessment_id", "dispute_id")
+
+
+def _note(
+    run: _Run, notes: Table, target: str, pk: int, parent: int | None = None, author: int | None = None, rng=None
+) -> int:
+    rng = rng or run.rng
+    created = run.when(r=rng)
+    values = dict(dict.fromkeys(NOTE_TARGETS), **{target: pk})
+    return notes.add(
+        uid=uuid.UUID(int=rng.getrandbits(128), version=4),
+        author_id=author or rng.choice(run.authors + run.reviewers),
+        parent_id=parent,
+        body=_text(rng, CYRILLIC_WORDS if rng.random() < 0.5 else LATIN_WORDS, 30, 400),
+        motivation=rng.choice(MOTIVATIONS),
+        quoted_passage="",
+        created_at=created,
+        updated_at=run.later(created, rng),
+        version=1,
+        withdrawn_at=run.later(created, rng) if rng.random() < 0.03 else None,
+        **values,
+    )
+
+
+def _heavy_notes(run: _Run, notes: Table) -> None:
+    """The heaviest claim's notes (threads of replies, the researcher's own among them), and one
+    on its first citation, the big source and its first dispute."""
+    heavy = run.heavy
     root = None
     for i in range(HEAVY_NOTES):
         if i % 3 == 0:
-            root = note("claim_id", 1, author=researcher, rng=heavy)
+            root = _note(run, notes, "claim_id", 1, author=run.researcher, rng=heavy)
         else:
-            note("claim_id", 1, parent=root, rng=heavy)
-    n_cit_grades, n_src_grades = len(citation_grade_rows), len(source_grade_rows)
-    note("citation_id", 1, rng=heavy)
-    note("source_id", 1, rng=heavy)
-    note("dispute_id", 1, rng=heavy)
+            _note(run, notes, "claim_id", 1, parent=root, rng=heavy)
+    _note(run, notes, "citation_id", 1, rng=heavy)
+    _note(run, notes, "source_id", 1, rng=heavy)
+    _note(run, notes, "dispute_id", 1, rng=heavy)
+
+
+def _note_target(run: _Run, pick: float, sizes: dict[str, int]) -> tuple[str, int]:
+    """Where a note that is not a reply goes: anywhere but on the heaviest claim and what it shows."""
+    rng = run.rng
+    if pick < 0.55:
+        return "claim_id", rng.randint(2, run.n)
+    if pick < 0.75:
+        return "citation_id", rng.randint(HEAVY_CITATIONS + 1, sizes["citations"])
+    if pick < 0.8:
+        return "source_id", rng.randint(1, run.shape.sources)
+    if pick < 0.88:
+        return "citation_assessment_id", rng.randint(sizes["first_grade"], sizes["citation_grades"])
+    if pick < 0.93:
+        return "source_assessment_id", rng.randint(1, sizes["source_grades"])
+    return "dispute_id", rng.randint(sizes["heavy_disputes"] + 1, sizes["disputes"])
+
+
+def _notes(run: _Run, sizes: dict[str, int]) -> Table:
+    """The heaviest claim's notes first, then spread over claims, citations, sources, grades and
+    disputes; a tenth are replies."""
+    from claims.models import Annotation
+
+    rng = run.rng
+    notes = Table(Annotation)
+    _heavy_notes(run, notes)
     heavy_notes = len(notes.rows)
-    # The other notes and replies go anywhere but on the heaviest claim and what it shows.
-    first_grade = max(heavy_grade_ids) + 1
-    while len(notes.rows) < shape.notes:
+    while len(notes.rows) < run.shape.notes:
         pick = rng.random()
         if pick < 0.1 and len(notes.rows) > heavy_notes:
             parent = notes.rows[rng.randrange(heavy_notes, len(notes.rows))]
-            target = next((c, notes.get(parent, c)) for c in targets_of if notes.get(parent, c))
-            note(*target, parent=notes.get(parent, "id"))
+            target = next((c, notes.get(parent, c)) for c in NOTE_TARGETS if notes.get(parent, c))
+            _note(run, notes, *target, parent=notes.get(parent, "id"))
             continue
-        target = (
-            ("claim_id", rng.randint(2, n))
-            if pick < 0.55
-            else (
-                ("citation_id", rng.randint(HEAVY_CITATIONS + 1, total_citations))
-                if pick < 0.75
-                else (
-                    ("source_id", rng.randint(1, shape.sources))
-                    if pick < 0.8
-                    else (
-                        ("citation_assessment_id", rng.randint(first_grade, n_cit_grades))
-                        if pick < 0.88
-                        else (
-                            ("source_assessment_id", rng.randint(1, n_src_grades))
-                            if pick < 0.93
-                            else ("dispute_id", rng.randint(heavy_disputes + 1, len(disputes.rows)))
-                        )
-                    )
-                )
-            )
-        )
-        note(*target)
+        _note(run, notes, *_note_target(run, pick, sizes))
+    return notes
 
-    log(f"  {label}: rows made in Python; writing")
-    writer = Writer(connection)
+
+# --- writing the data set ------------------------------------------------------------------
+
+
+def _write_tables(writer: Writer, tables: list[tuple[Table, str]], claim_people: list[tuple[int, int]]) -> None:
+    """Each table and its history; the claims' people after the claims."""
+    from claims.models import Claim
+
     through = Claim.people.through
+    for table, user_column in tables:
+        writer.write(table.model._meta.db_table, table.columns, table.rows)
+        if table.model is Claim:
+            writer.write(
+                through._meta.db_table,
+                ["id", "claim_id", "person_id"],
+                ((i, c, p) for i, (c, p) in enumerate(claim_people, 1)),
+            )
+        writer.write(
+            table.model.history.model._meta.db_table, _history_columns(table.model), _history(table, user_column)
+        )
+
+
+def _reset_sequences(connection, tables: list[tuple[Table, str]]) -> None:
+    """PostgreSQL: the id sequences moved past the rows written with their ids."""
+    from django.apps import apps
+    from django.core.management.color import no_style
+
+    from claims.models import Claim
+
+    recorded = [table.model for table, _ in tables]
+    m2m_history = apps.get_model("claims", "HistoricalClaim_people")
+    models = [*recorded, *(m.history.model for m in recorded), Claim.people.through, m2m_history]
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(statement)
+
+
+def _write(connection, tables: list[tuple[Table, str]], claim_people: list[tuple[int, int]]) -> int:
+    """Every row in one transaction (then, on PostgreSQL, VACUUM ANALYZE); returns how many."""
+    from django.apps import apps
+    from django.db import transaction
+
+    writer = Writer(connection)
     m2m_history = apps.get_model("claims", "HistoricalClaim_people")
     with transaction.atomic():
-        for table, user_column in [
-            (topics, "created_by_id"),
-            (people, "created_by_id"),
-            (sources, "created_by_id"),
-            (claims, "created_by_id"),
-            (citations, "created_by_id"),
-            (source_grades, "reviewer_id"),
-            (citation_grades, "reviewer_id"),
-            (disputes, "raised_by_id"),
-            (notes, "author_id"),
-        ]:
-            writer.write(table.model._meta.db_table, table.columns, table.rows)
-            if table is claims:
-                writer.write(
-                    through._meta.db_table,
-                    ["id", "claim_id", "person_id"],
-                    ((i, c, p) for i, (c, p) in enumerate(claim_people, 1)),
-                )
-            writer.write(
-                table.model.history.model._meta.db_table, _history_columns(table.model), _history(table, user_column)
-            )
+        _write_tables(writer, tables, claim_people)
         # The history of each claim's people, as simple_history records it with the claim's "+" row.
         writer.write(
             m2m_history._meta.db_table,
@@ -656,35 +738,61 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
             ((i, i, c, p, c) for i, (c, p) in enumerate(claim_people, 1)),
         )
         if connection.vendor == "postgresql":
-            from django.core.management.color import no_style
-
-            recorded = [
-                Topic,
-                Person,
-                Source,
-                Claim,
-                Citation,
-                SourceAssessment,
-                CitationAssessment,
-                Dispute,
-                Annotation,
-            ]
-            models = [*recorded, *(m.history.model for m in recorded), through, m2m_history]
-            with connection.cursor() as cursor:
-                for statement in connection.ops.sequence_reset_sql(no_style(), models):
-                    cursor.execute(statement)
+            _reset_sequences(connection, tables)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # What autovacuum does to freshly written tables before long: statistics, the
             # visibility map (index-only scans) and the GIN indexes' pending lists merged (a
             # trigram search would otherwise read every row waiting there).
             cursor.execute("VACUUM ANALYZE")
+    return writer.rows
+
+
+# --- the whole data set ----------------------------------------------------------------
+
+
+def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
+    """Write a data set of n_claims claims into the (empty, migrated) default database."""
+    from django.db import connection, transaction
+
+    run = _Run(label, n_claims)
+    with transaction.atomic():
+        run.accounts(_users(label))
+    topics, people, sources = _topics(run), _people(run), _sources(run)
+    claims, claim_people, cites_big = _claims(run)
+    citations = _citations(run, claims, cites_big)
+    source_grades = _source_grades(run)
+    citation_grades = _citation_grades(run, len(citations.rows), len(source_grades.rows))
+    disputes, heavy_disputes = _disputes(run, source_grades, citation_grades)
+    sizes = {
+        "citations": len(citations.rows),
+        "citation_grades": len(citation_grades.rows),
+        "source_grades": len(source_grades.rows),
+        "first_grade": max(_heavy_grade_ids(citation_grades)) + 1,
+        "heavy_disputes": heavy_disputes,
+        "disputes": len(disputes.rows),
+    }
+    notes = _notes(run, sizes)
+
+    log(f"  {label}: rows made in Python; writing")
+    tables = [
+        (topics, "created_by_id"),
+        (people, "created_by_id"),
+        (sources, "created_by_id"),
+        (claims, "created_by_id"),
+        (citations, "created_by_id"),
+        (source_grades, "reviewer_id"),
+        (citation_grades, "reviewer_id"),
+        (disputes, "raised_by_id"),
+        (notes, "author_id"),
+    ]
+    rows = _write(connection, tables, claim_people)
     return {
-        "rows": writer.rows,
-        "claims": n,
-        "citations": total_citations,
+        "rows": rows,
+        "claims": n_claims,
+        "citations": len(citations.rows),
         "people_links": len(claim_people),
-        "grades": n_cit_grades + n_src_grades,
+        "grades": len(citation_grades.rows) + len(source_grades.rows),
         "notes": len(notes.rows),
         "disputes": len(disputes.rows),
     }
