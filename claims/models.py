@@ -728,6 +728,8 @@ class _Targeted:
     def target(self):
         kind = self.target_kind
         return getattr(self, kind.field) if kind else None
+
+
 ANNOTATION_TARGETS = targets.ANNOTATION_FIELDS
 
 
