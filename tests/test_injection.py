@@ -562,8 +562,12 @@ class World:
 
     def urls(self) -> dict[str, tuple[str, str]]:
         """Every page, with who opens it: "editor" (the site) or "staff" (the admin)."""
+        site, admin = self.site_urls(), self.admin_urls()
+        return {**{k: (v, "editor") for k, v in site.items()}, **{k: (v, "staff") for k, v in admin.items()}}
+
+    def site_urls(self) -> dict[str, str]:
         d = self.disputes
-        site = {
+        return {
             HOME: "/",
             TOPIC: f"/topics/{self.topic.slug}/",
             CLAIMS: "/claims/",
@@ -595,8 +599,10 @@ class World:
             NOTE_EDIT_SOURCE: f"/annotations/{self.notes['source'].pk}/edit/",
             NOTE_EDIT_DISPUTE: f"/annotations/{self.notes['dispute'].pk}/edit/",
         }
-        a = "/admin/claims"
-        admin = {
+
+    def admin_urls(self) -> dict[str, str]:
+        d, a = self.disputes, "/admin/claims"
+        return {
             A_TOPICS: f"{a}/topic/",
             A_TOPIC: f"{a}/topic/{self.topic.pk}/change/",
             A_TOPIC_DELETE: f"{a}/topic/{self.topic.pk}/delete/",
@@ -623,13 +629,10 @@ class World:
             A_NOTES: f"{a}/annotation/",
             A_NOTE: f"{a}/annotation/{self.notes['claim'].pk}/change/",
         }
-        return {**{k: (v, "editor") for k, v in site.items()}, **{k: (v, "staff") for k, v in admin.items()}}
 
 
-def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> World:
-    w = World(payload)
+def _build_topic_and_person(w: World, researcher, editor) -> None:
     o = w.objects
-
     topic = o["topic"] = services.topic_create(actor=researcher, title="Injection topic", slug="injection-topic")
     w.store(services.topic_update, editor, topic=topic, fields={"tt": "title", "td": "description", "ts": "slug"})
 
@@ -641,7 +644,9 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
         fields={"pn": "name", "po": "name_original", "pa": "aliases", "ps": "slug"},
     )
 
-    source = o["source"] = services.source_create(
+
+def _build_source(w: World, researcher, editor) -> None:
+    source = w.objects["source"] = services.source_create(
         actor=researcher,
         key="injection-source",
         kind=Source.Kind.MONOGRAPH,
@@ -670,12 +675,15 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
         },
     )
 
+
+def _build_claim_and_citation(w: World, researcher, editor) -> None:
+    o = w.objects
     claim = o["claim"] = services.claim_create(
-        actor=researcher, key="injection-claim", topic=topic, statement="Injection claim", people=[person]
+        actor=researcher, key="injection-claim", topic=w.topic, statement="Injection claim", people=[w.person]
     )
     w.store(services.claim_update, editor, claim=claim, fields={"ck": "key", "cs": "statement", "ce": "event_date"})
 
-    citation = o["citation"] = services.citation_create(actor=researcher, claim=claim, source=source, locator="p. 1")
+    citation = o["citation"] = services.citation_create(actor=researcher, claim=claim, source=w.source, locator="p. 1")
     w.store(
         services.citation_update,
         editor,
@@ -683,19 +691,26 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
         fields={"cl": "locator", "cq": "quote", "ct": "quote_translation"},
     )
 
+
+def _build_grades(w: World, reviewer) -> None:
+    o = w.objects
+
     def grade_source(rationale):
-        o["source_grade"] = services.grade_set(actor=reviewer, target=source, grade="B", rationale=rationale)
+        o["source_grade"] = services.grade_set(actor=reviewer, target=w.source, grade="B", rationale=rationale)
 
     def grade_citation(rationale):
-        o["citation_grade"] = services.grade_set(actor=reviewer, target=citation, grade=2, rationale=rationale)
+        o["citation_grade"] = services.grade_set(actor=reviewer, target=w.citation, grade=2, rationale=rationale)
 
     if not w.attempt("gr", grade_source):
         grade_source("A neutral rationale.")
     if not w.attempt("cr", grade_citation):
         grade_citation("A neutral rationale.")
 
-    # Disputes: one decided (rejected, with a note), then one open on each kind of target.
-    disputes = o["disputes"] = {}
+
+def _build_disputes(w: World, reviewer, second_reviewer, editor) -> None:
+    """One decided (rejected, with a note), then one open on each kind of target."""
+    disputes = w.objects["disputes"] = {}
+    claim = w.claim
 
     def raise_decided(reason):
         disputes["decided"] = services.dispute_raise(
@@ -725,17 +740,19 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
         actor=second_reviewer, target=w.citation_grade, reason=reason, proposed=4
     )
 
-    # Annotations (Markdown) on every kind of target, and a reply.
+
+def _build_notes(w: World, researcher) -> None:
+    """Annotations (Markdown) on every kind of target, and a reply."""
     body = w.value("ab")
     targets = {
-        "claim": claim,
-        "source": source,
-        "citation": citation,
+        "claim": w.claim,
+        "source": w.source,
+        "citation": w.citation,
         "source grade": w.source_grade,
         "citation grade": w.citation_grade,
-        "dispute": disputes["claim"],
+        "dispute": w.disputes["claim"],
     }
-    notes = o["notes"] = {}
+    notes = w.objects["notes"] = {}
     for name, target in targets.items():
         try:
             notes[name] = services.annotation_create(actor=researcher, body=body, target=target)
@@ -747,13 +764,22 @@ def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> 
     notes["reply"] = services.annotation_create(actor=researcher, body=notes["claim"].body, parent=notes["claim"])
     try:
         services.annotation_update(
-            actor=researcher, annotation=notes["claim"], data={"quoted_passage": claim.statement}
+            actor=researcher, annotation=notes["claim"], data={"quoted_passage": w.claim.statement}
         )
     except ValidationError as exc:
         w.refused["aq"] = "; ".join(exc.messages)
     else:
-        w.values["aq"] = claim.statement
+        w.values["aq"] = w.claim.statement
 
+
+def build_world(payload: str, researcher, reviewer, second_reviewer, editor) -> World:
+    w = World(payload)
+    _build_topic_and_person(w, researcher, editor)
+    _build_source(w, researcher, editor)
+    _build_claim_and_citation(w, researcher, editor)
+    _build_grades(w, reviewer)
+    _build_disputes(w, reviewer, second_reviewer, editor)
+    _build_notes(w, researcher)
     return w
 
 
@@ -884,6 +910,89 @@ def check_cell(problems: list[str], where: str, cell: str, value: str) -> None:
         problems.append(f"{where}: {cell!r} does not read back as {value!r}")
 
 
+def _refused_record_posts(w: World) -> dict[str, dict]:
+    """Claims, sources and people, new and edited, with what the forms refuse."""
+    claim, source, person, p = w.claim, w.source, w.person, w.payload
+    return {
+        "/claims/new/": {"key": p, "new_topic": p, "statement": p, "kind": "fact", "status": "open", "event_date": p},
+        f"/claims/{claim.key}/edit/": {
+            "key": p,
+            "topic": claim.topic_id,
+            "statement": p,
+            "kind": "fact",
+            "status": "open",
+            "event_date": p,
+            "version": claim.version,
+        },
+        "/sources/new/": {
+            "key": p,
+            "kind": "monograph",
+            "level": "primary",
+            "title": p,
+            "title_original": p,
+            "authors": p,
+            "publisher": p,
+            "archive": p,
+            "notes": p,
+            "date": p,
+            "url": p,
+            "language": p[:12],
+        },
+        f"/sources/{source.key}/edit/": {
+            "key": p,
+            "kind": "monograph",
+            "level": "primary",
+            "title": p,
+            "authors": p,
+            "notes": p,
+            "date": p,
+            "url": p,
+            "version": source.version,
+        },
+        "/people/new/": {"name": p, "name_original": p, "aliases": p, "slug": p},
+        f"/people/{person.slug}/edit/": {"name": p, "name_original": p, "aliases": p, "slug": p},
+    }
+
+
+def _refused_citation_note_and_review_posts(w: World) -> dict[str, dict]:
+    """Citations, annotations, disputes and grades, with what the forms refuse."""
+    claim, source, citation, p = w.claim, w.source, w.citation, w.payload
+    return {
+        f"/claims/{claim.key}/citations/new/": {
+            "source": "no-such-source",
+            "locator": p,
+            "quote": p,
+            "quote_translation": p,
+            "stance": "supports",
+        },
+        f"/citations/{citation.pk}/edit/": {
+            "source": source.key,
+            "locator": p + "|",
+            "quote": p,
+            "quote_translation": p,
+            "stance": "supports",
+            "version": citation.version,
+        },
+        f"/annotations/on/claim/{claim.pk}/": {
+            "body": p,
+            "motivation": "comment",
+            "quoted_passage": p + " (not in the claim)",
+        },
+        f"/annotations/{w.notes['claim'].pk}/reply/": {"body": p, "motivation": "no-such-motivation"},
+        f"/annotations/{w.notes['claim'].pk}/edit/": {
+            "body": p,
+            "motivation": "comment",
+            "quoted_passage": p + " (not in the claim)",
+            "version": w.notes["claim"].version,
+        },
+        f"/disputes/new/claim/{claim.pk}/": {"reason": p},
+        f"/disputes/new/source-grade/{w.source_grade.pk}/": {"reason": p, "proposed": "Z"},
+        f"/sources/{source.key}/grade/": {"rationale": p},
+        f"/citations/{citation.pk}/grade/": {"rationale": p, "grade": "9"},
+        f"/disputes/{w.disputes['claim'].pk}/resolve/": {"note": p},
+    }
+
+
 class TestEachPayloadInEveryField:
     """Parametrized by the world fixture: every test below runs once per payload."""
 
@@ -930,92 +1039,13 @@ class TestEachPayloadInEveryField:
         assert seen > 150
 
     def test_forms_sent_back_with_errors_show_the_payload_as_text(self, world, clients):
-        w, editor = world, clients["editor"]
-        claim, source, citation, person = w.claim, w.source, w.citation, w.person
-        claim.refresh_from_db()
-        source.refresh_from_db()
-        citation.refresh_from_db()
-        p = world.payload
+        editor, p = clients["editor"], world.payload
+        world.claim.refresh_from_db()
+        world.source.refresh_from_db()
+        world.citation.refresh_from_db()
         # Each of these is refused (an invalid key, slug, choice or missing field), so the form
         # comes back holding what was typed, beside the error.
-        posts = {
-            "/claims/new/": {
-                "key": p,
-                "new_topic": p,
-                "statement": p,
-                "kind": "fact",
-                "status": "open",
-                "event_date": p,
-            },
-            f"/claims/{claim.key}/edit/": {
-                "key": p,
-                "topic": claim.topic_id,
-                "statement": p,
-                "kind": "fact",
-                "status": "open",
-                "event_date": p,
-                "version": claim.version,
-            },
-            "/sources/new/": {
-                "key": p,
-                "kind": "monograph",
-                "level": "primary",
-                "title": p,
-                "title_original": p,
-                "authors": p,
-                "publisher": p,
-                "archive": p,
-                "notes": p,
-                "date": p,
-                "url": p,
-                "language": p[:12],
-            },
-            f"/sources/{source.key}/edit/": {
-                "key": p,
-                "kind": "monograph",
-                "level": "primary",
-                "title": p,
-                "authors": p,
-                "notes": p,
-                "date": p,
-                "url": p,
-                "version": source.version,
-            },
-            "/people/new/": {"name": p, "name_original": p, "aliases": p, "slug": p},
-            f"/people/{person.slug}/edit/": {"name": p, "name_original": p, "aliases": p, "slug": p},
-            f"/claims/{claim.key}/citations/new/": {
-                "source": "no-such-source",
-                "locator": p,
-                "quote": p,
-                "quote_translation": p,
-                "stance": "supports",
-            },
-            f"/citations/{citation.pk}/edit/": {
-                "source": source.key,
-                "locator": p + "|",
-                "quote": p,
-                "quote_translation": p,
-                "stance": "supports",
-                "version": citation.version,
-            },
-            f"/annotations/on/claim/{claim.pk}/": {
-                "body": p,
-                "motivation": "comment",
-                "quoted_passage": p + " (not in the claim)",
-            },
-            f"/annotations/{w.notes['claim'].pk}/reply/": {"body": p, "motivation": "no-such-motivation"},
-            f"/annotations/{w.notes['claim'].pk}/edit/": {
-                "body": p,
-                "motivation": "comment",
-                "quoted_passage": p + " (not in the claim)",
-                "version": w.notes["claim"].version,
-            },
-            f"/disputes/new/claim/{claim.pk}/": {"reason": p},
-            f"/disputes/new/source-grade/{w.source_grade.pk}/": {"reason": p, "proposed": "Z"},
-            f"/sources/{source.key}/grade/": {"rationale": p},
-            f"/citations/{citation.pk}/grade/": {"rationale": p, "grade": "9"},
-            f"/disputes/{w.disputes['claim'].pk}/resolve/": {"note": p},
-        }
+        posts = {**_refused_record_posts(world), **_refused_citation_note_and_review_posts(world)}
         problems = []
         for url, data in posts.items():
             response = editor.post(url, data)
@@ -1171,15 +1201,9 @@ BROWSER_MARKDOWN = (
 )
 
 
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_in_chromium_no_payload_runs_a_script_or_opens_a_dialog(
-    browser, live_server, researcher, reviewer, second_reviewer, editor, request
-):
-    from playwright.sync_api import expect
-
-    from tests.browser import TIMEOUT_MS, save_screenshot
-
+def _browser_world(researcher, reviewer, second_reviewer) -> list[str]:
+    """The payloads in a claim, a source, a citation, its grade and a dispute, with Markdown notes
+    on three of them; the paths of the pages showing them."""
     text = " ".join(BROWSER_PAYLOADS)
     topic = services.topic_create(actor=researcher, title="Injection in the browser", slug="injection-browser")
     source = services.source_create(
@@ -1195,66 +1219,99 @@ def test_in_chromium_no_payload_runs_a_script_or_opens_a_dialog(
     dispute = services.dispute_raise(actor=second_reviewer, target=grade, reason=text, proposed=4)
     for target in (claim, source, dispute):
         services.annotation_create(actor=researcher, body=BROWSER_MARKDOWN, target=target)
-    paths = [f"/claims/{claim.key}/", f"/sources/{source.key}/", f"/disputes/{dispute.pk}/"]
+    return [f"/claims/{claim.key}/", f"/sources/{source.key}/", f"/disputes/{dispute.pk}/"]
 
+
+def _watch(tab) -> dict[str, list[str]]:
+    """What the tab does from now on: dialogs (dismissed), console messages, page errors, requests
+    and failed responses."""
+    seen: dict[str, list[str]] = {"dialogs": [], "console": [], "errors": [], "requests": [], "failed": []}
+    tab.on("dialog", lambda dialog: (seen["dialogs"].append(dialog.message), dialog.dismiss()))
+    tab.on(
+        "console",
+        lambda message: seen["console"].append(f"{message.type}: {message.text} ({message.location.get('url', '')})"),
+    )
+    tab.on("pageerror", lambda error: seen["errors"].append(str(error)))
+    tab.on("request", lambda req: seen["requests"].append(req.url))
+    tab.on("response", lambda response: response.status >= 400 and seen["failed"].append(response.url))
+    return seen
+
+
+def _log_in_in_the_tab(tab, origin: str, user) -> None:
+    from playwright.sync_api import expect
+
+    tab.goto(f"{origin}/accounts/login/")
+    tab.get_by_label("Username").fill(user.username)
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Log in").click()
+    expect(tab.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def _open_and_poke(tab, origin: str, path: str, screenshot_request=None) -> None:
+    """Open the page, click every link in the notes and hover over it all; nothing may run."""
+    from playwright.sync_api import expect
+
+    from tests.browser import save_screenshot
+
+    tab.goto(origin + path)
+    tab.wait_for_load_state("load")
+    # The payloads are on the page as text.
+    expect(tab.locator("main")).to_contain_text("<script>window.__xss=1;alert('script')</script>")
+    expect(tab.locator("main")).to_contain_text("<scr<script>ipt>window.__xss=1</script>")
+    # Sanitized Markdown keeps the link text, without the link.
+    links = tab.locator(".annotation .body a")
+    expect(links.first).to_have_text("a javascript link")
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href")
+        assert href is None or href.startswith(("http://", "https://")), href
+        links.nth(i).click()
+    tab.mouse.move(10, 10)
+    tab.locator("main").hover()
+    tab.wait_for_timeout(300)  # time for an image's error or a toggle event, were there any
+    assert tab.evaluate("window.__xss") is None, path
+    assert tab.evaluate("document.querySelectorAll('main script, main iframe, main svg').length") == 0
+    assert tab.url == origin + path  # no link took the page anywhere
+    if screenshot_request is not None:
+        save_screenshot(tab, screenshot_request, path.strip("/").replace("/", "-"))
+
+
+def _assert_nothing_ran_or_was_fetched(seen: dict[str, list[str]], origin: str, paths: list[str]) -> None:
+    dialogs, errors, requests, failed = seen["dialogs"], seen["errors"], seen["requests"], seen["failed"]
+    assert dialogs == [], dialogs
+    assert errors == [], errors
+    # Nothing was fetched but the pages, the login and the site's static files (no <img src=x>,
+    # no frame); the browser's own request for /favicon.ico is the one allowed to fail.
+    allowed = {origin + path for path in paths} | {
+        f"{origin}{path}" for path in ("/accounts/login/", "/", "/favicon.ico")
+    }
+    assert [u for u in requests if u not in allowed and not u.startswith(origin + "/static/")] == []
+    assert set(failed) <= {f"{origin}/favicon.ico"}, failed
+    console = [m for m in seen["console"] if not m.endswith(f"({origin}/favicon.ico)")]
+    assert not [
+        m for m in console if "xss" in m.lower() or "content security policy" in m.lower() or m.startswith("error")
+    ], console
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_chromium_no_payload_runs_a_script_or_opens_a_dialog(
+    browser, live_server, researcher, reviewer, second_reviewer, editor, request
+):
+    from tests.browser import TIMEOUT_MS
+
+    paths = _browser_world(researcher, reviewer, second_reviewer)
+    origin = live_server.url
     # First with the Content-Security-Policy bypassed, so that only escaping stands between the
     # payloads and the page; then with it enforced, when a blocked attempt would be reported.
     for bypass_csp in (True, False):
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB", bypass_csp=bypass_csp)
         context.set_default_timeout(TIMEOUT_MS)
         tab = context.new_page()
-        dialogs, console, errors, requests, failed = [], [], [], [], []
-        # (The handlers run while this iteration's tab is open: the lists are this iteration's.)
-        tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # noqa: B023
-        tab.on(
-            "console",
-            lambda message: console.append(  # noqa: B023
-                f"{message.type}: {message.text} ({message.location.get('url', '')})"
-            ),
-        )
-        tab.on("pageerror", lambda error: errors.append(str(error)))  # noqa: B023
-        tab.on("request", lambda req: requests.append(req.url))  # noqa: B023
-        tab.on("response", lambda response: response.status >= 400 and failed.append(response.url))  # noqa: B023
+        seen = _watch(tab)  # this iteration's tab, this iteration's lists
         try:
-            tab.goto(f"{live_server.url}/accounts/login/")
-            tab.get_by_label("Username").fill(editor.username)
-            tab.get_by_label("Password").fill(PASSWORD)
-            tab.get_by_role("button", name="Log in").click()
-            expect(tab.get_by_role("navigation", name="Main")).to_be_visible()
+            _log_in_in_the_tab(tab, origin, editor)
             for path in paths:
-                tab.goto(live_server.url + path)
-                tab.wait_for_load_state("load")
-                # The payloads are on the page as text.
-                expect(tab.locator("main")).to_contain_text("<script>window.__xss=1;alert('script')</script>")
-                expect(tab.locator("main")).to_contain_text("<scr<script>ipt>window.__xss=1</script>")
-                # Sanitized Markdown keeps the link text, without the link.
-                links = tab.locator(".annotation .body a")
-                expect(links.first).to_have_text("a javascript link")
-                for i in range(links.count()):
-                    href = links.nth(i).get_attribute("href")
-                    assert href is None or href.startswith(("http://", "https://")), href
-                    links.nth(i).click()
-                tab.mouse.move(10, 10)
-                tab.locator("main").hover()
-                tab.wait_for_timeout(300)  # time for an image's error or a toggle event, were there any
-                assert tab.evaluate("window.__xss") is None, path
-                assert tab.evaluate("document.querySelectorAll('main script, main iframe, main svg').length") == 0
-                assert tab.url == live_server.url + path  # no link took the page anywhere
-                if bypass_csp:
-                    save_screenshot(tab, request, path.strip("/").replace("/", "-"))
+                _open_and_poke(tab, origin, path, screenshot_request=request if bypass_csp else None)
         finally:
             context.close()
-        assert dialogs == [], dialogs
-        assert errors == [], errors
-        # Nothing was fetched but the pages, the login and the site's static files (no <img src=x>,
-        # no frame); the browser's own request for /favicon.ico is the one allowed to fail.
-        origin = live_server.url
-        allowed = {origin + path for path in paths} | {
-            f"{origin}{path}" for path in ("/accounts/login/", "/", "/favicon.ico")
-        }
-        assert [u for u in requests if u not in allowed and not u.startswith(origin + "/static/")] == []
-        assert set(failed) <= {f"{origin}/favicon.ico"}, failed
-        console = [m for m in console if not m.endswith(f"({origin}/favicon.ico)")]
-        assert not [
-            m for m in console if "xss" in m.lower() or "content security policy" in m.lower() or m.startswith("error")
-        ], console
+        _assert_nothing_ran_or_was_fetched(seen, origin, paths)

@@ -34,6 +34,7 @@ class Person:
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        self.user = user
         self.url = live_server.url
         self.request = request
         self.page.goto(f"{self.url}/accounts/login/")
@@ -65,15 +66,7 @@ def people(browser, live_server, request, researcher, reviewer, second_reviewer,
         one.context.close()
 
 
-def test_researcher_reviewers_and_editor_work_through_the_abwehr_claim(
-    people, researcher, reviewer, second_reviewer, editor
-):
-    claim = Claim.objects.get(key="abwehr-forgery")
-    citation = Citation.objects.filter(claim=claim, assessments__isnull=False).order_by("pk").first()
-    seeded_reviewer = citation.assessments.order_by("pk").first().reviewer.username
-
-    # 1. The researcher finds the claim through search and annotates it.
-    rita = people(researcher)
+def _step_1_the_researcher_finds_the_claim_through_search_and_annotates_it(rita: Person, claim: Claim) -> None:
     page = rita.open("/")
     rita.shot("home")
     page.get_by_label("Search claims, people and sources").fill("abwehr")
@@ -93,8 +86,10 @@ def test_researcher_reviewers_and_editor_work_through_the_abwehr_claim(
     rita.shot("claim-annotated")
     assert rita.dialogs == [], "no script from the note may run"
 
-    # 2. A reviewer grades a citation blind, then sees the others' grades and the consensus.
-    victor = people(reviewer)
+
+def _step_2_a_reviewer_grades_a_citation_blind_then_sees_the_consensus(
+    victor: Person, claim: Claim, citation: Citation, seeded_reviewer: str
+) -> CitationAssessment:
     page = victor.open(f"/claims/{claim.key}/")
     card = page.locator(f"#citation-{citation.pk}")
     expect(card).to_contain_text(BLIND_NOTICE)
@@ -111,11 +106,14 @@ def test_researcher_reviewers_and_editor_work_through_the_abwehr_claim(
     # The citation's grades show now; its source's reliability stays hidden until he grades the source.
     expect(card).to_contain_text(seeded_reviewer)
     expect(card).to_contain_text("consensus of")
-    victors_grade = CitationAssessment.objects.get(citation=citation, reviewer=reviewer)
+    victors_grade = CitationAssessment.objects.get(citation=citation, reviewer=victor.user)
     assert victors_grade.grade == 4
+    return victors_grade
 
-    # 3. A second reviewer grades it too (blind as well), then disputes the first reviewer's grade.
-    vera = people(second_reviewer)
+
+def _step_3_a_second_reviewer_grades_it_blind_and_disputes_the_first_grade(
+    vera: Person, claim: Claim, citation: Citation, victors_grade: CitationAssessment
+) -> Dispute:
     page = vera.open(f"/citations/{citation.pk}/grade/")
     page.locator("input[name=grade][value='5']").check()
     page.get_by_label("Rationale").fill("Improbable: the 1989 publication shows no such file.")
@@ -126,10 +124,12 @@ def test_researcher_reviewers_and_editor_work_through_the_abwehr_claim(
     page.locator("input[name=proposed][value='5']").check()
     vera.shot("dispute-form")
     page.get_by_role("button", name="Raise the dispute").click()
-    dispute = Dispute.objects.get(citation_assessment=victors_grade, state="open")
+    return Dispute.objects.get(citation_assessment=victors_grade, state="open")
 
-    # 4. The editor finds it among the open disputes and upholds it.
-    edith = people(editor)
+
+def _step_4_the_editor_finds_the_dispute_and_upholds_it(
+    edith: Person, dispute: Dispute, victors_grade: CitationAssessment
+) -> None:
     page = edith.open("/disputes/")
     edith.shot("disputes")
     page.get_by_role("link", name=f"Open dispute #{dispute.pk}").click()
@@ -140,16 +140,43 @@ def test_researcher_reviewers_and_editor_work_through_the_abwehr_claim(
     victors_grade.refresh_from_db()
     assert victors_grade.grade == 5
 
-    # 5. The researcher sees the new grade, the resolution and the history.
+
+def _step_5_the_researcher_sees_the_new_grade_the_resolution_and_the_history(
+    rita: Person, claim: Claim, victors_grade: CitationAssessment, editor_name: str
+) -> None:
     page = rita.open(f"/claims/{claim.key}/")
     expect(page.locator(f"#citation-grade-{victors_grade.pk} .grade").first).to_have_text("5")
     disputes = page.locator("#disputes")
     expect(disputes).to_contain_text("upheld", ignore_case=True)
     expect(disputes).to_contain_text("No copy of the dossier has been found in any archive.")
     history = page.locator("#history")
-    expect(history).to_contain_text(editor.username)
+    expect(history).to_contain_text(editor_name)
     expect(history).to_contain_text("4 → 5")
     rita.shot("claim-after-resolution")
+
+
+def test_researcher_reviewers_and_editor_work_through_the_abwehr_claim(
+    people, researcher, reviewer, second_reviewer, editor
+):
+    claim = Claim.objects.get(key="abwehr-forgery")
+    citation = Citation.objects.filter(claim=claim, assessments__isnull=False).order_by("pk").first()
+    seeded_reviewer = citation.assessments.order_by("pk").first().reviewer.username
+
+    rita = people(researcher)
+    _step_1_the_researcher_finds_the_claim_through_search_and_annotates_it(rita, claim)
+    victor = people(reviewer)
+    victors_grade = _step_2_a_reviewer_grades_a_citation_blind_then_sees_the_consensus(
+        victor, claim, citation, seeded_reviewer
+    )
+    vera = people(second_reviewer)
+    dispute = _step_3_a_second_reviewer_grades_it_blind_and_disputes_the_first_grade(
+        vera, claim, citation, victors_grade
+    )
+    edith = people(editor)
+    _step_4_the_editor_finds_the_dispute_and_upholds_it(edith, dispute, victors_grade)
+    _step_5_the_researcher_sees_the_new_grade_the_resolution_and_the_history(
+        rita, claim, victors_grade, editor.username
+    )
     assert all(not one.dialogs for one in (rita, victor, vera, edith))
 
 

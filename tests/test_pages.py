@@ -602,9 +602,8 @@ def test_the_seeded_dispute_list_shows_its_one_open_dispute(client, researcher, 
 MAX_QUERIES = 16
 
 
-def _grow(*, topic: Topic, person: Person, users) -> None:
-    """Hundreds of rows on every table the pages read, written in bulk."""
-    reviewer, second_reviewer, editor = users
+def _grow_topics_people_and_sources(topic: Topic, person: Person, reviewers) -> tuple[list, list, list]:
+    """Four more topics, 49 more people, and 40 sources graded by both reviewers."""
     topics = [topic] + Topic.objects.bulk_create([Topic(title=f"Question {n}", slug=f"question-{n}") for n in range(4)])
     people = [person] + Person.objects.bulk_create(
         [
@@ -630,9 +629,14 @@ def _grow(*, topic: Topic, person: Person, users) -> None:
         [
             SourceAssessment(source=s, reviewer=r, grade="BC"[n % 2], rationale="r")
             for n, s in enumerate(sources)
-            for r in (reviewer, second_reviewer)
+            for r in reviewers
         ]
     )
+    return topics, people, sources
+
+
+def _grow_claims(topics: list, people: list) -> list:
+    """300 claims, most of them dated, each about one to three of the people."""
     claims = []
     for n in range(300):
         date = f"1937-{1 + n % 12:02}-{1 + n % 28:02}" if n % 5 else ""
@@ -656,6 +660,11 @@ def _grow(*, topic: Topic, person: Person, users) -> None:
             for p in {people[0], people[n % 50], people[(n * 7) % 50]}
         ]
     )
+    return claims
+
+
+def _grow_citations(claims: list, sources: list, reviewer) -> tuple[list, list]:
+    """Two graded citations a claim."""
     citations = Citation.objects.bulk_create(
         [
             Citation(
@@ -674,6 +683,13 @@ def _grow(*, topic: Topic, person: Person, users) -> None:
             for n, c in enumerate(citations)
         ]
     )
+    return citations, grades
+
+
+def _grow_notes_and_disputes(claims: list, citations: list, grades: list, users) -> None:
+    """A note on every claim and on 100 citations; open disputes on claims, citation and source
+    grades, and 40 closed ones."""
+    reviewer, second_reviewer, editor = users
     Annotation.objects.bulk_create(
         [Annotation(author=reviewer, claim=c, body=f"Note {n}") for n, c in enumerate(claims)]
         + [Annotation(author=reviewer, citation=c, body="On the citation") for c in citations[:100]]
@@ -696,6 +712,15 @@ def _grow(*, topic: Topic, person: Person, users) -> None:
             for c in claims[100:140]
         ]
     )
+
+
+def _grow(*, topic: Topic, person: Person, users) -> None:
+    """Hundreds of rows on every table the pages read, written in bulk."""
+    reviewer, second_reviewer, _editor = users
+    topics, people, sources = _grow_topics_people_and_sources(topic, person, (reviewer, second_reviewer))
+    claims = _grow_claims(topics, people)
+    citations, grades = _grow_citations(claims, sources, reviewer)
+    _grow_notes_and_disputes(claims, citations, grades, users)
     # Rows written raw, past the services: recounted as after a hand-made fix.
     call_command("refresh_counts", stdout=io.StringIO())
     search_index.rebuild()  # (all of it written around the services)

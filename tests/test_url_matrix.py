@@ -114,6 +114,16 @@ def world(db) -> World:
         "superuser": superuser,
         "other_staff": other_staff,
     }
+    axes = _axes_records()
+    job = tasks.claims_export.enqueue(user_id=researcher.pk, query="")
+    run_jobs_in_this_transaction()
+    return World(
+        topic, claim, source, person, citation, source_grade, citation_grade, annotation, dispute, users, axes, job
+    )
+
+
+def _axes_records() -> dict[str, object]:
+    """One of each of django-axes' records of a failed login by the Researcher."""
     login = {
         "user_agent": "pytest",
         "ip_address": "192.0.2.7",
@@ -121,16 +131,11 @@ def world(db) -> World:
         "http_accept": "text/html",
         "path_info": "/accounts/login/",
     }
-    axes = {
+    return {
         "attempt": AccessAttempt.objects.create(**login, get_data="", post_data="", failures_since_start=2),
         "log": AccessLog.objects.create(**login),
         "failure": AccessFailureLog.objects.create(**login),
     }
-    job = tasks.claims_export.enqueue(user_id=researcher.pk, query="")
-    run_jobs_in_this_transaction()
-    return World(
-        topic, claim, source, person, citation, source_grade, citation_grade, annotation, dispute, users, axes, job
-    )
 
 
 # --- Where each route leads, for the world's objects ------------------------------------
