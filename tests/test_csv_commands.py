@@ -11,14 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from claims.models import Claim, Source
-from tests.csv_support import (  # noqa: F401
-    CSV_DIR,
-    exported_claims,
-    exported_sources,
-    rows_and_history,
-    seeded,
-    sources,
-)
+from tests.csv_support import CSV_DIR, exported_claims, exported_sources, rows_and_history, seeded, sources  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -25,15 +25,7 @@ from claims.models import (
     SourceAssessment,
     Topic,
 )
-from tests.csv_support import (  # noqa: F401
-    exported_claims,
-    exported_sources,
-    read,
-    rows_and_history,
-    seeded,
-    snapshot,
-    sources,
-)
+from tests.csv_support import exported_claims, exported_sources, read, rows_and_history, seeded, snapshot, sources  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
