@@ -36,6 +36,7 @@ from .models import (
     Person,
     Source,
     SourceAssessment,
+    SourceRelation,
     Topic,
     User,
 )
@@ -237,6 +238,19 @@ class SourceAssessmentInline(ServiceInline):
     extra = 1
 
 
+class SourceRelationInline(ServiceInline):
+    """What this source derives from (a copy, translation, … of another source)."""
+
+    model = SourceRelation
+    fk_name = "source"
+    fields = ("derived_from", "kind", "note")
+    autocomplete_fields = ("derived_from",)
+    extra = 1
+    verbose_name = "derived from"
+    verbose_name_plural = "derived from (copies, translations, quotations, reliance, summaries)"
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+
+
 class CitationAssessmentInline(ServiceInline):
     model = CitationAssessment
     fields = ("reviewer", "grade", "rationale", "outdated")
@@ -303,7 +317,7 @@ class SourceAdmin(ContractImportExportMixin, ServiceAdmin):
             },
         ),
     )
-    inlines = (SourceAssessmentInline,)
+    inlines = (SourceRelationInline, SourceAssessmentInline)
 
 
 @admin.register(Claim)

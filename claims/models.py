@@ -550,6 +550,88 @@ class Citation(models.Model):
             raise ValidationError(errors)
 
 
+# --- Source genealogy --------------------------------------------------------------
+
+
+class SourceRelationKind(models.TextChoices):
+    COPY = "copy", "copy (a reprint, an edition, the publication of an archival document)"
+    TRANSLATION = "translation", "translation"
+    QUOTES = "quotes", "quotes"
+    BASED_ON = "based_on", "based on (relies on)"
+    SUMMARY = "summary", "summary"
+
+
+# "rogovin-1937-en is a translation of rogovin-1937"
+_RELATION_WORDS: dict[str, str] = {
+    SourceRelationKind.COPY: "is a copy of",
+    SourceRelationKind.TRANSLATION: "is a translation of",
+    SourceRelationKind.QUOTES: "quotes",
+    SourceRelationKind.BASED_ON: "is based on",
+    SourceRelationKind.SUMMARY: "is a summary of",
+}
+
+
+class SourceRelationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, source_key, derived_from_key):
+        return self.get(source__key=source_key, derived_from__key=derived_from_key)
+
+
+class SourceRelation(models.Model):
+    """A source derived from another: `source` is a copy, translation, … of `derived_from`.
+
+    Sources joined by any chain of relations are one line of evidence, not independent
+    confirmations. The relations never form a cycle (services.source_relation_errors)."""
+
+    Kind = SourceRelationKind
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="derivations")
+    # An original that others derive from is in use: deleting it would hide that they are one line.
+    derived_from = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="derived")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.TextField(blank=True, help_text="How you know, e.g. the edition's preface.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
+    history = HistoricalRecords()
+
+    objects = SourceRelationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "derived_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "derived_from"],
+                name="source_relation_one_per_pair",
+                violation_error_message="These two sources are related already: change that relation instead.",
+            ),
+            models.CheckConstraint(
+                name="source_relation_not_to_itself",
+                condition=~Q(source=models.F("derived_from")),
+                violation_error_message="A source cannot be derived from itself.",
+            ),
+            models.CheckConstraint(name="source_relation_kind_valid", condition=Q(kind__in=SourceRelationKind.values)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.key} {_RELATION_WORDS.get(self.kind, self.kind)} {self.derived_from.key}"
+
+    def natural_key(self):
+        return (self.source.key, self.derived_from.key)
+
+    natural_key.dependencies = ["claims.source"]
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "kind")
+        if self.kind and self.kind not in SourceRelationKind.values:
+            errors["kind"] = f"Unknown kind of relation “{self.kind}”: one of {', '.join(SourceRelationKind.values)}."
+        if self.source_id and self.source_id == self.derived_from_id:
+            errors["derived_from"] = "A source cannot be derived from itself."
+        if errors:
+            raise ValidationError(errors)
+
+
 # --- Assessments -------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ history row. A refused write raises PermissionDenied (naming the role it needs)
 or ValidationError (naming the field and the problem) and changes nothing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.apps import apps
@@ -34,6 +34,7 @@ from .models import (
     Person,
     Source,
     SourceAssessment,
+    SourceRelation,
     Topic,
     TopicSummary,
     User,
@@ -77,7 +78,8 @@ def _full_clean(instance: models.Model) -> None:
     clean() (the row's own fields only) leaves to the writes. A field with such an error is
     left out of full_clean, as a form leaves it out: else the database's own check of a reply
     to itself would be reported too, in its words rather than these."""
-    links = annotation_link_errors(instance) if isinstance(instance, Annotation) else {}
+    rule = _ROW_RULES.get(type(instance))
+    links = rule(instance) if rule else {}
     errors = {name: [ValidationError(message)] for name, message in links.items()}
     try:
         instance.full_clean(exclude=errors)
@@ -430,6 +432,74 @@ def source_update(*, actor: User, source: Source, data: dict[str, Any], expected
     _require_edit(actor, source)
     _update_found_by(source, actor=actor, data=data, expected_version=expected_version)
     return source
+
+
+# --- Source genealogy --------------------------------------------------------------
+
+
+def source_relation_errors(relation: SourceRelation) -> dict[str, str]:
+    """A relation that would close a chain back to its start, by field, naming the chain:
+    every write of a relation checks it (_full_clean), the admin's inline too. One query: the
+    relations are few next to the sources (a chain per copy, edition or translation)."""
+    if not relation.source_id or not relation.derived_from_id or relation.source_id == relation.derived_from_id:
+        return {}  # (clean() reports what is missing or the relation to itself)
+    edges: dict[int, set[int]] = {}
+    for source_id, derived_from_id in SourceRelation.objects.exclude(pk=relation.pk).values_list(
+        "source_id", "derived_from_id"
+    ):
+        edges.setdefault(source_id, set()).add(derived_from_id)
+    # A cycle is a way back from what it derives from to the source itself.
+    way = _path(edges, start=relation.derived_from_id, goal=relation.source_id)
+    if way is None:
+        return {}
+    keys = dict(Source.objects.filter(pk__in=[relation.source_id, *way]).values_list("pk", "key"))
+    chain = " → ".join(keys[pk] for pk in [relation.source_id, *way])
+    return {"derived_from": f"This would make a circle of derivations: {chain} (each derived from the next)."}
+
+
+def _path(edges: dict[int, set[int]], *, start: int, goal: int) -> list[int] | None:
+    """The nodes from start to goal along edges (breadth first: the shortest), or None."""
+    came_from: dict[int, int | None] = {start: None}
+    todo = [start]
+    while todo:
+        node = todo.pop(0)
+        if node == goal:
+            path = [node]
+            while came_from[path[-1]] is not None:
+                path.append(came_from[path[-1]])  # type: ignore[arg-type]
+            return path[::-1]
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in came_from:
+                came_from[nxt] = node
+                todo.append(nxt)
+    return None
+
+
+@transaction.atomic
+def source_relation_add(
+    *, actor: User, source: Source, derived_from: Source, kind: str, note: str = ""
+) -> SourceRelation:
+    """Record that source is a copy, translation, … of derived_from: researchers for the
+    sources they added, editors for any."""
+    _require_edit(actor, source)
+    relation = SourceRelation(source=source, derived_from=derived_from, kind=kind, note=note, created_by=actor)
+    return _save(relation, actor=actor)
+
+
+@transaction.atomic
+def source_relation_update(
+    *, actor: User, relation: SourceRelation, data: dict[str, Any], expected_version: int | None = None
+) -> SourceRelation:
+    _require_edit(actor, relation.source)
+    _update(relation, actor=actor, data=data, editable=("kind", "note"), expected_version=expected_version)
+    return relation
+
+
+@transaction.atomic
+def source_relation_remove(*, actor: User, relation: SourceRelation) -> None:
+    _require_edit(actor, relation.source)
+    relation._history_user = actor  # (simple_history's author of the row)
+    relation.delete()
 
 
 # --- Claims and citations ----------------------------------------------------------
@@ -923,3 +993,10 @@ def staff_delete(*, actor: User, instance: models.Model) -> None:
     touched = search_index.touched_by_delete(instance)
     _delete_unless_in_use(instance, actor=actor)
     search_index.index_claims(touched)
+
+
+# Rules that read other rows than the one written, checked on every write of it (_full_clean).
+_ROW_RULES: dict[type, Callable[[Any], dict[str, str]]] = {
+    Annotation: annotation_link_errors,
+    SourceRelation: source_relation_errors,
+}

@@ -21,6 +21,7 @@ from claims.models import (
     Person,
     Source,
     SourceAssessment,
+    SourceRelation,
     Topic,
 )
 
@@ -139,6 +140,9 @@ CASES = [
     ("annotation_exactly_one_target", lambda w: _annotation(w, claim=None)),
     ("annotation_body_not_blank", lambda w: _annotation(w, body="")),
     ("annotation_motivation_valid", lambda w: _annotation(w, motivation="flame")),
+    ("source_relation_one_per_pair", lambda w: SourceRelation(source=w.reprint, derived_from=w.source, kind="quotes")),
+    ("source_relation_not_to_itself", lambda w: SourceRelation(source=w.source, derived_from=w.source, kind="copy")),
+    ("source_relation_kind_valid", lambda w: SourceRelation(source=w.source, derived_from=w.reprint, kind="sequel")),
 ]
 
 
@@ -155,6 +159,9 @@ class World:
         Dispute.objects.create(
             raised_by=self.second_reviewer, citation_assessment=self.grade, reason="Disputed.", proposed_credibility=4
         )
+        self.reprint = _source(key="rogovin-1937-reprint", title="1937 (reprint)")
+        self.reprint.save()
+        SourceRelation.objects.create(source=self.reprint, derived_from=self.source, kind="copy")
 
 
 @pytest.fixture

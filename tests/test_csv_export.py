@@ -23,6 +23,7 @@ from claims.models import (
     Person,
     Source,
     SourceAssessment,
+    SourceRelation,
     Topic,
 )
 from tests.csv_support import exported_claims, exported_sources, read, rows_and_history, seeded, snapshot, sources  # noqa: F401
@@ -159,14 +160,26 @@ def test_seed_sources_export_import_export_is_byte_identical_and_writes_nothing(
 
 def test_the_seed_exports_import_into_an_empty_database(seeded):
     claims_csv_text, sources_csv_text = exported_claims(), exported_sources()
-    before = snapshot()
-    for model in (Annotation, Dispute, CitationAssessment, SourceAssessment, Citation, Claim, Source, Person, Topic):
+    before, source_count = snapshot(), Source.objects.count()
+    # (The relations between sources are not in the sources CSV yet: issue 13's derived_from.)
+    for model in (
+        Annotation,
+        Dispute,
+        CitationAssessment,
+        SourceAssessment,
+        SourceRelation,
+        Citation,
+        Claim,
+        Source,
+        Person,
+        Topic,
+    ):
         model.objects.all().delete()
 
     sources_report = sources_import(actor=None, data=sources_csv_text.encode())
     claims_report = claims_import(actor=None, data=claims_csv_text.encode())
 
-    assert sources_report.summary == "created 10, updated 0, unchanged 0"
+    assert sources_report.summary == f"created {source_count}, updated 0, unchanged 0"
     assert claims_report.ok, claims_report.errors
     assert claims_report.summary == f"created {len(before)}, updated 0, unchanged 0"
     assert snapshot() == before

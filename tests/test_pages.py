@@ -465,7 +465,7 @@ def test_the_source_list_shows_archive_references_original_titles_and_grades(cli
     client.force_login(researcher)
     response = client.get("/sources/")
     page = main_text(response)
-    assert "10 sources" in page
+    assert "11 sources" in page
     assert "RGASPI (Российский государственный архив социально-политической истории), f. 558, op. 11" in page
     assert "Очищение. Зачем Сталин обезглавил свою армию?" in page
     rows = body_rows(response)
@@ -481,7 +481,7 @@ def test_the_source_list_filters_by_text_in_any_script_and_by_kind(client, resea
     rows = body_rows(client.get("/sources/?q=очищение"))
     assert len(rows) == 1 and rows[0].startswith("suvorov-ochishchenie-1998")
     rows = body_rows(client.get("/sources/?q=rogovin"))
-    assert [row.split()[0] for row in rows] == ["rogovin-1937"]
+    assert [row.split()[0] for row in rows] == ["rogovin-1937", "rogovin-1937-ru"]
     rows = body_rows(client.get("/sources/?kind=archival_file"))
     assert {row.split()[0] for row in rows} == keys(Source.objects.filter(kind="archival_file"))
     response = client.get("/sources/?q=nothing-like-this")
