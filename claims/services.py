@@ -12,6 +12,7 @@ history row. A refused write raises PermissionDenied (naming the role it needs)
 or ValidationError (naming the field and the problem) and changes nothing.
 """
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -460,9 +461,9 @@ def source_relation_errors(relation: SourceRelation) -> dict[str, str]:
 def _path(edges: dict[int, set[int]], *, start: int, goal: int) -> list[int] | None:
     """The nodes from start to goal along edges (breadth first: the shortest), or None."""
     came_from: dict[int, int | None] = {start: None}
-    todo = [start]
+    todo = deque([start])
     while todo:
-        node = todo.pop(0)
+        node = todo.popleft()
         if node == goal:
             path = [node]
             while came_from[path[-1]] is not None:
@@ -498,8 +499,7 @@ def source_relation_update(
 @transaction.atomic
 def source_relation_remove(*, actor: User, relation: SourceRelation) -> None:
     _require_edit(actor, relation.source)
-    relation._history_user = actor  # (simple_history's author of the row)
-    relation.delete()
+    _delete_unless_in_use(relation, actor=actor)
 
 
 # --- Claims and citations ----------------------------------------------------------
