@@ -1,5 +1,7 @@
 """A staff admin enters a claim with three citations in a real browser, select2 widgets and all."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from claims.models import Citation, Claim, Source
@@ -26,11 +28,20 @@ def log_in(page, live_server, user) -> None:
     page.wait_for_selector("text=Site administration")
 
 
+def _searched_for(url: str, typed: str) -> bool:
+    query = parse_qs(urlsplit(url).query)
+    return "/autocomplete/" in url and query.get("term") == [typed]
+
+
 def pick(page, select_id: str, typed: str, result: str) -> None:
     """Choose in an autocomplete (select2) widget: open it, type, click the result."""
     # select2 hides the <select> and puts its own box right after it.
     page.click(f"#{select_id} + .select2 .select2-selection")
-    page.locator(".select2-container--open .select2-search__field").fill(typed)
+    # Click only once the results for what was typed have come back: select2 first lists
+    # every choice, then replaces the list when its delayed search answers, and a click that
+    # lands on the old list as it is replaced leaves the dropdown open.
+    with page.expect_response(lambda response: _searched_for(response.url, typed)):
+        page.locator(".select2-container--open .select2-search__field").fill(typed)
     page.locator(".select2-container--open .select2-results__option", has_text=result).click()
     page.wait_for_selector(".select2-container--open", state="detached")
 
