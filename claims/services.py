@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -444,6 +444,7 @@ def source_relation_errors(relation: SourceRelation) -> dict[str, str]:
     relations are few next to the sources (a chain per copy, edition or translation)."""
     if not relation.source_id or not relation.derived_from_id or relation.source_id == relation.derived_from_id:
         return {}  # (clean() reports what is missing or the relation to itself)
+    _lock_relations()
     edges: dict[int, set[int]] = {}
     for source_id, derived_from_id in SourceRelation.objects.exclude(pk=relation.pk).values_list(
         "source_id", "derived_from_id"
@@ -456,6 +457,16 @@ def source_relation_errors(relation: SourceRelation) -> dict[str, str]:
     keys = dict(Source.objects.filter(pk__in=[relation.source_id, *way]).values_list("pk", "key"))
     chain = " → ".join(keys[pk] for pk in [relation.source_id, *way])
     return {"derived_from": f"This would make a circle of derivations: {chain} (each derived from the next)."}
+
+
+def _lock_relations() -> None:
+    """Make relation writes wait for each other until they commit: two people adding a → b and
+    b → a at once would each find no circle in what the other has not yet committed. Readers
+    do not wait. (SQLite runs one write transaction at a time already; outside a transaction
+    there is no write to guard.)"""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {SourceRelation._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _path(edges: dict[int, set[int]], *, start: int, goal: int) -> list[int] | None:

@@ -9,7 +9,10 @@ from django.core.management import call_command
 
 from claims import services
 from claims.models import Source, SourceRelation
+from claims.roles import Role
+from tests.conftest import make_user
 from tests.test_admin import form_data
+from tests.test_concurrent_edits import _at_once
 
 
 def _source(actor, key: str, title: str) -> Source:
@@ -131,3 +134,28 @@ def test_the_seed_records_the_relations_the_article_supports(db):
     assert len(relations) == 7
     # Loaded raw, each still gets its first history entry, by the seed's own account.
     assert SourceRelation.history.filter(history_type="+").count() == 7
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # (the role groups)
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_editors_relating_two_sources_opposite_ways_at_once_make_no_circle(attempt):
+    # Each alone is fine; together they would be a circle, which neither sees in what the
+    # other has not committed unless relation writes wait for each other.
+    editors = [make_user("edith_editor", Role.EDITOR), make_user("emil_editor", Role.EDITOR)]
+    original = _source(editors[0], "rogovin-1937-ru", "1937 (Russian)")
+    english = _source(editors[0], "rogovin-1937", "1937: Stalin's Year of Terror")
+
+    def relate(editor, source, derived_from):
+        return lambda: services.source_relation_add(
+            actor=editor,
+            source=Source.objects.get(pk=source.pk),
+            derived_from=Source.objects.get(pk=derived_from.pk),
+            kind="translation",
+        )
+
+    results = _at_once(relate(editors[0], english, original), relate(editors[1], original, english))
+    added = [r for r in results if isinstance(r, SourceRelation)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(added) == 1 and len(refused) == 1, results
+    assert "This would make a circle of derivations" in refused[0].messages[0]
+    assert SourceRelation.objects.count() == 1
