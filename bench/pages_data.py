@@ -381,6 +381,32 @@ def _sources(run: _Run) -> Table:
     return sources
 
 
+def _relations(run: _Run) -> Table:
+    """Source genealogy: a third of the sources derive from an earlier one (a copy, translation,
+    quotation, reliance or summary), so chains several links long form; the big source is the
+    original of many. Each derives from an earlier source, so there is no circle."""
+    from claims.models import SourceRelation
+
+    relations = Table(SourceRelation)
+    kinds = SourceRelation.Kind.values
+    for s in range(1, run.shape.sources):
+        r = run.heavy if s < MINIMUM["sources"] else run.rng
+        if s % 3:
+            continue
+        derived_from = 0 if s % 9 == 0 else r.randrange(s)
+        created = run.when(r=r)
+        relations.add(
+            source_id=s + 1,
+            derived_from_id=derived_from + 1,
+            kind=kinds[s % len(kinds)],
+            note="",
+            created_by_id=r.choice(run.authors),
+            created_at=created,
+            version=1,
+        )
+    return relations
+
+
 def _claims(run: _Run) -> tuple[Table, list[tuple[int, int]], set[int]]:
     """The claims, the people each names, and which of them cite the big source. Index 0 is the
     heaviest claim; the big topic, source and person hold a fixed number of randomly placed
@@ -759,6 +785,7 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
     with transaction.atomic():
         run.accounts(_users(label))
     topics, people, sources = _topics(run), _people(run), _sources(run)
+    relations = _relations(run)
     claims, claim_people, cites_big = _claims(run)
     citations = _citations(run, claims, cites_big)
     source_grades = _source_grades(run)
@@ -779,6 +806,7 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
         (topics, "created_by_id"),
         (people, "created_by_id"),
         (sources, "created_by_id"),
+        (relations, "created_by_id"),
         (claims, "created_by_id"),
         (citations, "created_by_id"),
         (source_grades, "reviewer_id"),
