@@ -299,3 +299,22 @@ def test_pages_cost_the_same_queries_however_many_relations_and_citations(
     assert pages.count("contradicting line 1 · from «Report of the Shvernik commission»") == 6
     assert pages.count("contradicting line 2 · from «A general's memoir» [memoir]") == 1
     assert counts() == before
+
+
+def test_the_export_reads_the_lines_in_the_same_queries_however_many_relations(editor, translated, world):
+    def export_queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            text = exported_claims(actor=editor)
+        return len(queries), text
+
+    before, _ = export_queries()
+    previous = translated["translation"]
+    for n in range(5):
+        copy = world.source(f"copy-{n}")
+        world.relate(copy, previous, "copy")
+        world.claim(f"copied-{n}", copy, world.source(f"own-{n}"), (previous, CONTRADICTS))
+        previous = copy
+    after, text = export_queries()
+    assert after == before
+    copied = next(row for row in csv.reader(io.StringIO(text)) if row[0] == "copied-4")
+    assert copied[-2:] == ["2", "1"]  # the copy and a source of its own; the copy it was made from
