@@ -579,8 +579,9 @@ class SourceRelationQuerySet(models.QuerySet):
 class SourceRelation(models.Model):
     """A source derived from another: `source` is a copy, translation, … of `derived_from`.
 
-    Sources joined by any chain of relations are one line of evidence, not independent
-    confirmations. The relations never form a cycle (services.source_relation_errors)."""
+    Citations whose sources go back to a shared original are one line of evidence, not
+    independent confirmations (selectors/lines.py). The relations never form a cycle
+    (services.source_relation_errors)."""
 
     Kind = SourceRelationKind
 

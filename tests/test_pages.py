@@ -27,6 +27,7 @@ from claims.models import (
 )
 from claims.search import index as search_index
 from claims.selectors import claim_evidence_grades
+from claims.selectors.lines import claim_evidence_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +242,8 @@ def test_the_claim_list_shows_every_claim_with_its_grade_and_counts(client, rese
     claim = Claim.objects.get(key="abwehr-forgery")
     grade = claim_evidence_grades([claim])[claim.pk]
     assert "Role of forged German documents undated contested" in abwehr
-    assert abwehr.endswith(f"{grade or 'none'} {claim.citations.count()} 1")
+    lines = claim_evidence_lines([claim])[claim.pk]
+    assert abwehr.endswith(f"{grade or 'none'} {lines.summary} {claim.citations.count()} 1")
 
 
 @pytest.mark.parametrize(
@@ -598,8 +600,8 @@ def test_the_seeded_dispute_list_shows_its_one_open_dispute(client, researcher, 
 # The most: a searched, filtered claim list. Session, user and roles (3), the filters' source and
 # person, the search's words in the vocabulary and the keys they begin (2), the disputed claims, the
 # page's count (up to lists.RANK_LIMIT), ids and rows, its citation and open dispute counts,
-# evidence grades (3).
-MAX_QUERIES = 16
+# evidence grades (3) and lines of evidence (2).
+MAX_QUERIES = 18
 
 
 def _grow_topics_people_and_sources(topic: Topic, person: Person, reviewers) -> tuple[list, list, list]:

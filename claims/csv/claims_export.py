@@ -28,13 +28,15 @@ from claims.models import (
 from claims.quoting import quoted
 from claims.selectors.blind import is_blind_grader
 from claims.selectors.grades import HIDDEN
+from claims.selectors.lines import ClaimLines, lines_of, source_originals
 
 from . import progress
 from .common import require_export
 from .reading import BATCH_SIZE, FORMULA_STARTS, escape_formula
 
 CLAIM_COLUMNS = ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
-EXPORT_ONLY = ["grade", "open_disputes", "annotations", "updated"]
+# supporting_lines, contradicting_lines: the claim's independent lines of evidence (selectors/lines.py).
+EXPORT_ONLY = ["grade", "open_disputes", "annotations", "updated", "supporting_lines", "contradicting_lines"]
 EXPORT_COLUMNS = CLAIM_COLUMNS + EXPORT_ONLY
 SEPARATOR = "|"
 
@@ -84,7 +86,8 @@ def _selection(actor: User | None, claims: QuerySet[Claim] | None, topic: str | 
 def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, int]]:
     """The export in one ordered pass: the selected ids, by key, in one query (the caller's
     filter, a search of every statement perhaps, runs once, not once per chunk), then each
-    chunk of BATCH_SIZE of them read by id with its people and citations (three queries).
+    chunk of BATCH_SIZE of them read by id with its people and citations (three queries) and
+    the originals of the sources they cite (one: their lines of evidence).
     Claims deleted meanwhile are left out; claims added meanwhile are not in the export."""
     connection = connections[claims.db]
     ids = _ids_by_key(claims, connection)
@@ -96,7 +99,8 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
     yield header, 0
     for start in range(0, len(ids), BATCH_SIZE):
         chunk, people, citations = queries.chunk(ids[start : start + BATCH_SIZE])
-        yield "".join(_export_lines(chunk, people, citations, lookups, grading, connection)), len(chunk)
+        lines = _lines_of(citations, connection)
+        yield "".join(_export_lines(chunk, people, citations, lookups, grading, connection, lines)), len(chunk)
         progress.written(min(start + BATCH_SIZE, len(ids)))
 
 
@@ -376,6 +380,19 @@ def _cited_and_graded(
     return citations, best, hidden
 
 
+def _lines_of(citation_rows: list[tuple], connection) -> dict[int, ClaimLines]:
+    """claim id -> its lines of evidence, from the chunk's citations: one query (the sources' originals)."""
+    citations = [(pk, claim_id, source_id, stance) for claim_id, source_id, _locator, stance, pk in citation_rows]
+    originals, _roots = source_originals(
+        {source_id for _pk, _claim_id, source_id, stance in citations if stance != Citation.Stance.MENTIONS},
+        connection=connection,
+    )
+    return lines_of(citations, originals)
+
+
+_NO_LINES = ClaimLines()
+
+
 def _export_lines(
     page: list[tuple],
     people_rows: list[tuple],
@@ -383,6 +400,7 @@ def _export_lines(
     lookups: _Lookups,
     grading: _Grading,
     connection,
+    lines_by_claim: dict[int, ClaimLines],
 ) -> list[str]:
     """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations.
 
@@ -423,6 +441,8 @@ def _export_lines(
                     disputes.get(pk, "0"),
                     annotations.get(pk, "0"),
                     _utc_iso(updated, connection),  # digits first, no comma: no escape, no quotes
+                    str((lines_by_claim.get(pk) or _NO_LINES).supporting_lines),
+                    str((lines_by_claim.get(pk) or _NO_LINES).contradicting_lines),
                 )
             )
             + "\r\n"

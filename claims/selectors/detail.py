@@ -41,6 +41,7 @@ from claims.models import (
 )
 from claims.selectors.blind import BLIND_NOTICE, GradeVisibility, is_blind_grader  # noqa: F401 (re-exported)
 from claims.selectors.grades import HIDDEN, claim_evidence_grades
+from claims.selectors.lines import ClaimLines, Line, claim_evidence_lines
 from claims.selectors.lists import source_claims
 from claims.selectors.paging import page_of
 
@@ -296,6 +297,10 @@ class CitationView:
     own_grade: CitationAssessment | None
     threads: list[Node]
     grading_refusal: str = ""  # why this user may not grade it (roles.own_work_in_grading), if so
+    line: Line | None = None  # its line of evidence (selectors/lines.py); none for a mention
+    # Its visible consensus is 1 ("confirmed by independent sources") while it supports the claim
+    # and every supporting citation is one line of evidence.
+    one_line_confirmed: bool = False
 
     @property
     def current_grade_count(self) -> int:
@@ -313,6 +318,7 @@ class ClaimPage:
     disputes: list[DisputeView]
     history: Page  # of HistoryEntries, newest first
     visibility: GradeVisibility
+    lines: ClaimLines  # its lines of evidence, all its citations' (selectors/lines.py)
 
     @property
     def blind(self) -> bool:
@@ -559,6 +565,16 @@ def claim_page(claim: Claim, user, *, citations_page=None, notes_page=None, hist
     # hidden with them.
     evidence = claim_evidence_grades([claim], user=user)[claim.pk]
     evidence_hidden = evidence == HIDDEN
+    # Of all the claim's citations, not only this page's: a line may begin on another page.
+    lines = claim_evidence_lines([claim])[claim.pk]
+    for view in citations.object_list:
+        view.line = lines.line_of.get(view.citation.pk)
+        view.one_line_confirmed = (
+            not view.hidden
+            and view.consensus == 1
+            and view.citation.stance == Citation.Stance.SUPPORTS
+            and lines.one_supporting_line
+        )
 
     return ClaimPage(
         claim=claim,
@@ -570,6 +586,7 @@ def claim_page(claim: Claim, user, *, citations_page=None, notes_page=None, hist
         disputes=disputes,
         history=Paginator(claim_history(claim, visibility), HISTORY_PER_PAGE).get_page(history_page),
         visibility=visibility,
+        lines=lines,
     )
 
 

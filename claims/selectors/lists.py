@@ -32,6 +32,7 @@ from claims.translit import romanize
 
 from .blind import BLIND_NOTICE, GradeVisibility
 from .grades import HIDDEN, claim_evidence_grades, source_consensus
+from .lines import claim_evidence_lines
 from .paging import ROWS_PER_PAGE, page_of
 
 # --- building blocks ---------------------------------------------------------------
@@ -131,13 +132,16 @@ def with_row_counts(claims: Iterable[Claim]) -> list[Claim]:
 
 
 def with_evidence_grades(*, claims: Iterable[Claim], user) -> list[Claim]:
-    """Set evidence_grade ("B2", None, or HIDDEN for a blind reviewer) and evidence_grade_title.
+    """Set evidence_grade ("B2", None, or HIDDEN for a blind reviewer), evidence_grade_title and
+    evidence_lines (selectors/lines.py: they show no grade, so blind reviewers see them too).
 
-    Three queries, five for a blind reviewer.
+    Five queries, seven for a blind reviewer.
     """
     claims = list(claims)
     grades = claim_evidence_grades(claims, user=user) if claims else {}
+    lines = claim_evidence_lines(claims)
     for claim in claims:
+        claim.evidence_lines = lines[claim.pk]
         claim.evidence_grade = grades.get(claim.pk)
         claim.evidence_grade_title = (
             BLIND_NOTICE if claim.evidence_grade == HIDDEN else _grade_title(claim.evidence_grade)

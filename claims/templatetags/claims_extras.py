@@ -96,7 +96,8 @@ def challenged(dispute, hidden: bool = False) -> str:
 # the cells in the order the columns are named. The columns: key, marked (the statement
 # with the search's words marked, and the people and sources that matched), statement (linked,
 # with key and kind), cited (linked, shortened, with key and topic), cited_at (the claim's
-# citations of the source), topic, date, status, evidence, citations, disputes (open ones).
+# citations of the source), topic, date, status, evidence (with the
+# claim's lines of evidence where the selector set them), citations, disputes (open ones).
 # Written in Python, each table's columns looked up once: a template included a row, with an
 # if-chain a cell, cost a list page milliseconds. Every value is escaped (format_html).
 
@@ -154,9 +155,13 @@ def _date_cell(claim) -> SafeString:
 
 def _evidence_cell(claim) -> SafeString:
     title = getattr(claim, "evidence_grade_title", "")
+    lines = getattr(claim, "evidence_lines", None)  # selectors/lines.py
+    lines_note = format_html('\n    <br><small class="evidence-lines">{}</small>', lines.summary) if lines else ""
     if claim.evidence_grade:
-        return format_html('<td><span class="grade" title="{}">{}</span></td>', title, claim.evidence_grade)
-    return format_html('<td><span class="muted" title="{}">none</span></td>', title)
+        return format_html(
+            '<td><span class="grade" title="{}">{}</span>{}</td>', title, claim.evidence_grade, lines_note
+        )
+    return format_html('<td><span class="muted" title="{}">none</span>{}</td>', title, lines_note)
 
 
 def _disputes_cell(claim) -> SafeString:
