@@ -86,3 +86,25 @@ def evidence_sort_key(reliability: str | None, credibility: int | None) -> tuple
     rel = _LETTERS.index(reliability) if reliability and reliability in _LETTERS else 5 if reliability else 6
     cred = credibility - 1 if credibility and credibility < 6 else 5 if credibility else 6
     return rel, cred
+
+
+# A claim's evidence grade as one small number, stored on the claim (Claim.evidence_rank) so
+# that the claim list can be sorted by it from an index: reliability in the tens, credibility
+# in the units, each as evidence_sort_key places it (smaller is stronger); NO_SUPPORT_RANK,
+# after every grade, for a claim no citation supports.
+NO_SUPPORT_RANK = 99
+
+
+def evidence_rank(reliability: str | None, credibility: int | None) -> int:
+    rel, cred = evidence_sort_key(reliability, credibility)
+    return rel * 10 + cred
+
+
+def rank_grade(rank: int) -> tuple[str | None, int | None] | None:
+    """The (reliability, credibility) an evidence_rank stands for; None for NO_SUPPORT_RANK."""
+    if rank == NO_SUPPORT_RANK:
+        return None
+    rel, cred = divmod(rank, 10)
+    reliability = _LETTERS[rel] if rel < 5 else Reliability.F.value if rel == 5 else None
+    credibility = cred + 1 if cred < 5 else int(Credibility.CANNOT_BE_JUDGED) if cred == 5 else None
+    return reliability, credibility

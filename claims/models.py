@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from . import sorting, targets
 from .dates import EDTF_HELP, edtf_bounds, validate_edtf
-from .grading import Credibility, Reliability
+from .grading import NO_SUPPORT_RANK, Credibility, Reliability
 
 
 class User(AbstractUser):
@@ -418,11 +418,23 @@ class Claim(DatedMixin):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
+    # The evidence grade (its best supporting citation) as grading.evidence_rank makes it, kept
+    # by services.claim_evidence_refresh on every write that changes it, for the claim list's
+    # sort by evidence (an index; worked out per page it would read every claim's grades).
+    # Derived, so neither in the history nor written by a save of the claim's own fields
+    # (save below): only the refresh writes it. (db_default: the CSV import's raw INSERTs.)
+    evidence_rank = models.PositiveSmallIntegerField(
+        default=NO_SUPPORT_RANK, db_default=NO_SUPPORT_RANK, editable=False
+    )
     # The history is read by claim (id, indexed); the indexes simple_history would add on the
     # other copied keys serve no query and slow every write (a CSV import writes 100,000s).
     # The history of the people is read by its history row ("claim" and "person" are the
     # keys of its copied links).
-    history = HistoricalRecords(m2m_fields=[people], no_db_index=["key", "topic", "created_by", "claim", "person"])
+    history = HistoricalRecords(
+        m2m_fields=[people],
+        no_db_index=["key", "topic", "created_by", "claim", "person"],
+        excluded_fields=["evidence_rank"],
+    )
 
     objects = ClaimQuerySet.as_manager()
 
@@ -449,8 +461,10 @@ class Claim(DatedMixin):
                 name="claim_by_status_idx",
                 include=SORT_INDEX_INCLUDES + ["status"],
             ),
-            # /claims/?sort=updated and ?sort=-updated (read backwards).
+            # /claims/?sort=updated and ?sort=-updated (read backwards);
             models.Index(*sorting.BY_UPDATED, name="claim_by_updated_idx", include=["id"]),
+            # /claims/?sort=evidence (strongest evidence first, then by date).
+            models.Index(*sorting.BY_EVIDENCE, name="claim_by_evidence_idx", include=SORT_INDEX_INCLUDES),
         ]
         constraints = [
             models.CheckConstraint(name="claim_key_not_blank", condition=_not_blank("key")),
@@ -462,6 +476,16 @@ class Claim(DatedMixin):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.statement[:80]}"
+
+    def save(self, *args, **kwargs):
+        # A claim read before a citation or grade changed carries the rank of then: saving its
+        # own fields must not write that back over the one services.claim_evidence_refresh keeps.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            left = self.get_deferred_fields() | {"evidence_rank"}
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in left
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("claim_detail", kwargs={"key": self.key})

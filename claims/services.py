@@ -12,7 +12,7 @@ history row. A refused write raises PermissionDenied (naming the role it needs)
 or ValidationError (naming the field and the problem) and changes nothing.
 """
 
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -42,7 +42,7 @@ from .models import (
 )
 from .roles import Role
 from .search import index as search_index
-from .selectors import summaries
+from .selectors import grades, summaries
 from .translit import slug_for
 
 CONTRIBUTOR_NEEDED, GRADER_NEEDED, EDITOR_NEEDED = roles.CONTRIBUTOR_NEEDED, roles.GRADER_NEEDED, roles.EDITOR_NEEDED
@@ -64,13 +64,18 @@ def _require_edit(actor: User, obj: models.Model) -> None:
 _Record = TypeVar("_Record", bound=models.Model)
 
 
-def _save(instance: _Record, *, actor: User | None) -> _Record:
+def _save(instance: _Record, *, actor: User | None, refresh_evidence: bool = True) -> _Record:
+    """refresh_evidence False: the caller refreshes the claims' evidence ranks once after
+    several saves (claim_evidence_refresh)."""
     _full_clean(instance)
     moved_from = _topic_before(instance)
+    evidence_before = _evidence_claims_before(instance) if refresh_evidence else set()
     # django-simple-history reads the author of the history row from here.
     instance._history_user = actor
     instance.save()
     _summaries_follow(instance, also=moved_from, at=_activity_time(instance))
+    if refresh_evidence:
+        claim_evidence_refresh(claim_ids=evidence_before | _evidence_claims_of(instance))
     return instance
 
 
@@ -210,11 +215,13 @@ def _conflict_message(instance: models.Model, expected: int, doing: str = "editi
 def _delete_unless_in_use(instance: models.Model, *, actor: User) -> None:
     instance._history_user = actor
     touched = _topics_of(instance)  # read before the rows that lead to the topics are gone
+    evidence = _evidence_claims_of(instance)  # (likewise)
     try:
         instance.delete()
     except ProtectedError as exc:
         in_use = sorted({str(obj) for obj in exc.protected_objects})[:5]
         raise ValidationError(f"{instance} is still in use and cannot be deleted: {'; '.join(in_use)}.") from None
+    claim_evidence_refresh(claim_ids=evidence)
     if touched and not isinstance(instance, Topic):
         active = touched if _counts_as_activity(instance) else set()
         topic_summaries_refresh(topic_ids=touched - active, at=None)
@@ -260,6 +267,83 @@ def topic_summaries_rebuild() -> int:
             row.latest_activity = summary.latest_activity
             row.save()
     return len(fresh)
+
+
+# --- Evidence ranks (the claim list's sort by evidence grade) -------------------------
+
+EVIDENCE_BATCH = 500
+
+
+def claim_evidence_refresh(*, claim_ids: Iterable[int]) -> int:
+    """Work out the evidence grade of these claims afresh (selectors.grades.fresh_evidence_ranks)
+    and store the ranks that changed (Claim.evidence_rank). Called in the transaction of every
+    write that may change a claim's evidence grade: a citation written or deleted, a grade
+    of it or of its source set, changed, outdated or deleted (_save, _delete_unless_in_use;
+    a dispute upheld saves the grade through _save), and the CSV import. Four queries and an
+    UPDATE per rank that changed, per EVIDENCE_BATCH claims. Returns how many changed."""
+    ids = sorted(set(claim_ids) - {None})
+    changed = 0
+    for start in range(0, len(ids), EVIDENCE_BATCH):
+        batch = ids[start : start + EVIDENCE_BATCH]
+        # Locked in one order (by claim): a write changing the same claims' grades waits for
+        # this one, then reads what it left; else both could store a rank missing the other's change.
+        stored = dict(
+            Claim.objects.select_for_update(of=("self",))
+            .filter(pk__in=batch)
+            .order_by("pk")
+            .values_list("pk", "evidence_rank")
+        )
+        by_rank: dict[int, list[int]] = defaultdict(list)
+        for pk, rank in grades.fresh_evidence_ranks(stored).items():
+            if stored[pk] != rank:
+                by_rank[rank].append(pk)
+        for rank, pks in by_rank.items():
+            # (An UPDATE of the one column: no history row, no new version, no change of updated_at.)
+            Claim.objects.filter(pk__in=pks).update(evidence_rank=rank)
+            changed += len(pks)
+    return changed
+
+
+def claim_evidence_rebuild() -> int:
+    """Work out every claim's evidence rank afresh (after rows were written raw: a seed, a
+    hand-made SQL fix), a batch at a time. Returns how many were wrong."""
+    changed = 0
+    last = 0
+    while True:
+        batch = list(Claim.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:EVIDENCE_BATCH])
+        if not batch:
+            return changed
+        with transaction.atomic():
+            changed += claim_evidence_refresh(claim_ids=batch)
+        last = batch[-1]
+
+
+def _evidence_claims_of(instance: models.Model) -> set[int]:
+    """The claims whose evidence grade a write of instance may change: a citation's claim, the
+    claim of a graded citation, every claim citing a graded source."""
+    if isinstance(instance, Citation):
+        return {instance.claim_id}
+    if isinstance(instance, CitationAssessment):
+        return set(Citation.objects.filter(pk=instance.citation_id).values_list("claim_id", flat=True))
+    if isinstance(instance, SourceAssessment):
+        citing = Citation.objects.supporting().filter(source_id=instance.source_id).order_by()
+        return set(citing.values_list("claim_id", flat=True).distinct())
+    return set()
+
+
+# What each kind of record leads to the claims by (a staff admin may move it to another).
+_EVIDENCE_LINK = {Citation: "claim_id", CitationAssessment: "citation_id", SourceAssessment: "source_id"}
+
+
+def _evidence_claims_before(instance: models.Model) -> set[int]:
+    """The claims a record changed by this save led to before, when it is moved to another."""
+    link = _EVIDENCE_LINK.get(type(instance))
+    if link is None or instance._state.adding:
+        return set()
+    before = type(instance).objects.filter(pk=instance.pk).values_list(link, flat=True).first()
+    if before is None or before == getattr(instance, link):
+        return set()
+    return _evidence_claims_of(type(instance)(**{link: before}))
 
 
 def _topics_of(instance: models.Model) -> set[int]:
@@ -649,7 +733,8 @@ def _outdate_grades_if_changed(citation: Citation, before: tuple, *, actor: User
     ):
         grade.outdated = True
         check_version(grade, grade.version)
-        _save(grade, actor=actor)
+        _save(grade, actor=actor, refresh_evidence=False)
+    claim_evidence_refresh(claim_ids={citation.claim_id})  # (once, for all the grades outdated)
 
 
 # --- Assessments -------------------------------------------------------------------

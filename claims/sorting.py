@@ -69,3 +69,5 @@ BY_DATE_DESCENDING = by_date(descending=True)
 BY_UPDATED = (F("updated_at").asc(), F("key").asc())
 # The same index read backwards: ties (a CSV import saves thousands at one time) by key, last first.
 BY_UPDATED_DESCENDING = (F("updated_at").desc(), F("key").desc())
+# Strongest evidence first (Claim.evidence_rank, grading.evidence_rank), no supporting citation last, then by date.
+BY_EVIDENCE = (F("evidence_rank").asc(), *BY_DATE)

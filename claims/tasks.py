@@ -83,7 +83,7 @@ def claims_export(context: TaskContext, *, user_id: int, query: str) -> dict:
     from claims.views.pages import ClaimFilterForm  # (the list's own reading of its query string)
 
     actor = User.objects.get(pk=user_id)
-    claims = lists.claim_search(filters=ClaimFilterForm(QueryDict(query)).filters())
+    claims = lists.claim_search(filters=ClaimFilterForm(QueryDict(query), user=actor).filters())
     path = jobs.export_path(context.task_result.id)
     partial = path.with_name(f".{path.name}.partial")
     rows = 0

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import services
 from claims.csv.claims_csv import claims_import
-from claims.models import Citation, Claim, Source
+from claims.models import Citation, Claim, Source, SourceRelation
 from claims.selectors.lines import claim_evidence_lines
 from tests.csv_support import exported_claims
 
@@ -160,13 +160,20 @@ def seed(db) -> None:
     call_command("seed", verbosity=0, stdout=io.StringIO())
 
 
-def test_in_the_seed_the_1989_reprint_adds_no_line_to_the_shvernik_report(seed, researcher):
-    claim = Claim.objects.get(key="shvernik-commission-review")
-    assert lines_of(claim).summary == "supports: 1 citation"
-    services.citation_create(actor=researcher, claim=claim, source=Source.objects.get(key="izvestiya-tsk-1989-4"))
-    lines = lines_of(claim)
-    assert lines.summary == "supports: 2 citations, 1 independent line"
-    assert roots_of(claim, "izvestiya-tsk-1989-4") == ["shvernik-commission-1964"]
+@pytest.mark.parametrize(
+    ("key", "copy", "original"),
+    [
+        ("shvernik-commission-review", "izvestiya-tsk-1989-4", "shvernik-commission-1964"),
+        ("rogovin-speed-of-inquest", "rogovin-1937", "rogovin-1937-ru"),
+    ],
+)
+def test_in_the_seed_a_publication_or_translation_adds_no_line_to_its_original(seed, key, copy, original):
+    claim = Claim.objects.get(key=key)
+    assert lines_of(claim).summary == "supports: 2 citations, 1 independent line"
+    assert roots_of(claim, copy) == [original]
+    relation = SourceRelation.objects.get(source__key=copy, derived_from__key=original)
+    services.source_relation_remove(actor=relation.created_by, relation=relation)
+    assert lines_of(claim).summary == "supports: 2 citations, 2 independent lines"
 
 
 def test_in_the_seed_the_article_based_on_the_shvernik_report_is_one_line_with_it(seed):

@@ -888,9 +888,10 @@ def test_threads_are_built_oldest_first_with_replies_under_their_parents(researc
 # Session, user and roles (3), the record and its people, a page of citations (count, ids,
 # rows, grades) with their sources' grades and notes, the claim's disputes (their ids, then
 # them) and the pages of their citations, a page of its note threads (2), the evidence grade (3),
-# its lines of evidence (2) and the history (6): 26 however much the claim holds; a blind
-# reviewer's visibility and hidden evidence, 4 more.
-CLAIM_PAGE_QUERIES = 30
+# its lines of evidence (2), the history (6) and "How this grade was reached" (6:
+# selectors/explain.py): 32 however much the claim holds; a blind reviewer's visibility and
+# hidden evidence, 4 more.
+CLAIM_PAGE_QUERIES = 36
 # Notes on it and on its grades (2); the citing claims: their count, all claims (which way to
 # page), ids, rows, citations, the pages of the citations on their claims, evidence (3, 5 when blind)
 # and lines of evidence (2).

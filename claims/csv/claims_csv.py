@@ -14,7 +14,7 @@ from collections import defaultdict
 from contextlib import nullcontext
 
 from claims.models import Citation, Claim, Source, Topic, User
-from claims.services import topic_summaries_refresh
+from claims.services import claim_evidence_refresh, topic_summaries_refresh
 
 from . import bulk, progress
 from .claims_export import CLAIM_COLUMNS, EXPORT_ONLY, SEPARATOR, claims_csv_chunks, claims_export  # noqa: F401
@@ -104,6 +104,8 @@ class ClaimsImport:
                 self._write(writer)
         if writer is not None:
             topic_summaries_refresh(topic_ids={t for t in writer.topics_touched if t is not None}, at=writer.now)
+            # A new supporting citation may lift a claim's evidence grade (a graded source).
+            claim_evidence_refresh(claim_ids=writer.evidence_touched)
         self.report.rows = outcomes
 
     # --- Read: everything the rows refer to, in a few queries ---------------------------

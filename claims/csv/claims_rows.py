@@ -92,7 +92,8 @@ MEMO_FIELDS = frozenset({"kind", "status", "event_date"})
 class NewClaim:
     """A validated new claim: the values of its columns, without a model instance's weight."""
 
-    COLUMNS = tuple(f.attname for f in Claim._meta.concrete_fields)
+    # (evidence_rank: the database's default, then services.claim_evidence_refresh after the import.)
+    COLUMNS = tuple(f.attname for f in Claim._meta.concrete_fields if f.attname != "evidence_rank")
     __slots__ = (*COLUMNS, "topic_title", "people_refs")
 
     @classmethod

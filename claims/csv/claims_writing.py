@@ -50,7 +50,8 @@ CITATION_TABLE_COLUMNS = [
     "updated_at",
     "version",
 ]
-assert [f.attname for f in Claim._meta.concrete_fields] == CLAIM_TABLE_COLUMNS
+# (Not evidence_rank, which the rows leave to the database's default: services.claim_evidence_refresh sets it.)
+assert [f.attname for f in Claim._meta.concrete_fields if f.attname != "evidence_rank"] == CLAIM_TABLE_COLUMNS
 assert [f.attname for f in Citation._meta.concrete_fields] == CITATION_TABLE_COLUMNS
 
 
@@ -102,6 +103,7 @@ class PlanWriter:
         self.date_db = bulk.adapter(Claim, "date_earliest") or (lambda value: value)
         self.claims_written = 0
         self.topics_touched: set[int | None] = set()  # whose summaries change (services.topic_summaries_refresh)
+        self.evidence_touched: set[int] = set()  # claims cited anew (services.claim_evidence_refresh)
 
     def write(self) -> None:
         plan = self.plan
@@ -353,6 +355,7 @@ class PlanWriter:
             "version": 1,
         }
         bulk.insert(Citation, CITATION_TABLE_COLUMNS[:4], rows, ready=True, same=same)
+        self.evidence_touched.update(row[1] for row in rows)
         # (The history's own keys: the table's next.)
         if (citation_ids := bulk.consecutive([row[0] for row in rows])) is not None:
             bulk.copy_to_history(Citation, ids=citation_ids, history_type="+", history_date=self.now, user_id=user_id)

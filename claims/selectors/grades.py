@@ -9,7 +9,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from claims.grading import consensus_credibility, consensus_reliability, evidence_grade, evidence_sort_key
+from claims.grading import (
+    NO_SUPPORT_RANK,
+    consensus_credibility,
+    consensus_reliability,
+    evidence_grade,
+    evidence_rank,
+    evidence_sort_key,
+)
 from claims.models import Citation, CitationAssessment, Claim, SourceAssessment
 
 from .blind import GradeVisibility
@@ -105,3 +112,19 @@ def claim_evidence_grades(claims: Iterable[Claim], *, user=None) -> dict[int, st
         claim_id: HIDDEN if claim_id in hidden else (best[claim_id].label if claim_id in best else None)
         for claim_id in claim_ids
     }
+
+
+def fresh_evidence_ranks(claim_ids: Iterable[int]) -> dict[int, int]:
+    """Each claim's evidence grade as grading.evidence_rank makes it from the records now
+    (NO_SUPPORT_RANK for a claim nothing supports): what Claim.evidence_rank must hold.
+
+    Three queries for any number of claims (services.claim_evidence_refresh asks in batches)."""
+    claim_ids = list(claim_ids)
+    query = Citation.objects.supporting().filter(claim_id__in=claim_ids).order_by()
+    supporting = [_Supporting(*row) for row in query.values_list("pk", "claim_id", "source_id")]
+    grades = citation_grades(supporting, citation_ids=query.values("pk")) if supporting else {}
+    ranks = dict.fromkeys(claim_ids, NO_SUPPORT_RANK)
+    for citation in supporting:
+        grade = grades[citation.pk]
+        ranks[citation.claim_id] = min(ranks[citation.claim_id], evidence_rank(grade.reliability, grade.credibility))
+    return ranks

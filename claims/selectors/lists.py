@@ -220,7 +220,16 @@ CLAIM_SORTS: dict[str, tuple[Any, ...]] = {
     "status": (sorting.StatusRank(Claim.Status.values).asc(), *BY_DATE),
     "updated": sorting.BY_UPDATED,
     "-updated": sorting.BY_UPDATED_DESCENDING,
+    # Strongest evidence first, claims nothing supports last, then by date: the rank stored on
+    # each claim (Claim.evidence_rank, kept by services.claim_evidence_refresh), read from
+    # claim_by_evidence_idx a page at a time. Not for a blind reviewer (views.pages.ClaimFilterForm).
+    "evidence": sorting.BY_EVIDENCE,
 }
+BY_EVIDENCE = "evidence"
+EVIDENCE_SORT_BLIND = (
+    "Sorting by evidence grade is not offered while you grade blind: the order would give away consensus "
+    "grades hidden from you until you enter your own. The list is sorted by date instead."
+)
 
 RELEVANCE = "relevance"  # the sort of a search unless another is asked for (CLAIM_SORTS otherwise)
 NEWEST = "newest"  # a search's matches, the claims last added first (claim_list_page)

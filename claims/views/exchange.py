@@ -99,7 +99,7 @@ def _csv_response(chunks, name: str) -> StreamingHttpResponse:
 def claim_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The claims as filtered on /claims/ (the same query string), every page of them; more
     than CSV_BACKGROUND_ROWS of them: a page offering to write the file in the background."""
-    form = ClaimFilterForm(request.GET)
+    form = ClaimFilterForm(request.GET, user=request.user)
     claims = lists.claim_search(filters=form.filters())
     chunks = claims_csv_chunks(actor=request.user, claims=claims)  # (checks the permission first)
     count = claims.count()

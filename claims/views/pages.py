@@ -21,7 +21,7 @@ from claims.models import Claim, Dispute, Person, Source, Topic
 from claims.search import highlight
 from claims.search import query as search
 from claims.selectors import lists
-from claims.selectors.blind import BLIND_NOTICE
+from claims.selectors.blind import BLIND_NOTICE, is_blind_grader
 from claims.selectors.paging import page_of
 
 from .access import reader_required
@@ -122,12 +122,27 @@ class ClaimFilterForm(forms.Form):
             ("status", "status"),
             ("-updated", "recently changed first"),
             ("updated", "least recently changed first"),
+            (lists.BY_EVIDENCE, "evidence grade, strongest first"),
         ],
         required=False,
     )
 
     # The URL says from= and to=; a field cannot be named after the keyword "from".
     PARAMS = {"date_from": "from", "date_to": "to"}
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        # The order of the evidence grades would give away the consensus grades a blind
+        # reviewer may not see yet: not offered to them, and asked for, refused (filters()).
+        self.evidence_sort_refused = False
+        self.blind = is_blind_grader(user)
+        if self.blind:
+            field = self.fields["sort"]
+            field.choices = [(value, label) for value, label in field.choices if value != lists.BY_EVIDENCE]
+            if self.data.get("sort") == lists.BY_EVIDENCE:
+                self.data = self.data.copy()
+                self.data["sort"] = "date"
+                self.evidence_sort_refused = True
 
     def add_prefix(self, field_name):
         return self.PARAMS.get(field_name, field_name)
@@ -253,7 +268,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @reader_required
 def claim_list(request: HttpRequest) -> HttpResponse:
     """All claims, filtered, searched, sorted and paginated by GET parameters."""
-    form = ClaimFilterForm(request.GET)
+    form = ClaimFilterForm(request.GET, user=request.user)
     filters = form.filters()
     match = search.parse(filters.q) if filters.q else None
     page = lists.claim_list_page(
@@ -275,6 +290,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             # (A search past lists.RANK_LIMIT was not counted: its file is written in the background too.)
             "export_in_background": page.ranked_out or page.paginator.count > settings.CSV_BACKGROUND_ROWS,
             "rank_limit": lists.RANK_LIMIT,
+            "evidence_sort_refused": lists.EVIDENCE_SORT_BLIND if form.evidence_sort_refused else "",
         },
     )
 

@@ -23,7 +23,7 @@ from claims.forms.records import VersionForm
 from claims.forms.review import AnnotationForm, DisputeForm, GradeForm, ReplyForm, ResolveForm
 from claims.forms.service_errors import add_service_errors
 from claims.models import Annotation, Dispute
-from claims.selectors import detail
+from claims.selectors import detail, explain
 from claims.selectors.detail import BLIND_NOTICE, hidden_from, is_blind_grader
 
 from .access import AuthenticatedHttpRequest, form_methods, reader_required, require
@@ -77,6 +77,9 @@ def claim_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             "page": page,
             "claim": page.claim,
             "can_edit_claim": roles.can_edit(request.user, page.claim),
+            "explained": explain.grade_explained(
+                claim=page.claim, user=request.user, visibility=page.visibility, evidence_hidden=page.evidence_hidden
+            ),
             **_abilities(request.user),
         },
     )

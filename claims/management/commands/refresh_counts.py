@@ -1,4 +1,5 @@
-"""Work out every topic's claim count, open disputes and latest activity afresh.
+"""Work out every topic's claim count, open disputes and latest activity, and every claim's
+evidence rank (the claim list's sort by evidence grade), afresh.
 
 The services and the CSV import keep them as they write; rows written raw (loaddata, a
 restore, a hand-made SQL fix) are not seen by them: run this afterwards. seed and restore
@@ -7,11 +8,15 @@ run it themselves.
 
 from django.core.management.base import BaseCommand
 
-from claims.services import topic_summaries_rebuild
+from claims.services import claim_evidence_rebuild, topic_summaries_rebuild
 
 
 class Command(BaseCommand):
-    help = "Recount every topic's claims and open disputes and find its latest activity (the home page's figures)."
+    help = (
+        "Recount every topic's claims and open disputes and find its latest activity (the home page's figures); "
+        "work out every claim's evidence rank (the claim list's sort by evidence grade)."
+    )
 
     def handle(self, *args, **options):
         self.stdout.write(f"Counted {topic_summaries_rebuild()} topics afresh.")
+        self.stdout.write(f"Corrected the evidence rank of {claim_evidence_rebuild()} claims.")
