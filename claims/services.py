@@ -62,6 +62,7 @@ def _require_edit(actor: User, obj: models.Model) -> None:
 
 
 _Record = TypeVar("_Record", bound=models.Model)
+_Node = TypeVar("_Node", int, str)
 
 
 def _save(instance: _Record, *, actor: User | None) -> _Record:
@@ -450,7 +451,7 @@ def source_relation_errors(relation: SourceRelation) -> dict[str, str]:
     ):
         edges.setdefault(source_id, set()).add(derived_from_id)
     # A cycle is a way back from what it derives from to the source itself.
-    way = _path(edges, start=relation.derived_from_id, goal=relation.source_id)
+    way = derivation_path(edges, start=relation.derived_from_id, goal=relation.source_id)
     if way is None:
         return {}
     keys = dict(Source.objects.filter(pk__in=[relation.source_id, *way]).values_list("pk", "key"))
@@ -458,9 +459,10 @@ def source_relation_errors(relation: SourceRelation) -> dict[str, str]:
     return {"derived_from": f"This would make a circle of derivations: {chain} (each derived from the next)."}
 
 
-def _path(edges: dict[int, set[int]], *, start: int, goal: int) -> list[int] | None:
-    """The nodes from start to goal along edges (breadth first: the shortest), or None."""
-    came_from: dict[int, int | None] = {start: None}
+def derivation_path(edges: dict[_Node, set[_Node]], *, start: _Node, goal: _Node) -> list[_Node] | None:
+    """The nodes from start to goal along edges (breadth first: the shortest), or None. The
+    nodes are source ids here, keys in the sources CSV's import (which relates rows not yet written)."""
+    came_from: dict[_Node, _Node | None] = {start: None}
     todo = deque([start])
     while todo:
         node = todo.popleft()
@@ -497,8 +499,11 @@ def source_relation_update(
 
 
 @transaction.atomic
-def source_relation_remove(*, actor: User, relation: SourceRelation) -> None:
+def source_relation_remove(*, actor: User, relation: SourceRelation, expected_version: int | None = None) -> None:
+    """expected_version: the version the person saw (the source page's remove button); a
+    relation changed since is not removed from under them."""
     _require_edit(actor, relation.source)
+    check_unchanged(relation, expected_version, doing="removing")
     _delete_unless_in_use(relation, actor=actor)
 
 
