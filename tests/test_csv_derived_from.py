@@ -3,6 +3,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from claims import services
 from claims.csv.sources_csv import sources_import
 from claims.models import Source, SourceRelation
 from tests.csv_support import exported_sources, read, seeded, sources  # noqa: F401
+from tests.forms_support import page_text
 
 FILE = "sources_derived_from.csv"
 
@@ -250,3 +252,20 @@ def test_the_seeds_relations_come_back_into_an_empty_database(seeded, editor):
     assert {outcome.changes for outcome in report.rows if outcome.action == "updated"} == {("derived_from",)}
     assert relations() == before
     assert exported_sources() == first
+
+
+# --- On the web -------------------------------------------------------------------------
+
+
+def test_an_editor_previews_the_file_on_the_import_page_then_confirms_it(client, editor, sources):
+    client.force_login(editor)
+    handle = io.BytesIO(read(FILE))
+    handle.name = "sources.csv"
+    page = client.post("/sources/import/", {"file": handle, "encoding": ""}).content.decode()
+    assert not SourceRelation.objects.exists()  # (a preview writes nothing)
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    client.post("/sources/import/confirm/", {"token": token})
+    assert "rogovin-1937-de is a translation of rogovin-1937" in relations()
+    page = page_text(client.get("/sources/rogovin-1937/"))
+    assert "« 1937 (German translation) » [ rogovin-1937-de ] is a translation of this source" in page
+    assert "Added by edith_editor" in page
