@@ -642,6 +642,11 @@ class SourceRelation(models.Model):
     def __str__(self) -> str:
         return f"{self.source.key} {_RELATION_WORDS.get(self.kind, self.kind)} {self.derived_from.key}"
 
+    @property
+    def verb(self) -> str:
+        """What source is of derived_from, in words: "is a translation of", "quotes"."""
+        return _RELATION_WORDS.get(self.kind, self.kind)
+
     def natural_key(self):
         return (self.source.key, self.derived_from.key)
 

@@ -62,6 +62,7 @@ def _require_edit(actor: User, obj: models.Model) -> None:
 
 
 _Record = TypeVar("_Record", bound=models.Model)
+_Node = TypeVar("_Node", int, str)
 
 
 def _save(instance: _Record, *, actor: User | None, refresh_evidence: bool = True) -> _Record:
@@ -528,14 +529,14 @@ def source_relation_errors(relation: SourceRelation) -> dict[str, str]:
     relations are few next to the sources (a chain per copy, edition or translation)."""
     if not relation.source_id or not relation.derived_from_id or relation.source_id == relation.derived_from_id:
         return {}  # (clean() reports what is missing or the relation to itself)
-    _lock_relations()
+    source_relations_lock()
     edges: dict[int, set[int]] = {}
     for source_id, derived_from_id in SourceRelation.objects.exclude(pk=relation.pk).values_list(
         "source_id", "derived_from_id"
     ):
         edges.setdefault(source_id, set()).add(derived_from_id)
     # A cycle is a way back from what it derives from to the source itself.
-    way = _path(edges, start=relation.derived_from_id, goal=relation.source_id)
+    way = derivation_path(edges, start=relation.derived_from_id, goal=relation.source_id)
     if way is None:
         return {}
     keys = dict(Source.objects.filter(pk__in=[relation.source_id, *way]).values_list("pk", "key"))
@@ -543,7 +544,7 @@ def source_relation_errors(relation: SourceRelation) -> dict[str, str]:
     return {"derived_from": f"This would make a circle of derivations: {chain} (each derived from the next)."}
 
 
-def _lock_relations() -> None:
+def source_relations_lock() -> None:
     """Make relation writes wait for each other until they commit: two people adding a → b and
     b → a at once would each find no circle in what the other has not yet committed. Readers
     do not wait. (SQLite runs one write transaction at a time already; outside a transaction
@@ -553,9 +554,10 @@ def _lock_relations() -> None:
             cursor.execute(f"LOCK TABLE {SourceRelation._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
 
 
-def _path(edges: dict[int, set[int]], *, start: int, goal: int) -> list[int] | None:
-    """The nodes from start to goal along edges (breadth first: the shortest), or None."""
-    came_from: dict[int, int | None] = {start: None}
+def derivation_path(edges: dict[_Node, set[_Node]], *, start: _Node, goal: _Node) -> list[_Node] | None:
+    """The nodes from start to goal along edges (breadth first: the shortest), or None. The
+    nodes are source ids here, keys in the sources CSV's import (which relates rows not yet written)."""
+    came_from: dict[_Node, _Node | None] = {start: None}
     todo = deque([start])
     while todo:
         node = todo.popleft()
@@ -592,8 +594,11 @@ def source_relation_update(
 
 
 @transaction.atomic
-def source_relation_remove(*, actor: User, relation: SourceRelation) -> None:
+def source_relation_remove(*, actor: User, relation: SourceRelation, expected_version: int | None = None) -> None:
+    """expected_version: the version the person saw (the source page's remove button); a
+    relation changed since is not removed from under them."""
     _require_edit(actor, relation.source)
+    check_unchanged(relation, expected_version, doing="removing")
     _delete_unless_in_use(relation, actor=actor)
 
 

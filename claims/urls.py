@@ -7,7 +7,7 @@ save on POST.
 
 from django.urls import path
 
-from .views import exchange, jobs, pages, records, review
+from .views import exchange, jobs, pages, records, relations, review
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -34,6 +34,9 @@ urlpatterns = [
     path("sources/<slug:key>/", review.source_detail, name="source_detail"),
     path("sources/<slug:key>/edit/", records.source_edit, name="source_edit"),
     path("sources/<slug:key>/grade/", review.grade, {"graded": "source"}, name="source_grade"),
+    path("sources/<slug:key>/relations/new/", relations.relation_create, name="source_relation_create"),
+    path("sources/<slug:key>/relations/<int:pk>/edit/", relations.relation_edit, name="source_relation_edit"),
+    path("sources/<slug:key>/relations/<int:pk>/remove/", relations.relation_remove, name="source_relation_remove"),
     # People
     path("people/new/", records.person_create, name="person_create"),
     path("people/suggest.json", pages.person_suggestions, name="person_suggestions"),

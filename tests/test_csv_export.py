@@ -161,7 +161,7 @@ def test_seed_sources_export_import_export_is_byte_identical_and_writes_nothing(
 def test_the_seed_exports_import_into_an_empty_database(seeded):
     claims_csv_text, sources_csv_text = exported_claims(), exported_sources()
     before, source_count = snapshot(), Source.objects.count()
-    # (The relations between sources are not in the sources CSV yet: issue 13's derived_from.)
+    # (The relations between sources come back from the sources CSV's derived_from column.)
     for model in (
         Annotation,
         Dispute,

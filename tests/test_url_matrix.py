@@ -25,7 +25,18 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from claims import services, tasks
-from claims.models import Annotation, Citation, Claim, Dispute, Person, Source, SourceAssessment, Topic, User
+from claims.models import (
+    Annotation,
+    Citation,
+    Claim,
+    Dispute,
+    Person,
+    Source,
+    SourceAssessment,
+    SourceRelation,
+    Topic,
+    User,
+)
 from claims.roles import Role
 from tests.conftest import make_user
 from tests.jobs_support import run_jobs_in_this_transaction
@@ -184,6 +195,18 @@ def _content_type_of(obj) -> int:
     return ContentType.objects.get_for_model(obj).pk
 
 
+def _relation(world: World) -> SourceRelation:
+    """The Researcher's source recorded as a translation of an original the Editor added."""
+    original, _ = Source.objects.get_or_create(
+        key="rogovin-1937-ru",
+        defaults={"kind": Source.Kind.MONOGRAPH, "level": Source.Level.SECONDARY, "title": "1937"},
+    )
+    relation = SourceRelation.objects.filter(source=world.source, derived_from=original).first()
+    return relation or services.source_relation_add(
+        actor=world.users["editor"], source=world.source, derived_from=original, kind="translation"
+    )
+
+
 ROUTES = {
     # The admin site
     "admin/": lambda w: "/admin/",
@@ -245,6 +268,13 @@ ROUTES = {
     "disputes/<int:pk>/": lambda w: f"/disputes/{w.dispute.pk}/",
     "disputes/<int:pk>/withdraw/": lambda w: f"/disputes/{w.dispute.pk}/withdraw/",
     "disputes/<int:pk>/resolve/": lambda w: f"/disputes/{w.dispute.pk}/resolve/",
+    "sources/<slug:key>/relations/new/": lambda w: f"/sources/{w.source.key}/relations/new/",
+    "sources/<slug:key>/relations/<int:pk>/edit/": lambda w: (
+        f"/sources/{w.source.key}/relations/{_relation(w).pk}/edit/"
+    ),
+    "sources/<slug:key>/relations/<int:pk>/remove/": lambda w: (
+        f"/sources/{w.source.key}/relations/{_relation(w).pk}/remove/"
+    ),
 }
 
 
@@ -448,6 +478,11 @@ EXPECTED = {
     "disputes/<int:pk>/": ("  L 403 200 200 200 200", "  L 403 405 405 405 405"),
     "disputes/<int:pk>/withdraw/": ("  L 403 405 405 405 405", "  L 403 403 302 403 302"),
     "disputes/<int:pk>/resolve/": ("  L 403 405 405 405 405", "  L 403 403 403 200 200"),
+    # A source's genealogy: the Researcher added the source, so they and the Editor may relate it;
+    # an empty POST lacks the other source (new) or the version (edit: the form again; remove: a message).
+    "sources/<slug:key>/relations/new/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
+    "sources/<slug:key>/relations/<int:pk>/edit/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
+    "sources/<slug:key>/relations/<int:pk>/remove/": ("  L 403 405 405 405 405", "  L 403 302 403 302 302"),
 }
 
 
@@ -575,6 +610,9 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "jobs/<uuid:job_id>/": "/jobs/00000000-0000-4000-8000-000000000000/",
     "jobs/<uuid:job_id>/progress.json": "/jobs/00000000-0000-4000-8000-000000000000/progress.json",
     "jobs/<uuid:job_id>/download/": "/jobs/00000000-0000-4000-8000-000000000000/download/",
+    "sources/<slug:key>/relations/new/": "/sources/no-such-source/relations/new/",
+    "sources/<slug:key>/relations/<int:pk>/edit/": f"/sources/rogovin-1937/relations/{MISSING}/edit/",
+    "sources/<slug:key>/relations/<int:pk>/remove/": f"/sources/rogovin-1937/relations/{MISSING}/remove/",
 }
 
 
@@ -606,6 +644,10 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     "jobs/<uuid:job_id>/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "jobs/<uuid:job_id>/progress.json": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "jobs/<uuid:job_id>/download/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "sources/<slug:key>/relations/new/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
+    # (An unknown relation of a known source: refused by role first, as for an existing one.)
+    "sources/<slug:key>/relations/<int:pk>/edit/": ("  L 403 404 403 404 404", "  L 403 404 403 404 404"),
+    "sources/<slug:key>/relations/<int:pk>/remove/": ("  L 403 405 405 405 405", "  L 403 404 403 404 404"),
 }
 
 

@@ -1,4 +1,4 @@
-"""The sources CSV: one source a row, columns named after the Source fields."""
+"""The sources CSV: one source a row, columns named after the Source fields, then derived_from."""
 
 import copy
 import csv
@@ -17,9 +17,11 @@ from claims.services import SOURCE_FIELDS
 
 from . import progress
 from .common import compare_versions, model_errors, require_export, run_import
+from .derived_from import DERIVED_FROM, RelationsPlan, cells_of
 from .reading import BATCH_SIZE, ImportReport, RowOutcome, chunks, write_row
 
-SOURCE_COLUMNS = list(SOURCE_FIELDS)
+# The source's own fields, then what it derives from (derived_from.py).
+SOURCE_COLUMNS = [*SOURCE_FIELDS, DERIVED_FROM]
 SOURCE_REQUIRED = ["key", "kind", "level", "title"]
 # Cells the model would strip or that cannot meaningfully carry spaces around them.
 STRIPPED = {"key", "kind", "level", "title", "date", "language", "url"}
@@ -66,17 +68,26 @@ def _check_and_write(
     if compare_versions(report, Source, rows, existing, errors, dry_run=dry_run, expected=expected_versions):
         return
     plan = _SourcesPlan(actor)
+    # Without the column, the file says nothing of relations, and they stay as they are.
+    relations = RelationsPlan() if DERIVED_FROM in columns else None
     for index, (number, cells) in enumerate(rows):
         if index % BATCH_SIZE == 0:
             progress.checked(index)
         if number not in repeated_rows:
+            cell = cells.pop(DERIVED_FROM, "")
             plan.check(number, cells, existing.get(cells["key"].strip()), errors)
+            if relations is not None and cells["key"].strip():
+                relations.check_cell(number, cells["key"].strip(), cell, errors)
     progress.checked(len(rows))
+    if relations is not None:
+        relations.check_file(errors)
     if errors:
         return
-    report.rows = plan.outcomes
+    report.rows = plan.outcomes if relations is None else relations.outcomes(plan.outcomes)
     if not dry_run:
         plan.write()
+        if relations is not None:
+            relations.write(plan.actor)
 
 
 def _stored_sources(rows: list, *, dry_run: bool) -> dict[str, Source]:
@@ -170,16 +181,25 @@ def sources_export(*, out: TextIO, actor: User | None = None) -> int:
 
 
 def _pages(sources: QuerySet[Source]) -> Iterator[tuple[str, int]]:
+    """The file BATCH_SIZE rows at a time, each batch's derived_from cells read in one query."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(SOURCE_COLUMNS)
-    rows = 0
-    for values in sources.order_by("key").values_list(*SOURCE_COLUMNS).iterator(chunk_size=BATCH_SIZE):
-        write_row(writer, values)
-        rows += 1
-        if rows == BATCH_SIZE:
-            yield buffer.getvalue(), rows
-            buffer.seek(0)
-            buffer.truncate()
-            rows = 0
-    yield buffer.getvalue(), rows
+    batch: list[tuple] = []
+    for values in sources.order_by("key").values_list("pk", *SOURCE_FIELDS).iterator(chunk_size=BATCH_SIZE):
+        batch.append(values)
+        if len(batch) == BATCH_SIZE:
+            yield _written(buffer, writer, batch), len(batch)
+            batch = []
+    yield _written(buffer, writer, batch), len(batch)
+
+
+def _written(buffer: io.StringIO, writer, batch: list[tuple]) -> str:
+    """The rows of batch ((pk, *fields) each) as CSV text, after what buffer holds already."""
+    derived = cells_of(values[0] for values in batch) if batch else {}
+    for pk, *fields in batch:
+        write_row(writer, [*fields, derived.get(pk, "")])
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

@@ -37,6 +37,7 @@ from claims.models import (
     Person,
     Source,
     SourceAssessment,
+    SourceRelation,
     Topic,
 )
 from claims.selectors.blind import BLIND_NOTICE, GradeVisibility, is_blind_grader  # noqa: F401 (re-exported)
@@ -607,6 +608,9 @@ class SourcePage:
     history: list[HistoryEntry]
     visibility: GradeVisibility
     grading_refusal: str = ""  # why this user may not grade the source (roles.own_work_in_grading), if so
+    # Its genealogy: what it derives from, and what derives from it (each with the other source).
+    derived_from: list[SourceRelation] = field(default_factory=list)
+    derived: list[SourceRelation] = field(default_factory=list)
 
     @property
     def blind(self) -> bool:
@@ -627,7 +631,15 @@ def sources_for_page() -> QuerySet[Source]:
     return Source.objects.select_related("created_by").prefetch_related(
         Prefetch(
             "assessments", queryset=SourceAssessment.objects.select_related("reviewer").order_by("reviewer__username")
-        )
+        ),
+        # One query each way, however many relations: a source has few (its editions, translations).
+        Prefetch(
+            "derivations",
+            queryset=SourceRelation.objects.select_related("derived_from", "created_by").order_by("derived_from__key"),
+        ),
+        Prefetch(
+            "derived", queryset=SourceRelation.objects.select_related("source", "created_by").order_by("source__key")
+        ),
     )
 
 
@@ -668,6 +680,8 @@ def source_page(source: Source, user, citations_page=None) -> SourcePage:
         history=source_history(source, visibility),
         visibility=visibility,
         grading_refusal=roles.own_work_in_grading(user, source) if roles.can_assess(user) else "",
+        derived_from=list(source.derivations.all()),
+        derived=list(source.derived.all()),
     )
 
 
