@@ -180,7 +180,8 @@ def check_unchanged(instance: models.Model, expected: int | None, *, doing: str)
         raise ValidationError(_conflict_message(instance, expected, doing), code="conflict")
 
 
-NOT_COMPARED = {"id", "created_by", "created_at", "updated_at", "version"}
+# (evidence_rank: derived, and not in the history: Claim.evidence_rank.)
+NOT_COMPARED = {"id", "created_by", "created_at", "updated_at", "version", "evidence_rank"}
 
 
 def _conflict_message(instance: models.Model, expected: int, doing: str = "editing") -> str:

@@ -223,3 +223,11 @@ def test_the_citation_picked_is_shown_even_when_past_the_citations_listed(
     assert best.pk not in [v.citation.pk for v in explained.supporting]
     text = _text(_panel(client, researcher, claim))
     assert "Evidence grade A1 , picked from Zz archive , f. 1" in text
+
+
+def test_staff_see_every_grade_and_an_outsider_sees_no_claim_page(client, staff, outsider, claim, graded):
+    text = _text(_panel(client, staff, claim))
+    assert "Evidence grade A4" in text and "victor_reviewer: B" in text and BLIND_NOTICE not in text
+    client.force_login(outsider)
+    response = client.get(claim.get_absolute_url())
+    assert response.status_code == 403 and b"How this grade was reached" not in response.content
