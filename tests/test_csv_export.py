@@ -253,7 +253,7 @@ def test_export_shows_people_and_citations_as_the_import_reads_them(sources, edi
     assert row["people"] == "Iona Yakir | Тухачевский"
     assert row["sources"] == "izvestiya-tsk-1989-4 | rogovin-1937: ch. 9"
     assert list(row)[:8] == ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
-    assert list(row)[8:] == ["grade", "open_disputes", "annotations", "updated"]
+    assert list(row)[8:] == ["grade", "open_disputes", "annotations", "updated", "conflicts_with"]
 
 
 @pytest.mark.parametrize("persona", ["researcher", "reviewer", "editor", "staff"])

@@ -27,6 +27,7 @@ from claims.models import (
 )
 from claims.quoting import quoted
 from claims.selectors.blind import is_blind_grader
+from claims.selectors.conflicts import conflicts_with
 from claims.selectors.grades import HIDDEN
 
 from . import progress
@@ -34,7 +35,8 @@ from .common import require_export
 from .reading import BATCH_SIZE, FORMULA_STARTS, escape_formula
 
 CLAIM_COLUMNS = ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
-EXPORT_ONLY = ["grade", "open_disputes", "annotations", "updated"]
+# conflicts_with: the keys of the claims whose dates conflict with the row's (selectors/conflicts.py).
+EXPORT_ONLY = ["grade", "open_disputes", "annotations", "updated", "conflicts_with"]
 EXPORT_COLUMNS = CLAIM_COLUMNS + EXPORT_ONLY
 SEPARATOR = "|"
 
@@ -96,7 +98,8 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
     yield header, 0
     for start in range(0, len(ids), BATCH_SIZE):
         chunk, people, citations = queries.chunk(ids[start : start + BATCH_SIZE])
-        yield "".join(_export_lines(chunk, people, citations, lookups, grading, connection)), len(chunk)
+        conflicts = conflicts_with(row[0] for row in chunk)  # one query a chunk
+        yield "".join(_export_lines(chunk, people, citations, lookups, grading, connection, conflicts)), len(chunk)
         progress.written(min(start + BATCH_SIZE, len(ids)))
 
 
@@ -383,6 +386,7 @@ def _export_lines(
     lookups: _Lookups,
     grading: _Grading,
     connection,
+    conflicts: dict[int, list[str]] | None = None,
 ) -> list[str]:
     """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations.
 
@@ -423,6 +427,7 @@ def _export_lines(
                     disputes.get(pk, "0"),
                     annotations.get(pk, "0"),
                     _utc_iso(updated, connection),  # digits first, no comma: no escape, no quotes
+                    cell(bar.join(conflicts[pk])) if conflicts and pk in conflicts else "",
                 )
             )
             + "\r\n"
