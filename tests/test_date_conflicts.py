@@ -272,3 +272,27 @@ def test_the_csv_reads_conflicts_with_one_query_a_chunk(researcher, editor, topi
         dated(f"shot-{day}-june", f"1937-06-{day:02}")
     assert queries() == few
     assert exported(researcher)["shot-3-june"]["conflicts_with"].count("|") == 23
+
+
+def test_a_blind_reviewer_sees_no_evidence_grade_of_a_conflict_until_grading(
+    client, researcher, reviewer, second_editor, topic, dated
+):
+    source = services.source_create(
+        actor=researcher, key="rogovin", kind="monograph", level="secondary", title="1937: Stalin's Year of Terror"
+    )
+    eleventh = dated("shot-11-june", "1937-06-11")
+    dated("shot-12-june", "1937-06-12")
+    citation = services.citation_create(actor=researcher, claim=eleventh, source=source)
+    # (The editor added the claims: another editor grades.)
+    services.grade_set(actor=second_editor, target=source, grade="B", rationale="Careful historian.")
+    services.grade_set(actor=second_editor, target=citation, grade=2, rationale="Consistent.")
+
+    def conflicts_seen_by(user) -> str:
+        client.force_login(user)
+        return "".join(
+            client.get(url).content.decode() for url in (f"/conflicts/?topic={topic.slug}", f"/topics/{topic.slug}/")
+        ).split('id="main"', 1)[1]
+
+    blind = conflicts_seen_by(reviewer)
+    assert ">B2<" not in blind and ">hidden<" in blind
+    assert ">B2<" in conflicts_seen_by(researcher)

@@ -245,6 +245,10 @@ ROUTES = {
     "disputes/<int:pk>/": lambda w: f"/disputes/{w.dispute.pk}/",
     "disputes/<int:pk>/withdraw/": lambda w: f"/disputes/{w.dispute.pk}/withdraw/",
     "disputes/<int:pk>/resolve/": lambda w: f"/disputes/{w.dispute.pk}/resolve/",
+    # Date conflicts and timelines (issue 13)
+    "conflicts/": lambda w: f"/conflicts/?topic={w.topic.slug}",
+    "topics/<slug:slug>/timeline/": lambda w: f"/topics/{w.topic.slug}/timeline/",
+    "people/<slug:slug>/timeline/": lambda w: f"/people/{w.person.slug}/timeline/",
 }
 
 
@@ -448,6 +452,9 @@ EXPECTED = {
     "disputes/<int:pk>/": ("  L 403 200 200 200 200", "  L 403 405 405 405 405"),
     "disputes/<int:pk>/withdraw/": ("  L 403 405 405 405 405", "  L 403 403 302 403 302"),
     "disputes/<int:pk>/resolve/": ("  L 403 405 405 405 405", "  L 403 403 403 200 200"),
+    "conflicts/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "topics/<slug:slug>/timeline/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "people/<slug:slug>/timeline/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
 }
 
 
@@ -575,6 +582,8 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "jobs/<uuid:job_id>/": "/jobs/00000000-0000-4000-8000-000000000000/",
     "jobs/<uuid:job_id>/progress.json": "/jobs/00000000-0000-4000-8000-000000000000/progress.json",
     "jobs/<uuid:job_id>/download/": "/jobs/00000000-0000-4000-8000-000000000000/download/",
+    "topics/<slug:slug>/timeline/": "/topics/no-such-topic/timeline/",
+    "people/<slug:slug>/timeline/": "/people/no-such-person/timeline/",
 }
 
 
@@ -606,6 +615,8 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     "jobs/<uuid:job_id>/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "jobs/<uuid:job_id>/progress.json": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "jobs/<uuid:job_id>/download/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "topics/<slug:slug>/timeline/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "people/<slug:slug>/timeline/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
 }
 
 

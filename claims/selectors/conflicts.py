@@ -84,8 +84,13 @@ def _sql() -> dict[str, str]:
     dated_earlier = f"{undated('e')} {false} AND e.date_latest IS NOT NULL AND e.status <> '{_REFUTED}'"
     # e.id and l.id end each claim's part: the index's entries end in the row's id, and SQLite
     # takes a nested loop's order for the page's only once each outer row is told apart.
-    earlier_order = f"e.topic_id, {undated('e')}, {earliest('e')}, {latest('e')}, e.key"
-    order = f"{earlier_order}, e.id, {undated('l')}, {earliest('l')}, {latest('l')}, l.key, l.id"
+    # Within one topic, the index's first two columns are fixed by the WHERE and left out of the
+    # ORDER BY: named there, they make SQLite sort every pair of the topic (seconds at 12,000
+    # claims) instead of each earlier claim's few.
+    of_topic_earlier_order = f"{earliest('e')}, {latest('e')}, e.key"
+    earlier_order = f"e.topic_id, {undated('e')}, {of_topic_earlier_order}"
+    later_order = f"e.id, {undated('l')}, {earliest('l')}, {latest('l')}, l.key, l.id"
+    of_topic_order, order = f"{of_topic_earlier_order}, {later_order}", f"{earlier_order}, {later_order}"
     # The later side of a conflict of claim x: the claims before it, by the same index read up
     # to x's earliest day (an earlier claim's earliest day is never after its latest).
     before = (
@@ -94,11 +99,11 @@ def _sql() -> dict[str, str]:
     )
     return {
         "page_of_topic": f"SELECT e.id, l.id {join} WHERE e.topic_id = %s AND {dated_earlier}"
-        f" ORDER BY {order} LIMIT %s OFFSET %s",
+        f" ORDER BY {of_topic_order} LIMIT %s OFFSET %s",
         "page": f"SELECT e.id, l.id {join} WHERE {dated_earlier} ORDER BY {order} LIMIT %s OFFSET %s",
         # (The earlier claims' order, which the index gives, keeps the count on the index too.)
         "count_of_topic": f"SELECT COUNT(*) FROM (SELECT 1 {join} WHERE e.topic_id = %s AND {dated_earlier}"
-        f" ORDER BY {earlier_order} LIMIT %s) t",
+        f" ORDER BY {of_topic_earlier_order} LIMIT %s) t",
         "count": f"SELECT COUNT(*) FROM (SELECT 1 {join} WHERE {dated_earlier} ORDER BY {earlier_order} LIMIT %s) t",
         "with": f"SELECT e.id, l.key FROM {table} e{by_id} JOIN {table} l ON {later} WHERE e.id IN ({{ids}}) AND {dated_earlier}"
         f" UNION ALL SELECT l.id, e.key {before} WHERE l.id IN ({{ids}})"
