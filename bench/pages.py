@@ -323,6 +323,10 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
         "job_detail": [{"job_id": NO_JOB}],
         "job_progress": [{"job_id": NO_JOB}],
         "job_download": [{"job_id": NO_JOB}],
+        # Date conflicts and timelines (issue 13): the big topic's, deep into its conflicts too.
+        "conflict_list": [{}, ({}, {"topic": BIG_TOPIC}), ({}, {"topic": BIG_TOPIC, "page": "40"})],
+        "topic_timeline": [{"slug": BIG_TOPIC}, ({"slug": BIG_TOPIC}, {"page": "200"})],
+        "person_timeline": [{"slug": BIG_PERSON}],
     }
     return [v if isinstance(v, tuple) else (v, {}) for v in table[name]]
 

@@ -7,11 +7,14 @@ save on POST.
 
 from django.urls import path
 
-from .views import exchange, jobs, pages, records, relations, review
+from .views import chronology, exchange, jobs, pages, records, relations, review
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("topics/<slug:slug>/", pages.topic_detail, name="topic_detail"),
+    path("topics/<slug:slug>/timeline/", chronology.topic_timeline, name="topic_timeline"),
+    path("people/<slug:slug>/timeline/", chronology.person_timeline, name="person_timeline"),
+    path("conflicts/", chronology.conflict_list, name="conflict_list"),
     # Claims
     path("claims/", pages.claim_list, name="claim_list"),
     path("claims/new/", records.claim_create, name="claim_create"),

@@ -254,7 +254,7 @@ def test_export_shows_people_and_citations_as_the_import_reads_them(sources, edi
     assert row["sources"] == "izvestiya-tsk-1989-4 | rogovin-1937: ch. 9"
     assert list(row)[:8] == ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
     assert list(row)[8:12] == ["grade", "open_disputes", "annotations", "updated"]
-    assert list(row)[12:14] == ["supporting_lines", "contradicting_lines"]
+    assert list(row)[12:] == ["supporting_lines", "contradicting_lines", "conflicts_with"]
 
 
 @pytest.mark.parametrize("persona", ["researcher", "reviewer", "editor", "staff"])

@@ -275,6 +275,10 @@ ROUTES = {
     "sources/<slug:key>/relations/<int:pk>/remove/": lambda w: (
         f"/sources/{w.source.key}/relations/{_relation(w).pk}/remove/"
     ),
+    # Date conflicts and timelines (issue 13)
+    "conflicts/": lambda w: f"/conflicts/?topic={w.topic.slug}",
+    "topics/<slug:slug>/timeline/": lambda w: f"/topics/{w.topic.slug}/timeline/",
+    "people/<slug:slug>/timeline/": lambda w: f"/people/{w.person.slug}/timeline/",
 }
 
 
@@ -483,6 +487,9 @@ EXPECTED = {
     "sources/<slug:key>/relations/new/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
     "sources/<slug:key>/relations/<int:pk>/edit/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
     "sources/<slug:key>/relations/<int:pk>/remove/": ("  L 403 405 405 405 405", "  L 403 302 403 302 302"),
+    "conflicts/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "topics/<slug:slug>/timeline/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "people/<slug:slug>/timeline/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
 }
 
 
@@ -613,6 +620,8 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "sources/<slug:key>/relations/new/": "/sources/no-such-source/relations/new/",
     "sources/<slug:key>/relations/<int:pk>/edit/": f"/sources/rogovin-1937/relations/{MISSING}/edit/",
     "sources/<slug:key>/relations/<int:pk>/remove/": f"/sources/rogovin-1937/relations/{MISSING}/remove/",
+    "topics/<slug:slug>/timeline/": "/topics/no-such-topic/timeline/",
+    "people/<slug:slug>/timeline/": "/people/no-such-person/timeline/",
 }
 
 
@@ -648,6 +657,8 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     # (An unknown relation of a known source: refused by role first, as for an existing one.)
     "sources/<slug:key>/relations/<int:pk>/edit/": ("  L 403 404 403 404 404", "  L 403 404 403 404 404"),
     "sources/<slug:key>/relations/<int:pk>/remove/": ("  L 403 405 405 405 405", "  L 403 404 403 404 404"),
+    "topics/<slug:slug>/timeline/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "people/<slug:slug>/timeline/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
 }
 
 

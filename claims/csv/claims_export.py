@@ -27,6 +27,7 @@ from claims.models import (
 )
 from claims.quoting import quoted
 from claims.selectors.blind import is_blind_grader
+from claims.selectors.conflicts import conflicts_with
 from claims.selectors.grades import HIDDEN
 from claims.selectors.lines import ClaimLines, lines_of, source_originals
 
@@ -36,7 +37,16 @@ from .reading import BATCH_SIZE, FORMULA_STARTS, escape_formula
 
 CLAIM_COLUMNS = ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
 # supporting_lines, contradicting_lines: the claim's independent lines of evidence (selectors/lines.py).
-EXPORT_ONLY = ["grade", "open_disputes", "annotations", "updated", "supporting_lines", "contradicting_lines"]
+# conflicts_with: the keys of the claims whose dates conflict with the row's (selectors/conflicts.py).
+EXPORT_ONLY = [
+    "grade",
+    "open_disputes",
+    "annotations",
+    "updated",
+    "supporting_lines",
+    "contradicting_lines",
+    "conflicts_with",
+]
 EXPORT_COLUMNS = CLAIM_COLUMNS + EXPORT_ONLY
 SEPARATOR = "|"
 
@@ -100,7 +110,11 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
     for start in range(0, len(ids), BATCH_SIZE):
         chunk, people, citations = queries.chunk(ids[start : start + BATCH_SIZE])
         lines = _lines_of(citations, connection)
-        yield "".join(_export_lines(chunk, people, citations, lookups, grading, connection, lines)), len(chunk)
+        conflicts = conflicts_with(row[0] for row in chunk)  # one query a chunk
+        yield (
+            "".join(_export_lines(chunk, people, citations, lookups, grading, connection, lines, conflicts)),
+            len(chunk),
+        )
         progress.written(min(start + BATCH_SIZE, len(ids)))
 
 
@@ -401,6 +415,7 @@ def _export_lines(
     grading: _Grading,
     connection,
     lines_by_claim: dict[int, ClaimLines],
+    conflicts: dict[int, list[str]],
 ) -> list[str]:
     """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations.
 
@@ -443,6 +458,7 @@ def _export_lines(
                     _utc_iso(updated, connection),  # digits first, no comma: no escape, no quotes
                     str((lines_by_claim.get(pk) or _NO_LINES).supporting_lines),
                     str((lines_by_claim.get(pk) or _NO_LINES).contradicting_lines),
+                    cell(bar.join(conflicts[pk])) if pk in conflicts else "",
                 )
             )
             + "\r\n"

@@ -20,7 +20,7 @@ from claims.forms import fields
 from claims.models import Claim, Dispute, Person, Source, Topic
 from claims.search import highlight
 from claims.search import query as search
-from claims.selectors import lists
+from claims.selectors import conflicts, lists
 from claims.selectors.blind import BLIND_NOTICE, is_blind_grader
 from claims.selectors.paging import page_of
 
@@ -230,14 +230,22 @@ def _can_contribute(request: HttpRequest) -> bool:
     return roles.can_contribute(request.user)
 
 
-def _claims_of(request: HttpRequest, name: str, record, claims: Callable[..., Page]) -> HttpResponse:
+def _claims_of(
+    request: HttpRequest, name: str, record, claims: Callable[..., Page], extra: dict | None = None
+) -> HttpResponse:
     """The page of a record (a topic, a person) that lists its claims a page at a time:
     claims/<name>_detail.html, with the record as `name` and the page of claims(name=record)."""
     page = claims(**{name: record}, user=request.user, page=request.GET.get("page"))
     return render(
         request,
         f"claims/{name}_detail.html",
-        {name: record, "page": page, "claims": page.object_list, "can_contribute": _can_contribute(request)},
+        {
+            name: record,
+            "page": page,
+            "claims": page.object_list,
+            "can_contribute": _can_contribute(request),
+            **(extra or {}),
+        },
     )
 
 
@@ -261,7 +269,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @reader_required
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The competing claims of one question side by side, a page at a time."""
-    return _claims_of(request, "topic", get_object_or_404(Topic, slug=slug), lists.topic_claims)
+    topic = get_object_or_404(Topic, slug=slug)
+    # The topic's date conflicts, paged on their own (?conflicts=N): claims/selectors/conflicts.py.
+    found = conflicts.conflicts_page(topic=topic, number=request.GET.get("conflicts"), user=request.user)
+    return _claims_of(request, "topic", topic, lists.topic_claims, {"conflicts": found})
 
 
 @require_safe
