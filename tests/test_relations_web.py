@@ -100,6 +100,21 @@ def test_the_source_page_reads_the_same_number_of_queries_however_many_relations
     assert page_text(response).count("This source quotes") == 6
 
 
+def test_an_original_with_many_derivations_lists_the_first_and_says_how_many(client, editor, source):
+    # An original may have hundreds of editions and works based on it: the page stays one size.
+    from claims.selectors import detail
+
+    client.force_login(editor)
+    for n in range(detail.DERIVED_SHOWN + 3):
+        other = _source(editor, f"edition-{n:02d}", f"Edition {n}")
+        services.source_relation_add(actor=editor, source=other, derived_from=source, kind="copy")
+    text = page_text(client.get(f"/sources/{source.key}/"))
+    assert f"What derives from it ({detail.DERIVED_SHOWN + 3})" in text
+    assert text.count("is a copy of this source") == detail.DERIVED_SHOWN
+    assert f"The first {detail.DERIVED_SHOWN} of {detail.DERIVED_SHOWN + 3} by key" in text
+    assert "edition-00" in text and f"edition-{detail.DERIVED_SHOWN + 2}" not in text
+
+
 # --- Adding -----------------------------------------------------------------------------
 
 

@@ -894,8 +894,8 @@ def test_threads_are_built_oldest_first_with_replies_under_their_parents(researc
 CLAIM_PAGE_QUERIES = 36
 # Notes on it and on its grades (2); the citing claims: their count, all claims (which way to
 # page), ids, rows, citations, the pages of the citations on their claims, evidence (3, 5 when blind),
-# lines of evidence (2) and its genealogy, what it derives from and what derives from it (2).
-SOURCE_PAGE_QUERIES = 25
+# lines of evidence (2) and its genealogy: what it derives from, what derives from it and how many (3).
+SOURCE_PAGE_QUERIES = 26
 DISPUTE_PAGE_QUERIES = 6  # one of them asks whether a blind reviewer has graded what a grade's dispute is about
 
 

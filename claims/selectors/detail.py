@@ -610,7 +610,8 @@ class SourcePage:
     grading_refusal: str = ""  # why this user may not grade the source (roles.own_work_in_grading), if so
     # Its genealogy: what it derives from, and what derives from it (each with the other source).
     derived_from: list[SourceRelation] = field(default_factory=list)
-    derived: list[SourceRelation] = field(default_factory=list)
+    derived: list[SourceRelation] = field(default_factory=list)  # the first DERIVED_SHOWN by key
+    derived_count: int = 0
 
     @property
     def blind(self) -> bool:
@@ -637,10 +638,12 @@ def sources_for_page() -> QuerySet[Source]:
             "derivations",
             queryset=SourceRelation.objects.select_related("derived_from", "created_by").order_by("derived_from__key"),
         ),
-        Prefetch(
-            "derived", queryset=SourceRelation.objects.select_related("source", "created_by").order_by("source__key")
-        ),
     )
+
+
+# What derives from a source is listed up to this many (an original may have hundreds of
+# editions, quotations and works based on it); the page says how many there are in all.
+DERIVED_SHOWN = 50
 
 
 def source_page(source: Source, user, citations_page=None) -> SourcePage:
@@ -681,7 +684,12 @@ def source_page(source: Source, user, citations_page=None) -> SourcePage:
         visibility=visibility,
         grading_refusal=roles.own_work_in_grading(user, source) if roles.can_assess(user) else "",
         derived_from=list(source.derivations.all()),
-        derived=list(source.derived.all()),
+        derived=list(
+            SourceRelation.objects.filter(derived_from=source)
+            .select_related("source", "created_by")
+            .order_by("source__key")[:DERIVED_SHOWN]
+        ),
+        derived_count=source.derived.count(),
     )
 
 
