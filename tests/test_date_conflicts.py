@@ -274,6 +274,22 @@ def test_the_csv_reads_conflicts_with_one_query_a_chunk(researcher, editor, topi
     assert exported(researcher)["shot-3-june"]["conflicts_with"].count("|") == 23
 
 
+def test_a_csv_cell_lists_the_nearest_conflicts_and_counts_the_rest(researcher, topic, dated, monkeypatch):
+    # A claim of a big topic of single days conflicts with nearly all of it: the cell stays
+    # readable (a spreadsheet cell holds 32,767 characters) and says how many it leaves out.
+    monkeypatch.setattr(conflicts, "CELL_KEYS", 4)
+    for day in range(1, 11):
+        dated(f"shot-{day:02}-june", f"1937-06-{day:02}")
+    dated("shot-june", "1937-06")  # (holds every day: no conflict)
+    cells = {key: row["conflicts_with"] for key, row in exported(researcher).items()}
+    # The two nearest on each side, sorted, then the count of the rest.
+    assert cells["shot-05-june"] == "shot-03-june | shot-04-june | shot-06-june | shot-07-june | … and 5 more"
+    # With none before it, the four after it.
+    assert cells["shot-01-june"] == "shot-02-june | shot-03-june | shot-04-june | shot-05-june | … and 5 more"
+    assert cells["shot-10-june"] == "shot-06-june | shot-07-june | shot-08-june | shot-09-june | … and 5 more"
+    assert cells["shot-june"] == ""
+
+
 def test_a_blind_reviewer_sees_no_evidence_grade_of_a_conflict_until_grading(
     client, researcher, reviewer, second_editor, topic, dated
 ):

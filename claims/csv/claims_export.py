@@ -27,7 +27,7 @@ from claims.models import (
 )
 from claims.quoting import quoted
 from claims.selectors.blind import is_blind_grader
-from claims.selectors.conflicts import conflicts_with
+from claims.selectors.conflicts import ConflictCells
 from claims.selectors.grades import HIDDEN
 from claims.selectors.lines import ClaimLines, lines_of, source_originals
 
@@ -105,12 +105,13 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
     lookups = _Lookups()
     grading = _Grading.read(actor)
     queries = _ChunkQueries(connection)
+    conflict_cells = ConflictCells()
     header = ",".join(_csv_cell(name) for name in EXPORT_COLUMNS) + "\r\n"
     yield header, 0
     for start in range(0, len(ids), BATCH_SIZE):
         chunk, people, citations = queries.chunk(ids[start : start + BATCH_SIZE])
         lines = _lines_of(citations, connection)
-        conflicts = conflicts_with(row[0] for row in chunk)  # one query a chunk
+        conflicts = conflict_cells.cells((row[0], row[2]) for row in chunk)  # a query for topics not yet read
         yield (
             "".join(_export_lines(chunk, people, citations, lookups, grading, connection, lines, conflicts)),
             len(chunk),

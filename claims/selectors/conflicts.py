@@ -11,10 +11,11 @@ starts (at most one of the two orders can hold). The pairs are found by the data
 in Python: the later claims of an earlier one are a range of claim_topic_by_date_idx (topic,
 dated, earliest day …), read from the earlier claim's latest day on, so a page walks the
 topic's claims in date order and stops after its rows; the count stops at COUNT_LIMIT + 1.
-A topic of 12,000 claims has tens of millions of pairs: no query here reads them all, except
-conflicts_with, which lists every conflict of the claims asked about (an export's chunk).
+A topic of 12,000 claims has tens of millions of pairs: no query here reads them all; an
+export counts each claim's by bisection over its topic's dates (ConflictCells).
 """
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,8 +65,6 @@ def _sql() -> dict[str, str]:
     # SQLite would rather walk claim_by_date_desc_idx and sort every pair (a topic of 12,000
     # claims has tens of millions) than read the topic index in the page's order: told here.
     by_topic = "" if connection.vendor == "postgresql" else " INDEXED BY claim_topic_by_date_idx"
-    # …and would walk claim_by_date_desc_idx for the claims of a chunk rather than look each up by id.
-    by_id = "" if connection.vendor == "postgresql" else " NOT INDEXED"
 
     def undated(alias: str) -> str:
         return f"({alias}.event_date = '')"
@@ -91,12 +90,6 @@ def _sql() -> dict[str, str]:
     earlier_order = f"e.topic_id, {undated('e')}, {of_topic_earlier_order}"
     later_order = f"e.id, {undated('l')}, {earliest('l')}, {latest('l')}, l.key, l.id"
     of_topic_order, order = f"{of_topic_earlier_order}, {later_order}", f"{earlier_order}, {later_order}"
-    # The later side of a conflict of claim x: the claims before it, by the same index read up
-    # to x's earliest day (an earlier claim's earliest day is never after its latest).
-    before = (
-        f"FROM {table} l{by_id} JOIN {table} e ON e.topic_id = l.topic_id AND {undated('e')} {false}"
-        f" AND {earliest('e')} < {earliest('l')} AND e.date_latest < l.date_earliest AND e.status <> '{_REFUTED}'"
-    )
     return {
         "page_of_topic": f"SELECT e.id, l.id {join} WHERE e.topic_id = %s AND {dated_earlier}"
         f" ORDER BY {of_topic_order} LIMIT %s OFFSET %s",
@@ -105,9 +98,6 @@ def _sql() -> dict[str, str]:
         "count_of_topic": f"SELECT COUNT(*) FROM (SELECT 1 {join} WHERE e.topic_id = %s AND {dated_earlier}"
         f" ORDER BY {of_topic_earlier_order} LIMIT %s) t",
         "count": f"SELECT COUNT(*) FROM (SELECT 1 {join} WHERE {dated_earlier} ORDER BY {earlier_order} LIMIT %s) t",
-        "with": f"SELECT e.id, l.key FROM {table} e{by_id} JOIN {table} l ON {later} WHERE e.id IN ({{ids}}) AND {dated_earlier}"
-        f" UNION ALL SELECT l.id, e.key {before} WHERE l.id IN ({{ids}})"
-        f" AND {undated('l')} {false} AND l.status <> '{_REFUTED}'",
     }
 
 
@@ -163,22 +153,84 @@ def conflicts_page(*, topic: Topic | None = None, number=None, user, per_page: i
     return page
 
 
-def conflicts_with(claim_ids: Iterable[int]) -> dict[int, list[str]]:
-    """claim id -> the keys of the claims it conflicts with, sorted (claims with none left out).
+# An export's cell lists at most this many conflicting keys, then "… and N more": a claim of a
+# big topic of single days conflicts with nearly all of it (thousands of keys in one cell,
+# past what a spreadsheet holds in a cell; gigabytes for 100,000 claims).
+CELL_KEYS = 50
 
-    One query for any number of claims (an export's chunk): each claim's later conflicts
-    and its earlier ones, each read as a range of the topic's date index. It lists every
-    conflict of the claims asked about, however many there are.
+
+class ConflictCells:
+    """The conflicts_with cells of an export: for each claim, the keys of the claims it conflicts
+    with, sorted; past CELL_KEYS, the CELL_KEYS nearest in date (sorted) and "… and N more".
+
+    Each topic's dated claims that are not refuted are read once, on the first chunk that holds
+    one of its claims (one query per chunk at most, none when its topics are read already), and
+    kept sorted by earliest and by latest day: a claim's conflicts are then two ranges found by
+    bisection (those starting after it ends, those ending before it starts), counted without
+    being listed. An export reads each of its topics' claims once, whatever their conflicts.
     """
+
+    def __init__(self) -> None:
+        # topic id -> (earliest days ascending, their keys), (latest days ascending, their keys)
+        self._after: dict[int, tuple[list, list[str]]] = {}
+        self._before: dict[int, tuple[list, list[str]]] = {}
+        self._dated: dict[int, tuple[int, object, object]] = {}  # claim id -> (topic, earliest, latest)
+
+    def _read(self, topic_ids: set[int]) -> None:
+        new = topic_ids - self._after.keys()
+        if not new:
+            return
+        rows = (
+            Claim.objects.order_by()
+            .filter(topic_id__in=new)
+            .exclude(event_date="")
+            .exclude(status=_REFUTED)
+            .values_list("pk", "key", "topic_id", "date_earliest", "date_latest")
+        )
+        starts: dict[int, list] = defaultdict(list)
+        ends: dict[int, list] = defaultdict(list)
+        for pk, key, topic_id, earliest, latest in rows:
+            self._dated[pk] = (topic_id, earliest, latest)
+            if earliest is not None:
+                starts[topic_id].append((earliest, key))
+            if latest is not None:
+                ends[topic_id].append((latest, key))
+        for topic_id in new:
+            by_start, by_end = sorted(starts[topic_id]), sorted(ends[topic_id])
+            self._after[topic_id] = ([d for d, _ in by_start], [k for _, k in by_start])
+            self._before[topic_id] = ([d for d, _ in by_end], [k for _, k in by_end])
+
+    def cells(self, claims: Iterable[tuple[int, int]]) -> dict[int, list[str]]:
+        """(claim id, topic id) pairs -> the cell's items of each claim with conflicts."""
+        claims = list(claims)
+        self._read({topic_id for _, topic_id in claims})
+        found: dict[int, list[str]] = {}
+        for pk, _topic_id in claims:
+            if pk not in self._dated:
+                continue  # undated, refuted, or added since the topic was read
+            topic_id, earliest, latest = self._dated[pk]
+            starts, start_keys = self._after[topic_id]
+            ends, end_keys = self._before[topic_id]
+            first_after = bisect_right(starts, latest) if latest is not None else len(starts)
+            last_before = bisect_left(ends, earliest) if earliest is not None else 0
+            count = (len(starts) - first_after) + last_before
+            if not count:
+                continue
+            if count <= CELL_KEYS:
+                found[pk] = sorted(start_keys[first_after:] + end_keys[:last_before])
+                continue
+            # The nearest in date on each side, half each as far as a side has them.
+            after_n = min(len(starts) - first_after, max(CELL_KEYS - last_before, CELL_KEYS // 2))
+            before_n = CELL_KEYS - after_n
+            nearest = start_keys[first_after : first_after + after_n] + end_keys[last_before - before_n : last_before]
+            found[pk] = [*sorted(nearest), f"… and {count - CELL_KEYS:,} more"]
+        return found
+
+
+def conflicts_with(claim_ids: Iterable[int]) -> dict[int, list[str]]:
+    """claim id -> its conflicts_with cell's items (ConflictCells), claims with none left out."""
     ids = [int(pk) for pk in claim_ids]
-    if not ids:
-        return {}
-    # Integers written into the SQL (int() above): one list, used twice, whatever its length.
-    listed = ",".join(map(str, ids))
-    found: dict[int, list[str]] = defaultdict(list)
-    for claim_id, key in _rows(_sql()["with"].replace("{ids}", listed), []):
-        found[claim_id].append(key)
-    return {pk: sorted(keys) for pk, keys in found.items()}
+    return ConflictCells().cells(Claim.objects.filter(pk__in=ids).values_list("pk", "topic_id"))
 
 
 def conflicts_among(claims: Iterable[Claim]) -> dict[int, list[Claim]]:
