@@ -58,6 +58,13 @@ def test_a_researcher_sees_the_conflict_and_merges_two_lines_by_recording_a_tran
     expect(timeline.locator("a[href='/claims/execution-12-june/']")).to_have_count(1)
     expect(page.locator("table")).to_contain_text("12 June 1937")
     save_screenshot(page, request, "timeline")
+    # On a phone the drawing scrolls in its own box; the page itself does not.
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    box = page.locator(".timeline-scroll")
+    assert box.evaluate("el => el.scrollWidth > el.clientWidth")
+    save_screenshot(page, request, "timeline-375px")
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     page.goto(f"{live_server.url}/conflicts/")
     expect(page.locator("main")).to_contain_text("Date of execution")
