@@ -263,7 +263,7 @@ def test_the_claims_csv_counts_the_lines_and_imports_back_cleanly(editor, transl
     world.claim("bare")
     text = exported_claims(actor=editor)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][-2:] == ["supporting_lines", "contradicting_lines"]
+    assert rows[0][-3:-1] == ["supporting_lines", "contradicting_lines"]
     by_key = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert (by_key["tortured"]["supporting_lines"], by_key["tortured"]["contradicting_lines"]) == ("1", "1")
     assert (by_key["bare"]["supporting_lines"], by_key["bare"]["contradicting_lines"]) == ("0", "0")
@@ -324,4 +324,4 @@ def test_the_export_reads_the_lines_in_the_same_queries_however_many_relations(e
     after, text = export_queries()
     assert after == before
     copied = next(row for row in csv.reader(io.StringIO(text)) if row[0] == "copied-4")
-    assert copied[-2:] == ["2", "1"]  # the copy and a source of its own; the copy it was made from
+    assert copied[-3:-1] == ["2", "1"]  # the copy and a source of its own; the copy it was made from
