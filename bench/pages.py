@@ -235,6 +235,7 @@ def _heavy(alias: str) -> dict:
         Person,
         Source,
         SourceAssessment,
+        SourceRelation,
         Topic,
     )
 
@@ -252,6 +253,8 @@ def _heavy(alias: str) -> dict:
             "source_grade": SourceAssessment.objects.filter(source=source).order_by("pk")[0],
             "citation_grade": CitationAssessment.objects.filter(citation=citation).order_by("pk")[0],
             "dispute": Dispute.objects.filter(claim=claim, state="open").order_by("pk")[0],
+            # One of the copies, translations, … of the big source (its own page lists them all).
+            "relation": SourceRelation.objects.select_related("source").filter(derived_from=source).order_by("pk")[0],
             "annotation": Annotation.objects.filter(claim=claim, parent=None, author__username=RESEARCHER).order_by(
                 "pk"
             )[0],
@@ -277,7 +280,13 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
     table = {
         "home": [{}],
         "topic_detail": [{"slug": BIG_TOPIC}],
-        "claim_list": [{}, ({}, {"page": "500"}), ({}, {"q": SEARCH})],
+        "claim_list": [
+            {},
+            ({}, {"page": "500"}),
+            ({}, {"q": SEARCH}),
+            ({}, {"sort": "evidence"}),
+            ({}, {"sort": "evidence", "page": "500"}),
+        ],
         "claim_create": [{}],
         "claim_export": [{}],
         "claim_import": [{}],
@@ -290,6 +299,9 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
         "citation_grade": [{"pk": h["citation"].pk}],
         "source_list": [{}],
         "source_create": [{}],
+        "source_relation_create": [source],
+        "source_relation_edit": [{"key": h["relation"].source.key, "pk": h["relation"].pk}],
+        "source_relation_remove": [{"key": h["relation"].source.key, "pk": h["relation"].pk}],
         "source_export": [{}],
         "source_import": [{}],
         "source_import_confirm": [{}],
@@ -325,7 +337,8 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
         "job_download": [{"job_id": NO_JOB}],
         # Date conflicts and timelines (issue 13): the big topic's, deep into its conflicts too.
         "conflict_list": [{}, ({}, {"topic": BIG_TOPIC}), ({}, {"topic": BIG_TOPIC, "page": "40"})],
-        "topic_timeline": [{"slug": BIG_TOPIC}, ({"slug": BIG_TOPIC}, {"page": "200"})],
+        # (Page 2, full in both sets: the 1k set's big topic has three pages, the last one short.)
+        "topic_timeline": [{"slug": BIG_TOPIC}, ({"slug": BIG_TOPIC}, {"page": "2"})],
         "person_timeline": [{"slug": BIG_PERSON}],
     }
     return [v if isinstance(v, tuple) else (v, {}) for v in table[name]]

@@ -411,6 +411,7 @@ def _claims(run: _Run) -> tuple[Table, list[tuple[int, int]], set[int]]:
     """The claims, the people each names, and which of them cite the big source. Index 0 is the
     heaviest claim; the big topic, source and person hold a fixed number of randomly placed
     claims each."""
+    from claims.grading import NO_SUPPORT_RANK
     from claims.models import Claim
 
     rng, n, shape = run.rng, run.n, run.shape
@@ -435,6 +436,7 @@ def _claims(run: _Run) -> tuple[Table, list[tuple[int, int]], set[int]]:
             kind=r.choice(CLAIM_KINDS),
             event_date=date,
             status=r.choice(STATUSES),
+            evidence_rank=NO_SUPPORT_RANK,  # (refresh_counts works it out from the grades written later)
             created_by_id=run.researcher if c == 0 else rng.choice(run.authors),
             created_at=created,
             updated_at=run.later(created, r),

@@ -85,10 +85,12 @@ def _sql() -> dict[str, str]:
     # takes a nested loop's order for the page's only once each outer row is told apart.
     # Within one topic, the index's first two columns are fixed by the WHERE and left out of the
     # ORDER BY: named there, they make SQLite sort every pair of the topic (seconds at 12,000
-    # claims) instead of each earlier claim's few.
+    # claims) instead of each earlier claim's few. Likewise the later claim's "undated", which the
+    # join fixes: named, SQLite sorts each earlier claim's later ones (all 12,000 for the first
+    # of a big topic: 35 ms a page) instead of reading them in the index's order (0.1 ms).
     of_topic_earlier_order = f"{earliest('e')}, {latest('e')}, e.key"
     earlier_order = f"e.topic_id, {undated('e')}, {of_topic_earlier_order}"
-    later_order = f"e.id, {undated('l')}, {earliest('l')}, {latest('l')}, l.key, l.id"
+    later_order = f"e.id, {earliest('l')}, {latest('l')}, l.key, l.id"
     of_topic_order, order = f"{of_topic_earlier_order}, {later_order}", f"{earlier_order}, {later_order}"
     return {
         "page_of_topic": f"SELECT e.id, l.id {join} WHERE e.topic_id = %s AND {dated_earlier}"
