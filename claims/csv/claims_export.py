@@ -29,7 +29,7 @@ from claims.quoting import quoted
 from claims.selectors.blind import is_blind_grader
 from claims.selectors.conflicts import ConflictCells
 from claims.selectors.grades import HIDDEN
-from claims.selectors.lines import ClaimLines, lines_of, source_originals
+from claims.selectors.lines import line_counts, source_originals
 
 from . import progress
 from .common import require_export
@@ -105,12 +105,12 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
     lookups = _Lookups()
     grading = _Grading.read(actor)
     queries = _ChunkQueries(connection)
-    conflict_cells = ConflictCells()
+    conflict_cells, originals = ConflictCells(), _Originals(connection)
     header = ",".join(_csv_cell(name) for name in EXPORT_COLUMNS) + "\r\n"
     yield header, 0
     for start in range(0, len(ids), BATCH_SIZE):
         chunk, people, citations = queries.chunk(ids[start : start + BATCH_SIZE])
-        lines = _lines_of(citations, connection)
+        lines = originals.lines(citations)  # a query for sources not cited before
         conflicts = conflict_cells.cells((row[0], row[2]) for row in chunk)  # a query for topics not yet read
         yield (
             "".join(_export_lines(chunk, people, citations, lookups, grading, connection, lines, conflicts)),
@@ -395,17 +395,30 @@ def _cited_and_graded(
     return citations, best, hidden
 
 
-def _lines_of(citation_rows: list[tuple], connection) -> dict[int, ClaimLines]:
-    """claim id -> its lines of evidence, from the chunk's citations: one query (the sources' originals)."""
-    citations = [(pk, claim_id, source_id, stance) for claim_id, source_id, _locator, stance, pk in citation_rows]
-    originals, _roots = source_originals(
-        {source_id for _pk, _claim_id, source_id, stance in citations if stance != Citation.Stance.MENTIONS},
-        connection=connection,
-    )
-    return lines_of(citations, originals)
+class _Originals:
+    """Each cited source's originals (selectors/lines.py), read once per export: a chunk asks
+    only for the sources no chunk before it cited (one query, none once all are known; the
+    sources are few next to the claims)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.known: dict[int, frozenset[int]] = {}
+
+    def lines(self, citation_rows: list[tuple]) -> dict[int, tuple[int, int]]:
+        """claim id -> its (supporting, contradicting) lines of evidence, from the chunk's citations."""
+        citations = [(pk, claim_id, source_id, stance) for claim_id, source_id, _locator, stance, pk in citation_rows]
+        new = {
+            source_id
+            for _pk, _claim_id, source_id, stance in citations
+            if stance != Citation.Stance.MENTIONS and source_id not in self.known
+        }
+        if new:
+            found, _roots = source_originals(new, connection=self.connection)
+            self.known.update({source_id: found.get(source_id, frozenset([source_id])) for source_id in new})
+        return line_counts(citations, self.known)
 
 
-_NO_LINES = ClaimLines()
+_NO_LINES = (0, 0)
 
 
 def _export_lines(
@@ -415,7 +428,7 @@ def _export_lines(
     lookups: _Lookups,
     grading: _Grading,
     connection,
-    lines_by_claim: dict[int, ClaimLines],
+    lines_by_claim: dict[int, tuple[int, int]],
     conflicts: dict[int, list[str]],
 ) -> list[str]:
     """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations.
@@ -457,8 +470,7 @@ def _export_lines(
                     disputes.get(pk, "0"),
                     annotations.get(pk, "0"),
                     _utc_iso(updated, connection),  # digits first, no comma: no escape, no quotes
-                    str((lines_by_claim.get(pk) or _NO_LINES).supporting_lines),
-                    str((lines_by_claim.get(pk) or _NO_LINES).contradicting_lines),
+                    *map(str, lines_by_claim.get(pk, _NO_LINES)),
                     cell(bar.join(conflicts[pk])) if pk in conflicts else "",
                 )
             )

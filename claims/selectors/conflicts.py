@@ -158,7 +158,7 @@ def conflicts_page(*, topic: Topic | None = None, number=None, user, per_page: i
 # An export's cell lists at most this many conflicting keys, then "… and N more": a claim of a
 # big topic of single days conflicts with nearly all of it (thousands of keys in one cell,
 # past what a spreadsheet holds in a cell; gigabytes for 100,000 claims).
-CELL_KEYS = 50
+CELL_KEYS = 20
 
 
 class ConflictCells:

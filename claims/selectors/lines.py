@@ -188,6 +188,22 @@ def lines_of(
     return result
 
 
+def line_counts(
+    citations: Iterable[tuple[int, int, int, str]], originals: dict[int, frozenset[int]]
+) -> dict[int, tuple[int, int]]:
+    """claim id -> (supporting lines, contradicting lines), as lines_of counts them, without the
+    lines themselves (an export of 100,000 claims needs the numbers only)."""
+    groups: dict[tuple[int, str], list[tuple[int, frozenset[int]]]] = defaultdict(list)
+    for pk, claim_id, source_id, stance in citations:
+        if stance in _STANCES:
+            groups[claim_id, stance].append((pk, originals.get(source_id) or frozenset([source_id])))
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for (claim_id, stance), group in groups.items():
+        # (One citation is one line; most claims have one or two.)
+        counts[claim_id][stance != SUPPORTS] = 1 if len(group) == 1 else len(_lines(group))
+    return {claim_id: (supporting, contradicting) for claim_id, (supporting, contradicting) in counts.items()}
+
+
 def _lines(group: list[tuple[int, frozenset[int]]]) -> list[list[tuple[int, frozenset[int]]]]:
     """The citations joined into lines (union-find over shared originals), each line in the
     citations' order, the lines by their first citation."""
