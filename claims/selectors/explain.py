@@ -207,6 +207,28 @@ def _scale(grades: list[tuple[str, str, bool]], *, hidden: bool, consensus, no_b
     return Scale(graded=bool(grades), hidden=False, consensus=str(value) if value is not None else None, grades=given)
 
 
+_Graded = dict[int, list[tuple[str, str, bool]]]  # target id -> (reviewer, grade, outdated), by reviewer
+
+
+def _grades_of(citations: list[Citation]) -> tuple[_Graded, _Graded]:
+    """Every grade of these citations' sources and of the citations themselves: two queries."""
+    source_grades: _Graded = defaultdict(list)
+    for source_id, letter, reviewer in (
+        SourceAssessment.objects.filter(source_id__in={c.source_id for c in citations})
+        .order_by("reviewer__username")
+        .values_list("source_id", "grade", "reviewer__username")
+    ):
+        source_grades[source_id].append((reviewer, letter, False))
+    citation_grades: _Graded = defaultdict(list)
+    for citation_id, number, outdated, reviewer in (
+        CitationAssessment.objects.filter(citation_id__in=[c.pk for c in citations])
+        .order_by("reviewer__username")
+        .values_list("citation_id", "grade", "outdated", "reviewer__username")
+    ):
+        citation_grades[citation_id].append((reviewer, str(number), outdated))
+    return source_grades, citation_grades
+
+
 def grade_explained(
     *, claim: Claim, user, visibility: GradeVisibility | None = None, evidence_hidden: bool | None = None
 ) -> GradeExplained:
@@ -230,20 +252,7 @@ def grade_explained(
     shown = supporting + contradicting
     if picked is not None and picked.pk not in {c.pk for c in supporting}:
         shown.append(picked)
-    source_grades: dict[int, list[tuple[str, str, bool]]] = defaultdict(list)
-    for source_id, letter, reviewer in (
-        SourceAssessment.objects.filter(source_id__in={c.source_id for c in shown})
-        .order_by("reviewer__username")
-        .values_list("source_id", "grade", "reviewer__username")
-    ):
-        source_grades[source_id].append((reviewer, letter, False))
-    citation_grades: dict[int, list[tuple[str, str, bool]]] = defaultdict(list)
-    for citation_id, number, outdated, reviewer in (
-        CitationAssessment.objects.filter(citation_id__in=[c.pk for c in shown])
-        .order_by("reviewer__username")
-        .values_list("citation_id", "grade", "outdated", "reviewer__username")
-    ):
-        citation_grades[citation_id].append((reviewer, str(number), outdated))
+    source_grades, citation_grades = _grades_of(shown)
     if visibility is None:
         visibility = GradeVisibility.query(
             user, source_ids={c.source_id for c in shown}, citation_ids=[c.pk for c in shown]
