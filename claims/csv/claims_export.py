@@ -8,11 +8,12 @@ from typing import Any, TextIO
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Count, F, Lookup, QuerySet, TextField, Value
+from django.db.models import Count, F, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 
 from claims.grading import consensus_credibility, consensus_reliability, evidence_grade, evidence_sort_key
+from claims.id_lists import AmongIds, ids_parameter
 from claims.models import (
     Annotation,
     Citation,
@@ -139,7 +140,7 @@ class _ChunkQueries:
     """The SQL of a chunk's three queries, built once per export and run once per chunk.
 
     Each query is a queryset (values_list) of the rows of the chunk's claims, whose ids are
-    one parameter (_AmongIds): Django builds the SQL (quoting, any backend), but building it
+    one parameter (AmongIds): Django builds the SQL (quoting, any backend), but building it
     takes about as long as SQLite takes to run it, so it is built once, the parameter
     replaced on each chunk. Rows are fetched from the cursor as the driver returns them,
     skipping the ORM's per-row iterator and converters, which cost more than the query:
@@ -153,14 +154,14 @@ class _ChunkQueries:
         # SQLite returns a datetime column's text parsed; as text it is sliced (see _utc_iso).
         updated = Cast("updated_at", TextField()) if connection.vendor == "sqlite" else F("updated_at")
         querysets = {
-            "claims": Claim.objects.filter(_AmongIds(F("pk"), Value(_IDS)))
+            "claims": Claim.objects.filter(AmongIds(F("pk"), Value(_IDS)))
             .annotate(updated=updated)
             .order_by("key")
             .values_list(*_PAGE_FIELDS),
-            "people": Claim.people.through.objects.filter(_AmongIds(F("claim_id"), Value(_IDS)))
+            "people": Claim.people.through.objects.filter(AmongIds(F("claim_id"), Value(_IDS)))
             .order_by()
             .values_list("claim_id", "person_id"),
-            "citations": Citation.objects.filter(_AmongIds(F("claim_id"), Value(_IDS)))
+            "citations": Citation.objects.filter(AmongIds(F("claim_id"), Value(_IDS)))
             .order_by()
             .values_list("claim_id", "source_id", "locator", "stance", "pk"),
         }
@@ -170,8 +171,7 @@ class _ChunkQueries:
 
     def chunk(self, ids: array) -> tuple[list[tuple], list[tuple], list[tuple]]:
         """The chunk's claims, by key, as rows of _PAGE_FIELDS, and the rows of their people and citations."""
-        # One parameter: a JSON array on SQLite (json_each), an array on PostgreSQL (ANY).
-        value = ids.tolist() if self.connection.vendor == "postgresql" else "[" + ",".join(map(str, ids)) + "]"
+        value = ids_parameter(ids.tolist(), self.connection)  # (one parameter: claims/id_lists.py)
         return self.rows("claims", value), self.rows("people", value), self.rows("citations", value)
 
     def rows(self, name: str, value) -> list[tuple]:
@@ -180,23 +180,6 @@ class _ChunkQueries:
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-
-
-class _AmongIds(Lookup):
-    """The column is one of the ids in the parameter: "IN (SELECT value FROM json_each(ids))"
-    on SQLite, "= ANY(ids)" on PostgreSQL, whose planner then knows how many there are and
-    uses the column's index. One parameter however many ids (SQLite's own limit on
-    parameters was 999 before 3.32)."""
-
-    lookup_name = "among_ids"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY({rhs}::bigint[])", (*lhs_params, *rhs_params)
-        return f"{lhs} IN (SELECT value FROM json_each({rhs}))", (*lhs_params, *rhs_params)
 
 
 class _Lookups:

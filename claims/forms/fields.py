@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.db.models import Field
 
-from claims.models import CSV_SEPARATOR, Claim, Person
+from claims.models import CSV_SEPARATOR, Claim, Person, Topic
 from claims.quoting import shorten
 from claims.selectors import lists
 
@@ -320,3 +320,15 @@ class PeopleField(ShortQuotes, forms.Field):
         except ValidationError:
             return True
         return {person.pk for person in typed} != {person.pk for person in initial or []}
+
+
+def topic_filter() -> ModelChoiceField:
+    """A list's "Topic" filter: any topic, or one by its slug (?topic=<slug>), as the claim list
+    and /conflicts/ take it."""
+    return ModelChoiceField(
+        label="Topic",
+        queryset=Topic.objects.order_by("title"),
+        to_field_name="slug",
+        required=False,
+        empty_label="any topic",
+    )

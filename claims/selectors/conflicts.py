@@ -51,6 +51,24 @@ def _before(earlier: Claim, later: Claim) -> bool:
     )
 
 
+# The index's expressions (claims/sorting.py), as both databases recognise them (see _sql).
+def _undated(alias: str) -> str:
+    return f"({alias}.event_date = '')"
+
+
+def _earliest(alias: str) -> str:
+    return f"COALESCE({alias}.date_earliest, '0001-01-01')"
+
+
+def _latest(alias: str) -> str:
+    return f"COALESCE({alias}.date_latest, '9999-12-31')"
+
+
+def _false() -> str:
+    """How "(event_date = '')" is tested false: a boolean literal of each database's own spelling."""
+    return "IS FALSE" if connection.vendor == "postgresql" else "= 0"
+
+
 def _sql() -> dict[str, str]:
     """The self-join, written so that both databases read it from claim_topic_by_date_idx.
 
@@ -60,27 +78,17 @@ def _sql() -> dict[str, str]:
     its earliest and latest days. "later.earliest > earlier.latest" implies both bounds
     are known: an open end never conflicts on that side.
     """
-    table = Claim._meta.db_table
-    false = "IS FALSE" if connection.vendor == "postgresql" else "= 0"
+    table, false = Claim._meta.db_table, _false()
     # SQLite would rather walk claim_by_date_desc_idx and sort every pair (a topic of 12,000
     # claims has tens of millions) than read the topic index in the page's order: told here.
     by_topic = "" if connection.vendor == "postgresql" else " INDEXED BY claim_topic_by_date_idx"
 
-    def undated(alias: str) -> str:
-        return f"({alias}.event_date = '')"
-
-    def earliest(alias: str) -> str:
-        return f"COALESCE({alias}.date_earliest, '0001-01-01')"
-
-    def latest(alias: str) -> str:
-        return f"COALESCE({alias}.date_latest, '9999-12-31')"
-
     later = (
-        f"l.topic_id = e.topic_id AND {undated('l')} {false}"
-        f" AND {earliest('l')} > {latest('e')} AND l.status <> '{_REFUTED}'"
+        f"l.topic_id = e.topic_id AND {_undated('l')} {false}"
+        f" AND {_earliest('l')} > {_latest('e')} AND l.status <> '{_REFUTED}'"
     )
     join = f"FROM {table} e{by_topic} JOIN {table} l{by_topic} ON {later}"
-    dated_earlier = f"{undated('e')} {false} AND e.date_latest IS NOT NULL AND e.status <> '{_REFUTED}'"
+    dated_earlier = f"{_undated('e')} {false} AND e.date_latest IS NOT NULL AND e.status <> '{_REFUTED}'"
     # e.id and l.id end each claim's part: the index's entries end in the row's id, and SQLite
     # takes a nested loop's order for the page's only once each outer row is told apart.
     # Within one topic, the index's first two columns are fixed by the WHERE and left out of the
@@ -88,9 +96,9 @@ def _sql() -> dict[str, str]:
     # claims) instead of each earlier claim's few. Likewise the later claim's "undated", which the
     # join fixes: named, SQLite sorts each earlier claim's later ones (all 12,000 for the first
     # of a big topic: 35 ms a page) instead of reading them in the index's order (0.1 ms).
-    of_topic_earlier_order = f"{earliest('e')}, {latest('e')}, e.key"
-    earlier_order = f"e.topic_id, {undated('e')}, {of_topic_earlier_order}"
-    later_order = f"e.id, {earliest('l')}, {latest('l')}, l.key, l.id"
+    of_topic_earlier_order = f"{_earliest('e')}, {_latest('e')}, e.key"
+    earlier_order = f"e.topic_id, {_undated('e')}, {of_topic_earlier_order}"
+    later_order = f"e.id, {_earliest('l')}, {_latest('l')}, l.key, l.id"
     of_topic_order, order = f"{of_topic_earlier_order}, {later_order}", f"{earlier_order}, {later_order}"
     return {
         "page_of_topic": f"SELECT e.id, l.id {join} WHERE e.topic_id = %s AND {dated_earlier}"
@@ -255,20 +263,20 @@ def with_conflict_marks(claims: Iterable[Claim]) -> list[Claim]:
     dated = [c for c in claims if c.event_date and c.status != _REFUTED]
     marked: set[int] = set()
     if dated:
-        table = Claim._meta.db_table
+        table, false = Claim._meta.db_table, _false()
         postgresql = connection.vendor == "postgresql"
-        false = "IS FALSE" if postgresql else "= 0"
-        by_id = "" if postgresql else " NOT INDEXED"  # as in _sql
+        # SQLite would walk claim_by_date_desc_idx for these claims rather than look each up by id.
+        by_id = "" if postgresql else " NOT INDEXED"
         listed = ",".join(str(int(c.pk)) for c in dated)
-        undated, earliest = "(o.event_date = '')", "COALESCE(o.date_earliest, '0001-01-01')"
+        undated, earliest = _undated("o"), _earliest("o")
         # Each a first match, in the index's order on PostgreSQL, which may plan an EXISTS as a
         # scan of the table; SQLite reads the range from the index as it is (and would sort it).
         first = f"SELECT o.id FROM {table} o WHERE o.topic_id = c.topic_id AND {undated} {false} AND o.status <> '{_REFUTED}'"
         in_order = f"ORDER BY {undated}, {earliest} LIMIT 1" if postgresql else "LIMIT 1"
         sql = (
             f"SELECT c.id FROM {table} c{by_id} WHERE c.id IN ({listed}) AND ("
-            f"({first} AND {earliest} > COALESCE(c.date_latest, '9999-12-31') {in_order}) IS NOT NULL"
-            f" OR ({first} AND {earliest} < COALESCE(c.date_earliest, '0001-01-01')"
+            f"({first} AND {earliest} > {_latest('c')} {in_order}) IS NOT NULL"
+            f" OR ({first} AND {earliest} < {_earliest('c')}"
             f" AND o.date_latest < c.date_earliest {in_order}) IS NOT NULL)"
         )
         marked = {row[0] for row in _rows(sql, [])}

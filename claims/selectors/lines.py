@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection as default_connection
 
+from claims.id_lists import ids_condition, ids_parameter
 from claims.models import Citation, Claim, Source, SourceRelation
 
 SUPPORTS = Citation.Stance.SUPPORTS.value
@@ -100,25 +101,13 @@ def _side(verb: str, citations: int, lines: int) -> str:
 # --- the originals of sources: one recursive query ------------------------------------------
 
 
-def _ids_condition(column: str, connection) -> str:
-    """`column` is one of the ids of one parameter: an array on PostgreSQL, a JSON array on SQLite
-    (one parameter however many ids; SQLite had a limit of 999 parameters before 3.32)."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])"
-    return f"{column} IN (SELECT value FROM json_each(%s))"
-
-
-def _ids_parameter(ids: list[int], connection):
-    return ids if connection.vendor == "postgresql" else "[" + ",".join(map(str, ids)) + "]"
-
-
 def _originals_sql(connection) -> str:
     q = connection.ops.quote_name
     sources, relations = q(Source._meta.db_table), q(SourceRelation._meta.db_table)
     # UNION, not UNION ALL: a source reached by two paths (a diamond) is walked on once.
     return f"""
         WITH RECURSIVE ancestry (start_id, source_id) AS (
-            SELECT s.id, s.id FROM {sources} s WHERE {_ids_condition("s.id", connection)}
+            SELECT s.id, s.id FROM {sources} s WHERE {ids_condition("s.id", connection)}
             UNION
             SELECT a.start_id, r.derived_from_id
             FROM ancestry a JOIN {relations} r ON r.source_id = a.source_id
@@ -141,7 +130,7 @@ def source_originals(
     originals: dict[int, set[int]] = defaultdict(set)
     roots: dict[int, Root] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_originals_sql(connection), [_ids_parameter(ids, connection)])
+        cursor.execute(_originals_sql(connection), [ids_parameter(ids, connection)])
         for start_id, original_id, key, title in cursor.fetchall():
             originals[start_id].add(original_id)
             roots[original_id] = Root(key, title)

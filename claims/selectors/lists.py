@@ -160,24 +160,34 @@ def claims_page(
     per_page: int = ROWS_PER_PAGE,
     count: int | None = None,
     row_counts: bool = True,
+    graded: bool = True,
 ) -> Page:
-    """Page `number` of these ordered claims, each with its topic, evidence grade and (unless
-    row_counts is False) its citation and open dispute counts."""
+    """Page `number` of these ordered claims, each with its topic, (unless graded is False) its
+    evidence grade and lines and (unless row_counts is False) its citation and open dispute counts."""
     page = page_of(ordered, number, rows=Claim.objects.select_related("topic"), per_page=per_page, count=count)
     claims = with_row_counts(page.object_list) if row_counts else page.object_list
-    page.object_list = with_evidence_grades(claims=claims, user=user)
+    page.object_list = with_evidence_grades(claims=claims, user=user) if graded else claims
     return page
 
 
-def topic_claims(*, topic: Topic, user, page=None) -> Page:
-    """A page of the competing claims of one topic, earliest date first, undated last."""
-    return claims_page(topic.claims.order_by(*BY_DATE), page, user=user, count=known_count(ClaimFilters(topic=topic)))
+def topic_claims(*, topic: Topic, user, page=None, summed: bool = True) -> Page:
+    """A page of the competing claims of one topic, earliest date first, undated last; with
+    their evidence and counts unless summed is False (a timeline draws dates only)."""
+    return claims_page(
+        topic.claims.order_by(*BY_DATE),
+        page,
+        user=user,
+        count=known_count(ClaimFilters(topic=topic)),
+        row_counts=summed,
+        graded=summed,
+    )
 
 
-def person_claims(*, person: Person, user, page=None) -> Page:
-    """A page of the claims about a person, earliest date first, undated last."""
+def person_claims(*, person: Person, user, page=None, summed: bool = True) -> Page:
+    """A page of the claims about a person, earliest date first, undated last; with their
+    evidence and counts unless summed is False (a timeline draws dates only)."""
     links = Claim.people.through.objects.filter(person=person)
-    return _claims_linked(links, links.count(), page, user=user)
+    return _claims_linked(links, links.count(), page, user=user, row_counts=summed, graded=summed)
 
 
 def source_claims(*, source: Source, user, page=None) -> Page:
@@ -195,7 +205,7 @@ def source_claims(*, source: Source, user, page=None) -> Page:
     return page
 
 
-def _claims_linked(links: QuerySet, count: int, number, *, user, row_counts: bool = True) -> Page:
+def _claims_linked(links: QuerySet, count: int, number, *, user, row_counts: bool = True, graded: bool = True) -> Page:
     """A page of the claims that rows of `links` (with a claim_id) point at, by date.
 
     Two ways to the same page, chosen by how many claims there are: a few are fetched
@@ -210,7 +220,7 @@ def _claims_linked(links: QuerySet, count: int, number, *, user, row_counts: boo
         linked = Claim.objects.filter(Exists(links.filter(claim=OuterRef("pk"))))
     else:
         linked = Claim.objects.filter(pk__in=links.values("claim_id"))
-    return claims_page(linked.order_by(*BY_DATE), number, user=user, count=count, row_counts=row_counts)
+    return claims_page(linked.order_by(*BY_DATE), number, user=user, count=count, row_counts=row_counts, graded=graded)
 
 
 CLAIM_SORTS: dict[str, tuple[Any, ...]] = {

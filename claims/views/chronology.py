@@ -20,13 +20,7 @@ from .access import reader_required
 
 
 class ConflictFilterForm(forms.Form):
-    topic = fields.ModelChoiceField(
-        label="Topic",
-        queryset=Topic.objects.order_by("title"),
-        to_field_name="slug",
-        required=False,
-        empty_label="any topic",
-    )
+    topic = fields.topic_filter()
 
 
 @require_safe
@@ -84,7 +78,10 @@ def topic_timeline(request: HttpRequest, slug: str) -> HttpResponse:
     """A topic's claims on a time axis, a page of them at a time (by date, undated last)."""
     topic = get_object_or_404(Topic, slug=slug)
     return _timeline(
-        request, "topic", topic, lists.topic_claims(topic=topic, user=request.user, page=request.GET.get("page"))
+        request,
+        "topic",
+        topic,
+        lists.topic_claims(topic=topic, user=request.user, page=request.GET.get("page"), summed=False),
     )
 
 
@@ -94,5 +91,8 @@ def person_timeline(request: HttpRequest, slug: str) -> HttpResponse:
     """The claims about a person on a time axis, a page of them at a time (by date, undated last)."""
     person = get_object_or_404(Person, slug=slug)
     return _timeline(
-        request, "person", person, lists.person_claims(person=person, user=request.user, page=request.GET.get("page"))
+        request,
+        "person",
+        person,
+        lists.person_claims(person=person, user=request.user, page=request.GET.get("page"), summed=False),
     )

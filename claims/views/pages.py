@@ -63,13 +63,7 @@ class ClaimFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search"}),
         help_text="Statements, people (any spelling or script) and source titles.",
     )
-    topic = fields.ModelChoiceField(
-        label="Topic",
-        queryset=Topic.objects.order_by("title"),
-        to_field_name="slug",
-        required=False,
-        empty_label="any topic",
-    )
+    topic = fields.topic_filter()
     kind = fields.ChoiceField(label="Kind", choices=_blank_first("any kind", Claim.Kind.choices), required=False)
     status = fields.ChoiceField(
         label="Status", choices=_blank_first("any status", Claim.Status.choices), required=False
