@@ -108,3 +108,31 @@ def rank_grade(rank: int) -> tuple[str | None, int | None] | None:
     reliability = _LETTERS[rel] if rel < 5 else Reliability.F.value if rel == 5 else None
     credibility = cred + 1 if cred < 5 else int(Credibility.CANNOT_BE_JUDGED) if cred == 5 else None
     return reliability, credibility
+
+
+# --- Competing hypotheses (Heuer's ACH): how a piece of evidence bears on a claim ----------
+
+
+class Consistency(models.TextChoices):
+    VERY_CONSISTENT = "CC", "CC: very consistent"
+    CONSISTENT = "C", "C: consistent"
+    NEUTRAL = "N", "N: neutral or not applicable"
+    INCONSISTENT = "I", "I: inconsistent"
+    VERY_INCONSISTENT = "II", "II: very inconsistent"
+
+
+# Each rating as a number on one ordinal line, so that a median and a spread can be taken.
+CONSISTENCY_SCORES = {"CC": 2, "C": 1, "N": 0, "I": -1, "II": -2}
+_CONSISTENCY_BY_SCORE = {score: value for value, score in CONSISTENCY_SCORES.items()}
+
+
+def consensus_consistency(ratings: Iterable[str]) -> str | None:
+    """The median of reviewers' consistency ratings; None when nobody has rated.
+
+    With an even number of ratings the lower of the two middle ones is taken (C and I make
+    I): a split panel leans to the rating that counts against the claim, as a split panel on
+    reliability leans to the less trusting grade."""
+    scores = sorted(CONSISTENCY_SCORES[r] for r in ratings)
+    if not scores:
+        return None
+    return _CONSISTENCY_BY_SCORE[scores[(len(scores) - 1) // 2]]

@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from . import sorting, targets
 from .dates import EDTF_HELP, edtf_bounds, validate_edtf
-from .grading import NO_SUPPORT_RANK, Credibility, Reliability
+from .grading import NO_SUPPORT_RANK, Consistency, Credibility, Reliability
 
 
 class User(AbstractUser):
@@ -769,6 +769,72 @@ class CitationAssessment(models.Model):
 
     def clean(self) -> None:
         errors = _require_filled(self, "rationale")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ConsistencyRatingQuerySet(models.QuerySet):
+    def get_by_natural_key(self, claim_key, cited_claim_key, source_key, locator, username):
+        return self.get(
+            claim__key=claim_key,
+            citation__claim__key=cited_claim_key,
+            citation__source__key=source_key,
+            citation__locator=locator,
+            reviewer__username=username,
+        )
+
+
+class ConsistencyRating(models.Model):
+    """One reviewer's rating of how a piece of evidence (a citation made for one claim) bears
+    on another claim of the same topic: a cell of the topic's competing-hypotheses matrix.
+
+    The cell of a citation's own claim is its stance, not a rating. The field is named grade,
+    as on the assessments, because a rating is disputed and annotated as a grade is."""
+
+    Value = Consistency
+
+    # Read by claim (the matrix's columns) through consistency_rating_one_per_reviewer, claim first.
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="consistency_ratings", db_index=False)
+    citation = models.ForeignKey(Citation, on_delete=models.CASCADE, related_name="consistency_ratings")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consistency_ratings")
+    grade = models.CharField("consistency", max_length=2, choices=Consistency.choices)
+    rationale = models.TextField(help_text="Why: what in the evidence agrees or disagrees with this claim?")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
+    history = HistoricalRecords()
+
+    objects = ConsistencyRatingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim__key", "citation__claim__key", "citation__source__key", "reviewer__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "citation", "reviewer"],
+                name="consistency_rating_one_per_reviewer",
+                violation_error_message="This reviewer has already rated this evidence against this claim; edit that rating instead.",
+            ),
+            models.CheckConstraint(name="consistency_rating_value_valid", condition=Q(grade__in=Consistency.values)),
+            models.CheckConstraint(name="consistency_rating_rationale_not_blank", condition=_not_blank("rationale")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.citation} against {self.claim.key}: {self.grade} by {self.reviewer.username}"
+
+    def natural_key(self):
+        return (self.claim.key, *self.citation.natural_key(), self.reviewer.username)
+
+    natural_key.dependencies = ["claims.claim", "claims.citation", "claims.user"]
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "rationale")
+        # The same topic and another claim: a database check cannot look across tables.
+        if self.claim_id and self.citation_id:
+            citation = self.citation
+            if citation.claim_id == self.claim_id:
+                errors["claim"] = "A citation bears on its own claim through its stance; rate it against another claim."
+            elif citation.claim.topic_id != self.claim.topic_id:
+                errors["claim"] = "Evidence is rated only against claims of its own claim's topic."
         if errors:
             raise ValidationError(errors)
 

@@ -17,6 +17,7 @@ from claims.models import (
     Citation,
     CitationAssessment,
     Claim,
+    ConsistencyRating,
     Dispute,
     Person,
     Source,
@@ -42,6 +43,11 @@ def _claim(topic, **overrides):
 def _citation_grade(w, **overrides):
     fields = dict(citation=w.citation, reviewer=w.reviewer, grade=2, rationale="Matches the verdict record.")
     return CitationAssessment(**{**fields, **overrides})
+
+
+def _rating(w, **overrides):
+    fields = dict(claim=w.rival, citation=w.citation, reviewer=w.second_reviewer, grade="I", rationale="A later date.")
+    return ConsistencyRating(**{**fields, **overrides})
 
 
 def _dispute(w, **overrides):
@@ -143,6 +149,9 @@ CASES = [
     ("source_relation_one_per_pair", lambda w: SourceRelation(source=w.reprint, derived_from=w.source, kind="quotes")),
     ("source_relation_not_to_itself", lambda w: SourceRelation(source=w.source, derived_from=w.source, kind="copy")),
     ("source_relation_kind_valid", lambda w: SourceRelation(source=w.source, derived_from=w.reprint, kind="sequel")),
+    ("consistency_rating_one_per_reviewer", lambda w: _rating(w, reviewer=w.reviewer, grade="II")),
+    ("consistency_rating_value_valid", lambda w: _rating(w, grade="X")),
+    ("consistency_rating_rationale_not_blank", lambda w: _rating(w, rationale="")),
 ]
 
 
@@ -162,6 +171,9 @@ class World:
         self.reprint = _source(key="rogovin-1937-reprint", title="1937 (reprint)")
         self.reprint.save()
         SourceRelation.objects.create(source=self.reprint, derived_from=self.source, kind="copy")
+        self.rival = _claim(self.topic, key="arrest-later", statement="Tukhachevsky was arrested on 26 May 1937.")
+        self.rival.save()
+        _rating(self, reviewer=self.reviewer).save()
 
 
 @pytest.fixture
@@ -241,3 +253,19 @@ def test_validation_names_the_field_and_problem(world):
         _claim(world.topic, event_date="1937-06-31").full_clean()
     assert "event_date" in caught.value.message_dict
     assert "not a valid EDTF date" in caught.value.message_dict["event_date"][0]
+
+
+def test_a_citation_is_not_rated_against_its_own_claim(world):
+    rating = _rating(world, claim=world.claim)
+    with pytest.raises(ValidationError) as caught:
+        rating.full_clean()
+    assert "through its stance" in str(caught.value)
+
+
+def test_a_citation_is_rated_only_against_claims_of_its_own_topic(world):
+    elsewhere = Topic.objects.create(title="Motives", slug="motives")
+    stranger = _claim(elsewhere, key="motive-fear", statement="Stalin feared a coup.")
+    stranger.save()
+    with pytest.raises(ValidationError) as caught:
+        _rating(world, claim=stranger).full_clean()
+    assert "claims of its own claim's topic" in str(caught.value)
