@@ -96,18 +96,13 @@ class Agreement:
 def _value_counts(grades: Iterable[Grade]) -> tuple[np.ndarray, list[int], int]:
     """The value-counts matrix (pairable units × 5 ranks), the units' ids and the number of
     distinct reviewers in them. Units with a single value pair with nothing: left out."""
-    by_unit: dict[int, list[int]] = defaultdict(list)
-    coders: dict[int, set[int]] = defaultdict(set)
-    for unit, reviewer, rank in grades:
-        by_unit[unit].append(rank)
-        coders[unit].add(reviewer)
-    units = sorted(u for u, ranks in by_unit.items() if len(ranks) >= 2)
+    table = np.array(list(grades), dtype=np.int64).reshape(-1, 3)
+    units, row_of = np.unique(table[:, 0], return_inverse=True)
     counts = np.zeros((len(units), RANKS), dtype=np.int64)
-    for row, unit in enumerate(units):
-        for rank in by_unit[unit]:
-            counts[row, rank - 1] += 1
-    graders = len(set().union(*(coders[u] for u in units))) if units else 0
-    return counts, units, graders
+    np.add.at(counts, (row_of, table[:, 2] - 1), 1)
+    pairable = counts.sum(axis=1) >= 2
+    graders = len(np.unique(table[pairable[row_of], 1]))
+    return counts[pairable], units[pairable].tolist(), graders
 
 
 def package_alpha(counts: np.ndarray) -> float | None:
@@ -156,7 +151,10 @@ def bootstrap_interval(
 
     Units with the same value counts are alike to alpha, so a draw of N units is a multinomial
     draw over the distinct rows: a few hundred columns, whatever N."""
-    patterns, frequency = np.unique(counts, axis=0, return_counts=True)
+    # (Each row as one number, so that numpy finds the distinct rows by a plain sort.)
+    codes = counts @ (int(counts.max()) + 1) ** np.arange(RANKS)
+    _, first, frequency = np.unique(codes, return_index=True, return_counts=True)
+    patterns = counts[first]
     units = int(frequency.sum())
     draws = np.random.default_rng(seed).multinomial(units, frequency / units, size=resamples)
     alphas = ordinal_alphas(patterns, draws)
