@@ -7,7 +7,7 @@ save on POST.
 
 from django.urls import path
 
-from .views import chronology, exchange, jobs, pages, records, relations, review
+from .views import agreement, chronology, exchange, jobs, pages, records, relations, review
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("topics/<slug:slug>/timeline/", chronology.topic_timeline, name="topic_timeline"),
     path("people/<slug:slug>/timeline/", chronology.person_timeline, name="person_timeline"),
     path("conflicts/", chronology.conflict_list, name="conflict_list"),
+    path("agreement/", agreement.agreement, name="agreement"),
+    path("agreement.json", agreement.agreement_json, name="agreement_json"),
     # Claims
     path("claims/", pages.claim_list, name="claim_list"),
     path("claims/new/", records.claim_create, name="claim_create"),

@@ -279,6 +279,9 @@ ROUTES = {
     "conflicts/": lambda w: f"/conflicts/?topic={w.topic.slug}",
     "topics/<slug:slug>/timeline/": lambda w: f"/topics/{w.topic.slug}/timeline/",
     "people/<slug:slug>/timeline/": lambda w: f"/people/{w.person.slug}/timeline/",
+    # Reviewer agreement (issue 14)
+    "agreement/": lambda w: f"/agreement/?topic={w.topic.slug}",
+    "agreement.json": lambda w: f"/agreement.json?topic={w.topic.slug}",
 }
 
 
@@ -490,6 +493,8 @@ EXPECTED = {
     "conflicts/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "topics/<slug:slug>/timeline/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "people/<slug:slug>/timeline/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "agreement/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "agreement.json": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
 }
 
 
