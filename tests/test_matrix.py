@@ -201,8 +201,8 @@ def test_rows_are_grouped_under_their_sources(ach, editor, client):
 def test_the_page_shows_the_scores_in_the_column_headers(ach, editor, client):
     client.force_login(editor)
     text = main_text(client.get(URL))
-    assert "h1-11-june Shot on 11 June. Inconsistency 0.30" in text
-    assert "h2-12-june Shot on 12 June. Inconsistency 1.60" in text
+    assert "h1-11-june Shot on 11 June. 11 June 1937 Inconsistency 0.30" in text
+    assert "h2-12-june Shot on 12 June. 12 June 1937 Inconsistency 1.60" in text
 
 
 # --- Caps and the claim picker ------------------------------------------------------------
@@ -516,3 +516,10 @@ def test_an_editor_opens_the_matrix_from_the_topic_page_and_its_headers_stay_in_
     page.get_by_role("button", name="Compare").click()
     expect(headers).to_have_count(2)
     assert violations == []
+
+
+def test_thousands_of_keys_in_one_value_are_read_no_further_than_one_past_the_limit(ach, editor):
+    keys = matrix.parse_keys([" ".join(f"k{n}" for n in range(20_000))])
+    assert keys == [f"k{n}" for n in range(matrix.MATRIX_CLAIMS + 1)]
+    found = matrix.topic_matrix(topic=ach.topic, user=editor, picked=keys)
+    assert found.errors[0].startswith(f"At most {matrix.MATRIX_CLAIMS} claims fit side by side")

@@ -141,12 +141,15 @@ class Matrix:
 
 def parse_keys(values: Iterable[str]) -> list[str]:
     """The claim keys of ?claim= values (each may hold several, separated by spaces or commas),
-    once each, in the order given."""
+    once each, in the order given; one more than fit at most (enough to say there were too many,
+    however many were sent)."""
     keys: list[str] = []
     for value in values:
         for key in re.split(r"[\s,]+", value.strip()):
             if key and key not in keys:
                 keys.append(key)
+                if len(keys) > MATRIX_CLAIMS:
+                    return keys
     return keys
 
 
