@@ -31,7 +31,7 @@ from .grades import citation_grades
 
 MATRIX_CLAIMS = 12  # columns: a wider table is not read across
 MATRIX_ROWS = 300  # rows of evidence shown (and exported)
-PICKER_CLAIMS = 200  # claims the picker lists; any other is picked by its key
+PICKER_CLAIMS = 100  # claims the picker lists; any other is picked by its key (a longer list is not read)
 SNIPPET = 160  # characters of a quote shown in a row
 
 # The cell of a citation's own claim: what the citation says of it.
