@@ -340,6 +340,9 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
         # (Page 2, full in both sets: the 1k set's big topic has three pages, the last one short.)
         "topic_timeline": [{"slug": BIG_TOPIC}, ({"slug": BIG_TOPIC}, {"page": "2"})],
         "person_timeline": [{"slug": BIG_PERSON}],
+        # The competing-hypotheses matrix (issue 14): the big topic's first claims by date.
+        "topic_matrix": [{"slug": BIG_TOPIC}],
+        "topic_matrix_csv": [{"slug": BIG_TOPIC}],
     }
     return [v if isinstance(v, tuple) else (v, {}) for v in table[name]]
 

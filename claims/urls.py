@@ -7,12 +7,14 @@ save on POST.
 
 from django.urls import path
 
-from .views import agreement, chronology, exchange, jobs, pages, records, relations, review
+from .views import agreement, chronology, exchange, jobs, matrix, pages, records, relations, review
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("topics/<slug:slug>/", pages.topic_detail, name="topic_detail"),
     path("topics/<slug:slug>/timeline/", chronology.topic_timeline, name="topic_timeline"),
+    path("topics/<slug:slug>/matrix/", matrix.topic_matrix, name="topic_matrix"),
+    path("topics/<slug:slug>/matrix.csv", matrix.topic_matrix_csv, name="topic_matrix_csv"),
     path("people/<slug:slug>/timeline/", chronology.person_timeline, name="person_timeline"),
     path("conflicts/", chronology.conflict_list, name="conflict_list"),
     path("agreement/", agreement.agreement, name="agreement"),

@@ -282,6 +282,9 @@ ROUTES = {
     # Reviewer agreement (issue 14)
     "agreement/": lambda w: f"/agreement/?topic={w.topic.slug}",
     "agreement.json": lambda w: f"/agreement.json?topic={w.topic.slug}",
+    # The competing-hypotheses matrix (issue 14)
+    "topics/<slug:slug>/matrix/": lambda w: f"/topics/{w.topic.slug}/matrix/",
+    "topics/<slug:slug>/matrix.csv": lambda w: f"/topics/{w.topic.slug}/matrix.csv",
 }
 
 
@@ -495,6 +498,8 @@ EXPECTED = {
     "people/<slug:slug>/timeline/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "agreement/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "agreement.json": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "topics/<slug:slug>/matrix/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "topics/<slug:slug>/matrix.csv": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
 }
 
 
@@ -627,6 +632,8 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "sources/<slug:key>/relations/<int:pk>/remove/": f"/sources/rogovin-1937/relations/{MISSING}/remove/",
     "topics/<slug:slug>/timeline/": "/topics/no-such-topic/timeline/",
     "people/<slug:slug>/timeline/": "/people/no-such-person/timeline/",
+    "topics/<slug:slug>/matrix/": "/topics/no-such-topic/matrix/",
+    "topics/<slug:slug>/matrix.csv": "/topics/no-such-topic/matrix.csv",
 }
 
 
@@ -664,6 +671,8 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     "sources/<slug:key>/relations/<int:pk>/remove/": ("  L 403 405 405 405 405", "  L 403 404 403 404 404"),
     "topics/<slug:slug>/timeline/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "people/<slug:slug>/timeline/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "topics/<slug:slug>/matrix/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "topics/<slug:slug>/matrix.csv": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
 }
 
 
