@@ -23,6 +23,8 @@ from .review import _abilities
 @reader_required
 @form_methods
 def consistency_cell(request: AuthenticatedHttpRequest, pk: int, claim_key: str) -> HttpResponse:
+    if request.method == "POST":  # (refused by role first: it never tells whether the cell exists)
+        require(roles.can_assess(request.user), services.GRADER_NEEDED)
     cell = cell_claims(pk, claim_key)
     if cell is None:
         raise Http404("No such cell: the claim is the citation's own, or of another topic.")
@@ -30,7 +32,6 @@ def consistency_cell(request: AuthenticatedHttpRequest, pk: int, claim_key: str)
     page = cell_page(citation, claim, request.user)
     url = targets.cell_page(citation, claim)
     if request.method == "POST":
-        require(roles.can_assess(request.user), services.GRADER_NEEDED)
         require(not page.refusal, page.refusal)
         form = RatingForm(request.POST)
         if form.is_valid():
