@@ -248,6 +248,8 @@ def _heavy(alias: str) -> dict:
             "source": source,
             "citation": citation,
             "topic": Topic.objects.get(slug=BIG_TOPIC),
+            # Another claim of its topic: the cell of the matrix that rates the citation against it.
+            "rival": Claim.objects.filter(topic_id=claim.topic_id).exclude(pk=claim.pk).order_by("pk")[0],
             "person": Person.objects.get(slug=BIG_PERSON),
             "history_id": Claim.history.filter(id=claim.pk).order_by("history_id")[0].history_id,
             "source_grade": SourceAssessment.objects.filter(source=source).order_by("pk")[0],
@@ -297,6 +299,7 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
         "claim_restore": [{**claim, "history_id": h["history_id"]}],
         "citation_edit": [{"pk": h["citation"].pk}],
         "citation_grade": [{"pk": h["citation"].pk}],
+        "consistency_cell": [{"pk": h["citation"].pk, "claim_key": h["rival"].key}],
         "source_list": [{}],
         "source_create": [{}],
         "source_relation_create": [source],

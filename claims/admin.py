@@ -32,6 +32,7 @@ from .models import (
     Citation,
     CitationAssessment,
     Claim,
+    ConsistencyRating,
     Dispute,
     Person,
     Source,
@@ -430,6 +431,16 @@ class CitationAssessmentAdmin(ServiceAdmin):
     autocomplete_fields = ("citation", "reviewer")
 
 
+@admin.register(ConsistencyRating)
+class ConsistencyRatingAdmin(ServiceAdmin):
+    ordering = ("-pk",)  # newest first (as CitationAdmin)
+    list_display = ("citation", "claim", "grade", "reviewer", "updated_at")
+    list_filter = ("grade",)
+    list_select_related = ("citation__claim", "citation__source", "claim", "reviewer")
+    search_fields = ("claim__key", "citation__claim__key", "citation__source__key", "reviewer__username", "rationale")
+    autocomplete_fields = ("citation", "claim", "reviewer")
+
+
 class DisputeForm(forms.ModelForm):
     """Deciding a dispute goes through dispute_resolve, so an upheld proposal takes effect."""
 
@@ -462,6 +473,7 @@ class DisputeForm(forms.ModelForm):
             "proposed_reliability",
             "proposed_credibility",
             "proposed_status",
+            "proposed_consistency",
         )
 
     def clean(self):
@@ -484,6 +496,7 @@ class DisputeAdmin(ServiceAdmin):
         "claim__key",
         "source_assessment__source__key",
         "citation_assessment__citation__claim__key",
+        "consistency_rating__claim__key",
     )
     autocomplete_fields = ("raised_by", *targets.DISPUTE_FIELDS)
     RECORD = ("state", "resolved_by", "resolution_note", "created_at", "closed_at")

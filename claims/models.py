@@ -931,12 +931,14 @@ class Dispute(_Targeted, models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes_raised")
-    # One foreign key a disputable kind (claims/targets.py): source_assessment, citation_assessment, claim.
+    # One foreign key a disputable kind (claims/targets.py): source_assessment, citation_assessment, claim,
+    # consistency_rating.
     locals().update(_target_keys(targets.DISPUTABLE, related_name="disputes"))
     reason = models.TextField()
     proposed_reliability = models.CharField(max_length=1, blank=True, choices=Reliability.choices)
     proposed_credibility = models.PositiveSmallIntegerField(null=True, blank=True, choices=Credibility.choices)
     proposed_status = models.CharField(max_length=20, blank=True, choices=Claim.Status.choices)
+    proposed_consistency = models.CharField(max_length=2, blank=True, choices=Consistency.choices)
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes_resolved"
@@ -964,7 +966,8 @@ class Dispute(_Targeted, models.Model):
                 name="dispute_proposals_valid",
                 condition=Q(proposed_reliability__in=["", *Reliability.values])
                 & (Q(proposed_credibility__isnull=True) | Q(proposed_credibility__gte=1, proposed_credibility__lte=6))
-                & Q(proposed_status__in=["", *ClaimStatus.values]),
+                & Q(proposed_status__in=["", *ClaimStatus.values])
+                & Q(proposed_consistency__in=["", *Consistency.values]),
             ),
             models.CheckConstraint(name="dispute_reason_not_blank", condition=_not_blank("reason")),
             models.CheckConstraint(name="dispute_state_valid", condition=Q(state__in=DisputeState.values)),
@@ -1014,13 +1017,15 @@ class Dispute(_Targeted, models.Model):
     def proposal(self) -> str:
         if self.proposed_credibility:
             return str(self.proposed_credibility)
-        return self.proposed_reliability or self.proposed_status
+        return self.proposed_reliability or self.proposed_status or self.proposed_consistency
 
     def clean(self) -> None:
         errors = _require_filled(self, "reason")
         chosen = [t for t in self.TARGETS if getattr(self, f"{t}_id")]
         if len(chosen) != 1:
-            errors["__all__"] = "A dispute challenges exactly one thing: a source grade, a citation grade or a claim."
+            errors["__all__"] = (
+                "A dispute challenges exactly one thing: a source grade, a citation grade, a consistency rating or a claim."
+            )
         else:
             proposal = targets.by_field(chosen[0]).proposal
             others = [kind.proposal.field for kind in targets.DISPUTABLE if kind.proposal is not proposal]
@@ -1055,7 +1060,8 @@ class Annotation(_Targeted, models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations")
     # Exactly one target (an "exclusive arc"), so that each target's foreign key cascades
     # and is checked by the database, which a generic relation would not be.
-    # One a kind (claims/targets.py): claim, source, citation, source_assessment, citation_assessment, dispute.
+    # One a kind (claims/targets.py): claim, source, citation, source_assessment, citation_assessment, dispute,
+    # consistency_rating.
     locals().update(_target_keys(targets.KINDS, related_name="annotations"))
     parent = models.ForeignKey(
         "self",

@@ -178,12 +178,25 @@ def stake_in(user, target) -> str:
     return ""
 
 
-GRADING_STAKE = {"source": "this source", "citation": "this citation", "claim": "the claim this citation belongs to"}
+def rating_stake(user, citation, claim) -> str:
+    """Which part of a cell (a citation rated against another claim) the user added: as
+    stake_in for the citation, or "rated" for the claim it is rated against, or ""."""
+    return stake_in(user, citation) or ("rated" if claim.created_by_id == user.pk else "")
+
+
+GRADING_STAKE = {
+    "source": "this source",
+    "citation": "this citation",
+    "claim": "the claim this citation belongs to",
+    "rated": "the claim this evidence is rated against",
+}
 _DISPUTE_STAKE = {
     "source": "the source of the disputed grade",
     "citation": "the citation of the disputed grade",
     "claim": "the claim whose citation the disputed grade is of",
+    "rated": "the claim the disputed rating is against",
 }
+_RATE_ELSEWHERE = "a rating from you would rule on your own work; another reviewer must rate it."
 
 
 def own_work_in_grading(user, target) -> str:
@@ -194,6 +207,14 @@ def own_work_in_grading(user, target) -> str:
     return f"You added {GRADING_STAKE[added]}: {_GRADE_ELSEWHERE}" if added else ""
 
 
+def own_work_in_rating(user, citation, claim) -> str:
+    """Why the user may not rate this citation against this claim, or ""."""
+    if not getattr(user, "pk", None):
+        return ""
+    added = rating_stake(user, citation, claim)
+    return f"You added {GRADING_STAKE[added]}: {_RATE_ELSEWHERE}" if added else ""
+
+
 def own_work_in_dispute(user, dispute) -> str:
     """Why the user may not resolve this dispute, or ""."""
     if dispute.raised_by_id == user.pk:
@@ -201,8 +222,11 @@ def own_work_in_dispute(user, dispute) -> str:
     if dispute.claim_id:
         mine = dispute.claim.created_by_id == user.pk
         return f"You added the claim this dispute is about: {_DECIDE_ELSEWHERE}" if mine else ""
-    grade = dispute.source_assessment or dispute.citation_assessment
+    grade = dispute.target  # a source's or a citation's grade, or a consistency rating
     if grade.reviewer_id == user.pk:
         return f"The disputed grade is yours: {_DECIDE_ELSEWHERE}"
-    added = stake_in(user, grade.source if dispute.source_assessment_id else grade.citation)
+    if dispute.consistency_rating_id:
+        added = rating_stake(user, grade.citation, grade.claim)
+    else:
+        added = stake_in(user, grade.source if dispute.source_assessment_id else grade.citation)
     return f"You added {_DISPUTE_STAKE[added]}: {_DECIDE_ELSEWHERE}" if added else ""

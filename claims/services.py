@@ -31,6 +31,7 @@ from .models import (
     Citation,
     CitationAssessment,
     Claim,
+    ConsistencyRating,
     Dispute,
     Person,
     Source,
@@ -772,30 +773,49 @@ def _grade_set(
     a grade is of what the reviewer read."""
     _require(roles.can_assess(actor), GRADER_NEEDED)
     _require_no_stake_in(actor, target)
-    field = targets.of(target).field
     check_unchanged(target, target_version, doing="grading")
-    assessment = (
-        model.objects.filter(**{field: target}, reviewer=actor).select_for_update(of=("self",)).order_by("pk").first()
-    )
-    if assessment is None:
-        if expected_version not in (None, NO_GRADE_YET):
-            raise ValidationError(
-                "Your grade of this was deleted while you were revising it; nothing was saved. "
-                "Reload the page and grade it again.",
-                code="conflict",
-            )
-        return _save(model(**{field: target}, reviewer=actor, grade=grade, rationale=rationale), actor=actor)
-    if expected_version == NO_GRADE_YET:
-        raise ValidationError(
-            f"You graded this in another window while this form was open (grade {assessment.grade}); nothing "
-            "was saved. Reload the page to see that grade, then revise it if you wish.",
-            code="conflict",
-        )
     data = {"grade": grade, "rationale": rationale}
     if model is CitationAssessment:
         data["outdated"] = False  # graded again: now a grade of the citation as it is
-    _update(assessment, actor=actor, data=data, editable=data, expected_version=expected_version)
-    return assessment
+    return _own_judgement_set(  # type: ignore[return-value]  # (of model)
+        actor=actor, model=model, of={targets.of(target).field: target}, data=data, expected_version=expected_version
+    )
+
+
+# How the messages of _own_judgement_set name a reviewer's judgement of each kind.
+_JUDGEMENT_WORDS = {"grade": ("grade", "graded", "grade"), "rating": ("rating", "rated", "rate")}
+
+
+def _own_judgement_set(
+    *,
+    actor: User,
+    model: type[models.Model],
+    of: dict[str, models.Model],
+    data: dict[str, Any],
+    expected_version: int | None,
+    noun: str = "grade",
+) -> models.Model:
+    """Enter or revise the actor's own grade or rating of what `of` names (its fields), data its
+    values. expected_version: as _grade_set's. The permission and the versions of what is judged
+    are the caller's to check, in the same transaction."""
+    noun, past, verb = _JUDGEMENT_WORDS[noun]
+    own = model.objects.filter(**of, reviewer=actor).select_for_update(of=("self",)).order_by("pk").first()
+    if own is None:
+        if expected_version not in (None, NO_GRADE_YET):
+            raise ValidationError(
+                f"Your {noun} of this was deleted while you were revising it; nothing was saved. "
+                f"Reload the page and {verb} it again.",
+                code="conflict",
+            )
+        return _save(model(**of, reviewer=actor, **data), actor=actor)
+    if expected_version == NO_GRADE_YET:
+        raise ValidationError(
+            f"You {past} this in another window while this form was open ({noun} {own.grade}); nothing "
+            f"was saved. Reload the page to see that {noun}, then revise it if you wish.",
+            code="conflict",
+        )
+    _update(own, actor=actor, data=data, editable=data, expected_version=expected_version)
+    return own
 
 
 @transaction.atomic
@@ -844,6 +864,41 @@ def assessment_update(
         expected_version=expected_version,
     )
     return assessment
+
+
+# --- Consistency ratings (the cells of a topic's competing-hypotheses matrix) -----------
+
+
+@transaction.atomic
+def consistency_rating_set(
+    *,
+    actor: User,
+    citation: Citation,
+    claim: Claim,
+    grade: str,
+    rationale: str,
+    expected_version: int | None = None,
+    target_version: int | None = None,
+    claim_version: int | None = None,
+) -> ConsistencyRating:
+    """Enter or revise the actor's own rating of how citation (made for its own claim) bears on
+    another claim of its topic: who may grade may rate, never their own work.
+
+    expected_version: the version of the actor's rating the form showed, NO_GRADE_YET when it
+    showed none; target_version and claim_version: the versions of the citation and of the claim
+    the form showed. A rating is of what the reviewer read: either changed meanwhile refuses it."""
+    _require(roles.can_assess(actor), GRADER_NEEDED)
+    _require(not (why := roles.own_work_in_rating(actor, citation, claim)), why)
+    check_unchanged(citation, target_version, doing="rating")
+    check_unchanged(claim, claim_version, doing="rating")
+    return _own_judgement_set(  # type: ignore[return-value]  # (a ConsistencyRating)
+        actor=actor,
+        model=ConsistencyRating,
+        of={"citation": citation, "claim": claim},
+        data={"grade": grade, "rationale": rationale},
+        expected_version=expected_version,
+        noun="rating",
+    )
 
 
 # --- Annotations -------------------------------------------------------------------
@@ -945,12 +1000,13 @@ def dispute_raise(
     else:
         _require(roles.can_dispute_grade(actor), GRADER_NEEDED + " Disputing a grade is for those who grade.")
     if proposal is None:
-        raise ValidationError("Only a source grade, a citation grade or a claim can be disputed.")
+        raise ValidationError("Only a source grade, a citation grade, a consistency rating or a claim can be disputed.")
     dispute = Dispute(raised_by=actor, reason=reason, **{kind.field: target, proposal.field: proposed})
     check_unchanged(target, target_version, doing="disputing")
     if proposal.of_grade:
         if target.reviewer_id == actor.pk:
-            raise ValidationError("You cannot dispute your own grade; revise it instead.")
+            noun = "rating" if isinstance(target, ConsistencyRating) else "grade"
+            raise ValidationError(f"You cannot dispute your own {noun}; revise it instead.")
         if str(target.grade) == str(proposed):
             raise ValidationError({"proposed": "The proposed grade is the grade already given."})
     elif target.status == proposed:
@@ -1043,8 +1099,8 @@ def staff_save(
     the POST), so of an admin edit and a site edit begun from the same version the later save
     is refused, not allowed to overwrite the other."""
     _require(roles.can_use_admin(actor), "This needs a staff account.")
-    if _graded_field(instance):
-        _refuse_a_grade_of_own_work(instance)  # type: ignore[arg-type]  # (a grade: it has a graded field)
+    if _judged_fields(instance):
+        _refuse_a_grade_of_own_work(instance)  # type: ignore[arg-type]  # (a grade or a rating)
     before = None
     moved_from = None  # the claim a citation belonged to (the admin may move it to another)
     if isinstance(instance, Citation) and not instance._state.adding:
@@ -1061,17 +1117,28 @@ def staff_save(
     return instance
 
 
-def _refuse_a_grade_of_own_work(assessment: Assessment) -> None:
-    """A grade entered for a reviewer (new, or moved to another reviewer or target) obeys the
-    rule the reviewer would meet on the site. A grade already on record may still be corrected."""
+def _judged_fields(instance: models.Model) -> tuple[str, ...]:
+    """What a grade or a rating judges ("source"; "citation"; "citation" and "claim"), () for anything else."""
+    if isinstance(instance, ConsistencyRating):
+        return ("citation", "claim")
+    graded = _graded_field(instance)
+    return (graded,) if graded else ()
+
+
+def _refuse_a_grade_of_own_work(assessment: Assessment | ConsistencyRating) -> None:
+    """A grade or a rating entered for a reviewer (new, or moved to another reviewer or target)
+    obeys the rule the reviewer would meet on the site. One already on record may still be corrected."""
+    judged = _judged_fields(assessment)
     if not assessment._state.adding:
-        stored = type(assessment).objects.filter(pk=assessment.pk).values_list("reviewer_id", _graded_field(assessment))
-        if stored.first() == (assessment.reviewer_id, getattr(assessment, _graded_field(assessment) + "_id")):
+        stored = type(assessment).objects.filter(pk=assessment.pk).values_list("reviewer_id", *judged)
+        if stored.first() == (assessment.reviewer_id, *(getattr(assessment, f"{name}_id") for name in judged)):
             return
-    if assessment.reviewer_id is None:
-        return  # (full_clean reports the missing reviewer)
-    target = _graded(assessment)
-    stake = roles.stake_in(assessment.reviewer, target)
+    if assessment.reviewer_id is None or any(getattr(assessment, f"{name}_id") is None for name in judged):
+        return  # (full_clean reports what is missing)
+    if isinstance(assessment, ConsistencyRating):
+        stake = roles.rating_stake(assessment.reviewer, assessment.citation, assessment.claim)
+    else:
+        stake = roles.stake_in(assessment.reviewer, _graded(assessment))
     if stake:
         raise ValidationError(
             {

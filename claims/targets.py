@@ -1,7 +1,8 @@
 """The things a note (annotation) or a dispute can be about, each kind declared once.
 
-A claim, a source, a citation, a source grade, a citation grade and a dispute can be
-annotated; a source grade, a citation grade and a claim can be disputed. Everything that
+A claim, a source, a citation, a source grade, a citation grade, a dispute and a consistency
+rating (a cell of a topic's competing-hypotheses matrix) can be annotated; a source grade, a
+citation grade, a consistency rating and a claim can be disputed. Everything that
 differs between the kinds lives in its TargetKind below, and the models, services,
 selectors, views, forms and templates ask the registry rather than the type of an object:
 adding a kind is a change to this file and its test (tests/test_targets.py), plus the
@@ -41,7 +42,8 @@ class Badge:
 class Proposal:
     """What a dispute of a kind proposes instead of what the target has now."""
 
-    scale: str  # "reliability" (A-F), "credibility" (1-6) or "status": the choices the form offers
+    # "reliability" (A-F), "credibility" (1-6), "consistency" (CC-II) or "status": the choices the form offers
+    scale: str
     field: str  # the Dispute field that holds the proposal
     attribute: str  # the target's attribute an upheld dispute sets to the proposal
     missing: str  # said when the proposal is missing or of another kind
@@ -151,6 +153,17 @@ def _grade_hidden(user, grade) -> bool:
     return grade.reviewer_id != user.pk and not grades_visible(user, graded=graded, pk=getattr(grade, f"{graded}_id"))
 
 
+def _rating_hidden(user, rating) -> bool:
+    """Another reviewer's rating of a cell (a citation against a claim) is hidden from a blind
+    grader until they have rated the same cell (selectors/ratings.py)."""
+    from claims.selectors.ratings import RatingVisibility
+
+    if rating.reviewer_id == user.pk:
+        return False
+    cell = (rating.citation_id, rating.claim_id)
+    return not RatingVisibility.query(user, cells=[cell]).cell_visible(*cell)
+
+
 def _dispute_hidden(user, dispute) -> bool:
     # Its raiser saw the grade to dispute it; anyone else sees it as they would see the grade.
     if dispute.raised_by_id == user.pk:
@@ -208,6 +221,20 @@ def _citation_grade_label(grade) -> str:
         f"{grade.reviewer}’s credibility grade of the citation of {citation.source.key}{where} "
         f"for the claim {citation.claim.key}"
     )
+
+
+def _rating_label(rating) -> str:
+    citation = rating.citation
+    where = f", {citation.locator}" if citation.locator else ""
+    return (
+        f"{rating.reviewer}’s consistency rating of the citation of {citation.source.key}{where} "
+        f"(for the claim {citation.claim.key}) against the claim {rating.claim.key}"
+    )
+
+
+def cell_page(citation, claim) -> str:
+    """The page of a cell of a topic's matrix: the citation rated against the claim."""
+    return reverse("consistency_cell", args=[citation.pk, claim.key])
 
 
 # --- The registry ----------------------------------------------------------------------
@@ -318,7 +345,7 @@ KINDS: tuple[TargetKind, ...] = (
         url_kind="dispute",
         model_name="Dispute",
         field="dispute",
-        related=("source_assessment", "citation_assessment", "claim"),
+        related=("source_assessment", "citation_assessment", "claim", "consistency_rating"),
         page=lambda dispute: reverse("dispute_detail", args=[dispute.pk]),
         home="dispute",
         anchor="",
@@ -327,6 +354,29 @@ KINDS: tuple[TargetKind, ...] = (
         hidden=_dispute_hidden,
         topics=_disputed_topics,
         of_source=_disputed_of_source,
+    ),
+    # Not counted in a topic's summary (its open disputes, its latest activity): the home page
+    # counts the claims, their evidence and its grades; the matrix shows the ratings.
+    TargetKind(
+        url_kind="consistency-rating",
+        model_name="ConsistencyRating",
+        field="consistency_rating",
+        related=("citation__claim", "citation__source", "claim", "reviewer"),
+        page=lambda rating: cell_page(rating.citation, rating.claim),
+        home="rating",
+        anchor="rating-{pk}",
+        label=_rating_label,
+        text=lambda rating: rating.rationale,
+        hidden=_rating_hidden,
+        proposal=Proposal(
+            scale="consistency",
+            field="proposed_consistency",
+            attribute="grade",
+            missing="Propose the consistency rating (CC, C, N, I or II) the evidence should have.",
+            heading="Dispute this rating",
+            position=3,
+        ),
+        template="claims/targets/consistency_rating.html",
     ),
 )
 

@@ -7,7 +7,7 @@ save on POST.
 
 from django.urls import path
 
-from .views import agreement, chronology, exchange, jobs, matrix, pages, records, relations, review
+from .views import agreement, chronology, exchange, jobs, matrix, pages, ratings, records, relations, review
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -31,6 +31,8 @@ urlpatterns = [
     path("claims/<slug:key>/citations/new/", records.citation_create, name="citation_create"),
     path("citations/<int:pk>/edit/", records.citation_edit, name="citation_edit"),
     path("citations/<int:pk>/grade/", review.grade, {"graded": "citation"}, name="citation_grade"),
+    # A cell of a topic's competing-hypotheses matrix: the citation rated against another claim
+    path("citations/<int:pk>/consistency/<slug:claim_key>/", ratings.consistency_cell, name="consistency_cell"),
     # Sources
     path("sources/", pages.source_list, name="source_list"),
     path("sources/new/", records.source_create, name="source_create"),
@@ -49,12 +51,12 @@ urlpatterns = [
     path("people/suggest.json", pages.person_suggestions, name="person_suggestions"),
     path("people/<slug:slug>/", pages.person_detail, name="person_detail"),
     path("people/<slug:slug>/edit/", records.person_edit, name="person_edit"),
-    # Annotations: <kind> is claim, source, citation, source-grade, citation-grade or dispute
+    # Annotations: <kind> is claim, source, citation, source-grade, citation-grade, dispute or consistency-rating
     path("annotations/on/<str:kind>/<int:pk>/", review.annotation_create, name="annotation_create"),
     path("annotations/<int:pk>/reply/", review.annotation_reply, name="annotation_reply"),
     path("annotations/<int:pk>/edit/", review.annotation_edit, name="annotation_edit"),
     path("annotations/<int:pk>/withdraw/", review.annotation_withdraw, name="annotation_withdraw"),
-    # Disputes: <kind> is source-grade, citation-grade or claim
+    # Disputes: <kind> is source-grade, citation-grade, consistency-rating or claim
     path("disputes/", pages.dispute_list, name="dispute_list"),
     path("disputes/new/<str:kind>/<int:pk>/", review.dispute_raise, name="dispute_raise"),
     path("disputes/<int:pk>/", review.dispute_detail, name="dispute_detail"),

@@ -22,6 +22,7 @@ from claims.models import (
     Citation,
     CitationAssessment,
     Claim,
+    ConsistencyRating,
     Dispute,
     Person,
     Source,
@@ -213,6 +214,10 @@ def one_of_each(
     note = services.annotation_create(
         actor=researcher, target=claim, body="The 1964 report names the commission head Shvernik."
     )
+    rival = services.claim_create(actor=researcher, key="execution-11-june", topic=topic, statement="On 11 June.")
+    rating = services.consistency_rating_set(
+        actor=reviewer, citation=citation, claim=rival, grade="I", rationale="The night of 11-12 June."
+    )
     return {
         Topic: topic,
         Person: tukhachevsky,
@@ -223,6 +228,7 @@ def one_of_each(
         CitationAssessment: citation_grade,
         Dispute: open_dispute,
         Annotation: note,
+        ConsistencyRating: rating,
         User: staff,
     }
 

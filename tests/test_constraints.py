@@ -60,6 +60,11 @@ def _dispute(w, **overrides):
     return Dispute(**{**fields, **overrides})
 
 
+def _rating_dispute(w, **overrides):
+    fields = dict(citation_assessment=None, consistency_rating=w.rating, proposed_credibility=None)
+    return _dispute(w, **{**fields, "proposed_consistency": "II", **overrides})
+
+
 def _annotation(w, **overrides):
     fields = dict(author=w.researcher, claim=w.claim, body="Shvernik, not *Shernik*.")
     return Annotation(**{**fields, **overrides})
@@ -152,6 +157,12 @@ CASES = [
     ("consistency_rating_one_per_reviewer", lambda w: _rating(w, reviewer=w.reviewer, grade="II")),
     ("consistency_rating_value_valid", lambda w: _rating(w, grade="X")),
     ("consistency_rating_rationale_not_blank", lambda w: _rating(w, rationale="")),
+    ("dispute_one_open_per_raiser_consistency_rating", lambda w: _rating_dispute(w, raised_by=w.editor)),
+    (
+        "dispute_proposal_matches_target",
+        lambda w: _rating_dispute(w, proposed_consistency="", proposed_reliability="D"),
+    ),
+    ("dispute_proposals_valid", lambda w: _rating_dispute(w, proposed_consistency="X")),
 ]
 
 
@@ -173,7 +184,11 @@ class World:
         SourceRelation.objects.create(source=self.reprint, derived_from=self.source, kind="copy")
         self.rival = _claim(self.topic, key="arrest-later", statement="Tukhachevsky was arrested on 26 May 1937.")
         self.rival.save()
-        _rating(self, reviewer=self.reviewer).save()
+        self.rating = _rating(self, reviewer=self.reviewer)
+        self.rating.save()
+        Dispute.objects.create(
+            raised_by=self.editor, consistency_rating=self.rating, reason="Neutral.", proposed_consistency="N"
+        )
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from claims.models import (
     Citation,
     CitationAssessment,
     Claim,
+    ConsistencyRating,
     Dispute,
     Person,
     Source,
@@ -23,7 +24,18 @@ from claims.models import (
 
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "case-of-military-1937.json"
 
-CLAIMS_MODELS = [Topic, Person, Source, Claim, Citation, SourceAssessment, CitationAssessment, Dispute, Annotation]
+CLAIMS_MODELS = [
+    Topic,
+    Person,
+    Source,
+    Claim,
+    Citation,
+    SourceAssessment,
+    CitationAssessment,
+    ConsistencyRating,
+    Dispute,
+    Annotation,
+]
 
 pytestmark = pytest.mark.django_db
 
@@ -246,6 +258,36 @@ def test_reviewers_disagree_visibly_on_some_grades(seed):
     assert CitationAssessment.objects.filter(grade=6).exists()
     abwehr = Citation.objects.get(claim__key="abwehr-forgery")
     assert consensus_credibility(abwehr.assessments.values_list("grade", flat=True)) == 4
+
+
+@pytest.mark.parametrize("slug", ["date-of-execution", "motives-for-the-purge"])
+def test_every_claim_of_the_competing_topics_is_rated_against_the_others_evidence(seed, slug):
+    """Issue 14's matrix: each citation rated against each other claim of its topic, by the
+    seed's reviewers, two of them on some cells, and they do not always agree."""
+    claims = set(Claim.objects.filter(topic__slug=slug).values_list("pk", flat=True))
+    citations = Citation.objects.filter(claim__topic__slug=slug).values_list("pk", "claim_id")
+    cells = {(citation, claim) for citation, own in citations for claim in claims if claim != own}
+    by_cell: dict[tuple[int, int], set[str]] = {}
+    for citation, claim, grade in ConsistencyRating.objects.filter(claim__topic__slug=slug).values_list(
+        "citation_id", "claim_id", "grade"
+    ):
+        by_cell.setdefault((citation, claim), set()).add(grade)
+    assert set(by_cell) == cells
+    rated_twice = ConsistencyRating.objects.filter(claim__topic__slug=slug).values("citation", "claim")
+    assert rated_twice.annotate(n=Count("pk")).filter(n=2).exists()
+    assert any(len(grades) > 1 for grades in by_cell.values())
+    reviewers = set(ConsistencyRating.objects.values_list("reviewer__username", flat=True))
+    assert reviewers == {"reviewer_a", "reviewer_b"}
+
+
+def test_the_verdicts_hour_divides_the_reviewers_on_11_june(seed):
+    verdict = Citation.objects.get(claim__key="verdict-2335")
+    ratings = dict(
+        ConsistencyRating.objects.filter(citation=verdict, claim__key="execution-11-june").values_list(
+            "reviewer__username", "grade"
+        )
+    )
+    assert ratings == {"reviewer_a": "C", "reviewer_b": "I"}
 
 
 def test_an_open_dispute_challenges_the_abwehr_credibility_grade(seed):

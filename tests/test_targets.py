@@ -18,12 +18,13 @@ from claims.roles import Role
 from claims.selectors.detail import hidden_from
 from tests.conftest import make_user
 
-URL_KINDS = ("claim", "source", "citation", "source-grade", "citation-grade", "dispute")
+URL_KINDS = ("claim", "source", "citation", "source-grade", "citation-grade", "dispute", "consistency-rating")
 
 
 @pytest.fixture
-def things(claim, source, citation, reviewer, editor) -> dict:
-    """One of each kind, url kind → object: the grades are the reviewer's, the dispute an editor's."""
+def things(claim, source, citation, researcher, reviewer, editor) -> dict:
+    """One of each kind, url kind → object: the grades and the rating are the reviewer's, the
+    dispute an editor's."""
     source_grade = services.grade_set(
         actor=reviewer, target=source, grade="B", rationale="A careful historian with archival access."
     )
@@ -33,6 +34,15 @@ def things(claim, source, citation, reviewer, editor) -> dict:
     dispute = services.dispute_raise(
         actor=editor, target=citation_grade, reason="The 1957 review contradicts it outright.", proposed=5
     )
+    rival = services.claim_create(
+        actor=researcher,
+        key="execution-11-june",
+        topic=claim.topic,
+        statement="The convicted were shot on 11 June 1937.",
+    )
+    rating = services.consistency_rating_set(
+        actor=reviewer, citation=citation, claim=rival, grade="I", rationale="It puts the shooting after midnight."
+    )
     return {
         "claim": claim,
         "source": source,
@@ -40,7 +50,15 @@ def things(claim, source, citation, reviewer, editor) -> dict:
         "source-grade": source_grade,
         "citation-grade": citation_grade,
         "dispute": dispute,
+        "consistency-rating": rating,
     }
+
+
+def rate_the_same_cell(user, rating) -> None:
+    """Blind grading: a reviewer sees the others' ratings of a cell once they have rated it too."""
+    services.consistency_rating_set(
+        actor=user, citation=rating.citation, claim=rating.claim, grade="N", rationale="Mine."
+    )
 
 
 def ids_on(response) -> set[str]:
@@ -105,6 +123,7 @@ QUOTES = {
     "source-grade": ("archival access", "Stalin's Year"),
     "citation-grade": ("One late witness", "shot on 12 June"),
     "dispute": ("1957 review", "One late witness"),
+    "consistency-rating": ("after midnight", "shot on 11 June"),
 }
 
 
@@ -128,6 +147,7 @@ def test_a_quoted_passage_must_come_from_the_kinds_own_text(researcher, things, 
         ("source-grade", True),
         ("citation-grade", True),
         ("dispute", True),  # of a citation grade
+        ("consistency-rating", True),
     ],
 )
 def test_a_blind_grader_sees_others_grades_and_their_disputes_only_after_grading(
@@ -141,6 +161,7 @@ def test_a_blind_grader_sees_others_grades_and_their_disputes_only_after_grading
     assert client.get(url).status_code == (404 if hidden_before_grading else 200)
     services.grade_set(actor=blind, target=things["source"], grade="C", rationale="Mine.")
     services.grade_set(actor=blind, target=things["citation"], grade=4, rationale="Mine.")
+    rate_the_same_cell(blind, things["consistency-rating"])
     assert not hidden_from(blind, obj)
     assert client.get(url).status_code == 200
 
@@ -155,7 +176,10 @@ def test_a_dispute_of_a_claim_hides_nothing_and_its_raiser_always_sees_theirs(th
     assert not hidden_from(blind, own)
 
 
-@pytest.mark.parametrize(("url_kind", "proposed", "after"), [("source-grade", "D", "D"), ("citation-grade", 5, 5)])
+@pytest.mark.parametrize(
+    ("url_kind", "proposed", "after"),
+    [("source-grade", "D", "D"), ("citation-grade", 5, 5), ("consistency-rating", "CC", "CC")],
+)
 def test_an_upheld_dispute_puts_the_proposal_in_place_of_the_grade(
     things, second_reviewer, editor, url_kind, proposed, after
 ):
@@ -167,8 +191,13 @@ def test_an_upheld_dispute_puts_the_proposal_in_place_of_the_grade(
     assert dispute.target_label == f"{url_kind.replace('-', ' ')} #{grade.pk}"
 
 
-DISPUTED = {"claim": "contested", "source-grade": "D", "citation-grade": 5}
-NOW_SHOWN = {"claim": "Status now:", "source-grade": "Grade now:", "citation-grade": "Grade now:"}
+DISPUTED = {"claim": "contested", "source-grade": "D", "citation-grade": 5, "consistency-rating": "C"}
+NOW_SHOWN = {
+    "claim": "Status now:",
+    "source-grade": "Grade now:",
+    "citation-grade": "Grade now:",
+    "consistency-rating": "Grade now:",
+}
 
 
 @pytest.mark.parametrize("url_kind", list(DISPUTED))
@@ -179,6 +208,8 @@ def test_each_disputable_kind_is_shown_where_its_disputes_are(client, second_rev
     if kind.graded:  # (blind grading: a reviewer sees others' grades once they have graded too)
         own = {"source": "C", "citation": 4}[kind.graded]
         services.grade_set(actor=second_reviewer, target=getattr(target, kind.graded), grade=own, rationale="Mine.")
+    if url_kind == "consistency-rating":
+        rate_the_same_cell(second_reviewer, target)
     client.force_login(second_reviewer)
     form = client.get(f"/disputes/new/{url_kind}/{target.pk}/").content.decode()
     assert kind.proposal.heading in form and NOW_SHOWN[url_kind] in form

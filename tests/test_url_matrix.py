@@ -78,6 +78,8 @@ class World:
     users: dict[str, User]
     axes: dict[str, object]
     job: object = None  # the Researcher's background export, done
+    rival: Claim | None = None  # another claim of the topic, added by the Researcher
+    rating: object = None  # the Reviewer's rating of the citation against the rival claim
 
 
 @pytest.fixture
@@ -128,9 +130,16 @@ def world(db) -> World:
     axes = _axes_records()
     job = tasks.claims_export.enqueue(user_id=researcher.pk, query="")
     run_jobs_in_this_transaction()
-    return World(
+    world = World(
         topic, claim, source, person, citation, source_grade, citation_grade, annotation, dispute, users, axes, job
     )
+    world.rival = services.claim_create(
+        actor=researcher, key="execution-11-june", topic=topic, statement="The convicted were shot on 11 June 1937."
+    )
+    world.rating = services.consistency_rating_set(
+        actor=reviewer, citation=citation, claim=world.rival, grade="I", rationale="After midnight."
+    )
+    return world
 
 
 def _axes_records() -> dict[str, object]:
@@ -160,6 +169,7 @@ ADMIN_OBJECTS = {  # admin model path -> the world's object of that model
     "claims/citation": lambda w: w.citation,
     "claims/sourceassessment": lambda w: w.source_grade,
     "claims/citationassessment": lambda w: w.citation_grade,
+    "claims/consistencyrating": lambda w: w.rating,
     "claims/dispute": lambda w: w.dispute,
     "claims/annotation": lambda w: w.annotation,
     "claims/user": lambda w: w.users["researcher"],
@@ -246,6 +256,9 @@ ROUTES = {
     "claims/<slug:key>/citations/new/": lambda w: f"/claims/{w.claim.key}/citations/new/",
     "citations/<int:pk>/edit/": lambda w: f"/citations/{w.citation.pk}/edit/",
     "citations/<int:pk>/grade/": lambda w: f"/citations/{w.citation.pk}/grade/",
+    "citations/<int:pk>/consistency/<slug:claim_key>/": lambda w: (
+        f"/citations/{w.citation.pk}/consistency/{w.rival.key}/"
+    ),
     "sources/": lambda w: "/sources/",
     "sources/new/": lambda w: "/sources/new/",
     "sources/suggest.json": lambda w: "/sources/suggest.json?q=rog",
@@ -420,6 +433,13 @@ EXPECTED = {
     "admin/claims/citationassessment/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
     "admin/claims/citationassessment/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/claims/citationassessment/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
+    "admin/claims/consistencyrating/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/consistencyrating/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/consistencyrating/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/consistencyrating/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/consistencyrating/<path:object_id>/delete/": ("  L   L   L   L   L 200", "  L   L   L   L   L 302"),
+    "admin/claims/consistencyrating/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/consistencyrating/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
     "admin/claims/dispute/^([^/]+)/history/([^/]+)/$": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/claims/dispute/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/claims/dispute/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
@@ -466,6 +486,8 @@ EXPECTED = {
     "claims/<slug:key>/citations/new/": ("  L 403 200 200 200 200", "  L 403 200 200 200 200"),
     "citations/<int:pk>/edit/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),
     "citations/<int:pk>/grade/": ("  L 403 403 200 200 200", "  L 403 403 200 200 200"),
+    # Every reader sees a cell of the matrix; who grades rates it (an empty POST: the form again).
+    "citations/<int:pk>/consistency/<slug:claim_key>/": ("  L 403 200 200 200 200", "  L 403 403 200 200 200"),
     "sources/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "sources/new/": ("  L 403 200 200 200 200", "  L 403 200 200 200 200"),
     "sources/export.csv": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
@@ -611,6 +633,7 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "claims/<slug:key>/citations/new/": "/claims/no-such-claim/citations/new/",
     "citations/<int:pk>/edit/": f"/citations/{MISSING}/edit/",
     "citations/<int:pk>/grade/": f"/citations/{MISSING}/grade/",
+    "citations/<int:pk>/consistency/<slug:claim_key>/": f"/citations/{MISSING}/consistency/execution-12-june/",
     "sources/<slug:key>/": "/sources/no-such-source/",
     "sources/<slug:key>/edit/": "/sources/no-such-source/edit/",
     "sources/<slug:key>/grade/": "/sources/no-such-source/grade/",
@@ -649,6 +672,7 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     "claims/<slug:key>/citations/new/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
     "citations/<int:pk>/edit/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
     "citations/<int:pk>/grade/": ("  L 403 403 404 404 404", "  L 403 403 404 404 404"),
+    "citations/<int:pk>/consistency/<slug:claim_key>/": ("  L 403 404 404 404 404", "  L 403 403 404 404 404"),
     "sources/<slug:key>/": ("  L 403 404 404 404 404", "  L 403 405 405 405 405"),
     "sources/<slug:key>/edit/": ("  L 403 404 404 404 404", "  L 403 404 404 404 404"),
     "sources/<slug:key>/grade/": ("  L 403 403 404 404 404", "  L 403 403 404 404 404"),

@@ -7,7 +7,7 @@ saved and say why not, and forms/service_errors.add_service_errors() puts their 
 from django import forms
 
 from claims import targets
-from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
+from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS, Consistency
 from claims.models import Annotation, Claim, Dispute
 
 from . import fields
@@ -16,6 +16,17 @@ from .records import VersionedForm, version_field
 RELIABILITY_CHOICES = [(letter, definition) for letter, definition in RELIABILITY_DEFINITIONS.items()]
 CREDIBILITY_CHOICES = [(str(number), definition) for number, definition in CREDIBILITY_DEFINITIONS.items()]
 STATUS_CHOICES = list(Claim.Status.choices)
+CONSISTENCY_CHOICES = [
+    (value, label.partition(": ")[2]) for value, label in Consistency.choices
+]  # "CC", "very consistent"
+
+# Each scale (targets.Proposal.scale): its choices, the grade form's label, the dispute form's label.
+SCALES = {
+    "reliability": (RELIABILITY_CHOICES, "Reliability of the source", "Proposed reliability grade"),
+    "credibility": (CREDIBILITY_CHOICES, "Credibility of what the citation says", "Proposed credibility grade"),
+    "consistency": (CONSISTENCY_CHOICES, "How this evidence bears on the claim", "Proposed consistency rating"),
+    "status": (STATUS_CHOICES, "", "Proposed status of the claim"),
+}
 
 
 class AnnotationForm(VersionedForm):
@@ -76,16 +87,26 @@ class GradeForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.scale = scale
         field = self.fields["grade"]
-        if scale == "reliability":
-            field.choices = RELIABILITY_CHOICES
-            field.label = "Reliability of the source"
-        else:
-            field.choices = CREDIBILITY_CHOICES
-            field.label = "Credibility of what the citation says"
+        field.choices, field.label, _ = SCALES[scale]
 
     def clean_grade(self):
         value = self.cleaned_data["grade"]
         return int(value) if self.scale == "credibility" else value
+
+
+class RatingForm(GradeForm):
+    """A consistency rating of a cell (a citation against another claim): as a grade, and it
+    carries the version of the claim rated against as the reviewer read it too."""
+
+    claim_version = version_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, scale="consistency", **kwargs)
+        self.fields[
+            "rationale"
+        ].help_text = (
+            "Why: what in this evidence agrees or disagrees with the claim? Other reviewers and editors read it."
+        )
 
 
 class DisputeForm(VersionedForm):
@@ -100,14 +121,8 @@ class DisputeForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.proposal = targets.by_url_kind(kind).proposal
-        scale = self.proposal.scale
         field = self.fields["proposed"]
-        if scale == "reliability":
-            field.choices, field.label = RELIABILITY_CHOICES, "Proposed reliability grade"
-        elif scale == "credibility":
-            field.choices, field.label = CREDIBILITY_CHOICES, "Proposed credibility grade"
-        else:
-            field.choices, field.label = STATUS_CHOICES, "Proposed status of the claim"
+        field.choices, _, field.label = SCALES[self.proposal.scale]
 
     def clean_proposed(self):
         value = self.cleaned_data["proposed"]

@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
-from claims import sorting
+from claims import sorting, targets
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
 from claims.models import Citation, Claim, Dispute, Person, Source, Topic, TopicSummary
 from claims.search import query as search
@@ -34,6 +34,7 @@ from .blind import BLIND_NOTICE, GradeVisibility
 from .grades import HIDDEN, claim_evidence_grades, source_consensus
 from .lines import claim_evidence_lines
 from .paging import ROWS_PER_PAGE, page_of
+from .ratings import RatingVisibility
 
 # --- building blocks ---------------------------------------------------------------
 
@@ -432,15 +433,8 @@ def with_consensus(*, sources: Iterable[Source], user) -> list[Source]:
 
 # --- disputes ----------------------------------------------------------------------
 
-_DISPUTE_RELATED = (
-    "raised_by",
-    "claim",
-    "source_assessment__source",
-    "source_assessment__reviewer",
-    "citation_assessment__citation__claim",
-    "citation_assessment__citation__source",
-    "citation_assessment__reviewer",
-)
+# What each dispute shows of its target (as the dispute page reads it, claims/targets.py).
+_DISPUTE_RELATED = ("raised_by", *targets.related_through(targets.DISPUTABLE))
 
 
 def open_disputes() -> QuerySet[Dispute]:
@@ -449,15 +443,18 @@ def open_disputes() -> QuerySet[Dispute]:
 
 
 def mark_hidden_grades(*, disputes: Iterable[Dispute], user) -> list[Dispute]:
-    """Set grade_hidden on each dispute of a grade the (blind) user has not graded yet. At most two queries."""
+    """Set grade_hidden on each dispute of a grade or rating the (blind) user has not graded or
+    rated yet. At most three queries."""
     disputes = list(disputes)
     visibility = GradeVisibility.query(
         user,
         source_ids={d.source_assessment.source_id for d in disputes if d.source_assessment_id},
         citation_ids={d.citation_assessment.citation_id for d in disputes if d.citation_assessment_id},
     )
+    rated = [d.consistency_rating for d in disputes if d.consistency_rating_id]
+    ratings = RatingVisibility.query(user, cells={(r.citation_id, r.claim_id) for r in rated})
     for dispute in disputes:
-        dispute.grade_hidden = not visibility.dispute_visible(dispute)
+        dispute.grade_hidden = not (visibility.dispute_visible(dispute) and ratings.dispute_visible(dispute))
     return disputes
 
 

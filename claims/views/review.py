@@ -392,7 +392,9 @@ def dispute_raise(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Http
     else:
         form = DisputeForm(kind=kind, initial={"target_version": target.version})
     own_grade = of_grade and target.reviewer_id == request.user.pk
-    graded = getattr(target, target_kind.graded) if own_grade else None
+    graded = getattr(target, target_kind.graded) if own_grade and target_kind.graded else None
+    # (A rating is revised on its own page, the cell's.)
+    revise_url = targets.of(graded).grading.form(graded) if graded else target_kind.page(target) if own_grade else ""
     return render(
         request,
         "claims/dispute_form.html",
@@ -402,7 +404,7 @@ def dispute_raise(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Http
             "target": target,
             "target_label": target_kind.label(target),
             "own_grade": own_grade,
-            "revise_url": targets.of(graded).grading.form(graded) if graded else "",
+            "revise_url": revise_url,
             "back": target_kind.url(target),
             **_abilities(request.user),
         },
