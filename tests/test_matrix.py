@@ -22,6 +22,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from claims import services
@@ -123,14 +124,17 @@ def test_own_claim_cells_come_from_the_stance_and_the_others_from_the_median_rat
     assert got[ach.c2.pk, ach.h1.key] == "I"
     by_pk = rows_by_pk(found)
     c1_h2 = next(c for c in by_pk[ach.c1.pk].cells if c.claim_key == ach.h2.key)
-    assert (c1_h2.ratings, c1_h2.own, c1_h2.url) == (2, False, f"/citations/{ach.c1.pk}/consistency/{ach.h2.key}/")
+    assert (c1_h2.ratings, c1_h2.own) == (2, False)
 
 
-def test_an_unrated_cell_is_empty_and_links_to_its_rating_page(ach, editor):
+def test_an_unrated_cell_is_empty_and_links_to_its_rating_page(ach, editor, client):
     ConsistencyRating.objects.filter(citation=ach.c2, claim=ach.h3).delete()
     found = matrix.topic_matrix(topic=ach.topic, user=editor)
     cell = next(c for c in rows_by_pk(found)[ach.c2.pk].cells if c.claim_key == ach.h3.key)
-    assert (cell.value, cell.ratings, cell.url) == (None, 0, f"/citations/{ach.c2.pk}/consistency/{ach.h3.key}/")
+    assert (cell.value, cell.ratings) == (None, 0)
+    client.force_login(editor)
+    cell_page = reverse("consistency_cell", args=[ach.c2.pk, ach.h3.key])
+    assert f'<a href="{cell_page}" title="Rate {ach.h2.key}' in client.get(URL).content.decode()
 
 
 def test_weights_multiply_the_consensus_grades_ungraded_and_outdated_counting_half(ach, editor):
@@ -195,7 +199,10 @@ def test_rows_are_grouped_under_their_sources(ach, editor, client):
     ]
     client.force_login(editor)
     text = main_text(client.get(URL))
-    assert "s-a Title of s-a h1-11-june , p. 1 supports On the 11th. 0.80 (A2) 4 CC C 3 ratings II 2 ratings" in text
+    assert (
+        "s-a Title of s-a h1-11-june , p. 1 supports On the 11th. 0.80 (A2) 4 CC C 3 ratings, yours among them II 2 ratings"
+        in text
+    )
 
 
 def test_the_page_shows_the_scores_in_the_column_headers(ach, editor, client):
@@ -320,12 +327,13 @@ def blind(db, ach) -> User:
     return user
 
 
-def test_a_blind_reviewer_sees_stances_and_their_own_ratings_only(ach, blind):
+def test_a_blind_reviewer_sees_stances_and_the_cells_they_rated_only(ach, blind):
     found = matrix.topic_matrix(topic=ach.topic, user=blind)
     assert found.blind
     by_pk = rows_by_pk(found)
     mine = next(c for c in by_pk[ach.c2.pk].cells if c.claim_key == ach.h1.key)
-    assert (mine.value, mine.mine, mine.hidden) == ("CC", True, False)  # not the consensus (I, CC: I)
+    # Once they have rated it, the cell's consensus (their CC and another's I: I), as with grades.
+    assert (mine.value, mine.ratings, mine.mine, mine.hidden) == ("I", 2, True, False)
     others = [c for row in found.rows for c in row.cells if not c.own and not c.mine]
     assert others and all(c.value is None and c.hidden for c in others)
     assert all(row.weight is None and row.grade == "" for row in found.rows)
@@ -339,12 +347,12 @@ def test_a_blind_reviewers_page_holds_no_other_reviewers_rating_or_grade(ach, bl
     text = main_text(response)
     assert matrix.HIDDEN_NOTICE in text
     assert "Inconsistency" not in text.split(matrix.HIDDEN_NOTICE)[1]
-    for grade in ("A2", "C4", "C-", "0.80", "0.24", "1.60", "1 rating", "2 ratings", "3 ratings"):
+    for grade in ("A2", "C4", "C-", "0.80", "0.24", "1.60", "1 rating", "3 ratings"):
         assert grade not in text
     assert text.count("rated by others, hidden until you rate") == 7
-    assert "CC yours" in text
-    # Diagnosticity is of the cells shown: c2 has CC (own) and CC (theirs).
-    assert "0 not diagnostic" in text
+    assert "I 2 ratings, yours among them" in text
+    # Diagnosticity is of the cells shown: c2 has CC (own) and I (the cell they rated).
+    assert "0 not diagnostic" not in text
 
 
 def test_a_blind_reviewers_csv_holds_no_other_reviewers_rating_or_grade(ach, blind, client):
@@ -353,7 +361,7 @@ def test_a_blind_reviewers_csv_holds_no_other_reviewers_rating_or_grade(ach, bli
     assert rows[0][6:] == [ach.h1.key, ach.h2.key, ach.h3.key]
     by_locator = {row[2]: row for row in rows[1:-1]}
     assert by_locator["p. 1"] == ["s-a", ach.h1.key, "p. 1", "supports", "hidden", "", "CC", "hidden", "hidden"]
-    assert by_locator["p. 2"] == ["s-b", ach.h2.key, "p. 2", "supports", "hidden", "0", "CC", "CC", "hidden"]
+    assert by_locator["p. 2"] == ["s-b", ach.h2.key, "p. 2", "supports", "hidden", "3", "I", "CC", "hidden"]
     assert rows[-1][6:] == ["hidden", "hidden", "hidden"]
 
 

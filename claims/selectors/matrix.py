@@ -28,6 +28,7 @@ from claims.quoting import quoted
 
 from .blind import is_blind_grader
 from .grades import citation_grades
+from .ratings import RatingVisibility
 
 MATRIX_CLAIMS = 12  # columns: a wider table is not read across
 MATRIX_ROWS = 300  # rows of evidence shown (and exported)
@@ -63,11 +64,6 @@ HIDDEN_NOTICE = (
 )
 
 
-def rating_cell_url(citation_pk: int, claim_key: str) -> str:
-    # TODO(lead): reverse("consistency_cell", ...) once the rating cell page is merged.
-    return f"/citations/{citation_pk}/consistency/{claim_key}/"
-
-
 def row_weight(reliability: str | None, credibility: int | None) -> Decimal:
     return RELIABILITY_WEIGHTS.get(reliability or "", UNJUDGED_WEIGHT) * CREDIBILITY_WEIGHTS.get(
         credibility or 0, UNJUDGED_WEIGHT
@@ -82,9 +78,8 @@ class Cell:
     value: str | None = None
     own: bool = False  # the citation's own claim: its stance
     ratings: int = 0  # how many ratings the value is the median of
-    mine: bool = False  # a blind reviewer's own rating, the only one shown them
+    mine: bool = False  # the viewer has rated this cell (a blind reviewer sees it once they have)
     hidden: bool = False  # rated by others, hidden from a blind reviewer until they rate it
-    url: str = ""  # the rating cell page (not for the own claim)
 
     @property
     def score(self) -> int | None:
@@ -213,17 +208,18 @@ def topic_matrix(*, topic: Topic, user, picked: Sequence[str] = ()) -> Matrix:
     blind = is_blind_grader(user)
 
     ratings: dict[tuple[int, int], list[str]] = defaultdict(list)
-    mine: dict[tuple[int, int], str] = {}
+    mine: set[tuple[int, int]] = set()
     for citation_id, claim_id, reviewer_id, grade in _ratings(shown, citations):
         ratings[citation_id, claim_id].append(grade)
         if reviewer_id == user.pk:
-            mine[citation_id, claim_id] = grade
+            mine.add((citation_id, claim_id))
+    visibility = RatingVisibility(blind=True, rated=frozenset(mine), viewer_id=user.pk) if blind else None
 
     grades = {} if blind else citation_grades(citations)
     groups: list[SourceGroup] = []
     for citation in citations:
         citation.claim = by_id[citation.claim_id]
-        cells = [_cell(citation, claim, ratings, mine, blind) for claim in shown]
+        cells = [_cell(citation, claim, ratings, mine, visibility) for claim in shown]
         row = Row(citation, cells)
         if not blind:
             graded = grades[citation.pk]
@@ -266,14 +262,12 @@ def inconsistency_score(rows: Iterable[Row], index: int) -> Decimal:
     return total
 
 
-def _cell(citation: Citation, claim: Claim, ratings, mine, blind: bool) -> Cell:
+def _cell(citation: Citation, claim: Claim, ratings, mine, visibility: RatingVisibility | None) -> Cell:
+    """visibility: a blind reviewer's (the cells they rated, read with the ratings: no query), else None."""
     if citation.claim_id == claim.pk:
         return Cell(claim.key, STANCE_CONSISTENCY[CitationStance(citation.stance)], own=True)
-    url = rating_cell_url(citation.pk, claim.key)
     cell = (citation.pk, claim.pk)
     given = ratings.get(cell, [])
-    if not blind:
-        return Cell(claim.key, consensus_consistency(given), ratings=len(given), url=url)
-    if cell in mine:
-        return Cell(claim.key, mine[cell], ratings=1, mine=True, url=url)
-    return Cell(claim.key, hidden=bool(given), url=url)
+    if visibility is None or visibility.cell_visible(*cell):
+        return Cell(claim.key, consensus_consistency(given), ratings=len(given), mine=cell in mine)
+    return Cell(claim.key, hidden=bool(given))
