@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import services
 from claims.csv.claims_csv import claims_import
-from claims.models import Citation, Source
+from claims.models import Citation, Source, SourceAssessment
 from claims.selectors import queues
 from claims.selectors.queues import fresh_citation_counts
 from tests.test_pages import main_text
@@ -251,6 +251,33 @@ def test_editors_see_confirmed_grades_on_claims_with_a_single_line_of_evidence(c
     relation = w.memoir.derivations.get()
     services.source_relation_remove(actor=w.researcher, relation=relation)
     assert _item_ids(_section(_adjudicate(client, editor), "confirmed"), "confirmed") == []  # two lines again
+
+
+def test_the_adjudication_sections_are_bounded(client, editor, researcher, reviewer, second_reviewer, topic):
+    """27 sources graded A and E, 27 open disputes: 25 of each shown, the rest paged or counted."""
+    sources = Source.objects.bulk_create(
+        [Source(key=f"far-{n:02}", kind="monograph", level="secondary", title=f"Far {n}") for n in range(27)]
+    )
+    SourceAssessment.objects.bulk_create(
+        [
+            SourceAssessment(source=source, reviewer=user, grade=grade, rationale="R")
+            for source in sources
+            for user, grade in ((reviewer, "A"), (second_reviewer, "E"))
+        ]
+    )
+    for n in range(27):
+        claim = services.claim_create(actor=researcher, key=f"claim-{n}", topic=topic, statement="S.")
+        services.dispute_raise(actor=researcher, target=claim, reason="R", proposed="refuted")
+    page = _adjudicate(client, editor)
+    spread = _section(page, "spread")
+    assert len(_item_ids(spread, "spread-source")) == 25 and 'rel="next"' in spread
+    newest_first = [source.pk for source in reversed(sources)]
+    assert _item_ids(spread, "spread-source") == newest_first[:25]
+    second = _section(client.get("/review/adjudicate/?sources=2").content.decode(), "spread")
+    assert _item_ids(second, "spread-source") == newest_first[25:] and 'rel="prev"' in second
+    disputes = _section(page, "disputes")
+    assert len(_item_ids(disputes, "dispute")) == 25
+    assert "and 2 more" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", disputes))
 
 
 # --- queries ------------------------------------------------------------------------------
