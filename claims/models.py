@@ -75,6 +75,18 @@ def _require_filled(instance, *fields: str) -> dict[str, str]:
     return errors
 
 
+def _leaving(instance: models.Model, derived: str, kwargs: dict) -> dict:
+    """The save() arguments that write every field of an existing row but `derived`, a value the
+    services keep (Claim.evidence_rank, Source.citation_count): a copy read before it changed
+    would otherwise write back its old value over the one kept."""
+    if not instance._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+        left = instance.get_deferred_fields() | {derived}
+        kwargs["update_fields"] = [
+            f.name for f in instance._meta.concrete_fields if not f.primary_key and f.attname not in left
+        ]
+    return kwargs
+
+
 class DatedMixin(models.Model):
     """An optional EDTF date with the calendar bounds derived from it."""
 
@@ -299,12 +311,23 @@ class Source(DatedMixin):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)  # see services.check_version
-    history = HistoricalRecords()
+    # How many citations cite it, kept by services.source_citation_counts_refresh on every
+    # write that adds, deletes or moves a citation, for the review queue's "most-cited first"
+    # (an index; counted per page it would read every citation). Derived, so neither in the
+    # history nor written by a save of the source's own fields (save below), as
+    # Claim.evidence_rank. (db_default: the CSV import's raw INSERTs.)
+    citation_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["citation_count"])
 
     objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["key"]
+        indexes = [
+            # /review/: the sources waiting for a reviewer's grade, most-cited first
+            # (selectors.queues), and their citations in the same order, source by source.
+            models.Index(fields=["-citation_count", "key"], name="source_by_citations_idx")
+        ]
         constraints = [
             models.CheckConstraint(name="source_key_not_blank", condition=_not_blank("key")),
             models.CheckConstraint(name="source_title_not_blank", condition=_not_blank("title")),
@@ -322,6 +345,10 @@ class Source(DatedMixin):
 
     def __str__(self) -> str:
         return f"{self.title} [{self.key}]"
+
+    def save(self, *args, **kwargs):
+        # A source read before a citation was added carries the count of then (as Claim.save).
+        super().save(*args, **_leaving(self, "citation_count", kwargs))
 
     def get_absolute_url(self) -> str:
         return reverse("source_detail", kwargs={"key": self.key})
@@ -478,14 +505,8 @@ class Claim(DatedMixin):
         return f"{self.key}: {self.statement[:80]}"
 
     def save(self, *args, **kwargs):
-        # A claim read before a citation or grade changed carries the rank of then: saving its
-        # own fields must not write that back over the one services.claim_evidence_refresh keeps.
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            left = self.get_deferred_fields() | {"evidence_rank"}
-            kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in left
-            ]
-        super().save(*args, **kwargs)
+        # A claim read before a citation or grade changed carries the rank of then.
+        super().save(*args, **_leaving(self, "evidence_rank", kwargs))
 
     def get_absolute_url(self) -> str:
         return reverse("claim_detail", kwargs={"key": self.key})

@@ -43,7 +43,7 @@ from .models import (
 )
 from .roles import Role
 from .search import index as search_index
-from .selectors import grades, summaries
+from .selectors import grades, queues, summaries
 from .translit import slug_for
 
 CONTRIBUTOR_NEEDED, GRADER_NEEDED, EDITOR_NEEDED = roles.CONTRIBUTOR_NEEDED, roles.GRADER_NEEDED, roles.EDITOR_NEEDED
@@ -72,10 +72,12 @@ def _save(instance: _Record, *, actor: User | None, refresh_evidence: bool = Tru
     _full_clean(instance)
     moved_from = _topic_before(instance)
     evidence_before = _evidence_claims_before(instance) if refresh_evidence else set()
+    recount = _sources_recounted_by_save(instance)
     # django-simple-history reads the author of the history row from here.
     instance._history_user = actor
     instance.save()
     _summaries_follow(instance, also=moved_from, at=_activity_time(instance))
+    source_citation_counts_refresh(source_ids=recount)
     if refresh_evidence:
         claim_evidence_refresh(claim_ids=evidence_before | _evidence_claims_of(instance))
     return instance
@@ -181,8 +183,8 @@ def check_unchanged(instance: models.Model, expected: int | None, *, doing: str)
         raise ValidationError(_conflict_message(instance, expected, doing), code="conflict")
 
 
-# (evidence_rank: derived, and not in the history: Claim.evidence_rank.)
-NOT_COMPARED = {"id", "created_by", "created_at", "updated_at", "version", "evidence_rank"}
+# (evidence_rank, citation_count: derived, and not in the history: Claim.evidence_rank.)
+NOT_COMPARED = {"id", "created_by", "created_at", "updated_at", "version", "evidence_rank", "citation_count"}
 
 
 def _conflict_message(instance: models.Model, expected: int, doing: str = "editing") -> str:
@@ -219,12 +221,14 @@ def _delete_unless_in_use(instance: models.Model, *, actor: User) -> None:
     instance._history_user = actor
     touched = _topics_of(instance)  # read before the rows that lead to the topics are gone
     evidence = _evidence_claims_of(instance)  # (likewise)
+    cited = _sources_cited_by(instance)  # (likewise: a claim's citations go with it)
     try:
         instance.delete()
     except ProtectedError as exc:
         in_use = sorted({str(obj) for obj in exc.protected_objects})[:5]
         raise ValidationError(f"{instance} is still in use and cannot be deleted: {'; '.join(in_use)}.") from None
     claim_evidence_refresh(claim_ids=evidence)
+    source_citation_counts_refresh(source_ids=cited)
     if touched and not isinstance(instance, Topic):
         active = touched if _counts_as_activity(instance) else set()
         topic_summaries_refresh(topic_ids=touched - active, at=None)
@@ -284,25 +288,34 @@ def claim_evidence_refresh(*, claim_ids: Iterable[int]) -> int:
     of it or of its source set, changed, outdated or deleted (_save, _delete_unless_in_use;
     a dispute upheld saves the grade through _save), and the CSV import. Four queries and an
     UPDATE per rank that changed, per EVIDENCE_BATCH claims. Returns how many changed."""
-    ids = sorted(set(claim_ids) - {None})
+    return _refresh(Claim, "evidence_rank", claim_ids, grades.fresh_evidence_ranks)
+
+
+def _refresh(
+    model: type[models.Model], field: str, ids: Iterable[int], fresh: Callable[[dict[int, int]], dict[int, int]]
+) -> int:
+    """Store the fresh values of a derived field (absent from fresh: 0) of these rows where they
+    changed, EVIDENCE_BATCH rows at a time; an UPDATE of the one column per value (no history
+    row, no new version, no change of updated_at). Returns how many changed."""
+    ids = sorted(set(ids) - {None})
     changed = 0
     for start in range(0, len(ids), EVIDENCE_BATCH):
         batch = ids[start : start + EVIDENCE_BATCH]
-        # Locked in one order (by claim): a write changing the same claims' grades waits for
-        # this one, then reads what it left; else both could store a rank missing the other's change.
+        # Locked in one order (by key): a write changing the same rows' grades or citations waits
+        # for this one, then reads what it left; else both could store a value missing the other's change.
         stored = dict(
-            Claim.objects.select_for_update(of=("self",))
+            model._default_manager.select_for_update(of=("self",))
             .filter(pk__in=batch)
             .order_by("pk")
-            .values_list("pk", "evidence_rank")
+            .values_list("pk", field)
         )
-        by_rank: dict[int, list[int]] = defaultdict(list)
-        for pk, rank in grades.fresh_evidence_ranks(stored).items():
-            if stored[pk] != rank:
-                by_rank[rank].append(pk)
-        for rank, pks in by_rank.items():
-            # (An UPDATE of the one column: no history row, no new version, no change of updated_at.)
-            Claim.objects.filter(pk__in=pks).update(evidence_rank=rank)
+        found = fresh(stored)
+        by_value: dict[int, list[int]] = defaultdict(list)
+        for pk, value in stored.items():
+            if found.get(pk, 0) != value:
+                by_value[found.get(pk, 0)].append(pk)
+        for value, pks in by_value.items():
+            model._default_manager.filter(pk__in=pks).update(**{field: value})
             changed += len(pks)
     return changed
 
@@ -310,15 +323,60 @@ def claim_evidence_refresh(*, claim_ids: Iterable[int]) -> int:
 def claim_evidence_rebuild() -> int:
     """Work out every claim's evidence rank afresh (after rows were written raw: a seed, a
     hand-made SQL fix), a batch at a time. Returns how many were wrong."""
+    return _rebuild(Claim, lambda batch: claim_evidence_refresh(claim_ids=batch))
+
+
+def _rebuild(model: type[models.Model], refresh: Callable[[list[int]], int]) -> int:
+    """refresh every row of model, EVIDENCE_BATCH rows a transaction; the sum of what it returns."""
     changed = 0
     last = 0
     while True:
-        batch = list(Claim.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:EVIDENCE_BATCH])
+        batch = list(
+            model._default_manager.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:EVIDENCE_BATCH]
+        )
         if not batch:
             return changed
         with transaction.atomic():
-            changed += claim_evidence_refresh(claim_ids=batch)
+            changed += refresh(batch)
         last = batch[-1]
+
+
+# --- Citation counts (the review queue's most-cited first) --------------------------------
+
+
+def source_citation_counts_refresh(*, source_ids: Iterable[int]) -> int:
+    """Count the citations of these sources afresh (selectors.queues.fresh_citation_counts) and
+    store the counts that changed (Source.citation_count). Called in the transaction of every
+    write that adds, deletes or moves a citation (_save, _delete_unless_in_use: a citation, a
+    claim and its citations) and by the CSV import. Two queries and an UPDATE per count that
+    changed, per EVIDENCE_BATCH sources. Returns how many changed."""
+    return _refresh(Source, "citation_count", source_ids, queues.fresh_citation_counts)
+
+
+def source_citation_counts_rebuild() -> int:
+    """Count every source's citations afresh (after rows were written raw), a batch at a time.
+    Returns how many counts were wrong."""
+    return _rebuild(Source, lambda batch: source_citation_counts_refresh(source_ids=batch))
+
+
+def _sources_recounted_by_save(instance: models.Model) -> set[int]:
+    """The sources whose citation count a save of instance changes: a new citation's source,
+    and both sources of a citation moved from one to another. Read before the save."""
+    if not isinstance(instance, Citation):
+        return set()
+    if instance._state.adding:
+        return {instance.source_id}
+    before = Citation.objects.filter(pk=instance.pk).values_list("source_id", flat=True).first()
+    return set() if before == instance.source_id else {pk for pk in (before, instance.source_id) if pk is not None}
+
+
+def _sources_cited_by(instance: models.Model) -> set[int]:
+    """The sources whose citation count deleting instance changes (read before the delete)."""
+    if isinstance(instance, Citation):
+        return {instance.source_id}
+    if isinstance(instance, Claim):
+        return set(Citation.objects.filter(claim_id=instance.pk).order_by().values_list("source_id", flat=True))
+    return set()
 
 
 def _evidence_claims_of(instance: models.Model) -> set[int]:

@@ -7,7 +7,7 @@ save on POST.
 
 from django.urls import path
 
-from .views import agreement, chronology, exchange, jobs, matrix, pages, ratings, records, relations, review
+from .views import agreement, chronology, exchange, jobs, matrix, pages, queues, ratings, records, relations, review
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -62,6 +62,9 @@ urlpatterns = [
     path("disputes/<int:pk>/", review.dispute_detail, name="dispute_detail"),
     path("disputes/<int:pk>/withdraw/", review.dispute_withdraw, name="dispute_withdraw"),
     path("disputes/<int:pk>/resolve/", review.dispute_resolve, name="dispute_resolve"),
+    # Review queues: what waits for a reviewer's grade; what waits for an editor's judgement
+    path("review/", queues.review_queue, name="review_queue"),
+    path("review/adjudicate/", queues.review_adjudicate, name="review_adjudicate"),
     # Background jobs (large CSV imports and exports): only their starter sees them
     path("jobs/", jobs.job_list, name="job_list"),
     path("jobs/claims-export/", jobs.claims_export_start, name="claims_export_start"),

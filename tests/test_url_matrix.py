@@ -281,6 +281,8 @@ ROUTES = {
     "disputes/<int:pk>/": lambda w: f"/disputes/{w.dispute.pk}/",
     "disputes/<int:pk>/withdraw/": lambda w: f"/disputes/{w.dispute.pk}/withdraw/",
     "disputes/<int:pk>/resolve/": lambda w: f"/disputes/{w.dispute.pk}/resolve/",
+    "review/": lambda w: "/review/",
+    "review/adjudicate/": lambda w: "/review/adjudicate/",
     "sources/<slug:key>/relations/new/": lambda w: f"/sources/{w.source.key}/relations/new/",
     "sources/<slug:key>/relations/<int:pk>/edit/": lambda w: (
         f"/sources/{w.source.key}/relations/{_relation(w).pk}/edit/"
@@ -510,6 +512,8 @@ EXPECTED = {
     "disputes/<int:pk>/": ("  L 403 200 200 200 200", "  L 403 405 405 405 405"),
     "disputes/<int:pk>/withdraw/": ("  L 403 405 405 405 405", "  L 403 403 302 403 302"),
     "disputes/<int:pk>/resolve/": ("  L 403 405 405 405 405", "  L 403 403 403 200 200"),
+    "review/": ("  L 403 403 200 200 200", "405 405 405 405 405 405"),
+    "review/adjudicate/": ("  L 403 403 403 200 200", "405 405 405 405 405 405"),
     # A source's genealogy: the Researcher added the source, so they and the Editor may relate it;
     # an empty POST lacks the other source (new) or the version (edit: the form again; remove: a message).
     "sources/<slug:key>/relations/new/": ("  L 403 200 403 200 200", "  L 403 200 403 200 200"),

@@ -104,6 +104,7 @@ class PlanWriter:
         self.claims_written = 0
         self.topics_touched: set[int | None] = set()  # whose summaries change (services.topic_summaries_refresh)
         self.evidence_touched: set[int] = set()  # claims cited anew (services.claim_evidence_refresh)
+        self.sources_cited: set[int] = set()  # sources cited anew (services.source_citation_counts_refresh)
 
     def write(self) -> None:
         plan = self.plan
@@ -356,6 +357,7 @@ class PlanWriter:
         }
         bulk.insert(Citation, CITATION_TABLE_COLUMNS[:4], rows, ready=True, same=same)
         self.evidence_touched.update(row[1] for row in rows)
+        self.sources_cited.update(row[2] for row in rows)
         # (The history's own keys: the table's next.)
         if (citation_ids := bulk.consecutive([row[0] for row in rows])) is not None:
             bulk.copy_to_history(Citation, ids=citation_ids, history_type="+", history_date=self.now, user_id=user_id)

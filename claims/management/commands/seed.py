@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from simple_history.models import registered_models
 
 from claims.search.index import rebuild
-from claims.services import claim_evidence_rebuild, topic_summaries_rebuild
+from claims.services import claim_evidence_rebuild, source_citation_counts_rebuild, topic_summaries_rebuild
 
 DEFAULT_FIXTURE = "case-of-military-1937"
 
@@ -48,6 +48,7 @@ class Command(BaseCommand):
         created = backfill_history(reason=f"loaded from the seed {fixture}")
         topic_summaries_rebuild()  # loaddata's raw rows pass no service that keeps them
         claim_evidence_rebuild()  # (nor the claims' evidence ranks)
+        source_citation_counts_rebuild()  # (nor the sources' citation counts)
         summary = ", ".join(f"{n} {name}" for name, n in created.items()) or "none needed"
         self.stdout.write(f"First history entries: {summary}.")
         # loaddata writes rows raw, around the index as around the history: index them all.
