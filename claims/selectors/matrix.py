@@ -134,6 +134,9 @@ class Matrix:
         return self.row_count - sum(len(group.rows) for group in self.groups)
 
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
 def parse_keys(values: Iterable[str]) -> list[str]:
     """The claim keys of ?claim= values (each may hold several, separated by spaces or commas),
     once each, in the order given; one more than fit at most (enough to say there were too many,
@@ -165,7 +168,9 @@ def _pick(topic: Topic, keys: Sequence[str], errors: list[str]) -> list[Claim]:
     if len(keys) > MATRIX_CLAIMS:
         errors.append(f"At most {MATRIX_CLAIMS} claims fit side by side; the first {MATRIX_CLAIMS} picked are shown.")
         keys = keys[:MATRIX_CLAIMS]
-    found = {c.key: c for c in _claims(topic).filter(key__in=keys).order_by()}
+    # A key is a slug: anything else (a NUL, which PostgreSQL cannot even be asked about) is no claim's.
+    askable = [key for key in keys if SLUG.fullmatch(key)]
+    found = {c.key: c for c in _claims(topic).filter(key__in=askable).order_by()} if askable else {}
     unknown = [key for key in keys if key not in found]
     if unknown:
         errors.append("Not a claim of this topic: " + ", ".join(quoted(key) for key in unknown[:5]) + ".")

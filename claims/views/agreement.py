@@ -8,7 +8,7 @@ most) is for editors and staff alone, so that blind grading leaks nothing to a r
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from claims import roles
@@ -23,14 +23,20 @@ class AgreementFilterForm(forms.Form):
     topic = fields.topic_filter()
 
 
-@require_safe
-@reader_required
-def agreement(request: HttpRequest) -> HttpResponse:
+def _topic_asked(request: HttpRequest) -> tuple[AgreementFilterForm, Topic | None]:
+    """The ?topic= filter (None: all topics); 404 for a slug no topic has, or one no topic could
+    have (a NUL, which PostgreSQL cannot even be asked about)."""
     form = AgreementFilterForm(request.GET)
     form.is_valid()
     if "topic" in form.errors:
         raise Http404("No topic has this slug.")
-    topic = form.cleaned_data.get("topic")
+    return form, form.cleaned_data.get("topic")
+
+
+@require_safe
+@reader_required
+def agreement(request: HttpRequest) -> HttpResponse:
+    form, topic = _topic_asked(request)
     breakdown = roles.can_edit_any(request.user)
     return render(
         request,
@@ -50,6 +56,5 @@ def agreement(request: HttpRequest) -> HttpResponse:
 @require_safe
 @reader_required
 def agreement_json(request: HttpRequest) -> JsonResponse:
-    slug = request.GET.get("topic")
-    topic = get_object_or_404(Topic, slug=slug) if slug else None
+    _, topic = _topic_asked(request)
     return JsonResponse({item.scale.key: item.overall.as_json() for item in selector.agreement(topic=topic)})
