@@ -346,8 +346,8 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
         # The competing-hypotheses matrix (issue 14): the big topic's first claims by date.
         "topic_matrix": [{"slug": BIG_TOPIC}],
         "topic_matrix_csv": [{"slug": BIG_TOPIC}],
-        # Reviewer agreement (issue 14): an aggregate reads every grade of its scope, so these are
-        # measured here but expected to grow with the grades (bench/agreement.py times them apart).
+        # Reviewer agreement (issue 14): the figures refresh_counts stored (bench/agreement.py
+        # times their computation, which grows with the grades).
         "agreement": [{}, ({}, {"topic": BIG_TOPIC})],
         "agreement_json": [{}, ({}, {"topic": BIG_TOPIC})],
         # Review queues (issue 14): the first page of a grader's queue, and deep into it.

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import StrIndex
+from django.db.models.functions import Coalesce, StrIndex
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -198,6 +198,35 @@ class TopicSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic}: {self.claim_count} claims, {self.open_dispute_count} open disputes"
+
+
+class AgreementFigures(models.Model):
+    """Reviewer agreement (selectors/agreement.py) as last computed, over every grade (topic
+    null) or a topic's.
+
+    Krippendorff's alpha reads every grade it is made of, so /agreement/ would cost more with
+    every grade given. A background job (tasks.agreement_refresh, queued when grades or what
+    they belong to change) computes every scope at once and writes it here; the page reads one
+    row, and `grades_seen` (selectors.agreement.grades_fingerprint) tells it whether grades
+    changed since.
+    """
+
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # selectors.agreement.stored_figures' JSON: each scale's figure and its breakdown, with
+    # reviewers and targets by id (named when read, so a renamed reviewer shows as now named).
+    figures = models.JSONField()
+    grades_seen = models.CharField(max_length=200)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["topic_id"]
+        constraints = [
+            # One row for all topics (null) and one per topic.
+            models.UniqueConstraint(Coalesce("topic", Value(0)), name="agreement_one_row_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"Agreement on {self.topic or 'all topics'}, computed {self.computed_at:%Y-%m-%d %H:%M}"
 
 
 class PersonQuerySet(models.QuerySet):

@@ -24,9 +24,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from . import roles, targets
 from .models import (
+    AgreementFigures,
     Annotation,
     Citation,
     CitationAssessment,
@@ -43,7 +46,7 @@ from .models import (
 )
 from .roles import Role
 from .search import index as search_index
-from .selectors import grades, queues, summaries
+from .selectors import agreement, grades, queues, summaries
 from .translit import slug_for
 
 CONTRIBUTOR_NEEDED, GRADER_NEEDED, EDITOR_NEEDED = roles.CONTRIBUTOR_NEEDED, roles.GRADER_NEEDED, roles.EDITOR_NEEDED
@@ -80,6 +83,8 @@ def _save(instance: _Record, *, actor: User | None, refresh_evidence: bool = Tru
     source_citation_counts_refresh(source_ids=recount)
     if refresh_evidence:
         claim_evidence_refresh(claim_ids=evidence_before | _evidence_claims_of(instance))
+    if isinstance(instance, _AGREEMENT_INPUTS):
+        agreement_refresh_soon()
     return instance
 
 
@@ -229,6 +234,7 @@ def _delete_unless_in_use(instance: models.Model, *, actor: User) -> None:
         raise ValidationError(f"{instance} is still in use and cannot be deleted: {'; '.join(in_use)}.") from None
     claim_evidence_refresh(claim_ids=evidence)
     source_citation_counts_refresh(source_ids=cited)
+    agreement_refresh_soon()  # (a deletion may take grades with it: a source's, a claim's citations')
     if touched and not isinstance(instance, Topic):
         active = touched if _counts_as_activity(instance) else set()
         topic_summaries_refresh(topic_ids=touched - active, at=None)
@@ -351,6 +357,55 @@ def source_citation_counts_refresh(*, source_ids: Iterable[int]) -> int:
     claim and its citations) and by the CSV import. Two queries and an UPDATE per count that
     changed, per EVIDENCE_BATCH sources. Returns how many changed."""
     return _refresh(Source, "citation_count", source_ids, queues.fresh_citation_counts)
+
+
+# --- Reviewer agreement (stored: models.AgreementFigures) -----------------------------------
+
+# What the agreement figures are made of: a save of any of these may change them (a new topic
+# gets its figures, "not enough data", from the job its creation queues).
+_AGREEMENT_INPUTS = (SourceAssessment, CitationAssessment, Claim, Citation, Topic)
+
+
+def agreement_figures_refresh() -> int:
+    """Compute reviewer agreement afresh for all topics and each topic (the background job
+    tasks.agreement_refresh, and `manage.py seed`), and store it. Four queries to read every
+    grade, one per scope to name reviewers and one or two to write it. Returns the number of
+    scopes written."""
+    # Read before the grades: a grade given while they are read leaves the figures marked as
+    # not current, and the job its save queued computes them again.
+    seen = agreement.grades_fingerprint()
+    scopes = agreement.scopes_grades()
+    now = timezone.now()
+    with transaction.atomic():
+        for topic_id, read in scopes.items():
+            AgreementFigures.objects.update_or_create(  # type: ignore[misc]  # (None: all topics' row)
+                topic_id=topic_id,
+                defaults={"figures": agreement.figures_of(read), "grades_seen": seen, "computed_at": now},
+            )
+    return len(scopes)
+
+
+def agreement_refresh_soon() -> None:
+    """Queue the agreement figures' recomputation for when this transaction commits (nothing
+    if it rolls back), unless one is waiting to start already: it will read this change."""
+    transaction.on_commit(_queue_agreement_refresh)
+
+
+def agreement_recompute(*, actor: User) -> None:
+    """An editor's or staff's request to compute the agreement figures again (the page's
+    button: after a restore, or where none were ever computed)."""
+    _require(roles.can_edit_any(actor), EDITOR_NEEDED)
+    agreement_refresh_soon()
+
+
+def _queue_agreement_refresh() -> None:
+    from . import tasks  # (tasks imports the CSV import, which imports this module)
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=tasks.agreement_refresh.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if not waiting:
+        tasks.agreement_refresh.enqueue()
 
 
 def source_citation_counts_rebuild() -> int:

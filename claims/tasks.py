@@ -1,6 +1,7 @@
 """The background jobs (django-tasks): a large CSV import's check and its write, a large
-export of the claim list. `manage.py db_worker` runs them; claims/jobs.py keeps their progress
-and files, and tells whose they are (the user_id argument).
+export of the claim list, and reviewer agreement's recomputation. `manage.py db_worker` runs
+them; claims/jobs.py keeps the progress and files of a person's jobs, and tells whose they are
+(the user_id argument).
 
 Each job does what the request would have done, through the same functions: an import is
 all or nothing in one transaction; if it fails, the exception (logged here) marks the job
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from django.http import QueryDict
 from django_tasks import TaskContext, task
 
-from claims import jobs, uploads
+from claims import jobs, services, uploads
 from claims.csv.claims_csv import claims_csv_chunks, claims_import
 from claims.csv.shown import report_json
 from claims.csv.sources_csv import sources_import
@@ -95,3 +96,12 @@ def claims_export(context: TaskContext, *, user_id: int, query: str) -> dict:
         rows = counts.total
     partial.replace(path)
     return {"rows": rows, "bytes": path.stat().st_size}
+
+
+@task()
+def agreement_refresh() -> dict:
+    """Reviewer agreement computed afresh and stored (services.agreement_figures_refresh),
+    queued by each write that may change it (services.agreement_refresh_soon)."""
+    started = time.monotonic()
+    scopes = services.agreement_figures_refresh()
+    return {"scopes": scopes, "seconds": round(time.monotonic() - started, 3)}

@@ -19,6 +19,7 @@ urlpatterns = [
     path("conflicts/", chronology.conflict_list, name="conflict_list"),
     path("agreement/", agreement.agreement, name="agreement"),
     path("agreement.json", agreement.agreement_json, name="agreement_json"),
+    path("agreement/recompute/", agreement.agreement_recompute, name="agreement_recompute"),
     # Claims
     path("claims/", pages.claim_list, name="claim_list"),
     path("claims/new/", records.claim_create, name="claim_create"),

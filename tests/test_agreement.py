@@ -2,19 +2,25 @@
 source reliability and citation credibility grades, on /agreement/ and /agreement.json, with
 the breakdown by pair, reviewer and target for editors and staff only (blind grading)."""
 
+import io
 import math
 
 import krippendorff
 import numpy as np
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
-from claims import services
+from claims import services, tasks
 from claims.models import Citation, CitationAssessment, Claim, Source, SourceAssessment, Topic, User
 from claims.roles import Role
 from claims.selectors import agreement
+from claims.views.agreement import NOT_COMPUTED
 from tests.conftest import make_user
+from tests.jobs_support import run_jobs_in_this_transaction
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four observers
 # (rows) × twelve units (columns), values 1-5, None where an observer gave no value. Published:
@@ -141,6 +147,7 @@ def test_too_few_items_or_a_single_grade_throughout_is_not_enough_data_said_in_w
     client, editor, researcher, reviewer, second_reviewer, example_sources
 ):
     client.force_login(editor)
+    services.agreement_figures_refresh()
     assert client.get("/agreement.json").json()["source_reliability"]["alpha"] is None
     grade(reviewer, example_sources[0], "B")
     grade(second_reviewer, example_sources[0], "C")
@@ -156,6 +163,7 @@ def test_too_few_items_or_a_single_grade_throughout_is_not_enough_data_said_in_w
     )
     found = figures("source_reliability")
     assert (found.alpha, found.items, found.undefined) == (None, 2, agreement.NO_VARIATION)
+    services.agreement_figures_refresh()
     page = client.get("/agreement/").content.decode()
     assert "not enough data: every grade given is the same" in page
     assert "not enough data: fewer than 2 items" in page  # (citations: none graded)
@@ -247,6 +255,7 @@ def test_krippendorffs_reading_of_each_alpha():
 
 def test_the_page_shows_the_reading_next_to_each_alpha(client, researcher, example_sources):
     enter_worked_example(observers(), example_sources, letters=True)
+    services.agreement_figures_refresh()
     client.force_login(researcher)
     page = client.get("/agreement/").content.decode()
     assert '<td class="num">0.815</td>' in page
@@ -259,6 +268,7 @@ def test_the_page_shows_the_reading_next_to_each_alpha(client, researcher, examp
 
 def test_the_json_holds_exactly_both_scales_figures_rounded_to_3_decimals(client, reviewer, example_sources):
     enter_worked_example(observers(), example_sources, letters=True)
+    services.agreement_figures_refresh()
     client.force_login(reviewer)
     response = client.get("/agreement.json")
     assert response["Content-Type"] == "application/json"
@@ -282,6 +292,7 @@ def test_the_json_holds_exactly_both_scales_figures_rounded_to_3_decimals(client
 
 
 def test_the_json_of_a_topic_and_an_unknown_topic(client, reviewer, topic, claim, source):
+    services.agreement_figures_refresh()
     client.force_login(reviewer)
     assert client.get(f"/agreement.json?topic={topic.slug}").status_code == 200
     assert client.get("/agreement.json?topic=no-such-topic").status_code == 404
@@ -314,6 +325,7 @@ def disagreement(researcher, second_reviewer, claim, source) -> dict:
     for target, a, b in zip(citations, (1, 2, 3), (5, 2, 4)):
         grade(second_reviewer, target, a)
         grade(third, target, b)
+    services.agreement_figures_refresh()
     return {"third": third, "sources": sources, "citations": citations}
 
 
@@ -398,6 +410,7 @@ def test_the_page_and_the_json_cost_the_same_queries_however_many_grades(
     client.force_login(request.getfixturevalue(persona))
     reviewers = [make_user(f"bulk_{i}", Role.REVIEWER) for i in range(3)]
     bulk_grades(reviewers, make_sources(researcher, 2), make_citations(researcher, claim, source, 2))
+    services.agreement_figures_refresh()
     paths = ["/agreement/", f"/agreement/?topic={topic.slug}", "/agreement.json", f"/agreement.json?topic={topic.slug}"]
     small = {}
     for path in paths:
@@ -411,6 +424,165 @@ def test_the_page_and_the_json_cost_the_same_queries_however_many_grades(
         make_citations(researcher, claim, source, 60, prefix="f."),
     )
     assert SourceAssessment.objects.count() + CitationAssessment.objects.count() > 800
+    services.agreement_figures_refresh()
     for path in paths:
         with django_assert_num_queries(small[path]):
             assert client.get(path).status_code == 200
+
+
+# --- Stored figures: computed in the background, read by the pages ----------------------------
+
+
+def queued_refreshes() -> int:
+    return DBTaskResult.objects.filter(task_path=tasks.agreement_refresh.module_path, status="READY").count()
+
+
+def test_before_the_first_computation_the_page_and_the_json_say_so(client, reviewer, topic):
+    client.force_login(reviewer)
+    page = client.get("/agreement/").content.decode()
+    assert "Not computed yet" in page and "All reviewers" not in page
+    response = client.get("/agreement.json")
+    assert response.status_code == 503 and response["Retry-After"] == "10"
+    assert response.json() == {"error": NOT_COMPUTED}
+
+
+def test_a_grade_queues_one_recomputation_and_the_page_says_its_figures_are_behind_until_it_runs(
+    client, researcher, reviewer, second_reviewer, example_sources, django_capture_on_commit_callbacks
+):
+    grade(reviewer, example_sources[0], "A")
+    grade(second_reviewer, example_sources[0], "A")
+    services.agreement_figures_refresh()
+    client.force_login(researcher)
+    page = client.get("/agreement/").content.decode()
+    assert "from every grade given until then" in page and "grades have changed since" not in page
+    assert client.get("/agreement.json").json()["source_reliability"]["items"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        grade(reviewer, example_sources[1], "B")
+    with django_capture_on_commit_callbacks(execute=True):
+        grade(second_reviewer, example_sources[1], "E")
+    assert queued_refreshes() == 1  # (the second found the first still waiting)
+    page = client.get("/agreement/").content.decode()
+    assert "grades have changed since" in page
+    assert client.get("/agreement.json").json()["source_reliability"]["items"] == 1  # (as computed)
+
+    run_jobs_in_this_transaction()
+    assert queued_refreshes() == 0
+    page = client.get("/agreement/").content.decode()
+    assert "grades have changed since" not in page
+    assert client.get("/agreement.json").json()["source_reliability"] == figures("source_reliability").as_json()
+    assert client.get("/agreement.json").json()["source_reliability"]["items"] == 2
+
+
+def test_a_grade_not_saved_queues_nothing(db, reviewer, example_sources, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        grade(reviewer, example_sources[0], "Z")
+    assert queued_refreshes() == 0
+
+
+def test_deleting_a_graded_source_and_outdating_citation_grades_queue_a_recomputation(
+    staff, researcher, reviewer, claim, source, django_capture_on_commit_callbacks
+):
+    [citation] = make_citations(researcher, claim, source, 1)
+    grade(reviewer, citation, 2)
+    run_jobs_in_this_transaction()  # (the grade's: none waiting now)
+    fingerprint = agreement.grades_fingerprint()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.citation_update(actor=researcher, citation=citation, data={"quote": "Another passage."})
+    assert queued_refreshes() == 1 and agreement.grades_fingerprint() != fingerprint
+    run_jobs_in_this_transaction()
+    other = make_sources(researcher, 1, prefix="to-delete")[0]
+    grade(reviewer, other, "C")
+    run_jobs_in_this_transaction()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.staff_delete(actor=staff, instance=other)
+    assert queued_refreshes() == 1
+
+
+def test_each_topics_stored_figures_are_those_computed_for_it_alone(db, editor, researcher, topic, claim, source):
+    other_topic = services.topic_create(actor=editor, title="Motives")
+    other_claim = services.claim_create(actor=researcher, key="motive-plot", topic=other_topic, statement="A plot.")
+    empty_topic = services.topic_create(actor=editor, title="Nobody graded this")
+    shared = make_sources(researcher, 1, prefix="shared")[0]
+    coders = observers(3)
+    citations = make_citations(researcher, claim, source, 4) + make_citations(researcher, other_claim, shared, 4)
+    for i, target in enumerate(citations):
+        for j, coder in enumerate(coders):
+            grade(coder, target, (i + j * (i % 3)) % 5 + 1)
+    make_citations(researcher, other_claim, source, 1, prefix="f.")  # (source is cited by both topics)
+    for j, coder in enumerate(coders):
+        grade(coder, source, "ABC"[j])
+        grade(coder, shared, "BBD"[j])
+    assert services.agreement_figures_refresh() == Topic.objects.count() + 1
+    for scope in (None, topic, other_topic, empty_topic):
+        stored = agreement.stored_agreement(topic=scope, breakdown=True)
+        live = agreement.agreement(topic=scope, breakdown=True)
+        assert stored.current
+        assert [s.overall for s in stored.scales] == [s.overall for s in live]
+        assert [s.breakdown for s in stored.scales] == [s.breakdown for s in live]
+    assert agreement.stored_agreement(topic=topic).scales[0].overall.items == 1  # (source only)
+    assert agreement.stored_agreement(topic=other_topic).scales[0].overall.items == 2
+    assert agreement.stored_agreement(topic=empty_topic).scales[1].overall.undefined == agreement.TOO_FEW_ITEMS
+
+
+def test_a_renamed_reviewer_shows_under_the_new_name_without_a_recomputation(client, editor, disagreement):
+    third = disagreement["third"]
+    third.username = "tatiana_reviewer"
+    third.save()
+    client.force_login(editor)
+    page = client.get("/agreement/").content.decode()
+    assert "vera_reviewer and tatiana_reviewer" in page and "tanya_reviewer" not in page
+
+
+@pytest.mark.parametrize("persona", ["editor", "staff"])
+def test_an_editor_or_staff_may_ask_for_the_figures_again(
+    client, request, persona, topic, django_capture_on_commit_callbacks
+):
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(f"/agreement/?topic={topic.slug}").content.decode()
+    assert 'action="/agreement/recompute/"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/agreement/recompute/", {"topic": topic.slug})
+    assert response.status_code == 302 and response["Location"] == f"/agreement/?topic={topic.slug}"
+    assert queued_refreshes() == 1
+    run_jobs_in_this_transaction()
+    assert client.get(f"/agreement.json?topic={topic.slug}").status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["reviewer", "researcher"])
+def test_a_reviewer_or_researcher_may_not_ask_for_the_figures_again(
+    client, request, persona, django_capture_on_commit_callbacks
+):
+    client.force_login(request.getfixturevalue(persona))
+    assert 'action="/agreement/recompute/"' not in client.get("/agreement/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/agreement/recompute/").status_code == 403
+    assert client.get("/agreement/recompute/").status_code == 405
+    assert queued_refreshes() == 0
+
+
+def test_the_shipped_data_gives_these_figures_computed_by_the_seed(client, reviewer):
+    out = io.StringIO()
+    call_command("seed", stdout=out)
+    assert f"Computed reviewer agreement for {Topic.objects.count() + 1} scopes" in out.getvalue()
+    client.force_login(reviewer)
+    assert client.get("/agreement.json").json() == {
+        "source_reliability": {"alpha": 0.72, "items": 4, "graders": 2, "pairable": 8, "low": -0.167, "high": 0.964},
+        "citation_credibility": {
+            "alpha": 0.337,
+            "items": 5,
+            "graders": 2,
+            "pairable": 10,
+            "low": -0.704,
+            "high": 0.605,
+        },
+    }
+
+
+def test_refresh_counts_computes_the_figures_of_rows_written_raw(client, reviewer, example_sources):
+    bulk_grades(observers(2), example_sources, [])  # (raw rows: no history, no job queued)
+    out = io.StringIO()
+    call_command("refresh_counts", stdout=out)
+    assert f"Computed reviewer agreement for {Topic.objects.count() + 1} scopes." in out.getvalue()
+    client.force_login(reviewer)
+    assert client.get("/agreement.json").json()["source_reliability"]["items"] == 12

@@ -129,6 +129,7 @@ def world(db) -> World:
     }
     axes = _axes_records()
     job = tasks.claims_export.enqueue(user_id=researcher.pk, query="")
+    tasks.agreement_refresh.enqueue()  # (/agreement.json answers 503 until the figures are computed)
     run_jobs_in_this_transaction()
     world = World(
         topic, claim, source, person, citation, source_grade, citation_grade, annotation, dispute, users, axes, job
@@ -297,6 +298,7 @@ ROUTES = {
     # Reviewer agreement (issue 14)
     "agreement/": lambda w: f"/agreement/?topic={w.topic.slug}",
     "agreement.json": lambda w: f"/agreement.json?topic={w.topic.slug}",
+    "agreement/recompute/": lambda w: "/agreement/recompute/",
     # The competing-hypotheses matrix (issue 14)
     "topics/<slug:slug>/matrix/": lambda w: f"/topics/{w.topic.slug}/matrix/",
     "topics/<slug:slug>/matrix.csv": lambda w: f"/topics/{w.topic.slug}/matrix.csv",
@@ -524,6 +526,7 @@ EXPECTED = {
     "people/<slug:slug>/timeline/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "agreement/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "agreement.json": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "agreement/recompute/": ("405 405 405 405 405 405", "  L 403 403 403 302 302"),
     "topics/<slug:slug>/matrix/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "topics/<slug:slug>/matrix.csv": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
 }

@@ -14,7 +14,12 @@ from collections import defaultdict
 from contextlib import nullcontext
 
 from claims.models import Citation, Claim, Source, Topic, User
-from claims.services import claim_evidence_refresh, source_citation_counts_refresh, topic_summaries_refresh
+from claims.services import (
+    agreement_refresh_soon,
+    claim_evidence_refresh,
+    source_citation_counts_refresh,
+    topic_summaries_refresh,
+)
 
 from . import bulk, progress
 from .claims_export import CLAIM_COLUMNS, EXPORT_ONLY, SEPARATOR, claims_csv_chunks, claims_export  # noqa: F401
@@ -107,6 +112,7 @@ class ClaimsImport:
             # A new supporting citation may lift a claim's evidence grade (a graded source).
             claim_evidence_refresh(claim_ids=writer.evidence_touched)
             source_citation_counts_refresh(source_ids=writer.sources_cited)  # (the review queue's order)
+            agreement_refresh_soon()  # (claims moved to another topic take their grades with them)
         self.report.rows = outcomes
 
     # --- Read: everything the rows refer to, in a few queries ---------------------------

@@ -7,8 +7,11 @@ the coders the reviewers. The alpha is the `krippendorff` package's; its 95% int
 bootstrap over the units, computed here with numpy on the value-counts matrix because the
 package has none and a thousand calls of it would be slow.
 
-An aggregate has to read every grade it is made of: one narrow query per scale (three numbers a
-grade), however many there are; its cost grows with the grades (bench/agreement.py).
+An aggregate has to read every grade it is made of, so its cost grows with the grades
+(bench/agreement.py). The pages therefore read what the background job stored
+(stored_agreement; models.AgreementFigures): the job (services.agreement_figures_refresh) reads
+every scope's grades at once (scopes_grades) and stores each scope's figures_of; agreement()
+computes one scope now, the same way, for the tests and the benchmark.
 
 The breakdown (pairs of reviewers, each reviewer against the others' consensus, the targets
 reviewers disagree most on) names reviewers and shows grades: only editors and staff may see it
@@ -21,14 +24,17 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import combinations
+from typing import Any
 
 import krippendorff
 import numpy as np
+from django.db import connection
 
 from claims import grading
 from claims.grading import Credibility, Reliability
-from claims.models import Citation, CitationAssessment, Source, SourceAssessment, Topic, User
+from claims.models import AgreementFigures, Citation, CitationAssessment, Claim, Source, SourceAssessment, Topic, User
 from claims.selectors import detail
 
 RANKS = 5  # the values of both scales once "cannot be judged" is left out
@@ -287,84 +293,201 @@ def _units(grades: list[Grade]) -> dict[int, list[tuple[int, int]]]:
     return {unit: graded for unit, graded in by_unit.items() if len(graded) >= 2}
 
 
-def _pairs(units: dict[int, list[tuple[int, int]]], names: dict[int, str]) -> tuple[list[PairAgreement], int]:
+# The figures as stored (models.AgreementFigures.figures): per scale, its overall figure and
+# its breakdown, reviewers and targets by id. JSON, so an alpha is a float or None.
+
+_FIGURE_FIELDS = ("alpha", "items", "graders", "pairable", "low", "high", "undefined")
+
+
+def _figure_json(figure: Agreement) -> dict[str, Any]:
+    return {name: getattr(figure, name) for name in _FIGURE_FIELDS}
+
+
+def _figure(stored: dict[str, Any]) -> Agreement:
+    return Agreement(**{name: stored[name] for name in _FIGURE_FIELDS})
+
+
+def _pairs(units: dict[int, list[tuple[int, int]]], names: dict[int, str]) -> tuple[list[list], int]:
     shared: dict[tuple[int, int], list[Grade]] = defaultdict(list)
     for unit, graded in units.items():
         for (a, rank_a), (b, rank_b) in combinations(sorted(graded), 2):
             shared[a, b] += [(unit, a, rank_a), (unit, b, rank_b)]
     # The pairs that share the most units first: their alphas say the most.
     order = sorted(shared, key=lambda pair: (-len(shared[pair]), names[pair[0]], names[pair[1]]))
-    shown = [PairAgreement(names[a], names[b], agreement_of(shared[a, b])) for a, b in order[:PAIRS_SHOWN]]
+    shown = [[a, b, _figure_json(agreement_of(shared[a, b]))] for a, b in order[:PAIRS_SHOWN]]
     return shown, max(0, len(order) - PAIRS_SHOWN)
 
 
-def _departures(
-    units: dict[int, list[tuple[int, int]]], scale: Scale, names: dict[int, str]
-) -> tuple[list[Departure], int]:
+def _departures(units: dict[int, list[tuple[int, int]]], scale: Scale, names: dict[int, str]) -> tuple[list[list], int]:
     differences: dict[int, list[int]] = defaultdict(list)
     for graded in units.values():
         for reviewer, rank in graded:
             others = [r for who, r in graded if who != reviewer]
             differences[reviewer].append(rank - scale.consensus(others))
     found = [
-        Departure(names[reviewer], len(steps), sum(abs(s) for s in steps) / len(steps), sum(steps) / len(steps))
+        (reviewer, len(steps), sum(abs(s) for s in steps) / len(steps), sum(steps) / len(steps))
         for reviewer, steps in differences.items()
     ]
-    found.sort(key=lambda d: (-d.mean_absolute, -d.n, d.reviewer))
-    return found[:REVIEWERS_SHOWN], max(0, len(found) - REVIEWERS_SHOWN)
+    found.sort(key=lambda d: (-d[2], -d[1], names[d[0]]))
+    return [list(d) for d in found[:REVIEWERS_SHOWN]], max(0, len(found) - REVIEWERS_SHOWN)
 
 
 def _disputed_targets(
     units: dict[int, list[tuple[int, int]]], scale: Scale, names: dict[int, str]
-) -> tuple[list[DisputedTarget], int]:
+) -> tuple[list[list], int]:
     def disagreement(unit: int) -> tuple[int, float, int, int]:
         # The widest spread first; among equal spreads, grades further from their mean.
         ranks = [rank for _, rank in units[unit]]
         mean = sum(ranks) / len(ranks)
         return (min(ranks) - max(ranks), -sum((r - mean) ** 2 for r in ranks) / len(ranks), -len(ranks), unit)
 
-    chosen = sorted(units, key=disagreement)[:TARGETS_SHOWN]
-    objects: dict[int, Source | Citation] = {}
-    if scale is SOURCE_RELIABILITY:
-        objects.update(Source.objects.in_bulk(chosen))
-    else:
-        citations = Citation.objects.select_related("claim", "source").in_bulk(chosen)
-        detail.with_citation_pages(citations.values())
-        objects.update(citations)
     shown = []
-    for unit in chosen:
-        if unit not in objects:  # deleted since the grades were read
-            continue
+    for unit in sorted(units, key=disagreement)[:TARGETS_SHOWN]:
         ranks = [rank for _, rank in units[unit]]
-        shown.append(
-            DisputedTarget(
-                objects[unit],
-                [
-                    (names[who], scale.shown(rank))
-                    for who, rank in sorted(units[unit], key=lambda g: (g[1], names[g[0]]))
-                ],
-                max(ranks) - min(ranks),
-                scale.shown(scale.consensus(ranks)),
-            )
-        )
+        graded = sorted(units[unit], key=lambda g: (g[1], names[g[0]]))
+        shown.append([unit, [list(g) for g in graded], max(ranks) - min(ranks), scale.consensus(ranks)])
     return shown, max(0, len(units) - TARGETS_SHOWN)
 
 
-def agreement(*, topic: Topic | None = None, breakdown: bool = False) -> list[ScaleAgreement]:
-    """Both scales' agreement, over every grade or a topic's. Two queries; with the breakdown
-    (names, grades: editors and staff only), three more (the reviewers, the disagreed-upon
-    sources and citations) and the citations' pages."""
-    read = {scale.key: scale.grades(topic) for scale in SCALES}
-    found = [ScaleAgreement(scale, agreement_of(read[scale.key])) for scale in SCALES]
-    if not breakdown:
-        return found
+def figures_of(read: dict[str, list[Grade]]) -> dict[str, Any]:
+    """The stored figures (JSON) of each scale's grades: the overall figure and the breakdown.
+    One query (the reviewers' names, for the order of ties)."""
     units = {scale.key: _units(read[scale.key]) for scale in SCALES}
     reviewers = {who for by_unit in units.values() for graded in by_unit.values() for who, _ in graded}
     names = dict(User.objects.filter(pk__in=reviewers).values_list("pk", "username")) if reviewers else {}
-    for item in found:
-        by_unit = units[item.scale.key]
+    figures: dict[str, Any] = {}
+    for scale in SCALES:
+        by_unit = units[scale.key]
         pairs, more_pairs = _pairs(by_unit, names)
-        departures, more_departures = _departures(by_unit, item.scale, names)
-        targets, more_targets = _disputed_targets(by_unit, item.scale, names)
-        item.breakdown = Breakdown(pairs, more_pairs, departures, more_departures, targets, more_targets)
+        departures, more_departures = _departures(by_unit, scale, names)
+        targets, more_targets = _disputed_targets(by_unit, scale, names)
+        figures[scale.key] = {
+            "overall": _figure_json(agreement_of(read[scale.key])),
+            "pairs": pairs,
+            "more_pairs": more_pairs,
+            "departures": departures,
+            "more_departures": more_departures,
+            "targets": targets,
+            "more_targets": more_targets,
+        }
+    return figures
+
+
+def _named(figures: dict[str, Any], *, breakdown: bool) -> list[ScaleAgreement]:
+    """The stored figures as the page shows them; with the breakdown, three queries (the
+    reviewers' names, the sources and the citations shown) and the citations' pages."""
+    found = [ScaleAgreement(scale, _figure(figures[scale.key]["overall"])) for scale in SCALES]
+    if not breakdown:
+        return found
+    reviewers: set[int] = set()
+    for scale in SCALES:
+        stored = figures[scale.key]
+        reviewers.update(who for a, b, _ in stored["pairs"] for who in (a, b))
+        reviewers.update(d[0] for d in stored["departures"])
+        reviewers.update(who for t in stored["targets"] for who, _ in t[1])
+    names = dict(User.objects.filter(pk__in=reviewers).values_list("pk", "username")) if reviewers else {}
+    sources = Source.objects.in_bulk([t[0] for t in figures[SOURCE_RELIABILITY.key]["targets"]])
+    citations = Citation.objects.select_related("claim", "source").in_bulk(
+        [t[0] for t in figures[CITATION_CREDIBILITY.key]["targets"]]
+    )
+    detail.with_citation_pages(citations.values())
+    objects: dict[str, dict[int, Source | Citation]] = {
+        SOURCE_RELIABILITY.key: dict(sources),
+        CITATION_CREDIBILITY.key: dict(citations),
+    }
+
+    def name(pk: int) -> str:
+        return names.get(pk, "(deleted reviewer)")
+
+    for item in found:
+        scale, stored = item.scale, figures[item.scale.key]
+        item.breakdown = Breakdown(
+            [PairAgreement(name(a), name(b), _figure(figure)) for a, b, figure in stored["pairs"]],
+            stored["more_pairs"],
+            [
+                Departure(name(who), n, mean_absolute, mean_signed)
+                for who, n, mean_absolute, mean_signed in stored["departures"]
+            ],
+            stored["more_departures"],
+            [
+                DisputedTarget(
+                    objects[scale.key][unit],
+                    [(name(who), scale.shown(rank)) for who, rank in graded],
+                    spread,
+                    scale.shown(consensus),
+                )
+                for unit, graded, spread, consensus in stored["targets"]
+                if unit in objects[scale.key]  # (deleted since the figures were computed)
+            ],
+            stored["more_targets"],
+        )
     return found
+
+
+def agreement(*, topic: Topic | None = None, breakdown: bool = False) -> list[ScaleAgreement]:
+    """Both scales' agreement, computed now over every grade or a topic's: what the background
+    job stores (services.agreement_figures_refresh), as the page shows it. Three queries; with
+    the breakdown (names, grades: editors and staff only), three more and the citations' pages."""
+    return _named(figures_of({scale.key: scale.grades(topic) for scale in SCALES}), breakdown=breakdown)
+
+
+# --- Every scope at once, for the background job ----------------------------------------
+
+
+def scopes_grades() -> dict[int | None, dict[str, list[Grade]]]:
+    """Every scope's grades of both scales (None: all topics), in three queries whatever the
+    number of topics: a topic's grades are those of its claims' citations and of the sources
+    they cite, as source_grades(topic) and citation_grades(topic) read them one topic at a time."""
+    scopes: dict[int | None, dict[str, list[Grade]]] = defaultdict(lambda: {scale.key: [] for scale in SCALES})
+    for topic_id in [None, *Topic.objects.values_list("pk", flat=True)]:
+        scopes[topic_id]  # noqa: B018  (every scope gets its figures, graded or not)
+    topics_of_source: dict[int, set[int]] = defaultdict(set)
+    for source_id, topic_id in Citation.objects.order_by().values_list("source_id", "claim__topic_id").distinct():
+        topics_of_source[source_id].add(topic_id)
+    for graded in source_grades():
+        scopes[None][SOURCE_RELIABILITY.key].append(graded)
+        for topic_id in topics_of_source.get(graded[0], ()):
+            scopes[topic_id][SOURCE_RELIABILITY.key].append(graded)
+    credibility = CitationAssessment.objects.filter(outdated=False).exclude(grade=Credibility.CANNOT_BE_JUDGED)
+    for citation_id, reviewer_id, rank, topic_id in credibility.order_by().values_list(
+        "citation_id", "reviewer_id", "grade", "citation__claim__topic_id"
+    ):
+        scopes[None][CITATION_CREDIBILITY.key].append((citation_id, reviewer_id, rank))
+        scopes[topic_id][CITATION_CREDIBILITY.key].append((citation_id, reviewer_id, rank))
+    return dict(scopes)
+
+
+# --- The stored figures, as the pages read them ------------------------------------------
+
+
+def grades_fingerprint() -> str:
+    """The newest change to the grades and to what places them in a topic (the claims' topics,
+    the citations' claims and sources), as the ids of the newest history rows: every write of
+    these, deletions and the CSV import included, adds one. One query on four primary keys."""
+    tables = [model.history.model._meta.db_table for model in (SourceAssessment, CitationAssessment, Claim, Citation)]
+    quote = connection.ops.quote_name
+    newest = ", ".join(f"(SELECT MAX(history_id) FROM {quote(table)})" for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {newest}")
+        row = cursor.fetchone()
+    return "-".join(str(value or 0) for value in row)
+
+
+@dataclass
+class Stored:
+    """The figures a page shows: None if never computed; `current` False when grades changed
+    after they were computed (the job queued by that change recomputes them)."""
+
+    scales: list[ScaleAgreement] | None
+    computed_at: datetime | None
+    current: bool
+
+
+def stored_agreement(*, topic: Topic | None = None, breakdown: bool = False) -> Stored:
+    """The stored figures of all topics or one, as the page shows them. Two queries; with the
+    breakdown, three more and the citations' pages (at most TARGETS_SHOWN of them)."""
+    row = AgreementFigures.objects.filter(topic=topic).first()
+    if row is None:
+        return Stored(None, None, False)
+    current = row.grades_seen == grades_fingerprint()
+    return Stored(_named(row.figures, breakdown=breakdown), row.computed_at, current)

@@ -13,7 +13,12 @@ from django.db.models import Exists, OuterRef
 from simple_history.models import registered_models
 
 from claims.search.index import rebuild
-from claims.services import claim_evidence_rebuild, source_citation_counts_rebuild, topic_summaries_rebuild
+from claims.services import (
+    agreement_figures_refresh,
+    claim_evidence_rebuild,
+    source_citation_counts_rebuild,
+    topic_summaries_rebuild,
+)
 
 DEFAULT_FIXTURE = "case-of-military-1937"
 
@@ -53,3 +58,7 @@ class Command(BaseCommand):
         self.stdout.write(f"First history entries: {summary}.")
         # loaddata writes rows raw, around the index as around the history: index them all.
         self.stdout.write(f"Indexed {rebuild()} claims for search.")
+        # (After the history: the figures record the newest history rows they were computed from.)
+        self.stdout.write(
+            f"Computed reviewer agreement for {agreement_figures_refresh()} scopes (all topics and each)."
+        )
