@@ -442,9 +442,9 @@ def crowded(world, researcher, reviewer) -> World:
     return world
 
 
-def test_every_page_of_citations_follows_the_queue_order(client, crowded, reviewer):
-    """The most-cited source's waiting citations fill the first pages and end on the ninth; each
-    page is what the whole ordered list gives at its place, to the last one."""
+def test_every_page_of_citations_follows_the_queue_order(crowded, reviewer):
+    """The most-cited source's 200 waiting citations fill the first eight pages; each page is
+    what the whole ordered list gives at its place, to the last one."""
     everything = list(queues.waiting_citations(reviewer).order_by(*queues.CITATION_ORDER).values_list("pk", flat=True))
     assert len(everything) > 8 * queues.PER_PAGE
     big = list(crowded.big.citations.exclude(assessments__reviewer=reviewer).order_by("claim_id", "pk"))
