@@ -15,7 +15,7 @@ Both pages walk the targets in queue order and skip what the reviewer graded, so
 the N pages' worth of rows before and on it, with what the reviewer graded among them, not
 the whole queue. The citations' page does so on SQLite and PostgreSQL alike through SQL of its
 own (citation_page_sql, which says why): for the join Django writes, PostgreSQL sorts all of
-a source's citations (2,500 for the most-cited at 100,000 claims) before the first row, and
+a source's citations (5,000 for the most-cited at 100,000 claims) before the first row, and
 SQLite scanned and sorted every citation. Measured (bench/pages.py's data, 100,000 claims
 against 1,000), the page's ids on PostgreSQL: the first page 1.2 ms against 0.9 ms, the 40th
 8.5 ms against 6.6 ms (the join Django writes: 125 and 138 ms at 100k, EXPLAIN ANALYZE).
@@ -108,7 +108,7 @@ def citation_page_sql(user, offset: int, limit: int) -> tuple[str, tuple]:
       Of Query Plans Using CROSS JOIN"): the sources, read in order from their index.
     - PostgreSQL never keeps the inner side's order through a nested loop: it sorts each
       source's citations after the join (an Incremental Sort whose groups are the sources), on
-      the first page all 2,500 of the most-cited source at 100k claims, each with its checks.
+      the first page all 5,000 of the most-cited source at 100k claims, each with its checks.
       So each source's citations come from a LATERAL subquery in index order that stops after
       `offset + limit` (no page needs more of one source): the sort's groups hold that many at
       most. That limit is a subquery, which the planner cannot read in advance, so it plans to
