@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import random
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -377,6 +378,7 @@ def _sources(run: _Run) -> Table:
             created_at=created,
             updated_at=run.later(created, r),
             version=1,
+            citation_count=0,  # (_count_citations, once the citations are made)
         )
     return sources
 
@@ -485,6 +487,13 @@ def _citations(run: _Run, claims: Table, cites_big: set[int]) -> Table:
     return citations
 
 
+def _count_citations(sources: Table, citations: Table) -> None:
+    """Each source's Source.citation_count, as the services keep it (the review queue's order)."""
+    counts = Counter(citations.get(row, "source_id") for row in citations.rows)
+    at = sources.columns.index("citation_count")
+    sources.rows = [(*row[:at], counts[n], *row[at + 1 :]) for n, row in enumerate(sources.rows, 1)]
+
+
 # Grades: each source by 1-4 reviewers, then citation grades until the total; the heaviest
 # claim's citations graded by 3 reviewers each, half of them by the blind persona. The blind
 # persona grades about a third of what is graded, never the big source.
@@ -572,6 +581,8 @@ def _dispute(run: _Run, disputes: Table, target: str, pk: int, state: str, raise
         proposed_reliability=rng.choice(RELIABILITY) if target == "source" else "",
         proposed_credibility=rng.randint(1, 6) if target == "citation" else None,
         proposed_status=rng.choice(STATUSES) if target == "claim" else "",
+        consistency_rating_id=None,  # (the data set has no consistency ratings)
+        proposed_consistency="",
         state=state,
         resolved_by_id=rng.choice(run.editors) if decided else None,
         resolution_note=_text(rng, LATIN_WORDS, 30, 120) if decided else "",
@@ -659,6 +670,7 @@ def _note(
         updated_at=run.later(created, rng),
         version=1,
         withdrawn_at=run.later(created, rng) if rng.random() < 0.03 else None,
+        consistency_rating_id=None,
         **values,
     )
 
@@ -790,6 +802,7 @@ def generate(label: str, n_claims: int, log=print) -> dict[str, int]:
     relations = _relations(run)
     claims, claim_people, cites_big = _claims(run)
     citations = _citations(run, claims, cites_big)
+    _count_citations(sources, citations)
     source_grades = _source_grades(run)
     citation_grades = _citation_grades(run, len(citations.rows), len(source_grades.rows))
     disputes, heavy_disputes = _disputes(run, source_grades, citation_grades)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import services
 from claims.csv.claims_csv import claims_import
-from claims.models import Citation, Source, SourceAssessment
+from claims.models import Citation, CitationAssessment, Claim, Source, SourceAssessment
 from claims.selectors import queues
 from claims.selectors.queues import fresh_citation_counts
 from tests.test_pages import main_text
@@ -97,7 +97,7 @@ def test_a_reviewer_sees_what_they_have_not_graded_most_cited_first_without_thei
     page = _queue(client, reviewer)
     w = world
     assert _item_ids(page, "source") == [w.rogovin.pk, w.shvernik.pk, w.memoir.pk]  # 3, 2, 1 citations
-    # By their source's count, then the claim's key; not the citation on the reviewer's claim
+    # By their source's count, then the claim in the order entered; not the citation on the reviewer's claim
     # ("mine"), nor the one they added.
     assert _item_ids(page, "citation") == [w.r10.pk, w.r11.pk, w.s10.pk, w.s12.pk, w.m11.pk]
     assert f'href="/sources/{w.rogovin.key}/grade/"' in page
@@ -409,25 +409,95 @@ def test_the_queue_reads_the_sources_in_order_from_the_index(reviewer, world):
     assert "TEMP B-TREE" not in plan and "Sort" not in plan.replace("Sort Key", ""), plan
 
 
-def test_the_queue_reads_each_sources_citations_in_order_from_the_index(reviewer, researcher, world):
-    """With enough rows (and their statistics) that reading the whole table and sorting it is not cheaper."""
+@pytest.fixture
+def crowded(world, researcher, reviewer) -> World:
+    """Besides the world's: a source cited by 300 claims, a third of whose citations the reviewer
+    graded, so that it fills the first eight pages; 300 sources cited 0 to 6 times each; and the
+    statistics of all of them, so that reading whole tables and sorting them is not cheaper."""
+    topic = world.claims["june-10"].topic
+    big = Source.objects.create(key="most-cited", kind="monograph", level="primary", title="M", citation_count=300)
+    claims = Claim.objects.bulk_create(
+        [Claim(key=f"cites-{n}", topic=topic, statement="S.", created_by=researcher) for n in range(300)]
+    )
+    graded = Citation.objects.bulk_create([Citation(claim=claim, source=big, locator="f. 1") for claim in claims])
+    CitationAssessment.objects.bulk_create(
+        [CitationAssessment(citation=c, reviewer=reviewer, grade=2, rationale="R") for c in graded[::3]]
+    )
     sources = Source.objects.bulk_create(
         [
             Source(key=f"bulk-{n}", kind="monograph", level="secondary", title="B", citation_count=n % 7)
             for n in range(300)
         ]
     )
-    claim = world.claims["june-10"]
     Citation.objects.bulk_create(
         [
-            Citation(claim=claim, source=source, locator=f"p. {n}")
+            Citation(claim=claims[n], source=source, locator=f"p. {n}")
             for source in sources
             for n in range(source.citation_count)
         ]
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    plan = _plan(queues.waiting_citations(reviewer).select_related("claim", "source")[:25])
-    assert "source_by_citations_idx" in plan and "citation_source_claim_idx" in plan, plan
-    if connection.vendor == "sqlite":  # (PostgreSQL sorts each source's few rows: Incremental Sort)
-        assert "TEMP B-TREE" not in plan, plan
+    world.big = big
+    return world
+
+
+def test_every_page_of_citations_follows_the_queue_order(crowded, reviewer):
+    """The most-cited source's 200 waiting citations fill the first eight pages; each page is
+    what the whole ordered list gives at its place, to the last one."""
+    everything = list(queues.waiting_citations(reviewer).order_by(*queues.CITATION_ORDER).values_list("pk", flat=True))
+    assert len(everything) > 8 * queues.PER_PAGE
+    big = list(crowded.big.citations.exclude(assessments__reviewer=reviewer).order_by("claim_id", "pk"))
+    number = 1
+    while True:
+        window = queues.citation_window(reviewer, number)
+        start = (number - 1) * queues.PER_PAGE
+        assert [c.pk for c in window.rows] == everything[start : start + queues.PER_PAGE], number
+        if number == 1:
+            assert [c.pk for c in window.rows] == [c.pk for c in big[: queues.PER_PAGE]]
+        if not window.has_next:
+            break
+        number += 1
+    assert number == -(-len(everything) // queues.PER_PAGE)
+    assert queues.citation_window(reviewer, number + 1).rows == []
+
+
+def _page_plan(user, offset: int):
+    """The plan of the page's ids: SQLite's EXPLAIN QUERY PLAN as text, PostgreSQL's EXPLAIN
+    ANALYZE as JSON (what each step of the plan read)."""
+    sql, params = queues.citation_page_sql(user, offset, queues.PER_PAGE + 1)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return "\n".join(row[-1] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        return cursor.fetchone()[0][0]["Plan"]
+
+
+def _steps(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _steps(child)
+
+
+def test_a_page_reads_each_sources_citations_in_order_from_the_index_and_stops(reviewer, crowded):
+    """The most-cited source has 300 citations; a page reads about as many of them as it shows
+    and has passed over, with those graded among them (PostgreSQL sorts a few dozen at a time),
+    not all of them, sorted, before the first row, as it would for the join Django writes."""
+    if connection.vendor == "sqlite":
+        for offset in (0, 2 * queues.PER_PAGE):
+            plan = _page_plan(reviewer, offset)
+            assert "source_by_citations_idx" in plan and "citation_source_claim_idx" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan  # no sort: both indexes read in order
+        return
+    for offset in (0, queues.PER_PAGE):
+        steps = list(_steps(_page_plan(reviewer, offset)))
+        names = {step.get("Index Name") for step in steps}
+        assert {"source_by_citations_idx", "citation_source_claim_idx"} <= names, steps[0]
+        read = [
+            step["Actual Rows"] * step["Actual Loops"] + step.get("Rows Removed by Filter", 0)
+            for step in steps
+            if step.get("Index Name") == "citation_source_claim_idx"
+        ]
+        assert sum(read) < 100 + 2 * offset, steps[0]
