@@ -1,9 +1,15 @@
 """Named personas, one for each role in docs/design.md, plus a few objects they work on."""
 
+import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from hypothesis import settings
 
 from claims import services
@@ -17,17 +23,51 @@ from tests.browser import browser, page  # noqa: E402,F401
 PASSWORD = "correct horse battery staple 1937"
 
 
+# Personas are created in nearly every test; the production hasher is slow on purpose.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _run_folders(tmp_path_factory) -> dict:
+    # Uploads kept between preview and confirm, and the background jobs' progress and files, go
+    # to this run's temporary folder, not the project's var/.
+    base = tmp_path_factory.getbasetemp()
+    return {"PENDING_UPLOADS_DIR": base / "pending-uploads", "JOBS_DIR": base / "jobs"}
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    # Personas are created in nearly every test; the production hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
 def pending_uploads_of_this_run(settings, tmp_path_factory):
-    # Uploads kept between preview and confirm go to this run's temporary folder, not the project's var/.
-    settings.PENDING_UPLOADS_DIR = tmp_path_factory.getbasetemp() / "pending-uploads"
-    settings.JOBS_DIR = tmp_path_factory.getbasetemp() / "jobs"  # (background jobs' progress and files)
+    for name, folder in _run_folders(tmp_path_factory).items():
+        setattr(settings, name, folder)
+
+
+@contextmanager
+def rows_for_the_module(django_db_blocker, tmp_path_factory) -> Iterator[None]:
+    """For a module-scoped fixture whose rows take long to write and every test of the module
+    reads (the seed, a world of every kind of object): they are written once, in a transaction
+    left open until the module's last test has run, then rolled back. Each test's own
+    transaction is a savepoint inside it, so what a test changes is undone after it as ever.
+    Only for modules without transactional (live server) tests, which would commit it."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS, **_run_folders(tmp_path_factory)),
+        transaction.atomic(),
+    ):
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def seed_for_the_module(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
+    """The shipped seed data set as `manage.py seed` loads it, once for the module (see
+    rows_for_the_module): for a module whose tests read it, each in its own transaction."""
+    with rows_for_the_module(django_db_blocker, tmp_path_factory):
+        call_command("seed", verbosity=0, stdout=io.StringIO())
+        yield
 
 
 def make_user(username: str, *roles: Role, staff: bool = False, superuser: bool = False) -> User:
@@ -164,3 +204,28 @@ def citation(claim, source, researcher) -> Citation:
 settings.register_profile("ci", max_examples=150, derandomize=True, database=None, deadline=None, print_blob=False)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+SHARED_ROWS = {"seed_for_the_module", "shared_world"}  # module-scoped fixtures of rows_for_the_module
+
+
+@pytest.hookimpl(trylast=True)  # (after pytest-django's order: database tests, then transactional ones)
+def pytest_collection_modifyitems(items):
+    """In each run of a module's tests, the tests that read rows written once for the module run
+    after the others: once written, those rows stay until the run's last test
+    (rows_for_the_module), where a test of an empty database would meet them."""
+
+    def module(item) -> str:
+        return item.nodeid.split("::")[0]
+
+    runs: list[list] = []
+    for item in items:
+        if runs and module(runs[-1][0]) == module(item):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    items[:] = [
+        item
+        for run in runs
+        for item in sorted(run, key=lambda item: bool(SHARED_ROWS & set(getattr(item, "fixturenames", ()))))
+    ]

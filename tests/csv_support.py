@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 
 from claims.csv.claims_csv import claims_export
 from claims.csv.sources_csv import sources_export, sources_import
@@ -59,9 +58,8 @@ def exported_sources() -> str:
 
 
 @pytest.fixture
-def seeded(db) -> None:
-    """The shipped seed data set, with its history, as `manage.py seed` loads it."""
-    call_command("seed", verbosity=0)
+def seeded(db, seed_for_the_module) -> None:
+    """The shipped seed data set, with its history, as `manage.py seed` loads it (once for the module)."""
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.test import Client
 
 from claims.models import Claim, Source
 from claims.quoting import QUOTE_LIMIT
-from tests.test_url_matrix import World, world  # noqa: F401 (world is a fixture)
+from tests.test_url_matrix import World, shared_world, world  # noqa: F401 (fixtures)
 
 BEYOND_64_BITS = "99999999999999999999"  # the example
 # The largest number the version column holds on this database: a save's version + 1 overflowed it.

@@ -5,7 +5,6 @@ import csv
 import io
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,8 +19,8 @@ ROLE_HOLDERS = ["researcher", "reviewer", "editor", "staff"]
 
 
 @pytest.fixture
-def seed(db) -> None:
-    call_command("seed", verbosity=0, stdout=io.StringIO())
+def seed(db, seed_for_the_module) -> None:
+    """The seed data set (loaded once for the module)."""
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -156,8 +155,8 @@ def test_contradicting_citations_have_lines_of_their_own_and_mentions_count_in_n
 
 
 @pytest.fixture
-def seed(db) -> None:
-    call_command("seed", verbosity=0, stdout=io.StringIO())
+def seed(db, seed_for_the_module) -> None:
+    """The seed data set (loaded once for the module)."""
 
 
 @pytest.mark.parametrize(

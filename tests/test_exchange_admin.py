@@ -4,7 +4,6 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from claims.csv.claims_csv import claims_export
 from claims.csv.sources_csv import sources_export
@@ -20,8 +19,8 @@ def admin_client_staff(client, staff):
 
 
 @pytest.fixture
-def seeded(db):
-    call_command("seed", verbosity=0)
+def seeded(db, seed_for_the_module):
+    """The seed data set (loaded once for the module)."""
 
 
 def exported(function=claims_export) -> str:

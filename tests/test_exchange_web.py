@@ -4,7 +4,6 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from claims.csv.claims_csv import claims_export
 from claims.models import Claim, Source
@@ -13,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(db):
-    call_command("seed", verbosity=0)
+def seeded(db, seed_for_the_module):
+    """The seed data set (loaded once for the module)."""
 
 
 def download(client, url: str) -> str:

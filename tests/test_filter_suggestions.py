@@ -14,8 +14,8 @@ from tests.conftest import PASSWORD
 
 
 @pytest.fixture
-def seed(db) -> None:
-    call_command("seed", verbosity=0, stdout=io.StringIO())
+def seed(db, seed_for_the_module) -> None:
+    """The seed data set (loaded once for the module)."""
 
 
 def listed_keys(response) -> list[str]:

@@ -48,7 +48,7 @@ from tests.fuzzing import (
     session_cookies,
     wrong_with,
 )
-from tests.test_url_matrix import EXPECTED, PERSONAS, ROUTES, World, world  # noqa: F401 (world is a fixture)
+from tests.test_url_matrix import EXPECTED, PERSONAS, ROUTES, World, shared_world, world  # noqa: F401 (fixtures)
 
 # --- Sending --------------------------------------------------------------------------
 

@@ -69,8 +69,8 @@ def keys(queryset) -> set[str]:
 
 
 @pytest.fixture
-def seed(db) -> None:
-    call_command("seed", verbosity=0, stdout=io.StringIO())
+def seed(db, seed_for_the_module) -> None:
+    """The seed data set (loaded once for the module)."""
 
 
 @pytest.fixture

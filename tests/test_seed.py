@@ -45,8 +45,8 @@ def load_seed() -> None:
 
 
 @pytest.fixture
-def seed(db) -> None:
-    load_seed()
+def seed(db, seed_for_the_module) -> None:
+    """The seed data set (loaded once for the module)."""
 
 
 def counts() -> dict[str, int]:

@@ -1,13 +1,11 @@
 """Timelines (issue 13, point 5): a topic's and a person's claims drawn on a time axis as a
 server-rendered SVG, with the same rows as a table, a page of claims at a time."""
 
-import io
 import re
 from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,8 +18,8 @@ TIMELINES = ["/topics/date-of-execution/timeline/", "/people/tukhachevsky/timeli
 
 
 @pytest.fixture
-def seed(db) -> None:
-    call_command("seed", verbosity=0, stdout=io.StringIO())
+def seed(db, seed_for_the_module) -> None:
+    """The seed data set (loaded once for the module)."""
 
 
 def svg_of(response) -> str:

@@ -14,6 +14,7 @@ object, or not theirs to see), 405 (wrong method).
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -38,7 +39,7 @@ from claims.models import (
     User,
 )
 from claims.roles import Role
-from tests.conftest import make_user
+from tests.conftest import make_user, rows_for_the_module
 from tests.jobs_support import run_jobs_in_this_transaction
 
 CSRF_SECRET = "matrixCsrfSecret0123456789abcdef"  # 32 characters, as Django's own
@@ -82,8 +83,20 @@ class World:
     rating: object = None  # the Reviewer's rating of the citation against the rival claim
 
 
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
+    # Some 400 tests ask about the same world, each request's changes rolled back (answer()):
+    # written once for the module, not once a test.
+    with rows_for_the_module(django_db_blocker, tmp_path_factory):
+        yield build_world()
+
+
 @pytest.fixture
-def world(db) -> World:
+def world(db, shared_world) -> World:
+    return shared_world
+
+
+def build_world() -> World:
     researcher = make_user("rita_researcher", Role.RESEARCHER)
     reviewer = make_user("victor_reviewer", Role.REVIEWER)
     second_reviewer = make_user("vera_reviewer", Role.REVIEWER)
