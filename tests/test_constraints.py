@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from claims.models import (
+    AgreementFigures,
     Annotation,
     Citation,
     CitationAssessment,
@@ -163,7 +164,13 @@ CASES = [
         lambda w: _rating_dispute(w, proposed_consistency="", proposed_reliability="D"),
     ),
     ("dispute_proposals_valid", lambda w: _rating_dispute(w, proposed_consistency="X")),
+    ("agreement_one_row_per_scope", lambda w: _figures(topic=None)),
+    ("agreement_one_row_per_scope", lambda w: _figures(topic=w.topic)),
 ]
+
+
+def _figures(topic):
+    return AgreementFigures(topic=topic, figures={}, grades_seen="0-0-0-0", computed_at=timezone.now())
 
 
 class World:
@@ -189,6 +196,8 @@ class World:
         Dispute.objects.create(
             raised_by=self.editor, consistency_rating=self.rating, reason="Neutral.", proposed_consistency="N"
         )
+        for topic in (None, self.topic):  # (the figures of all topics and of this one)
+            _figures(topic).save()
 
 
 @pytest.fixture
