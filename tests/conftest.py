@@ -229,4 +229,3 @@ def pytest_collection_modifyitems(items):
         for run in runs
         for item in sorted(run, key=lambda item: bool(SHARED_ROWS & set(getattr(item, "fixturenames", ()))))
     ]
-
