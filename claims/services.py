@@ -20,9 +20,10 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
-from django.db.models import ProtectedError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, models, router, transaction
+from django.db.models import F, ProtectedError, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -97,9 +98,36 @@ def _full_clean(instance: models.Model) -> None:
     links = rule(instance) if rule else {}
     errors = {name: [ValidationError(message)] for name, message in links.items()}
     try:
-        instance.full_clean(exclude=errors)
+        instance.full_clean(exclude=errors, validate_constraints=False)
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
+    try:  # (as full_clean would: only the fields that passed)
+        _validate_unique_constraints(instance, exclude=set(errors) - {NON_FIELD_ERRORS})
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_unique_constraints(instance: models.Model, *, exclude: set[str]) -> None:
+    """Model.validate_constraints for the unique constraints alone. Django checks a
+    CheckConstraint by asking the database (a query each, a tenth of a write's time); every
+    model's clean() refuses what its check constraints refuse, in its own words
+    (tests/test_constraints.py holds it to that), and the database still enforces them."""
+    using = router.db_for_write(type(instance), instance=instance)
+    errors: dict[str, list[ValidationError]] = {}
+    for model_class, constraints in instance.get_constraints():
+        for constraint in constraints:
+            if isinstance(constraint, models.CheckConstraint):
+                continue
+            try:
+                constraint.validate(model_class, instance, exclude=exclude, using=using)
+            except ValidationError as exc:
+                fields: tuple[str, ...] = tuple(getattr(constraint, "fields", ()))
+                if exc.code == "unique" and len(fields) == 1:  # (as Django files it)
+                    errors.setdefault(fields[0], []).append(exc)
+                else:
+                    errors = exc.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
 
@@ -500,10 +528,36 @@ def _summaries_follow(instance: models.Model, *, also: set[int], at) -> None:
     touched = _topics_of(instance) | also
     if not touched:
         return
+    if not isinstance(instance, _COUNTED):
+        # A grade, a note, a rating: no claim or dispute comes or goes, only the activity moves on.
+        if _counts_as_activity(instance):
+            _topic_activity_moves_on(topic_ids=touched, at=at)
+        return
     if _counts_as_activity(instance):
         topic_summaries_refresh(topic_ids=touched, at=at)
     else:
         topic_summaries_refresh(topic_ids=touched, at=None)
+
+
+# What a save of may change a topic's counts of claims and open disputes: a claim made or moved
+# (with its disputes), a citation moved (with its grades' disputes), a dispute raised or closed.
+_COUNTED = (Topic, Claim, Citation, Dispute)
+
+
+def _topic_activity_moves_on(*, topic_ids: set[int], at) -> None:
+    """The topics' latest activity moved on to `at` (an UPDATE each, in topic order, as
+    topic_summaries_refresh locks them); a topic without a summary yet gets one worked out."""
+    if at is None:
+        return
+    missing = {
+        topic_id
+        for topic_id in sorted(topic_ids)
+        if not TopicSummary.objects.filter(topic_id=topic_id).update(
+            latest_activity=Greatest(F("latest_activity"), Value(at))
+        )
+    }
+    if missing:
+        topic_summaries_refresh(topic_ids=missing, at=at)
 
 
 # --- Users -------------------------------------------------------------------------

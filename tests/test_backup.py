@@ -7,6 +7,7 @@ restore use a real transactional database, with the migrated rows (role groups) 
 before each test as the browser tests do.
 """
 
+import contextlib
 import gzip
 import io
 import json
@@ -592,4 +593,5 @@ def test_make_restore_then_make_backup_round_trip_a_new_database_with_real_make(
     finally:
         written.unlink()
         if not had_folder:
-            backups.rmdir()
+            with contextlib.suppress(OSError):  # (CI's other pass may have a backup of its own in it)
+                backups.rmdir()

@@ -8,8 +8,9 @@ through full_clean() (as every service does) it is a ValidationError instead.
 import datetime
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from claims.models import (
@@ -233,9 +234,32 @@ def test_validation_reports_row_breaking(world, name, build):
         row.full_clean()
 
 
-def test_every_named_constraint_has_a_case():
-    from django.apps import apps
+CHECKS = {
+    constraint.name
+    for model in apps.get_app_config("claims").get_models()
+    for constraint in model._meta.constraints
+    if isinstance(constraint, models.CheckConstraint)
+}
 
+
+@pytest.mark.parametrize(
+    "name,build",
+    [case for case in CASES if case[0] in CHECKS],
+    ids=[f"{name}-{i}" for i, (name, _) in enumerate(CASES) if name in CHECKS],
+)
+def test_clean_alone_refuses_what_each_check_constraint_refuses(world, name, build):
+    """The services validate check constraints through clean() only (services._full_clean),
+    not by asking the database a query for each: clean() must refuse what each one refuses."""
+    row = build(world)
+    if name.endswith("_undated_has_no_bounds"):
+        row.full_clean(validate_constraints=False)  # (the bounds are worked out from the date)
+        assert (row.date_earliest, row.date_latest) == (None, None)
+        return
+    with pytest.raises(ValidationError):
+        row.full_clean(validate_constraints=False)
+
+
+def test_every_named_constraint_has_a_case():
     declared = {c.name for model in apps.get_app_config("claims").get_models() for c in model._meta.constraints}
     covered = {name for name, _ in CASES}
     # Two partial unique constraints differ from the covered one only by target column.
