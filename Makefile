@@ -48,7 +48,7 @@ migrate: $(VENV)/.installed .secret_key
 # Loading again updates the seeded rows in place (natural keys), so it never duplicates.
 seed: migrate
 	$(MANAGE) seed $(SEED)
-	$(MANAGE) demo_accounts
+	$(MANAGE) demo_accounts --address $(HOST)
 
 # The whole database to backups/annotator-<UTC time>.json.gz (or to FILE=path); prints the path.
 backup: $(VENV)/.installed .secret_key

@@ -101,6 +101,14 @@ def _without_version(fields):
 class ServiceInline(StaffOnlyMixin, CheckedInputAdmin, admin.TabularInline):
     form = VersionedModelForm
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A tabular row names its fields only in the column headings, which a screen reader
+        # does not read out for each box: give every box its field's name.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+        return field
+
     def get_fieldsets(self, request, obj=None):
         # The version is a field of each row, so that the inline's template renders it (hidden).
         (name, options), *rest = super().get_fieldsets(request, obj)

@@ -136,7 +136,7 @@ def svg(rows: Sequence[Row], axis: Axis | None, *, label: str) -> SafeString:
     parts = [
         format_html(
             '<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}"'
-            ' role="img" aria-labelledby="timeline-title"><title id="timeline-title">{}</title>',
+            ' role="group" aria-labelledby="timeline-title"><title id="timeline-title">{}</title>',
             WIDTH,
             height,
             WIDTH,

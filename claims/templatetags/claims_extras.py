@@ -26,6 +26,18 @@ def edtf_words(text: str) -> str:
     return edtf_in_words(text or "")
 
 
+@register.simple_tag
+def edtf_date(text: str) -> SafeString:
+    """A date in words, then its EDTF where that says more than the words ("1998" is shown once,
+    "1937-06-12?" as "12 June 1937, uncertain" and the EDTF)."""
+    if not text:
+        return format_html('<span class="muted">undated</span>')
+    words = edtf_in_words(text)
+    if words == text:
+        return format_html("{}", words)
+    return format_html('{} <code class="edtf" title="EDTF">{}</code>', words, text)
+
+
 @register.filter
 def grade(value) -> str:
     """A consensus grade for display: "-" when nobody has graded."""

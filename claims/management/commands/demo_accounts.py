@@ -40,9 +40,14 @@ class Command(BaseCommand):
             type=Path,
             help="Where the generated passwords are kept (default: %(default)s).",
         )
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="The host:port the app is served on, for the login address printed (default: %(default)s).",
+        )
 
     @transaction.atomic
-    def handle(self, *args, password_file: Path, **options):
+    def handle(self, *args, password_file: Path, address: str, **options):
         passwords = _read_passwords(password_file)
         for username, roles, staff in DEMO_ACCOUNTS:
             password = passwords.setdefault(username, secrets.token_urlsafe(12))
@@ -55,7 +60,7 @@ class Command(BaseCommand):
             user.groups.set(Group.objects.filter(name__in=[r.value for r in roles]))
         password_file.write_text("".join(f"{name}:{pw}\n" for name, pw in passwords.items()))
         password_file.chmod(0o600)
-        self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/accounts/login/; admin also at /admin/):")
+        self.stdout.write(f"Demo accounts (log in at http://{address}/accounts/login/; admin also at /admin/):")
         for username, roles, staff in DEMO_ACCOUNTS:
             what = "staff admin" if staff else ", ".join(r.value for r in roles)
             self.stdout.write(f"  {username:<11} {passwords[username]:<18} {what}")
