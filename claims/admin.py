@@ -11,7 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from django.forms.models import construct_instance
+from django.forms.formsets import DELETION_FIELD_NAME
+from django.forms.models import BaseInlineFormSet, construct_instance
 from django.http import HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -98,8 +99,17 @@ def _without_version(fields):
     return None if fields is None else [f for f in fields if f != "version"]
 
 
+class NamedRowsFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # The row's delete box, like its other boxes, is named only by a column heading.
+        if DELETION_FIELD_NAME in form.fields:
+            form.fields[DELETION_FIELD_NAME].widget.attrs["aria-label"] = "Delete this row"
+
+
 class ServiceInline(StaffOnlyMixin, CheckedInputAdmin, admin.TabularInline):
     form = VersionedModelForm
+    formset = NamedRowsFormSet
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         # A tabular row names its fields only in the column headings, which a screen reader
@@ -606,7 +616,9 @@ class AccountAdmin(StaffOnlyMixin, CheckedAccountAdmin, UserAdmin):
         return roles.can_delete_account(request.user, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
+        # When an account joined and last logged in are the system's record, not anyone's to
+        # edit (and Django's split date and time boxes for them carry no label of their own).
+        fields = (*super().get_readonly_fields(request, obj), "last_login", "date_joined")
         if not roles.can_grant_privileges(request.user):
             fields = (*fields, *roles.PRIVILEGE_FIELDS)
         return fields

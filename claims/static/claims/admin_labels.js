@@ -20,6 +20,11 @@
           if (element.getAttribute("aria-label") !== text) element.setAttribute("aria-label", text);
         }
       );
+      // select2 puts the clear-all cross inside the list of chosen items; it is for the mouse
+      // (the keyboard clears with Backspace), and a list may hold only its items.
+      box.querySelectorAll("ul.select2-selection__rendered > :not(li)").forEach(function (element) {
+        element.setAttribute("aria-hidden", "true");
+      });
     });
   }
 
