@@ -316,8 +316,8 @@ def _head_cell(column: ClaimColumn, request, sort: str | None, blind: bool) -> s
 def _row(claim, columns: list[ClaimColumn]) -> str:
     cells = []
     for column in columns:
-        cell = column.cell(claim)
-        if column.named:
+        cell: str = column.cell(claim)
+        if column.named:  # (the cells are escaped, the label a constant of CLAIM_COLUMNS)
             cell = cell.replace("<td", format_html('<td data-label="{}"', column.label), 1)
         cells.append(f"\n  {cell}")
     return "<tr>" + "".join(cells) + "\n</tr>"
