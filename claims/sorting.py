@@ -9,6 +9,10 @@ ORDER BY as the expression of an index (Claim.Meta.indexes names the query each 
 By date: dated claims first, by the earliest day the date allows, then the latest; an
 open start ("../1937-06") counts as the earliest of all, an open end ("1937/..") as the
 latest of all; undated claims last (in both directions), each tie by key.
+
+Reversed (reversed_order): the same index read backwards, every term of the order turned
+round, ties and undated claims included; no second index, so the reverse of a sort whose
+index puts undated claims last puts them first within each group.
 """
 
 from collections.abc import Sequence
@@ -64,6 +68,16 @@ def by_date(*, descending: bool = False) -> tuple[OrderBy, ...]:
     )
 
 
+def reversed_order(order: Sequence[OrderBy]) -> tuple[OrderBy, ...]:
+    """The order read from the far end of its index: each term turned round."""
+    turned = []
+    for term in order:
+        term = term.copy()
+        term.reverse_ordering()
+        turned.append(term)
+    return tuple(turned)
+
+
 BY_DATE = by_date()
 BY_DATE_DESCENDING = by_date(descending=True)
 BY_UPDATED = (F("updated_at").asc(), F("key").asc())
@@ -71,3 +85,5 @@ BY_UPDATED = (F("updated_at").asc(), F("key").asc())
 BY_UPDATED_DESCENDING = (F("updated_at").desc(), F("key").desc())
 # Strongest evidence first (Claim.evidence_rank, grading.evidence_rank), no supporting citation last, then by date.
 BY_EVIDENCE = (F("evidence_rank").asc(), *BY_DATE)
+# Weakest first: claims nothing supports, then ungraded, then the weakest grades (claim_by_evidence_idx backwards).
+BY_EVIDENCE_DESCENDING = reversed_order(BY_EVIDENCE)

@@ -7,7 +7,20 @@ save on POST.
 
 from django.urls import path
 
-from .views import agreement, chronology, exchange, jobs, matrix, pages, queues, ratings, records, relations, review
+from .views import (
+    agreement,
+    chronology,
+    exchange,
+    jobs,
+    legend,
+    matrix,
+    pages,
+    queues,
+    ratings,
+    records,
+    relations,
+    review,
+)
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -18,6 +31,7 @@ urlpatterns = [
     path("people/<slug:slug>/timeline/", chronology.person_timeline, name="person_timeline"),
     path("conflicts/", chronology.conflict_list, name="conflict_list"),
     path("agreement/", agreement.agreement, name="agreement"),
+    path("grades/legend/", legend.grade_legend, name="grade_legend"),
     path("agreement.json", agreement.agreement_json, name="agreement_json"),
     path("agreement/recompute/", agreement.agreement_recompute, name="agreement_recompute"),
     # Claims

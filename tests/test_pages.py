@@ -238,12 +238,14 @@ def test_the_claim_list_shows_every_claim_with_its_grade_and_counts(client, rese
     assert "29 claims" in main_text(response)
     rows = body_rows(response)
     assert len(rows) == 25
-    abwehr = next(row for row in rows if row.startswith("abwehr-forgery "))
     claim = Claim.objects.get(key="abwehr-forgery")
+    # The statement first (the link), then its key and topic under it, then the columns.
+    abwehr = next(row for row in rows if row.startswith(text_of(claim.statement)))
     grade = claim_evidence_grades([claim])[claim.pk]
-    assert "Role of forged German documents undated contested" in abwehr
+    assert "abwehr-forgery · Role of forged German documents undated contested" in abwehr
     lines = claim_evidence_lines([claim])[claim.pk]
-    assert abwehr.endswith(f"{grade or 'none'} {lines.summary} {claim.citations.count()} 1")
+    updated = timezone.localtime(claim.updated_at).strftime("%Y-%m-%d")
+    assert abwehr.endswith(f"{grade or 'none'} {lines.summary} {updated} {claim.citations.count()} 1")
 
 
 @pytest.mark.parametrize(

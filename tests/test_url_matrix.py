@@ -315,6 +315,8 @@ ROUTES = {
     # The competing-hypotheses matrix (issue 14)
     "topics/<slug:slug>/matrix/": lambda w: f"/topics/{w.topic.slug}/matrix/",
     "topics/<slug:slug>/matrix.csv": lambda w: f"/topics/{w.topic.slug}/matrix.csv",
+    # The grade legend (issue 15)
+    "grades/legend/": lambda w: "/grades/legend/",
 }
 
 
@@ -541,6 +543,7 @@ EXPECTED = {
     "agreement.json": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "agreement/recompute/": ("405 405 405 405 405 405", "  L 403 403 403 302 302"),
     "topics/<slug:slug>/matrix/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    "grades/legend/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "topics/<slug:slug>/matrix.csv": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
 }
 

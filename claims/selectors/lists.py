@@ -224,19 +224,25 @@ def _claims_linked(links: QuerySet, count: int, number, *, user, row_counts: boo
     return claims_page(linked.order_by(*BY_DATE), number, user=user, count=count, row_counts=row_counts, graded=graded)
 
 
+BY_STATUS = (sorting.StatusRank(Claim.Status.values).asc(), *BY_DATE)
 CLAIM_SORTS: dict[str, tuple[Any, ...]] = {
     "date": BY_DATE,
     "-date": sorting.BY_DATE_DESCENDING,
     "key": ("key",),
-    "status": (sorting.StatusRank(Claim.Status.values).asc(), *BY_DATE),
+    "status": BY_STATUS,
+    # Refuted first, then contested, supported, open: claim_by_status_idx read backwards.
+    "-status": sorting.reversed_order(BY_STATUS),
     "updated": sorting.BY_UPDATED,
     "-updated": sorting.BY_UPDATED_DESCENDING,
     # Strongest evidence first, claims nothing supports last, then by date: the rank stored on
     # each claim (Claim.evidence_rank, kept by services.claim_evidence_refresh), read from
     # claim_by_evidence_idx a page at a time. Not for a blind reviewer (views.pages.ClaimFilterForm).
     "evidence": sorting.BY_EVIDENCE,
+    "-evidence": sorting.BY_EVIDENCE_DESCENDING,
 }
 BY_EVIDENCE = "evidence"
+# The sorts that would give away the consensus grades to a blind reviewer (views.pages.ClaimFilterForm).
+EVIDENCE_SORTS = frozenset({BY_EVIDENCE, "-evidence"})
 EVIDENCE_SORT_BLIND = (
     "Sorting by evidence grade is not offered while you grade blind: the order would give away consensus "
     "grades hidden from you until you enter your own. The list is sorted by date instead."

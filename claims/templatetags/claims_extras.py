@@ -1,9 +1,11 @@
 """Template filters and tags for the claims pages."""
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -105,13 +107,23 @@ def challenged(dispute, hidden: bool = False) -> str:
 #
 # {% claim_head "date statement status" %} is the header row of a table of claims, and
 # {% claim_rows claims "date statement status" %} its rows, one a claim:
-# the cells in the order the columns are named. The columns: key, marked (the statement
-# with the search's words marked, and the people and sources that matched), statement (linked,
-# with key and kind), cited (linked, shortened, with key and topic), cited_at (the claim's
-# citations of the source), topic, date, status, evidence (with the
-# claim's lines of evidence where the selector set them), citations, disputes (open ones).
+# the cells in the order the columns are named. The columns: marked (the statement, linked,
+# with the search's words marked, its key and topic, and the people and sources that
+# matched), statement (linked, with key and kind), cited (linked, shortened, with key and
+# topic), cited_at (the claim's citations of the source), topic, date, status, evidence
+# (with the claim's lines of evidence where the selector set them), updated, citations,
+# disputes (open ones).
+# A statement is clipped to three lines (site.css .clamp), all of it in its title and behind
+# a "more" button (rows.js). Every other cell carries its column's name (data-label), which
+# a narrow screen shows beside the value when the rows become stacked cards (site.css).
+# {% claim_head "..." sort=current %} makes the headers of the columns that sort links that
+# sort by them (the other filters kept), the current one marked with aria-sort; blind=True
+# leaves the evidence grade unsorted (lists.EVIDENCE_SORTS).
 # Written in Python, each table's columns looked up once: a template included a row, with an
 # if-chain a cell, cost a list page milliseconds. Every value is escaped (format_html).
+
+# A longer statement also gets its full text as a title, for the mouse (shorter ones fit in three lines).
+_CLAMP_TITLE_CHARS = 120
 
 
 def _claim_url(claim) -> str:
@@ -122,19 +134,34 @@ def _marks(names: Iterable[str]) -> SafeString:
     return format_html_join(", ", "<mark>{}</mark>", ((name,) for name in names))
 
 
+def _statement_link(claim, shown=None) -> SafeString:
+    """The statement (or `shown`, the statement with marks) linked to its claim, clipped to three lines."""
+    title = format_html(' title="{}"', claim.statement) if len(claim.statement) > _CLAMP_TITLE_CHARS else ""
+    return format_html(
+        '<a href="{}"><span class="clamp"{}>{}</span></a>', _claim_url(claim), title, shown or claim.statement
+    )
+
+
 def _marked_cell(claim) -> SafeString:
-    """The statement with the search's words marked, and the people and sources that matched."""
+    """The statement with the search's words marked, its key and topic, and the people and sources that matched."""
     people = getattr(claim, "matched_people", None) or []
     sources = getattr(claim, "matched_sources", None) or []
     found = ""
     if people or sources:
         found = format_html(
-            '<span class="matched muted">found by\n      {}{}{}</span>',
+            '\n    <span class="matched muted">found by\n      {}{}{}</span>',
             _marks(people),
             "; " if people and sources else "",
             _marks(sources),
         )
-    return format_html("<td>{}\n    {}</td>", getattr(claim, "statement_marked", None) or claim.statement, found)
+    return format_html(
+        '<td>{}\n    <small class="muted row-meta">{} · <a href="{}">{}</a></small>{}</td>',
+        _statement_link(claim, getattr(claim, "statement_marked", None)),
+        claim.key,
+        reverse("topic_detail", args=[claim.topic.slug]),
+        claim.topic.title,
+        found,
+    )
 
 
 def _cited_at_cell(claim) -> SafeString:
@@ -176,58 +203,88 @@ def _evidence_cell(claim) -> SafeString:
     return format_html('<td><span class="muted" title="{}">none</span>{}</td>', title, lines_note)
 
 
+def _updated_cell(claim) -> SafeString:
+    updated = timezone.localtime(claim.updated_at)
+    return format_html(
+        '<td class="updated"><time datetime="{}" title="{}">{}</time></td>',
+        updated.isoformat(timespec="seconds"),
+        updated.strftime("%Y-%m-%d %H:%M"),
+        updated.strftime("%Y-%m-%d"),
+    )
+
+
 def _disputes_cell(claim) -> SafeString:
     if claim.open_dispute_count:
         return format_html('<td class="num"><strong>{}</strong></td>', claim.open_dispute_count)
     return mark_safe('<td class="num">0</td>')
 
 
-# column: (its header cell, its cell for a claim)
-CLAIM_COLUMNS: dict[str, tuple[str, Callable[..., SafeString]]] = {
-    "key": ('<th scope="col">Key</th>', lambda c: format_html('<td><a href="{}">{}</a></td>', _claim_url(c), c.key)),
-    "marked": ('<th scope="col">Claim</th>', _marked_cell),
-    "statement": (
-        '<th scope="col">Claim</th>',
-        lambda c: format_html(
-            '<td><a href="{}">{}</a>\n    <br><small class="muted">{} · {}</small></td>',
-            _claim_url(c),
-            c.statement,
-            c.key,
-            c.get_kind_display(),
-        ),
-    ),
-    "cited": (
-        '<th scope="col">Claim</th>',
-        lambda c: format_html(
-            '<td><a href="{}">{}</a>\n    <br><small class="muted">{} · {}</small></td>',
-            _claim_url(c),
-            Truncator(c.statement).chars(160),
-            c.key,
-            c.topic.title,
-        ),
-    ),
-    "cited_at": ('<th scope="col">Cited at</th>', _cited_at_cell),
-    "topic": (
-        '<th scope="col">Topic</th>',
+@dataclass(frozen=True)
+class ClaimColumn:
+    label: str
+    cell: Callable[..., SafeString]
+    num: bool = False
+    # The sorts a click on the header gives (lists.CLAIM_SORTS): the first, then, clicked again, the other.
+    sorts: tuple[str, str] | None = None
+    # Described in words: (the first sort, the other).
+    sort_words: tuple[str, str] = ("", "")
+    # A statement heads its card; every other cell is named on a narrow screen.
+    named: bool = True
+
+
+def _statement_cell(claim) -> SafeString:
+    return format_html(
+        '<td>{}\n    <small class="muted row-meta">{} · {}</small></td>',
+        _statement_link(claim),
+        claim.key,
+        claim.get_kind_display(),
+    )
+
+
+def _cited_cell(claim) -> SafeString:
+    return format_html(
+        '<td><a href="{}">{}</a>\n    <br><small class="muted">{} · {}</small></td>',
+        _claim_url(claim),
+        Truncator(claim.statement).chars(160),
+        claim.key,
+        claim.topic.title,
+    )
+
+
+CLAIM_COLUMNS: dict[str, ClaimColumn] = {
+    "key": ClaimColumn("Key", lambda c: format_html('<td><a href="{}">{}</a></td>', _claim_url(c), c.key)),
+    "marked": ClaimColumn("Claim", _marked_cell, named=False),
+    "statement": ClaimColumn("Claim", _statement_cell, named=False),
+    "cited": ClaimColumn("Claim", _cited_cell, named=False),
+    "cited_at": ClaimColumn("Cited at", _cited_at_cell),
+    "topic": ClaimColumn(
+        "Topic",
         lambda c: format_html(
             '<td><a href="{}">{}</a></td>', reverse("topic_detail", args=[c.topic.slug]), c.topic.title
         ),
     ),
-    "date": ('<th scope="col">Date</th>', _date_cell),
-    "status": (
-        '<th scope="col">Status</th>',
+    "date": ClaimColumn("Date", _date_cell, sorts=("date", "-date"), sort_words=("earliest first", "latest first")),
+    "status": ClaimColumn(
+        "Status",
         lambda c: format_html('<td><span class="status status-{}">{}</span></td>', c.status, c.get_status_display()),
+        sorts=("status", "-status"),
+        sort_words=("open first", "refuted first"),
     ),
-    "evidence": ('<th scope="col">Evidence</th>', _evidence_cell),
-    "citations": (
-        '<th scope="col" class="num">Citations</th>',
-        lambda c: format_html('<td class="num">{}</td>', c.citation_count),
+    "evidence": ClaimColumn(
+        "Evidence", _evidence_cell, sorts=("evidence", "-evidence"), sort_words=("strongest first", "weakest first")
     ),
-    "disputes": ('<th scope="col" class="num">Open disputes</th>', _disputes_cell),
+    "updated": ClaimColumn(
+        "Updated",
+        _updated_cell,
+        sorts=("-updated", "updated"),
+        sort_words=("recently changed first", "least recently changed first"),
+    ),
+    "citations": ClaimColumn("Citations", lambda c: format_html('<td class="num">{}</td>', c.citation_count), num=True),
+    "disputes": ClaimColumn("Open disputes", _disputes_cell, num=True),
 }
 
 
-def _columns(columns: str) -> list[tuple[str, Callable[..., SafeString]]]:
+def _columns(columns: str) -> list[ClaimColumn]:
     try:
         return [CLAIM_COLUMNS[name] for name in columns.split()]
     except KeyError as exc:
@@ -236,14 +293,56 @@ def _columns(columns: str) -> list[tuple[str, Callable[..., SafeString]]]:
         ) from None
 
 
-def _row(claim, cells: list[tuple[str, Callable[..., SafeString]]]) -> str:
-    return "<tr>" + "".join(f"\n  {cell(claim)}" for _head, cell in cells) + "\n</tr>"
+def _head_cell(column: ClaimColumn, request, sort: str | None, blind: bool) -> str:
+    from claims.selectors.lists import EVIDENCE_SORTS  # (as citation_url above)
+
+    classes = "num" if column.num else ""
+    if not column.sorts or sort is None or request is None or (blind and column.sorts[0] in EVIDENCE_SORTS):
+        return format_html(
+            '<th scope="col"{}>{}</th>', format_html(' class="{}"', classes) if classes else "", column.label
+        )
+    first, other = column.sorts
+    current = sort in column.sorts
+    # aria-sort follows the first sort's direction: the column's natural order is "ascending".
+    aria = ""
+    if current:
+        aria = format_html(' aria-sort="{}"', "ascending" if sort == first else "descending")
+    following = other if sort == first else first
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["sort"] = following
+    words = column.sort_words[column.sorts.index(following)]
+    arrow = ("▲" if sort == first else "▼") if current else ""
+    return format_html(
+        '<th scope="col" class="{}"{}><a href="?{}" title="Sort by {}, {}">{}{}</a></th>',
+        " ".join(filter(None, [classes, "sortable"])),
+        aria,
+        query.urlencode(),
+        column.label.lower(),
+        words,
+        column.label,
+        format_html(' <span aria-hidden="true">{}</span>', arrow) if arrow else "",
+    )
 
 
-@register.simple_tag
-def claim_head(columns: str) -> SafeString:
-    """The header row of a table of claims with these columns (space-separated)."""
-    return mark_safe("<tr>" + "".join(head for head, _cell in _columns(columns)) + "</tr>")  # (constant markup)
+def _row(claim, columns: list[ClaimColumn]) -> str:
+    cells = []
+    for column in columns:
+        cell: str = column.cell(claim)
+        if column.named:  # (the cells are escaped, the label a constant of CLAIM_COLUMNS)
+            cell = cell.replace("<td", format_html('<td data-label="{}"', column.label), 1)
+        cells.append(f"\n  {cell}")
+    return "<tr>" + "".join(cells) + "\n</tr>"
+
+
+@register.simple_tag(takes_context=True)
+def claim_head(context, columns: str, sort: str | None = None, blind: bool = False) -> SafeString:
+    """The header row of a table of claims with these columns (space-separated); with `sort`
+    (the current one), the headers of the columns that sort are links that sort by them."""
+    request = context.get("request")
+    return mark_safe(  # each cell is escaped by format_html
+        "<tr>" + "".join(_head_cell(column, request, sort, blind) for column in _columns(columns)) + "</tr>"
+    )
 
 
 @register.simple_tag

@@ -113,10 +113,12 @@ class ClaimFilterForm(forms.Form):
             ("date", "date, earliest first"),
             ("-date", "date, latest first"),
             ("key", "key"),
-            ("status", "status"),
+            ("status", "status, open first"),
+            ("-status", "status, refuted first"),
             ("-updated", "recently changed first"),
             ("updated", "least recently changed first"),
             (lists.BY_EVIDENCE, "evidence grade, strongest first"),
+            ("-evidence", "evidence grade, weakest first"),
         ],
         required=False,
     )
@@ -132,8 +134,8 @@ class ClaimFilterForm(forms.Form):
         self.blind = is_blind_grader(user)
         if self.blind:
             field = self.fields["sort"]
-            field.choices = [(value, label) for value, label in field.choices if value != lists.BY_EVIDENCE]
-            if self.data.get("sort") == lists.BY_EVIDENCE:
+            field.choices = [(value, label) for value, label in field.choices if value not in lists.EVIDENCE_SORTS]
+            if self.data.get("sort") in lists.EVIDENCE_SORTS:
                 self.data = self.data.copy()
                 self.data["sort"] = "date"
                 self.evidence_sort_refused = True
@@ -287,6 +289,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "claims": page.object_list,
+            # The column headers sort by what they show (claims_extras.claim_head); a search's relevance is no column.
+            "sort": filters.sort,
             "active_filters": _active_filters(request, form, filters),
             "clear_url": request.path,
             "can_contribute": _can_contribute(request),
