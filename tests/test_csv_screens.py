@@ -16,6 +16,7 @@ from claims.csv.columns import TABLES
 from claims.csv.sources_csv import sources_import
 from claims.models import Citation, Claim, Source
 from claims.selectors import lists
+from tests.jobs_support import run_jobs_in_this_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +265,22 @@ def test_citations_confirm_refused_when_changed_since_the_preview(editor, seeded
 def test_researcher_may_not_import_citations(client, researcher):
     client.force_login(researcher)
     assert client.get("/citations/import/").status_code == 403
+
+
+def test_a_background_export_keeps_the_lists_sort(client, researcher, seeded, settings):
+    settings.CSV_BACKGROUND_ROWS = 5  # (the seed has 29 claims)
+    client.force_login(researcher)
+    offer = client.get("/claims/export.csv?sort=-date").content.decode()
+    assert 'name="query" value="sort=-date"' in offer
+    job = client.post("/jobs/claims-export/", {"query": "sort=-date"})["Location"].strip("/").split("/")[-1]
+    run_jobs_in_this_transaction()
+    written = b"".join(client.get(f"/jobs/{job}/download/").streaming_content).decode()
+    shown = list(lists.claim_search(filters=lists.ClaimFilters(sort="-date")).values_list("key", flat=True))
+    assert keys_of(written) == shown != sorted(shown)
+
+
+def test_the_claim_list_offers_the_citations_of_what_it_shows(client, editor, seeded):
+    client.force_login(editor)
+    page = client.get("/claims/?topic=date-of-execution&sort=key").content.decode()
+    assert '<a href="/citations/export.csv?topic=date-of-execution" download>Download their citations as CSV</a>' in page
+    assert '<a href="/citations/import/">Import citations from CSV</a>' in page
