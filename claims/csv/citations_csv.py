@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from claims import services
@@ -21,7 +22,7 @@ from claims.quoting import quoted
 
 from . import progress
 from .columns import CITATION_COLUMN_TABLE, names, required
-from .common import PREVIEW_AGAIN, model_errors, require_export, run_import
+from .common import PREVIEW_AGAIN, Discard, model_errors, require_export, run_import
 from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks, needs_first, write_row
 
 CITATION_COLUMNS = names(CITATION_COLUMN_TABLE)
@@ -115,7 +116,7 @@ def _check_and_write(
     claims = _keys(Claim, {cells["claim"].strip() for _, cells in rows})
     sources = _keys(Source, {cells["source"].strip() for _, cells in rows})
     stored = _stored(claims.values(), dry_run=dry_run)
-    plan: list[tuple[Citation | None, Citation, dict]] = []  # (stored, as the row has it, changed fields)
+    plan: list[tuple[int, Citation | None, Citation, dict]] = []  # (row, stored, as the row has it, changed fields)
     first: dict[str, int] = {}
     versions: dict[str, int] = {}
     changed_since: list[RowError] = []
@@ -152,7 +153,7 @@ def _check_and_write(
             errors += row_errors
             continue
         changes = _changes(original, citation)
-        plan.append((original, citation, changes))
+        plan.append((number, original, citation, changes))
         action = RowOutcome.CREATED if original is None else RowOutcome.UPDATED if changes else RowOutcome.UNCHANGED
         report.rows.append(RowOutcome(number, name, action, tuple(changes), tuple((c, *changes[c]) for c in changes)))
     progress.checked(len(rows))
@@ -163,13 +164,17 @@ def _check_and_write(
         report.changed_since_preview = True
     if errors or dry_run:
         return
-    new = [citation for original, citation, _ in plan if original is None]
+    new = [citation for _, original, citation, _ in plan if original is None]
     claims_of = Claim.objects.in_bulk({c.claim_id for c in new})
     sources_of = Source.objects.in_bulk({c.source_id for c in new})
-    for written, (original, citation, changes) in enumerate(plan):
+    for written, (number, original, citation, changes) in enumerate(plan):
         if original is None:
             citation.claim, citation.source = claims_of[citation.claim_id], sources_of[citation.source_id]
-        _write(actor, original, citation, changes)
+        try:
+            _write(actor, original, citation, changes)
+        except ValidationError as exc:  # (what changed since the rows were checked: one added meanwhile)
+            errors.append(RowError(number, "", " ".join(exc.messages)))
+            raise Discard from None
         if written % BATCH_SIZE == 0:
             progress.written(written)
     progress.written(len(plan))
