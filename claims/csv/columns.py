@@ -28,9 +28,19 @@ CLAIM_COLUMN_TABLE = (
     ),
     Column("topic", True, "The topic's title; a new title creates the topic.", "Date of execution"),
     Column("statement", True, "The claim's text.", "The convicted were shot on 11 June 1937."),
-    Column("kind", False, f"{_choices(Claim.Kind.choices)} (empty: {Claim.Kind.FACT}).", "fact"),
+    Column(
+        "kind",
+        False,
+        f"{_choices(Claim.Kind.choices)} (empty: the stored one, or {Claim.Kind.FACT} for a new claim).",
+        "fact",
+    ),
     Column("event_date", False, "When it happened, as an EDTF date.", "1937-06-11"),
-    Column("status", False, f"{_choices(Claim.Status.choices)} (empty: open).", "contested"),
+    Column(
+        "status",
+        False,
+        f"{_choices(Claim.Status.choices)} (empty: the stored one, or {Claim.Status.OPEN} for a new claim).",
+        "contested",
+    ),
     Column(
         "people",
         False,
@@ -89,7 +99,12 @@ CITATION_COLUMN_TABLE = (
         "a known one is updated, a new one created.",
         "para. on the verdict",
     ),
-    Column("stance", False, f"{_choices(Citation.Stance.choices)} (empty: supports).", "supports"),
+    Column(
+        "stance",
+        False,
+        f"{_choices(Citation.Stance.choices)} (empty: the stored one, or {Citation.Stance.SUPPORTS} for a new citation).",
+        "supports",
+    ),
     Column("quote", False, "The passage, in the source's own language.", "The sentence was carried out on 12 June."),
     Column("translation", False, "The passage in English.", "The sentence was carried out on 12 June."),
 )
