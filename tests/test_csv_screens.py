@@ -282,5 +282,24 @@ def test_a_background_export_keeps_the_lists_sort(client, researcher, seeded, se
 def test_the_claim_list_offers_the_citations_of_what_it_shows(client, editor, seeded):
     client.force_login(editor)
     page = client.get("/claims/?topic=date-of-execution&sort=key").content.decode()
-    assert '<a href="/citations/export.csv?topic=date-of-execution" download>Download their citations as CSV</a>' in page
+    assert (
+        '<a href="/citations/export.csv?topic=date-of-execution" download>Download their citations as CSV</a>' in page
+    )
     assert '<a href="/citations/import/">Import citations from CSV</a>' in page
+
+
+def test_a_long_citations_file_is_checked_and_written_by_a_background_job(client, editor, seeded, settings):
+    settings.CSV_BACKGROUND_ROWS = 1  # (the file has 2 rows)
+    client.force_login(editor)
+    check = upload(client, "/citations/import/", (CSV_DIR / "citations.csv").read_bytes())["Location"]
+    run_jobs_in_this_transaction()
+    preview = client.get(check).content.decode()
+    assert "create <strong>1</strong>, update <strong>1</strong>" in preview
+    assert '<span class="column-name">stance</span>: <del>supports</del> → <ins>contradicts</ins>' in preview
+    assert 'action="/citations/import/confirm/"' in preview
+    token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
+    write = client.post("/citations/import/confirm/", {"token": token})["Location"]
+    assert not Citation.objects.filter(locator="p. 1").exists()  # (until the job runs)
+    run_jobs_in_this_transaction()
+    assert "Created <strong>1</strong>, updated <strong>1</strong>" in client.get(write).content.decode()
+    assert Citation.objects.get(claim__key="execution-12-june", locator="lead").stance == "contradicts"
