@@ -38,9 +38,11 @@ from tablib import Dataset
 from claims import roles, uploads
 from claims.csv.claims_csv import CLAIM_COLUMNS, claims_csv_chunks, claims_import
 from claims.csv.reading import FILE, ImportReport, RowError, RowOutcome
+from claims.csv.shown import VALUE_SHOWN
 from claims.csv.sources_csv import SOURCE_COLUMNS, sources_csv_chunks, sources_import
 from claims.forms import fields as checked
 from claims.models import Claim, Source
+from claims.quoting import shorten
 
 PREVIEW_ROWS = 500  # rows listed in the preview; the counts above it cover every row
 GONE = (
@@ -84,6 +86,28 @@ IMPORT_TYPE = {
 }
 
 
+# What a row needs imported first (RowError.needs) -> the admin's import of it.
+ADMIN_IMPORT_OF = {"sources": "admin:claims_source_import", "claims": "admin:claims_claim_import"}
+
+
+def _with_link(error: RowError) -> str:
+    """The message, and where a row names what does not exist, a link to the admin's import of it
+    (the message escaped by format_html; the admin's template shows the result as it is)."""
+    if error.needs not in ADMIN_IMPORT_OF:
+        return error.message
+    return format_html(
+        '{} <a href="{}">Import {}</a>', error.message, reverse(ADMIN_IMPORT_OF[error.needs]), error.needs
+    )
+
+
+def _old_and_new(outcome: RowOutcome) -> str:
+    """statement: old → new; status: open → refuted (as the web preview shows them, in text)."""
+    return "; ".join(
+        f"{column}: {shorten(old, VALUE_SHOWN) or '(empty)'} → {shorten(new, VALUE_SHOWN) or '(empty)'}"
+        for column, old, new in outcome.values
+    )
+
+
 def report_as_result(report: ImportReport) -> Result:
     """Our report in the shape django-import-export's templates show."""
     result = Result()
@@ -91,7 +115,7 @@ def report_as_result(report: ImportReport) -> Result:
     if report.errors:
         by_row: dict[int, dict[str, list[str]]] = {}
         for error in report.errors:
-            by_row.setdefault(error.row, {}).setdefault(error.column or NON_FIELD_ERRORS, []).append(error.message)
+            by_row.setdefault(error.row, {}).setdefault(error.column or NON_FIELD_ERRORS, []).append(_with_link(error))
         for number, messages in list(by_row.items())[:PREVIEW_ROWS]:  # (the page lists the first rows' errors)
             result.append_invalid_row(number if number else "file", {}, ValidationError(messages))
         result.error_rows_count = len(by_row)
@@ -108,7 +132,7 @@ def report_as_result(report: ImportReport) -> Result:
             continue
         listed += 1
         row.object_repr = outcome.key
-        row.diff = [outcome.row, outcome.key, ", ".join(outcome.changes) or outcome.action]
+        row.diff = [outcome.row, outcome.key, _old_and_new(outcome) or ", ".join(outcome.changes) or outcome.action]
         result.append_row_result(row)
     result.listed_rows = listed
     return result

@@ -17,6 +17,7 @@ from django.http import QueryDict
 from django_tasks import TaskContext, task
 
 from claims import jobs, services, uploads
+from claims.csv.citations_csv import citations_import
 from claims.csv.claims_csv import claims_csv_chunks, claims_import
 from claims.csv.shown import report_json
 from claims.csv.sources_csv import sources_import
@@ -25,7 +26,7 @@ from claims.selectors import lists
 
 logger = logging.getLogger("claims.jobs")
 
-IMPORTERS = {"claims": claims_import, "sources": sources_import}
+IMPORTERS = {"claims": claims_import, "sources": sources_import, "citations": citations_import}
 
 
 @contextmanager
@@ -91,7 +92,7 @@ def claims_export(context: TaskContext, *, user_id: int, query: str) -> dict:
     with _progress_logged(context, "export") as counts:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
         with os.fdopen(descriptor, "wb") as out:
-            for text in claims_csv_chunks(actor=actor, claims=claims):
+            for text in claims_csv_chunks(actor=actor, claims=claims, in_order=True):  # (as the list shows them)
                 out.write(text.encode("utf-8"))
         rows = counts.total
     partial.replace(path)

@@ -115,3 +115,22 @@ def test_editor_without_staff_cannot_open_the_admin_import(client, editor):
     client.force_login(editor)
     response = client.get("/admin/claims/claim/import/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_admin_preview_shows_old_and_new_values(admin_client_staff, seeded):
+    data = exported().replace("The convicted were shot on 11 June", "The convicted were <i>executed</i> on 11 June")
+    preview = post_file(admin_client_staff, "/admin/claims/claim/import/", data.encode()).content.decode()
+    assert "<i>executed</i>" not in preview
+    assert (
+        "statement: The convicted were shot on 11 June 1937, right after the 23:35 verdict. → "
+        "The convicted were &lt;i&gt;executed&lt;/i&gt; on 11 June 1937, right after the 23:35 verdict."
+    ) in preview
+
+
+def test_admin_unknown_source_key_links_the_admins_sources_import(admin_client_staff, seeded):
+    data = b"key,topic,statement,sources\r\nnew-claim,Date of execution,A <b>claim</b>,no-such-source\r\n"
+    page = post_file(admin_client_staff, "/admin/claims/claim/import/", data).content.decode()
+    assert (
+        "Unknown source key &#x27;no-such-source&#x27;: import the sources first, on the sources import page. "
+        '<a href="/admin/claims/source/import/">Import sources</a>'
+    ) in page

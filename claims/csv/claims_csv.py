@@ -25,11 +25,12 @@ from . import bulk, progress
 from .claims_export import CLAIM_COLUMNS, EXPORT_ONLY, SEPARATOR, claims_csv_chunks, claims_export  # noqa: F401
 from .claims_rows import PeopleIndex, Plan, RowChecker, Stored, split_cell
 from .claims_writing import PlanWriter
+from .columns import CLAIM_COLUMN_TABLE, required
 from .common import Discard, compare_versions, run_import
 from .process_state import gc_paused
 from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks
 
-REQUIRED = ["key", "topic", "statement"]
+REQUIRED = required(CLAIM_COLUMN_TABLE)
 
 
 def claims_import(

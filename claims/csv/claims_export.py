@@ -33,10 +33,11 @@ from claims.selectors.grades import HIDDEN
 from claims.selectors.lines import line_counts, source_originals
 
 from . import progress
+from .columns import CLAIM_COLUMN_TABLE, names
 from .common import require_export
 from .reading import BATCH_SIZE, FORMULA_STARTS, escape_formula
 
-CLAIM_COLUMNS = ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
+CLAIM_COLUMNS = names(CLAIM_COLUMN_TABLE)  # (what the import reads, and the upload page lists)
 # supporting_lines, contradicting_lines: the claim's independent lines of evidence (selectors/lines.py).
 # conflicts_with: the keys of the claims whose dates conflict with the row's (selectors/conflicts.py).
 EXPORT_ONLY = [
@@ -53,14 +54,22 @@ SEPARATOR = "|"
 
 
 def claims_csv_chunks(
-    *, actor: User | None = None, claims: QuerySet[Claim] | None = None, topic: str | None = None
+    *,
+    actor: User | None = None,
+    claims: QuerySet[Claim] | None = None,
+    topic: str | None = None,
+    in_order: bool = False,
 ) -> Iterator[str]:
     """The CSV text, BATCH_SIZE rows at a time: for streaming to a browser.
 
     claims: the claims to write (e.g. the filtered list of /claims/), else all, or those
-    of the topic with this slug. See claims_export for the rest.
+    of the topic with this slug; in_order: in the order of claims (the list's sort, so that
+    the file lists them as the page does), else by key. See claims_export for the rest.
     """
-    return (text for text, _ in _pages(_selection(actor, claims, topic), actor))
+    selected = _selection(actor, claims, topic)
+    if in_order and claims is not None:
+        selected = claims.filter(pk__in=selected.order_by().values("pk")) if topic is not None else claims
+    return (text for text, _ in _pages(selected, actor, by_key=not (in_order and claims is not None)))
 
 
 def claims_export(*, out: TextIO, topic: str | None = None, actor: User | None = None) -> int:
@@ -94,14 +103,14 @@ def _selection(actor: User | None, claims: QuerySet[Claim] | None, topic: str | 
     return selected
 
 
-def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, int]]:
-    """The export in one ordered pass: the selected ids, by key, in one query (the caller's
+def _pages(claims: QuerySet[Claim], actor: User | None, *, by_key: bool = True) -> Iterator[tuple[str, int]]:
+    """The export in one ordered pass: the selected ids, by key (or in the caller's order), in one query (the caller's
     filter, a search of every statement perhaps, runs once, not once per chunk), then each
     chunk of BATCH_SIZE of them read by id with its people and citations (three queries) and
     the originals of the sources they cite (one: their lines of evidence).
     Claims deleted meanwhile are left out; claims added meanwhile are not in the export."""
     connection = connections[claims.db]
-    ids = _ids_by_key(claims, connection)
+    ids = _ids_in_order(claims.order_by("key") if by_key else claims, connection)
     progress.total(len(ids))
     lookups = _Lookups()
     grading = _Grading.read(actor)
@@ -111,6 +120,9 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
     yield header, 0
     for start in range(0, len(ids), BATCH_SIZE):
         chunk, people, citations = queries.chunk(ids[start : start + BATCH_SIZE])
+        if not by_key:  # (the chunk's query gives them by key)
+            position = {pk: index for index, pk in enumerate(ids[start : start + BATCH_SIZE])}
+            chunk.sort(key=lambda row: position[row[0]])
         lines = originals.lines(citations)  # a query for sources not cited before
         conflicts = conflict_cells.cells((row[0], row[2]) for row in chunk)  # a query for topics not yet read
         yield (
@@ -120,9 +132,9 @@ def _pages(claims: QuerySet[Claim], actor: User | None) -> Iterator[tuple[str, i
         progress.written(min(start + BATCH_SIZE, len(ids)))
 
 
-def _ids_by_key(claims: QuerySet[Claim], connection) -> array:
-    """The selected claims' ids in key order, as 8-byte integers (a million of them take 8 MB)."""
-    sql, params = claims.order_by("key").values_list("pk").query.get_compiler(connection=connection).as_sql()
+def _ids_in_order(claims: QuerySet[Claim], connection) -> array:
+    """The selected claims' ids in their queryset's order, as 8-byte integers (a million of them take 8 MB)."""
+    sql, params = claims.values_list("pk").query.get_compiler(connection=connection).as_sql()
     ids = array("q")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

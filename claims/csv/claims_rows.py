@@ -14,7 +14,7 @@ from claims.translit import slug_for
 
 from .claims_export import CLAIM_COLUMNS, SEPARATOR
 from .common import memo_clean, model_errors, quick_check
-from .reading import RowError, RowOutcome
+from .reading import RowError, RowOutcome, needs_first
 
 CLAIM_FIELDS = ["statement", "kind", "event_date", "status"]
 LOCATOR_MAX: int = Citation._meta.get_field("locator").max_length  # type: ignore[assignment]
@@ -244,6 +244,7 @@ class RowChecker:
         self.dated, self.cited = "event_date" in columns, "sources" in columns
         self.topic_title = {pk: title for title, (pk, _) in stored.topics.items()}
         self.locators: dict[str, str] = {}
+        self.source_key: dict[int, str] | None = None  # source pk -> key, read when a preview first needs it
         self.memo: dict = {"fields": MEMO_FIELDS}  # validation outcomes of repeated values (kind, status, date)
         self.scratch = Claim(created_by=actor)  # validates each new claim's row in turn
         self.fresh = {name: value for name, value in self.scratch.__dict__.items() if name != "_state"}
@@ -341,7 +342,8 @@ class RowChecker:
                     RowError(
                         number,
                         "sources",
-                        f"Unknown source key {quoted(source_key)}; import the sources CSV (import_sources) first.",
+                        f"Unknown source key {quoted(source_key)}: {needs_first('sources')}",
+                        needs="sources",
                     )
                 )
             elif len(locator) > LOCATOR_MAX:
@@ -404,4 +406,36 @@ class RowChecker:
             if name in changed or (name == "people" and people_changed) or (name == "sources" and new_citations)
         )
         action = RowOutcome.UPDATED if changed or people_changed or new_citations else RowOutcome.UNCHANGED
-        return RowOutcome(number, key, action, columns_changed)
+        values = self._old_and_new(columns_changed, claim, original, title, wanted_people, new_citations)
+        return RowOutcome(number, key, action, columns_changed, values)
+
+    def _old_and_new(
+        self, columns: tuple[str, ...], claim, original: Claim, title: str, wanted_people: list, new_citations: list
+    ) -> tuple[tuple[str, str, str], ...]:
+        """(column, old, new) of each changed column, as the preview shows them. The sources
+        cell only adds citations: its old value is left empty, its new one lists those added."""
+        values = []
+        for column in columns:
+            if column == "topic":
+                old, new = self.topic_title.get(original.topic_id, ""), title
+            elif column == "people":
+                old = self._people_cell(self.stored.current_people[original.pk])
+                new = self._people_cell(wanted_people)
+            elif column == "sources":
+                if self.source_key is None:
+                    self.source_key = {pk: key for key, pk in self.stored.sources.items()}
+                old = ""
+                new = "adds " + f" {SEPARATOR} ".join(
+                    f"{self.source_key[pk]}: {locator}" if locator else self.source_key[pk]
+                    for pk, locator in new_citations
+                )
+            else:
+                old, new = str(getattr(original, column)), str(getattr(claim, column))
+            values.append((column, old, new))
+        return tuple(values)
+
+    def _people_cell(self, refs) -> str:
+        """The people (pks, or the casefolded names of new people) as names, as the export writes them."""
+        names_of, new_people = self.stored.people.names_of, self.plan.new_people
+        names = [names_of[ref][0] if isinstance(ref, int) else new_people[ref].name for ref in refs]
+        return f" {SEPARATOR} ".join(sorted(names))

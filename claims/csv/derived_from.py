@@ -152,7 +152,17 @@ class RelationsPlan:
         result = []
         for outcome in outcomes:
             if outcome.key in changed and outcome.action != RowOutcome.CREATED:
-                outcome = RowOutcome(outcome.row, outcome.key, RowOutcome.UPDATED, (*outcome.changes, DERIVED_FROM))
+                old = PAIRS.join(
+                    f"{other}: {kind}" for other, (_, kind) in sorted(self.stored.get(outcome.key, {}).items())
+                )
+                new = PAIRS.join(f"{other}: {kind}" for other, kind in sorted(self.wanted[outcome.key].items()))
+                outcome = RowOutcome(
+                    outcome.row,
+                    outcome.key,
+                    RowOutcome.UPDATED,
+                    (*outcome.changes, DERIVED_FROM),
+                    (*outcome.values, (DERIVED_FROM, old, new)),
+                )
             result.append(outcome)
         return result
 

@@ -27,11 +27,19 @@ FILE = 0  # the "row number" of an error about the whole file
 MESSAGE_LIMIT = 1000  # characters of an error message: the values it quotes are cut shorter still
 
 
+def needs_first(kind: str) -> str:
+    """The end of the message of a row that names a record of kind ("sources", "claims") that does not exist."""
+    return f"import the {kind} first, on the {kind} import page."
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1 is the header; 0 means the file as a whole
     column: str  # "" when the error is not about one column
     message: str
+    # "sources" or "claims" when the fix is to import those first (NEEDS_FIRST): a page then
+    # links its own import of them; a command names its command.
+    needs: str = ""
 
     def __post_init__(self):
         # Messages quote cells through claims.quoting; this bounds one that would not (a
@@ -60,6 +68,8 @@ class RowOutcome:
     key: str
     action: str
     changes: tuple[str, ...] = ()  # for an update: the columns that change, e.g. ("statement", "sources")
+    # for an update: (column, old value, new value) of each column that changes, for the preview
+    values: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass

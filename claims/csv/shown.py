@@ -3,9 +3,12 @@ as JSON, and the page of a request's own import shows the same (claims/views/exc
 
 from dataclasses import dataclass, field
 
+from claims.quoting import shorten
+
 from .reading import ImportReport, RowError, RowOutcome
 
 SHOWN_ROWS = 500  # rows of a preview, and errors, listed on the page; the counts cover all
+VALUE_SHOWN = 300  # characters of an old or new value a preview shows (a statement may be long)
 
 
 def report_json(report: ImportReport, *, seconds: float | None = None) -> dict:
@@ -20,8 +23,17 @@ def report_json(report: ImportReport, *, seconds: float | None = None) -> dict:
         "rows_count": len(report.rows),
         "errors_count": len(report.errors),
         "changes_count": len(changes),
-        "errors": [[e.row, e.column, e.message] for e in report.errors[:SHOWN_ROWS]],
-        "changes": [[c.row, c.key, c.action, list(c.changes)] for c in changes[:SHOWN_ROWS]],
+        "errors": [[e.row, e.column, e.message, e.needs] for e in report.errors[:SHOWN_ROWS]],
+        "changes": [
+            [
+                c.row,
+                c.key,
+                c.action,
+                list(c.changes),
+                [[n, shorten(o, VALUE_SHOWN), shorten(v, VALUE_SHOWN)] for n, o, v in c.values],
+            ]
+            for c in changes[:SHOWN_ROWS]
+        ],
         "seconds": seconds,
     }
 
@@ -61,7 +73,11 @@ class ShownReport:
         return cls(
             **values,
             errors=[RowError(*e) for e in data["errors"]],
-            changes=[RowOutcome(row, key, action, tuple(changes)) for row, key, action, changes in data["changes"]],
+            # (a job's report stored before the old and new values were kept has four items a change)
+            changes=[
+                RowOutcome(row, key, action, tuple(changes), tuple(tuple(v) for v in values[0]) if values else ())
+                for row, key, action, changes, *values in data["changes"]
+            ],
         )
 
     @property

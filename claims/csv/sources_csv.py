@@ -16,13 +16,15 @@ from claims.search import index as search_index
 from claims.services import SOURCE_FIELDS
 
 from . import progress
+from .columns import SOURCE_COLUMN_TABLE, names, required
 from .common import compare_versions, model_errors, require_export, run_import
 from .derived_from import DERIVED_FROM, RelationsPlan, cells_of
 from .reading import BATCH_SIZE, ImportReport, RowOutcome, chunks, write_row
 
 # The source's own fields, then what it derives from (derived_from.py).
-SOURCE_COLUMNS = [*SOURCE_FIELDS, DERIVED_FROM]
-SOURCE_REQUIRED = ["key", "kind", "level", "title"]
+SOURCE_COLUMNS = names(SOURCE_COLUMN_TABLE)  # (what the import reads, and the upload page lists)
+assert [*SOURCE_FIELDS, DERIVED_FROM] == SOURCE_COLUMNS, "columns.SOURCE_COLUMN_TABLE must follow the Source fields"
+SOURCE_REQUIRED = required(SOURCE_COLUMN_TABLE)
 # Cells the model would strip or that cannot meaningfully carry spaces around them.
 STRIPPED = {"key", "kind", "level", "title", "date", "language", "url"}
 
@@ -134,8 +136,15 @@ class _SourcesPlan:
             if set(changed) & set(search_index.SOURCE_FIELDS):
                 self.retitled.append(source.pk)
         changed_columns = tuple(name for name in SOURCE_COLUMNS if name in changed) or ("date",) * bool(changed)
+        old_and_new = tuple((name, str(getattr(stored, name)), str(getattr(source, name))) for name in changed_columns)
         self.outcomes.append(
-            RowOutcome(number, source.key, RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED, changed_columns)
+            RowOutcome(
+                number,
+                source.key,
+                RowOutcome.UPDATED if changed else RowOutcome.UNCHANGED,
+                changed_columns,
+                old_and_new,
+            )
         )
 
     def write(self) -> None:

@@ -21,14 +21,16 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from claims import roles, tasks, uploads
+from claims.csv.citations_csv import citations_csv_chunks
 from claims.csv.claims_csv import claims_csv_chunks
+from claims.csv.columns import TABLES
 from claims.csv.common import IMPORT_NEEDED
 from claims.csv.shown import SHOWN_ROWS, ShownReport, report_json
 from claims.csv.sources_csv import sources_csv_chunks
@@ -53,21 +55,29 @@ KINDS: dict[str, dict[str, Any]] = {
         "title": "Import claims from CSV",
         "list_url": "claim_list",
         "import_url": "claim_import",
-        "other": ("sources", "source_import"),
+        "example_url": "claim_example",
     },
     "sources": {
         "title": "Import sources from CSV",
         "list_url": "source_list",
         "import_url": "source_import",
-        "other": ("claims", "claim_import"),
+        "example_url": "source_example",
+    },
+    "citations": {
+        "title": "Import citations from CSV",
+        "list_url": "claim_list",
+        "import_url": "citation_import",
+        "example_url": "citation_example",
     },
 }
+# The example file of each kind, committed beside the design (it must import cleanly: tests/test_csv_columns.py).
+EXAMPLES = {kind: settings.BASE_DIR / "docs" / f"{kind}-example.csv" for kind in KINDS}
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8 or Windows-1251; comma, semicolon or tab between cells; the README describes the columns.",
+        help_text="UTF-8 or Windows-1251; comma, semicolon or tab between cells; the columns are listed below.",
     )
     encoding = fields.ChoiceField(label="Encoding", choices=ENCODINGS, required=False)
 
@@ -97,11 +107,12 @@ def _csv_response(chunks, name: str) -> StreamingHttpResponse:
 @require_safe
 @reader_required
 def claim_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
-    """The claims as filtered on /claims/ (the same query string), every page of them; more
+    """The claims as filtered and sorted on /claims/ (the same query string), every page of them; more
     than CSV_BACKGROUND_ROWS of them: a page offering to write the file in the background."""
     form = ClaimFilterForm(request.GET, user=request.user)
     claims = lists.claim_search(filters=form.filters())
-    chunks = claims_csv_chunks(actor=request.user, claims=claims)  # (checks the permission first)
+    # (checks the permission first; the rows in the list's order, its sort included)
+    chunks = claims_csv_chunks(actor=request.user, claims=claims, in_order=True)
     count = claims.count()
     if count > settings.CSV_BACKGROUND_ROWS:
         return render(
@@ -116,6 +127,30 @@ def claim_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 @reader_required
 def source_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     return _csv_response(sources_csv_chunks(actor=request.user), "sources")
+
+
+@require_safe
+@reader_required
+def citation_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    """The citations of the claims as filtered on /claims/ (the same query string)."""
+    form = ClaimFilterForm(request.GET, user=request.user)
+    claims = lists.claim_search(filters=form.filters())
+    return _csv_response(citations_csv_chunks(actor=request.user, claims=claims), "citations")
+
+
+def _example(kind: str):
+    @require_safe
+    @reader_required
+    def example(request: AuthenticatedHttpRequest) -> FileResponse:
+        return FileResponse(
+            EXAMPLES[kind].open("rb"), as_attachment=True, filename=f"{kind}-example.csv", content_type="text/csv"
+        )
+
+    example.__name__ = example.__qualname__ = KINDS[kind]["example_url"]
+    return example
+
+
+claim_example, source_example, citation_example = (_example(kind) for kind in ("claims", "sources", "citations"))
 
 
 # --- Uploads --------------------------------------------------------------------------
@@ -212,8 +247,11 @@ def import_page(
             "seconds": report.seconds if report else None,
             "list_url": reverse(spec["list_url"]),
             "import_url": reverse(spec["import_url"]),
-            "other_kind": spec["other"][0],
-            "other_url": reverse(spec["other"][1]),
+            "columns": TABLES[kind],
+            "example_url": reverse(spec["example_url"]),
+            # where to import first what a row names that does not exist (RowError.needs)
+            "sources_import_url": reverse("source_import"),
+            "claims_import_url": reverse("claim_import"),
         },
     )
 
@@ -313,3 +351,4 @@ def _import_views(kind: str) -> tuple[Callable[..., HttpResponse], Callable[...,
 
 claim_import, claim_import_confirm = _import_views("claims")
 source_import, source_import_confirm = _import_views("sources")
+citation_import, citation_import_confirm = _import_views("citations")

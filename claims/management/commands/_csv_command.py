@@ -21,6 +21,11 @@ def find_user(username: str | None, *, required: bool) -> User | None:
         raise CommandError(f"no user named {username!r}.") from None
 
 
+def _command_of(error) -> str:
+    """In the shell, the import a row needs first is a command."""
+    return f" (In the shell: manage.py import_{error.needs}.)" if error.needs else ""
+
+
 class ImportCommand(BaseCommand):
     what = "rows"
     import_function: Callable[..., Any] | None = None  # set by the subclass
@@ -50,7 +55,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"{user}: {exc}") from None
         if report.errors:
             lines = [f"{path}: nothing was imported; {len(report.errors)} problem(s):"]
-            lines += [f"  {error}" for error in report.errors]
+            lines += [f"  {error}{_command_of(error)}" for error in report.errors]
             raise CommandError("\n".join(lines))
         prefix = "dry run, nothing written: " if dry_run else ""
         self.stdout.write(prefix + report.summary)
