@@ -215,7 +215,11 @@ def edtf_in_words(text: str) -> str:
     except ValidationError:
         return text
     words = None
-    if text.startswith("[") and text.endswith("]"):
+    if text.startswith("[..") and text.endswith("]") and "," not in text and _single_words(text[3:-1]):
+        words = f"on or before {_single_words(text[3:-1])}"  # one day, of those up to this one
+    elif text.startswith("[") and text.endswith("..]") and "," not in text and _single_words(text[1:-3]):
+        words = f"on or after {_single_words(text[1:-3])}"
+    elif text.startswith("[") and text.endswith("]"):
         items = text[1:-1].split(",")
         if len(items) == 2 and ".." not in text:
             words = _pair_words(items[0], items[1], " or ")
