@@ -74,6 +74,7 @@ def typed_date() -> dict:
         "form_class": fields.TypedDateField,
         "endpoint": reverse_lazy("date_parse"),
         "help_text": fields.TYPED_DATE_HELP,
+        "label": "Date",  # (not "Date (EDTF)": EDTF is what is kept, not what one must type)
     }
 
 
