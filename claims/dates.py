@@ -126,6 +126,12 @@ def _simple_bounds(text: str) -> tuple[datetime.date | None, datetime.date | Non
         if (first is None and start != "..") or (last is None and end != "..") or (first is None and last is None):
             return None
         return (first[0] if first else None), (last[1] if last else None)
+    if text[:3] == "[.." and text[-1:] == "]" and "," not in text:  # one day on or before (typed "before X")
+        day = _simple_day(text[3:-1], time=False, qualifier=False)
+        return (None, day[1]) if day else None
+    if text[:1] == "[" and text[-3:] == "..]" and "," not in text:  # one day on or after
+        day = _simple_day(text[1:-3], time=False, qualifier=False)
+        return (day[0], None) if day else None
     if text[:1] in ("[", "{") and text[-1:] == {"[": "]", "{": "}"}.get(text[:1]):
         found = [_simple_day(item, time=False, qualifier=False) for item in text[1:-1].split(",")]
         days = [day for day in found if day is not None]
