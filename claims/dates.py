@@ -126,6 +126,12 @@ def _simple_bounds(text: str) -> tuple[datetime.date | None, datetime.date | Non
         if (first is None and start != "..") or (last is None and end != "..") or (first is None and last is None):
             return None
         return (first[0] if first else None), (last[1] if last else None)
+    if text[:3] == "[.." and text[-1:] == "]" and "," not in text:  # one day on or before (typed "before X")
+        day = _simple_day(text[3:-1], time=False, qualifier=False)
+        return (None, day[1]) if day else None
+    if text[:1] == "[" and text[-3:] == "..]" and "," not in text:  # one day on or after
+        day = _simple_day(text[1:-3], time=False, qualifier=False)
+        return (day[0], None) if day else None
     if text[:1] in ("[", "{") and text[-1:] == {"[": "]", "{": "}"}.get(text[:1]):
         found = [_simple_day(item, time=False, qualifier=False) for item in text[1:-1].split(",")]
         days = [day for day in found if day is not None]
@@ -215,7 +221,11 @@ def edtf_in_words(text: str) -> str:
     except ValidationError:
         return text
     words = None
-    if text.startswith("[") and text.endswith("]"):
+    if text.startswith("[..") and text.endswith("]") and "," not in text and _single_words(text[3:-1]):
+        words = f"on or before {_single_words(text[3:-1])}"  # one day, of those up to this one
+    elif text.startswith("[") and text.endswith("..]") and "," not in text and _single_words(text[1:-3]):
+        words = f"on or after {_single_words(text[1:-3])}"
+    elif text.startswith("[") and text.endswith("]"):
         items = text[1:-1].split(",")
         if len(items) == 2 and ".." not in text:
             words = _pair_words(items[0], items[1], " or ")

@@ -6,7 +6,7 @@ Library of Congress romanization without diacritics): Тухачевский -> 
 
 from django.utils.text import slugify
 
-_CYRILLIC = {
+TABLE = {
     "а": "a",
     "б": "b",
     "в": "v",
@@ -51,7 +51,7 @@ _CYRILLIC = {
 def romanize(text: str) -> str:
     out = []
     for char in text:
-        latin = _CYRILLIC.get(char.lower())
+        latin = TABLE.get(char.lower())
         if latin is None:
             out.append(char)
         else:

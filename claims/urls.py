@@ -10,6 +10,7 @@ from django.urls import path
 from .views import (
     agreement,
     chronology,
+    entry,
     exchange,
     jobs,
     legend,
@@ -57,6 +58,7 @@ urlpatterns = [
     path("sources/", pages.source_list, name="source_list"),
     path("sources/new/", records.source_create, name="source_create"),
     path("sources/suggest.json", pages.source_suggestions, name="source_suggestions"),
+    path("sources/add.json", entry.source_add, name="source_add"),
     path("sources/export.csv", exchange.source_export, name="source_export"),
     path("sources/import/", exchange.source_import, name="source_import"),
     path("sources/import/confirm/", exchange.source_import_confirm, name="source_import_confirm"),
@@ -70,8 +72,11 @@ urlpatterns = [
     # People
     path("people/new/", records.person_create, name="person_create"),
     path("people/suggest.json", pages.person_suggestions, name="person_suggestions"),
+    path("people/add.json", entry.person_add, name="person_add"),
     path("people/<slug:slug>/", pages.person_detail, name="person_detail"),
     path("people/<slug:slug>/edit/", records.person_edit, name="person_edit"),
+    # Dates as typed, read into EDTF (the date fields show what they understood as one types)
+    path("dates/parse.json", entry.date_parse, name="date_parse"),
     # Annotations: <kind> is claim, source, citation, source-grade, citation-grade, dispute or consistency-rating
     path("annotations/on/<str:kind>/<int:pk>/", review.annotation_create, name="annotation_create"),
     path("annotations/<int:pk>/reply/", review.annotation_reply, name="annotation_reply"),

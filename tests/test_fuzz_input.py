@@ -32,11 +32,13 @@ from django.urls import resolve
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
+from claims.forms.entry import PersonQuickForm, SourceQuickForm
 from tests.fuzzing import (
     BIG,
     FILE_LABELS,
     HUGE_IDS,
     ODD_TEXT,
+    Control,
     Named,
     Target,
     client_as,
@@ -156,10 +158,30 @@ def values_for(target: Target):
 PART = st.one_of(st.sampled_from([v for v in (*HUGE_IDS, *ODD_TEXT) if v]), PLAUSIBLE.filter(bool))
 
 
+# What scripts POST, not a <form> (claims/views/entry.py): the people field's "add a new person"
+# and the citation form's "New source", each the fields of its small form.
+SCRIPT_FORMS = {"/people/add.json": PersonQuickForm(), "/sources/add.json": SourceQuickForm(prefix="new_source")}
+
+
+def script_targets(personas) -> list[Target]:
+    def control(field) -> Control:
+        choices = tuple(str(value) for value, _label in getattr(field.field, "choices", ()))
+        return Control(field.html_name, "select" if choices else "text", choices)
+
+    return [
+        Target(persona, "POST", path, tuple(control(field) for field in form), "a script")
+        for persona in personas
+        for path, form in SCRIPT_FORMS.items()
+    ]
+
+
 def site_of(world: World, personas):
     cookies = session_cookies(world.users)
     routes = {route: make(world) for route, make in ROUTES.items()}
-    return cookies, discover(routes, cookies, personas)
+    site = discover(routes, cookies, personas)
+    for target in script_targets(personas):
+        site.add(target)
+    return cookies, site
 
 
 def a_request(targets: list[Target], routes: list[tuple[str, str]]):

@@ -309,15 +309,18 @@ def test_the_claim_form_offers_topics_a_people_field_with_suggestions_and_date_e
     for name in ("key", "topic", "new_topic", "statement", "kind", "event_date", "people"):
         assert f'<label for="id_{name}"' in text
     assert 'name="status"' not in text  # a new claim starts open: the status is an editor's decision
-    assert "[1937-06-11,1937-06-12] (one of)" in text  # the EDTF examples next to the date
+    assert "11 or 12 June 1937, before 22 May 1937" in text  # dates as historians write them, next to the date
     assert "<legend>People</legend>" in text
-    # The people are typed (suggested as one types), not listed: the form does not grow with them.
+    # The people are typed (suggested as one types, chips: people_picker.js), not listed: the
+    # form does not grow with them.
     assert re.search(
-        r'<input type="text" name="people"[^>]*data-suggest="/people/suggest.json"[^>]*data-separator="\|"', text
+        r'<input type="text" name="people"[^>]*data-people-picker="/people/suggest.json"[^>]*data-separator="\|"'
+        r'[^>]*data-people-add="/people/add.json"',
+        text,
     )
     assert "Tukhachevsky (Тухачевский)" not in text and "Yakir (Якир)" not in text
     assert '<a href="/people/new/">Add a person</a>' in text
-    assert '<script src="/static/claims/suggest.js" defer></script>' in text
+    assert '<script src="/static/claims/people_picker.js" defer></script>' in text
     assert f'<option value="{topic.pk}">Date of execution</option>' in text
 
 
@@ -337,15 +340,15 @@ def test_a_claim_needs_a_topic(client, researcher, topic):
     assert not Claim.objects.exists()
 
 
-def test_a_date_that_is_not_edtf_is_refused_next_to_the_date_and_leaves_no_new_topic(client, researcher, topic):
+def test_a_date_that_is_not_understood_is_refused_next_to_the_date_and_leaves_no_new_topic(client, researcher, topic):
     logged_in(client, researcher)
-    response = client.post("/claims/new/", claim_form(new_topic="Place of execution", event_date="11 June 1937"))
+    response = client.post("/claims/new/", claim_form(new_topic="Place of execution", event_date="the 11th"))
     assert response.status_code == 200
     errors = field_errors(response, "event_date")
-    assert "'11 June 1937' is not a valid EDTF date" in errors
-    assert errors.count("not a valid EDTF date") == 1  # said once, though the model finds it twice
+    assert "“the 11th” is not a date this form understands" in errors
+    assert errors.count("not a date this form understands") == 1
     assert "Nothing was saved" in page_text(response)
-    assert input_value(response, "event_date") == "11 June 1937"  # what was typed is kept
+    assert input_value(response, "event_date") == "the 11th"  # what was typed is kept
     assert not Claim.objects.exists()
     assert list(Topic.objects.values_list("title", flat=True)) == ["Date of execution"]
 

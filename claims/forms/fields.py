@@ -9,14 +9,19 @@ not one of the available choices" with a megabyte pasted into a choice is a mega
 The fields here have the same names and arguments as Django's, so a form swaps the class only.
 """
 
+import contextlib
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.db.models import Field
+from django.urls import reverse_lazy
 
 from claims.models import CSV_SEPARATOR, Claim, Person, Topic
 from claims.quoting import shorten
 from claims.selectors import lists
+from claims.typed_dates import read_date
 
 
 def _shortened(exc: ValidationError) -> ValidationError:
@@ -167,6 +172,32 @@ class SuggestInput(forms.TextInput):
         return context
 
 
+class SourceWidget(SuggestInput):
+    """A source field: its key or words of its title, with suggestions (SuggestInput), and a
+    "New source" button (claims/static/claims/source_picker.js) that opens a small form inside
+    this one and adds the source through `add_endpoint` (sources/add.json), then fills the field
+    with its key. The small form waits in a <template>: inert, never sent with this form."""
+
+    template_name = "claims/widgets/source_widget.html"
+
+    class Media:
+        css = {"all": ["claims/entry.css"]}
+        js = [forms.Script("claims/source_picker.js", defer=True), forms.Script("claims/date_reading.js", defer=True)]
+
+    def __init__(self, *, endpoint, add_endpoint=None, attrs: dict | None = None):
+        super().__init__(endpoint=endpoint, attrs=attrs)
+        self.add_endpoint = add_endpoint
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if self.add_endpoint:
+            from claims.forms.entry import SourceQuickForm  # (that module builds on this one)
+
+            context["widget"]["attrs"]["data-source-add"] = str(self.add_endpoint)
+            context["widget"]["quick_form"] = SourceQuickForm(prefix="new_source")
+        return context
+
+
 def one_match(text: str, found: list, *, kind: str, key_name: str, names=None):
     """The one record of `found` (what the suggestions' search found for text), or a
     ValidationError saying that none or several match, naming up to five by their keys.
@@ -252,24 +283,85 @@ class KeyOrNameField(ModelChoiceField):
         return str(self.prepare_value(typed) or "") != str(self.prepare_value(initial) or "")
 
 
+def _person_label(person: Person) -> str:
+    return f"{person.name} ({person.name_original})" if person.name_original else person.name
+
+
+class PeopleWidget(forms.TextInput):
+    """Any people field: the people chosen, shown as removable chips, and a type-ahead that
+    suggests people from `endpoint` (people/suggest.json) and offers to add a name that matches
+    nobody (POSTed to `add_endpoint`, people/add.json), by claims/static/claims/people_picker.js.
+
+    What is posted is the one text input, the slugs separated by "|" (PeopleField): without the
+    script it is that input, names typed and matched on submit. Not a menu of every person, so
+    the form does not grow with them (tests/test_entry_at_scale.py)."""
+
+    template_name = "claims/widgets/people_widget.html"
+
+    class Media:
+        css = {"all": ["claims/entry.css"]}
+        js = [forms.Script("claims/people_picker.js", defer=True)]
+
+    def __init__(self, *, endpoint, add_endpoint=None, attrs: dict | None = None):
+        super().__init__(attrs={"autocomplete": "off", **(attrs or {})})
+        self.endpoint, self.add_endpoint = endpoint, add_endpoint
+
+    def _chosen(self, value) -> list[dict[str, str]]:
+        """{value, label} of each person the value names: Person objects (a form filled from a
+        record) or the text sent (a form shown again: one query for the slugs in it)."""
+        if not value:
+            return []
+        if not isinstance(value, str):
+            return [{"value": p.slug, "label": _person_label(p)} for p in value if isinstance(p, Person)]
+        if len(value) > PeopleField.MAX_LENGTH or "\x00" in value:
+            return []
+        parts = [part.strip() for part in value.split(CSV_SEPARATOR) if part.strip()][: PeopleField.MAX_PEOPLE]
+        found = {p.slug: p for p in Person.objects.filter(slug__in=parts)}
+        return [{"value": part, "label": _person_label(found[part]) if part in found else part} for part in parts]
+
+    def format_value(self, value):
+        if value and not isinstance(value, str):
+            value = f" {CSV_SEPARATOR} ".join(p.slug if isinstance(p, Person) else str(p) for p in value)
+        return super().format_value(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        shown = context["widget"]["attrs"]
+        shown["data-people-picker"] = str(self.endpoint)
+        shown["data-separator"] = CSV_SEPARATOR
+        if self.add_endpoint:
+            shown["data-people-add"] = str(self.add_endpoint)
+        shown["data-chosen"] = json.dumps(self._chosen(value), ensure_ascii=False)
+        return context
+
+
 class PeopleField(ShortQuotes, forms.Field):
     """People named by slug or by name (any script, an alias, words: lists.person_suggestions),
     separated by "|" as in the claims CSV; cleans to a list of Person. Each name must be one
-    person, else an error naming which name failed and why. Empty: nobody."""
+    person, else an error naming which name failed and why. Empty: nobody.
+
+    Shown with PeopleWidget: chips and a type-ahead that can add a new person; can_add False
+    leaves the adding out (a form for those who may not add people)."""
 
     MAX_PEOPLE = 100
     MAX_LENGTH = 10_000
 
-    def __init__(self, *, endpoint, attrs: dict | None = None, **kwargs):
+    def __init__(self, *, endpoint=None, can_add: bool = True, attrs: dict | None = None, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", SuggestInput(endpoint=endpoint, separator=CSV_SEPARATOR, attrs=attrs))
+        kwargs.setdefault(
+            "widget",
+            PeopleWidget(
+                endpoint=endpoint or reverse_lazy("person_suggestions"),
+                add_endpoint=reverse_lazy("person_add") if can_add else None,
+                attrs=attrs,
+            ),
+        )
         super().__init__(**kwargs)
         self._typed: tuple[str, list[Person]] | None = None
 
     def prepare_value(self, value):
-        if isinstance(value, str) or value is None:
-            return value
-        return f" {CSV_SEPARATOR} ".join(person.slug if isinstance(person, Person) else str(person) for person in value)
+        # People stay people: PeopleWidget names them without asking the database again.
+        return value
 
     def to_python(self, value) -> list[Person]:
         text = "" if value in self.empty_values else str(value).strip()
@@ -320,6 +412,61 @@ class PeopleField(ShortQuotes, forms.Field):
         except ValidationError:
             return True
         return {person.pk for person in typed} != {person.pk for person in initial or []}
+
+
+# --- Dates as historians write them -----------------------------------------------------
+
+TYPED_DATE_HELP = (
+    "As you would write it: 12 June 1937, June 1937, 12 June 1937? (uncertain), about 1937, "
+    "11 or 12 June 1937, before 22 May 1937, after 1937, February to March 1937, 11.06.1937, 12 июня 1937; "
+    "or EDTF (e.g. 1937-06-11T23:35:00, [1937-06-11,1937-06-12], ../1937). "
+    "What it is understood as shows below the field; the EDTF is what is kept."
+)
+
+
+class TypedDateInput(forms.TextInput):
+    """The date's text input, and below it what the date is understood as (EDTF and words):
+    filled here when the form is shown again, and by claims/static/claims/date_reading.js from
+    `endpoint` (/dates/parse.json) as one types."""
+
+    template_name = "claims/widgets/typed_date_input.html"
+
+    class Media:
+        css = {"all": ["claims/entry.css"]}
+        js = [forms.Script("claims/date_reading.js", defer=True)]
+
+    def __init__(self, *, endpoint, attrs: dict | None = None):
+        super().__init__(attrs={"autocomplete": "off", **(attrs or {})})
+        self.endpoint = endpoint
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-date-parse"] = str(self.endpoint)
+        context["widget"]["reading"] = None
+        if value and isinstance(value, str) and len(value) <= TypedDateField.MAX_TYPED:
+            with contextlib.suppress(ValidationError):  # (the field's own error says what is wrong)
+                context["widget"]["reading"] = read_date(value)
+        return context
+
+
+class TypedDateField(forms.CharField):
+    """A date typed as a historian writes it (claims.typed_dates), cleaned to its EDTF."""
+
+    MAX_TYPED = 200
+
+    def __init__(self, *, endpoint, **kwargs):
+        kwargs["widget"] = TypedDateInput(endpoint=endpoint, attrs={"size": 30})
+        kwargs.setdefault("help_text", TYPED_DATE_HELP)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> str:
+        text = super().to_python(value) or ""
+        refuse_null_characters(text)
+        if len(text) > self.MAX_TYPED:
+            raise ValidationError(
+                "Type at most %(limit)d characters for a date.", code="max_length", params={"limit": self.MAX_TYPED}
+            )
+        return read_date(text).edtf
 
 
 def topic_filter() -> ModelChoiceField:

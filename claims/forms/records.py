@@ -7,6 +7,7 @@ which is also the only place that saves; its ValidationError is put back onto th
 with add_service_errors().
 """
 
+import json
 from collections.abc import Iterable
 
 from django import forms
@@ -14,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 
+from claims import translit
+from claims.keys import KEY_WORDS_LENGTH
 from claims.models import Citation, Claim, Person, Source, Topic
 from claims.selectors import lists
 from claims.services import SOURCE_FIELDS
@@ -63,6 +66,16 @@ class VersionForm(VersionedForm):
 def model_field(model, name: str, **overrides) -> forms.Field:
     """The form field Django would make for the model field: label, help, choices, length."""
     return model._meta.get_field(name).formfield(**{"choices_form_class": fields.TypedChoiceField, **overrides})
+
+
+def typed_date() -> dict:
+    """model_field's arguments for a date typed as historians write it (fields.TypedDateField)."""
+    return {
+        "form_class": fields.TypedDateField,
+        "endpoint": reverse_lazy("date_parse"),
+        "help_text": fields.TYPED_DATE_HELP,
+        "label": "Date",  # (not "Date (EDTF)": EDTF is what is kept, not what one must type)
+    }
 
 
 def model_fields(model, names: Iterable[str], **overrides: dict) -> dict[str, forms.Field]:
@@ -144,26 +157,46 @@ class ClaimForm(RecordForm):
     statement = model_field(Claim, "statement", widget=forms.Textarea(attrs={"rows": 4}))
     kind = model_field(Claim, "kind")
     status = model_field(Claim, "status")
-    event_date = model_field(Claim, "event_date")
-    # Typed, as in the claims CSV: a checkbox a person made the form grow with the people.
+    event_date = model_field(Claim, "event_date", **typed_date())
+    # Typed, as in the claims CSV, with chips and a type-ahead (fields.PeopleWidget): a checkbox
+    # a person made the form grow with the people.
     people = fields.PeopleField(
         label="People the claim is about",
-        endpoint=reverse_lazy("person_suggestions"),
         attrs={"size": 60, "placeholder": "e.g. tukhachevsky | Якир"},
         help_text=format_lazy(
-            "Everyone the claim names, separated by “|”: each by name (any spelling or script) or by slug "
-            '(the end of their page\'s address). Someone new? <a href="{}">Add a person</a> first.',
+            "Everyone the claim names: type a name (any spelling or script) and choose from the suggestions. "
+            "Someone new? Choose “Add … as a new person” there, or "
+            '<a href="{}">Add a person</a> first. (Without the suggestions: names or slugs separated by “|”.)',
             reverse_lazy("person_create"),
         ),
     )
 
     groups = [("People", ["people"])]
 
+    class Media:
+        js = [forms.Script("claims/key_suggest.js", defer=True)]
+
     def __init__(self, *args, can_set_status: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         # The status is an editor's decision (services.STATUS_IS_EDITORIAL), and a new claim starts open.
         if not (can_set_status and "version" in self.fields):
             del self.fields["status"]
+        if "version" not in self.fields:
+            # A new claim's key is suggested from its statement as one types (key_suggest.js,
+            # with the transliteration the server uses), and made from it when left empty.
+            key = self.fields["key"]
+            key.required = False
+            key.help_text = (
+                "A short stable name for the claim's address, e.g. execution-date-11-june. "
+                "Suggested from the statement; change it if you like. Left empty, it is made from the statement."
+            )
+            key.widget.attrs.update(
+                {
+                    "data-key-from": "id_statement",
+                    "data-key-length": str(KEY_WORDS_LENGTH),
+                    "data-translit": json.dumps(translit.TABLE, ensure_ascii=False),
+                }
+            )
 
     def clean(self):
         data = super().clean()
@@ -184,13 +217,14 @@ class CitationForm(RecordForm):
         kind="source",
         matches=lambda text: lists.source_suggestions(q=text),
         names=fields.source_names,
-        widget=fields.SuggestInput(
+        widget=fields.SourceWidget(
             endpoint=reverse_lazy("source_suggestions"),
+            add_endpoint=reverse_lazy("source_add"),
             attrs={"size": 40, "placeholder": "a key, or words of the title"},
         ),
         help_text=format_lazy(
             "The source's key (e.g. rogovin-1937) or words of its title. "
-            'Not there yet? <a href="{}">Add the source first</a>.',
+            'Not there yet? Add it here with “New source”, or <a href="{}">Add the source first</a> on its own page.',
             reverse_lazy("source_create"),
         ),
     )
@@ -210,7 +244,11 @@ class SourceForm(RecordForm):
     # The fields of a source as the services (and the sources CSV) name them, in that order.
     locals().update(  # (the class's namespace: declared here as if one by one)
         model_fields(
-            Source, SOURCE_FIELDS, url={"assume_scheme": "https"}, notes={"widget": forms.Textarea(attrs={"rows": 4})}
+            Source,
+            SOURCE_FIELDS,
+            url={"assume_scheme": "https"},
+            notes={"widget": forms.Textarea(attrs={"rows": 4})},
+            date=typed_date(),
         )
     )
 

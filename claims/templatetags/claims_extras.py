@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from claims import targets
+from claims import roles, targets
 from claims.dates import edtf_in_words
 from claims.rendering import render_markdown
 
@@ -38,6 +38,12 @@ def edtf_date(text: str) -> SafeString:
     if words == text:
         return format_html("{}", words)
     return format_html('{} <code class="edtf" title="EDTF">{}</code>', words, text)
+
+
+@register.filter
+def may_edit(user, record) -> bool:
+    """Whether to offer "Edit" of a record: roles.can_edit, what its edit page checks."""
+    return roles.can_edit(user, record)
 
 
 @register.filter

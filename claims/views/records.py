@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from claims import roles, services
 from claims.forms.records import CitationForm, ClaimForm, PersonForm, SourceForm, VersionForm
+from claims.keys import key_from_text, unique_key
 from claims.links import citation_url
 from claims.models import Citation, Claim, Person, Source, Topic
 from claims.translit import slug_for
@@ -65,8 +66,18 @@ def _claim_data(user, form: ClaimForm) -> dict:
         for name in ("key", "statement", "kind", "status", "event_date", "people")
         if name in form.fields
     }
+    if not data["key"]:
+        # A new claim left without a key: the key key_suggest.js would have suggested, made unique.
+        data["key"] = unique_key(Claim, "key", key_from_text(data["statement"]) or "claim")
     data["topic"] = _claim_topic(user, form)
     return data
+
+
+def _chosen_topic(request) -> Topic | None:
+    """The topic of ?topic=<slug> (the topic page's "Add a claim"); None for an unknown one.
+    Every reader sees every topic."""
+    slug = request.GET.get("topic", "")
+    return Topic.objects.filter(slug=slug).first() if slug and len(slug) <= 200 else None
 
 
 def _form_page(request, *, form_class, form_kwargs: dict, page: dict, save, saved) -> HttpResponse:
@@ -140,12 +151,17 @@ def claim_create(request):
         with transaction.atomic():
             return services.claim_create(actor=request.user, **_claim_data(request.user, form))
 
+    topic = _chosen_topic(request) if request.method != "POST" else None
     return _add_page(
         request,
         "a claim",
         form_class=ClaimForm,
+        form_kwargs={"initial": {"topic": topic}} if topic else None,
         save=save,
-        page={"title": "Add a claim", "cancel_url": reverse("claim_list")},
+        page={
+            "title": "Add a claim",
+            "cancel_url": reverse("topic_detail", args=[topic.slug]) if topic else reverse("claim_list"),
+        },
         shown=lambda claim: (f"Claim “{claim.key}”", reverse("claim_detail", args=[claim.key])),
     )
 
