@@ -33,7 +33,7 @@ def edtf_date(text: str) -> SafeString:
     """A date in words, then its EDTF where that says more than the words ("1998" is shown once,
     "1937-06-12?" as "12 June 1937, uncertain" and the EDTF)."""
     if not text:
-        return format_html('<span class="muted">undated</span>')
+        return mark_safe('<span class="muted">undated</span>')
     words = edtf_in_words(text)
     if words == text:
         return format_html("{}", words)
