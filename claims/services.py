@@ -696,8 +696,7 @@ def source_create(
     authors = _people_checked("author_people", author_people)
     source = Source(key=key, kind=kind, level=level, title=title, created_by=actor, **details)
     _save(source, actor=actor)
-    if authors:
-        source.author_people.set(authors)
+    _link_people(source, {"author_people": authors}, added=True)
     return source
 
 
@@ -706,11 +705,9 @@ def source_update(*, actor: User, source: Source, data: dict[str, Any], expected
     _require_edit(actor, source)
     data = dict(data)
     links = _links_changed(source, {"author_people": _people_checked("author_people", data.pop("author_people", None))})
+    _link_people(source, links)  # (before the save, as claim_update)
     # (A change of the authors alone is a change of the source: its version moves on.)
     _update_found_by(source, actor=actor, data=data, expected_version=expected_version, other_changes=bool(links))
-    for name, people in links.items():
-        source._history_user = actor
-        getattr(source, name).set(people)
     return source
 
 
@@ -827,9 +824,7 @@ def claim_create(
         key=key, topic=topic, statement=statement, kind=kind, event_date=event_date, status=status, created_by=actor
     )
     _save(claim, actor=actor)
-    for name, chosen in links.items():
-        if chosen:
-            getattr(claim, name).set(chosen)
+    _link_people(claim, links, added=True)
     search_index.after_save(claim)
     return claim
 
@@ -846,6 +841,44 @@ def _people_checked(field: str, people: Iterable[Person] | None) -> list[Person]
     if any(not isinstance(person, Person) or person.pk is None for person in people):
         raise ValidationError({field: "Name only people already recorded (add a person first)."})
     return people
+
+
+def _link_people(instance: Claim | Source, links: dict[str, list[Person] | None], *, added: bool = False) -> None:
+    """Make each link field's people (of those given) exactly these, by writing the link rows:
+    simple_history records a .set() as changes of its own (the removal, then the addition).
+    Before the save of a change, so that its history row holds the links; after the save of
+    a record just added, whose first history row then gets them (history_links_copy)."""
+    for name, people in links.items():
+        if people is None:
+            continue
+        field = instance._meta.get_field(name)
+        through = field.remote_field.through  # type: ignore[union-attr]
+        own, other = field.m2m_field_name(), field.m2m_reverse_field_name()  # type: ignore[union-attr]
+        wanted = {person.pk for person in people}
+        rows = through.objects.filter(**{own: instance})
+        rows.exclude(**{f"{other}__in": wanted}).delete()
+        have = set(rows.values_list(f"{other}_id", flat=True))
+        through.objects.bulk_create(
+            [through(**{f"{own}_id": instance.pk, f"{other}_id": pk}) for pk in sorted(wanted - have)]
+        )
+    if added and any(links.values()):
+        history_links_copy(model=type(instance), records=[instance.history.latest("history_date", "history_id")])
+
+
+def history_links_copy(*, model: type[models.Model], records: Iterable[models.Model]) -> None:
+    """Give history rows of model the tracked many-to-many links (a claim's people) their
+    records have now, as simple_history records them with a save: for rows written before
+    their links were (a record just added; the seed's first entries)."""
+    history_of = {record.id: record for record in records}  # type: ignore[attr-defined]
+    for field in model.history.model._history_m2m_fields:  # type: ignore[attr-defined]
+        through = field.remote_field.through
+        link_history = apps.get_model(model._meta.app_label, f"Historical{model.__name__}_{field.name}")
+        owner = field.m2m_field_name()
+        names = [f.attname for f in through._meta.fields]
+        link_history.objects.bulk_create(
+            link_history(history=history_of[getattr(link, f"{owner}_id")], **{n: getattr(link, n) for n in names})
+            for link in through.objects.filter(**{f"{owner}_id__in": list(history_of)}).order_by("pk")
+        )
 
 
 def _links_changed(instance: models.Model, chosen: dict[str, list[Person] | None]) -> dict[str, list[Person]]:
@@ -865,6 +898,7 @@ def claim_update(*, actor: User, claim: Claim, data: dict[str, Any], expected_ve
     )
     data = dict(data)
     links = _links_changed(claim, {name: _people_checked(name, data.pop(name, None)) for name in CLAIM_PEOPLE_LINKS})
+    _link_people(claim, links)  # (before the save below, whose history row records them; undone with it if refused)
     changed = _update(
         claim,
         actor=actor,
@@ -873,9 +907,6 @@ def claim_update(*, actor: User, claim: Claim, data: dict[str, Any], expected_ve
         expected_version=expected_version,
         other_changes=bool(links),
     )
-    for name, people in links.items():
-        claim._history_user = actor
-        getattr(claim, name).set(people)
     if changed:
         search_index.after_save(claim)
     return claim
@@ -1330,11 +1361,15 @@ def staff_save(
         moved_from = Citation.objects.filter(pk=instance.pk).values_list("claim_id", flat=True).first()
     if changed and not instance._state.adding and hasattr(instance, "version"):
         check_version(instance, expected_version)
+    links = {name: list(values) for name, values in (m2m or {}).items()}
+    adding = instance._state.adding
+    if not adding:
+        _link_people(instance, links)  # type: ignore[arg-type]  # (the save's history row records them)
     _save(instance, actor=actor)
+    if adding:
+        _link_people(instance, links, added=True)  # type: ignore[arg-type]
     if before is not None:
         _outdate_grades_if_changed(instance, before, actor=actor)  # type: ignore[arg-type]  # (a citation's)
-    for name, values in (m2m or {}).items():
-        getattr(instance, name).set(values)
     search_index.after_save(instance, before={"claim_id": moved_from})
     return instance
 

@@ -8,7 +8,6 @@ when (its created_at), and says where it came from. Run again, the seed updates 
 place (natural keys) and adds history only where none exists.
 """
 
-from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -21,6 +20,7 @@ from claims.search.index import rebuild
 from claims.services import (
     agreement_figures_refresh,
     claim_evidence_rebuild,
+    history_links_copy,
     source_citation_counts_rebuild,
     topic_summaries_rebuild,
 )
@@ -62,24 +62,9 @@ def backfill_history(*, reason: str) -> dict[str, int]:
             if getattr(row, "created_at", None) is not None:
                 row._history_date = row.created_at
         records = model.history.bulk_history_create(rows, default_change_reason=reason)
-        _copy_links(model, records)
+        history_links_copy(model=model, records=records)
         created[model._meta.verbose_name_plural] = len(rows)
     return created
-
-
-def _copy_links(model, records: list) -> None:
-    """The tracked many-to-many links (a claim's people) of each new history row, as
-    simple_history records them with a save."""
-    history_of = {record.id: record for record in records}
-    for field in model.history.model._history_m2m_fields:
-        through = field.remote_field.through
-        link_history = apps.get_model(model._meta.app_label, f"Historical{model.__name__}_{field.name}")
-        owner = field.m2m_field_name()
-        link_fields = [f.attname for f in through._meta.fields]
-        link_history.objects.bulk_create(
-            link_history(history=history_of[getattr(link, f"{owner}_id")], **{n: getattr(link, n) for n in link_fields})
-            for link in through.objects.filter(**{f"{owner}_id__in": list(history_of)}).order_by("pk")
-        )
 
 
 class Command(BaseCommand):
