@@ -322,7 +322,7 @@ class Source(DatedMixin):
     # The authors as written on the source; author_people: who they are among the data set's people.
     authors = models.CharField(max_length=500, blank=True, help_text="Separate several authors with ';'.")
     author_people = models.ManyToManyField(
-        "Person", blank=True, related_name="sources_written", verbose_name="authors (people)"
+        Person, blank=True, related_name="sources_written", verbose_name="authors (people)"
     )
     date = models.CharField(max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP)
     publisher = models.CharField("publisher or periodical", max_length=300, blank=True)

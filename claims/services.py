@@ -13,7 +13,7 @@ or ValidationError (naming the field and the problem) and changes nothing.
 """
 
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.apps import apps
@@ -843,7 +843,7 @@ def _people_checked(field: str, people: Iterable[Person] | None) -> list[Person]
     return people
 
 
-def _link_people(instance: Claim | Source, links: dict[str, list[Person] | None], *, added: bool = False) -> None:
+def _link_people(instance: Claim | Source, links: Mapping[str, list[Person] | None], *, added: bool = False) -> None:
     """Make each link field's people (of those given) exactly these, by writing the link rows:
     simple_history records a .set() as changes of its own (the removal, then the addition).
     Before the save of a change, so that its history row holds the links; after the save of
@@ -852,8 +852,8 @@ def _link_people(instance: Claim | Source, links: dict[str, list[Person] | None]
         if people is None:
             continue
         field = instance._meta.get_field(name)
-        through = field.remote_field.through  # type: ignore[union-attr]
-        own, other = field.m2m_field_name(), field.m2m_reverse_field_name()  # type: ignore[union-attr]
+        through = field.remote_field.through
+        own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
         wanted = {person.pk for person in people}
         rows = through.objects.filter(**{own: instance})
         rows.exclude(**{f"{other}__in": wanted}).delete()
@@ -869,8 +869,8 @@ def history_links_copy(*, model: type[models.Model], records: Iterable[models.Mo
     """Give history rows of model the tracked many-to-many links (a claim's people) their
     records have now, as simple_history records them with a save: for rows written before
     their links were (a record just added; the seed's first entries)."""
-    history_of = {record.id: record for record in records}  # type: ignore[attr-defined]
-    for field in model.history.model._history_m2m_fields:  # type: ignore[attr-defined]
+    history_of = {record.id: record for record in records}
+    for field in model.history.model._history_m2m_fields:
         through = field.remote_field.through
         link_history = apps.get_model(model._meta.app_label, f"Historical{model.__name__}_{field.name}")
         owner = field.m2m_field_name()

@@ -98,7 +98,9 @@ def _rows_for(claim_ids: list[int], *, apps=None) -> tuple[list[tuple], "Entries
     Claim, Citation, Person, Source, _, _ = _models(apps)
     entries = Entries()
     statements = dict(Claim.objects.filter(pk__in=claim_ids).values_list("pk", "statement"))
-    people = defaultdict(list)  # who the claim is about, then who made it: both are found by their names
+    people: defaultdict[int, list[int]] = defaultdict(
+        list
+    )  # who the claim is about, then who made it: both are found by their names
     for link in _people_links(Claim):
         for claim_id, person_id in link.through.objects.filter(claim_id__in=claim_ids).values_list(
             "claim_id", "person_id"
