@@ -305,6 +305,8 @@ class SourceAdmin(ContractImportExportMixin, ServiceAdmin):
     list_filter = ("kind", "level", "language")
     search_fields = ("key", "title", "title_original", "authors", "publisher", "archive", "archive_fond", "notes")
     readonly_fields = ("date_earliest", "date_latest", "created_by", "created_at", "updated_at")
+    autocomplete_fields = ("author_people",)
+    m2m_fields = ("author_people",)
     fieldsets = (
         (
             None,
@@ -316,6 +318,7 @@ class SourceAdmin(ContractImportExportMixin, ServiceAdmin):
                     "title",
                     "title_original",
                     "authors",
+                    "author_people",
                     "date",
                     "publisher",
                     "language",
@@ -351,7 +354,7 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
     list_select_related = ("topic",)
     # The search box searches the site's index (get_search_results), not these fields.
     search_fields = ("key", "statement")
-    autocomplete_fields = ("topic", "people")
+    autocomplete_fields = ("topic", "people", "attributed_to")
     readonly_fields = ("evidence_grade", "date_earliest", "date_latest", "created_by", "created_at", "updated_at")
     fields = (
         "key",
@@ -361,6 +364,7 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
         "status",
         "event_date",
         "people",
+        "attributed_to",
         "evidence_grade",
         "date_earliest",
         "date_latest",
@@ -369,7 +373,7 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
         "updated_at",
     )
     inlines = (CitationInline,)
-    m2m_fields = ("people",)
+    m2m_fields = ("people", "attributed_to")
 
     def get_search_results(self, request, queryset, search_term):
         """The site's search (claims/search/): every word, any script or spelling, inflections;

@@ -175,6 +175,7 @@ class ClaimCSVResource(ContractResource):
     importer = staticmethod(claims_import)
     # Not model fields, but columns of the contract: listed on the import page with the rest.
     people = fields.Field(column_name="people")
+    attributed_to = fields.Field(column_name="attributed_to")
     sources = fields.Field(column_name="sources")
 
     class Meta:

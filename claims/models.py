@@ -319,7 +319,11 @@ class Source(DatedMixin):
     title_original = models.CharField(
         "title in original language", max_length=500, blank=True, help_text="e.g. «Очищение»"
     )
+    # The authors as written on the source; author_people: who they are among the data set's people.
     authors = models.CharField(max_length=500, blank=True, help_text="Separate several authors with ';'.")
+    author_people = models.ManyToManyField(
+        Person, blank=True, related_name="sources_written", verbose_name="authors (people)"
+    )
     date = models.CharField(max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP)
     publisher = models.CharField("publisher or periodical", max_length=300, blank=True)
     # An archival reference in the Russian archival system: archive, fond, opis (inventory),
@@ -346,7 +350,9 @@ class Source(DatedMixin):
     # history nor written by a save of the source's own fields (save below), as
     # Claim.evidence_rank. (db_default: the CSV import's raw INSERTs.)
     citation_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
-    history = HistoricalRecords(excluded_fields=["citation_count"])
+    history = HistoricalRecords(
+        excluded_fields=["citation_count"], m2m_fields=[author_people], no_db_index=["source", "person"]
+    )
 
     objects = SourceQuerySet.as_manager()
 
@@ -461,7 +467,9 @@ class Claim(DatedMixin):
         "date (EDTF)", max_length=100, blank=True, validators=[validate_edtf], help_text=EDTF_HELP
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    people = models.ManyToManyField(Person, blank=True, related_name="claims")
+    people = models.ManyToManyField(Person, blank=True, related_name="claims")  # who it is about
+    # Who made it (Suvorov's hypothesis, Rogovin's point), apart from who it is about.
+    attributed_to = models.ManyToManyField(Person, blank=True, related_name="claims_made")
     # No index: no page lists claims by who added them (deleting a user scans the table once).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -487,7 +495,7 @@ class Claim(DatedMixin):
     # The history of the people is read by its history row ("claim" and "person" are the
     # keys of its copied links).
     history = HistoricalRecords(
-        m2m_fields=[people],
+        m2m_fields=[people, attributed_to],
         no_db_index=["key", "topic", "created_by", "claim", "person"],
         excluded_fields=["evidence_rank"],
     )

@@ -13,7 +13,7 @@ or ValidationError (naming the field and the problem) and changes nothing.
 """
 
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.apps import apps
@@ -634,7 +634,12 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any], expected
 
 
 def _update_found_by(
-    instance: Person | Source, *, actor: User, data: dict[str, Any], expected_version: int | None
+    instance: Person | Source,
+    *,
+    actor: User,
+    data: dict[str, Any],
+    expected_version: int | None,
+    other_changes: bool = False,
 ) -> None:
     """_update a person or a source. The claims found by it are indexed again only when a field
     the search index reads of it changed: that reads every claim naming the person or citing
@@ -645,7 +650,14 @@ def _update_found_by(
     }
     editable, found_by = fields[type(instance)]
     before = {name: getattr(instance, name) for name in found_by}
-    _update(instance, actor=actor, data=data, editable=editable, expected_version=expected_version)
+    _update(
+        instance,
+        actor=actor,
+        data=data,
+        editable=editable,
+        expected_version=expected_version,
+        other_changes=other_changes,
+    )
     if before != {name: getattr(instance, name) for name in found_by}:
         search_index.after_save(instance)
 
@@ -673,19 +685,29 @@ SOURCE_FIELDS = (
 
 
 @transaction.atomic
-def source_create(*, actor: User, key: str, kind: str, level: str, title: str, **details: str) -> Source:
+def source_create(
+    *, actor: User, key: str, kind: str, level: str, title: str, author_people: Iterable[Person] = (), **details: str
+) -> Source:
+    """author_people: who of the recorded people wrote it (`authors` is the names as written on it)."""
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
     unknown = set(details) - set(SOURCE_FIELDS)
     if unknown:
         raise ValidationError({name: f"Sources have no field {name}." for name in unknown})
+    authors = _people_checked("author_people", author_people)
     source = Source(key=key, kind=kind, level=level, title=title, created_by=actor, **details)
-    return _save(source, actor=actor)
+    _save(source, actor=actor)
+    _link_people(source, {"author_people": authors}, added=True)
+    return source
 
 
 @transaction.atomic
 def source_update(*, actor: User, source: Source, data: dict[str, Any], expected_version: int | None = None) -> Source:
     _require_edit(actor, source)
-    _update_found_by(source, actor=actor, data=data, expected_version=expected_version)
+    data = dict(data)
+    links = _links_changed(source, {"author_people": _people_checked("author_people", data.pop("author_people", None))})
+    _link_people(source, links)  # (before the save, as claim_update)
+    # (A change of the authors alone is a change of the source: its version moves on.)
+    _update_found_by(source, actor=actor, data=data, expected_version=expected_version, other_changes=bool(links))
     return source
 
 
@@ -789,18 +811,83 @@ def claim_create(
     event_date: str = "",
     status: str = Claim.Status.OPEN,
     people: Iterable[Person] = (),
+    attributed_to: Iterable[Person] = (),
 ) -> Claim:
+    """people: who the claim is about; attributed_to: who made it (whose hypothesis, view, point)."""
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
     _require(status == Claim.Status.OPEN or roles.can_set_claim_status(actor), STATUS_IS_EDITORIAL)
+    links = {
+        "people": _people_checked("people", people),
+        "attributed_to": _people_checked("attributed_to", attributed_to),
+    }
     claim = Claim(
         key=key, topic=topic, statement=statement, kind=kind, event_date=event_date, status=status, created_by=actor
     )
     _save(claim, actor=actor)
-    people = list(people)
-    if people:
-        claim.people.set(people)
+    _link_people(claim, links, added=True)
     search_index.after_save(claim)
     return claim
+
+
+# The claim's links to people, each a field of claim_create and of claim_update's data.
+CLAIM_PEOPLE_LINKS = ("people", "attributed_to")
+
+
+def _people_checked(field: str, people: Iterable[Person] | None) -> list[Person] | None:
+    """The people of a link field (None: not given), each a stored Person, else a message on the field."""
+    if people is None:
+        return None
+    people = list(people)
+    if any(not isinstance(person, Person) or person.pk is None for person in people):
+        raise ValidationError({field: "Name only people already recorded (add a person first)."})
+    return people
+
+
+def _link_people(instance: Claim | Source, links: Mapping[str, list[Person] | None], *, added: bool = False) -> None:
+    """Make each link field's people (of those given) exactly these, by writing the link rows:
+    simple_history records a .set() as changes of its own (the removal, then the addition).
+    Before the save of a change, so that its history row holds the links; after the save of
+    a record just added, whose first history row then gets them (history_links_copy)."""
+    for name, people in links.items():
+        if people is None:
+            continue
+        field = instance._meta.get_field(name)
+        through = field.remote_field.through
+        own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
+        wanted = {person.pk for person in people}
+        rows = through.objects.filter(**{own: instance})
+        rows.exclude(**{f"{other}__in": wanted}).delete()
+        have = set(rows.values_list(f"{other}_id", flat=True))
+        through.objects.bulk_create(
+            [through(**{f"{own}_id": instance.pk, f"{other}_id": pk}) for pk in sorted(wanted - have)]
+        )
+    if added and any(links.values()):
+        history_links_copy(model=type(instance), records=[instance.history.latest("history_date", "history_id")])
+
+
+def history_links_copy(*, model: type[models.Model], records: Iterable[models.Model]) -> None:
+    """Give history rows of model the tracked many-to-many links (a claim's people) their
+    records have now, as simple_history records them with a save: for rows written before
+    their links were (a record just added; the seed's first entries)."""
+    history_of = {record.id: record for record in records}
+    for field in model.history.model._history_m2m_fields:
+        through = field.remote_field.through
+        link_history = apps.get_model(model._meta.app_label, f"Historical{model.__name__}_{field.name}")
+        owner = field.m2m_field_name()
+        names = [f.attname for f in through._meta.fields]
+        link_history.objects.bulk_create(
+            link_history(history=history_of[getattr(link, f"{owner}_id")], **{n: getattr(link, n) for n in names})
+            for link in through.objects.filter(**{f"{owner}_id__in": list(history_of)}).order_by("pk")
+        )
+
+
+def _links_changed(instance: models.Model, chosen: dict[str, list[Person] | None]) -> dict[str, list[Person]]:
+    """Of the link fields given, those whose people differ from the stored ones."""
+    return {
+        name: people
+        for name, people in chosen.items()
+        if people is not None and {p.pk for p in people} != set(getattr(instance, name).values_list("pk", flat=True))
+    }
 
 
 @transaction.atomic
@@ -810,19 +897,16 @@ def claim_update(*, actor: User, claim: Claim, data: dict[str, Any], expected_ve
         "status" not in data or data["status"] == claim.status or roles.can_set_claim_status(actor), STATUS_IS_EDITORIAL
     )
     data = dict(data)
-    people = data.pop("people", None)
-    people_change = people is not None and {p.pk for p in people} != set(claim.people.values_list("pk", flat=True))
+    links = _links_changed(claim, {name: _people_checked(name, data.pop(name, None)) for name in CLAIM_PEOPLE_LINKS})
+    _link_people(claim, links)  # (before the save below, whose history row records them; undone with it if refused)
     changed = _update(
         claim,
         actor=actor,
         data=data,
         editable=CLAIM_EDITABLE,
         expected_version=expected_version,
-        other_changes=people_change,
+        other_changes=bool(links),
     )
-    if people_change:
-        claim._history_user = actor
-        claim.people.set(people)
     if changed:
         search_index.after_save(claim)
     return claim
@@ -836,14 +920,16 @@ def claim_restore(*, actor: User, claim: Claim, history_id: int, expected_versio
     record = Claim.history.filter(id=claim.pk, history_id=history_id).exclude(history_type="-").first()
     if record is None:
         raise ValidationError("That is not a recorded version of this claim.")
-    people_model = apps.get_model("claims", "HistoricalClaim_people")  # the people of each version
-    people = list(Person.objects.filter(pk__in=people_model.objects.filter(history_id=history_id).values("person_id")))
-    data = {name: getattr(record, name) for name in CLAIM_EDITABLE if name != "topic"}
+    data: dict[str, Any] = {}
+    for name in CLAIM_PEOPLE_LINKS:  # the people of each version
+        linked = apps.get_model("claims", f"HistoricalClaim_{name}").objects.filter(history_id=history_id)
+        data[name] = list(Person.objects.filter(pk__in=linked.values("person_id")))
+    data |= {name: getattr(record, name) for name in CLAIM_EDITABLE if name != "topic"}
     data["topic"] = Topic.objects.filter(pk=record.topic_id).first()
     if data["topic"] is None:
         raise ValidationError("The topic of that version no longer exists; choose the topic by editing the claim.")
     claim._change_reason = f"restored the version of {timezone.localtime(record.history_date):%d %b %Y, %H:%M}"
-    return claim_update(actor=actor, claim=claim, data={**data, "people": people}, expected_version=expected_version)
+    return claim_update(actor=actor, claim=claim, data=data, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -1275,11 +1361,15 @@ def staff_save(
         moved_from = Citation.objects.filter(pk=instance.pk).values_list("claim_id", flat=True).first()
     if changed and not instance._state.adding and hasattr(instance, "version"):
         check_version(instance, expected_version)
+    links = {name: list(values) for name, values in (m2m or {}).items()}
+    adding = instance._state.adding
+    if not adding:
+        _link_people(instance, links)  # type: ignore[arg-type]  # (the save's history row records them)
     _save(instance, actor=actor)
+    if adding:
+        _link_people(instance, links, added=True)  # type: ignore[arg-type]
     if before is not None:
         _outdate_grades_if_changed(instance, before, actor=actor)  # type: ignore[arg-type]  # (a citation's)
-    for name, values in (m2m or {}).items():
-        getattr(instance, name).set(values)
     search_index.after_save(instance, before={"claim_id": moved_from})
     return instance
 

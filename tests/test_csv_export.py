@@ -252,9 +252,19 @@ def test_export_shows_people_and_citations_as_the_import_reads_them(sources, edi
     row = {r["key"]: r for r in cells(exported_claims())}["tukhachevsky-arrested"]
     assert row["people"] == "Iona Yakir | Тухачевский"
     assert row["sources"] == "izvestiya-tsk-1989-4 | rogovin-1937: ch. 9"
-    assert list(row)[:8] == ["key", "topic", "statement", "kind", "event_date", "status", "people", "sources"]
-    assert list(row)[8:12] == ["grade", "open_disputes", "annotations", "updated"]
-    assert list(row)[12:] == ["supporting_lines", "contradicting_lines", "conflicts_with"]
+    assert list(row)[:9] == [
+        "key",
+        "topic",
+        "statement",
+        "kind",
+        "event_date",
+        "status",
+        "people",
+        "attributed_to",
+        "sources",
+    ]
+    assert list(row)[9:13] == ["grade", "open_disputes", "annotations", "updated"]
+    assert list(row)[13:] == ["supporting_lines", "contradicting_lines", "conflicts_with"]
 
 
 @pytest.mark.parametrize("persona", ["researcher", "reviewer", "editor", "staff"])

@@ -22,7 +22,7 @@ from tests.csv_support import read, rows_and_history, seeded, snapshot, sources 
 pytestmark = pytest.mark.django_db
 
 HistoricalClaimPeople = apps.get_model("claims", "HistoricalClaim_people")
-KNOWN_COLUMNS = "key, topic, statement, kind, event_date, status, people, sources"
+KNOWN_COLUMNS = "key, topic, statement, kind, event_date, status, people, attributed_to, sources"
 
 # What tests/csv/claims.csv holds, as a user sees it after the import.
 CLAIMS_CSV = {

@@ -53,7 +53,7 @@ def test_changelists_offer_import_and_export(admin_client_staff, seeded):
 
 def test_import_page_lists_the_contract_columns(admin_client_staff):
     page = text(admin_client_staff.get("/admin/claims/claim/import/").content.decode())
-    assert "key, topic, statement, kind, event_date, status, people, sources" in page
+    assert "key, topic, statement, kind, event_date, status, people, attributed_to, sources" in page
 
 
 def test_admin_preview_counts_every_row_then_confirm_writes(admin_client_staff, staff, seeded):
@@ -98,7 +98,7 @@ def test_admin_export_is_the_contract_csv_of_the_filtered_changelist(admin_clien
     response = admin_client_staff.get("/admin/claims/claim/export/?status__exact=contested")
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.startswith("key,topic,statement,kind,event_date,status,people,sources,grade,")
+    assert body.startswith("key,topic,statement,kind,event_date,status,people,attributed_to,sources,grade,")
     rows = [line for line in body.split("\r\n")[1:] if line]
     assert len(rows) == Claim.objects.filter(status="contested").count()
     assert all(line in exported() for line in rows)

@@ -885,19 +885,19 @@ def test_threads_are_built_oldest_first_with_replies_under_their_parents(researc
 
 # --- Queries -----------------------------------------------------------------------
 
-# Session, user and roles (3), the record and its people, a page of citations (count, ids,
+# Session, user and roles (3), the record, the people it is about and who made it, a page of citations (count, ids,
 # rows, grades) with their sources' grades and notes, the claim's disputes (their ids, then
 # them) and the pages of their citations, a page of its note threads (2), the evidence grade (3),
-# its lines of evidence (2), the history (6) and "How this grade was reached" (6:
-# selectors/explain.py): 32 however much the claim holds; a blind reviewer's visibility and
+# its lines of evidence (2), the history (7: its people and attribution at each version) and "How this
+# grade was reached" (6: selectors/explain.py): 34 however much the claim holds; a blind reviewer's visibility and
 # hidden evidence, 4 more; and for whoever may grade, the navigation's "Review (N)" (1:
 # selectors/queues.waiting_count).
-CLAIM_PAGE_QUERIES = 37
+CLAIM_PAGE_QUERIES = 39
 # Notes on it and on its grades (2); the citing claims: their count, all claims (which way to
 # page), ids, rows, citations, the pages of the citations on their claims, evidence (3, 5 when blind),
 # lines of evidence (2) and its genealogy: what it derives from, what derives from it and how many (3);
-# the navigation's "Review (N)" for whoever may grade (1).
-SOURCE_PAGE_QUERIES = 27
+# the navigation's "Review (N)" for whoever may grade (1); its author people and their history (2).
+SOURCE_PAGE_QUERIES = 29
 DISPUTE_PAGE_QUERIES = 6  # one of them asks whether a blind reviewer has graded what a grade's dispute is about
 
 

@@ -161,8 +161,47 @@ def test_both_suvorov_hypotheses_cite_the_cleansing(seed):
         claim = Claim.objects.get(key=key)
         assert claim.kind == Claim.Kind.HYPOTHESIS
         assert claim.topic.slug == "motives-for-the-purge"
-        assert claim.people.filter(slug="suvorov").exists()
+        # Suvorov made them: they are his, not about him.
+        assert list(claim.attributed_to.values_list("slug", flat=True)) == ["suvorov"]
+        assert not claim.people.filter(slug="suvorov").exists()
         assert claim.citations.filter(source__key="suvorov-ochishchenie-1998", stance="supports").exists()
+
+
+@pytest.mark.parametrize(
+    "key, made_by",
+    [
+        ("suvorov-incompetence", "suvorov"),
+        ("suvorov-cavalry-vs-cossacks", "suvorov"),
+        ("primakov-four-rhombs", "suvorov"),
+        ("rogovin-speed-of-inquest", "rogovin"),
+        ("trotsky-plot-view", "trotsky"),
+        ("voroshilov-1938-figures", "voroshilov"),
+        ("stalin-300-400-arrested", "stalin"),
+    ],
+)
+def test_the_claims_the_article_attributes_name_who_made_them(seed, key, made_by):
+    claim = Claim.objects.get(key=key)
+    assert list(claim.attributed_to.values_list("slug", flat=True)) == [made_by]
+
+
+def test_only_the_claims_the_article_attributes_to_someone_are_attributed(seed):
+    assert Claim.objects.filter(attributed_to__isnull=False).distinct().count() == 7
+
+
+@pytest.mark.parametrize(
+    "source, author",
+    [
+        ("suvorov-ochishchenie-1998", "suvorov"),
+        ("rogovin-1937", "rogovin"),
+        ("rogovin-1937-ru", "rogovin"),
+        ("trotsky-1937", "trotsky"),
+        ("shvernik-commission-1964", "shvernik"),
+    ],
+)
+def test_sources_by_people_of_the_data_set_are_linked_to_them(seed, source, author):
+    authors = Source.objects.get(key=source).author_people.all()
+    assert [person.slug for person in authors] == [author]
+    assert authors[0].name_original  # (their names in the original script too)
 
 
 def test_every_motive_hypothesis_is_in_the_motives_topic(seed):

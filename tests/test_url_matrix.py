@@ -115,6 +115,8 @@ def build_world() -> World:
         statement="The convicted were shot on 12 June 1937.",
         people=[person],
     )
+    # An earlier version, which the claim page offers an editor to restore.
+    services.claim_update(actor=researcher, claim=claim, data={"event_date": "1937-06-12"})
     source = services.source_create(
         actor=researcher,
         key="rogovin-1937",

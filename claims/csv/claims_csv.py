@@ -23,7 +23,7 @@ from claims.services import (
 
 from . import bulk, progress
 from .claims_export import CLAIM_COLUMNS, EXPORT_ONLY, SEPARATOR, claims_csv_chunks, claims_export  # noqa: F401
-from .claims_rows import PeopleIndex, Plan, RowChecker, Stored, split_cell
+from .claims_rows import LINKS, PeopleIndex, Plan, RowChecker, Stored, split_cell
 from .claims_writing import PlanWriter
 from .columns import CLAIM_COLUMN_TABLE, required
 from .common import Discard, compare_versions, run_import
@@ -44,7 +44,7 @@ def claims_import(
     """Create or update the claims in a CSV file, all or nothing.
 
     A known key updates that claim where it differs; a new key creates one. New topic
-    titles and unknown people are created; citations in the `sources` cell are added
+    titles and unknown people (of the people and attributed_to cells) are created; citations in the `sources` cell are added
     (stance "supports") when missing and never removed. Returns the counts, or the
     errors with row numbers and columns (and then nothing was written). Raises
     PermissionDenied unless the actor may import CSV.
@@ -97,7 +97,7 @@ class ClaimsImport:
                     plan,
                     actor=self.actor,
                     topics=stored.topics,
-                    current_people=stored.current_people,
+                    current_links={link: stored.current(link) for link in LINKS},
                     people_names=stored.people.names_of if stored.people is not None else {},
                     source_titles=stored.source_titles,
                 )
@@ -125,7 +125,7 @@ class ClaimsImport:
         ):
             raise Discard
         topics = {title: (pk, slug) for pk, title, slug in Topic.objects.values_list("pk", "title", "slug")}
-        people = PeopleIndex() if "people" in columns else None
+        people = PeopleIndex() if columns.intersection(LINKS) else None
         stored_ids = [c.pk for c in claims.values()]
         stored = Stored(
             claims=claims,
@@ -133,12 +133,14 @@ class ClaimsImport:
             topic_slugs={slug for _, slug in topics.values()},
             people=people,
             current_people=defaultdict(dict),
+            current_attributed_to=defaultdict(dict),
             sources={},
             source_titles={},
             current_citations=defaultdict(set),
         )
-        if people is not None:
-            self._read_people_links(stored, stored_ids)
+        # (Read whatever the columns: an updated claim's history row records its people as they are.)
+        for link in LINKS:
+            self._read_people_links(stored, stored_ids, link)
         if "sources" in columns:
             self._read_sources(stored, rows)
             self._read_citations(stored, stored_ids)
@@ -158,13 +160,13 @@ class ClaimsImport:
         return stored
 
     @staticmethod
-    def _read_people_links(stored: Stored, stored_ids: list[int]) -> None:
-        through = Claim.people.through
+    def _read_people_links(stored: Stored, stored_ids: list[int], link: str) -> None:
+        through, current = getattr(Claim, link).through, stored.current(link)
         for chunk in chunks(stored_ids):
             for pk, claim_id, person_id in through.objects.filter(claim_id__in=chunk).values_list(
                 "pk", "claim_id", "person_id"
             ):
-                stored.current_people[claim_id][person_id] = pk
+                current[claim_id][person_id] = pk
 
     @staticmethod
     def _read_sources(stored: Stored, rows: list) -> None:
@@ -213,4 +215,4 @@ class ClaimsImport:
         writer.write()
         writer.index_the_rest()
         if writer.claims_written >= BATCH_SIZE:
-            bulk.analyze([Claim, Citation, Claim.people.through])
+            bulk.analyze([Claim, Citation, Claim.people.through, Claim.attributed_to.through])

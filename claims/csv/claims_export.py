@@ -106,7 +106,7 @@ def _selection(actor: User | None, claims: QuerySet[Claim] | None, topic: str | 
 def _pages(claims: QuerySet[Claim], actor: User | None, *, by_key: bool = True) -> Iterator[tuple[str, int]]:
     """The export in one ordered pass: the selected ids, by key (or in the caller's order), in one query (the caller's
     filter, a search of every statement perhaps, runs once, not once per chunk), then each
-    chunk of BATCH_SIZE of them read by id with its people and citations (three queries) and
+    chunk of BATCH_SIZE of them read by id with its people and citations (four queries) and
     the originals of the sources they cite (one: their lines of evidence).
     Claims deleted meanwhile are left out; claims added meanwhile are not in the export."""
     connection = connections[claims.db]
@@ -119,14 +119,16 @@ def _pages(claims: QuerySet[Claim], actor: User | None, *, by_key: bool = True) 
     header = ",".join(_csv_cell(name) for name in EXPORT_COLUMNS) + "\r\n"
     yield header, 0
     for start in range(0, len(ids), BATCH_SIZE):
-        chunk, people, citations = queries.chunk(ids[start : start + BATCH_SIZE])
+        chunk, people, attributed, citations = queries.chunk(ids[start : start + BATCH_SIZE])
         if not by_key:  # (the chunk's query gives them by key)
             position = {pk: index for index, pk in enumerate(ids[start : start + BATCH_SIZE])}
             chunk.sort(key=lambda row: position[row[0]])
         lines = originals.lines(citations)  # a query for sources not cited before
         conflicts = conflict_cells.cells((row[0], row[2]) for row in chunk)  # a query for topics not yet read
         yield (
-            "".join(_export_lines(chunk, people, citations, lookups, grading, connection, lines, conflicts)),
+            "".join(
+                _export_lines(chunk, (people, attributed), citations, lookups, grading, connection, lines, conflicts)
+            ),
             len(chunk),
         )
         progress.written(min(start + BATCH_SIZE, len(ids)))
@@ -149,7 +151,7 @@ _IDS = "\x00claims export: the ids of the chunk\x00"  # stands for the parameter
 
 
 class _ChunkQueries:
-    """The SQL of a chunk's three queries, built once per export and run once per chunk.
+    """The SQL of a chunk's four queries, built once per export and run once per chunk.
 
     Each query is a queryset (values_list) of the rows of the chunk's claims, whose ids are
     one parameter (AmongIds): Django builds the SQL (quoting, any backend), but building it
@@ -170,9 +172,13 @@ class _ChunkQueries:
             .annotate(updated=updated)
             .order_by("key")
             .values_list(*_PAGE_FIELDS),
-            "people": Claim.people.through.objects.filter(AmongIds(F("claim_id"), Value(_IDS)))
-            .order_by()
-            .values_list("claim_id", "person_id"),
+            **{
+                link: getattr(Claim, link)
+                .through.objects.filter(AmongIds(F("claim_id"), Value(_IDS)))
+                .order_by()
+                .values_list("claim_id", "person_id")
+                for link in ("people", "attributed_to")
+            },
             "citations": Citation.objects.filter(AmongIds(F("claim_id"), Value(_IDS)))
             .order_by()
             .values_list("claim_id", "source_id", "locator", "stance", "pk"),
@@ -181,10 +187,16 @@ class _ChunkQueries:
             name: queryset.query.get_compiler(connection=connection).as_sql() for name, queryset in querysets.items()
         }
 
-    def chunk(self, ids: array) -> tuple[list[tuple], list[tuple], list[tuple]]:
-        """The chunk's claims, by key, as rows of _PAGE_FIELDS, and the rows of their people and citations."""
+    def chunk(self, ids: array) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
+        """The chunk's claims, by key, as rows of _PAGE_FIELDS, and the rows of their people (about
+        them, and who made them) and citations."""
         value = ids_parameter(ids.tolist(), self.connection)  # (one parameter: claims/id_lists.py)
-        return self.rows("claims", value), self.rows("people", value), self.rows("citations", value)
+        return (
+            self.rows("claims", value),
+            self.rows("people", value),
+            self.rows("attributed_to", value),
+            self.rows("citations", value),
+        )
 
     def rows(self, name: str, value) -> list[tuple]:
         sql, params = self._sql[name]
@@ -418,7 +430,7 @@ _NO_LINES = (0, 0)
 
 def _export_lines(
     page: list[tuple],
-    people_rows: list[tuple],
+    people_rows: tuple[list[tuple], list[tuple]],
     citation_rows: list[tuple],
     lookups: _Lookups,
     grading: _Grading,
@@ -426,11 +438,12 @@ def _export_lines(
     lines_by_claim: dict[int, tuple[int, int]],
     conflicts: dict[int, list[str]],
 ) -> list[str]:
-    """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people and citations.
+    """The CSV lines of the page's claims (rows of _PAGE_FIELDS), with their people (the rows of
+    people and of attributed_to) and citations.
 
     The grades are those of _cited_and_graded.
     """
-    people = _people_of(people_rows, lookups)
+    people, attributed = (_people_of(rows, lookups) for rows in people_rows)
     citations, best, hidden = _cited_and_graded(citation_rows, lookups, grading)
     disputes, annotations = lookups.disputes, lookups.annotations
     cell = _csv_cell
@@ -440,12 +453,15 @@ def _export_lines(
     lines = []
     for pk, key, topic_id, statement, kind, event_date, status, updated in page:
         names: Any = people.get(pk)  # (the list read, then its cell)
+        made_by: Any = attributed.get(pk)
         cited: Any = citations.get(pk)
         grade = HIDDEN if pk in hidden else best[pk][1] if pk in best else ""
         if kind not in repeated or status not in repeated or grade not in repeated:
             repeated.update({value: cell(value) for value in (kind, status, grade)})
         if names:
             names = cell(names[0] if len(names) == 1 else bar.join(sorted(names)))
+        if made_by:
+            made_by = cell(made_by[0] if len(made_by) == 1 else bar.join(sorted(made_by)))
         if cited:
             if len(cited) > 1:
                 cited.sort()
@@ -460,6 +476,7 @@ def _export_lines(
                     cell(event_date),
                     repeated[status],
                     names or "",
+                    made_by or "",
                     cited or "",
                     repeated[grade],
                     disputes.get(pk, "0"),

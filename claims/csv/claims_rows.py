@@ -17,6 +17,8 @@ from .common import memo_clean, model_errors, quick_check
 from .reading import RowError, RowOutcome, needs_first
 
 CLAIM_FIELDS = ["statement", "kind", "event_date", "status"]
+# The columns of people, each a many-to-many field of Claim: who the claim is about, who made it.
+LINKS = ("people", "attributed_to")
 LOCATOR_MAX: int = Citation._meta.get_field("locator").max_length  # type: ignore[assignment]
 
 
@@ -35,7 +37,7 @@ def _unique_slug(text: str, taken: set[str], fallback: str, max_length: int = 20
 
 
 class PeopleIndex:
-    """Find a Person by a cell of the people column.
+    """Find a Person by a cell of the people (or attributed_to) column.
 
     In order: the slug (the export writes it for namesakes), the name, the name in the
     original script, its surname (the part before the comma of «Тухачевский, Михаил
@@ -94,7 +96,7 @@ class NewClaim:
 
     # (evidence_rank: the database's default, then services.claim_evidence_refresh after the import.)
     COLUMNS = tuple(f.attname for f in Claim._meta.concrete_fields if f.attname != "evidence_rank")
-    __slots__ = (*COLUMNS, "topic_title", "people_refs")
+    __slots__ = (*COLUMNS, "topic_title", "people_refs", "attributed_to_refs")
 
     @classmethod
     def of(cls, claim: Claim) -> "NewClaim":
@@ -206,18 +208,25 @@ class Plan:
     create: list[Claim] = field(default_factory=list)
     update: list[Claim] = field(default_factory=list)
     update_fields: set[str] = field(default_factory=set)
-    # The topic title and the people ([person pk or new name key]) of each claim to write: on
-    # a NewClaim itself (topic_title, people_refs), of an updated claim here by id(claim).
+    # The topic title and the people of each link ([person pk or new name key]) of each claim
+    # to write: on a NewClaim itself (topic_title, <link>_refs), of an updated claim here by id(claim).
     topic_of: dict[int, str] = field(default_factory=dict)
     people_of: dict[int, list] = field(default_factory=dict)
+    attributed_to_of: dict[int, list] = field(default_factory=dict)
 
     def topic_title(self, claim) -> str:
         return claim.topic_title if isinstance(claim, NewClaim) else self.topic_of[id(claim)]
 
-    def people_refs(self, claim) -> list:
-        return claim.people_refs if isinstance(claim, NewClaim) else self.people_of[id(claim)]
+    def refs(self, claim, link: str) -> list:
+        """The people of the link (LINKS) of a claim to write."""
+        return getattr(claim, f"{link}_refs") if isinstance(claim, NewClaim) else getattr(self, f"{link}_of")[id(claim)]
+
+    def changed(self, link: str) -> set[int]:
+        """id(claim) of the updated claims whose people of the link change."""
+        return getattr(self, f"{link}_changed")
 
     people_changed: set[int] = field(default_factory=set)  # id(claim): updated claims whose people change
+    attributed_to_changed: set[int] = field(default_factory=set)  # (and whose attribution does)
     citations: list[tuple[Claim, int, str]] = field(default_factory=list)  # (claim, source pk, locator)
 
 
@@ -228,11 +237,15 @@ class Stored:
     claims: dict[str, Claim]  # key -> the stored claim
     topics: dict[str, tuple[int, str]]  # title -> (pk, slug); the new topics join it as written
     topic_slugs: set[str]
-    people: PeopleIndex | None  # (None when the file has no people column)
+    people: PeopleIndex | None  # (None when the file has neither a people nor an attributed_to column)
     current_people: dict[int, dict[int, int]]  # claim pk -> person pk -> through pk
+    current_attributed_to: dict[int, dict[int, int]]  # (the same, of the people who made it)
     sources: dict[str, int]  # key -> pk, of the sources the file cites
     source_titles: dict[int, tuple[str, str]]  # (for the search index)
     current_citations: dict[int, set[tuple[int, str]]]  # claim pk -> (source pk, locator)
+
+    def current(self, link: str) -> dict[int, dict[int, int]]:
+        return getattr(self, f"current_{link}")
 
 
 class RowChecker:
@@ -242,6 +255,7 @@ class RowChecker:
     def __init__(self, *, plan: Plan, stored: Stored, columns: set[str], actor: User | None):
         self.plan, self.stored, self.actor = plan, stored, actor
         self.dated, self.cited = "event_date" in columns, "sources" in columns
+        self.links = [link for link in LINKS if link in columns]
         self.topic_title = {pk: title for title, (pk, _) in stored.topics.items()}
         self.locators: dict[str, str] = {}
         self.source_key: dict[int, str] | None = None  # source pk -> key, read when a preview first needs it
@@ -257,7 +271,7 @@ class RowChecker:
         original = self.stored.claims.get(key)
         claim = self._claim(number, cells, key, original, row_errors)
         title = self._topic(number, cells, row_errors)
-        wanted_people = self._people(number, cells, row_errors) if self.stored.people is not None else []
+        wanted_people = {link: self._people(number, cells, row_errors, link) for link in self.links}
         wanted_citations = self._citations(number, cells, row_errors) if self.cited else []
         if row_errors:
             errors += row_errors
@@ -283,7 +297,7 @@ class RowChecker:
                 setattr(claim, name, value)
         if self.dated:
             claim.event_date = cells["event_date"].strip()
-        row_errors += model_errors(claim, row=number, exclude=["topic", "created_by", "people"], memo=self.memo)
+        row_errors += model_errors(claim, row=number, exclude=["topic", "created_by", *LINKS], memo=self.memo)
         return claim
 
     def _topic(self, number: int, cells: dict, row_errors: list[RowError]) -> str:
@@ -303,21 +317,23 @@ class RowChecker:
                 plan.new_topics[title] = topic
         return title
 
-    def _people(self, number: int, cells: dict, row_errors: list[RowError]) -> list:
-        """The people of the cell: a person's pk, or the casefolded name of a new person."""
+    def _people(self, number: int, cells: dict, row_errors: list[RowError], column: str) -> list:
+        """The people of the cell of the column (LINKS): a person's pk, or the casefolded name
+        of a new person (one for both columns)."""
         people, new_people = self.stored.people, self.plan.new_people
+        assert people is not None  # (read when the file has a column of people)
         wanted: list = []
-        for name in split_cell(cells["people"]):
+        for name in split_cell(cells[column]):
             pk, ambiguous = people.find(name)
             if ambiguous:
-                row_errors.append(RowError(number, "people", ambiguous))
+                row_errors.append(RowError(number, column, ambiguous))
                 continue
             folded = name.casefold()
             if pk is None and folded not in new_people:
                 person = Person(name=name, created_by=self.actor)
                 person.slug = _unique_slug(name, people.slugs, "person")
                 person_errors = model_errors(
-                    person, row=number, exclude=["created_by"], column_of={"name": "people", "slug": "people"}
+                    person, row=number, exclude=["created_by"], column_of={"name": column, "slug": column}
                 )
                 if person_errors:
                     row_errors += person_errors
@@ -359,11 +375,12 @@ class RowChecker:
         return wanted
 
     def _plan_new(
-        self, number: int, key: str, claim, title: str, wanted_people: list, wanted_citations: list
+        self, number: int, key: str, claim, title: str, wanted_people: dict[str, list], wanted_citations: list
     ) -> RowOutcome:
         if claim is self.scratch:
             claim = NewClaim.of(claim)  # the scratch instance validates the next row
-        claim.topic_title, claim.people_refs = title, wanted_people
+        claim.topic_title = title
+        claim.people_refs, claim.attributed_to_refs = (wanted_people.get(link, []) for link in LINKS)
         self.plan.citations += [(claim, source_id, locator) for source_id, locator in wanted_citations]
         self.plan.create.append(claim)  # (its people are "changed" when it has any: see PlanWriter)
         return RowOutcome(number, key, RowOutcome.CREATED)
@@ -375,12 +392,18 @@ class RowChecker:
         claim: Claim,
         original: Claim,
         title: str,
-        wanted_people: list,
+        wanted_people: dict[str, list],
         wanted_citations: list,
     ) -> RowOutcome:
         plan, stored = self.plan, self.stored
         plan.topic_of[id(claim)] = title
-        plan.people_of[id(claim)] = wanted_people
+        links_changed = set()
+        for link in LINKS:
+            wanted = wanted_people.get(link, [])
+            getattr(plan, f"{link}_of")[id(claim)] = wanted
+            if link in wanted_people and set(wanted) != set(stored.current(link)[original.pk]):
+                plan.changed(link).add(id(claim))
+                links_changed.add(link)
         new_citations = [
             (source_id, locator)
             for source_id, locator in wanted_citations
@@ -394,23 +417,26 @@ class RowChecker:
         ]
         if self.topic_title.get(original.topic_id) != title:
             changed.append("topic")
-        people_changed = stored.people is not None and set(wanted_people) != set(stored.current_people[original.pk])
-        if people_changed:
-            plan.people_changed.add(id(claim))
-        if changed or people_changed:
+        if changed or links_changed:
             plan.update.append(claim)
             plan.update_fields.update(changed)
         columns_changed = tuple(
             name
             for name in CLAIM_COLUMNS
-            if name in changed or (name == "people" and people_changed) or (name == "sources" and new_citations)
+            if name in changed or name in links_changed or (name == "sources" and new_citations)
         )
-        action = RowOutcome.UPDATED if changed or people_changed or new_citations else RowOutcome.UNCHANGED
+        action = RowOutcome.UPDATED if changed or links_changed or new_citations else RowOutcome.UNCHANGED
         values = self._old_and_new(columns_changed, claim, original, title, wanted_people, new_citations)
         return RowOutcome(number, key, action, columns_changed, values)
 
     def _old_and_new(
-        self, columns: tuple[str, ...], claim, original: Claim, title: str, wanted_people: list, new_citations: list
+        self,
+        columns: tuple[str, ...],
+        claim,
+        original: Claim,
+        title: str,
+        wanted_people: dict[str, list],
+        new_citations: list,
     ) -> tuple[tuple[str, str, str], ...]:
         """(column, old, new) of each changed column, as the preview shows them. The sources
         cell only adds citations: its old value is left empty, its new one lists those added."""
@@ -418,9 +444,9 @@ class RowChecker:
         for column in columns:
             if column == "topic":
                 old, new = self.topic_title.get(original.topic_id, ""), title
-            elif column == "people":
-                old = self._people_cell(self.stored.current_people[original.pk])
-                new = self._people_cell(wanted_people)
+            elif column in LINKS:
+                old = self._people_cell(self.stored.current(column)[original.pk])
+                new = self._people_cell(wanted_people.get(column, []))
             elif column == "sources":
                 if self.source_key is None:
                     self.source_key = {pk: key for key, pk in self.stored.sources.items()}

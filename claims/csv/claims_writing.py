@@ -17,7 +17,7 @@ from claims.models import Citation, Claim, ClaimSearch, Person, Topic, User
 from claims.search import index as search_index
 
 from . import bulk, progress
-from .claims_rows import NewClaim, Plan
+from .claims_rows import LINKS, NewClaim, Plan
 from .reading import BATCH_SIZE, chunks
 
 # The columns of the rows PlanWriter builds, in the order of the models' fields (and so of the
@@ -56,7 +56,7 @@ assert [f.attname for f in Citation._meta.concrete_fields] == CITATION_TABLE_COL
 
 
 class PlanWriter:
-    """Writes the plan, as far as it has got, each time it is called: claims, people links,
+    """Writes the plan, as far as it has got, each time it is called: claims, people links (of both LINKS),
     citations and all their history, inside the import's transaction.
 
     The few new topics and people go through bulk_create_with_history; the claims, links,
@@ -75,7 +75,7 @@ class PlanWriter:
         *,
         actor: User | None,
         topics: dict,
-        current_people: dict,
+        current_links: dict[str, dict],
         people_names: dict[int, tuple[str, str, str]],
         source_titles: dict[int, tuple[str, str]],
     ):
@@ -89,13 +89,13 @@ class PlanWriter:
         self.reindex: set[int] = set()
         self.user_id = actor.pk if actor is not None else None
         self.topics = topics
-        self.current_people = current_people
+        self.current_links = current_links  # link -> claim pk -> person pk -> through pk (claims_rows.Stored)
         self.now = now = timezone.now()
         self.topic_pk = {title: pk for title, (pk, _) in topics.items()}
         self.person_pk: dict[str, int] = {}  # casefolded name of a new person -> their pk, once written
         self.claim_history = Claim.history.model
         self.citation_history = Citation.history.model
-        self.m2m_history = apps.get_model("claims", "HistoricalClaim_people")
+        self.m2m_history = {link: apps.get_model("claims", f"HistoricalClaim_{link}") for link in LINKS}
         self.claim_now = bulk.db_value(Claim, "created_at", now)
         self.claim_history_date = bulk.db_value(self.claim_history, "history_date", now)
         self.citation_now = bulk.db_value(Citation, "created_at", now)
@@ -128,6 +128,7 @@ class PlanWriter:
         citations = plan.citations
         plan.create, plan.update, plan.citations = [], [], []
         plan.update_fields, plan.topic_of, plan.people_of, plan.people_changed = set(), {}, {}, set()
+        plan.attributed_to_of, plan.attributed_to_changed = {}, set()
         del claims
         for part in chunks(citations):
             self._write_citations(part)
@@ -176,13 +177,17 @@ class PlanWriter:
                 history_ids=history_ids[len(new) :],
             )
         history_of = {claim.pk: history_id for claim, history_id in zip(new + old, history_ids)}
-        after, added = self._relink_people(part)
-        people_of = after  # (after is replaced below without the new claims whose history is copied)
-        links, link_ids = self._insert_links(added)
-        if copied is not None and self._copy_new_links_history(added, link_ids, copied):
-            claim_range = copied[0]
-            after = {claim_pk: people for claim_pk, people in after.items() if claim_pk not in claim_range}
-        self._insert_links_history(after, links, history_of)
+        people_of: dict[int, set[int]] = defaultdict(set)  # (both links: the index finds a claim by either)
+        for link in LINKS:
+            after, added = self._relink_people(part, link)
+            for claim_pk, people in after.items():
+                people_of[claim_pk] |= people
+            links, link_ids = self._insert_links(added, link)
+            # (after is replaced without the new claims whose history is copied)
+            if copied is not None and link == "people" and self._copy_new_links_history(added, link_ids, copied):
+                claim_range = copied[0]
+                after = {claim_pk: people for claim_pk, people in after.items() if claim_pk not in claim_range}
+            self._insert_links_history(after, links, history_of, link)
         self._index(new, people_of)
         for claim in new:
             claim.statement = ""  # written, history too: the text can go
@@ -240,34 +245,37 @@ class PlanWriter:
             )
         return rows
 
-    def _relink_people(self, part: list) -> tuple[dict[int, set[int]], list[tuple[int, int]]]:
-        """Make each changed claim's people exactly the cell's: the links no longer wanted are
-        deleted; returns each claim's people afterwards (claim pk -> person pks) and the links
-        to add ((claim pk, person pk), a new claim's first)."""
-        plan, current_people, person_pk = self.plan, self.current_people, self.person_pk
+    def _relink_people(self, part: list, link: str) -> tuple[dict[int, set[int]], list[tuple[int, int]]]:
+        """Make each changed claim's people of the link (LINKS) exactly the cell's: the links no
+        longer wanted are deleted; returns each claim's people afterwards (claim pk -> person
+        pks) and the links to add ((claim pk, person pk), a new claim's first)."""
+        plan, current_people, person_pk = self.plan, self.current_links[link], self.person_pk
+        changed = plan.changed(link)
         after: dict[int, set[int]] = {}
         removed: list[int] = []
         added: list[tuple[int, int]] = []
         for claim in part:
             created = isinstance(claim, NewClaim)
-            if created or id(claim) in plan.people_changed:
+            if created or id(claim) in changed:
                 after[claim.pk] = wanted = {
-                    ref if isinstance(ref, int) else person_pk[ref] for ref in plan.people_refs(claim)
+                    ref if isinstance(ref, int) else person_pk[ref] for ref in plan.refs(claim, link)
                 }
             else:
                 after[claim.pk] = wanted = set(current_people.get(claim.pk, {}))
-            if (created and wanted) or id(claim) in plan.people_changed:
+            if (created and wanted) or id(claim) in changed:
                 have = {} if created else current_people.get(claim.pk, {})
                 removed += [through_pk for person_id, through_pk in have.items() if person_id not in wanted]
                 added += [(claim.pk, pk) for pk in sorted(wanted - set(have))]
         if removed:
             bulk.flush()  # (the links may be in an INSERT still waiting)
-            Claim.people.through.objects.filter(pk__in=removed).delete()
+            getattr(Claim, link).through.objects.filter(pk__in=removed).delete()
         return after, added
 
-    def _insert_links(self, added: list[tuple[int, int]]) -> tuple[dict[tuple[int, int], int], Sequence[int]]:
+    def _insert_links(
+        self, added: list[tuple[int, int]], link: str
+    ) -> tuple[dict[tuple[int, int], int], Sequence[int]]:
         """INSERT the links; (claim pk, person pk) -> the link's key, and the keys in order."""
-        through = Claim.people.through
+        through = getattr(Claim, link).through
         links: dict[tuple[int, int], int] = {}
         link_ids = bulk.reserve_ids(through, len(added))
         if added:
@@ -288,7 +296,7 @@ class PlanWriter:
             return False
         bulk.copy_links_to_history(
             Claim.people.through,
-            self.m2m_history,
+            self.m2m_history["people"],
             owner="claim_id",
             ids=new_links,
             history_offset=history_range.start - claim_range.start,
@@ -296,13 +304,13 @@ class PlanWriter:
         return True
 
     def _insert_links_history(
-        self, after: dict[int, set[int]], links: dict[tuple[int, int], int], history_of: dict[int, int]
+        self, after: dict[int, set[int]], links: dict[tuple[int, int], int], history_of: dict[int, int], link: str
     ) -> None:
-        """The m2m history rows of the claims' people: each copies its link row, id included
-        (as simple_history does), with the claim's history key."""
-        current_people = self.current_people
+        """The m2m history rows of the claims' people of the link: each copies its link row, id
+        included (as simple_history does), with the claim's history key."""
+        current_people = self.current_links[link]
         bulk.insert(
-            self.m2m_history,
+            self.m2m_history[link],
             ["id", "claim_id", "person_id", "history_id"],
             (
                 (

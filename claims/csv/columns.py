@@ -44,8 +44,14 @@ CLAIM_COLUMN_TABLE = (
     Column(
         "people",
         False,
-        "The people it names, separated by |: a name in any script, an alias or a slug.",
+        "The people it is about, separated by |: a name in any script, an alias or a slug.",
         "Iona Yakir | Mikhail Tukhachevsky",
+    ),
+    Column(
+        "attributed_to",
+        False,
+        "The people who made the claim (said, wrote or argued it), separated by | as in people.",
+        "Viktor Suvorov",
     ),
     Column(
         "sources",

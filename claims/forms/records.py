@@ -171,7 +171,15 @@ class ClaimForm(RecordForm):
         ),
     )
 
-    groups = [("People", ["people"])]
+    # Who made the claim (whose hypothesis, view or point it is), apart from who it is about.
+    attributed_to = fields.PeopleField(
+        label="Attributed to",
+        endpoint=reverse_lazy("person_suggestions"),
+        attrs={"size": 60, "placeholder": "e.g. suvorov | Роговин"},
+        help_text="Who made the claim (whose hypothesis, view or point it is), separated by “|”, named as above.",
+    )
+
+    groups = [("People", ["people", "attributed_to"])]
 
     class Media:
         js = [forms.Script("claims/key_suggest.js", defer=True)]
@@ -252,7 +260,18 @@ class SourceForm(RecordForm):
         )
     )
 
-    groups = [("Archival reference (for an archival file)", ARCHIVE_FIELDS), ("", ["url", "language", "notes"])]
+    # The authors among the recorded people (the field above keeps the names as written on the source).
+    author_people = fields.PeopleField(
+        label="Authors (people)",
+        endpoint=reverse_lazy("person_suggestions"),
+        attrs={"size": 60, "placeholder": "e.g. rogovin | Суворов"},
+        help_text="Which recorded people wrote it, separated by “|”: each by name (any spelling or script) or slug.",
+    )
+
+    groups = [
+        ("Archival reference (for an archival file)", ARCHIVE_FIELDS),
+        ("", ["url", "language", "notes", "author_people"]),
+    ]
 
 
 # --- People --------------------------------------------------------------------------

@@ -98,11 +98,15 @@ def _rows_for(claim_ids: list[int], *, apps=None) -> tuple[list[tuple], "Entries
     Claim, Citation, Person, Source, _, _ = _models(apps)
     entries = Entries()
     statements = dict(Claim.objects.filter(pk__in=claim_ids).values_list("pk", "statement"))
-    people = defaultdict(list)
-    for claim_id, person_id in Claim.people.through.objects.filter(claim_id__in=claim_ids).values_list(
-        "claim_id", "person_id"
-    ):
-        people[claim_id].append(person_id)
+    people: defaultdict[int, list[int]] = defaultdict(
+        list
+    )  # who the claim is about, then who made it: both are found by their names
+    for link in _people_links(Claim):
+        for claim_id, person_id in link.through.objects.filter(claim_id__in=claim_ids).values_list(
+            "claim_id", "person_id"
+        ):
+            if person_id not in people[claim_id]:
+                people[claim_id].append(person_id)
     sources = defaultdict(list)
     for claim_id, source_id in Citation.objects.filter(claim_id__in=claim_ids).values_list("claim_id", "source_id"):
         sources[claim_id].append(source_id)
@@ -212,10 +216,18 @@ def rebuild(*, apps=None) -> int:
 # --- What a change touches ------------------------------------------------------------
 
 
+def _people_links(Claim) -> list:
+    """The claim's links to people: people and (from migration 0021 on) attributed_to."""
+    return [Claim.people, *([Claim.attributed_to] if hasattr(Claim, "attributed_to") else [])]
+
+
 def claims_of_person(person_id: int) -> list[int]:
     from claims.models import Claim
 
-    return list(Claim.people.through.objects.filter(person_id=person_id).values_list("claim_id", flat=True))
+    found: set[int] = set()
+    for link in _people_links(Claim):
+        found.update(link.through.objects.filter(person_id=person_id).values_list("claim_id", flat=True))
+    return sorted(found)
 
 
 def claims_citing(*source_ids: int) -> set[int]:

@@ -115,11 +115,12 @@ class HistoryEntry:
     changes: list[Change]
     restorable: bool = False  # a claim's earlier version, which an editor may restore
     record: Any = None  # the historical record the entry shows
+    note: str = ""  # where an added row came from ("loaded from the shipped data set …")
 
 
 _ACTIONS = {"+": "added", "~": "changed", "-": "deleted"}
 # Fields a reader does not need in the history: bookkeeping, and what a page shows elsewhere.
-_NOT_SHOWN = ("created_by", "people")
+_NOT_SHOWN = ("created_by", "people", "attributed_to", "author_people")
 
 
 def _display(name: str, value, names: dict[str, dict]) -> Any:
@@ -132,8 +133,9 @@ def _display(name: str, value, names: dict[str, dict]) -> Any:
 
 
 def _entries(
-    records: list, model, subject_of, names: dict[str, dict], m2m: dict[int, frozenset[str]] | None = None
+    records: list, model, subject_of, names: dict[str, dict], m2m: dict[str, dict[int, frozenset[str]]] | None = None
 ) -> list[HistoryEntry]:
+    """m2m: by label ("people"), the names linked at each history row (by its history_id)."""
     """Diff each historical record against the previous record of the same object."""
     entries = []
     previous: dict[int, Any] = {}
@@ -148,10 +150,10 @@ def _entries(
                 changes.append(
                     Change(label, _display(change.field, change.old, names), _display(change.field, change.new, names))
                 )
-            if m2m is not None:
-                old, new = m2m.get(prev.history_id, frozenset()), m2m.get(record.history_id, frozenset())
+            for label, linked in (m2m or {}).items():
+                old, new = linked.get(prev.history_id, frozenset()), linked.get(record.history_id, frozenset())
                 if old != new:
-                    changes.append(Change("people", ", ".join(sorted(old)) or "—", ", ".join(sorted(new)) or "—"))
+                    changes.append(Change(label, ", ".join(sorted(old)) or "—", ", ".join(sorted(new)) or "—"))
             if not changes:
                 continue  # saved without a visible change
         elif record.history_type == "+" and hasattr(record, "grade"):
@@ -159,8 +161,11 @@ def _entries(
         action = _ACTIONS.get(record.history_type, record.history_type)
         if prev is None and record.history_type == "~":
             action = "first recorded"  # e.g. loaded from a data set, with no record of its creation
-        if getattr(record, "history_change_reason", ""):
-            action = record.history_change_reason
+        reason, note = getattr(record, "history_change_reason", "") or "", ""
+        if reason and record.history_type == "+":
+            note = reason  # (added, and how: "loaded from the shipped data set …")
+        elif reason:
+            action = reason  # what the change did ("restored the version of …")
         entries.append(
             HistoryEntry(
                 when=record.history_date,
@@ -169,6 +174,7 @@ def _entries(
                 action=action,
                 changes=changes,
                 record=record,
+                note=note,
             )
         )
     return entries
@@ -178,16 +184,25 @@ def _newest_first(entries: list[HistoryEntry]) -> list[HistoryEntry]:
     return sorted(entries, key=lambda e: e.when, reverse=True)
 
 
-def claim_history(claim: Claim, visibility: GradeVisibility) -> list[HistoryEntry]:
-    """Changes of the claim, its citations and the grades of its citations: six queries."""
-    people_model = apps.get_model("claims", "HistoricalClaim_people")
-    claim_records = list(Claim.history.filter(id=claim.pk).select_related("history_user"))
-    people_rows: dict[int, set[str]] = defaultdict(set)
-    for history_id, name, name_original in people_model.objects.filter(history__id=claim.pk).values_list(
-        "history_id", "person__name", "person__name_original"
+def _linked_names(link_history: str, **among) -> dict[int, frozenset[str]]:
+    """history_id -> the names of the people a tracked many-to-many field linked then. One query."""
+    rows: dict[int, set[str]] = defaultdict(set)
+    for history_id, name, name_original in (
+        apps.get_model("claims", link_history)
+        .objects.filter(**among)
+        .values_list("history_id", "person__name", "person__name_original")
     ):
-        people_rows[history_id].add(f"{name} ({name_original})" if name_original else name)
-    m2m = {key: frozenset(value) for key, value in people_rows.items()}
+        rows[history_id].add(f"{name} ({name_original})" if name_original else name)
+    return {key: frozenset(value) for key, value in rows.items()}
+
+
+def claim_history(claim: Claim, visibility: GradeVisibility) -> list[HistoryEntry]:
+    """Changes of the claim, its citations and the grades of its citations: seven queries."""
+    claim_records = list(Claim.history.filter(id=claim.pk).select_related("history_user"))
+    m2m = {
+        "people": _linked_names("HistoricalClaim_people", history__id=claim.pk),
+        "attributed to": _linked_names("HistoricalClaim_attributed_to", history__id=claim.pk),
+    }
 
     citation_records = list(Citation.history.filter(claim_id=claim.pk).select_related("history_user"))
     grade_records = [
@@ -234,9 +249,10 @@ def claim_history(claim: Claim, visibility: GradeVisibility) -> list[HistoryEntr
 
 
 def source_history(source: Source, visibility: GradeVisibility) -> list[HistoryEntry]:
-    """Changes of the source and of its reliability grades: two queries."""
+    """Changes of the source, its author people and its reliability grades: three queries."""
     records = list(Source.history.filter(id=source.pk).select_related("history_user"))
-    entries = _entries(records, Source, lambda r: "source", {})
+    m2m = {"authors (people)": _linked_names("HistoricalSource_author_people", history__id=source.pk)}
+    entries = _entries(records, Source, lambda r: "source", {}, m2m)
     if visibility.source_visible(source.pk):
         grade_records = list(
             SourceAssessment.history.filter(source_id=source.pk).select_related("history_user", "reviewer")
@@ -311,7 +327,8 @@ class CitationView:
 @dataclass
 class ClaimPage:
     claim: Claim
-    people: list[Person]
+    people: list[Person]  # who it is about
+    attributed_to: list[Person]  # who made it
     evidence_grade: str | None
     evidence_hidden: bool
     citations: Page  # of CitationViews, CITATIONS_PER_PAGE, in CITATION_ORDER; its paginator counts them all
@@ -517,7 +534,8 @@ def _citation_view(
 def claims_for_page() -> QuerySet[Claim]:
     """The claims as claim_page reads them (the view looks up the one it shows here: 404 if none)."""
     return Claim.objects.select_related("topic", "created_by").prefetch_related(
-        Prefetch("people", queryset=Person.objects.order_by("name"))
+        Prefetch("people", queryset=Person.objects.order_by("name")),
+        Prefetch("attributed_to", queryset=Person.objects.order_by("name")),
     )
 
 
@@ -580,6 +598,7 @@ def claim_page(claim: Claim, user, *, citations_page=None, notes_page=None, hist
     return ClaimPage(
         claim=claim,
         people=list(claim.people.all()),
+        attributed_to=list(claim.attributed_to.all()),
         evidence_grade=None if evidence_hidden else evidence,
         evidence_hidden=evidence_hidden,
         citations=citations,
@@ -633,6 +652,7 @@ def sources_for_page() -> QuerySet[Source]:
         Prefetch(
             "assessments", queryset=SourceAssessment.objects.select_related("reviewer").order_by("reviewer__username")
         ),
+        Prefetch("author_people", queryset=Person.objects.order_by("name")),
         # One query each way, however many relations: a source has few (its editions, translations).
         Prefetch(
             "derivations",

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.core.paginator import Page
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
@@ -189,6 +189,15 @@ def person_claims(*, person: Person, user, page=None, summed: bool = True) -> Pa
     evidence and counts unless summed is False (a timeline draws dates only)."""
     links = Claim.people.through.objects.filter(person=person)
     return _claims_linked(links, links.count(), page, user=user, row_counts=summed, graded=summed)
+
+
+def person_claims_made(*, person: Person, user, page=None) -> Page:
+    """A page of the claims attributed to a person (their hypotheses, views, points), as person_claims."""
+    links = Claim.attributed_to.through.objects.filter(person=person)
+    count = links.count()
+    if not count:  # (most people made no claim of the data set: no more queries for them)
+        return Paginator(Claim.objects.none(), ROWS_PER_PAGE).get_page(1)
+    return _claims_linked(links, count, page, user=user)
 
 
 def source_claims(*, source: Source, user, page=None) -> Page:

@@ -335,8 +335,25 @@ def source_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @reader_required
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A person's names in every script and the claims about them, a page at a time."""
-    return _claims_of(request, "person", get_object_or_404(Person, slug=slug), lists.person_claims)
+    """A person's names in every script, the claims they made (?made=N) and the claims about
+    them (?page=N), each list a page at a time, and the sources they wrote."""
+    person = get_object_or_404(Person, slug=slug)
+    made = lists.person_claims_made(person=person, user=request.user, page=request.GET.get("made"))
+    written = list(person.sources_written.order_by("key")[: SOURCES_WRITTEN_SHOWN + 1])  # (one more: are there more?)
+    return _claims_of(
+        request,
+        "person",
+        person,
+        lists.person_claims,
+        extra={
+            "made": made,
+            "sources_written": written[:SOURCES_WRITTEN_SHOWN],
+            "more_written": len(written) > SOURCES_WRITTEN_SHOWN,
+        },
+    )
+
+
+SOURCES_WRITTEN_SHOWN = 20  # (the rest: the source list)
 
 
 @require_safe

@@ -63,7 +63,7 @@ def _claim_topic(user, form: ClaimForm) -> Topic:
 def _claim_data(user, form: ClaimForm) -> dict:
     data: dict[str, Any] = {
         name: form.cleaned_data[name]
-        for name in ("key", "statement", "kind", "status", "event_date", "people")
+        for name in ("key", "statement", "kind", "status", "event_date", "people", "attributed_to")
         if name in form.fields
     }
     if not data["key"]:
@@ -182,6 +182,7 @@ def claim_edit(request, key):
             "status": claim.status,
             "event_date": claim.event_date,
             "people": list(claim.people.all()),
+            "attributed_to": list(claim.attributed_to.all()),
             "version": claim.version,
         }
         return {"initial": initial, "editing": True, "can_set_status": roles.can_set_claim_status(request.user)}
@@ -326,7 +327,10 @@ def source_edit(request, key):
         "sources",
         form_class=SourceForm,
         form_kwargs=lambda: {
-            "initial": {name: getattr(source, name) for name in SourceForm.base_fields},
+            "initial": {
+                **{name: getattr(source, name) for name in SourceForm.base_fields if name != "author_people"},
+                "author_people": list(source.author_people.all()),
+            },
             "editing": True,
         },
         page=page,
