@@ -351,7 +351,9 @@ class PeopleField(ShortQuotes, forms.Field):
         kwargs.setdefault(
             "widget",
             PeopleWidget(
-                endpoint=endpoint or reverse_lazy("person_suggestions"),
+                # (not `endpoint or …`: that would ask a lazy URL for its truth, reversing it while
+                # the URLconf is still being imported)
+                endpoint=reverse_lazy("person_suggestions") if endpoint is None else endpoint,
                 add_endpoint=reverse_lazy("person_add") if can_add else None,
                 attrs=attrs,
             ),
