@@ -93,7 +93,12 @@ def test_a_claim_edited_after_the_preview_refuses_the_confirm_then_preview_again
 
     again = client.post("/claims/import/", {"token": token}).content.decode()
     assert "nothing is written until you confirm" in again and token_of(again) == token
-    assert "execution-11-june" in again and "updated: statement, status" in again
+    shown = words(again)
+    # The preview shows each changed field's stored value, the second editor's status included, and the file's.
+    assert re.search(
+        r"execution-11-june updated: statement : .+ → The convicted were executed .+ status : refuted → contested",
+        shown,
+    ), shown
     done = client.post("/claims/import/confirm/", {"token": token}).content.decode()
     assert "Created <strong>1</strong>, updated <strong>1</strong>" in done
     claim.refresh_from_db()

@@ -320,7 +320,8 @@ class PeopleWidget(forms.TextInput):
         return [{"value": part, "label": _person_label(found[part]) if part in found else part} for part in parts]
 
     def format_value(self, value):
-        if value and not isinstance(value, str):
+        # A list of people, empty too (an edit form of a claim nobody made: "", not "[]").
+        if value is not None and not isinstance(value, str):
             value = f" {CSV_SEPARATOR} ".join(p.slug if isinstance(p, Person) else str(p) for p in value)
         return super().format_value(value)
 
