@@ -77,10 +77,11 @@ def _save(instance: _Record, *, actor: User | None, refresh_evidence: bool = Tru
     moved_from = _topic_before(instance)
     evidence_before = _evidence_claims_before(instance) if refresh_evidence else set()
     recount = _sources_recounted_by_save(instance)
+    adding = instance._state.adding
     # django-simple-history reads the author of the history row from here.
     instance._history_user = actor
     instance.save()
-    _summaries_follow(instance, also=moved_from, at=_activity_time(instance))
+    _summaries_follow(instance, also=moved_from, at=_activity_time(instance), added=adding)
     source_citation_counts_refresh(source_ids=recount)
     if refresh_evidence:
         claim_evidence_refresh(claim_ids=evidence_before | _evidence_claims_of(instance))
@@ -521,17 +522,22 @@ def _topic_before(instance: models.Model) -> set[int]:
     return set()
 
 
-def _summaries_follow(instance: models.Model, *, also: set[int], at) -> None:
+def _summaries_follow(instance: models.Model, *, also: set[int], at, added: bool = False) -> None:
+    """added: instance was just inserted (not changed)."""
     kind = targets.of(instance)
     if kind and kind.graded and kind.of_source(instance):
         return  # a source's grade counts nowhere; only deleting it (and its disputes) changes counts
     touched = _topics_of(instance) | also
     if not touched:
         return
-    if not isinstance(instance, _COUNTED):
-        # A grade, a note, a rating: no claim or dispute comes or goes, only the activity moves on.
-        if _counts_as_activity(instance):
-            _topic_activity_moves_on(topic_ids=touched, at=at)
+    if not isinstance(instance, _COUNTED) or (added and _counts_no_dispute(instance)):
+        # A grade, a note, a rating, a new claim or citation: no dispute comes or goes, at most
+        # a claim is added; the activity moves on.
+        _topic_activity_moves_on(
+            topic_ids=touched,
+            at=at if _counts_as_activity(instance) else None,
+            new_claims=int(added and isinstance(instance, Claim)),
+        )
         return
     if _counts_as_activity(instance):
         topic_summaries_refresh(topic_ids=touched, at=at)
@@ -544,17 +550,31 @@ def _summaries_follow(instance: models.Model, *, also: set[int], at) -> None:
 _COUNTED = (Topic, Claim, Citation, Dispute)
 
 
-def _topic_activity_moves_on(*, topic_ids: set[int], at) -> None:
-    """The topics' latest activity moved on to `at` (an UPDATE each, in topic order, as
-    topic_summaries_refresh locks them); a topic without a summary yet gets one worked out."""
-    if at is None:
+def _counts_no_dispute(instance: models.Model) -> bool:
+    """A new claim or citation brings no open dispute to its topic's count (recounting the
+    topic's claims and disputes was some five queries a write): a new claim has none of its own
+    and is one more claim (new_claims); a new citation has none of its own grades, and brings
+    its source's grades' open disputes only where the source has some."""
+    if isinstance(instance, Claim):
+        return True
+    if isinstance(instance, Citation):
+        return not Dispute.objects.open().filter(source_assessment__source_id=instance.source_id).exists()
+    return False
+
+
+def _topic_activity_moves_on(*, topic_ids: set[int], at, new_claims: int = 0) -> None:
+    """The topics' latest activity moved on to `at` and new_claims more claims counted (an
+    UPDATE each, in topic order, as topic_summaries_refresh locks them); a topic without a
+    summary yet gets one worked out."""
+    if at is None and not new_claims:
         return
+    changes: dict[str, Any] = {"claim_count": F("claim_count") + new_claims} if new_claims else {}
+    if at is not None:
+        changes["latest_activity"] = Greatest(F("latest_activity"), Value(at))
     missing = {
         topic_id
         for topic_id in sorted(topic_ids)
-        if not TopicSummary.objects.filter(topic_id=topic_id).update(
-            latest_activity=Greatest(F("latest_activity"), Value(at))
-        )
+        if not TopicSummary.objects.filter(topic_id=topic_id).update(**changes)
     }
     if missing:
         topic_summaries_refresh(topic_ids=missing, at=at)

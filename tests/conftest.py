@@ -9,7 +9,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
+from django.template import Template
 from django.test import override_settings
+from django.test.utils import instrumented_test_render
 from hypothesis import settings
 
 from claims import services
@@ -43,6 +45,21 @@ def fast_password_hashing(settings):
 def pending_uploads_of_this_run(settings, tmp_path_factory):
     for name, folder in _run_folders(tmp_path_factory).items():
         setattr(settings, name, folder)
+
+
+# Read on import, before pytest-django's test environment instruments it (a session fixture).
+_PLAIN_RENDER = Template._render
+assert _PLAIN_RENDER is not instrumented_test_render
+
+
+@pytest.fixture(scope="module")
+def templates_render_plainly(django_test_environment) -> Iterator[None]:
+    """For a module that asks for pages by the thousand and reads no response.context: Django's
+    test environment has every template rendered (each page's, each widget's) send a signal on
+    which the test client keeps a copy of its context; here templates render as in production."""
+    Template._render = _PLAIN_RENDER
+    yield
+    Template._render = instrumented_test_render
 
 
 @contextmanager

@@ -272,6 +272,12 @@ def csv_files() -> list[SimpleUploadedFile]:
         SimpleUploadedFile(
             "sources.csv", b"key,kind,level,title\nfuzz-source,monograph,secondary,A title\n", "text/csv"
         ),
+        # (a claim and a source of the URL matrix's world, which the fuzz tests use)
+        SimpleUploadedFile(
+            "citations.csv",
+            b"claim,source,locator,stance\nexecution-12-june,rogovin-1937,p. 481,mentions\n",
+            "text/csv",
+        ),
     ]
 
 
@@ -452,13 +458,13 @@ def _page_target(persona: str, url: str, params: dict[str, set[str]], get_forms:
     return Target(persona, "GET", parts.path, tuple(controls.values()), url, shown=shown)
 
 
-def discover(routes: dict[str, str], cookies: dict[str, str], personas) -> Site:
-    """Every page of `routes` (route -> URL) fetched by each persona, and the forms that a
-    valid CSV upload leads to (the import previews and their confirm forms)."""
+def crawl(routes: dict[str, str], cookies: dict[str, str], personas) -> Site:
+    """Every page of `routes` fetched by each persona, and the forms on them (not yet what an
+    upload leads to: with_uploads). The pages only read, so one crawl serves every test of a
+    world; each test uploads its own files, since a confirm takes its kept file away."""
     site = Site()
     for persona in personas:
         client = client_as(cookies, persona)
-        uploads = []
         for route, url in routes.items():
             response = client.get(url)
             site.answers[persona, route] = response.status_code
@@ -475,8 +481,21 @@ def discover(routes: dict[str, str], cookies: dict[str, str], personas) -> Site:
             for target in targets:
                 if target not in same_page_get:
                     site.add(target)
-                if target.method == "POST" and any(c.kind == "file" for c in target.controls):
-                    uploads.append(target)
+    return site
+
+
+def with_uploads(crawled: Site, cookies: dict[str, str], personas) -> Site:
+    """The crawl's findings for these personas, and the forms that uploading a valid CSV file
+    to each of their forms with a file field leads to."""
+    site = Site(
+        answers={key: status for key, status in crawled.answers.items() if key[0] in personas},
+        form_tags={key: tags for key, tags in crawled.form_tags.items() if key[0] in personas},
+    )
+    for persona in personas:
+        mine = [t for t in crawled.targets if t.persona == persona]
+        for target in mine:
+            site.add(target)
+        uploads = [t for t in mine if t.method == "POST" and any(c.kind == "file" for c in t.controls)]
         for target in uploads:
             for upload in csv_files():
                 values = {

@@ -42,15 +42,20 @@ from tests.fuzzing import (
     Named,
     Target,
     client_as,
-    discover,
+    crawl,
     materialized,
     path_from_route,
     route_of,
     route_parameters,
     session_cookies,
+    with_uploads,
     wrong_with,
 )
 from tests.test_url_matrix import EXPECTED, PERSONAS, ROUTES, World, shared_world, world  # noqa: F401 (fixtures)
+
+# Some 3,000 requests, none of whose contexts is read.
+pytestmark = pytest.mark.usefixtures("templates_render_plainly")
+
 
 # --- Sending --------------------------------------------------------------------------
 
@@ -175,10 +180,19 @@ def script_targets(personas) -> list[Target]:
     ]
 
 
-def site_of(world: World, personas):
-    cookies = session_cookies(world.users)
-    routes = {route: make(world) for route, make in ROUTES.items()}
-    site = discover(routes, cookies, personas)
+@pytest.fixture(scope="module")
+def crawled(templates_render_plainly, shared_world, django_db_blocker):
+    """Every persona's sessions and pages of the world, crawled once for the module (with
+    shared_world's rows: see rows_for_the_module); each test then uploads its own files."""
+    with django_db_blocker.unblock():
+        cookies = session_cookies(shared_world.users)
+        routes = {route: make(shared_world) for route, make in ROUTES.items()}
+        return cookies, crawl(routes, cookies, PERSONAS)
+
+
+def site_of(crawled, personas):
+    cookies, pages = crawled
+    site = with_uploads(pages, cookies, personas)
     for target in script_targets(personas):
         site.add(target)
     return cookies, site
@@ -203,8 +217,8 @@ EXAMPLES = {"staff": 2}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_generated_input_never_gives_a_500(world, persona):
-    cookies, site = site_of(world, [persona])
+def test_generated_input_never_gives_a_500(world, crawled, persona):
+    cookies, site = site_of(crawled, [persona])
     routes = [(route, method) for route in ROUTES if route_parameters(route) for method in ("GET", "POST")]
 
     # too_slow: a form of the admin has some fifty fields, each drawn on its own.
@@ -298,8 +312,8 @@ def path_cases(world: World, persona: str):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_form_and_page_answers_each_kind_of_bad_input(world, persona):
-    cookies, site = site_of(world, [persona])
+def test_every_form_and_page_answers_each_kind_of_bad_input(world, crawled, persona):
+    cookies, site = site_of(crawled, [persona])
     problems = []
     for target, values, what in [*sweep_cases(site, persona), *path_cases(world, persona)]:
         problem = check(cookies, target, values)
@@ -326,10 +340,10 @@ def posted_routes() -> set[str]:
     }
 
 
-def test_the_discovery_finds_every_form_and_reads_its_fields(world):
+def test_the_discovery_finds_every_form_and_reads_its_fields(world, crawled):
     """If the parser missed a form, or a route that takes a POST had no form found for it, that
     route would silently go unfuzzed."""
-    cookies, site = site_of(world, PERSONAS)
+    cookies, site = site_of(crawled, PERSONAS)
     unread = [
         f"{persona} {route}: {tags} <form> tags, {parsed} read"
         for (persona, route), (tags, parsed) in site.form_tags.items()

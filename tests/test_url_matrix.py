@@ -42,6 +42,9 @@ from claims.roles import Role
 from tests.conftest import make_user, rows_for_the_module
 from tests.jobs_support import run_jobs_in_this_transaction
 
+# Some 3,000 requests, none of whose contexts is read.
+pytestmark = pytest.mark.usefixtures("templates_render_plainly")
+
 CSRF_SECRET = "matrixCsrfSecret0123456789abcdef"  # 32 characters, as Django's own
 PERSONAS = ("anonymous", "no_role", "researcher", "reviewer", "editor", "staff")
 
