@@ -67,7 +67,8 @@ def test_a_claim_added_from_its_topic_gets_topic_key_date_and_people_without_lea
     people.press_sequentially("yakir", delay=20)
     expect(page.get_by_role("option", name="Iona Yakir (Якир, Иона Эммануилович)")).to_be_visible()
     people.press("Enter")  # the first suggestion, rather than sending the form
-    chips = page.locator(".people-picker .chip")
+    about = page.locator(".people-picker", has=people)  # (the form has a second picker: Attributed to)
+    chips = about.locator(".chip")
     expect(chips).to_have_count(2)
     page.get_by_role("button", name="Remove Iona Yakir (Якир, Иона Эммануилович)").click()
     expect(chips).to_have_count(1)
@@ -78,7 +79,13 @@ def test_a_claim_added_from_its_topic_gets_topic_key_date_and_people_without_lea
     add.click()
     expect(chips).to_have_count(2)
     expect(chips.nth(1)).to_contain_text("Avgust Kork")
-    expect(page.locator(".people-picker .picker-status")).to_have_text("Avgust Kork was added as a new person.")
+    expect(about.locator(".picker-status")).to_have_text("Avgust Kork was added as a new person.")
+    # Who made the claim, in its own picker, apart from who it is about.
+    made_by = page.get_by_label("Attributed to")
+    made_by.press_sequentially("Avgust", delay=20)
+    page.get_by_role("option", name="Avgust Kork").click()
+    expect(page.locator(".people-picker", has=made_by).locator(".chip")).to_have_count(1)
+    expect(chips).to_have_count(2)
     screenshots(page, request, "claim-form")
 
     page.get_by_role("button", name="Save").click()
@@ -88,6 +95,7 @@ def test_a_claim_added_from_its_topic_gets_topic_key_date_and_people_without_lea
     claim = Claim.objects.get()
     assert (claim.topic, claim.event_date) == (topic, "[1937-06-11,1937-06-12]")
     assert sorted(p.slug for p in claim.people.all()) == ["avgust-kork", "tukhachevsky"]
+    assert [p.slug for p in claim.attributed_to.all()] == ["avgust-kork"]
     assert Person.objects.get(slug="avgust-kork").created_by == researcher
 
 
