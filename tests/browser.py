@@ -53,6 +53,20 @@ def artifact_path(config: pytest.Config, name: str, suffix: str = ".png") -> Pat
     return directory / (re.sub(r"[^\w.-]+", "_", name).strip("_") + suffix)
 
 
+def log_in(page, live_server, user) -> None:
+    """Log the tab in as user through the login page (the personas' password), and wait for
+    the site's navigation."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD  # (conftest imports this module's fixtures)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
 def save_screenshot(page, request: pytest.FixtureRequest, label: str) -> Path:
     """Save a full-page screenshot as test-artifacts/<test name>-<label>.png, for a reviewer to look at."""
     path = artifact_path(request.config, f"{request.node.name}-{label}")

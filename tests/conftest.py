@@ -163,6 +163,18 @@ def source(researcher) -> Source:
 
 
 @pytest.fixture
+def two_accused(researcher) -> None:
+    """Two people for the claim form's type-ahead, one in each script's suggestions."""
+    services.person_create(
+        actor=researcher,
+        name="Mikhail Tukhachevsky",
+        name_original="Тухачевский, Михаил Николаевич",
+        slug="tukhachevsky",
+    )
+    services.person_create(actor=researcher, name="Iona Yakir", name_original="Якир, Иона Эммануилович", slug="yakir")
+
+
+@pytest.fixture
 def tukhachevsky(researcher) -> Person:
     return services.person_create(
         actor=researcher,

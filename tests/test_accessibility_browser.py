@@ -22,8 +22,7 @@ from django.core.management import call_command
 from django.urls import Resolver404, resolve
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser import artifact_path
-from tests.conftest import PASSWORD
+from tests.browser import artifact_path, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -162,11 +161,7 @@ def test_no_page_has_a_serious_accessibility_violation_for_the_persona(browser, 
     else:
         user = request.getfixturevalue(persona)
         call_command("seed", verbosity=0)
-        walk.page.goto(live_server.url + "/accounts/login/")
-        walk.page.get_by_label("Username").fill(user.username)
-        walk.page.get_by_label("Password").fill(PASSWORD)
-        walk.page.get_by_role("button", name="Log in").click()
-        walk.page.wait_for_url(live_server.url + "/")
+        log_in(walk.page, live_server, user)
         walk.crawl(["/", "/accounts/password_change/"] + (["/admin/"] if user.is_staff else []))
     walk.save(request.config)
     walk.context.close()

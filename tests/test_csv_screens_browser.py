@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from claims.models import Citation, User
 from claims.roles import Role
 from claims.selectors import lists
-from tests.browser import save_screenshot
-from tests.conftest import PASSWORD, make_user
+from tests.browser import log_in, save_screenshot
+from tests.conftest import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -27,14 +27,6 @@ WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 375, "height": 812}
 def seeded_editor() -> User:
     call_command("seed", verbosity=0)
     return make_user("csv_editor", Role.EDITOR)
-
-
-def _log_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def _both_widths(page, request, label: str) -> None:
@@ -50,7 +42,7 @@ def _both_widths(page, request, label: str) -> None:
 def test_an_editor_reads_the_columns_previews_old_and_new_and_imports_citations(
     live_server, page, request, seeded_editor
 ):
-    _log_in(page, live_server, seeded_editor)
+    log_in(page, live_server, seeded_editor)
     page.set_viewport_size(WIDE)
     page.goto(f"{live_server.url}/citations/import/")
     columns = page.get_by_role("table", name="The columns of a citations file")
@@ -77,7 +69,7 @@ def test_an_editor_reads_the_columns_previews_old_and_new_and_imports_citations(
 
 
 def test_an_unknown_source_key_leads_to_the_sources_import_page(live_server, page, request, seeded_editor):
-    _log_in(page, live_server, seeded_editor)
+    log_in(page, live_server, seeded_editor)
     page.set_viewport_size(WIDE)
     page.goto(f"{live_server.url}/claims/import/")
     page.get_by_label("CSV file").set_input_files(str(CSV_DIR / "error_unknown_source_key.csv"))
@@ -92,7 +84,7 @@ def test_an_unknown_source_key_leads_to_the_sources_import_page(live_server, pag
 
 
 def test_the_claim_lists_download_keeps_its_sort(live_server, page, seeded_editor):
-    _log_in(page, live_server, seeded_editor)
+    log_in(page, live_server, seeded_editor)
     page.goto(f"{live_server.url}/claims/?sort=-date")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download all claims as CSV").click()

@@ -6,21 +6,12 @@ form without leaving it. Screenshots at 1280 and 375 px wide go to test-artifact
 import pytest
 from playwright.sync_api import expect
 
-from claims import services
 from claims.models import Citation, Claim, Person, Source
-from tests.browser import save_screenshot
-from tests.conftest import PASSWORD
+from tests.browser import log_in, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 WIDE, NARROW = {"width": 1280, "height": 900}, {"width": 375, "height": 800}
-
-
-def log_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def screenshots(page, request, label: str) -> None:
@@ -31,15 +22,8 @@ def screenshots(page, request, label: str) -> None:
 
 
 def test_a_claim_added_from_its_topic_gets_topic_key_date_and_people_without_leaving_the_form(
-    live_server, page, request, researcher, topic
+    live_server, page, request, researcher, topic, two_accused
 ):
-    services.person_create(
-        actor=researcher,
-        name="Mikhail Tukhachevsky",
-        name_original="Тухачевский, Михаил Николаевич",
-        slug="tukhachevsky",
-    )
-    services.person_create(actor=researcher, name="Iona Yakir", name_original="Якир, Иона Эммануилович", slug="yakir")
     log_in(page, live_server, researcher)
     page.goto(f"{live_server.url}/topics/{topic.slug}/")
     page.get_by_role("link", name="Add a claim").click()

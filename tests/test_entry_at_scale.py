@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from claims import services
 from claims.models import Citation, Claim, Person, Source
-from tests.conftest import PASSWORD
+from tests.browser import log_in
 from tests.forms_support import page_text
 
 SMALL_PAGE = 30_000  # bytes: the citation form was 288 KB with 2,000 sources, the claim form 57 KB with 300 people
@@ -342,19 +342,9 @@ def test_too_many_names_or_a_megabyte_of_them_is_refused_in_a_short_message(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_typing_a_second_persons_name_in_the_claim_form_suggests_them_after_the_first(
-    live_server, page, researcher, topic
+    live_server, page, researcher, topic, two_accused
 ):
-    services.person_create(
-        actor=researcher,
-        name="Mikhail Tukhachevsky",
-        name_original="Тухачевский, Михаил Николаевич",
-        slug="tukhachevsky",
-    )
-    services.person_create(actor=researcher, name="Iona Yakir", name_original="Якир, Иона Эммануилович", slug="yakir")
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(researcher.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, researcher)
     page.goto(f"{live_server.url}/claims/new/")
     page.get_by_label("Key").fill("shot-12-june")
     page.locator("#id_topic").select_option(label="Date of execution")

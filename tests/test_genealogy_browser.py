@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from claims import services
 from claims.models import SourceRelation, User
-from tests.browser import save_screenshot
+from tests.browser import log_in, save_screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -31,18 +31,10 @@ def rogovin_researcher() -> User:
     return researcher
 
 
-def _log_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
-
-
 def test_a_researcher_sees_the_conflict_and_merges_two_lines_by_recording_a_translation(
     live_server, page, request, rogovin_researcher
 ):
-    _log_in(page, live_server, rogovin_researcher)
+    log_in(page, live_server, rogovin_researcher)
 
     page.goto(f"{live_server.url}/topics/date-of-execution/")
     conflicts = page.locator("#conflicts")
