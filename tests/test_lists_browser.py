@@ -17,9 +17,8 @@ from playwright.sync_api import expect
 
 from claims import services
 from claims.models import Citation, User
-from tests.browser import save_screenshot
+from tests.browser import log_in, save_screenshot
 from tests.conftest import PASSWORD
-from tests.test_genealogy_browser import _log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -42,7 +41,7 @@ def _box(locator) -> dict:
 
 def test_the_claim_list_reads_and_sorts_from_its_headers_at_1280_px(live_server, page, request, seed_editor):
     page.set_viewport_size(WIDE)
-    _log_in(page, live_server, seed_editor)
+    log_in(page, live_server, seed_editor)
     page.goto(f"{live_server.url}/claims/?topic=arrests-and-investigation")
     table = page.locator("table.claims")
     # The statement is the link and gets the room; the date wraps in a narrow column.
@@ -82,7 +81,7 @@ def test_the_claim_list_reads_and_sorts_from_its_headers_at_1280_px(live_server,
 @pytest.mark.parametrize("path", ["/claims/", "/topics/arrests-and-investigation/"])
 def test_at_375_px_claims_are_cards_with_status_and_evidence_in_view(live_server, page, request, seed_editor, path):
     page.set_viewport_size(NARROW)
-    _log_in(page, live_server, seed_editor)
+    log_in(page, live_server, seed_editor)
     page.goto(live_server.url + path)
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     rows = page.locator("table.claims tbody tr")
@@ -105,7 +104,7 @@ def test_the_legend_is_a_click_from_the_claim_page_whose_citation_cards_mark_the
     live_server, page, request, seed_editor, viewport
 ):
     page.set_viewport_size(viewport)
-    _log_in(page, live_server, seed_editor)
+    log_in(page, live_server, seed_editor)
     contradicting = Citation.objects.filter(stance="contradicts").select_related("claim").first()
     page.goto(f"{live_server.url}/claims/{contradicting.claim.key}/")
     cards = page.locator("article.card.citation")
@@ -132,7 +131,7 @@ def test_the_dispute_page_shows_the_passage_whose_grade_is_disputed(live_server,
     grade = services.grade_set(actor=reviewer, target=citation, grade=2, rationale="Probably.")
     dispute = services.dispute_raise(actor=seed_editor, target=grade, reason="One witness only.", proposed=4)
     page.set_viewport_size(viewport)
-    _log_in(page, live_server, seed_editor)
+    log_in(page, live_server, seed_editor)
     page.goto(f"{live_server.url}/disputes/{dispute.pk}/")
     expect(page.locator("dl.record blockquote.quote").first).to_contain_text(citation.quote.split("\n")[0][:60])
     expect(page.locator("dl.record")).to_contain_text(citation.claim.statement[:60])

@@ -12,9 +12,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from claims.models import User
-from tests.browser import save_screenshot
+from tests.browser import log_in, save_screenshot
 from tests.conftest import PASSWORD
-from tests.test_genealogy_browser import _log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -36,7 +35,7 @@ def _count(page) -> int:
 def test_a_reviewer_grades_the_first_item_of_their_queue_and_it_leaves_the_queue(
     live_server, page, request, seed_reviewer
 ):
-    _log_in(page, live_server, seed_reviewer)
+    log_in(page, live_server, seed_reviewer)
     before = _count(page)
     assert before > 1
     page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(r"^Review \(")).click()
