@@ -176,6 +176,10 @@ INSTALLED_APPS = [
     # 6's django.tasks) and its database backend, whose table holds each job's state and result.
     "django_tasks",
     "django_tasks_db",
+    # The JSON API (claims/api/), its OpenAPI schema and Swagger UI's files served from here.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "claims",
 ]
 
@@ -444,3 +448,37 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 CSV_BACKGROUND_ROWS = env_int("CSV_BACKGROUND_ROWS", 10_000)
 JOBS_DIR = Path(os.environ.get("JOBS_DIR") or BASE_DIR / "var" / "jobs")
 JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
+
+
+# --- The JSON API (claims/api/, issue 16) -----------------------------------------------
+# Personal tokens for scripts, the session for the browser (with its CSRF check). Every
+# endpoint needs a logged-in user; what each may write is decided by the services.
+# Throttles count per user (or per address before login) in the process's cache.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "claims.api.auth.PersonalTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "claims.api.paging.Cursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": f"{env_int('API_THROTTLE_ANON_PER_MINUTE', 30)}/minute",
+        "user": f"{env_int('API_THROTTLE_USER_PER_MINUTE', 600)}/minute",
+    },
+    "EXCEPTION_HANDLER": "claims.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Source-criticism annotator API",
+    "DESCRIPTION": "Claims, sources, citations, grades, annotations and disputes (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

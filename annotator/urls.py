@@ -13,7 +13,12 @@ accounts = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]
 
-urlpatterns = [path("admin/", admin.site.urls), path("accounts/", include(accounts)), path("", include("claims.urls"))]
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include(accounts)),
+    path("api/", include("claims.api.urls")),
+    path("", include("claims.urls")),
+]
 
 # The 500 page shows the request's id, which its line in the log carries too.
 handler500 = "annotator.request_log.server_error"

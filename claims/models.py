@@ -17,7 +17,7 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from . import sorting, targets
+from . import authority, sorting, targets
 from .dates import EDTF_HELP, edtf_bounds, validate_edtf
 from .grading import NO_SUPPORT_RANK, Consistency, Credibility, Reliability
 
@@ -229,12 +229,29 @@ class AgreementFigures(models.Model):
         return f"Agreement on {self.topic or 'all topics'}, computed {self.computed_at:%Y-%m-%d %H:%M}"
 
 
+class AuthorityIds(models.Model):
+    """Who or what a person or source is in Wikidata, VIAF and the GND (claims/authority.py)."""
+
+    wikidata_id = models.CharField(
+        "Wikidata id", max_length=20, blank=True, validators=[authority.validate_wikidata], help_text="e.g. Q191480"
+    )
+    viaf_id = models.CharField(
+        "VIAF id", max_length=30, blank=True, validators=[authority.validate_viaf], help_text="e.g. 56609913"
+    )
+    gnd_id = models.CharField(
+        "GND id", max_length=20, blank=True, validators=[authority.validate_gnd], help_text="e.g. 118624822"
+    )
+
+    class Meta:
+        abstract = True
+
+
 class PersonQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
-class Person(models.Model):
+class Person(AuthorityIds, models.Model):
     name = models.CharField(max_length=200, help_text="The name as usually written in English.")
     name_original = models.CharField(
         "name in original script", max_length=200, blank=True, help_text="e.g. Тухачевский, Михаил Николаевич"
@@ -260,6 +277,12 @@ class Person(models.Model):
             models.CheckConstraint(name="person_slug_not_blank", condition=_not_blank("slug")),
             # The CSV of claims separates people with "|" (docs/design.md): a name with one would not survive it.
             models.CheckConstraint(name="person_name_has_no_bar", condition=_lacks("name", CSV_SEPARATOR)),
+            # One record for each authority id: a second would be the same person twice.
+            models.UniqueConstraint(
+                fields=["wikidata_id"], condition=~Q(wikidata_id=""), name="person_wikidata_id_unique"
+            ),
+            models.UniqueConstraint(fields=["viaf_id"], condition=~Q(viaf_id=""), name="person_viaf_id_unique"),
+            models.UniqueConstraint(fields=["gnd_id"], condition=~Q(gnd_id=""), name="person_gnd_id_unique"),
         ]
 
     def __str__(self) -> str:
@@ -306,7 +329,7 @@ class SourceLevel(models.TextChoices):
     TERTIARY = "tertiary", "tertiary"
 
 
-class Source(DatedMixin):
+class Source(DatedMixin, AuthorityIds):
     Kind = SourceKind
     Level = SourceLevel
 
@@ -333,6 +356,17 @@ class Source(DatedMixin):
     archive_opis = models.CharField("opis", max_length=50, blank=True)
     archive_delo = models.CharField("delo", max_length=50, blank=True)
     archive_list = models.CharField("list (sheets)", max_length=50, blank=True)
+    archive_place = models.CharField(
+        "archive's place",
+        max_length=200,
+        blank=True,
+        help_text="Where the archive is, e.g. Moscow (CSL archive-place).",
+    )
+    publisher_place = models.CharField(
+        "place of publication", max_length=200, blank=True, help_text="e.g. Moscow (CSL publisher-place)."
+    )
+    doi = models.CharField("DOI", max_length=200, blank=True, help_text="e.g. 10.1080/09668136.2011.547697")
+    isbn = models.CharField("ISBN", max_length=40, blank=True)
     url = models.URLField("URL", max_length=1000, blank=True)
     language = models.CharField(
         max_length=12, blank=True, help_text="BCP 47 language code of the source, e.g. ru, en, de."
@@ -376,6 +410,12 @@ class Source(DatedMixin):
                 condition=Q(archive_fond="", archive_opis="", archive_delo="", archive_list="") | _not_blank("archive"),
             ),
             *date_constraints("source", "date"),
+            # One record for each authority id: a second would be the same source twice.
+            models.UniqueConstraint(
+                fields=["wikidata_id"], condition=~Q(wikidata_id=""), name="source_wikidata_id_unique"
+            ),
+            models.UniqueConstraint(fields=["viaf_id"], condition=~Q(viaf_id=""), name="source_viaf_id_unique"),
+            models.UniqueConstraint(fields=["gnd_id"], condition=~Q(gnd_id=""), name="source_gnd_id_unique"),
         ]
 
     def __str__(self) -> str:
@@ -1178,6 +1218,52 @@ class Annotation(_Targeted, models.Model):
         if len([t for t in self.TARGETS if getattr(self, f"{t}_id")]) != 1:
             errors["__all__"] = "An annotation is about exactly one thing: a claim, source, citation, grade or dispute."
         self.quoted_passage = self.quoted_passage.strip()
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Personal API tokens -------------------------------------------------------------
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API (issue 16), made and revoked on the account page.
+
+    Only a SHA-256 hash of the token is kept: the token itself is shown once, when it is made.
+    `prefix`, its first characters, lets its owner tell tokens apart in the list.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What it is for, e.g. 'laptop scripts'.")
+    prefix = models.CharField(max_length=12, editable=False)
+    # The API's authentication finds the token by it (claims/api/auth.py): unique, so indexed.
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(name="apitoken_name_not_blank", condition=_not_blank("name")),
+            # A user's tokens in use are told apart by their names.
+            models.UniqueConstraint(
+                fields=["user", "name"], condition=Q(revoked_at__isnull=True), name="apitoken_name_unique_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    def clean(self) -> None:
+        errors = _require_filled(self, "name")
         if errors:
             raise ValidationError(errors)
 
