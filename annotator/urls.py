@@ -3,8 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from claims.passwords import PasswordChangeView
+from claims.views import account
 
 accounts = [
+    # Who you are, and your personal API tokens (made and revoked here)
+    path("", account.account, name="account"),
+    path("tokens/<int:pk>/revoke/", account.api_token_revoke, name="api_token_revoke"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     # Django's LogoutView answers POST only, so a link or prefetch cannot log anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

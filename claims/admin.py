@@ -30,6 +30,7 @@ from .forms import fields as checked
 from .forms.records import version_field
 from .models import (
     Annotation,
+    ApiToken,
     Citation,
     CitationAssessment,
     Claim,
@@ -589,6 +590,52 @@ class AnnotationAdmin(ServiceAdmin):
     @admin.display(description="note")
     def excerpt(self, obj: Annotation) -> str:
         return format_html("{}", obj.body[:80])
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(StaffOnlyMixin, CheckedInputAdmin, admin.ModelAdmin):
+    """Everyone's personal API tokens, for staff to see and revoke (a token leaked, a colleague
+    gone). Read-only: a token is made by its owner on the account page, which alone ever
+    shows it; here is only what is stored, its hash, which opens nothing."""
+
+    list_display = ("name", "user", "shown_prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "name")
+    fields = ("user", "name", "shown_prefix", "key_hash", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    actions = ("revoke_selected",)
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, not deleted: the row says when it was last used
+
+    @admin.display(description="begins", ordering="prefix")
+    def shown_prefix(self, obj: ApiToken) -> str:
+        return f"{obj.prefix}…"
+
+    @admin.action(description="Revoke the selected API tokens")
+    def revoke_selected(self, request, queryset):
+        try:
+            with transaction.atomic():
+                revoked = [
+                    services.api_token_revoke(actor=request.user, token=token)
+                    for token in queryset.active().select_related("user")
+                ]
+        except (ValidationError, PermissionDenied) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, f"Nothing was revoked: {text}", messages.ERROR)
+            return
+        if revoked:
+            names = ", ".join(str(token) for token in revoked)
+            self.message_user(request, f"Revoked {len(revoked)}: {names}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "The selected tokens were revoked already.", messages.WARNING)
 
 
 class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):

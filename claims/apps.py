@@ -11,6 +11,7 @@ class ClaimsConfig(AppConfig):
         from django.contrib import admin
 
         from .admin_input import check_every_admin
+        from .api import auth  # noqa: F401  (registers its OpenAPI scheme with drf-spectacular)
         from .sqlite import install_unicode_like
 
         connection_created.connect(install_unicode_like, dispatch_uid="claims.sqlite.unicode_like")

@@ -118,6 +118,19 @@ def can_use_admin(user) -> bool:
     return is_staff_admin(user)
 
 
+# --- Personal API tokens (the account page; issue 16) -------------------------------------
+
+
+def can_make_api_token(user) -> bool:
+    """Any account that may log in: a token opens no more than the account's own roles do."""
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def can_revoke_api_token(user, token) -> bool:
+    """Its owner; staff too, for anyone's (a token leaked, a colleague gone), in the admin."""
+    return can_use_admin(user) or (can_make_api_token(user) and token.user_id == user.pk)
+
+
 # --- Accounts (the admin's user pages) ---------------------------------------------------
 #
 # Only a superuser changes who may do what: superuser and staff status, whether an account may

@@ -14,6 +14,7 @@ or ValidationError (naming the field and the problem) and changes nothing.
 
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.apps import apps
@@ -28,10 +29,11 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from . import roles, targets
+from . import roles, targets, tokens
 from .models import (
     AgreementFigures,
     Annotation,
+    ApiToken,
     Citation,
     CitationAssessment,
     Claim,
@@ -595,6 +597,70 @@ def user_create(
     user.save()
     user.groups.set(Group.objects.filter(name__in=[Role(name).value for name in role_names]))
     return user
+
+
+# --- Personal API tokens (made and revoked on the account page) ---------------------
+
+# A cap on the tokens a user has in use: each is a door into the account, and twenty
+# scripts or machines are more than one person runs; an old one is revoked to make room.
+API_TOKENS_PER_USER = 20
+# last_used_at is for the owner's "is this one still in use?", so to the minute is enough:
+# a script's every request does not become a write.
+API_TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """A new token of the actor's, and the token itself: shown once, never stored (only its hash)."""
+    _require(roles.can_make_api_token(actor), "Log in with an active account to make an API token.")
+    # Locks the account's row (PostgreSQL; SQLite has one writer anyway), so that two
+    # requests at once cannot both pass the count below or the name check.
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+    name = name.strip()
+    mine = ApiToken.objects.active().filter(user=actor)
+    if mine.count() >= API_TOKENS_PER_USER:
+        raise ValidationError(
+            {
+                "name": f"You have {API_TOKENS_PER_USER} tokens in use, as many as one account may have: "
+                "revoke one you no longer use, then make this one."
+            }
+        )
+    # (The constraint apitoken_name_unique_per_user refuses it too, but in no words of ours.)
+    if name and mine.filter(name=name).exists():
+        raise ValidationError(
+            {"name": f"You have a token named “{name}” in use already: give this one another name, or revoke that one."}
+        )
+    raw = tokens.new_token()
+    token = ApiToken(user=actor, name=name, prefix=raw[: tokens.SHOWN_LENGTH], key_hash=tokens.hash_of(raw))
+    _full_clean(token)
+    token.save()
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """The token opens the API no more; its row stays, so its owner still sees when it was used."""
+    _require(roles.can_revoke_api_token(actor, token), "Only the token's owner (or staff, in the admin) may revoke it.")
+    now = timezone.now()
+    # Conditional, so that of two revocations at once (a double click) one revokes it and
+    # the other is told, rather than moving the time it was revoked.
+    if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+        raise ValidationError(f"The token “{token.name}” is revoked already.")
+    token.revoked_at = now
+    return token
+
+
+def api_token_used(*, token: ApiToken) -> None:
+    """Record that the token opened the API now, at most once a minute (one UPDATE, none
+    between): the write is conditional on the stored time, so neither a copy read a moment
+    ago nor two requests at once record it twice."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < API_TOKEN_USE_RECORDED_EVERY:
+        return
+    ApiToken.objects.filter(pk=token.pk).filter(
+        models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lte=now - API_TOKEN_USE_RECORDED_EVERY)
+    ).update(last_used_at=now)
+    token.last_used_at = now
 
 
 # --- Topics and people -------------------------------------------------------------
