@@ -259,3 +259,25 @@ def test_a_token_opens_the_api_as_its_own_user(researcher):
     _, theirs = services.api_token_create(actor=other, name="laptop scripts")
     assert mine != theirs
     assert ApiToken.objects.get(key_hash=hashlib.sha256(mine.encode()).hexdigest()).user == researcher
+
+
+def queries_of_the_account_page(client: Client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/accounts/").status_code == 200
+    return len(queries)
+
+
+def test_the_account_page_lists_every_token_in_use_and_the_latest_revoked_in_the_same_few_queries(client, researcher):
+    services.api_token_create(actor=researcher, name="first")
+    client.force_login(researcher)
+    few = queries_of_the_account_page(client)
+    for n in range(15):
+        token, _ = services.api_token_create(actor=researcher, name=f"old {n}")
+        services.api_token_revoke(actor=researcher, token=token)
+    for n in range(services.API_TOKENS_PER_USER - 1):
+        services.api_token_create(actor=researcher, name=f"machine {n}")
+    assert queries_of_the_account_page(client) == few + 1  # (+1: counting the revoked ones not listed)
+    page = client.get("/accounts/").content.decode()
+    assert page.count(">Revoke<") == services.API_TOKENS_PER_USER
+    assert "old 14" in page and "old 5" in page and "old 4<" not in page
+    assert "And 5 older revoked tokens, not listed." in page

@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from claims import services, tasks
 from claims.models import (
     Annotation,
+    ApiToken,
     Citation,
     Claim,
     Dispute,
@@ -84,6 +85,7 @@ class World:
     job: object = None  # the Researcher's background export, done
     rival: Claim | None = None  # another claim of the topic, added by the Researcher
     rating: object = None  # the Reviewer's rating of the citation against the rival claim
+    token: ApiToken | None = None  # the Researcher's personal API token
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +160,7 @@ def build_world() -> World:
     world.rating = services.consistency_rating_set(
         actor=reviewer, citation=citation, claim=world.rival, grade="I", rationale="After midnight."
     )
+    world.token, _ = services.api_token_create(actor=researcher, name="laptop scripts")
     return world
 
 
@@ -192,11 +195,15 @@ ADMIN_OBJECTS = {  # admin model path -> the world's object of that model
     "claims/dispute": lambda w: w.dispute,
     "claims/annotation": lambda w: w.annotation,
     "claims/user": lambda w: w.users["researcher"],
+    "claims/apitoken": lambda w: w.token,
     # django-axes' records of logins (see test_security.py), shown to staff in the admin
     "axes/accessattempt": lambda w: w.axes["attempt"],
     "axes/accesslog": lambda w: w.axes["log"],
     "axes/accessfailurelog": lambda w: w.axes["failure"],
 }
+
+
+WITHOUT_HISTORY = ("claims/user", "claims/apitoken")
 
 
 def _admin_routes() -> dict:
@@ -209,7 +216,7 @@ def _admin_routes() -> dict:
             routes[f"{base}<path:object_id>/{action}"] = lambda w, base=base, obj=obj, action=action: (
                 f"/{base}{obj(w).pk}/{action}"
             )
-        if model.startswith("claims/") and model != "claims/user":  # (simple_history's version pages)
+        if model.startswith("claims/") and model not in WITHOUT_HISTORY:  # (simple_history's version pages)
             routes[base + "^([^/]+)/history/([^/]+)/$"] = lambda w, base=base, obj=obj: (
                 f"/{base}{obj(w).pk}/history/{obj(w).history.earliest().history_id}/"
             )
@@ -254,6 +261,8 @@ ROUTES = {
     "accounts/logout/": lambda w: "/accounts/logout/",
     "accounts/password/": lambda w: "/accounts/password/",
     "accounts/password/done/": lambda w: "/accounts/password/done/",
+    "accounts/": lambda w: "/accounts/",
+    "accounts/tokens/<int:pk>/revoke/": lambda w: f"/accounts/tokens/{w.token.pk}/revoke/",
     # Pages and actions
     "": lambda w: "/",
     "topics/<slug:slug>/": lambda w: f"/topics/{w.topic.slug}/",
@@ -488,6 +497,13 @@ EXPECTED = {
     "admin/claims/annotation/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/claims/annotation/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
     "admin/claims/user/<id>/password/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    # Tokens are read-only in the admin (made on the account page), revoked by an action of the list.
+    "admin/claims/apitoken/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/apitoken/add/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/claims/apitoken/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
+    "admin/claims/apitoken/<path:object_id>/delete/": ("  L   L   L   L   L 403", "  L   L   L   L   L 403"),
+    "admin/claims/apitoken/<path:object_id>/change/": ("  L   L   L   L   L 200", "  L   L   L   L   L 403"),
+    "admin/claims/apitoken/<path:object_id>/": ("  L   L   L   L   L 302", "  L   L   L   L   L 302"),
     "admin/claims/user/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/claims/user/add/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/claims/user/<path:object_id>/history/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
@@ -500,6 +516,10 @@ EXPECTED = {
     "accounts/logout/": ("405 405 405 405 405 405", "  L   L   L   L   L   L"),
     "accounts/password/": ("  L 200 200 200 200 200", "  L 200 200 200 200 200"),
     "accounts/password/done/": ("  L 200 200 200 200 200", "  L 405 405 405 405 405"),
+    # One's own account and API tokens (issue 16): an empty POST shows the form with its error;
+    # only the token's owner (the Researcher) may revoke it, others are told there is no such token.
+    "accounts/": ("  L 200 200 200 200 200", "  L 200 200 200 200 200"),
+    "accounts/tokens/<int:pk>/revoke/": ("405 405 405 405 405 405", "  L 404 302 404 404 404"),
     "": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "topics/<slug:slug>/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "claims/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
@@ -705,6 +725,7 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "people/<slug:slug>/timeline/": "/people/no-such-person/timeline/",
     "topics/<slug:slug>/matrix/": "/topics/no-such-topic/matrix/",
     "topics/<slug:slug>/matrix.csv": "/topics/no-such-topic/matrix.csv",
+    "accounts/tokens/<int:pk>/revoke/": f"/accounts/tokens/{MISSING}/revoke/",
 }
 
 
@@ -745,6 +766,7 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     "people/<slug:slug>/timeline/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "topics/<slug:slug>/matrix/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "topics/<slug:slug>/matrix.csv": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    "accounts/tokens/<int:pk>/revoke/": ("405 405 405 405 405 405", "  L 404 404 404 404 404"),
 }
 
 
