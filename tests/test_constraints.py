@@ -16,6 +16,7 @@ from django.utils import timezone
 from claims.models import (
     AgreementFigures,
     Annotation,
+    ApiToken,
     Citation,
     CitationAssessment,
     Claim,
@@ -167,7 +168,14 @@ CASES = [
     ("dispute_proposals_valid", lambda w: _rating_dispute(w, proposed_consistency="X")),
     ("agreement_one_row_per_scope", lambda w: _figures(topic=None)),
     ("agreement_one_row_per_scope", lambda w: _figures(topic=w.topic)),
+    ("apitoken_name_not_blank", lambda w: _token(w, name="")),
+    ("apitoken_name_unique_per_user", lambda w: _token(w)),
 ]
+
+
+def _token(w, **overrides):
+    fields = dict(user=w.researcher, name="laptop scripts", prefix="sca_bbbbbbbb", key_hash="b" * 64)
+    return ApiToken(**{**fields, **overrides})
 
 
 def _figures(topic):
@@ -199,6 +207,7 @@ class World:
         )
         for topic in (None, self.topic):  # (the figures of all topics and of this one)
             _figures(topic).save()
+        _token(self, prefix="sca_aaaaaaaa", key_hash="a" * 64).save()
 
 
 @pytest.fixture
