@@ -4,7 +4,11 @@ A new token is shown on the response to the POST that made it, and nowhere else:
 kept (the session included), so a reload or the back button cannot show it again. The page
 is never cached for the same reason. Each user sees and revokes only their own tokens: any
 other token's id answers 404, as for one that does not exist (staff revoke others' in the admin).
+The page is never compressed either (README, "Compression": a page that shows a secret beside
+text the visitor chose, here the token's name, is left uncompressed against BREACH).
 """
+
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,11 +26,25 @@ from claims.selectors.tokens import tokens_of
 
 from .access import AuthenticatedHttpRequest, form_methods
 
+
+def uncompressed(view):
+    """GZipMiddleware compresses a response on the way out for a request that accepts gzip;
+    it reads that from this same request, so the view takes the offer back."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.META.pop("HTTP_ACCEPT_ENCODING", None)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 # The API's address is fixed by its version (docs/api_tokens.md), so the example names it.
 API_ROOT = "/api/v1/"
 
 
 @never_cache
+@uncompressed
 @login_required
 @form_methods
 def account(request: AuthenticatedHttpRequest) -> HttpResponse:
