@@ -478,6 +478,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Claims, sources, citations, grades, annotations and disputes (docs/api.md).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page need a login like every page (drf-spectacular serves them to anyone by default).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
