@@ -51,7 +51,7 @@ def normalize_gnd(value: str) -> str:
 def validate_wikidata(value: str) -> None:
     if value and not WIKIDATA_RE.fullmatch(value):
         raise ValidationError(
-            "'%(value)s' is not a Wikidata id: it is Q followed by digits, e.g. Q191480.",
+            "'%(value)s' is not a Wikidata id: it is Q followed by digits, e.g. Q855.",
             code="invalid_wikidata",
             params={"value": value},
         )
