@@ -305,8 +305,12 @@ def test_the_person_filter_of_the_claim_list_takes_an_id(client, researcher, see
     assert response.context["form"].cleaned_data["person"].slug == "trotsky"
 
 
-def test_an_id_is_looked_up_through_its_unique_index():
-    condition = authority.carrying_q("Q855")
+@pytest.mark.parametrize(
+    "typed, indexes",
+    [("Q855", {"person_wikidata_id_unique"}), ("118624822", {"person_viaf_id_unique", "person_gnd_id_unique"})],
+)
+def test_an_id_is_looked_up_through_its_unique_index(typed, indexes):
+    condition = authority.carrying_q(typed)
     sql, params = Person.objects.filter(condition).query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -317,7 +321,7 @@ def test_an_id_is_looked_up_through_its_unique_index():
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = " ".join(row[0] for row in cursor.fetchall())
-    assert "person_wikidata_id_unique" in plan
+    assert all(index in plan for index in indexes), plan
 
 
 # --- The seed --------------------------------------------------------------------------
