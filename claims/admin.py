@@ -43,7 +43,7 @@ from .models import (
     User,
 )
 from .search import query as search
-from .selectors.lists import NEWEST, RANK_LIMIT, ClaimFilters, claim_search
+from .selectors.lists import NEWEST, RANK_LIMIT, ClaimFilters, about_carrier, claim_search
 
 
 class StaffOnlyMixin:
@@ -440,6 +440,9 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
         a claim's key typed whole finds it too."""
         if not search_term.strip():
             return queryset, False
+        about = about_carrier(search_term)
+        if about is not None:  # (an authority id of a person or a source, as on the site's list)
+            return queryset.filter(about), False
         match = search.parse(search_term)
         found = Q(key=search_term.strip())
         if match is not None:

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Q
 
 from claims import authority, services
 from claims.csv.claims_csv import claims_import
@@ -297,6 +298,14 @@ def test_the_claim_list_finds_the_claims_about_or_made_by_whoever_carries_an_id(
     assert expected
     found = client.get("/claims/", {"q": "Q855"}).context["claims"]
     assert {claim.key for claim in found} == expected
+
+
+def test_the_admins_claim_search_finds_the_claims_about_whoever_carries_an_id(client, staff, seed):
+    client.force_login(staff)
+    trotsky = Person.objects.get(slug="trotsky")
+    expected = Claim.objects.filter(Q(people=trotsky) | Q(attributed_to=trotsky)).distinct().count()
+    assert expected
+    assert client.get("/admin/claims/claim/", {"q": "Q33391"}).context["cl"].result_count == expected
 
 
 def test_the_person_filter_of_the_claim_list_takes_an_id(client, researcher, seed):

@@ -324,7 +324,7 @@ def claim_search(*, filters: ClaimFilters, match: search.Match | None = None) ->
         queryset = queryset.filter(
             Exists(Claim.people.through.objects.filter(claim=OuterRef("pk"), person=filters.person))
         )
-    about = _about_carrier(filters.q) if filters.q else None
+    about = about_carrier(filters.q) if filters.q else None
     if about is not None:
         # An authority id of a person or a source, which no statement holds: the claims
         # about that person or made by them, or citing that source (an exact search, not ranked).
@@ -342,7 +342,7 @@ def claim_search(*, filters: ClaimFilters, match: search.Match | None = None) ->
     return queryset.order_by(*CLAIM_SORTS.get(filters.sort, BY_DATE))
 
 
-def _about_carrier(q: str) -> Q | None:
+def about_carrier(q: str) -> Q | None:
     """The claims about, made by or citing whoever carries q as an authority id (a query for
     the people, one for the sources, each from their ids' unique indexes), or None when q is
     no id or nobody carries it (then q is searched for as words)."""
