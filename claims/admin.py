@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_tasks_db.models import DBTaskResult
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import roles, selectors, services, targets
+from . import authority, roles, selectors, services, targets
 from .admin_csv import ClaimCSVResource, ContractImportExportMixin, SourceCSVResource, claim_chunks, source_chunks
 from .admin_input import CheckedAccountAdmin, CheckedHistoryAdmin, CheckedInputAdmin
 from .admin_paging import LargeTablePaginator
@@ -44,7 +44,7 @@ from .models import (
     User,
 )
 from .search import query as search
-from .selectors.lists import NEWEST, RANK_LIMIT, ClaimFilters, claim_search
+from .selectors.lists import NEWEST, RANK_LIMIT, ClaimFilters, about_carrier, claim_search
 
 
 class StaffOnlyMixin:
@@ -290,21 +290,72 @@ class TopicAdmin(ServiceAdmin):
     readonly_fields = ("created_by", "created_at")
 
 
+class HasAuthorityIdFilter(admin.SimpleListFilter):
+    """Records that carry some authority id, or none: what is left to identify."""
+
+    title = "authority ids"
+    parameter_name = "has_ids"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "has a Wikidata, VIAF or GND id"), ("wikidata", "has a Wikidata id"), ("no", "has none")]
+
+    def queryset(self, request, queryset):
+        blank = Q(**dict.fromkeys(authority.FIELDS, ""))
+        if self.value() == "yes":
+            return queryset.exclude(blank)
+        if self.value() == "wikidata":
+            return queryset.exclude(wikidata_id="")
+        if self.value() == "no":
+            return queryset.filter(blank)
+        return queryset
+
+
+class AuthorityIdsAdmin:
+    """The ids of a person or a source: typed or pasted as an address (read as the id), and
+    found by the search box exactly (the unique constraints' indexes serve it)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in authority.FIELDS:
+            return checked.AuthorityIdField(
+                kind=db_field.name, label=db_field.verbose_name, widget=forms.TextInput(attrs={"class": "vTextField"})
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        carrying = authority.carrying_q(search_term.strip())
+        if carrying is not None:
+            results = results | queryset.filter(carrying)
+        return results, duplicates
+
+
 @admin.register(Person)
-class PersonAdmin(ServiceAdmin):
-    list_display = ("name", "name_original", "slug")
+class PersonAdmin(AuthorityIdsAdmin, ServiceAdmin):
+    list_display = ("name", "name_original", "slug", "wikidata_id")
+    list_filter = (HasAuthorityIdFilter,)
     search_fields = ("name", "name_original", "aliases", "slug")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_by", "created_at")
 
 
 @admin.register(Source)
-class SourceAdmin(ContractImportExportMixin, ServiceAdmin):
+class SourceAdmin(AuthorityIdsAdmin, ContractImportExportMixin, ServiceAdmin):
     resource_classes = [SourceCSVResource]
     csv_chunks = staticmethod(source_chunks)
     list_display = ("key", "title", "title_original", "kind", "level", "date", "archive_reference", "language")
-    list_filter = ("kind", "level", "language")
-    search_fields = ("key", "title", "title_original", "authors", "publisher", "archive", "archive_fond", "notes")
+    list_filter = ("kind", "level", "language", HasAuthorityIdFilter)
+    search_fields = (
+        "key",
+        "title",
+        "title_original",
+        "authors",
+        "publisher",
+        "archive",
+        "archive_fond",
+        "notes",
+        "=doi",
+        "=isbn",
+    )
     readonly_fields = ("date_earliest", "date_latest", "created_by", "created_at", "updated_at")
     autocomplete_fields = ("author_people",)
     m2m_fields = ("author_people",)
@@ -322,15 +373,24 @@ class SourceAdmin(ContractImportExportMixin, ServiceAdmin):
                     "author_people",
                     "date",
                     "publisher",
+                    "publisher_place",
                     "language",
                     "url",
+                    "doi",
+                    "isbn",
                 )
             },
         ),
         (
             "Archival reference",
-            {"fields": (("archive", "archive_fond", "archive_opis", "archive_delo", "archive_list"),)},
+            {
+                "fields": (
+                    ("archive", "archive_place"),
+                    ("archive_fond", "archive_opis", "archive_delo", "archive_list"),
+                )
+            },
         ),
+        ("Authority ids", {"fields": (authority.FIELDS,)}),
         (None, {"fields": ("notes",)}),
         (
             "Record",
@@ -381,6 +441,9 @@ class ClaimAdmin(ContractImportExportMixin, ServiceAdmin):
         a claim's key typed whole finds it too."""
         if not search_term.strip():
             return queryset, False
+        about = about_carrier(search_term)
+        if about is not None:  # (an authority id of a person or a source, as on the site's list)
+            return queryset.filter(about), False
         match = search.parse(search_term)
         found = Q(key=search_term.strip())
         if match is not None:

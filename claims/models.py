@@ -245,6 +245,27 @@ class AuthorityIds(models.Model):
     class Meta:
         abstract = True
 
+    def clean_fields(self, exclude=None):
+        # A pasted address (https://www.wikidata.org/wiki/Q855) is read as its id before the
+        # fields' validators see it, whichever way the record is written.
+        authority.normalize_fields(self)
+        super().clean_fields(exclude=exclude)
+
+    def validate_constraints(self, exclude=None):
+        # The unique constraints of the ids have conditions, so Django's own message would only
+        # name the constraint: this one names the record that has the id already.
+        errors = {
+            field: [message]
+            for field, message in authority.duplicate_errors(self).items()
+            if field not in (exclude or ())
+        }
+        try:
+            super().validate_constraints(exclude={*(exclude or ()), *errors})
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
 
 class PersonQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
@@ -433,8 +454,8 @@ class Source(DatedMixin, AuthorityIds):
 
     @property
     def archive_reference(self) -> str:
-        """The reference in the usual citation form: RGVA, f. 33987, op. 3, d. 400, l. 12."""
-        parts = [self.archive]
+        """The reference in the usual citation form: RGVA (Moscow), f. 33987, op. 3, d. 400, l. 12."""
+        parts = [f"{self.archive} ({self.archive_place})" if self.archive and self.archive_place else self.archive]
         for label, value in (
             ("f.", self.archive_fond),
             ("op.", self.archive_opis),
@@ -455,6 +476,10 @@ class Source(DatedMixin, AuthorityIds):
             and not self.archive.strip()
         ):
             errors["archive"] = "A fond, opis, delo or list needs the archive they belong to."
+        self.doi = authority.normalize_doi(self.doi)
+        for name, error in (("doi", authority.doi_error(self.doi)), ("isbn", authority.isbn_error(self.isbn))):
+            if error:
+                errors[name] = error
         if errors:
             raise ValidationError(errors)
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from . import roles, targets, tokens
+from . import authority, roles, targets, tokens
 from .models import (
     AgreementFigures,
     Annotation,
@@ -666,7 +666,7 @@ def api_token_used(*, token: ApiToken) -> None:
 # --- Topics and people -------------------------------------------------------------
 
 TOPIC_FIELDS = ("title", "slug", "description")
-PERSON_FIELDS = ("name", "name_original", "aliases", "slug")
+PERSON_FIELDS = ("name", "name_original", "aliases", "slug", *authority.FIELDS)
 
 
 @transaction.atomic
@@ -704,10 +704,28 @@ def topic_update(*, actor: User, topic: Topic, data: dict[str, Any], expected_ve
 
 
 @transaction.atomic
-def person_create(*, actor: User, name: str, name_original: str = "", aliases: str = "", slug: str = "") -> Person:
+def person_create(
+    *,
+    actor: User,
+    name: str,
+    name_original: str = "",
+    aliases: str = "",
+    slug: str = "",
+    wikidata_id: str = "",
+    viaf_id: str = "",
+    gnd_id: str = "",
+) -> Person:
+    """wikidata_id, viaf_id, gnd_id: the person's authority ids (claims/authority.py), a pasted address read as its id."""
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
     person = Person(
-        name=name, name_original=name_original, aliases=aliases, slug=slug or slug_for(name), created_by=actor
+        name=name,
+        name_original=name_original,
+        aliases=aliases,
+        slug=slug or slug_for(name),
+        created_by=actor,
+        wikidata_id=wikidata_id,
+        viaf_id=viaf_id,
+        gnd_id=gnd_id,
     )
     return _save(person, actor=actor)
 
@@ -759,14 +777,19 @@ SOURCE_FIELDS = (
     "authors",
     "date",
     "publisher",
+    "publisher_place",
     "archive",
+    "archive_place",
     "archive_fond",
     "archive_opis",
     "archive_delo",
     "archive_list",
     "url",
+    "doi",
+    "isbn",
     "language",
     "notes",
+    *authority.FIELDS,
 )
 
 
@@ -1511,4 +1534,7 @@ def staff_delete(*, actor: User, instance: models.Model) -> None:
 _ROW_RULES: dict[type, Callable[[Any], dict[str, str]]] = {
     Annotation: annotation_link_errors,
     SourceRelation: source_relation_errors,
+    # (the one-record-per-id constraints, in words that name the record with the id)
+    Person: authority.normalized_duplicate_errors,
+    Source: authority.normalized_duplicate_errors,
 }

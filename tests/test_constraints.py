@@ -84,6 +84,13 @@ CASES = [
     ("person_name_not_blank", lambda w: Person(name="", slug="nobody")),
     ("person_slug_not_blank", lambda w: Person(name="Yakir", slug="")),
     ("person_name_has_no_bar", lambda w: Person(name="Yakir | Uborevich", slug="yakir-uborevich")),
+    # (one record for each authority id: the world's reprint and Ivan Testov carry these)
+    ("person_wikidata_id_unique", lambda w: Person(name="Testov again", slug="testov-2", wikidata_id="Q77")),
+    ("person_viaf_id_unique", lambda w: Person(name="Testov again", slug="testov-2", viaf_id="123456")),
+    ("person_gnd_id_unique", lambda w: Person(name="Testov again", slug="testov-2", gnd_id="4036568-6")),
+    ("source_wikidata_id_unique", lambda w: _source(wikidata_id="Q77")),
+    ("source_viaf_id_unique", lambda w: _source(viaf_id="123456")),
+    ("source_gnd_id_unique", lambda w: _source(gnd_id="4036568-6")),
     ("source_key_not_blank", lambda w: _source(key="")),
     ("source_title_not_blank", lambda w: _source(title="")),
     ("source_kind_valid", lambda w: _source(kind="rumour")),
@@ -195,8 +202,10 @@ class World:
         Dispute.objects.create(
             raised_by=self.second_reviewer, citation_assessment=self.grade, reason="Disputed.", proposed_credibility=4
         )
-        self.reprint = _source(key="rogovin-1937-reprint", title="1937 (reprint)")
+        ids = {"wikidata_id": "Q77", "viaf_id": "123456", "gnd_id": "4036568-6"}
+        self.reprint = _source(key="rogovin-1937-reprint", title="1937 (reprint)", **ids)
         self.reprint.save()
+        Person.objects.create(name="Ivan Testov", slug="testov", **ids)
         SourceRelation.objects.create(source=self.reprint, derived_from=self.source, kind="copy")
         self.rival = _claim(self.topic, key="arrest-later", statement="Tukhachevsky was arrested on 26 May 1937.")
         self.rival.save()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from claims import authority
 from claims.dates import edtf_bounds
 from claims.models import RESERVED_KEYS, Citation, Claim, Person, Topic, User
 from claims.quoting import quoted
@@ -56,9 +57,11 @@ class PeopleIndex:
         self.by_name, self.by_original, self.by_surname, self.by_alias = indexes
         self.slug_of: dict[int, str] = {}
         self.names_of: dict[int, tuple[str, str, str]] = {}  # (for the search index)
-        for pk, name, original, aliases, slug in Person.objects.order_by("pk").values_list(
-            "pk", "name", "name_original", "aliases", "slug"
+        self.by_id: dict[tuple[str, str], int] = {}  # (field, authority id) -> pk
+        for pk, name, original, aliases, slug, *ids in Person.objects.order_by("pk").values_list(
+            "pk", "name", "name_original", "aliases", "slug", *authority.FIELDS
         ):
+            self.by_id.update({(field, value): pk for field, value in zip(authority.FIELDS, ids) if value})
             self.names_of[pk] = (name, original, aliases)
             self.by_slug[slug] = pk
             self.slug_of[pk] = slug
@@ -74,9 +77,27 @@ class PeopleIndex:
         self.slugs = set(self.by_slug)
 
     def find(self, name: str) -> tuple[int | None, str]:
-        """(the person's pk, "") or (None, "") when nobody fits, or (None, why) when several do."""
+        """(the person's pk, "") or (None, "") when nobody fits, or (None, why) when several do
+        or when the name is an authority id that nobody carries (never a new person named Q855)."""
         if name in self.by_slug:
             return self.by_slug[name], ""
+        ids = authority.readings(name)
+        if ids:
+            found = {self.by_id[(field, value)] for field, value in ids.items() if (field, value) in self.by_id}
+            if len(found) == 1:
+                return next(iter(found)), ""
+            if found:
+                slugs = ", ".join(sorted(self.slug_of[pk] for pk in found))
+                return (
+                    None,
+                    f"{quoted(name)} is an id of {len(found)} people ({slugs}); write the slug of the one meant.",
+                )
+            if not name.isdigit():
+                kinds = " or ".join(authority.LABELS[field] for field in ids)
+                return (
+                    None,
+                    f"No person has the {kinds} id {quoted(name)}: give it to the person first, or write their name.",
+                )
         folded = name.casefold()
         for index in (self.by_name, self.by_original, self.by_surname, self.by_alias):
             found = index.get(folded)

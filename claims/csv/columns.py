@@ -76,14 +76,43 @@ SOURCE_COLUMN_TABLE = (
     Column("authors", False, "Its authors.", "Rogovin, Vadim Z."),
     Column("date", False, "When it was written or published, as an EDTF date.", "1998"),
     Column("publisher", False, "Its publisher.", "Mehring Books"),
+    Column("publisher_place", False, "Where it was published (CSL publisher-place).", "Moscow"),
     Column("archive", False, "The archive holding it.", "RGVA"),
+    Column("archive_place", False, "Where the archive is (CSL archive-place).", "Moscow"),
     Column("archive_fond", False, "The archive's fond.", "37837"),
     Column("archive_opis", False, "The fond's opis.", "1"),
     Column("archive_delo", False, "The opis's delo.", "12"),
     Column("archive_list", False, "The delo's list (sheets).", "45-47"),
     Column("url", False, "Where it is online.", "https://example.org/rogovin-1937"),
+    Column("doi", False, "Its DOI, or the https://doi.org/ address (kept as the DOI).", "10.1080/09668136.2011.547697"),
+    Column(
+        "isbn",
+        False,
+        "Its ISBN: 10 digits (the last may be X) or 13, hyphens allowed (the check digit is not checked).",
+        "978-3-16-148410-0",
+    ),
     Column("language", False, "Its language (a code).", "en"),
     Column("notes", False, "Anything else worth knowing about it.", "English translation of the Russian «1937»."),
+    Column(
+        "wikidata_id",
+        False,
+        "The work's Wikidata id, Q and digits; a pasted https://www.wikidata.org/wiki/ address is read as the id. "
+        "One source for each id.",
+        "Q4115189",
+    ),
+    Column(
+        "viaf_id",
+        False,
+        "Its VIAF id: digits (or the https://viaf.org/viaf/ address). One source for each id.",
+        "56609913",
+    ),
+    Column(
+        "gnd_id",
+        False,
+        "Its GND id: digits, often a hyphen and a check digit or X (or the https://d-nb.info/gnd/ address). "
+        "One source for each id.",
+        "4036568-6",
+    ),
     Column(
         "derived_from",
         False,

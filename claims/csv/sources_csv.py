@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from claims import authority
 from claims.models import Source, User
 from claims.search import index as search_index
 from claims.services import SOURCE_FIELDS
@@ -19,14 +20,14 @@ from . import progress
 from .columns import SOURCE_COLUMN_TABLE, names, required
 from .common import compare_versions, model_errors, require_export, run_import
 from .derived_from import DERIVED_FROM, RelationsPlan, cells_of
-from .reading import BATCH_SIZE, ImportReport, RowOutcome, chunks, write_row
+from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks, write_row
 
 # The source's own fields, then what it derives from (derived_from.py).
 SOURCE_COLUMNS = names(SOURCE_COLUMN_TABLE)  # (what the import reads, and the upload page lists)
 assert [*SOURCE_FIELDS, DERIVED_FROM] == SOURCE_COLUMNS, "columns.SOURCE_COLUMN_TABLE must follow the Source fields"
 SOURCE_REQUIRED = required(SOURCE_COLUMN_TABLE)
 # Cells the model would strip or that cannot meaningfully carry spaces around them.
-STRIPPED = {"key", "kind", "level", "title", "date", "language", "url"}
+STRIPPED = {"key", "kind", "level", "title", "date", "language", "url", "doi", "isbn", *authority.FIELDS}
 
 
 def sources_import(
@@ -81,6 +82,7 @@ def _check_and_write(
             if relations is not None and cells["key"].strip():
                 relations.check_cell(number, cells["key"].strip(), cell, errors)
     progress.checked(len(rows))
+    plan.check_ids(errors)
     if relations is not None:
         relations.check_file(errors)
     if errors:
@@ -112,6 +114,7 @@ class _SourcesPlan:
         self.update_fields: set[str] = set()
         self.retitled: list[int] = []  # sources whose titles change: the claims citing them are indexed again
         self.outcomes: list[RowOutcome] = []
+        self.checked: list[tuple[int, Source]] = []  # (row, source) of each row without errors
 
     def check(self, number: int, cells: dict[str, str], stored: Source | None, errors: list) -> None:
         """Adds the row to the plan, or its errors to errors."""
@@ -123,6 +126,7 @@ class _SourcesPlan:
         if row_errors:
             errors += row_errors
             return
+        self.checked.append((number, source))
         if stored is None:
             self.to_create.append(source)
             self.outcomes.append(RowOutcome(number, source.key, RowOutcome.CREATED))
@@ -146,6 +150,34 @@ class _SourcesPlan:
                 old_and_new,
             )
         )
+
+    def check_ids(self, errors: list) -> None:
+        """One source for each authority id (the unique constraints source_<field>_unique):
+        an id that two rows give, or that a stored source not in the file carries, is an error
+        of the row naming the other. A stored source that the file names is judged by its row.
+        A query for each kind of id (of each BATCH_SIZE ids) the file gives, none without ids."""
+        in_file = {source.key for _, source in self.checked}
+        for field in authority.FIELDS:
+            label = authority.LABELS[field]
+            rows_of: dict[str, list[tuple[int, Source]]] = {}
+            for number, source in self.checked:
+                if getattr(source, field):
+                    rows_of.setdefault(getattr(source, field), []).append((number, source))
+            for value, rows in rows_of.items():
+                (first, holder), *others = rows
+                for number, _source in others:
+                    message = f"{value} is also the {label} id of row {first} ({holder.key}): one source for each id."
+                    errors.append(RowError(number, field, message))
+            for chunk in chunks(sorted(rows_of)):
+                stored = Source.objects.filter(**{f"{field}__in": chunk})
+                for other in stored.only("key", "title", field):
+                    if other.key in in_file:
+                        continue
+                    value = getattr(other, field)
+                    for number, _source in rows_of[value]:
+                        errors.append(
+                            RowError(number, field, authority.duplicate_message(field=field, value=value, other=other))
+                        )
 
     def write(self) -> None:
         actor = self.actor

@@ -18,6 +18,7 @@ from django.db import connection, connections
 from django.db.models import Field
 from django.urls import reverse_lazy
 
+from claims import authority
 from claims.models import CSV_SEPARATOR, Claim, Person, Topic
 from claims.quoting import shorten
 from claims.selectors import lists
@@ -415,6 +416,40 @@ class PeopleField(ShortQuotes, forms.Field):
         except ValidationError:
             return True
         return {person.pk for person in typed} != {person.pk for person in initial or []}
+
+
+# --- Authority ids ---------------------------------------------------------------------
+
+# A pasted address (https://www.wikidata.org/wiki/Q855) is longer than the id it ends in.
+ADDRESS_LENGTH = 200
+AUTHORITY_HELP = {
+    "wikidata_id": "The item's Q number, e.g. Q855; or paste the address of its Wikidata page.",
+    "viaf_id": "The number of its VIAF cluster; or paste the address (https://viaf.org/viaf/…).",
+    "gnd_id": "Its id in the German National Library's GND; or paste the address (https://d-nb.info/gnd/…).",
+}
+
+
+class AuthorityIdField(forms.CharField):
+    """A Wikidata, VIAF or GND id (claims/authority.py), typed or pasted as its address: cleans
+    to the id, checked against the authority's format. kind: the model field's name."""
+
+    def __init__(self, *, kind: str, **kwargs):
+        self.normalize = authority.NORMALIZERS[kind]
+        kwargs["max_length"] = ADDRESS_LENGTH
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", AUTHORITY_HELP[kind])
+        kwargs["validators"] = [*kwargs.get("validators", ()), *Person._meta.get_field(kind).validators]
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return self.normalize(super().to_python(value))
+
+
+def authority_id_fields() -> dict[str, forms.Field]:
+    """The three ids' fields, labelled as the model labels them."""
+    return {
+        kind: AuthorityIdField(kind=kind, label=Person._meta.get_field(kind).verbose_name) for kind in authority.FIELDS
+    }
 
 
 # --- Dates as historians write them -----------------------------------------------------

@@ -16,6 +16,7 @@ from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 
 from claims import translit
+from claims.authority import FIELDS as AUTHORITY_FIELDS
 from claims.keys import KEY_WORDS_LENGTH
 from claims.models import Citation, Claim, Person, Source, Topic
 from claims.selectors import lists
@@ -244,7 +245,7 @@ class CitationForm(RecordForm):
 
 # --- Sources -------------------------------------------------------------------------
 
-ARCHIVE_FIELDS = ["archive", "archive_fond", "archive_opis", "archive_delo", "archive_list"]
+ARCHIVE_FIELDS = ["archive", "archive_place", "archive_fond", "archive_opis", "archive_delo", "archive_list"]
 
 
 class SourceForm(RecordForm):
@@ -259,6 +260,7 @@ class SourceForm(RecordForm):
             date=typed_date(),
         )
     )
+    locals().update(fields.authority_id_fields())
 
     # The authors among the recorded people (the field above keeps the names as written on the source).
     author_people = fields.PeopleField(
@@ -270,7 +272,8 @@ class SourceForm(RecordForm):
 
     groups = [
         ("Archival reference (for an archival file)", ARCHIVE_FIELDS),
-        ("", ["url", "language", "notes", "author_people"]),
+        ("", ["url", "doi", "isbn", "language", "notes", "author_people"]),
+        ("Authority ids (if the work has them)", list(AUTHORITY_FIELDS)),
     ]
 
 
@@ -283,6 +286,9 @@ class PersonForm(RecordForm):
     name_original = model_field(Person, "name_original")
     aliases = model_field(Person, "aliases", widget=forms.Textarea(attrs={"rows": 3}))
     slug = model_field(Person, "slug")
+    locals().update(fields.authority_id_fields())
+
+    groups = [("Authority ids (who the person is elsewhere)", list(AUTHORITY_FIELDS))]
 
     def __init__(self, *args, adding: bool = False, **kwargs):
         super().__init__(*args, editing=not adding, **kwargs)

@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
-from claims import sorting, targets
+from claims import authority, sorting, targets
 from claims.grading import CREDIBILITY_DEFINITIONS, RELIABILITY_DEFINITIONS
 from claims.models import Citation, Claim, Dispute, Person, Source, Topic, TopicSummary
 from claims.search import query as search
@@ -324,7 +324,12 @@ def claim_search(*, filters: ClaimFilters, match: search.Match | None = None) ->
         queryset = queryset.filter(
             Exists(Claim.people.through.objects.filter(claim=OuterRef("pk"), person=filters.person))
         )
-    if match is None and filters.q:
+    about = about_carrier(filters.q) if filters.q else None
+    if about is not None:
+        # An authority id of a person or a source, which no statement holds: the claims
+        # about that person or made by them, or citing that source (an exact search, not ranked).
+        queryset, match = queryset.filter(about), None
+    elif match is None and filters.q:
         match = search.parse(filters.q)
     if match is not None:
         queryset = search.matching(queryset, match)
@@ -335,6 +340,24 @@ def claim_search(*, filters: ClaimFilters, match: search.Match | None = None) ->
         if filters.sort == NEWEST:
             return queryset.order_by(*search.newest_first())
     return queryset.order_by(*CLAIM_SORTS.get(filters.sort, BY_DATE))
+
+
+def about_carrier(q: str) -> Q | None:
+    """The claims about, made by or citing whoever carries q as an authority id (a query for
+    the people, one for the sources, each from their ids' unique indexes), or None when q is
+    no id or nobody carries it (then q is searched for as words)."""
+    condition = authority.carrying_q(q.strip())
+    if condition is None:
+        return None
+    people = list(Person.objects.filter(condition).values_list("pk", flat=True))
+    sources = list(Source.objects.filter(condition).values_list("pk", flat=True))
+    if not people and not sources:
+        return None
+    return (
+        Q(Exists(Claim.people.through.objects.filter(claim=OuterRef("pk"), person__in=people)))
+        | Q(Exists(Claim.attributed_to.through.objects.filter(claim=OuterRef("pk"), person__in=people)))
+        | Q(Exists(Citation.objects.filter(claim=OuterRef("pk"), source__in=sources)))
+    )
 
 
 def claim_list_page(
@@ -392,7 +415,13 @@ def source_search(*, q: str = "", kind: str = "") -> QuerySet[Source]:
     queryset = Source.objects.all()
     if kind:
         queryset = queryset.filter(kind=kind)
-    return _containing_every_word(queryset, q, SOURCE_NAMES).order_by("key")
+    found = _containing_every_word(queryset, q, SOURCE_NAMES)
+    carrying = authority.carrying_q(q)
+    if carrying is not None:
+        # An authority id finds the source that carries it, beside what its digits match in
+        # the titles (a VIAF id is digits alone, as a year is).
+        found = queryset.filter(Q(pk__in=found.values("pk")) | carrying)
+    return found.order_by("key")
 
 
 def with_citing_claim_counts(sources: Iterable[Source]) -> list[Source]:
@@ -414,6 +443,9 @@ def source_suggestions(*, q: str) -> list[Source]:
     record holds (and PostgreSQL cannot be asked about)."""
     if "\x00" in q or not search_terms(q):
         return []
+    carriers = list(authority.carrying(Source, q.strip())[:SUGGESTIONS])
+    if carriers:
+        return carriers  # (an authority id names one source exactly)
     # Keys are lowercase slugs: a prefix is a range of the key's index (LIKE would test every key).
     prefix = q.strip().casefold()
     by_key = list(Source.objects.filter(key__gte=prefix, key__lt=prefix + "\U0010ffff").order_by("key")[:SUGGESTIONS])
@@ -428,6 +460,9 @@ def person_suggestions(*, q: str) -> list[Person]:
     (nothing for a NUL, as source_suggestions)."""
     if "\x00" in q or not search_terms(q):
         return []
+    carriers = list(authority.carrying(Person, q.strip())[:SUGGESTIONS])
+    if carriers:
+        return carriers  # (an authority id names one person exactly)
     people = _containing_every_word(Person.objects.all(), q, PERSON_NAMES)
     return list(people.order_by("name", "slug")[:SUGGESTIONS])
 

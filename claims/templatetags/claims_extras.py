@@ -10,11 +10,22 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from claims import roles, targets
+from claims import authority, roles, targets
 from claims.dates import edtf_in_words
 from claims.rendering import render_markdown
 
 register = template.Library()
+
+
+@register.filter
+def authority_links(obj) -> list[tuple[str, str, str]]:
+    """(authority, id, address) of each id a person or source carries (claims/authority.py)."""
+    return authority.links(obj)
+
+
+@register.filter
+def doi_url(value: str) -> str:
+    return authority.doi_url(value)
 
 
 @register.filter
