@@ -233,7 +233,7 @@ class AuthorityIds(models.Model):
     """Who or what a person or source is in Wikidata, VIAF and the GND (claims/authority.py)."""
 
     wikidata_id = models.CharField(
-        "Wikidata id", max_length=20, blank=True, validators=[authority.validate_wikidata], help_text="e.g. Q191480"
+        "Wikidata id", max_length=20, blank=True, validators=[authority.validate_wikidata], help_text="e.g. Q855"
     )
     viaf_id = models.CharField(
         "VIAF id", max_length=30, blank=True, validators=[authority.validate_viaf], help_text="e.g. 56609913"

@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
             name="wikidata_id",
             field=models.CharField(
                 blank=True,
-                help_text="e.g. Q191480",
+                help_text="e.g. Q855",
                 max_length=20,
                 validators=[claims.authority.validate_wikidata],
                 verbose_name="Wikidata id",
@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
             name="wikidata_id",
             field=models.CharField(
                 blank=True,
-                help_text="e.g. Q191480",
+                help_text="e.g. Q855",
                 max_length=20,
                 validators=[claims.authority.validate_wikidata],
                 verbose_name="Wikidata id",
@@ -191,7 +191,7 @@ class Migration(migrations.Migration):
             name="wikidata_id",
             field=models.CharField(
                 blank=True,
-                help_text="e.g. Q191480",
+                help_text="e.g. Q855",
                 max_length=20,
                 validators=[claims.authority.validate_wikidata],
                 verbose_name="Wikidata id",
@@ -254,7 +254,7 @@ class Migration(migrations.Migration):
             name="wikidata_id",
             field=models.CharField(
                 blank=True,
-                help_text="e.g. Q191480",
+                help_text="e.g. Q855",
                 max_length=20,
                 validators=[claims.authority.validate_wikidata],
                 verbose_name="Wikidata id",
