@@ -1,0 +1,101 @@
+"""What the review resources (grades, annotations, disputes, ratings) share: who may read,
+where a target lives in the API, and how a request names one.
+
+The rules are the pages' (claims/views/review.py): reading needs one of the roles, a refusal by
+role comes before the lookup (it never tells whether a thing exists), and what blind grading
+hides answers 404 as a thing that does not exist would.
+"""
+
+from typing import Any
+
+from django.db.models import Model
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+
+from claims import roles, targets
+from claims.selectors.detail import hidden_from
+from claims.views.access import NO_ROLE
+
+
+class Reader(permissions.BasePermission):
+    """Logged in (else 401) with a role that may read (else 403, as on the pages)."""
+
+    message = NO_ROLE
+
+    def has_permission(self, request, view) -> bool:
+        # (Unauthenticated: DRF answers 401 with the token's WWW-Authenticate, not this 403.)
+        return bool(request.user and request.user.is_authenticated and roles.can_read(request.user))
+
+
+# Where each kind of target is in the API: the route's name, its lookup and the path to use
+# where the route is not (yet) registered. Claims and sources go by key, everything else by id.
+_ROUTES: dict[str, tuple[str, str, str]] = {
+    "claim": ("claim-detail", "key", "claims"),
+    "source": ("source-detail", "key", "sources"),
+    "citation": ("citation-detail", "pk", "citations"),
+    "source-grade": ("source-grade-detail", "pk", "source-grades"),
+    "citation-grade": ("citation-grade-detail", "pk", "citation-grades"),
+    "consistency-rating": ("consistency-rating-detail", "pk", "consistency-ratings"),
+    "dispute": ("dispute-detail", "pk", "disputes"),
+}
+
+
+def identifier(obj: Model) -> str:
+    """How the API names a target: a claim or source by its key, anything else by its id."""
+    kind = targets.of(obj)
+    return str(getattr(obj, _ROUTES[kind.url_kind][1] if kind else "pk"))
+
+
+def api_url(request: Request | None, url_kind: str, value: Any) -> str:
+    name, lookup, plural = _ROUTES[url_kind]
+    try:
+        path = reverse(name, kwargs={lookup: value})
+    except NoReverseMatch:
+        path = f"/api/v1/{plural}/{value}/"
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def target_url(request: Request | None, obj: Model) -> str:
+    kind = targets.of(obj)
+    assert kind is not None
+    return api_url(request, kind.url_kind, identifier(obj))
+
+
+def find_target(user, kind: targets.TargetKind, value: str) -> Model:
+    """The target a request names (kind and key or id), 404 when there is none or blind grading
+    hides it."""
+    lookup = _ROUTES[kind.url_kind][1]
+    if lookup == "pk" and not str(value).isdigit():
+        raise Http404(f"No {kind.url_kind} has the id {str(value)[:80]!r}.")
+    target = get_object_or_404(kind.model.objects.select_related(*kind.related), **{lookup: value})
+    if hidden_from(user, target):
+        raise Http404("Hidden by blind grading.")
+    return target
+
+
+TARGET_KIND_HELP = "What it is about: " + ", ".join(kind.url_kind for kind in targets.KINDS) + "."
+
+
+class TargetSerializer(serializers.Serializer):
+    """What a note or dispute is about, as the API names it."""
+
+    kind = serializers.CharField(help_text=TARGET_KIND_HELP)
+    id = serializers.CharField(help_text="A claim's or source's key, else the id.")
+    url = serializers.URLField()
+
+
+def target_data(request: Request | None, obj: Model) -> dict[str, str]:
+    kind = targets.of(obj)
+    assert kind is not None
+    return {"kind": kind.url_kind, "id": identifier(obj), "url": target_url(request, obj)}
+
+
+def version_field(what: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=f"The version of the {what} you started from; a stale one is refused with 409.",
+    )

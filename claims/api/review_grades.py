@@ -1,0 +1,221 @@
+"""/api/v1/source-grades/ and /api/v1/citation-grades/: the reviewers' grades, blind as on the pages.
+
+A reviewer who grades blind lists and reads only their own grades and the grades of what they
+have graded (selectors.blind_filters; a grade given to an earlier version of a citation does
+not count); everything else answers 404, as on the pages. Grading is the grade form's service:
+POST enters the reviewer's own grade (services.grade_set, as a form that showed no grade yet),
+PUT/PATCH revises one, carrying its version: the reviewer's own through grade_set (so that a
+grade of an earlier version of the citation becomes a grade of the citation as it is),
+another's, by an editor with no stake in it, through services.assessment_update.
+"""
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from claims import roles, services, targets
+from claims.grading import Credibility, Reliability
+from claims.models import CitationAssessment, SourceAssessment
+from claims.selectors import blind_filters
+from claims.selectors.detail import hidden_from
+
+from .review_common import Reader, api_url, find_target, version_field
+
+
+class _GradeOut(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True)
+    grade_label = serializers.CharField(source="get_grade_display", read_only=True)
+
+    COMMON = ("id", "url", "reviewer", "grade", "grade_label", "rationale", "version", "created_at", "updated_at")
+
+
+class SourceGradeSerializer(_GradeOut):
+    url = serializers.HyperlinkedIdentityField(view_name="source-grade-detail")
+    source = serializers.SerializerMethodField(help_text="The source graded (its API address).")
+    source_key = serializers.CharField(source="source.key", read_only=True)
+
+    class Meta:
+        model = SourceAssessment
+        fields = (*_GradeOut.COMMON, "source", "source_key")
+        read_only_fields = fields
+
+    def get_source(self, grade: SourceAssessment) -> str:
+        return api_url(self.context.get("request"), "source", grade.source.key)
+
+
+class CitationGradeSerializer(_GradeOut):
+    url = serializers.HyperlinkedIdentityField(view_name="citation-grade-detail")
+    citation = serializers.SerializerMethodField(help_text="The citation graded (its API address).")
+    citation_id = serializers.IntegerField(read_only=True)
+    outdated = serializers.BooleanField(
+        read_only=True,
+        help_text="Given to an earlier version of the citation: it no longer counts; its reviewer grades again.",
+    )
+
+    class Meta:
+        model = CitationAssessment
+        fields = (*_GradeOut.COMMON, "citation", "citation_id", "outdated")
+        read_only_fields = fields
+
+    def get_citation(self, grade: CitationAssessment) -> str:
+        return api_url(self.context.get("request"), "citation", grade.citation_id)
+
+
+class _GradeIn(serializers.Serializer):
+    rationale = serializers.CharField(help_text="Why this grade. Other reviewers and editors read it.")
+    target_version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The version of the source or citation you read; if it changed since, 409 and nothing saved.",
+    )
+
+
+class SourceGradeCreate(_GradeIn):
+    source = serializers.SlugField(help_text="The key of the source to grade.")
+    grade = serializers.ChoiceField(choices=Reliability.choices)
+
+
+class CitationGradeCreate(_GradeIn):
+    citation = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The id of the citation to grade.")
+    grade = serializers.ChoiceField(choices=Credibility.choices)
+
+
+class SourceGradeUpdate(_GradeIn):
+    grade = serializers.ChoiceField(choices=Reliability.choices)
+    version = version_field("grade")
+
+
+class CitationGradeUpdate(_GradeIn):
+    grade = serializers.ChoiceField(choices=Credibility.choices)
+    version = version_field("grade")
+
+
+class _Grades(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [Reader]
+    http_method_names = ["get", "head", "options", "post", "put", "patch"]
+    model: type[SourceAssessment] | type[CitationAssessment]
+    graded: str  # "source" or "citation"
+    create_serializer: type[serializers.Serializer]
+    update_serializer: type[serializers.Serializer]
+
+    def get_queryset(self) -> QuerySet:
+        visible = getattr(blind_filters, f"{self.graded}_grades_visible")(self.request.user)
+        grades = self.model.objects.select_related(self.graded, "reviewer").filter(visible)
+        reviewer = self.request.query_params.get("reviewer")
+        if reviewer:
+            grades = grades.filter(reviewer__username=reviewer)
+        return self._of_target(grades, self.request.query_params.get(self.graded))
+
+    def _of_target(self, grades: QuerySet, value: str | None) -> QuerySet:
+        return grades
+
+    def _target(self, value) -> Model:
+        kind = targets.by_field(self.graded)
+        return find_target(self.request.user, kind, value)
+
+    def _saved(self, grade, code: int) -> Response:
+        grade = self.get_queryset().get(pk=grade.pk)  # (read again with what names it)
+        return Response(self.get_serializer(grade).data, status=code)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        roles.require(roles.can_assess(request.user), services.GRADER_NEEDED)
+        given = self.create_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        values = given.validated_data
+        target = self._target(values[self.graded])
+        grade = services.grade_set(
+            actor=request.user,
+            target=target,  # type: ignore[arg-type]  # (a source or a citation, by self.graded)
+            grade=values["grade"],
+            rationale=values["rationale"],
+            expected_version=services.NO_GRADE_YET,
+            target_version=values.get("target_version"),
+        )
+        return self._saved(grade, status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
+        roles.require(roles.can_assess(request.user), services.GRADER_NEEDED)
+        grade = self.get_object()
+        given = self.update_serializer(data=request.data, partial=partial)
+        given.is_valid(raise_exception=True)
+        values = given.validated_data
+        if "version" not in values:
+            raise ValidationError({"version": ["This field is required."]})
+        new = {"grade": values.get("grade", grade.grade), "rationale": values.get("rationale", grade.rationale)}
+        if grade.reviewer_id == request.user.pk:
+            grade = services.grade_set(
+                actor=request.user,
+                target=getattr(grade, self.graded),
+                **new,
+                expected_version=values["version"],
+                target_version=values.get("target_version"),
+            )
+        else:
+            services.assessment_update(actor=request.user, assessment=grade, **new, expected_version=values["version"])
+        return self._saved(grade, status.HTTP_200_OK)
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def get_object(self):
+        grade = super().get_object()
+        if hidden_from(self.request.user, grade):  # (the list's filter says so already; the page's rule, asked again)
+            raise Http404("Hidden by blind grading.")
+        return grade
+
+
+_LIST_PARAMS = [OpenApiParameter("reviewer", str, description="Only this reviewer's grades (a username).")]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[*_LIST_PARAMS, OpenApiParameter("source", str, description="Only the grades of this source (key).")]
+    ),
+    create=extend_schema(request=SourceGradeCreate, responses={201: SourceGradeSerializer}),
+    update=extend_schema(request=SourceGradeUpdate, responses=SourceGradeSerializer),
+    partial_update=extend_schema(request=SourceGradeUpdate, responses=SourceGradeSerializer),
+)
+class SourceGradeViewSet(_Grades):
+    """Reliability grades (A–F) of sources."""
+
+    serializer_class = SourceGradeSerializer
+    create_serializer = SourceGradeCreate
+    update_serializer = SourceGradeUpdate
+    model = SourceAssessment
+    graded = "source"
+
+    def _of_target(self, grades: QuerySet, value: str | None) -> QuerySet:
+        return grades.filter(source__key=value) if value else grades
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            *_LIST_PARAMS,
+            OpenApiParameter("citation", int, description="Only the grades of this citation (its id)."),
+        ]
+    ),
+    create=extend_schema(request=CitationGradeCreate, responses={201: CitationGradeSerializer}),
+    update=extend_schema(request=CitationGradeUpdate, responses=CitationGradeSerializer),
+    partial_update=extend_schema(request=CitationGradeUpdate, responses=CitationGradeSerializer),
+)
+class CitationGradeViewSet(_Grades):
+    """Credibility grades (1–6) of citations."""
+
+    serializer_class = CitationGradeSerializer
+    create_serializer = CitationGradeCreate
+    update_serializer = CitationGradeUpdate
+    model = CitationAssessment
+    graded = "citation"
+
+    def _of_target(self, grades: QuerySet, value: str | None) -> QuerySet:
+        if not value:
+            return grades
+        if not value.isdigit() or int(value) > 2**31 - 1:
+            raise ValidationError({"citation": [f"A citation's id is a number, not {value[:80]!r}."]})
+        return grades.filter(citation_id=int(value))
