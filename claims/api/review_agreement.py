@@ -45,7 +45,7 @@ class AgreementViewSet(viewsets.ViewSet):
         },
     )
     def list(self, request: Request) -> Response:
-        _, topic = _topic_asked(request)  # type: ignore[arg-type]  # (a DRF request proxies Django's)
+        _, topic = _topic_asked(request)  # (a DRF request reads GET as Django's does)
         stored = selector.stored_agreement(topic=topic)
         if stored.scales is None or stored.computed_at is None:
             return Response(

@@ -8,7 +8,7 @@ on something blind grading hides from the reader answers 404 and is left out of 
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,13 +21,13 @@ from claims.models import Annotation
 from claims.selectors import blind_filters
 from claims.selectors.detail import hidden_from
 
-from .review_common import TARGET_KIND_HELP, Reader, TargetSerializer, find_target, target_data, version_field
+from .review_common import TARGET_KIND_HELP, Reader, TargetField, find_target, version_field
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="annotation-detail")
     author = serializers.CharField(source="author.username", read_only=True)
-    target = serializers.SerializerMethodField()
+    target = TargetField()
     parent = serializers.HyperlinkedRelatedField(
         view_name="annotation-detail",
         read_only=True,
@@ -58,10 +58,6 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "version",
         )
         read_only_fields = fields
-
-    @extend_schema_field(TargetSerializer)
-    def get_target(self, note: Annotation) -> dict:
-        return target_data(self.context.get("request"), note.target)
 
     def get_replies(self, note: Annotation) -> str:
         return reverse("annotation-list", request=self.context.get("request")) + f"?parent={note.pk}"

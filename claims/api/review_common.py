@@ -12,6 +12,7 @@ from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 
@@ -93,9 +94,29 @@ def target_data(request: Request | None, obj: Model) -> dict[str, str]:
     return {"kind": kind.url_kind, "id": identifier(obj), "url": target_url(request, obj)}
 
 
+@extend_schema_field(TargetSerializer)
+class TargetField(serializers.Field):
+    """What a note or dispute is about (its target, the field's name), as TargetSerializer says it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Model) -> dict[str, str]:
+        return target_data(self.context.get("request"), value)
+
+
 def version_field(what: str) -> serializers.IntegerField:
     return serializers.IntegerField(
         min_value=0,
         max_value=2**31 - 1,
         help_text=f"The version of the {what} you started from; a stale one is refused with 409.",
+    )
+
+
+def target_version_field(what: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=f"The version of the {what} you read; if it changed since, 409 and nothing is saved.",
     )

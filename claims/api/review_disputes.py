@@ -10,7 +10,7 @@ hides from the reader answers 404 and is left out of the list, unless they raise
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -22,7 +22,7 @@ from claims.models import Dispute
 from claims.selectors import blind_filters
 from claims.selectors.detail import disputes_qs, hidden_from
 
-from .review_common import Reader, TargetSerializer, find_target, target_data, version_field
+from .review_common import Reader, TargetField, find_target, target_version_field, version_field
 
 DISPUTABLE_HELP = "What it disputes: " + ", ".join(kind.url_kind for kind in targets.DISPUTABLE) + "."
 
@@ -31,7 +31,7 @@ class DisputeSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="dispute-detail")
     raised_by = serializers.CharField(source="raised_by.username", read_only=True)
     resolved_by = serializers.CharField(source="resolved_by.username", read_only=True, allow_null=True, default=None)
-    target = serializers.SerializerMethodField()
+    target = TargetField()
     target_version = serializers.IntegerField(source="target.version", read_only=True)
     proposed = serializers.CharField(
         source="proposal", read_only=True, help_text="The grade, rating or status proposed."
@@ -57,10 +57,6 @@ class DisputeSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    @extend_schema_field(TargetSerializer)
-    def get_target(self, dispute: Dispute) -> dict:
-        return target_data(self.context.get("request"), dispute.target)
-
 
 class DisputeRaise(serializers.Serializer):
     target_kind = serializers.ChoiceField(choices=[k.url_kind for k in targets.DISPUTABLE], help_text=DISPUTABLE_HELP)
@@ -69,12 +65,7 @@ class DisputeRaise(serializers.Serializer):
     proposed = serializers.CharField(
         max_length=20, help_text="A reliability grade (A–F), a credibility grade (1–6), a rating (CC–II) or a status."
     )
-    target_version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**31 - 1,
-        help_text="The version of the grade or claim you read; if it changed since, 409 and nothing saved.",
-    )
+    target_version = target_version_field("grade, rating or claim")
 
 
 class DisputeWithdraw(serializers.Serializer):
@@ -84,12 +75,7 @@ class DisputeWithdraw(serializers.Serializer):
 class DisputeResolve(DisputeWithdraw):
     outcome = serializers.ChoiceField(choices=[Dispute.State.UPHELD, Dispute.State.REJECTED])
     note = serializers.CharField(help_text="Why: shown with the outcome.")
-    target_version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**31 - 1,
-        help_text="The version of the disputed grade or claim you read; if it changed since, 409.",
-    )
+    target_version = target_version_field("disputed grade, rating or claim")
 
 
 # The Dispute fields a refusal names, as the request names them.

@@ -23,7 +23,7 @@ from claims.models import CitationAssessment, SourceAssessment
 from claims.selectors import blind_filters
 from claims.selectors.detail import hidden_from
 
-from .review_common import Reader, api_url, find_target, version_field
+from .review_common import Reader, api_url, find_target, target_version_field, version_field
 
 
 class _GradeOut(serializers.ModelSerializer):
@@ -67,12 +67,7 @@ class CitationGradeSerializer(_GradeOut):
 
 class _GradeIn(serializers.Serializer):
     rationale = serializers.CharField(help_text="Why this grade. Other reviewers and editors read it.")
-    target_version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**31 - 1,
-        help_text="The version of the source or citation you read; if it changed since, 409 and nothing saved.",
-    )
+    target_version = target_version_field("source or citation")
 
 
 class SourceGradeCreate(_GradeIn):
@@ -169,17 +164,23 @@ class _Grades(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Generic
         return grade
 
 
-_LIST_PARAMS = [OpenApiParameter("reviewer", str, description="Only this reviewer's grades (a username).")]
+def _schema(target: OpenApiParameter):
+    """The schema of a grade viewset: its list's filters, and what its writes take and give."""
+    reviewer = OpenApiParameter("reviewer", str, description="Only this reviewer's grades (a username).")
+
+    def described(viewset: type["_Grades"]) -> type["_Grades"]:
+        out, update = viewset.serializer_class, viewset.update_serializer
+        return extend_schema_view(
+            list=extend_schema(parameters=[reviewer, target]),
+            create=extend_schema(request=viewset.create_serializer, responses={201: out}),
+            update=extend_schema(request=update, responses=out),
+            partial_update=extend_schema(request=update, responses=out),
+        )(viewset)
+
+    return described
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[*_LIST_PARAMS, OpenApiParameter("source", str, description="Only the grades of this source (key).")]
-    ),
-    create=extend_schema(request=SourceGradeCreate, responses={201: SourceGradeSerializer}),
-    update=extend_schema(request=SourceGradeUpdate, responses=SourceGradeSerializer),
-    partial_update=extend_schema(request=SourceGradeUpdate, responses=SourceGradeSerializer),
-)
+@_schema(OpenApiParameter("source", str, description="Only the grades of this source (its key)."))
 class SourceGradeViewSet(_Grades):
     """Reliability grades (A–F) of sources."""
 
@@ -193,17 +194,7 @@ class SourceGradeViewSet(_Grades):
         return grades.filter(source__key=value) if value else grades
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            *_LIST_PARAMS,
-            OpenApiParameter("citation", int, description="Only the grades of this citation (its id)."),
-        ]
-    ),
-    create=extend_schema(request=CitationGradeCreate, responses={201: CitationGradeSerializer}),
-    update=extend_schema(request=CitationGradeUpdate, responses=CitationGradeSerializer),
-    partial_update=extend_schema(request=CitationGradeUpdate, responses=CitationGradeSerializer),
-)
+@_schema(OpenApiParameter("citation", int, description="Only the grades of this citation (its id)."))
 class CitationGradeViewSet(_Grades):
     """Credibility grades (1–6) of citations."""
 
