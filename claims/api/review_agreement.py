@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from claims.selectors import agreement as selector
 from claims.views.agreement import NOT_COMPUTED, _topic_asked
 
-from .review_common import Reader
+from .review_common import HeadAsGet, Reader
 
 
 class FigureSerializer(serializers.Serializer):
@@ -32,7 +32,7 @@ class AgreementSerializer(serializers.Serializer):
     citation_credibility = FigureSerializer(help_text="Citation grades, 1–5 (6: no value).")
 
 
-class AgreementViewSet(viewsets.ViewSet):
+class AgreementViewSet(HeadAsGet, viewsets.ViewSet):
     """Reviewer agreement on the two scales."""
 
     permission_classes = [Reader]
@@ -44,7 +44,7 @@ class AgreementViewSet(viewsets.ViewSet):
             503: OpenApiResponse(description="Not computed yet; try again after Retry-After seconds."),
         },
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, *args, **kwargs) -> Response:
         _, topic = _topic_asked(request)  # (a DRF request reads GET as Django's does)
         stored = selector.stored_agreement(topic=topic)
         if stored.scales is None or stored.computed_at is None:

@@ -21,7 +21,7 @@ from claims.models import Annotation
 from claims.selectors import blind_filters
 from claims.selectors.detail import hidden_from
 
-from .review_common import TARGET_KIND_HELP, Reader, TargetField, find_target, version_field
+from .review_common import TARGET_KIND_HELP, HeadAsGet, Reader, TargetField, find_target, version_field
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
@@ -105,7 +105,7 @@ class VersionIn(serializers.Serializer):
     reply=extend_schema(request=_NoteIn, responses={201: AnnotationSerializer}),
     withdraw=extend_schema(request=VersionIn, responses=AnnotationSerializer),
 )
-class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AnnotationViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Annotations (notes) and their replies."""
 
     serializer_class = AnnotationSerializer
@@ -150,7 +150,7 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return self._saved(services.annotation_create(actor=request.user, target=target, **values), 201)
 
     @action(detail=True, methods=["post"])
-    def reply(self, request: Request, pk=None) -> Response:
+    def reply(self, request: Request, *args, **kwargs) -> Response:
         """Reply to this note: the reply is about the same thing."""
         roles.require(roles.can_contribute(request.user), services.CONTRIBUTOR_NEEDED)
         parent = self.get_object()
@@ -175,7 +175,7 @@ class AnnotationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return self.update(request, *args, partial=True, **kwargs)
 
     @action(detail=True, methods=["post"])
-    def withdraw(self, request: Request, pk=None) -> Response:
+    def withdraw(self, request: Request, *args, **kwargs) -> Response:
         """Withdraw this note (its author or an editor): its replies stay, its text is no longer shown."""
         note = self.get_object()
         roles.require(roles.can_change_annotation(request.user, note), services.ANNOTATION_OWN_NEEDED)

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import permissions, serializers
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.request import Request
 
 from claims import roles, targets
@@ -29,6 +29,14 @@ class Reader(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         # (Unauthenticated: DRF answers 401 with the token's WWW-Authenticate, not this 403.)
         return bool(request.user and request.user.is_authenticated and roles.can_read(request.user))
+
+
+class HeadAsGet:
+    """A viewset mixin: HEAD is a GET without the body, refused where GET is, with the same answer
+    (the same Content-Length: tests/test_url_matrix.py holds every address to it)."""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise exceptions.MethodNotAllowed("GET" if request.method == "HEAD" else request.method)
 
 
 # Where each kind of target is in the API: the route's name, its lookup and the path to use

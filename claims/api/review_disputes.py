@@ -22,7 +22,7 @@ from claims.models import Dispute
 from claims.selectors import blind_filters
 from claims.selectors.detail import disputes_qs, hidden_from
 
-from .review_common import Reader, TargetField, find_target, target_version_field, version_field
+from .review_common import HeadAsGet, Reader, TargetField, find_target, target_version_field, version_field
 
 DISPUTABLE_HELP = "What it disputes: " + ", ".join(kind.url_kind for kind in targets.DISPUTABLE) + "."
 
@@ -102,7 +102,7 @@ def _as_sent(exc: DjangoValidationError) -> DjangoValidationError:
     withdraw=extend_schema(request=DisputeWithdraw, responses=DisputeSerializer),
     resolve=extend_schema(request=DisputeResolve, responses=DisputeSerializer),
 )
-class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DisputeViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Disputes of grades, ratings and claims."""
 
     serializer_class = DisputeSerializer
@@ -157,7 +157,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._saved(dispute, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
-    def withdraw(self, request: Request, pk=None) -> Response:
+    def withdraw(self, request: Request, *args, **kwargs) -> Response:
         """Withdraw this dispute (whoever raised it, or staff)."""
         dispute = self.get_object()
         roles.require(roles.can_withdraw_dispute(request.user, dispute), services.WITHDRAW_OWN_ONLY)
@@ -167,7 +167,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._saved(services.dispute_withdraw(actor=request.user, dispute=dispute, expected_version=version))
 
     @action(detail=True, methods=["post"])
-    def resolve(self, request: Request, pk=None) -> Response:
+    def resolve(self, request: Request, *args, **kwargs) -> Response:
         """Uphold (the proposal takes effect) or reject this dispute: an editor with no stake in it."""
         roles.require(roles.can_resolve_dispute(request.user), services.EDITOR_NEEDED)
         dispute = self.get_object()

@@ -23,7 +23,7 @@ from claims.models import CitationAssessment, SourceAssessment
 from claims.selectors import blind_filters
 from claims.selectors.detail import hidden_from
 
-from .review_common import Reader, api_url, find_target, target_version_field, version_field
+from .review_common import HeadAsGet, Reader, api_url, find_target, target_version_field, version_field
 
 
 class _GradeOut(serializers.ModelSerializer):
@@ -90,7 +90,7 @@ class CitationGradeUpdate(_GradeIn):
     version = version_field("grade")
 
 
-class _Grades(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class _Grades(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [Reader]
     http_method_names = ["get", "head", "options", "post", "put", "patch"]
     model: type[SourceAssessment] | type[CitationAssessment]
