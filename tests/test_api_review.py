@@ -20,6 +20,7 @@ from claims.models import (
     Citation,
     CitationAssessment,
     Claim,
+    ConsistencyRating,
     Dispute,
     Source,
     SourceAssessment,
@@ -46,6 +47,8 @@ class World:
     note_on_grade: Annotation  # rita's, on victor's citation grade
     dispute: Dispute  # edith's, of victor's citation grade
     note_on_dispute: Annotation  # rita's
+    rival: Claim  # rita's, of the same topic
+    rating: ConsistencyRating  # victor's, of the citation against the rival claim
 
 
 def build_world() -> World:
@@ -80,6 +83,9 @@ def build_world() -> World:
     citation_grade = services.grade_set(actor=victor, target=citation, grade=3, rationale="Victor: one witness.")
     note_on_grade = services.annotation_create(actor=rita, target=citation_grade, body="Why only 3?")
     dispute = services.dispute_raise(actor=edith, target=citation_grade, reason="Too generous.", proposed=5)
+    rival = services.claim_create(
+        actor=rita, key="execution-11-june", topic=topic, statement="The convicted were shot on 11 June 1937."
+    )
     return World(
         users=users,
         tokens=tokens,
@@ -92,6 +98,10 @@ def build_world() -> World:
         note_on_grade=note_on_grade,
         dispute=dispute,
         note_on_dispute=services.annotation_create(actor=rita, target=dispute, body="Agreed."),
+        rival=rival,
+        rating=services.consistency_rating_set(
+            actor=victor, citation=citation, claim=rival, grade="I", rationale="Victor: after midnight."
+        ),
     )
 
 
@@ -121,7 +131,13 @@ def ids(response) -> list[int]:
 
 # --- Who may ask -----------------------------------------------------------------------
 
-LISTS = ["/api/v1/source-grades/", "/api/v1/citation-grades/", "/api/v1/annotations/", "/api/v1/disputes/"]
+LISTS = [
+    "/api/v1/source-grades/",
+    "/api/v1/citation-grades/",
+    "/api/v1/annotations/",
+    "/api/v1/disputes/",
+    "/api/v1/consistency-ratings/",
+]
 
 
 @pytest.mark.parametrize("path", [*LISTS, "/api/v1/agreement/"])
@@ -461,6 +477,41 @@ def test_a_resolution_from_an_older_version_of_the_grade_is_a_conflict(world):
     assert Dispute.objects.get(pk=world.dispute.pk).state == "open"
 
 
+# --- Consistency ratings --------------------------------------------------------------
+
+
+def test_a_reviewer_rates_a_cell_blind_then_sees_the_other_ratings(world):
+    vera = api(world, "second_reviewer")
+    assert ids(vera.get("/api/v1/consistency-ratings/")) == []
+    assert vera.get(f"/api/v1/consistency-ratings/{world.rating.pk}/").status_code == 404
+    cell = {"citation": world.citation.pk, "claim": "execution-11-june", "claim_version": 1}
+    response = vera.post("/api/v1/consistency-ratings/", {**cell, "grade": "N", "rationale": "Vera."}, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["grade_label"], response.json()["claim_key"]) == (
+        "N: neutral or not applicable",
+        "execution-11-june",
+    )
+    listed = vera.get("/api/v1/consistency-ratings/", {"claim": "execution-11-june"}).json()["results"]
+    assert {row["reviewer"]: row["grade"] for row in listed} == {"vera_reviewer": "N", "victor_reviewer": "I"}
+
+
+def test_a_rating_against_the_citations_own_claim_is_refused(world):
+    cell = {"citation": world.citation.pk, "claim": "execution-12-june", "grade": "C", "rationale": "Own."}
+    response = api(world, "second_reviewer").post("/api/v1/consistency-ratings/", cell, format="json")
+    assert response.status_code == 400 and "through its stance" in response.json()["claim"][0]
+    assert ConsistencyRating.objects.count() == 1
+
+
+def test_only_its_reviewer_revises_a_rating_from_its_version(world):
+    path = f"/api/v1/consistency-ratings/{world.rating.pk}/"
+    assert api(world, "editor").patch(path, {"grade": "N", "version": 1}, format="json").status_code == 403
+    victor = api(world, "reviewer")
+    assert victor.patch(path, {"grade": "II", "version": 1}, format="json").json()["grade"] == "II"
+    stale = victor.patch(path, {"grade": "C", "version": 1}, format="json")
+    assert stale.status_code == 409
+    assert ConsistencyRating.objects.get(pk=world.rating.pk).grade == "II"
+
+
 # --- Agreement -------------------------------------------------------------------------
 
 
@@ -491,6 +542,7 @@ def test_the_lists_filters_hide_exactly_what_the_pages_hide(world, persona):
         (CitationAssessment, blind_filters.citation_grades_visible(user), lambda g: g),
         (Dispute, blind_filters.disputes_visible(user), lambda d: d),
         (Annotation, blind_filters.annotations_visible(user), lambda a: a.target),
+        (ConsistencyRating, blind_filters.ratings_visible(user), lambda r: r),
     ]
     for model, visible, shown in cases:
         filtered = set(model.objects.filter(visible).values_list("pk", flat=True))

@@ -344,6 +344,8 @@ ROUTES = {
     "api/v1/^disputes/(?P<pk>[^/.]+)/$": lambda w: f"/api/v1/disputes/{w.dispute.pk}/",
     "api/v1/^disputes/(?P<pk>[^/.]+)/withdraw/$": lambda w: f"/api/v1/disputes/{w.dispute.pk}/withdraw/",
     "api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": lambda w: f"/api/v1/disputes/{w.dispute.pk}/resolve/",
+    "api/v1/^consistency-ratings/$": lambda w: "/api/v1/consistency-ratings/",
+    "api/v1/^consistency-ratings/(?P<pk>[^/.]+)/$": lambda w: f"/api/v1/consistency-ratings/{w.rating.pk}/",
     "api/v1/^agreement/$": lambda w: "/api/v1/agreement/",
 }
 
@@ -601,6 +603,8 @@ EXPECTED = {
     "api/v1/^disputes/(?P<pk>[^/.]+)/$": ("401 403 200 200 200 200", "401 403 405 405 405 405"),
     "api/v1/^disputes/(?P<pk>[^/.]+)/withdraw/$": ("401 403 405 405 405 405", "401 403 403 400 403 400"),
     "api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": ("401 403 405 405 405 405", "401 403 403 403 400 400"),
+    "api/v1/^consistency-ratings/$": ("401 403 200 200 200 200", "401 403 403 400 400 400"),
+    "api/v1/^consistency-ratings/(?P<pk>[^/.]+)/$": ("401 403 200 200 200 200", "401 403 405 405 405 405"),
     "api/v1/^agreement/$": ("401 403 200 200 200 200", "401 403 405 405 405 405"),
 }
 
@@ -756,6 +760,7 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "api/v1/^disputes/(?P<pk>[^/.]+)/$": f"/api/v1/disputes/{MISSING}/",
     "api/v1/^disputes/(?P<pk>[^/.]+)/withdraw/$": f"/api/v1/disputes/{MISSING}/withdraw/",
     "api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": f"/api/v1/disputes/{MISSING}/resolve/",
+    "api/v1/^consistency-ratings/(?P<pk>[^/.]+)/$": f"/api/v1/consistency-ratings/{MISSING}/",
 }
 
 
@@ -804,6 +809,7 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     "api/v1/^disputes/(?P<pk>[^/.]+)/$": ("401 403 404 404 404 404", "401 403 405 405 405 405"),
     "api/v1/^disputes/(?P<pk>[^/.]+)/withdraw/$": ("401 403 405 405 405 405", "401 403 404 404 404 404"),
     "api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": ("401 403 405 405 405 405", "401 403 403 403 404 404"),
+    "api/v1/^consistency-ratings/(?P<pk>[^/.]+)/$": ("401 403 404 404 404 404", "401 403 405 405 405 405"),
 }
 
 

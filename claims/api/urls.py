@@ -8,6 +8,7 @@ from .review_agreement import AgreementViewSet
 from .review_annotations import AnnotationViewSet
 from .review_disputes import DisputeViewSet
 from .review_grades import CitationGradeViewSet, SourceGradeViewSet
+from .review_ratings import ConsistencyRatingViewSet
 
 router = DefaultRouter()
 # Each resource module registers its viewsets here (claims/api/records.py, review.py, …).
@@ -15,6 +16,7 @@ router.register("source-grades", SourceGradeViewSet, basename="source-grade")
 router.register("citation-grades", CitationGradeViewSet, basename="citation-grade")
 router.register("annotations", AnnotationViewSet, basename="annotation")
 router.register("disputes", DisputeViewSet, basename="dispute")
+router.register("consistency-ratings", ConsistencyRatingViewSet, basename="consistency-rating")
 router.register("agreement", AgreementViewSet, basename="agreement")
 
 urlpatterns = [
