@@ -6,10 +6,9 @@ carrying the version); a withdrawn note keeps its place in its thread but shows 
 on something blind grading hides from the reader answers 404 and is left out of the list.
 """
 
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -19,9 +18,8 @@ from rest_framework.reverse import reverse
 from claims import roles, services, targets
 from claims.models import Annotation
 from claims.selectors import blind_filters
-from claims.selectors.detail import hidden_from
 
-from .review_common import TARGET_KIND_HELP, HeadAsGet, Reader, TargetField, find_target, version_field
+from .review_common import TARGET_KIND_HELP, ReviewViewSet, Revisable, TargetField, find_target, version_field
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
@@ -105,12 +103,13 @@ class VersionIn(serializers.Serializer):
     reply=extend_schema(request=_NoteIn, responses={201: AnnotationSerializer}),
     withdraw=extend_schema(request=VersionIn, responses=AnnotationSerializer),
 )
-class AnnotationViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AnnotationViewSet(Revisable, ReviewViewSet):
     """Annotations (notes) and their replies."""
 
     serializer_class = AnnotationSerializer
-    permission_classes = [Reader]
-    http_method_names = ["get", "head", "options", "post", "put", "patch"]
+
+    def judged(self, obj: Model) -> Model:
+        return obj.target  # (an annotation: blind grading judges what it is on)
 
     def get_queryset(self) -> QuerySet[Annotation]:
         user = self.request.user
@@ -130,15 +129,6 @@ class AnnotationViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMi
             notes = notes.filter(**{kind.field: target})
         return notes
 
-    def get_object(self) -> Annotation:
-        note = super().get_object()
-        if hidden_from(self.request.user, note.target):
-            raise Http404("Hidden by blind grading.")
-        return note
-
-    def _saved(self, note: Annotation, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=note.pk)).data, status=code)
-
     def create(self, request: Request, *args, **kwargs) -> Response:
         roles.require(roles.can_contribute(request.user), services.CONTRIBUTOR_NEEDED)
         given = AnnotationCreate(data=request.data)
@@ -147,7 +137,7 @@ class AnnotationViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMi
         kind = targets.by_url_kind(values.pop("target_kind"))
         assert kind is not None  # (one of the choices)
         target = find_target(request.user, kind, values.pop("target_id"))
-        return self._saved(services.annotation_create(actor=request.user, target=target, **values), 201)
+        return self.saved(services.annotation_create(actor=request.user, target=target, **values), 201)
 
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, *args, **kwargs) -> Response:
@@ -157,7 +147,7 @@ class AnnotationViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMi
         given = _NoteIn(data=request.data)
         given.is_valid(raise_exception=True)
         note = services.annotation_create(actor=request.user, parent=parent, **given.validated_data)
-        return self._saved(note, status.HTTP_201_CREATED)
+        return self.saved(note, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
         note = self.get_object()
@@ -169,10 +159,7 @@ class AnnotationViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMi
             raise ValidationError({"version": ["This field is required."]})
         version = values.pop("version")
         services.annotation_update(actor=request.user, annotation=note, data=values, expected_version=version)
-        return self._saved(note)
-
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        return self.update(request, *args, partial=True, **kwargs)
+        return self.saved(note)
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, *args, **kwargs) -> Response:
@@ -184,7 +171,7 @@ class AnnotationViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMi
         services.annotation_withdraw(
             actor=request.user, annotation=note, expected_version=given.validated_data["version"]
         )
-        return self._saved(note)
+        return self.saved(note)
 
 
 def _number(name: str, value: str) -> int:

@@ -13,8 +13,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, permissions, serializers
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from claims import roles, targets
 from claims.selectors.detail import hidden_from
@@ -37,6 +38,34 @@ class HeadAsGet:
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         raise exceptions.MethodNotAllowed("GET" if request.method == "HEAD" else request.method)
+
+
+class ReviewViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A review resource: listed and read by whoever may read, what blind grading hides answering 404."""
+
+    permission_classes = [Reader]
+
+    def judged(self, obj: Model) -> Model:
+        """What blind grading judges when obj is asked for (a note: what it is on)."""
+        return obj
+
+    def get_object(self):
+        obj = super().get_object()
+        # (The list's filter, selectors.blind_filters, leaves it out already; the pages' rule, asked again.)
+        if hidden_from(self.request.user, self.judged(obj)):
+            raise Http404("Hidden by blind grading.")
+        return obj
+
+    def saved(self, obj: Model, code: int = status.HTTP_200_OK) -> Response:
+        """The answer to a write: what was written, read again as the list reads it."""
+        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=code)
+
+
+class Revisable:
+    """PATCH: PUT of the fields sent (the viewset's update takes partial)."""
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
 
 
 # Where each kind of target is in the API: the route's name, its lookup and the path to use

@@ -9,9 +9,8 @@ hides from the reader answers 404 and is left out of the list, unless they raise
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -20,9 +19,9 @@ from rest_framework.response import Response
 from claims import roles, services, targets
 from claims.models import Dispute
 from claims.selectors import blind_filters
-from claims.selectors.detail import disputes_qs, hidden_from
+from claims.selectors.detail import disputes_qs
 
-from .review_common import HeadAsGet, Reader, TargetField, find_target, target_version_field, version_field
+from .review_common import ReviewViewSet, TargetField, find_target, target_version_field, version_field
 
 DISPUTABLE_HELP = "What it disputes: " + ", ".join(kind.url_kind for kind in targets.DISPUTABLE) + "."
 
@@ -102,11 +101,10 @@ def _as_sent(exc: DjangoValidationError) -> DjangoValidationError:
     withdraw=extend_schema(request=DisputeWithdraw, responses=DisputeSerializer),
     resolve=extend_schema(request=DisputeResolve, responses=DisputeSerializer),
 )
-class DisputeViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DisputeViewSet(ReviewViewSet):
     """Disputes of grades, ratings and claims."""
 
     serializer_class = DisputeSerializer
-    permission_classes = [Reader]
 
     def get_queryset(self) -> QuerySet[Dispute]:
         disputes = disputes_qs().filter(blind_filters.disputes_visible(self.request.user))
@@ -118,15 +116,6 @@ class DisputeViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin
         if params.get("raised_by"):
             disputes = disputes.filter(raised_by__username=params["raised_by"])
         return disputes
-
-    def get_object(self) -> Dispute:
-        dispute = super().get_object()
-        if hidden_from(self.request.user, dispute):
-            raise Http404("Hidden by blind grading.")
-        return dispute
-
-    def _saved(self, dispute: Dispute, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=dispute.pk)).data, status=code)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         given = DisputeRaise(data=request.data)
@@ -154,7 +143,7 @@ class DisputeViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin
             )
         except DjangoValidationError as exc:
             raise _as_sent(exc) from None
-        return self._saved(dispute, status.HTTP_201_CREATED)
+        return self.saved(dispute, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, *args, **kwargs) -> Response:
@@ -164,7 +153,7 @@ class DisputeViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin
         given = DisputeWithdraw(data=request.data)
         given.is_valid(raise_exception=True)
         version = given.validated_data["version"]
-        return self._saved(services.dispute_withdraw(actor=request.user, dispute=dispute, expected_version=version))
+        return self.saved(services.dispute_withdraw(actor=request.user, dispute=dispute, expected_version=version))
 
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, *args, **kwargs) -> Response:
@@ -186,4 +175,4 @@ class DisputeViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin
             )
         except DjangoValidationError as exc:
             raise _as_sent(exc) from None
-        return self._saved(dispute)
+        return self.saved(dispute)

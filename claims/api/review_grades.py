@@ -10,9 +10,8 @@ another's, by an editor with no stake in it, through services.assessment_update.
 """
 
 from django.db.models import Model, QuerySet
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,9 +20,8 @@ from claims import roles, services, targets
 from claims.grading import Credibility, Reliability
 from claims.models import CitationAssessment, SourceAssessment
 from claims.selectors import blind_filters
-from claims.selectors.detail import hidden_from
 
-from .review_common import HeadAsGet, Reader, api_url, find_target, target_version_field, version_field
+from .review_common import ReviewViewSet, Revisable, api_url, find_target, target_version_field, version_field
 
 
 class _GradeOut(serializers.ModelSerializer):
@@ -90,9 +88,7 @@ class CitationGradeUpdate(_GradeIn):
     version = version_field("grade")
 
 
-class _Grades(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [Reader]
-    http_method_names = ["get", "head", "options", "post", "put", "patch"]
+class _Grades(Revisable, ReviewViewSet):
     model: type[SourceAssessment] | type[CitationAssessment]
     graded: str  # "source" or "citation"
     create_serializer: type[serializers.Serializer]
@@ -113,10 +109,6 @@ class _Grades(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         kind = targets.by_field(self.graded)
         return find_target(self.request.user, kind, value)
 
-    def _saved(self, grade, code: int) -> Response:
-        grade = self.get_queryset().get(pk=grade.pk)  # (read again with what names it)
-        return Response(self.get_serializer(grade).data, status=code)
-
     def create(self, request: Request, *args, **kwargs) -> Response:
         roles.require(roles.can_assess(request.user), services.GRADER_NEEDED)
         given = self.create_serializer(data=request.data)
@@ -131,7 +123,7 @@ class _Grades(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             expected_version=services.NO_GRADE_YET,
             target_version=values.get("target_version"),
         )
-        return self._saved(grade, status.HTTP_201_CREATED)
+        return self.saved(grade, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
         roles.require(roles.can_assess(request.user), services.GRADER_NEEDED)
@@ -152,16 +144,7 @@ class _Grades(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             )
         else:
             services.assessment_update(actor=request.user, assessment=grade, **new, expected_version=values["version"])
-        return self._saved(grade, status.HTTP_200_OK)
-
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def get_object(self):
-        grade = super().get_object()
-        if hidden_from(self.request.user, grade):  # (the list's filter says so already; the page's rule, asked again)
-            raise Http404("Hidden by blind grading.")
-        return grade
+        return self.saved(grade, status.HTTP_200_OK)
 
 
 def _schema(target: OpenApiParameter):

@@ -7,9 +7,8 @@ once they have rated the cell (selectors.ratings; the list's filter: selectors.b
 """
 
 from django.db.models import QuerySet
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,9 +17,8 @@ from claims import roles, services, targets
 from claims.grading import Consistency
 from claims.models import ConsistencyRating
 from claims.selectors import blind_filters
-from claims.selectors.detail import hidden_from
 
-from .review_common import HeadAsGet, Reader, api_url, find_target, target_version_field, version_field
+from .review_common import ReviewViewSet, Revisable, api_url, find_target, target_version_field, version_field
 
 OWN_RATINGS_ONLY = "Reviewers may change only their own ratings; rate the cell yourself instead."
 
@@ -86,12 +84,10 @@ class RatingUpdate(_RatingIn):
     update=extend_schema(request=RatingUpdate, responses=RatingSerializer),
     partial_update=extend_schema(request=RatingUpdate, responses=RatingSerializer),
 )
-class ConsistencyRatingViewSet(HeadAsGet, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ConsistencyRatingViewSet(Revisable, ReviewViewSet):
     """Consistency ratings (CC, C, N, I, II) of evidence against a topic's other claims."""
 
     serializer_class = RatingSerializer
-    permission_classes = [Reader]
-    http_method_names = ["get", "head", "options", "post", "put", "patch"]
 
     def get_queryset(self) -> QuerySet[ConsistencyRating]:
         ratings = ConsistencyRating.objects.select_related("claim", "reviewer").filter(
@@ -103,15 +99,6 @@ class ConsistencyRatingViewSet(HeadAsGet, mixins.ListModelMixin, mixins.Retrieve
         if params.get("reviewer"):
             ratings = ratings.filter(reviewer__username=params["reviewer"])
         return ratings
-
-    def get_object(self) -> ConsistencyRating:
-        rating = super().get_object()
-        if hidden_from(self.request.user, rating):
-            raise Http404("Hidden by blind grading.")
-        return rating
-
-    def _saved(self, rating: ConsistencyRating, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=rating.pk)).data, status=code)
 
     def _rate(self, values: dict, *, citation, claim, expected_version: int) -> ConsistencyRating:
         return services.consistency_rating_set(
@@ -133,7 +120,7 @@ class ConsistencyRatingViewSet(HeadAsGet, mixins.ListModelMixin, mixins.Retrieve
         citation = find_target(request.user, targets.by_field("citation"), values["citation"])
         claim = find_target(request.user, targets.by_field("claim"), values["claim"])
         rating = self._rate(values, citation=citation, claim=claim, expected_version=services.NO_GRADE_YET)
-        return self._saved(rating, status.HTTP_201_CREATED)
+        return self.saved(rating, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
         roles.require(roles.can_assess(request.user), services.GRADER_NEEDED)
@@ -145,7 +132,4 @@ class ConsistencyRatingViewSet(HeadAsGet, mixins.ListModelMixin, mixins.Retrieve
         if "version" not in values:
             raise ValidationError({"version": ["This field is required."]})
         self._rate(values, citation=rating.citation, claim=rating.claim, expected_version=values["version"])
-        return self._saved(rating)
-
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        return self.update(request, *args, partial=True, **kwargs)
+        return self.saved(rating)
