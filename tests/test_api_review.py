@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from claims import services
@@ -171,6 +173,39 @@ def test_every_role_reads_the_lists_a_page_at_a_time(world, persona):
         response = client.get(response.json()["next"])
     assert sorted(seen) == sorted(Annotation.objects.values_list("pk", flat=True))
     assert len(seen) == len(set(seen))
+
+
+def more_of_everything(world: World, n: int) -> None:
+    """n more reviewers, each grading the source and the citation, rating the cell, noting and
+    disputing victor's citation grade."""
+    for i in range(n):
+        other = make_user(f"reviewer_{i}", Role.REVIEWER)
+        services.grade_set(actor=other, target=world.source, grade="C", rationale="More.")
+        grade = services.grade_set(actor=other, target=world.citation, grade=2, rationale="More.")
+        services.consistency_rating_set(
+            actor=other, citation=world.citation, claim=world.rival, grade="N", rationale="More."
+        )
+        services.annotation_create(actor=other, target=grade, body="More.")
+        services.dispute_raise(actor=other, target=world.citation_grade, reason="More.", proposed=2)
+
+
+@pytest.mark.parametrize("persona", ["reviewer", "editor"])
+def test_a_page_of_each_list_costs_the_same_queries_however_many_rows_it_shows(world, persona):
+    client = api(world, persona)
+
+    def queries() -> tuple[list[int], list[int]]:
+        counts, rows = [], []
+        for path in LISTS:
+            with CaptureQueriesContext(connection) as done:
+                rows.append(len(ids(client.get(path))))
+            counts.append(len(done))
+        return counts, rows
+
+    before, rows_before = queries()
+    more_of_everything(world, 3)
+    after, rows_after = queries()
+    assert after == before
+    assert all(now == then + 3 for now, then in zip(rows_after, rows_before)), (rows_before, rows_after)
 
 
 # --- Grades, blind --------------------------------------------------------------------

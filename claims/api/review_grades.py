@@ -23,6 +23,8 @@ from claims.selectors import blind_filters
 
 from .review_common import ReviewViewSet, Revisable, api_url, find_target, target_version_field, version_field
 
+OWN_GRADES_ONLY = services.EDITOR_NEEDED + " Reviewers may change only their own grades."
+
 
 class _GradeOut(serializers.ModelSerializer):
     reviewer = serializers.CharField(source="reviewer.username", read_only=True)
@@ -128,6 +130,8 @@ class _Grades(Revisable, ReviewViewSet):
     def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
         roles.require(roles.can_assess(request.user), services.GRADER_NEEDED)
         grade = self.get_object()
+        # (services.assessment_update's own rule, asked before the input is read, as a page would.)
+        roles.require(grade.reviewer_id == request.user.pk or roles.can_edit_any(request.user), OWN_GRADES_ONLY)
         given = self.update_serializer(data=request.data, partial=partial)
         given.is_valid(raise_exception=True)
         values = given.validated_data
