@@ -208,6 +208,19 @@ def test_a_page_of_each_list_costs_the_same_queries_however_many_rows_it_shows(w
     assert all(now == then + 3 for now, then in zip(rows_after, rows_before)), (rows_before, rows_after)
 
 
+def test_a_filter_no_row_could_match_is_refused_naming_it(world):
+    editor = api(world, "editor")
+    nul = editor.get("/api/v1/source-grades/", {"source": "rogovin\x001937"})
+    assert nul.status_code == 400 and nul.json() == {"source": ["No key, name or id holds a NUL character."]}
+    huge = editor.get("/api/v1/annotations/", {"parent": "9" * 5000})
+    assert huge.status_code == 400 and "An id is a number" in huge.json()["parent"][0]
+    assert len(huge.json()["parent"][0]) < 200  # (the value quoted shortened)
+    unknown = editor.get("/api/v1/annotations/", {"target_kind": "claim", "target_id": "no\x00such"})
+    assert unknown.status_code == 400
+    for beyond in ("9" * 5000, str(2**63)):
+        assert editor.get("/api/v1/annotations/", {"target_kind": "citation", "target_id": beyond}).status_code == 404
+
+
 # --- Grades, blind --------------------------------------------------------------------
 
 

@@ -19,7 +19,16 @@ from claims import roles, services, targets
 from claims.models import Annotation
 from claims.selectors import blind_filters
 
-from .review_common import TARGET_KIND_HELP, ReviewViewSet, Revisable, TargetField, find_target, version_field
+from .review_common import (
+    TARGET_KIND_HELP,
+    ReviewViewSet,
+    Revisable,
+    TargetField,
+    find_target,
+    number,
+    query_params,
+    version_field,
+)
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
@@ -116,11 +125,11 @@ class AnnotationViewSet(Revisable, ReviewViewSet):
         notes = Annotation.objects.select_related("author", *targets.ANNOTATION_FIELDS).filter(
             blind_filters.annotations_visible(user)
         )
-        params = self.request.query_params
+        params = query_params(self.request)
         if params.get("author"):
             notes = notes.filter(author__username=params["author"])
         if params.get("parent"):
-            notes = notes.filter(parent_id=_number("parent", params["parent"]))
+            notes = notes.filter(parent_id=number("parent", params["parent"]))
         if params.get("target_kind") or params.get("target_id"):
             kind = targets.by_url_kind(params.get("target_kind", ""))
             if kind is None or not params.get("target_id"):
@@ -172,9 +181,3 @@ class AnnotationViewSet(Revisable, ReviewViewSet):
             actor=request.user, annotation=note, expected_version=given.validated_data["version"]
         )
         return self.saved(note)
-
-
-def _number(name: str, value: str) -> int:
-    if not value.isdigit() or int(value) > 2**31 - 1:
-        raise ValidationError({name: [f"An id is a number, not {value[:80]!r}."]})
-    return int(value)

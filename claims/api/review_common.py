@@ -14,10 +14,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import roles, targets
+from claims.quoting import quoted
 from claims.selectors.detail import hidden_from
 from claims.views.access import NO_ROLE
 
@@ -106,8 +108,9 @@ def find_target(user, kind: targets.TargetKind, value: str) -> Model:
     """The target a request names (kind and key or id), 404 when there is none or blind grading
     hides it."""
     lookup = _ROUTES[kind.url_kind][1]
-    if lookup == "pk" and not str(value).isdigit():
-        raise Http404(f"No {kind.url_kind} has the id {str(value)[:80]!r}.")
+    text = str(value)
+    if (lookup == "pk" and not (text.isdigit() and len(text) <= 10 and int(text) <= 2**31 - 1)) or "\x00" in text:
+        raise Http404(f"No {kind.url_kind} is named {quoted(text)}.")
     target = get_object_or_404(kind.model.objects.select_related(*kind.related), **{lookup: value})
     if hidden_from(user, target):
         raise Http404("Hidden by blind grading.")
@@ -157,3 +160,20 @@ def target_version_field(what: str) -> serializers.IntegerField:
         max_value=2**31 - 1,
         help_text=f"The version of the {what} you read; if it changed since, 409 and nothing is saved.",
     )
+
+
+def query_params(request: Request) -> dict[str, str]:
+    """The query's parameters (the last value of each), refused with 400 where one holds a NUL,
+    which no key or name holds and PostgreSQL cannot even be asked about."""
+    params = dict(request.query_params.items())
+    refused = {name: ["No key, name or id holds a NUL character."] for name, value in params.items() if "\x00" in value}
+    if refused:
+        raise ValidationError(refused)
+    return params
+
+
+def number(name: str, value: str) -> int:
+    """An id sent in a parameter: 400 unless it is one a row could have."""
+    if not value.isdigit() or len(value) > 10 or int(value) > 2**31 - 1:
+        raise ValidationError({name: [f"An id is a number, not {quoted(value)}."]})
+    return int(value)

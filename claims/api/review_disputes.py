@@ -21,7 +21,7 @@ from claims.models import Dispute
 from claims.selectors import blind_filters
 from claims.selectors.detail import disputes_qs
 
-from .review_common import ReviewViewSet, TargetField, find_target, target_version_field, version_field
+from .review_common import ReviewViewSet, TargetField, find_target, query_params, target_version_field, version_field
 
 DISPUTABLE_HELP = "What it disputes: " + ", ".join(kind.url_kind for kind in targets.DISPUTABLE) + "."
 
@@ -108,7 +108,7 @@ class DisputeViewSet(ReviewViewSet):
 
     def get_queryset(self) -> QuerySet[Dispute]:
         disputes = disputes_qs().filter(blind_filters.disputes_visible(self.request.user))
-        params = self.request.query_params
+        params = query_params(self.request)
         if params.get("state"):
             if params["state"] not in Dispute.State.values:
                 raise ValidationError({"state": [f"A dispute's state is one of {', '.join(Dispute.State.values)}."]})

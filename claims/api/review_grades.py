@@ -21,7 +21,16 @@ from claims.grading import Credibility, Reliability
 from claims.models import CitationAssessment, SourceAssessment
 from claims.selectors import blind_filters
 
-from .review_common import ReviewViewSet, Revisable, api_url, find_target, target_version_field, version_field
+from .review_common import (
+    ReviewViewSet,
+    Revisable,
+    api_url,
+    find_target,
+    number,
+    query_params,
+    target_version_field,
+    version_field,
+)
 
 OWN_GRADES_ONLY = services.EDITOR_NEEDED + " Reviewers may change only their own grades."
 
@@ -99,10 +108,11 @@ class _Grades(Revisable, ReviewViewSet):
     def get_queryset(self) -> QuerySet:
         visible = getattr(blind_filters, f"{self.graded}_grades_visible")(self.request.user)
         grades = self.model.objects.select_related(self.graded, "reviewer").filter(visible)
-        reviewer = self.request.query_params.get("reviewer")
+        params = query_params(self.request)
+        reviewer = params.get("reviewer")
         if reviewer:
             grades = grades.filter(reviewer__username=reviewer)
-        return self._of_target(grades, self.request.query_params.get(self.graded))
+        return self._of_target(grades, params.get(self.graded))
 
     def _of_target(self, grades: QuerySet, value: str | None) -> QuerySet:
         return grades
@@ -192,8 +202,4 @@ class CitationGradeViewSet(_Grades):
     graded = "citation"
 
     def _of_target(self, grades: QuerySet, value: str | None) -> QuerySet:
-        if not value:
-            return grades
-        if not value.isdigit() or int(value) > 2**31 - 1:
-            raise ValidationError({"citation": [f"A citation's id is a number, not {value[:80]!r}."]})
-        return grades.filter(citation_id=int(value))
+        return grades.filter(citation_id=number("citation", value)) if value else grades

@@ -18,7 +18,15 @@ from claims.grading import Consistency
 from claims.models import ConsistencyRating
 from claims.selectors import blind_filters
 
-from .review_common import ReviewViewSet, Revisable, api_url, find_target, target_version_field, version_field
+from .review_common import (
+    ReviewViewSet,
+    Revisable,
+    api_url,
+    find_target,
+    query_params,
+    target_version_field,
+    version_field,
+)
 
 OWN_RATINGS_ONLY = "Reviewers may change only their own ratings; rate the cell yourself instead."
 
@@ -93,7 +101,7 @@ class ConsistencyRatingViewSet(Revisable, ReviewViewSet):
         ratings = ConsistencyRating.objects.select_related("claim", "reviewer").filter(
             blind_filters.ratings_visible(self.request.user)
         )
-        params = self.request.query_params
+        params = query_params(self.request)
         if params.get("claim"):
             ratings = ratings.filter(claim__key=params["claim"])
         if params.get("reviewer"):
