@@ -317,6 +317,16 @@ def test_a_reviewer_revises_their_grade_from_the_version_they_read(world):
     assert victor.patch(path, {"grade": "A"}, format="json").status_code == 400  # (no version: refused)
 
 
+def test_grading_a_citation_changed_since_it_was_read_is_a_conflict(world):
+    services.citation_update(
+        actor=world.users["researcher"], citation=world.citation, data={"locator": "ch. 10"}, expected_version=1
+    )
+    body = {"citation": world.citation.pk, "grade": 2, "rationale": "Read at ch. 9.", "target_version": 1}
+    response = api(world, "second_reviewer").post("/api/v1/citation-grades/", body, format="json")
+    assert response.status_code == 409 and "locator changed" in response.json()["non_field_errors"][0]
+    assert not CitationAssessment.objects.filter(reviewer=world.users["second_reviewer"]).exists()
+
+
 def test_grading_what_one_graded_in_another_window_is_a_conflict(world):
     response = api(world, "reviewer").post(
         "/api/v1/source-grades/", {"source": "rogovin-1937", "grade": "E", "rationale": "Again."}, format="json"
