@@ -483,4 +483,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The two grading scales are both fields named "grade": each gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ReliabilityEnum": "claims.grading.Reliability",
+        "CredibilityEnum": "claims.grading.Credibility",
+        "ConsistencyEnum": "claims.grading.Consistency",
+    },
 }

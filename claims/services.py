@@ -1337,9 +1337,13 @@ def annotation_update(
 
 
 @transaction.atomic
-def annotation_withdraw(*, actor: User, annotation: Annotation) -> Annotation:
-    """Withdraw rather than delete, so that replies keep the note they answer."""
+def annotation_withdraw(*, actor: User, annotation: Annotation, expected_version: int | None = None) -> Annotation:
+    """Withdraw rather than delete, so that replies keep the note they answer.
+
+    expected_version: the version of the note the person saw (the API's withdraw carries it);
+    a note edited since is not withdrawn unseen."""
     _require_own_annotation(actor, annotation)
+    check_version(annotation, expected_version, doing="withdrawing")
     annotation.withdrawn_at = timezone.now()
     return _save(annotation, actor=actor)
 

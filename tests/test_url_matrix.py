@@ -340,6 +340,22 @@ ROUTES = {
     "topics/<slug:slug>/matrix.csv": lambda w: f"/topics/{w.topic.slug}/matrix.csv",
     # The grade legend (issue 15)
     "grades/legend/": lambda w: "/grades/legend/",
+    # The JSON API's review resources (issue 16); each route's format twin is added by _api_twins below
+    "api/v1/^source-grades/$": lambda w: "/api/v1/source-grades/",
+    "api/v1/^source-grades/(?P<pk>[^/.]+)/$": lambda w: f"/api/v1/source-grades/{w.source_grade.pk}/",
+    "api/v1/^citation-grades/$": lambda w: "/api/v1/citation-grades/",
+    "api/v1/^citation-grades/(?P<pk>[^/.]+)/$": lambda w: f"/api/v1/citation-grades/{w.citation_grade.pk}/",
+    "api/v1/^annotations/$": lambda w: "/api/v1/annotations/",
+    "api/v1/^annotations/(?P<pk>[^/.]+)/$": lambda w: f"/api/v1/annotations/{w.annotation.pk}/",
+    "api/v1/^annotations/(?P<pk>[^/.]+)/reply/$": lambda w: f"/api/v1/annotations/{w.annotation.pk}/reply/",
+    "api/v1/^annotations/(?P<pk>[^/.]+)/withdraw/$": lambda w: f"/api/v1/annotations/{w.annotation.pk}/withdraw/",
+    "api/v1/^disputes/$": lambda w: "/api/v1/disputes/",
+    "api/v1/^disputes/(?P<pk>[^/.]+)/$": lambda w: f"/api/v1/disputes/{w.dispute.pk}/",
+    "api/v1/^disputes/(?P<pk>[^/.]+)/withdraw/$": lambda w: f"/api/v1/disputes/{w.dispute.pk}/withdraw/",
+    "api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": lambda w: f"/api/v1/disputes/{w.dispute.pk}/resolve/",
+    "api/v1/^consistency-ratings/$": lambda w: "/api/v1/consistency-ratings/",
+    "api/v1/^consistency-ratings/(?P<pk>[^/.]+)/$": lambda w: f"/api/v1/consistency-ratings/{w.rating.pk}/",
+    "api/v1/^agreement/$": lambda w: "/api/v1/agreement/",
 }
 
 
@@ -590,7 +606,38 @@ EXPECTED = {
     "topics/<slug:slug>/matrix/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "grades/legend/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "topics/<slug:slug>/matrix.csv": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    # The JSON API's review resources (issue 16): no login page, 401 asking for a token; a method
+    # an address does not take is 405 once the visitor may read. An empty POST lacks what a write
+    # needs (400) where the role allows it: grading is for Reviewers and Editors, withdrawing a
+    # note for its author (the Researcher) and Editors, withdrawing the dispute for the Reviewer
+    # who raised it and staff, resolving it for Editors with no stake in it.
+    "api/v1/^source-grades/$": ("401 403 200 200 200 200", "401 403 403 400 400 400"),
+    "api/v1/^source-grades/(?P<pk>[^/.]+)/$": ("401 403 200 200 200 200", "401 403 405 405 405 405"),
+    "api/v1/^citation-grades/$": ("401 403 200 200 200 200", "401 403 403 400 400 400"),
+    "api/v1/^citation-grades/(?P<pk>[^/.]+)/$": ("401 403 200 200 200 200", "401 403 405 405 405 405"),
+    "api/v1/^annotations/$": ("401 403 200 200 200 200", "401 403 400 400 400 400"),
+    "api/v1/^annotations/(?P<pk>[^/.]+)/$": ("401 403 200 200 200 200", "401 403 405 405 405 405"),
+    "api/v1/^annotations/(?P<pk>[^/.]+)/reply/$": ("401 403 405 405 405 405", "401 403 400 400 400 400"),
+    "api/v1/^annotations/(?P<pk>[^/.]+)/withdraw/$": ("401 403 405 405 405 405", "401 403 400 403 400 400"),
+    "api/v1/^disputes/$": ("401 403 200 200 200 200", "401 403 400 400 400 400"),
+    "api/v1/^disputes/(?P<pk>[^/.]+)/$": ("401 403 200 200 200 200", "401 403 405 405 405 405"),
+    "api/v1/^disputes/(?P<pk>[^/.]+)/withdraw/$": ("401 403 405 405 405 405", "401 403 403 400 403 400"),
+    "api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": ("401 403 405 405 405 405", "401 403 403 403 400 400"),
+    "api/v1/^consistency-ratings/$": ("401 403 200 200 200 200", "401 403 403 400 400 400"),
+    "api/v1/^consistency-ratings/(?P<pk>[^/.]+)/$": ("401 403 200 200 200 200", "401 403 405 405 405 405"),
+    "api/v1/^agreement/$": ("401 403 200 200 200 200", "401 403 405 405 405 405"),
 }
+
+# DefaultRouter gives each API route a twin with a format suffix (/api/v1/disputes.json,
+# /api/v1/disputes/7.json), which answers as the route does.
+_API_TWINS = {
+    route: route.removesuffix("/$") + r"\.(?P<format>[a-z0-9]+)/?$"
+    for route in EXPECTED
+    if route.startswith("api/v1/^") and route.endswith("/$")
+}
+for _route, _twin in _API_TWINS.items():
+    ROUTES[_twin] = lambda w, route=_route: ROUTES[route](w).removesuffix("/") + ".json"
+    EXPECTED[_twin] = EXPECTED[_route]
 
 
 def test_every_url_of_the_urlconf_has_an_entry():
@@ -726,6 +773,15 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "topics/<slug:slug>/matrix/": "/topics/no-such-topic/matrix/",
     "topics/<slug:slug>/matrix.csv": "/topics/no-such-topic/matrix.csv",
     "accounts/tokens/<int:pk>/revoke/": f"/accounts/tokens/{MISSING}/revoke/",
+    "api/v1/^source-grades/(?P<pk>[^/.]+)/$": f"/api/v1/source-grades/{MISSING}/",
+    "api/v1/^citation-grades/(?P<pk>[^/.]+)/$": f"/api/v1/citation-grades/{MISSING}/",
+    "api/v1/^annotations/(?P<pk>[^/.]+)/$": f"/api/v1/annotations/{MISSING}/",
+    "api/v1/^annotations/(?P<pk>[^/.]+)/reply/$": f"/api/v1/annotations/{MISSING}/reply/",
+    "api/v1/^annotations/(?P<pk>[^/.]+)/withdraw/$": f"/api/v1/annotations/{MISSING}/withdraw/",
+    "api/v1/^disputes/(?P<pk>[^/.]+)/$": f"/api/v1/disputes/{MISSING}/",
+    "api/v1/^disputes/(?P<pk>[^/.]+)/withdraw/$": f"/api/v1/disputes/{MISSING}/withdraw/",
+    "api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": f"/api/v1/disputes/{MISSING}/resolve/",
+    "api/v1/^consistency-ratings/(?P<pk>[^/.]+)/$": f"/api/v1/consistency-ratings/{MISSING}/",
 }
 
 
@@ -767,7 +823,26 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     "topics/<slug:slug>/matrix/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "topics/<slug:slug>/matrix.csv": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "accounts/tokens/<int:pk>/revoke/": ("405 405 405 405 405 405", "  L 404 404 404 404 404"),
+    "api/v1/^source-grades/(?P<pk>[^/.]+)/$": ("401 403 404 404 404 404", "401 403 405 405 405 405"),
+    "api/v1/^citation-grades/(?P<pk>[^/.]+)/$": ("401 403 404 404 404 404", "401 403 405 405 405 405"),
+    "api/v1/^annotations/(?P<pk>[^/.]+)/$": ("401 403 404 404 404 404", "401 403 405 405 405 405"),
+    "api/v1/^annotations/(?P<pk>[^/.]+)/reply/$": ("401 403 405 405 405 405", "401 403 404 404 404 404"),
+    "api/v1/^annotations/(?P<pk>[^/.]+)/withdraw/$": ("401 403 405 405 405 405", "401 403 404 404 404 404"),
+    "api/v1/^disputes/(?P<pk>[^/.]+)/$": ("401 403 404 404 404 404", "401 403 405 405 405 405"),
+    "api/v1/^disputes/(?P<pk>[^/.]+)/withdraw/$": ("401 403 405 405 405 405", "401 403 404 404 404 404"),
+    "api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": ("401 403 405 405 405 405", "401 403 403 403 404 404"),
+    "api/v1/^consistency-ratings/(?P<pk>[^/.]+)/$": ("401 403 404 404 404 404", "401 403 405 405 405 405"),
 }
+
+
+# A list's format twin has a parameter, the format: asked for a format there is none of, 404.
+for _route, _twin in _API_TWINS.items():
+    if _route in MISSING_OBJECT_PATHS:
+        MISSING_OBJECT_PATHS[_twin] = MISSING_OBJECT_PATHS[_route].removesuffix("/") + ".json"
+        EXPECTED_FOR_MISSING_OBJECTS[_twin] = EXPECTED_FOR_MISSING_OBJECTS[_route]
+    else:
+        MISSING_OBJECT_PATHS[_twin] = ROUTES[_route](None).removesuffix("/") + ".xml"
+        EXPECTED_FOR_MISSING_OBJECTS[_twin] = ("404 404 404 404 404 404", "404 404 404 404 404 404")
 
 
 def test_every_url_with_an_object_has_an_entry_for_a_missing_one():
