@@ -5,22 +5,87 @@ own form page rather than in a form repeated under every grade and note.
 """
 
 import re
+from collections.abc import Iterator
 from html import unescape
 
 import pytest
 from django.urls import reverse
 
 from claims import services
-from claims.models import Citation
+from claims.models import Annotation, Citation, Claim, Source, User
+from claims.roles import Role
 from claims.selectors.detail import CITATIONS_PER_PAGE, HISTORY_PER_PAGE, THREADS_PER_PAGE
+from tests.conftest import make_user, rows_for_the_module
 from tests.forms_support import submit
 
 CITATIONS = 35  # pages of 10, 10, 10 and 5
 THREADS = 45  # pages of 20, 20 and 5
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dict]:
+    """The people and the big claim, written once for the module (each test's changes are rolled
+    back after it: rows_for_the_module)."""
+    with rows_for_the_module(django_db_blocker, tmp_path_factory):
+        users = {
+            "researcher": make_user("rita_researcher", Role.RESEARCHER),
+            "reviewer": make_user("victor_reviewer", Role.REVIEWER),
+            "second_reviewer": make_user("vera_reviewer", Role.REVIEWER),
+            "editor": make_user("edith_editor", Role.EDITOR),
+            "second_editor": make_user("emil_editor", Role.EDITOR),
+            "outsider": make_user("olga_outsider"),
+        }
+        topic = services.topic_create(actor=users["editor"], title="Date of execution")
+        yield {**users, "big": build_big(topic, users["researcher"], users["editor"])}
+
+
+# The module's people are the conftest personas' namesakes, read from the module's rows.
 @pytest.fixture
-def big(topic, researcher, reviewer, editor) -> dict:
+def researcher(db, world) -> User:
+    return world["researcher"]
+
+
+@pytest.fixture
+def reviewer(db, world) -> User:
+    return world["reviewer"]
+
+
+@pytest.fixture
+def second_reviewer(db, world) -> User:
+    return world["second_reviewer"]
+
+
+@pytest.fixture
+def editor(db, world) -> User:
+    return world["editor"]
+
+
+@pytest.fixture
+def second_editor(db, world) -> User:
+    return world["second_editor"]
+
+
+@pytest.fixture
+def outsider(db, world) -> User:
+    return world["outsider"]
+
+
+@pytest.fixture
+def big(db, world) -> dict:
+    """The big claim's records read afresh for each test (a test's service calls change the
+    copies it holds; the database's changes are rolled back, the copies' would not be)."""
+    built = world["big"]
+    citations = Citation.objects.in_bulk([c.pk for c in built["ordered"]])
+    roots = Annotation.objects.in_bulk([a.pk for a in built["roots"]])
+    return {
+        "claim": Claim.objects.get(pk=built["claim"].pk),
+        "ordered": [citations[c.pk] for c in built["ordered"]],
+        "roots": [roots[a.pk] for a in built["roots"]],
+        "sources": list(Source.objects.filter(pk__in=[s.pk for s in built["sources"]]).order_by("-key")),
+    }
+
+
+def build_big(topic, researcher, editor) -> dict:
     """A claim with 35 citations of two sources (all but the last "mention" the claim; the last
     supports it), each graded by the editor; 45 note threads on the claim, each with a reply."""
     sources = [
