@@ -6,6 +6,7 @@ HEAD only (a HEAD is a GET without the body), and runs a fixed number of queries
 """
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -326,6 +327,8 @@ def source_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "sources": page.object_list,
             "filtered": bool(data.get("q") or data.get("kind")),
+            # (the downloads keep the filters, not the page)
+            "query": urlencode({name: data[name] for name in ("q", "kind") if data.get(name)}),
             "can_contribute": _can_contribute(request),
             "can_import": roles.can_import_csv(request.user),
         },
