@@ -56,6 +56,27 @@ def stored(**fields) -> Source:
     return source
 
 
+ARCHIVAL = {
+    "key": "rgva-37837-1-12",
+    "kind": "archival_file",
+    "level": "primary",
+    "authors": "NKVD USSR",
+    "archive": "RGVA",
+    "archive_fond": "37837",
+    "archive_opis": "1",
+    "archive_delo": "12",
+    "archive_place": "Moscow",
+}
+BOOK = {"kind": "monograph", "level": "secondary"}
+
+
+def reference_on_page(client, user, key: str) -> str:
+    """The formatted reference on the source's page, as HTML."""
+    client.force_login(user)
+    page = client.get(f"/sources/{key}/").content.decode()
+    return re.search(r'<p class="reference"[^>]*>(.*?)</p>', page, re.S).group(1)
+
+
 def sources() -> dict[str, dict]:
     return {s["key"]: s for s in Source.objects.values()}
 
@@ -296,19 +317,11 @@ def test_an_export_imported_again_changes_no_source(client, editor, seeded, url,
     client.force_login(editor)
     # An archival source with every reference field, besides the seed's.
     stored(
-        key="rgva-37837-1-12",
-        kind="archival_file",
-        level="primary",
+        **{**ARCHIVAL, "authors": "NKVD USSR; Ezhov, Nikolai I."},
         title="Interrogation of M. N. Tukhachevsky, 26 May 1937 {copy} & 100% $ _ ~ ^ \\ #",
         title_original="Протокол допроса",
-        authors="NKVD USSR; Ezhov, Nikolai I.",
         date="1937-05-26?",
-        archive="RGVA",
-        archive_fond="37837",
-        archive_opis="1",
-        archive_delo="12",
         archive_list="5-7 ob.",
-        archive_place="Moscow",
         doi="10.1000/182",
         isbn="5-85910-012-1",
         url="https://example.org/rgva?f=37837&op=1",
@@ -349,31 +362,17 @@ def test_the_csl_json_export_is_zoteros_format(client, editor, seeded):
 
 def test_the_source_page_shows_its_chicago_reference_with_the_archive(client, researcher, seeded):
     stored(
-        key="rgva-37837-1-12",
-        kind="archival_file",
-        level="primary",
-        title="Protocol of the interrogation of M. N. Tukhachevsky",
-        authors="NKVD USSR",
-        date="1937-05-26",
-        archive="RGVA",
-        archive_fond="37837",
-        archive_opis="1",
-        archive_delo="12",
-        archive_list="5-7",
-        archive_place="Moscow",
+        **ARCHIVAL, title="Protocol of the interrogation of M. N. Tukhachevsky", date="1937-05-26", archive_list="5-7"
     )
-    client.force_login(researcher)
-    page = client.get("/sources/rgva-37837-1-12/").content.decode()
-    reference = re.search(r'<p class="reference">(.*?)</p>', page, re.S).group(1)
+    reference = reference_on_page(client, researcher, "rgva-37837-1-12")
     assert reference.startswith("NKVD USSR. 1937. “Protocol of the Interrogation of M. N. Tukhachevsky”")
     assert "RGVA, f. 37837, op. 1, d. 12, l. 5-7, Moscow." in reference
 
 
 def test_a_book_title_is_in_italics_and_a_russian_one_keeps_its_own_capitals(client, researcher, seeded):
     stored(
+        **BOOK,
         key="rogovin-1997",
-        kind="monograph",
-        level="secondary",
         title="Партия расстрелянных",
         authors="Роговин, Вадим Захарович",
         date="1997",
@@ -389,17 +388,14 @@ def test_a_book_title_is_in_italics_and_a_russian_one_keeps_its_own_capitals(cli
 
 def test_the_formatted_reference_escapes_what_the_source_says(client, researcher, seeded):
     stored(
+        **BOOK,
         key="injected",
-        kind="monograph",
-        level="secondary",
         title='Terror <script>alert("x")</script> <i>and</i> \ue000 purge',
         authors="<b>Bold</b>, Author & Co",
         publisher="<img src=x onerror=alert(1)>",
         date="1937",
     )
-    client.force_login(researcher)
-    page = client.get("/sources/injected/").content.decode()
-    reference = re.search(r'<p class="reference">(.*?)</p>', page, re.S).group(1)
+    reference = reference_on_page(client, researcher, "injected")
     assert "<script" not in reference and "<img" not in reference and "<b>" not in reference
     assert "&lt;script&gt;" in reference and "&lt;img src=x" in reference and "&amp; Co" in reference
     assert re.fullmatch(r"[^<]*<i>[^<]*</i>[^<]*", reference), reference  # (the only tag: the style's italics)

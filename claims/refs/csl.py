@@ -19,6 +19,7 @@ from claims.dates import edtf_bounds
 from claims.keys import key_from_text
 from claims.models import Source, SourceKind, SourceLevel
 from claims.quoting import quoted, shorten
+from claims.services import SOURCE_FIELDS
 from claims.translit import slug_for
 
 from . import archival
@@ -87,31 +88,11 @@ PRIMARY_KINDS = {
 IN_A_CONTAINER = {SourceKind.PERIODICAL, SourceKind.ARTICLE, SourceKind.WEB_PAGE}
 # The fields only our export writes, in "custom" (kept as stored when a file leaves them out).
 CUSTOM_FIELDS = ("level", "wikidata_id", "viaf_id", "gnd_id")
-# Every field an import may set, in the preview's order.
-FIELDS = (
-    "key",
-    "kind",
-    "level",
-    "title",
-    "title_original",
-    "authors",
-    "date",
-    "publisher",
-    "publisher_place",
-    "archive",
-    "archive_place",
-    "archive_fond",
-    "archive_opis",
-    "archive_delo",
-    "archive_list",
-    "url",
-    "doi",
-    "isbn",
-    "language",
-    "notes",
-    "wikidata_id",
-    "viaf_id",
-    "gnd_id",
+# Every field an import may set: the sources CSV's, then those a reference brings besides.
+FIELDS = tuple(
+    dict.fromkeys(
+        [*SOURCE_FIELDS, "publisher_place", "archive_place", "doi", "isbn", "wikidata_id", "viaf_id", "gnd_id"]
+    )
 )
 LANGUAGE_NAMES = {
     "russian": "ru",
