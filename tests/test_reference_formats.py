@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from claims.models import Source
-from claims.refs import archival, csl
+from claims.refs import archival, csl, formatted, ris
 from tests.jobs_support import run_jobs_in_this_transaction
 
 pytestmark = pytest.mark.django_db
@@ -273,6 +273,19 @@ def test_archival_locations_are_read_into_fond_opis_delo_and_list(written, parts
     assert location.rest == ""
 
 
+def test_a_ris_availability_field_holding_the_whole_reference_is_read_into_its_parts():
+    (record,) = ris.records(
+        "TY  - MANSCPT\r\nTI  - Verdict\r\nAV  - RGVA, f. 37837, op. 1, d. 15, l. 1-3\r\nER  - \r\n"
+    )
+    cells = csl.cells_of(record.item)
+    assert (cells["archive"], cells["archive_fond"], cells["archive_delo"], cells["archive_list"]) == (
+        "RGVA",
+        "37837",
+        "15",
+        "1-3",
+    )
+
+
 def test_a_location_outside_the_russian_system_is_kept_in_the_notes():
     cells = csl.cells_of(
         {
@@ -399,3 +412,12 @@ def test_the_formatted_reference_escapes_what_the_source_says(client, researcher
     assert "<script" not in reference and "<img" not in reference and "<b>" not in reference
     assert "&lt;script&gt;" in reference and "&lt;img src=x" in reference and "&amp; Co" in reference
     assert re.fullmatch(r"[^<]*<i>[^<]*</i>[^<]*", reference), reference  # (the only tag: the style's italics)
+
+
+@pytest.mark.parametrize(
+    ("date", "shown"),
+    [("1937-06?", "A, B. [1937?]."), ("../1937", "A, B. until 1937."), ("1937-06-11/1937-06-12", "A, B. 1937.")],
+)
+def test_a_date_chicago_has_no_form_for_is_given_in_words(date, shown):
+    source = Source(key="x", kind="monograph", level="secondary", title="T", authors="A, B", date=date)
+    assert formatted.reference(source).startswith(shown)

@@ -19,6 +19,7 @@ from citeproc.source.json import CiteProcJSON
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from claims.dates import edtf_in_words
 from claims.models import Source
 
 from . import csl
@@ -83,7 +84,7 @@ def reference(source: Source) -> SafeString:
 def _item(source: Source) -> dict[str, Any]:
     """The source's CSL item as a style should see it: the archive and its fond, opis, delo and list in
     one reference ("RGVA, f. 37837, op. 1, d. 12"), as Russian archival citations run; the date as
-    date-parts (citeproc-py does not read EDTF)."""
+    date-parts, or in words where it is no plain date or interval (citeproc-py does not read EDTF)."""
     item = csl.item_of(source)
     for name in ("custom", "note", "citation-key"):
         item.pop(name, None)
@@ -91,8 +92,10 @@ def _item(source: Source) -> dict[str, Any]:
         item.pop("archive_location", None)
         item["archive"] = source.archive_reference
     if "issued" in item:
-        issued = item["issued"]
-        item["issued"] = {"date-parts": issued["date-parts"]} if "date-parts" in issued else {"literal": issued["raw"]}
+        parts = item["issued"].get("date-parts")
+        if parts and len(parts) == 2 and parts[0][0] == parts[1][0]:
+            parts = parts[:1]  # (citeproc-py prints nothing for an interval within one year: its first day)
+        item["issued"] = {"date-parts": parts} if parts else {"literal": edtf_in_words(source.date)}
         if source.date.endswith(("?", "%")):
             item["issued"]["circa"] = True  # (Chicago's "[1937?]")
     return item

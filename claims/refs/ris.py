@@ -66,13 +66,14 @@ RIS_OF_TYPE = {
     "webpage": "ELEC",
     "interview": "SOUND",
 }
+MAPPING = {**rispy.TAG_KEY_MAPPING, "AV": "availability"}  # (rispy has no name for AV)
 _ISBN = re.compile(r"^(?:97[89][- ]?)?(?:\d[- ]?){9}[\dXx]$")
 _RIS_DATE = re.compile(r"^(\d{4})(?:/(\d{1,2})?(?:/(\d{1,2})?(?:/.*)?)?)?$")  # 1937/06/11/, 1937///, 1937
 
 
 def records(text: str) -> list[Record]:
     try:
-        entries = rispy.loads(text, skip_unknown_tags=True)
+        entries = rispy.loads(text, mapping=MAPPING, skip_unknown_tags=True)
     except (OSError, ValueError, KeyError) as exc:
         raise RecordError(f"The file cannot be read as RIS: {exc}.") from None
     found = []
@@ -139,7 +140,7 @@ def _item(entry: dict[str, Any]) -> dict[str, Any]:
 def _archive(item: dict[str, Any], entry: dict[str, Any]) -> None:
     """DB and AN (Zotero's archive and location in it), else AV holding both."""
     database, accession = _first(entry, "name_of_database"), _first(entry, "accession_number")
-    availability = _first(entry, "availability") or _first(entry, "unknown_tag")
+    availability = _first(entry, "availability")
     if accession and (database or item["type"] == "manuscript"):
         item["archive"], item["archive_location"] = database, accession
     elif availability:
