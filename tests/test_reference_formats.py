@@ -84,6 +84,18 @@ def sources() -> dict[str, dict]:
 # --- Each format: a preview that writes nothing, then the confirm that writes -------------------
 
 
+def test_the_import_page_offers_the_three_formats_and_says_where_each_field_goes(client, editor, seeded):
+    client.force_login(editor)
+    page = client.get(IMPORT).content.decode()
+    assert re.search(r'<select name="format"[^>]*>', page)
+    for value, label in (("csl-json", "CSL-JSON"), ("bibtex", "BibTeX"), ("ris", "RIS")):
+        assert f'<option value="{value}">{label}</option>' in page
+    assert "<caption>Where each field of a source comes from</caption>" in page
+    assert (
+        '<a href="/sources/import/references/">Import sources from Zotero' in client.get("/sources/").content.decode()
+    )
+
+
 def test_a_zotero_csl_json_export_is_previewed_then_imported_with_its_archival_item(client, editor, seeded):
     client.force_login(editor)
     before = sources()

@@ -114,6 +114,10 @@ class ReferenceUploadForm(UploadForm):
     field_order = ["file", "format", "encoding"]
 
 
+def _upload_form(kind: str, *args) -> UploadForm:
+    return ReferenceUploadForm(*args) if kind == "references" else UploadForm(*args)
+
+
 # --- Downloads ------------------------------------------------------------------------
 
 
@@ -284,7 +288,7 @@ def import_page(
         {
             "kind": kind,
             "title": spec["title"],
-            "form": form or UploadForm(),
+            "form": form or _upload_form(kind),
             "report": report,
             "errors_shown": report.errors if report else [],
             "changes_shown": report.changes if report else [],
@@ -312,7 +316,7 @@ def _import_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
         return import_page(request, kind)
     if "token" in request.POST and "file" not in request.FILES:
         return _preview_again(request, kind, request.POST["token"])
-    form = (ReferenceUploadForm if kind == "references" else UploadForm)(request.POST, request.FILES)
+    form = _upload_form(kind, request.POST, request.FILES)
     if not form.is_valid():
         return import_page(request, kind, form=form)
     upload = form.cleaned_data["file"]
