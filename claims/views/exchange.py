@@ -40,7 +40,7 @@ from claims.refs import importing as references
 from claims.selectors import lists
 
 from .access import AuthenticatedHttpRequest, form_methods, reader_required, require
-from .pages import ClaimFilterForm, SourceFilterForm
+from .pages import ClaimFilterForm, source_filters
 
 SESSION_KEY = "csv_uploads"
 
@@ -174,9 +174,7 @@ _REFERENCE_TYPES = {
 @reader_required
 def source_export_references(request: AuthenticatedHttpRequest, fmt: str) -> StreamingHttpResponse:
     """The sources as filtered on /sources/ (the same query string) as CSL-JSON, BibTeX or RIS, streamed."""
-    form = SourceFilterForm(request.GET)
-    form.is_valid()
-    data = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+    _, data = source_filters(request.GET)
     sources = lists.source_search(q=data.get("q", ""), kind=data.get("kind", ""))
     chunks = references_export.chunks(actor=request.user, sources=sources, fmt=fmt)  # (checks the permission)
     response = StreamingHttpResponse(
