@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from claims import services
 from claims.models import Source
 from claims.refs import archival, csl, formatted, ris
 from tests.jobs_support import run_jobs_in_this_transaction
@@ -205,6 +206,19 @@ def test_a_changed_record_shows_its_old_and_new_values_in_the_preview(client, ed
         f'<span class="column-name">title</span>: <del>{stored.title}</del> → <ins>A corrected title</ins>' in preview
     )
     assert '<span class="column-name">doi</span>: <del>(empty)</del> → <ins>10.1000/182</ins>' in preview
+
+
+def test_a_source_changed_after_the_preview_is_not_overwritten_by_the_confirm(client, editor, second_editor, seeded):
+    client.force_login(editor)
+    source = Source.objects.order_by("key").first()
+    item = csl.item_of(source)
+    item["title"] = "A corrected title"
+    preview = upload(client, json.dumps([item]).encode(), "one.json").content.decode()
+    services.source_update(actor=second_editor, source=source, data={"notes": "Checked against the original."})
+    refused = said(html.unescape(confirm(client, preview)))
+    assert "The import was refused: nothing was written" in refused
+    assert f"The source '{source.key}' was changed by {second_editor.username}" in refused
+    assert Source.objects.get(pk=source.pk).title == source.title
 
 
 # --- What cannot be imported: named, and nothing written ------------------------------------
