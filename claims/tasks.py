@@ -11,7 +11,9 @@ failed and the transaction is rolled back; if the worker dies, the database roll
 import logging
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
+from functools import partial
 
 from django.http import QueryDict
 from django_tasks import TaskContext, task
@@ -19,14 +21,26 @@ from django_tasks import TaskContext, task
 from claims import jobs, services, uploads
 from claims.csv.citations_csv import citations_import
 from claims.csv.claims_csv import claims_csv_chunks, claims_import
+from claims.csv.reading import ImportReport
 from claims.csv.shown import report_json
 from claims.csv.sources_csv import sources_import
 from claims.models import User
+from claims.refs.importing import references_import
 from claims.selectors import lists
 
 logger = logging.getLogger("claims.jobs")
 
-IMPORTERS = {"claims": claims_import, "sources": sources_import, "citations": citations_import}
+IMPORTERS = {
+    "claims": claims_import,
+    "sources": sources_import,
+    "citations": citations_import,
+    "references": references_import,
+}
+
+
+def importer(kind: str, fmt: str = "") -> Callable[..., ImportReport]:
+    """The import of a kind of upload; of a reference file, the one reading its format."""
+    return partial(references_import, fmt=fmt) if kind == "references" else IMPORTERS[kind]
 
 
 @contextmanager
@@ -42,7 +56,9 @@ def _progress_logged(context: TaskContext, phase: str):
 
 
 @task(takes_context=True)
-def csv_check(context: TaskContext, *, kind: str, token: str, user_id: int, encoding: str, name: str) -> dict:
+def csv_check(
+    context: TaskContext, *, kind: str, token: str, user_id: int, encoding: str, name: str, fmt: str = ""
+) -> dict:
     """An upload's preview: the import's dry run. On success the versions it saw are kept
     beside the file, for its confirm (as the page's own preview does)."""
     data = uploads.read(token)
@@ -51,7 +67,7 @@ def csv_check(context: TaskContext, *, kind: str, token: str, user_id: int, enco
     actor = User.objects.get(pk=user_id)
     with _progress_logged(context, "check"):
         started = time.monotonic()
-        report = IMPORTERS[kind](actor=actor, data=data, dry_run=True, encoding=encoding or None)
+        report = importer(kind, fmt)(actor=actor, data=data, dry_run=True, encoding=encoding or None)
         seconds = time.monotonic() - started
     if report.ok:
         uploads.write_versions(token, report.versions)
@@ -61,7 +77,9 @@ def csv_check(context: TaskContext, *, kind: str, token: str, user_id: int, enco
 
 
 @task(takes_context=True)
-def csv_import(context: TaskContext, *, kind: str, token: str, user_id: int, encoding: str, name: str) -> dict:
+def csv_import(
+    context: TaskContext, *, kind: str, token: str, user_id: int, encoding: str, name: str, fmt: str = ""
+) -> dict:
     """An upload's confirm: the import, refused if what the preview saw changed since."""
     data, expected = uploads.read(token), uploads.read_versions(token)
     if data is None or expected is None:
@@ -69,7 +87,7 @@ def csv_import(context: TaskContext, *, kind: str, token: str, user_id: int, enc
     actor = User.objects.get(pk=user_id)
     with _progress_logged(context, "import"):
         started = time.monotonic()
-        report = IMPORTERS[kind](
+        report = importer(kind, fmt)(
             actor=actor, data=data, dry_run=False, encoding=encoding or None, expected_versions=expected
         )
         seconds = time.monotonic() - started

@@ -63,6 +63,16 @@ urlpatterns = [
     path("sources/import/", exchange.source_import, name="source_import"),
     path("sources/import/confirm/", exchange.source_import_confirm, name="source_import_confirm"),
     path("sources/example.csv", exchange.source_example, name="source_example"),
+    # Sources from and to reference managers (claims/refs/)
+    path("sources/import/references/", exchange.source_references_import, name="source_references_import"),
+    path(
+        "sources/import/references/confirm/",
+        exchange.source_references_import_confirm,
+        name="source_references_import_confirm",
+    ),
+    path("sources/export.json", exchange.source_export_references, {"fmt": "csl-json"}, name="source_export_json"),
+    path("sources/export.bib", exchange.source_export_references, {"fmt": "bibtex"}, name="source_export_bibtex"),
+    path("sources/export.ris", exchange.source_export_references, {"fmt": "ris"}, name="source_export_ris"),
     path("sources/<slug:key>/", review.source_detail, name="source_detail"),
     path("sources/<slug:key>/edit/", records.source_edit, name="source_edit"),
     path("sources/<slug:key>/grade/", review.grade, {"graded": "source"}, name="source_grade"),

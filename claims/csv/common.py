@@ -14,7 +14,7 @@ from claims import roles
 from claims.quoting import QUOTE_LIMIT, Bounded, quoted
 
 from . import progress
-from .reading import ImportReport, RowError, parse_table
+from .reading import ImportReport, RowError, Table, parse_table
 
 IMPORT_NEEDED = f"Importing CSV needs {roles.EDITOR_ROLE} (or a staff account)."
 EXPORT_NEEDED = f"Exporting CSV needs {roles.CONTRIBUTOR_ROLES}."
@@ -40,22 +40,27 @@ def run_import(
     known: Iterable[str],
     required: Iterable[str],
     export_only: Iterable[str] = (),
+    table: Callable[[], tuple[Table | None, list[RowError]]] | None = None,
 ) -> ImportReport:
     """The steps of every CSV import, all or nothing: the permission (require_import), the file
     read and its header checked (parse_table), keys given twice, then check_and_write(report,
     rows, columns, errors), which checks each row and (unless a dry run) writes, adding what
     is wrong to errors. With any errors the report holds them, sorted, and no rows: what was
-    written is rolled back (check_and_write raises Discard to stop at once)."""
+    written is rolled back (check_and_write raises Discard to stop at once). table: what reads
+    the rows instead of parse_table, for a file of another format (claims/refs/importing.py)."""
     require_import(actor)
     report = ImportReport(dry_run=dry_run)
-    table, errors = parse_table(data, encoding=encoding, known=known, required=required, export_only=export_only)
     if table is None:
+        read, errors = parse_table(data, encoding=encoding, known=known, required=required, export_only=export_only)
+    else:
+        read, errors = table()
+    if read is None:
         report.errors = errors
         return report
-    errors += repeated_keys(table.rows)
-    rows, columns = table.rows, set(table.header)
+    errors += repeated_keys(read.rows)
+    rows, columns = read.rows, set(read.header)
     progress.total(len(rows))
-    del table  # (what the parse kept besides the rows can go)
+    del read  # (what the parse kept besides the rows can go)
     try:
         # A writing import reads the records it compares inside its transaction, so that no edit
         # can come between what it read and what it writes (SQLite: the transaction holds the

@@ -3,7 +3,7 @@
 import copy
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TextIO
 
@@ -20,7 +20,7 @@ from . import progress
 from .columns import SOURCE_COLUMN_TABLE, names, required
 from .common import compare_versions, model_errors, require_export, run_import
 from .derived_from import DERIVED_FROM, RelationsPlan, cells_of
-from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, chunks, write_row
+from .reading import BATCH_SIZE, ImportReport, RowError, RowOutcome, Table, chunks, write_row
 
 # The source's own fields, then what it derives from (derived_from.py).
 SOURCE_COLUMNS = names(SOURCE_COLUMN_TABLE)  # (what the import reads, and the upload page lists)
@@ -37,13 +37,15 @@ def sources_import(
     dry_run: bool = False,
     encoding: str | None = None,
     expected_versions: dict[str, int] | None = None,
+    table: Callable[[], tuple[Table | None, list[RowError]]] | None = None,
 ) -> ImportReport:
     """Create or update the sources in a CSV file, all or nothing.
 
     A known key updates that source (only if something differs), a new key creates one.
     Returns the counts, or the errors (and then nothing was written). Raises
     PermissionDenied unless the actor may import CSV. expected_versions: as for
-    claims_import (a dry run's report.versions, which its confirm passes back).
+    claims_import (a dry run's report.versions, which its confirm passes back). table: the
+    rows read from a file of another format (run_import; claims/refs/importing.py).
     """
     return run_import(
         partial(_check_and_write, actor=actor, dry_run=dry_run, expected_versions=expected_versions),
@@ -53,6 +55,7 @@ def sources_import(
         encoding=encoding,
         known=SOURCE_COLUMNS,
         required=SOURCE_REQUIRED,
+        table=table,
     )
 
 
@@ -139,7 +142,9 @@ class _SourcesPlan:
             self.update_fields.update(changed)
             if set(changed) & set(search_index.SOURCE_FIELDS):
                 self.retitled.append(source.pk)
-        changed_columns = tuple(name for name in SOURCE_COLUMNS if name in changed) or ("date",) * bool(changed)
+        # (a reference file's rows hold fields the CSV has no column for: doi, isbn, ...)
+        ordered = dict.fromkeys([*SOURCE_COLUMNS, *values])
+        changed_columns = tuple(name for name in ordered if name in changed) or ("date",) * bool(changed)
         old_and_new = tuple((name, str(getattr(stored, name)), str(getattr(source, name))) for name in changed_columns)
         self.outcomes.append(
             RowOutcome(

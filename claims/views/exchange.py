@@ -35,10 +35,12 @@ from claims.csv.common import IMPORT_NEEDED
 from claims.csv.shown import SHOWN_ROWS, ShownReport, report_json
 from claims.csv.sources_csv import sources_csv_chunks
 from claims.forms import fields
+from claims.refs import exporting as references_export
+from claims.refs import importing as references
 from claims.selectors import lists
 
 from .access import AuthenticatedHttpRequest, form_methods, reader_required, require
-from .pages import ClaimFilterForm
+from .pages import ClaimFilterForm, source_filters
 
 SESSION_KEY = "csv_uploads"
 
@@ -69,9 +71,16 @@ KINDS: dict[str, dict[str, Any]] = {
         "import_url": "citation_import",
         "example_url": "citation_example",
     },
+    # Sources from a reference manager's file (claims/refs/): the sources import, another reader.
+    "references": {
+        "title": "Import sources from a reference manager",
+        "list_url": "source_list",
+        "import_url": "source_references_import",
+        "example_url": "",
+    },
 }
-# The example file of each kind, committed beside the design (it must import cleanly: tests/test_csv_columns.py).
-EXAMPLES = {kind: settings.BASE_DIR / "docs" / f"{kind}-example.csv" for kind in KINDS}
+# The example file of each kind of CSV, committed beside the design (it must import cleanly: tests/test_csv_columns.py).
+EXAMPLES = {kind: settings.BASE_DIR / "docs" / f"{kind}-example.csv" for kind in TABLES}
 
 
 class UploadForm(forms.Form):
@@ -91,6 +100,22 @@ class UploadForm(forms.Form):
                 "(setting MAX_UPLOAD_MB). Split it, or import it with `python manage.py import_claims`."
             )
         return upload
+
+
+class ReferenceUploadForm(UploadForm):
+    file = forms.FileField(
+        label="File", help_text="A CSL-JSON (.json), BibTeX (.bib) or RIS (.ris) export of the sources."
+    )
+    format = fields.ChoiceField(
+        label="Format",
+        choices=[("", "Detect (from the file's name, else its content)"), *references.FORMATS.items()],
+        required=False,
+    )
+    field_order = ["file", "format", "encoding"]
+
+
+def _upload_form(kind: str, *args) -> UploadForm:
+    return ReferenceUploadForm(*args) if kind == "references" else UploadForm(*args)
 
 
 # --- Downloads ------------------------------------------------------------------------
@@ -138,6 +163,28 @@ def citation_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     return _csv_response(citations_csv_chunks(actor=request.user, claims=claims), "citations")
 
 
+_REFERENCE_TYPES = {
+    "csl-json": "application/vnd.citationstyles.csl+json",
+    "bibtex": "application/x-bibtex",
+    "ris": "application/x-research-info-systems",
+}
+
+
+@require_safe
+@reader_required
+def source_export_references(request: AuthenticatedHttpRequest, fmt: str) -> StreamingHttpResponse:
+    """The sources as filtered on /sources/ (the same query string) as CSL-JSON, BibTeX or RIS, streamed."""
+    _, data = source_filters(request.GET)
+    sources = lists.source_search(q=data.get("q", ""), kind=data.get("kind", ""))
+    chunks = references_export.chunks(actor=request.user, sources=sources, fmt=fmt)  # (checks the permission)
+    response = StreamingHttpResponse(
+        (chunk.encode("utf-8") for chunk in chunks), content_type=f"{_REFERENCE_TYPES[fmt]}; charset=utf-8"
+    )
+    name = f"sources-{datetime.date.today().isoformat()}.{references.SUFFIXES[fmt]}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 def _example(kind: str):
     @require_safe
     @reader_required
@@ -164,13 +211,14 @@ def _keep_upload(
     *,
     name: str,
     encoding: str,
+    fmt: str = "",
 ) -> str:
-    """versions None: not yet known (a background check writes them)."""
+    """versions None: not yet known (a background check writes them). fmt: a reference file's format."""
     token = uploads.keep(data)
     if versions is not None:
         uploads.write_versions(token, versions)
     kept = request.session.get(SESSION_KEY, {})
-    kept[token] = {"kind": kind, "name": name, "encoding": encoding}
+    kept[token] = {"kind": kind, "name": name, "encoding": encoding, "format": fmt}
     request.session[SESSION_KEY] = kept
     return token
 
@@ -203,17 +251,20 @@ def _gone(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     return redirect(KINDS[kind]["import_url"])
 
 
-def _large(data: bytes) -> bool:
-    """Over CSV_BACKGROUND_ROWS rows, about (lines: a quoted cell's line breaks count too)."""
+def _large(data: bytes, kind: str) -> bool:
+    """Over CSV_BACKGROUND_ROWS rows, about (lines: a quoted cell's line breaks count too; of
+    a reference file, the lines that may start a record)."""
+    if kind == "references":
+        return references.records_about(data) > settings.CSV_BACKGROUND_ROWS
     return data.count(b"\n") > settings.CSV_BACKGROUND_ROWS
 
 
 def _in_background(
-    request: AuthenticatedHttpRequest, job: str, kind: str, token: str, name: str, encoding: str
+    request: AuthenticatedHttpRequest, job: str, kind: str, token: str, name: str, encoding: str, fmt: str = ""
 ) -> HttpResponse:
     """Start the check (job "check") or the write ("import") of a kept upload; to its page."""
     task = tasks.csv_check if job == "check" else tasks.csv_import
-    result = task.enqueue(kind=kind, token=token, user_id=request.user.pk, encoding=encoding, name=name)
+    result = task.enqueue(kind=kind, token=token, user_id=request.user.pk, encoding=encoding, name=name, fmt=fmt)
     return redirect("job_detail", job_id=result.id)
 
 
@@ -235,7 +286,7 @@ def import_page(
         {
             "kind": kind,
             "title": spec["title"],
-            "form": form or UploadForm(),
+            "form": form or _upload_form(kind),
             "report": report,
             "errors_shown": report.errors if report else [],
             "changes_shown": report.changes if report else [],
@@ -247,8 +298,9 @@ def import_page(
             "seconds": report.seconds if report else None,
             "list_url": reverse(spec["list_url"]),
             "import_url": reverse(spec["import_url"]),
-            "columns": TABLES[kind],
-            "example_url": reverse(spec["example_url"]),
+            "columns": TABLES.get(kind, ()),
+            "example_url": reverse(spec["example_url"]) if spec["example_url"] else "",
+            "formats": references.FORMATS,
             # where to import first what a row names that does not exist (RowError.needs)
             "sources_import_url": reverse("source_import"),
             "claims_import_url": reverse("claim_import"),
@@ -262,21 +314,23 @@ def _import_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
         return import_page(request, kind)
     if "token" in request.POST and "file" not in request.FILES:
         return _preview_again(request, kind, request.POST["token"])
-    form = UploadForm(request.POST, request.FILES)
+    form = _upload_form(kind, request.POST, request.FILES)
     if not form.is_valid():
         return import_page(request, kind, form=form)
     upload = form.cleaned_data["file"]
     data = b"".join(upload.chunks())
-    encoding = form.cleaned_data["encoding"] or ""
-    if _large(data):
-        token = _keep_upload(request, kind, data, None, name=upload.name, encoding=encoding)
-        return _in_background(request, "check", kind, token, upload.name, encoding)
+    encoding = form.cleaned_data.get("encoding") or ""
+    # (a reference file's format is settled now, by the choice or the file, and kept with it)
+    fmt = (form.cleaned_data.get("format") or references.detect(data, upload.name)) if kind == "references" else ""
+    if _large(data, kind):
+        token = _keep_upload(request, kind, data, None, name=upload.name, encoding=encoding, fmt=fmt)
+        return _in_background(request, "check", kind, token, upload.name, encoding, fmt)
     started = time.monotonic()
-    report = tasks.IMPORTERS[kind](actor=request.user, data=data, dry_run=True, encoding=encoding or None)
+    report = tasks.importer(kind, fmt)(actor=request.user, data=data, dry_run=True, encoding=encoding or None)
     seconds = time.monotonic() - started
     token = ""
     if report.ok:
-        token = _keep_upload(request, kind, data, report.versions, name=upload.name, encoding=encoding)
+        token = _keep_upload(request, kind, data, report.versions, name=upload.name, encoding=encoding, fmt=fmt)
     return import_page(request, kind, report=_shown(report, seconds), token=token, name=upload.name)
 
 
@@ -290,10 +344,11 @@ def _preview_again(request: AuthenticatedHttpRequest, kind: str, token: str) -> 
     if kept is None:
         return _gone(request, kind)
     data, info = kept
-    if _large(data):
-        return _in_background(request, "check", kind, token, info["name"], info["encoding"])
+    fmt = info.get("format", "")
+    if _large(data, kind):
+        return _in_background(request, "check", kind, token, info["name"], info["encoding"], fmt)
     started = time.monotonic()
-    report = tasks.IMPORTERS[kind](actor=request.user, data=data, dry_run=True, encoding=info["encoding"] or None)
+    report = tasks.importer(kind, fmt)(actor=request.user, data=data, dry_run=True, encoding=info["encoding"] or None)
     seconds = time.monotonic() - started
     if not report.ok:
         _forget_upload(request, token)
@@ -311,10 +366,11 @@ def _confirm_view(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     if kept is None or expected is None:
         return _gone(request, kind)
     data, info = kept
-    if _large(data):
-        return _in_background(request, "import", kind, token, info["name"], info["encoding"])
+    fmt = info.get("format", "")
+    if _large(data, kind):
+        return _in_background(request, "import", kind, token, info["name"], info["encoding"], fmt)
     started = time.monotonic()
-    report = tasks.IMPORTERS[kind](
+    report = tasks.importer(kind, fmt)(
         actor=request.user, data=data, dry_run=False, encoding=info["encoding"] or None, expected_versions=expected
     )
     seconds = time.monotonic() - started
@@ -352,3 +408,4 @@ def _import_views(kind: str) -> tuple[Callable[..., HttpResponse], Callable[...,
 claim_import, claim_import_confirm = _import_views("claims")
 source_import, source_import_confirm = _import_views("sources")
 citation_import, citation_import_confirm = _import_views("citations")
+source_references_import, source_references_import_confirm = _import_views("references")

@@ -6,11 +6,12 @@ HEAD only (a HEAD is a GET without the body), and runs a fixed number of queries
 """
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.core.paginator import Page
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_safe
@@ -185,6 +186,14 @@ class SourceFilterForm(forms.Form):
 # --- helpers -----------------------------------------------------------------------
 
 
+def source_filters(query: QueryDict) -> tuple[SourceFilterForm, dict]:
+    """The source list's filter form and the filters of it that are valid (the others are
+    left out, and the form shows their errors): for the list and its downloads."""
+    form = SourceFilterForm(query)
+    form.is_valid()
+    return form, {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+
+
 def _without(request: HttpRequest, *names: str) -> str:
     """The current query string without the named parameters (and without the page)."""
     params = request.GET.copy()
@@ -308,9 +317,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @reader_required
 def source_list(request: HttpRequest) -> HttpResponse:
     """All sources with their archive reference, consensus reliability and citing claims."""
-    form = SourceFilterForm(request.GET)
-    form.is_valid()
-    data = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+    form, data = source_filters(request.GET)
     page = page_of(
         lists.source_search(q=data.get("q", ""), kind=data.get("kind", "")),
         request.GET.get("page"),
@@ -326,6 +333,8 @@ def source_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "sources": page.object_list,
             "filtered": bool(data.get("q") or data.get("kind")),
+            # (the downloads keep the filters, not the page)
+            "query": urlencode({name: data[name] for name in ("q", "kind") if data.get(name)}),
             "can_contribute": _can_contribute(request),
             "can_import": roles.can_import_csv(request.user),
         },

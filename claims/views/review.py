@@ -23,6 +23,7 @@ from claims.forms.records import VersionForm
 from claims.forms.review import AnnotationForm, DisputeForm, GradeForm, ReplyForm, ResolveForm
 from claims.forms.service_errors import add_service_errors
 from claims.models import Annotation, Dispute
+from claims.refs import formatted
 from claims.selectors import detail, explain
 from claims.selectors.detail import BLIND_NOTICE, hidden_from, is_blind_grader
 
@@ -97,6 +98,7 @@ def source_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             "page": page,
             "source": page.source,
             "can_edit_source": roles.can_edit(request.user, page.source),
+            "reference": formatted.reference(page.source),
             **_abilities(request.user),
         },
     )
