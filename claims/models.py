@@ -455,7 +455,14 @@ class Source(DatedMixin, AuthorityIds):
     @property
     def archive_reference(self) -> str:
         """The reference in the usual citation form: RGVA (Moscow), f. 33987, op. 3, d. 400, l. 12."""
-        parts = [f"{self.archive} ({self.archive_place})" if self.archive and self.archive_place else self.archive]
+        archive = f"{self.archive} ({self.archive_place})" if self.archive and self.archive_place else self.archive
+        return ", ".join(p for p in (archive, self.archive_call_number) if p)
+
+    @property
+    def archive_call_number(self) -> str:
+        """Fond, opis, delo and list within the archive: f. 33987, op. 3, d. 400, l. 12 (a formatted
+        reference names the archive's place where its style puts it)."""
+        parts = []
         for label, value in (
             ("f.", self.archive_fond),
             ("op.", self.archive_opis),
@@ -464,7 +471,7 @@ class Source(DatedMixin, AuthorityIds):
         ):
             if value:
                 parts.append(f"{label} {value}")
-        return ", ".join(p for p in parts if p)
+        return ", ".join(parts)
 
     def clean(self) -> None:
         errors = _require_filled(self, "key", "title") | _reserved_key_error(self, "key")

@@ -108,7 +108,7 @@ def test_a_zotero_csl_json_export_is_previewed_then_imported_with_its_archival_i
     interrogation = Source.objects.get(key="d7wq2m4x")  # (the last part of the item's Zotero URI)
     assert (interrogation.kind, interrogation.level) == ("archival_file", "primary")
     assert interrogation.title == "Протокол допроса М. Н. Тухачевского"
-    assert interrogation.archive_reference == "РГВА, f. 37837, op. 1, d. 12, l. 5-7"
+    assert interrogation.archive_reference == "РГВА (Москва), f. 37837, op. 1, d. 12, l. 5-7"
     assert (interrogation.archive_place, interrogation.date, interrogation.authors) == (
         "Москва",
         "1937-05?",

@@ -90,7 +90,7 @@ def _item(source: Source) -> dict[str, Any]:
         item.pop(name, None)
     if source.archive:
         item.pop("archive_location", None)
-        item["archive"] = source.archive_reference
+        item["archive"] = ", ".join(p for p in (source.archive, source.archive_call_number) if p)
     if "issued" in item:
         parts = item["issued"].get("date-parts")
         if parts and len(parts) == 2 and parts[0][0] == parts[1][0]:
