@@ -459,13 +459,12 @@ REST_FRAMEWORK = {
         "claims.api.auth.PersonalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Logged in (else 401 with the Bearer challenge), then a role that may read, as every page
+    # asks (claims.views.access.reader_required; else 403).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "claims.api.permissions.Reader"],
     "DEFAULT_PAGINATION_CLASS": "claims.api.paging.Cursor",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["claims.api.throttles.AnonThrottle", "claims.api.throttles.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": f"{env_int('API_THROTTLE_ANON_PER_MINUTE', 30)}/minute",
         "user": f"{env_int('API_THROTTLE_USER_PER_MINUTE', 600)}/minute",
@@ -481,4 +480,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its docs page describe the API to whoever is logged in; no records in them.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # A record's links are keys when written and keys with URLs when read: each way its own component.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Two models have a field "kind": each its own enum, named after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimKindEnum": "claims.models.ClaimKind",
+        "SourceKindEnum": "claims.models.SourceKind",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "CitationStanceEnum": "claims.models.CitationStance",
+    },
+}
+# The throttles' counts (claims/api/throttles.py), in a cache of their own.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api_throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"},
 }

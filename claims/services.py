@@ -600,7 +600,9 @@ def user_create(
 # --- Topics and people -------------------------------------------------------------
 
 TOPIC_FIELDS = ("title", "slug", "description")
-PERSON_FIELDS = ("name", "name_original", "aliases", "slug")
+# Ids of the person (or source) in Wikidata, VIAF and GND (migration 0022).
+AUTHORITY_FIELDS = ("wikidata_id", "viaf_id", "gnd_id")
+PERSON_FIELDS = ("name", "name_original", "aliases", "slug", *AUTHORITY_FIELDS)
 
 
 @transaction.atomic
@@ -638,10 +640,21 @@ def topic_update(*, actor: User, topic: Topic, data: dict[str, Any], expected_ve
 
 
 @transaction.atomic
-def person_create(*, actor: User, name: str, name_original: str = "", aliases: str = "", slug: str = "") -> Person:
+def person_create(
+    *, actor: User, name: str, name_original: str = "", aliases: str = "", slug: str = "", **authority_ids: str
+) -> Person:
+    """authority_ids: any of AUTHORITY_FIELDS."""
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
+    unknown = set(authority_ids) - set(AUTHORITY_FIELDS)
+    if unknown:
+        raise ValidationError({name: f"People have no field {name}." for name in unknown})
     person = Person(
-        name=name, name_original=name_original, aliases=aliases, slug=slug or slug_for(name), created_by=actor
+        name=name,
+        name_original=name_original,
+        aliases=aliases,
+        slug=slug or slug_for(name),
+        created_by=actor,
+        **authority_ids,
     )
     return _save(person, actor=actor)
 
@@ -666,7 +679,7 @@ def _update_found_by(
     the source."""
     fields: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
         Person: (PERSON_FIELDS, search_index.PERSON_FIELDS),
-        Source: (SOURCE_FIELDS, search_index.SOURCE_FIELDS),
+        Source: (SOURCE_EDITABLE, search_index.SOURCE_FIELDS),
     }
     editable, found_by = fields[type(instance)]
     before = {name: getattr(instance, name) for name in found_by}
@@ -704,13 +717,19 @@ SOURCE_FIELDS = (
 )
 
 
+# The reference fields a reference manager exports and the authority ids (migration 0022),
+# written by the services and the API (not yet columns of the sources CSV).
+SOURCE_REFERENCE_FIELDS = ("archive_place", "publisher_place", "doi", "isbn", *AUTHORITY_FIELDS)
+SOURCE_EDITABLE = (*SOURCE_FIELDS, *SOURCE_REFERENCE_FIELDS)
+
+
 @transaction.atomic
 def source_create(
     *, actor: User, key: str, kind: str, level: str, title: str, author_people: Iterable[Person] = (), **details: str
 ) -> Source:
     """author_people: who of the recorded people wrote it (`authors` is the names as written on it)."""
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
-    unknown = set(details) - set(SOURCE_FIELDS)
+    unknown = set(details) - set(SOURCE_EDITABLE)
     if unknown:
         raise ValidationError({name: f"Sources have no field {name}." for name in unknown})
     authors = _people_checked("author_people", author_people)
