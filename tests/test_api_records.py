@@ -210,13 +210,18 @@ def test_each_list_is_paged_by_cursor_and_filtered(world):
     assert [t["slug"] for t in client.get("/api/v1/topics/").json()["results"]] == [world.topic.slug]
 
 
-@pytest.mark.parametrize("sort", ["date", "-date", "key", "status", "-status", "updated", "-updated", "evidence"])
-def test_following_next_and_previous_walks_the_claim_list_in_the_pages_order(world, sort):
+SORTS = ["date", "-date", "key", "status", "-status", "updated", "-updated", "evidence", "-evidence"]
+
+
+@pytest.mark.parametrize("params", [{"sort": sort} for sort in SORTS] + [{"q": "claim"}, {"q": "claim", "sort": "-date"}])
+def test_following_next_and_previous_walks_the_claim_list_in_the_pages_order(world, params):
     client = api(world, "editor")
-    for n in range(3):  # (more claims, some undated, to walk a page at a time)
+    for n in range(3):  # (more claims, undated, to walk a page at a time)
         services.claim_create(actor=world.users["researcher"], key=f"k-{n}", topic=world.topic, statement=f"Claim {n}.")
-    expected = list(lists.claim_search(filters=lists.ClaimFilters(sort=sort)).values_list("key", flat=True))
-    page = client.get("/api/v1/claims/", {"sort": sort, "page_size": 2}).json()
+    filters = lists.ClaimFilters(q=params.get("q", ""), sort=params.get("sort", lists.RELEVANCE if "q" in params else "date"))
+    expected = list(lists.claim_search(filters=filters).values_list("key", flat=True))
+    assert len(expected) >= 3
+    page = client.get("/api/v1/claims/", {**params, "page_size": 2}).json()
     assert page["previous"] is None
     walked, pages = [], [page]
     while True:
@@ -284,7 +289,9 @@ def test_a_patch_from_a_stale_version_gets_409_and_writes_nothing(world):
     client = api(world, "researcher")
     url = "/api/v1/claims/execution-11-june/"
     version = client.get(url).json()["version"]
-    fresh = client.patch(url, {"event_date": "1937-06-11T23:35:00", "version": version}, content_type="application/json")
+    fresh = client.patch(
+        url, {"event_date": "1937-06-11T23:35:00", "version": version}, content_type="application/json"
+    )
     assert fresh.status_code == 200, fresh.json()
     assert fresh.json()["version"] == version + 1
     stale = client.patch(url, {"statement": "Shot at dawn.", "version": version}, content_type="application/json")
@@ -309,7 +316,9 @@ def test_what_the_pages_refuse_a_role_the_api_refuses_too(world):
     version = world.shot_11.version
     edit = reviewer.patch(url, {"statement": "x", "version": version}, content_type="application/json")
     assert edit.status_code == 403
-    status = api(world, "researcher").patch(url, {"status": "refuted", "version": version}, content_type="application/json")
+    status = api(world, "researcher").patch(
+        url, {"status": "refuted", "version": version}, content_type="application/json"
+    )
     assert status.status_code == 403
     assert "editorial decision" in status.json()["detail"]
     assert api(world, "editor").delete(url).status_code == 403  # (as in the admin: staff delete)
@@ -330,7 +339,11 @@ def test_an_editor_sets_a_status_and_staff_delete(world):
 def test_a_claim_is_added_with_its_people_and_a_key_made_from_its_statement(world):
     response = api(world, "researcher").post(
         "/api/v1/claims/",
-        {"topic": world.topic.slug, "statement": "Yakir wrote to Stalin before the shooting.", "people": ["tukhachevsky"]},
+        {
+            "topic": world.topic.slug,
+            "statement": "Yakir wrote to Stalin before the shooting.",
+            "people": ["tukhachevsky"],
+        },
         content_type="application/json",
     )
     assert response.status_code == 201, response.json()
@@ -343,7 +356,13 @@ def test_bad_input_is_refused_by_field_and_nothing_is_added(world):
     before = Source.objects.count()
     response = api(world, "researcher").post(
         "/api/v1/sources/",
-        {"title": "A memoir", "kind": "memoir", "level": "primary", "date": "June the 12th", "author_people": ["nobody"]},
+        {
+            "title": "A memoir",
+            "kind": "memoir",
+            "level": "primary",
+            "date": "June the 12th",
+            "author_people": ["nobody"],
+        },
         content_type="application/json",
     )
     assert response.status_code == 400
@@ -364,7 +383,9 @@ def test_authority_ids_are_written_through_the_services_and_checked_there(world)
     bad = client.patch(url, {"wikidata_id": "Yakir", "version": world.yakir.version}, content_type="application/json")
     assert bad.status_code == 400
     assert "wikidata_id" in bad.json()
-    good = client.patch(url, {"wikidata_id": "Q1387540", "version": world.yakir.version}, content_type="application/json")
+    good = client.patch(
+        url, {"wikidata_id": "Q1387540", "version": world.yakir.version}, content_type="application/json"
+    )
     assert good.status_code == 200, good.json()
     assert Person.objects.get(pk=world.yakir.pk).wikidata_id == "Q1387540"
 

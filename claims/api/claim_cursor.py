@@ -71,11 +71,13 @@ def decode_cursor(token: str) -> Position:
 
 def order_terms(queryset: QuerySet) -> list[OrderBy]:
     """The queryset's order, each term an OrderBy."""
-    terms = []
+    terms: list[OrderBy] = []
     for term in queryset.query.order_by:
         if isinstance(term, str):
-            term = F(term[1:]).desc() if term.startswith("-") else F(term).asc()
-        terms.append(term)
+            terms.append(F(term[1:]).desc() if term.startswith("-") else F(term).asc())
+        else:
+            assert isinstance(term, OrderBy)  # (the claim list's orders are all written as OrderBy or names)
+            terms.append(term)
     return terms
 
 
@@ -117,7 +119,7 @@ class ClaimCursor(BasePagination):
         token = request.query_params.get(CURSOR_PARAM)
         return decode_cursor(token) if token else None
 
-    def paginate_queryset(self, queryset, request, view=None, *, order: str = "") -> list[int]:  # type: ignore[override]
+    def paginate_queryset(self, queryset, request, view=None, *, order: str = "") -> list[int]:
         """The ids of the page's claims; order names the queryset's order (a cursor of another is refused)."""
         self.request, self.order = request, order
         size, position = self.get_page_size(request), self.position(request)
@@ -155,7 +157,7 @@ class ClaimCursor(BasePagination):
     def first_link(self) -> str:
         return remove_query_param(self.request.build_absolute_uri(), CURSOR_PARAM)
 
-    def get_paginated_response(self, data, notice: str = "") -> Response:  # type: ignore[override]
+    def get_paginated_response(self, data, notice: str = "") -> Response:
         body: dict[str, Any] = {
             "next": self._link(self.next_position),
             "previous": self._link(self.previous_position),

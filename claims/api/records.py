@@ -293,7 +293,7 @@ CLAIM_LIST_PARAMS = [
     OpenApiParameter(
         "sort",
         str,
-        enum=[value for value, _ in ClaimFilterForm.base_fields["sort"].choices],  # type: ignore[attr-defined]
+        enum=[value for value, _ in ClaimFilterForm.base_fields["sort"].choices],
         description="As on /claims/: by date unless searching (then by relevance).",
     ),
 ]

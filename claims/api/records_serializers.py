@@ -100,10 +100,29 @@ def consensus(value, hidden: bool) -> dict:
     return {"consensus": None if hidden or value is None else str(value), "hidden": hidden}
 
 
+# --- what records share -----------------------------------------------------------------
+
+
+class Recorded(serializers.Serializer):
+    """Who added the record and when, and its version (an update sends the one it started from)."""
+
+    created_by = serializers.StringRelatedField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    version = serializers.IntegerField(required=False, help_text="Required on update: the version you started from.")
+
+
+class Identified(serializers.Serializer):
+    """Ids of the person or source in the authority files (claims/authority.py checks them)."""
+
+    wikidata_id = serializers.CharField(max_length=20, required=False, allow_blank=True, help_text="e.g. Q193236")
+    viaf_id = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    gnd_id = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+
 # --- topics and people ------------------------------------------------------------------
 
 
-class TopicSerializer(serializers.Serializer):
+class TopicSerializer(Recorded):
     api_url = ApiUrl("topic", "slug", source="*")
     page_url = PageUrl("topic_detail", "slug")
     slug = serializers.SlugField(max_length=200, required=False, help_text="Made from the title when left out.")
@@ -112,31 +131,22 @@ class TopicSerializer(serializers.Serializer):
     claim_count = serializers.IntegerField(read_only=True)
     open_dispute_count = serializers.IntegerField(read_only=True)
     claims_url = ListUrl("claim", "topic", "slug")
-    created_by = serializers.StringRelatedField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    version = serializers.IntegerField(required=False, help_text="Required on update: the version you started from.")
 
 
-class PersonSerializer(serializers.Serializer):
+class PersonSerializer(Identified, Recorded):
     api_url = ApiUrl("person", "slug", source="*")
     page_url = PageUrl("person_detail", "slug")
     slug = serializers.SlugField(max_length=200, required=False, help_text="Made from the name when left out.")
     name = serializers.CharField(max_length=200)
     name_original = serializers.CharField(max_length=200, required=False, allow_blank=True)
     aliases = serializers.CharField(required=False, allow_blank=True, help_text="One a line.")
-    wikidata_id = serializers.CharField(max_length=20, required=False, allow_blank=True, help_text="e.g. Q193236")
-    viaf_id = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    gnd_id = serializers.CharField(max_length=20, required=False, allow_blank=True)
     claims_url = ListUrl("claim", "person", "slug")
-    created_by = serializers.StringRelatedField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    version = serializers.IntegerField(required=False, help_text="Required on update: the version you started from.")
 
 
 # --- sources ----------------------------------------------------------------------------
 
 
-class SourceSerializer(serializers.Serializer):
+class SourceSerializer(Identified, Recorded):
     api_url = ApiUrl("source", "key", source="*")
     page_url = PageUrl("source_detail", "key")
     key = serializers.SlugField(max_length=100, required=False, help_text="Made from the title when left out.")
@@ -163,17 +173,11 @@ class SourceSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=1000, required=False, allow_blank=True, help_text="The source on the web.")
     language = serializers.CharField(max_length=35, required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)
-    wikidata_id = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    viaf_id = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    gnd_id = serializers.CharField(max_length=20, required=False, allow_blank=True)
     citation_count = serializers.IntegerField(read_only=True)
     reliability = serializers.SerializerMethodField(help_text="The reviewers' consensus reliability (A-F).")
     claims_url = ListUrl("claim", "source", "key")
     citations_url = ListUrl("citation", "source", "key")
-    created_by = serializers.StringRelatedField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
-    version = serializers.IntegerField(required=False, help_text="Required on update: the version you started from.")
 
     @extend_schema_field(Consensus)
     def get_reliability(self, source: Source) -> dict:
@@ -189,7 +193,7 @@ class Line(serializers.Serializer):
     roots = serializers.ListField(child=serializers.CharField(), help_text="Keys of the originals it goes back to.")
 
 
-class CitationSerializer(serializers.Serializer):
+class CitationSerializer(Recorded):
     api_url = ApiUrl("citation", "pk", source="*")
     id = serializers.IntegerField(read_only=True)
     claim = serializers.SlugRelatedField(slug_field="key", queryset=Claim.objects.all())
@@ -203,10 +207,7 @@ class CitationSerializer(serializers.Serializer):
     credibility = serializers.SerializerMethodField(help_text="The reviewers' consensus credibility (1-6).")
     source_reliability = serializers.SerializerMethodField(help_text="Its source's consensus reliability (A-F).")
     line = serializers.SerializerMethodField(help_text="Its line of evidence; null for a mention.")
-    created_by = serializers.StringRelatedField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
-    version = serializers.IntegerField(required=False, help_text="Required on update: the version you started from.")
 
     @extend_schema_field(Consensus)
     def get_credibility(self, citation: Citation) -> dict:
@@ -233,14 +234,16 @@ class Evidence(serializers.Serializer):
     )
     hidden = serializers.BooleanField(help_text="Hidden from you by blind grading until you grade what it rests on.")
     explanation = serializers.CharField()
-    summary = serializers.CharField(help_text="e.g. supports: 3 citations, 1 independent line · contradicts: 1 citation")
+    summary = serializers.CharField(
+        help_text="e.g. supports: 3 citations, 1 independent line · contradicts: 1 citation"
+    )
     supporting_citations = serializers.IntegerField()
     supporting_lines = serializers.IntegerField()
     contradicting_citations = serializers.IntegerField()
     contradicting_lines = serializers.IntegerField()
 
 
-class ClaimSerializer(serializers.Serializer):
+class ClaimSerializer(Recorded):
     api_url = ApiUrl("claim", "key", source="*")
     page_url = PageUrl("claim_detail", "key")
     key = serializers.SlugField(max_length=100, required=False, help_text="Made from the statement when left out.")
@@ -262,10 +265,7 @@ class ClaimSerializer(serializers.Serializer):
     citation_count = serializers.IntegerField(read_only=True)
     open_dispute_count = serializers.IntegerField(read_only=True)
     citations_url = ListUrl("citation", "claim", "key")
-    created_by = serializers.StringRelatedField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
-    version = serializers.IntegerField(required=False, help_text="Required on update: the version you started from.")
 
     @extend_schema_field(Evidence)
     def get_evidence(self, claim: Claim) -> dict:
