@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
 from django.template import Template
@@ -39,6 +40,13 @@ def _run_folders(tmp_path_factory) -> dict:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def api_throttles_count_afresh():
+    """Each test's API requests are counted from nought (claims/api/throttles.py): the counts
+    live in a cache, which no test's rollback empties."""
+    caches["api_throttle"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -213,12 +213,16 @@ def test_each_list_is_paged_by_cursor_and_filtered(world):
 SORTS = ["date", "-date", "key", "status", "-status", "updated", "-updated", "evidence", "-evidence"]
 
 
-@pytest.mark.parametrize("params", [{"sort": sort} for sort in SORTS] + [{"q": "claim"}, {"q": "claim", "sort": "-date"}])
+@pytest.mark.parametrize(
+    "params", [{"sort": sort} for sort in SORTS] + [{"q": "claim"}, {"q": "claim", "sort": "-date"}]
+)
 def test_following_next_and_previous_walks_the_claim_list_in_the_pages_order(world, params):
     client = api(world, "editor")
     for n in range(3):  # (more claims, undated, to walk a page at a time)
         services.claim_create(actor=world.users["researcher"], key=f"k-{n}", topic=world.topic, statement=f"Claim {n}.")
-    filters = lists.ClaimFilters(q=params.get("q", ""), sort=params.get("sort", lists.RELEVANCE if "q" in params else "date"))
+    filters = lists.ClaimFilters(
+        q=params.get("q", ""), sort=params.get("sort", lists.RELEVANCE if "q" in params else "date")
+    )
     expected = list(lists.claim_search(filters=filters).values_list("key", flat=True))
     assert len(expected) >= 3
     page = client.get("/api/v1/claims/", {**params, "page_size": 2}).json()
