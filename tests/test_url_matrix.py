@@ -236,6 +236,17 @@ def _relation(world: World) -> SourceRelation:
     )
 
 
+# The API's records: the name in the URL, the lookup's field and pattern, the world's record.
+SLUG = "[-a-zA-Z0-9_]+"
+API_RECORDS = {
+    "topics": ("slug", SLUG, lambda w: w.topic.slug),
+    "people": ("slug", SLUG, lambda w: w.person.slug),
+    "sources": ("key", SLUG, lambda w: w.source.key),
+    "claims": ("key", SLUG, lambda w: w.claim.key),
+    "citations": ("pk", "[0-9]+", lambda w: w.citation.pk),
+}
+API_DETAIL = {name: f"api/v1/^{name}/(?P<{field}>{pattern})/$" for name, (field, pattern, _) in API_RECORDS.items()}
+
 ROUTES = {
     # The admin site
     "admin/": lambda w: "/admin/",
@@ -331,6 +342,15 @@ ROUTES = {
     "topics/<slug:slug>/matrix.csv": lambda w: f"/topics/{w.topic.slug}/matrix.csv",
     # The grade legend (issue 15)
     "grades/legend/": lambda w: "/grades/legend/",
+    # The JSON API (issue 16)
+    "api/v1/": lambda w: "/api/v1/",
+    "api/schema/": lambda w: "/api/schema/",
+    "api/docs/": lambda w: "/api/docs/",
+    **{f"api/v1/^{name}/$": lambda w, name=name: f"/api/v1/{name}/" for name in API_RECORDS},
+    **{
+        f"api/v1/^{name}/(?P<{field}>{pattern})/$": lambda w, name=name, key=key: f"/api/v1/{name}/{key(w)}/"
+        for name, (field, pattern, key) in API_RECORDS.items()
+    },
 }
 
 
@@ -351,18 +371,23 @@ def answer(client: Client, method: str, path: str) -> str:
 
 
 def _answer(client: Client, method: str, path: str) -> str:
+    # The CSRF cookie a browser has from any form page, and the form's token for it (a script
+    # sends it in a header: the API's PUT, PATCH and DELETE, with an empty JSON body).
+    client.cookies[settings.CSRF_COOKIE_NAME] = CSRF_SECRET
     if method == "GET":
         response = client.get(path)
-    else:
-        # The CSRF cookie a browser has from any form page, and the form's token for it.
-        client.cookies[settings.CSRF_COOKIE_NAME] = CSRF_SECRET
+    elif method == "POST":
         response = client.post(path, {"csrfmiddlewaretoken": CSRF_SECRET})
+    else:
+        response = client.generic(method, path, "{}", content_type="application/json", HTTP_X_CSRFTOKEN=CSRF_SECRET)
     if response.status_code == 302 and "login/" in response["Location"]:
         return "L"
     return str(response.status_code)
 
 
 # --- What each visitor gets --------------------------------------------------------------
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # Each route: the answers to GET and to an empty POST, for
 #        anonymous, no role, Researcher, Reviewer, Editor, staff
@@ -375,6 +400,7 @@ def _answer(client: Client, method: str, path: str) -> str:
 # old version lacks the version the form was filled from, so the form comes back with that
 # error (200) where nothing else is required; the Reviewer who raised the dispute may
 # withdraw it, the Editor may resolve it, neither may do the other's part.
+API_READ = ("401 403 200 200 200 200", "401 403 405 405 405 405")  # an API record: GET, POST
 EXPECTED = {
     "admin/": ("  L   L   L   L   L 200", "  L   L   L   L   L 200"),
     "admin/login/": ("200 200 200 200 200 302", "200 200 200 200 200 200"),
@@ -570,6 +596,24 @@ EXPECTED = {
     "topics/<slug:slug>/matrix/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "grades/legend/": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
     "topics/<slug:slug>/matrix.csv": ("  L 403 200 200 200 200", "405 405 405 405 405 405"),
+    # The JSON API (issue 16): GET, POST, PUT, PATCH, DELETE. Never the login page: 401 with the
+    # token's challenge, 403 without a role to read (as the pages). An empty POST adds nothing (400:
+    # what is missing); an empty PUT or PATCH by whoever may edit the record lacks its fields or its
+    # version (400), the others may not (403: the Researcher added all but the topic, the Editor's);
+    # DELETE is staff's, as in the admin: the topic and the source are still in use (400).
+    "api/v1/": ("401 403 200 200 200 200", *["401 403 405 405 405 405"] * 4),
+    "api/schema/": ("401 200 200 200 200 200", *["401 405 405 405 405 405"] * 4),
+    "api/docs/": ("  L 200 200 200 200 200", *["  L 405 405 405 405 405"] * 4),
+    **{
+        f"api/v1/^{name}/$": ("401 403 200 200 200 200", "401 403 400 400 400 400", *["401 403 405 405 405 405"] * 3)
+        for name in API_RECORDS
+    },
+    API_DETAIL["topics"]: (*API_READ, *["401 403 403 403 400 400"] * 2, "401 403 403 403 403 400"),
+    API_DETAIL["sources"]: (*API_READ, *["401 403 400 403 400 400"] * 2, "401 403 403 403 403 400"),
+    **{
+        API_DETAIL[name]: (*API_READ, *["401 403 400 403 400 400"] * 2, "401 403 403 403 403 204")
+        for name in ("people", "claims", "citations")
+    },
 }
 
 
@@ -580,10 +624,11 @@ def test_every_url_of_the_urlconf_has_an_entry():
     assert set(ROUTES) == set(EXPECTED)
 
 
-def wrong_answers(world: World, path: str, rows: tuple[str, str]) -> list[str]:
-    """Each visitor asks for path with GET and POST; what differs from rows (see EXPECTED)."""
+def wrong_answers(world: World, path: str, rows: tuple[str, ...]) -> list[str]:
+    """Each visitor asks for path with GET and POST (and PUT, PATCH and DELETE, for the API's
+    rows, which have five); what differs from rows (see EXPECTED)."""
     wrong = []
-    for method, row in zip(("GET", "POST"), rows):
+    for method, row in zip(METHODS, rows):
         for persona, wanted in zip(PERSONAS, row.split(), strict=True):
             got = answer(client_for(world, persona), method, path)
             if got != wanted:
@@ -705,6 +750,8 @@ MISSING_OBJECT_PATHS = {  # each route with a parameter, asked about an object t
     "people/<slug:slug>/timeline/": "/people/no-such-person/timeline/",
     "topics/<slug:slug>/matrix/": "/topics/no-such-topic/matrix/",
     "topics/<slug:slug>/matrix.csv": "/topics/no-such-topic/matrix.csv",
+    **{API_DETAIL[name]: f"/api/v1/{name}/no-such-record/" for name in ("topics", "people", "sources", "claims")},
+    API_DETAIL["citations"]: f"/api/v1/citations/{MISSING}/",
 }
 
 
@@ -745,6 +792,11 @@ EXPECTED_FOR_MISSING_OBJECTS = {
     "people/<slug:slug>/timeline/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "topics/<slug:slug>/matrix/": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
     "topics/<slug:slug>/matrix.csv": ("  L 403 404 404 404 404", "405 405 405 405 405 405"),
+    # (The API looks the record up first: 404 for every method it takes, to whoever may read.)
+    **{
+        route: ("401 403 404 404 404 404", "401 403 405 405 405 405", *["401 403 404 404 404 404"] * 3)
+        for route in API_DETAIL.values()
+    },
 }
 
 
