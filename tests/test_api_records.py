@@ -4,7 +4,6 @@ the claim list's filters, search and orders a page at a time, writes through the
 a stale version refused with 409."""
 
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -17,7 +16,7 @@ from claims.api.auth import token_hash
 from claims.models import ApiToken, Citation, Claim, Person, Source, Topic, User
 from claims.roles import Role
 from claims.selectors import lists
-from tests.conftest import make_user, rows_for_the_module
+from tests.conftest import make_user, world_for_the_module
 
 
 @dataclass
@@ -99,15 +98,7 @@ def build_world() -> World:
     return World(users, tokens, topic, tukhachevsky, yakir, rogovin, shvernik, shot_12, shot_11, citation)
 
 
-@pytest.fixture(scope="module")
-def shared_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
-    with rows_for_the_module(django_db_blocker, tmp_path_factory):
-        yield build_world()
-
-
-@pytest.fixture
-def world(db, shared_world) -> World:
-    return shared_world
+shared_world, world = world_for_the_module(build_world)
 
 
 def api(world: World, persona: str) -> Client:

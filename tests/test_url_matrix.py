@@ -14,7 +14,6 @@ object, or not theirs to see), 405 (wrong method).
 """
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -39,7 +38,7 @@ from claims.models import (
     User,
 )
 from claims.roles import Role
-from tests.conftest import make_user, rows_for_the_module
+from tests.conftest import make_user, world_for_the_module
 from tests.jobs_support import run_jobs_in_this_transaction
 
 # Some 3,000 requests, none of whose contexts is read.
@@ -84,19 +83,6 @@ class World:
     job: object = None  # the Researcher's background export, done
     rival: Claim | None = None  # another claim of the topic, added by the Researcher
     rating: object = None  # the Reviewer's rating of the citation against the rival claim
-
-
-@pytest.fixture(scope="module")
-def shared_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
-    # Some 400 tests ask about the same world, each request's changes rolled back (answer()):
-    # written once for the module, not once a test.
-    with rows_for_the_module(django_db_blocker, tmp_path_factory):
-        yield build_world()
-
-
-@pytest.fixture
-def world(db, shared_world) -> World:
-    return shared_world
 
 
 def build_world() -> World:
@@ -159,6 +145,11 @@ def build_world() -> World:
         actor=reviewer, citation=citation, claim=world.rival, grade="I", rationale="After midnight."
     )
     return world
+
+
+# Some 400 tests ask about the same world, each request's changes rolled back (answer()):
+# written once for the module, not once a test.
+shared_world, world = world_for_the_module(build_world)
 
 
 def _axes_records() -> dict[str, object]:

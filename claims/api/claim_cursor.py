@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models import F, FloatField, Func, OrderBy, Q, QuerySet, Value
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -87,8 +87,24 @@ def _turned(term: OrderBy) -> OrderBy:
     return term
 
 
+class _AsRanked(Func):
+    """A relevance of the cursor (the only order term that is a float) as the database ranked:
+    PostgreSQL's ts_rank is a real (4 bytes), whose text read back as a double is another
+    number, so that no row would equal it; SQLite's bm25 is a double, as Python's float."""
+
+    template = "%(expressions)s"
+    output_field = FloatField()
+
+    def __init__(self, value: float):
+        super().__init__(Value(value, output_field=FloatField()))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS real)", **extra)
+
+
 def _beyond(names: list[str], terms: list[OrderBy], values: tuple[Any, ...]) -> Q:
     """The rows after `values` in the order of terms."""
+    values = tuple(_AsRanked(value) if isinstance(value, float) else value for value in values)
     condition: Q | None = None
     for name, term, value in reversed(list(zip(names, terms, values, strict=True))):
         strictly = Q(**{f"{name}__{'lt' if term.descending else 'gt'}": value})
