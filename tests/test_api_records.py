@@ -392,3 +392,16 @@ def test_a_record_read_can_be_put_back_whole(world):
     response = client.put(url, {**citation, "locator": "ch. 10"}, content_type="application/json")
     assert response.status_code == 200, response.json()
     assert Citation.objects.get(pk=world.citation.pk).locator == "ch. 10"
+
+
+def test_a_nul_or_a_megabyte_in_a_filter_is_refused_naming_it(world):
+    client = api(world, "researcher")
+    for path, name in (("/api/v1/people/", "q"), ("/api/v1/sources/", "q"), ("/api/v1/citations/", "claim")):
+        for value in ("a\x00b", "x" * 1_000_000):
+            response = client.get(path, {name: value})
+            assert response.status_code == 400
+            assert list(response.json()) == [name]
+            assert len(response.content) < 200
+    response = client.get("/api/v1/claims/", {"q": "a\x00b", "person": "x" * 1_000_000})
+    assert response.status_code == 400
+    assert len(response.content) < 1000

@@ -49,6 +49,7 @@ VERSION_NEEDED = (
 )
 EDIT_NEEDED = f"{roles.EDITOR_NEEDED} Without it you may edit only what you added yourself."
 CITATIONS_SHOWN = 50  # on a claim; the rest: its citations_url
+SEARCH_LENGTH = 200  # (as the claim list's search: views.pages.ClaimFilterForm)
 
 
 class RecordViewSet(
@@ -83,6 +84,14 @@ class RecordViewSet(
 
     def filter_records(self, queryset: QuerySet) -> QuerySet:
         return queryset
+
+    def param(self, name: str) -> str:
+        """A query parameter as a filter reads it ("" when absent): no record holds a NUL (nor
+        may PostgreSQL be asked about one), and no search is longer than the claim list's."""
+        value = self.request.query_params.get(name, "")
+        if "\x00" in value or len(value) > SEARCH_LENGTH:
+            raise ValidationError({name: [f"Send at most {SEARCH_LENGTH} characters, none of them NUL."]})
+        return value
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -155,7 +164,7 @@ class PersonViewSet(RecordViewSet):
         return Person.objects.select_related("created_by")
 
     def filter_records(self, people):
-        q = self.request.query_params.get("q", "")
+        q = self.param("q")
         if not lists.search_terms(q):
             return people
         return people.filter(pk__in=lists.person_search(q=q).order_by().values("pk"))
@@ -191,8 +200,7 @@ class SourceViewSet(RecordViewSet):
         )
 
     def filter_records(self, sources):
-        params = self.request.query_params
-        q, kind = params.get("q", ""), params.get("kind", "")
+        q, kind = self.param("q"), self.param("kind")
         if kind and kind not in Source.Kind.values:
             raise ValidationError({"kind": [f"Choose one of {', '.join(Source.Kind.values)}."]})
         if not (kind or lists.search_terms(q)):
@@ -258,8 +266,8 @@ class CitationViewSet(RecordViewSet):
 
     def filter_records(self, citations):
         for name, model in (("claim", Claim), ("source", Source)):
-            key = self.request.query_params.get(name)
-            if key is not None:
+            key = self.param(name)
+            if key:
                 found = model.objects.filter(key=key).first()
                 if found is None:
                     raise ValidationError({name: [f"No {name} with the key '{key[:80]}'."]})

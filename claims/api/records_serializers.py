@@ -22,6 +22,8 @@ from claims.selectors.grades import HIDDEN
 
 from .names import API_NAMES
 
+VERSION_LIMIT = 2**31 - 2  # (the column holds 2**31 - 1 on PostgreSQL, and a save takes the next)
+
 
 def _absolute(serializer: serializers.Field, path: str) -> str:
     request = serializer.context.get("request")
@@ -108,7 +110,12 @@ class Recorded(serializers.Serializer):
 
     created_by = serializers.StringRelatedField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
-    version = serializers.IntegerField(required=False, help_text="Required on update: the version you started from.")
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=VERSION_LIMIT,
+        help_text="Required on update: the version you started from.",
+    )
 
 
 class Identified(serializers.Serializer):
