@@ -462,6 +462,10 @@ REST_FRAMEWORK = {
     # Logged in (else 401 with the Bearer challenge), then a role that may read, as every page
     # asks (claims.views.access.reader_required; else 403).
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "claims.api.permissions.Reader"],
+    # JSON only. DRF's browsable pages have inline style (the CSP refuses it) and forms whose
+    # menus list every claim, source and person (docs/design.md: no form does); the browsable
+    # page is Swagger UI's, at /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "claims.api.paging.Cursor",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["claims.api.throttles.AnonThrottle", "claims.api.throttles.UserThrottle"],

@@ -160,6 +160,8 @@ def test_a_claim_carries_its_people_citations_and_evidence_as_its_page_shows_the
     assert by_source["rogovin-1937"]["source_reliability"] == {"consensus": "B", "hidden": False}
     assert by_source["rogovin-1937"]["line"] == {"stance": "supports", "number": 1, "roots": ["rogovin-1937"]}
     assert by_source["shvernik-1964"]["credibility"] == {"consensus": None, "hidden": False}
+    rogovin = by_source["rogovin-1937"]
+    assert rogovin["page_url"] == f"http://testserver/claims/execution-12-june/#citation-{rogovin['id']}"
 
 
 def test_a_blind_reviewer_is_shown_no_grade_they_have_not_given_themselves(world):

@@ -27,7 +27,7 @@ from claims.models import Citation, Claim, Person, Source, Topic
 from claims.search import query as search
 from claims.selectors import lists
 from claims.selectors.blind import GradeVisibility
-from claims.selectors.detail import CITATION_ORDER
+from claims.selectors.detail import CITATION_ORDER, with_citation_pages
 from claims.selectors.grades import citation_grades
 from claims.selectors.lines import claim_evidence_lines
 from claims.views.pages import ClaimFilterForm
@@ -224,7 +224,7 @@ class SourceViewSet(RecordViewSet):
 def with_citation_details(citations: Iterable[Citation], *, user) -> list[Citation]:
     """Set on each citation its consensus credibility and its source's consensus reliability
     (each None when ungraded, hidden from a blind reviewer who has not graded it: GradeVisibility)
-    and its line of evidence (lines.py). At most six queries."""
+    and its line of evidence (lines.py), and which page of its claim's shows it. At most seven queries."""
     citations = list(citations)
     if not citations:
         return citations
@@ -233,6 +233,7 @@ def with_citation_details(citations: Iterable[Citation], *, user) -> list[Citati
     )
     grades = citation_grades(citations)
     lines = claim_evidence_lines({c.claim_id for c in citations})
+    with_citation_pages(citations)  # (which page of its claim's citations shows each: its page_url)
     for citation in citations:
         citation.hidden = not visibility.citation_visible(citation.pk)
         citation.source_hidden = not visibility.source_visible(citation.source_id)

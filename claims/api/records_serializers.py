@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from claims.links import citation_url
 from claims.models import Citation, Claim, Person, Source, Topic
 from claims.selectors.grades import HIDDEN
 
@@ -200,8 +201,22 @@ class Line(serializers.Serializer):
     roots = serializers.ListField(child=serializers.CharField(), help_text="Keys of the originals it goes back to.")
 
 
+class CitationPageUrl(serializers.Field):
+    """The claim page at the citation (the page of its citations that shows it)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, value):
+        return _absolute(self, citation_url(value))
+
+
+extend_schema_field(OpenApiTypes.URI)(CitationPageUrl)
+
+
 class CitationSerializer(Recorded):
     api_url = ApiUrl("citation", "pk", source="*")
+    page_url = CitationPageUrl()
     id = serializers.IntegerField(read_only=True)
     claim = serializers.SlugRelatedField(slug_field="key", queryset=Claim.objects.all())
     claim_url = ApiUrl("claim", "key", source="claim")
