@@ -3,9 +3,9 @@
 The claim list's orders are expressions (claims/sorting.py: dated claims first by their
 earliest day, then …), which DRF's CursorPagination (one field) cannot follow. Here the cursor
 holds the values of every term of the order for the row at the page's edge, and the next page
-is the rows after them, written as the order compares rows: t1 > v1, or t1 = v1 and (t2 > v2,
-or …), with t1 ≥ v1 in front so that the database starts reading its index there. Every order
-ends with a unique term (the key, or the search index's row), so no row is skipped or repeated.
+is the rows after them in that order, read as ranges of the order's index (_ranges, _after).
+Every order ends with a unique term (the key, or the search index's row), so no row is skipped
+or repeated.
 The cursor also names the order it was cut from: a search ranked by relevance turns into one
 listed newest first when it matches more than lists.RANK_LIMIT claims (claim_list_order), and
 a cursor of the other order is refused rather than read wrongly.
@@ -18,7 +18,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, FloatField, Func, OrderBy, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, F, FloatField, Func, OrderBy, Q, QuerySet, Value
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -102,16 +103,50 @@ class _AsRanked(Func):
         return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS real)", **extra)
 
 
-def _beyond(names: list[str], terms: list[OrderBy], values: tuple[Any, ...]) -> Q:
-    """The rows after `values` in the order of terms."""
-    values = tuple(_AsRanked(value) if isinstance(value, float) else value for value in values)
-    condition: Q | None = None
-    for name, term, value in reversed(list(zip(names, terms, values, strict=True))):
-        strictly = Q(**{f"{name}__{'lt' if term.descending else 'gt'}": value})
-        condition = strictly if condition is None else strictly | (Q(**{name: value}) & condition)
-    assert condition is not None
-    # (Implied by the condition; said first, it is where the database starts reading the index.)
-    return Q(**{f"{names[0]}__{'lte' if terms[0].descending else 'gte'}": values[0]}) & condition
+def _as_indexed(value: Any) -> Any:
+    """A value of the cursor as the index compares it. A boolean is a value, not a condition:
+    given True or False, Django writes `expr = false` as `NOT expr`, which no index of `expr`
+    serves."""
+    if isinstance(value, bool):
+        return Value(value, output_field=BooleanField())
+    return _AsRanked(value) if isinstance(value, float) else value
+
+
+def _ranges(names: list[str], terms: list[OrderBy], values: tuple[Any, ...]) -> list[tuple[Q, list[OrderBy]]]:
+    """The rows after `values` in the order of terms, as ranges of the order's index, in the
+    index's order: the rows equal to values in every term but the last and after it in the last,
+    then those equal in every term but the last two and after in the last but one, … , then
+    those after values[0] in the first term. Each is a seek into the index (equal in the leading
+    terms, a range in the next), so that a page deep into the list costs what the first does."""
+    values = tuple(_as_indexed(value) for value in values)
+    ranges = []
+    for i in reversed(range(len(terms))):
+        equal = {names[j]: values[j] for j in range(i)}
+        # (Ordered by the terms not held equal: SQLite reads a range of equal leading terms in
+        # the index's order only when told no more.)
+        ranges.append((Q(**equal, **{f"{names[i]}__{'lt' if terms[i].descending else 'gt'}": values[i]}), terms[i:]))
+    return ranges
+
+
+def _after(rows: QuerySet, names: list[str], terms: list[OrderBy], values: tuple[Any, ...], size: int) -> list[int]:
+    """The ids of the first `size` rows after `values`: each range of _ranges read up to `size`
+    rows (a subquery of its own, which the database reads from the index and stops), the ranges
+    put one after the other and the first `size` kept. One query; what is sorted is at most
+    `size` rows a range."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for number, (condition, rest) in enumerate(_ranges(names, terms, values)):
+        part = rows.filter(condition).order_by(*rest).values_list("pk", *names)[:size]
+        sql, part_params = part.query.sql_with_params()
+        parts.append(f"SELECT {number} AS part, r.* FROM ({sql}) r")
+        params += part_params
+    order = ", ".join(
+        f"{connection.ops.quote_name(name)} {'DESC' if term.descending else 'ASC'}" for name, term in zip(names, terms)
+    )
+    query = f"SELECT pk FROM ({' UNION ALL '.join(parts)}) ranges ORDER BY part, {order} LIMIT {int(size)}"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 class ClaimCursor(BasePagination):
@@ -147,9 +182,14 @@ class ClaimCursor(BasePagination):
             terms = [_turned(term) for term in terms]
         names = [f"cursor_{i}" for i in range(len(terms))]
         rows = queryset.order_by(*terms).annotate(**{name: term.expression for name, term in zip(names, terms)})
-        if position is not None:
-            rows = rows.filter(_beyond(names, terms, position.values))
-        found = list(rows.values_list("pk", *names)[: size + 1])
+        if position is None:
+            found = list(rows.values_list("pk", *names)[: size + 1])
+        else:
+            ids = _after(rows, names, terms, position.values, size + 1)
+            at_edges = {
+                pk: values for pk, *values in rows.filter(pk__in=ids[:1] + ids[:size][-1:]).values_list("pk", *names)
+            }
+            found = [(pk, *at_edges.get(pk, ())) for pk in ids]
         more, found = len(found) > size, found[:size]
         if backwards:
             found.reverse()
