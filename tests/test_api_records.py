@@ -414,3 +414,13 @@ def test_a_nul_or_a_megabyte_in_a_filter_is_refused_naming_it(world):
     response = client.get("/api/v1/claims/", {"q": "a\x00b", "person": "x" * 1_000_000})
     assert response.status_code == 400
     assert len(response.content) < 1000
+
+
+def test_a_megabyte_key_or_choice_is_named_in_a_short_message(world):
+    huge = "x" * 1_000_000
+    response = api(world, "researcher").post(
+        "/api/v1/citations/", {"claim": huge, "source": "rogovin-1937", "stance": huge}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"claim", "stance"}
+    assert len(response.content) < 500

@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from claims.links import citation_url
 from claims.models import Citation, Claim, Person, Source, Topic
+from claims.quoting import shorten
 from claims.selectors.grades import HIDDEN
 
 from .names import API_NAMES
@@ -88,8 +89,24 @@ class ListUrl(serializers.Field):
 extend_schema_field(OpenApiTypes.URI)(ListUrl)
 
 
-def people_field(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="slug", queryset=Person.objects.all(), many=True, **kwargs)
+class _QuotesBriefly:
+    """A field whose refusals quote the value sent at a bounded length (claims/quoting.py): DRF's
+    own ("Object with key=… does not exist.", "“…” is not a valid choice.") quote all of it."""
+
+    def fail(self, key, **kwargs):
+        super().fail(key, **{name: shorten(value) for name, value in kwargs.items()})
+
+
+class Choice(_QuotesBriefly, serializers.ChoiceField):
+    pass
+
+
+class ByKey(_QuotesBriefly, serializers.SlugRelatedField):
+    """A linked record, named by its key (or slug)."""
+
+
+def people_field(**kwargs) -> serializers.ManyRelatedField:
+    return ByKey(slug_field="slug", queryset=Person.objects.all(), many=True, **kwargs)
 
 
 class Consensus(serializers.Serializer):
@@ -158,8 +175,8 @@ class SourceSerializer(Identified, Recorded):
     api_url = ApiUrl("source", "key", source="*")
     page_url = PageUrl("source_detail", "key")
     key = serializers.SlugField(max_length=100, required=False, help_text="Made from the title when left out.")
-    kind = serializers.ChoiceField(choices=Source.Kind.choices)
-    level = serializers.ChoiceField(choices=Source.Level.choices)
+    kind = Choice(choices=Source.Kind.choices)
+    level = Choice(choices=Source.Level.choices)
     title = serializers.CharField(max_length=500)
     title_original = serializers.CharField(max_length=500, required=False, allow_blank=True)
     authors = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -218,14 +235,14 @@ class CitationSerializer(Recorded):
     api_url = ApiUrl("citation", "pk", source="*")
     page_url = CitationPageUrl()
     id = serializers.IntegerField(read_only=True)
-    claim = serializers.SlugRelatedField(slug_field="key", queryset=Claim.objects.all())
+    claim = ByKey(slug_field="key", queryset=Claim.objects.all())
     claim_url = ApiUrl("claim", "key", source="claim")
-    source = serializers.SlugRelatedField(slug_field="key", queryset=Source.objects.all())
+    source = ByKey(slug_field="key", queryset=Source.objects.all())
     source_url = ApiUrl("source", "key", source="source")
     locator = serializers.CharField(max_length=200, required=False, allow_blank=True)
     quote = serializers.CharField(required=False, allow_blank=True)
     quote_translation = serializers.CharField(required=False, allow_blank=True)
-    stance = serializers.ChoiceField(choices=Citation.Stance.choices, required=False)
+    stance = Choice(choices=Citation.Stance.choices, required=False)
     credibility = serializers.SerializerMethodField(help_text="The reviewers' consensus credibility (1-6).")
     source_reliability = serializers.SerializerMethodField(help_text="Its source's consensus reliability (A-F).")
     line = serializers.SerializerMethodField(help_text="Its line of evidence; null for a mention.")
@@ -269,14 +286,14 @@ class ClaimSerializer(Recorded):
     api_url = ApiUrl("claim", "key", source="*")
     page_url = PageUrl("claim_detail", "key")
     key = serializers.SlugField(max_length=100, required=False, help_text="Made from the statement when left out.")
-    topic = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.all())
+    topic = ByKey(slug_field="slug", queryset=Topic.objects.all())
     topic_url = ApiUrl("topic", "slug", source="topic")
     statement = serializers.CharField()
-    kind = serializers.ChoiceField(choices=Claim.Kind.choices, required=False)
+    kind = Choice(choices=Claim.Kind.choices, required=False)
     event_date = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="EDTF")
     date_earliest = serializers.DateField(read_only=True)
     date_latest = serializers.DateField(read_only=True)
-    status = serializers.ChoiceField(
+    status = Choice(
         choices=Claim.Status.choices, required=False, help_text="An editor's decision: others leave it open."
     )
     people = people_field(required=False, help_text="Slugs of the people it is about.")
