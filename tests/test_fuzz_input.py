@@ -372,12 +372,13 @@ ADMIN_FORMS = re.compile(r"admin/.*/(add|change|password|import|process_import)/
 
 
 def posted_routes() -> set[str]:
-    """Routes of the URL matrix that someone may POST to (not a 405, login redirect or 403 for
+    """Routes of the URL matrix that someone may POST to (not a 405, login redirect, 401 or 403 for
     everyone), whose POST comes from a form: each route of the site, the admin's form pages."""
     return {
         route.replace("^", "")
         for route, (_get, post, *_api_methods) in EXPECTED.items()
-        if set(post.split()) - {"405", "L", "403"} and (not route.startswith("admin/") or ADMIN_FORMS.fullmatch(route))
+        if set(post.split()) - {"405", "L", "401", "403"}
+        and (not route.startswith("admin/") or ADMIN_FORMS.fullmatch(route))
     }
 
 
