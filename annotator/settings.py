@@ -459,13 +459,16 @@ REST_FRAMEWORK = {
         "claims.api.auth.PersonalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Logged in (else 401 with the Bearer challenge), then a role that may read, as every page
+    # asks (claims.views.access.reader_required; else 403).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "claims.api.permissions.Reader"],
+    # JSON only. DRF's browsable pages have inline style (the CSP refuses it) and forms whose
+    # menus list every claim, source and person (docs/design.md: no form does); the browsable
+    # page is Swagger UI's, at /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "claims.api.paging.Cursor",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["claims.api.throttles.AnonThrottle", "claims.api.throttles.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": f"{env_int('API_THROTTLE_ANON_PER_MINUTE', 30)}/minute",
         "user": f"{env_int('API_THROTTLE_USER_PER_MINUTE', 600)}/minute",
@@ -483,10 +486,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The two grading scales are both fields named "grade": each gets its own name in the schema.
+    # The grading scales are fields named "grade", two models have a "kind": each its own enum name.
     "ENUM_NAME_OVERRIDES": {
         "ReliabilityEnum": "claims.grading.Reliability",
         "CredibilityEnum": "claims.grading.Credibility",
         "ConsistencyEnum": "claims.grading.Consistency",
+        "ClaimKindEnum": "claims.models.ClaimKind",
+        "SourceKindEnum": "claims.models.SourceKind",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "CitationStanceEnum": "claims.models.CitationStance",
     },
+    # A record's links are keys when written and keys with URLs when read: each way its own component.
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# The throttles' counts (claims/api/throttles.py), in a cache of their own.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api_throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"},
 }

@@ -666,7 +666,8 @@ def api_token_used(*, token: ApiToken) -> None:
 # --- Topics and people -------------------------------------------------------------
 
 TOPIC_FIELDS = ("title", "slug", "description")
-PERSON_FIELDS = ("name", "name_original", "aliases", "slug", *authority.FIELDS)
+AUTHORITY_FIELDS = authority.FIELDS  # ids of the person (or source) in Wikidata, VIAF and GND
+PERSON_FIELDS = ("name", "name_original", "aliases", "slug", *AUTHORITY_FIELDS)
 
 
 @transaction.atomic
@@ -750,7 +751,7 @@ def _update_found_by(
     the source."""
     fields: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
         Person: (PERSON_FIELDS, search_index.PERSON_FIELDS),
-        Source: (SOURCE_FIELDS, search_index.SOURCE_FIELDS),
+        Source: (SOURCE_EDITABLE, search_index.SOURCE_FIELDS),
     }
     editable, found_by = fields[type(instance)]
     before = {name: getattr(instance, name) for name in found_by}
@@ -793,13 +794,19 @@ SOURCE_FIELDS = (
 )
 
 
+# The reference fields a reference manager exports and the authority ids (migration 0022),
+# written by the services and the API (not yet columns of the sources CSV).
+SOURCE_REFERENCE_FIELDS = ("archive_place", "publisher_place", "doi", "isbn", *AUTHORITY_FIELDS)
+SOURCE_EDITABLE = (*SOURCE_FIELDS, *SOURCE_REFERENCE_FIELDS)
+
+
 @transaction.atomic
 def source_create(
     *, actor: User, key: str, kind: str, level: str, title: str, author_people: Iterable[Person] = (), **details: str
 ) -> Source:
     """author_people: who of the recorded people wrote it (`authors` is the names as written on it)."""
     _require(roles.can_contribute(actor), CONTRIBUTOR_NEEDED)
-    unknown = set(details) - set(SOURCE_FIELDS)
+    unknown = set(details) - set(SOURCE_EDITABLE)
     if unknown:
         raise ValidationError({name: f"Sources have no field {name}." for name in unknown})
     authors = _people_checked("author_people", author_people)

@@ -2,11 +2,13 @@
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
 from django.template import Template
@@ -39,6 +41,13 @@ def _run_folders(tmp_path_factory) -> dict:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def api_throttles_count_afresh():
+    """Each test's API requests are counted from nought (claims/api/throttles.py): the counts
+    live in a cache, which no test's rollback empties."""
+    caches["api_throttle"].clear()
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +85,22 @@ def rows_for_the_module(django_db_blocker, tmp_path_factory) -> Iterator[None]:
     ):
         yield
         transaction.set_rollback(True)
+
+
+def world_for_the_module(build: Callable[[], Any]):
+    """The fixtures `shared_world` (what build() returns, written once for the module: see
+    rows_for_the_module) and `world` (the same, for a test): `shared_world, world = world_for_the_module(build)`."""
+
+    @pytest.fixture(scope="module")
+    def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
+        with rows_for_the_module(django_db_blocker, tmp_path_factory):
+            yield build()
+
+    @pytest.fixture
+    def world(db, shared_world):
+        return shared_world
+
+    return shared_world, world
 
 
 @pytest.fixture(scope="module")

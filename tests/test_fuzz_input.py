@@ -31,7 +31,9 @@ from django.db import transaction
 from django.urls import resolve
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+from rest_framework import serializers
 
+from claims.api import records as api_records
 from claims.forms.entry import PersonQuickForm, SourceQuickForm
 from tests.fuzzing import (
     BIG,
@@ -168,15 +170,54 @@ PART = st.one_of(st.sampled_from([v for v in (*HUGE_IDS, *ODD_TEXT) if v]), PLAU
 SCRIPT_FORMS = {"/people/add.json": PersonQuickForm(), "/sources/add.json": SourceQuickForm(prefix="new_source")}
 
 
+# What scripts send the JSON API (claims/api/): each list's query parameters, and each record's
+# writable fields to its list (a form's encoding, which the API reads as it reads JSON).
+API_LISTS = {
+    "/api/v1/claims/": [p.name for p in api_records.CLAIM_LIST_PARAMS] + ["cursor", "page_size"],
+    "/api/v1/people/": ["q", "cursor", "page_size"],
+    "/api/v1/sources/": ["q", "kind", "cursor", "page_size"],
+    "/api/v1/citations/": ["claim", "source", "cursor", "page_size"],
+    "/api/v1/topics/": ["cursor", "page_size"],
+}
+API_WRITES = {
+    "/api/v1/claims/": api_records.ClaimViewSet.serializer_class,
+    "/api/v1/people/": api_records.PersonViewSet.serializer_class,
+    "/api/v1/sources/": api_records.SourceViewSet.serializer_class,
+    "/api/v1/citations/": api_records.CitationViewSet.serializer_class,
+    "/api/v1/topics/": api_records.TopicViewSet.serializer_class,
+}
+
+
+def api_controls(serializer_class) -> tuple[Control, ...]:
+    def control(name, field) -> Control:
+        if isinstance(field, serializers.ChoiceField):  # (not a related field: its choices would read the table)
+            return Control(name, "select", tuple(str(value) for value in field.choices))
+        return Control(name, "multiple" if isinstance(field, serializers.ManyRelatedField) else "text")
+
+    return tuple(control(name, field) for name, field in serializer_class().fields.items() if not field.read_only)
+
+
 def script_targets(personas) -> list[Target]:
     def control(field) -> Control:
         choices = tuple(str(value) for value, _label in getattr(field.field, "choices", ()))
         return Control(field.html_name, "select" if choices else "text", choices)
 
     return [
-        Target(persona, "POST", path, tuple(control(field) for field in form), "a script")
-        for persona in personas
-        for path, form in SCRIPT_FORMS.items()
+        *(
+            Target(persona, "POST", path, tuple(control(field) for field in form), "a script")
+            for persona in personas
+            for path, form in SCRIPT_FORMS.items()
+        ),
+        *(
+            Target(persona, "POST", path, api_controls(serializer), "a script")
+            for persona in personas
+            for path, serializer in API_WRITES.items()
+        ),
+        *(
+            Target(persona, "GET", path, tuple(Control(name, "param") for name in params), "a script")
+            for persona in personas
+            for path, params in API_LISTS.items()
+        ),
     ]
 
 
@@ -331,12 +372,13 @@ ADMIN_FORMS = re.compile(r"admin/.*/(add|change|password|import|process_import)/
 
 
 def posted_routes() -> set[str]:
-    """Routes of the URL matrix that someone may POST to (not a 405, login redirect or 403 for
+    """Routes of the URL matrix that someone may POST to (not a 405, login redirect, 401 or 403 for
     everyone), whose POST comes from a form: each route of the site, the admin's form pages."""
     return {
         route.replace("^", "")
-        for route, (_get, post) in EXPECTED.items()
-        if set(post.split()) - {"405", "L", "403"} and (not route.startswith("admin/") or ADMIN_FORMS.fullmatch(route))
+        for route, (_get, post, *_api_methods) in EXPECTED.items()
+        if set(post.split()) - {"405", "L", "401", "403"}
+        and (not route.startswith("admin/") or ADMIN_FORMS.fullmatch(route))
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -70,12 +70,12 @@ class Revisable:
         return self.update(request, *args, partial=True, **kwargs)
 
 
-# Where each kind of target is in the API: the route's name, its lookup and the path to use
-# where the route is not (yet) registered. Claims and sources go by key, everything else by id.
+# Where each kind of target is in the API: the route's name, its lookup and its plural.
+# Claims and sources go by key, everything else by id.
 _ROUTES: dict[str, tuple[str, str, str]] = {
-    "claim": ("claim-detail", "key", "claims"),
-    "source": ("source-detail", "key", "sources"),
-    "citation": ("citation-detail", "pk", "citations"),
+    "claim": ("api-claim-detail", "key", "claims"),
+    "source": ("api-source-detail", "key", "sources"),
+    "citation": ("api-citation-detail", "pk", "citations"),
     "source-grade": ("source-grade-detail", "pk", "source-grades"),
     "citation-grade": ("citation-grade-detail", "pk", "citation-grades"),
     "consistency-rating": ("consistency-rating-detail", "pk", "consistency-ratings"),
@@ -91,10 +91,7 @@ def identifier(obj: Model) -> str:
 
 def api_url(request: Request | None, url_kind: str, value: Any) -> str:
     name, lookup, plural = _ROUTES[url_kind]
-    try:
-        path = reverse(name, kwargs={lookup: value})
-    except NoReverseMatch:
-        path = f"/api/v1/{plural}/{value}/"
+    path = reverse(name, kwargs={lookup: value})
     return request.build_absolute_uri(path) if request is not None else path
 
 

@@ -371,15 +371,25 @@ def claim_list_page(
 
     How many match is counted only up to RANK_LIMIT + 1: the index gives its matches one
     by one and the count stops there."""
-    ordered, count, ranked_out = claim_search(filters=filters, match=match), known_count(filters), False
+    ordered, count, ranked_out = claim_list_order(filters=filters, match=match)
+    page = claims_page(ordered, number, user=user, per_page=per_page, count=count)
+    page.ranked_out = ranked_out
+    return page
+
+
+def claim_list_order(*, filters: ClaimFilters, match: search.Match | None) -> tuple[QuerySet[Claim], int | None, bool]:
+    """The claims of the claim list in its order (claim_search), how many there are when that
+    is known without counting the table (else None), and whether a search sorted by relevance
+    matched too many to rank (ranked_out: then the matches last added come first, and the count
+    is RANK_LIMIT). The list page and the API's claim list (claims/api/claim_cursor.py) both cut
+    their pages from it."""
+    ordered, count = claim_search(filters=filters, match=match), known_count(filters)
     if match is not None and filters.sort == RELEVANCE:
         newest = claim_search(filters=replace(filters, sort=NEWEST), match=match)
         count = newest[: RANK_LIMIT + 1].count()
         if count > RANK_LIMIT:
-            ordered, count, ranked_out = newest, RANK_LIMIT, True
-    page = claims_page(ordered, number, user=user, per_page=per_page, count=count)
-    page.ranked_out = ranked_out
-    return page
+            return newest, RANK_LIMIT, True
+    return ordered, count, False
 
 
 # --- sources -----------------------------------------------------------------------
@@ -455,6 +465,11 @@ def source_suggestions(*, q: str) -> list[Source]:
     return by_key + list(rest)
 
 
+def person_search(*, q: str = "") -> QuerySet[Person]:
+    """People with every word of q (or its romanization) in their names, aliases or slug; not ordered."""
+    return _containing_every_word(Person.objects.all(), q, PERSON_NAMES)
+
+
 def person_suggestions(*, q: str) -> list[Person]:
     """Up to ten people with every word of q (or its romanization) in their names, aliases or slug
     (nothing for a NUL, as source_suggestions)."""
@@ -463,7 +478,7 @@ def person_suggestions(*, q: str) -> list[Person]:
     carriers = list(authority.carrying(Person, q.strip())[:SUGGESTIONS])
     if carriers:
         return carriers  # (an authority id names one person exactly)
-    people = _containing_every_word(Person.objects.all(), q, PERSON_NAMES)
+    people = person_search(q=q)
     return list(people.order_by("name", "slug")[:SUGGESTIONS])
 
 

@@ -39,7 +39,7 @@ def uncompressed(view):
     return wrapper
 
 
-# The API's address is fixed by its version (docs/api_tokens.md), so the example names it.
+# The API's address is fixed by its version (docs/api.md), so the example names it.
 API_ROOT = "/api/v1/"
 
 
