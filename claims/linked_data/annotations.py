@@ -21,7 +21,7 @@ CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = f'application/ld+json; profile="{CONTEXT}"'
 
 # Our motivations as the W3C's (oa:Motivation instances); a reply is "replying" whatever its own.
-MOTIVATIONS = {
+MOTIVATIONS: dict[str, str] = {
     Annotation.Motivation.COMMENT: "commenting",
     Annotation.Motivation.QUESTION: "questioning",
     Annotation.Motivation.CORRECTION: "editing",

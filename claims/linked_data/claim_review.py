@@ -26,9 +26,14 @@ SITE_NAME = "Source criticism"
 
 # The claim's status as a rating from 1 (worst) to 4 (best): how far the editors hold it true.
 # An open claim is undecided, between contested and supported.
-RATING = {Claim.Status.REFUTED: 1, Claim.Status.CONTESTED: 2, Claim.Status.OPEN: 3, Claim.Status.SUPPORTED: 4}
+RATING: dict[str, int] = {
+    Claim.Status.REFUTED: 1,
+    Claim.Status.CONTESTED: 2,
+    Claim.Status.OPEN: 3,
+    Claim.Status.SUPPORTED: 4,
+}
 WORST_RATING, BEST_RATING = 1, 4
-VERDICTS = {
+VERDICTS: dict[str, str] = {
     Claim.Status.REFUTED: "Refuted",
     Claim.Status.CONTESTED: "Contested",
     Claim.Status.OPEN: "Open",

@@ -53,7 +53,7 @@ def _grades_hidden(user, prefix: str = "") -> Q:
         | (
             Q(**{f"{prefix}consistency_rating__isnull": False})
             & ~Q(**{f"{prefix}consistency_rating__reviewer": user})
-            & ~Exists(rated)
+            & ~Q(Exists(rated))
         )
     )
 
