@@ -214,11 +214,29 @@ def test_notes_on_a_grade_hidden_from_a_blind_reviewer_do_not_show_through(clien
         page = client.get(collection["first"].removeprefix(HOST)).json()
         assert hidden not in [item["id"] for item in page["items"]]
         assert collection["total"] == page["partOf"]["total"] == len(page["items"])
+    assert client.get("/claims/execution-12-june/annotations.jsonld").json()["total"] == 4
     # Once she has graded the citation herself, she sees the others' grades and the notes on them.
     services.grade_set(actor=world.vera, target=world.citation, grade=2, rationale="Two witnesses.")
     assert client.get(f"/annotations/{world.on_grade.pk}.jsonld").status_code == 200
     page = client.get("/claims/execution-12-june/annotations.jsonld?after=0").json()
     assert hidden in [item["id"] for item in page["items"]]
+
+
+def test_notes_on_a_dispute_of_a_hidden_grade_are_hidden_too_but_not_from_who_raised_it(client, world):
+    dispute = services.dispute_raise(actor=world.editor, target=world.grade, reason="Too low.", proposed=2)
+    note = services.annotation_create(actor=world.researcher, target=dispute, body="Agreed.")
+    reply = services.annotation_create(actor=world.editor, parent=note, body="Thanks.")
+    address = f"{HOST}/annotations/{note.pk}.jsonld"
+    for user, status in ((world.vera, 404), (world.editor, 200), (world.researcher, 200)):
+        client.force_login(user)
+        assert client.get(f"/annotations/{note.pk}.jsonld").status_code == status
+        assert client.get(f"/annotations/{reply.pk}.jsonld").status_code == status
+        listed = [
+            item["id"] for item in client.get("/claims/execution-12-june/annotations.jsonld?after=0").json()["items"]
+        ]
+        assert (address in listed) == (status == 200)
+    document = client.get(f"/annotations/{note.pk}.jsonld").json()
+    assert document["target"] == f"{HOST}/disputes/{dispute.pk}/"
 
 
 def test_the_grades_reviewer_and_an_editor_see_the_note_on_it(client, world):
