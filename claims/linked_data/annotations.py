@@ -113,10 +113,14 @@ def annotation_ld(annotation: Annotation, absolute: Absolute, *, context: bool =
     return document
 
 
-def collection_ld(*, path: str, label: str, total: int, absolute: Absolute) -> dict[str, Any]:
+# The `before` cursor of the last page: greater than any id (a big integer column's largest value).
+_AFTER_EVERY_ID = 2**63 - 1
+
+
+def collection_ld(*, path: str, label: str, total: int, absolute: Absolute, context: bool = True) -> dict[str, Any]:
     """A collection: its size and its first and last pages (each page names the next)."""
-    return {
-        "@context": CONTEXT,
+    document: dict[str, Any] = {"@context": CONTEXT} if context else {}
+    return document | {
         "id": absolute(path),
         "type": "AnnotationCollection",
         "label": label,
@@ -126,24 +130,13 @@ def collection_ld(*, path: str, label: str, total: int, absolute: Absolute) -> d
     }
 
 
-# The `before` cursor of the last page: greater than any id (a big integer column's largest value).
-_AFTER_EVERY_ID = 2**63 - 1
-
-
 def page_ld(page: Page, *, path: str, page_path: str, label: str, absolute: Absolute) -> dict[str, Any]:
     """A page of a collection (page_path: its own address, with its cursor)."""
     document: dict[str, Any] = {
         "@context": CONTEXT,
         "id": absolute(page_path),
         "type": "AnnotationPage",
-        "partOf": {
-            "id": absolute(path),
-            "type": "AnnotationCollection",
-            "label": label,
-            "total": page.total,
-            "first": absolute(f"{path}?after=0"),
-            "last": absolute(f"{path}?before={_AFTER_EVERY_ID}"),
-        },
+        "partOf": collection_ld(path=path, label=label, total=page.total, absolute=absolute, context=False),
         "startIndex": page.start_index,
     }
     if page.after is not None:
