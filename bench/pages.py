@@ -356,6 +356,12 @@ def _variants(name: str, h: dict) -> list[tuple[dict, dict]]:
         # Review queues (issue 14): the first page of a grader's queue, and deep into it.
         "review_queue": [{}, ({}, {"sources": "40", "citations": "40"})],
         "review_adjudicate": [{}],
+        # Linked data (issue 16): the heavy claim's ClaimReview and notes, every note's first and last pages.
+        "claim_jsonld": [claim],
+        "claim_annotations_jsonld": [claim, (claim, {"after": "0"})],
+        "annotations_jsonld": [{}, ({}, {"after": "0"}), ({}, {"before": str(2**63 - 1)})],
+        "annotation_jsonld": [{"pk": h["annotation"].pk}],
+        "user_jsonld": [{"pk": h["annotation"].author_id}],
     }
     return [v if isinstance(v, tuple) else (v, {}) for v in table[name]]
 

@@ -14,6 +14,7 @@ from .views import (
     exchange,
     jobs,
     legend,
+    linked_data,
     matrix,
     pages,
     queues,
@@ -47,6 +48,9 @@ urlpatterns = [
     path("citations/import/confirm/", exchange.citation_import_confirm, name="citation_import_confirm"),
     path("citations/example.csv", exchange.citation_example, name="citation_example"),
     path("claims/<slug:key>/", review.claim_detail, name="claim_detail"),
+    # Linked data (docs/design.md): the claim as a schema.org ClaimReview, its annotations as W3C ones
+    path("claims/<slug:key>.jsonld", linked_data.claim_jsonld, name="claim_jsonld"),
+    path("claims/<slug:key>/annotations.jsonld", linked_data.claim_annotations_jsonld, name="claim_annotations_jsonld"),
     path("claims/<slug:key>/edit/", records.claim_edit, name="claim_edit"),
     path("claims/<slug:key>/history/<int:history_id>/restore/", records.claim_restore, name="claim_restore"),
     path("claims/<slug:key>/citations/new/", records.citation_create, name="citation_create"),
@@ -89,6 +93,9 @@ urlpatterns = [
     path("dates/parse.json", entry.date_parse, name="date_parse"),
     # Annotations: <kind> is claim, source, citation, source-grade, citation-grade, dispute or consistency-rating
     path("annotations/on/<str:kind>/<int:pk>/", review.annotation_create, name="annotation_create"),
+    path("annotations.jsonld", linked_data.annotations_jsonld, name="annotations_jsonld"),
+    path("annotations/<int:pk>.jsonld", linked_data.annotation_jsonld, name="annotation_jsonld"),
+    path("users/<int:pk>.jsonld", linked_data.user_jsonld, name="user_jsonld"),
     path("annotations/<int:pk>/reply/", review.annotation_reply, name="annotation_reply"),
     path("annotations/<int:pk>/edit/", review.annotation_edit, name="annotation_edit"),
     path("annotations/<int:pk>/withdraw/", review.annotation_withdraw, name="annotation_withdraw"),

@@ -28,6 +28,7 @@ reported, which would mean something tried to run).
 import csv
 import functools
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -92,6 +93,9 @@ def tagged(payload: str, code: str) -> str:
 
 # The site's own scripts: static files (the admin's) and the admin's JavaScript catalogue.
 SITE_SCRIPT_PREFIXES = ("/static/", "/admin/jsi18n/")
+# Data blocks, which a browser never runs (the claim page's ClaimReview): each must be JSON with no
+# "<" in it, so that no text in it can close the element and start markup of its own.
+DATA_BLOCK_TYPES = {"application/ld+json"}
 URL_ATTRIBUTES = {
     "href",
     "src",
@@ -130,6 +134,7 @@ class Page(HTMLParser):
         self.elements: list[tuple[str, list[tuple[str, str]]]] = []
         self.chunks: list[str] = []
         self.script_bodies: list[str] = []
+        self.script_types: list[str] = []  # each script's type attribute, in the order of script_bodies
         self._inside: str | None = None
         self.feed(html)
         self.close()
@@ -140,6 +145,7 @@ class Page(HTMLParser):
         if tag == "script":
             self._inside = "script"
             self.script_bodies.append("")
+            self.script_types.append(dict(attrs).get("type", "").lower())
         elif tag == "style":
             self._inside = "style"
         if tag == "input":
@@ -180,7 +186,7 @@ def unsafe_markup(html: str, page: Page | None = None) -> list[str]:
     """Everything in the page that could run script or load a foreign document; [] when safe."""
     page = page or Page(html)
     problems = []
-    site_scripts = site_svgs = 0
+    site_scripts = site_svgs = data_blocks = 0
     site_svgs_seen = set()
     for tag, attrs in page.elements:
         for name, value in attrs:
@@ -203,18 +209,34 @@ def unsafe_markup(html: str, page: Page | None = None) -> list[str]:
             src = dict(attrs).get("src", "")
             if src.startswith(SITE_SCRIPT_PREFIXES):
                 site_scripts += 1
+            elif not src and dict(attrs).get("type", "").lower() in DATA_BLOCK_TYPES:
+                data_blocks += 1
             else:
                 problems.append(f"a <script> that is not one of the site's files: {attrs!r}")
-    problems += [f"an inline script: {body[:80]!r}" for body in page.script_bodies if body.strip()]
+    for body, kind in zip(page.script_bodies, page.script_types, strict=True):
+        if kind in DATA_BLOCK_TYPES:
+            problems += [] if _json_without_markup(body) else [f"a data block that is not plain JSON: {body[:80]!r}"]
+        elif body.strip():
+            problems.append(f"an inline script: {body[:80]!r}")
     # The raw text as a second opinion, in case a browser's parser read a tag where this one did not.
     raw_scripts = len(re.findall(r"<script\b", html, re.I))
-    if raw_scripts != site_scripts:
-        problems.append(f"{raw_scripts} '<script' in the raw HTML but {site_scripts} site scripts")
+    if raw_scripts != site_scripts + data_blocks:
+        problems.append(
+            f"{raw_scripts} '<script' in the raw HTML but {site_scripts} site scripts and {data_blocks} data blocks"
+        )
     raw_svgs = len(re.findall(r"<svg\b", html, re.I))
     if raw_svgs != site_svgs:
         problems.append(f"{raw_svgs} '<svg' in the raw HTML but {site_svgs} of the admin's own icons")
     problems += [f"raw {m.group(0)!r} in the HTML" for m in re.finditer(r"<(iframe|object|embed|math)\b", html, re.I)]
     return problems
+
+
+def _json_without_markup(body: str) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return "<" not in body
 
 
 def check_page(html: str) -> tuple[list[str], str]:
@@ -839,6 +861,9 @@ LIVE_MARKUP = [
     '<p style="background:url(javascript:alert(1))">x</p>',
     '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
     '<script src="https://evil.example/x.js"></script>',
+    '<script type="application/ld+json">{"a": "</p><b>"}</script>',
+    '<script type="application/ld+json">alert(1)</script>',
+    '<script type="application/ld+json" src="https://evil.example/x.js"></script>',
 ]
 # Payloads that are harmless even unescaped (text, a <b>, a formula), or that only a CommonMark
 # renderer would turn into a link (Python-Markdown autolinks http and ftp only).
@@ -861,6 +886,7 @@ def test_the_page_checker_passes_escaped_markup_and_the_sites_own_scripts():
     html = (
         '<script src="/static/admin/js/core.js"></script><p>&lt;script&gt;alert(1)&lt;/script&gt;</p>'
         '<input value="&quot;&gt;&lt;svg onload=alert(1)&gt;"><a href="https://example.org/">x</a>'
+        '<script type="application/ld+json">{"claimReviewed": "\\u003C/script\\u003E"}</script>'
     )
     assert unsafe_markup(html) == []
     assert "<script>alert(1)</script>" in Page(html).text

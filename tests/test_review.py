@@ -572,7 +572,8 @@ def test_annotation_bodies_cannot_run_script(client, researcher, claim):
     )
     response = client.get(reverse("claim_detail", args=[claim.key]))
     tags = elements(response)
-    assert not [t for t, _ in tags if t == "script"]
+    # The one script element is the page's ClaimReview, a data block that is never run.
+    assert [a.get("type") for t, a in tags if t == "script"] == ["application/ld+json"]
     assert not [a for t, a in tags if "javascript:" in (a.get("href") or "").lower()]
     assert "<script>alert(1)</script>" in text(response)  # shown as text
 
@@ -889,10 +890,11 @@ def test_threads_are_built_oldest_first_with_replies_under_their_parents(researc
 # rows, grades) with their sources' grades and notes, the claim's disputes (their ids, then
 # them) and the pages of their citations, a page of its note threads (2), the evidence grade (3),
 # its lines of evidence (2), the history (7: its people and attribution at each version) and "How this
-# grade was reached" (6: selectors/explain.py): 34 however much the claim holds; a blind reviewer's visibility and
+# grade was reached" (6: selectors/explain.py), its ClaimReview's cited sources and status decider (2:
+# selectors/linked_data.py): 36 however much the claim holds; a blind reviewer's visibility and
 # hidden evidence, 4 more; and for whoever may grade, the navigation's "Review (N)" (1:
 # selectors/queues.waiting_count).
-CLAIM_PAGE_QUERIES = 39
+CLAIM_PAGE_QUERIES = 41
 # Notes on it and on its grades (2); the citing claims: their count, all claims (which way to
 # page), ids, rows, citations, the pages of the citations on their claims, evidence (3, 5 when blind),
 # lines of evidence (2) and its genealogy: what it derives from, what derives from it and how many (3);

@@ -22,10 +22,12 @@ from claims import links, roles, services, targets
 from claims.forms.records import VersionForm
 from claims.forms.review import AnnotationForm, DisputeForm, GradeForm, ReplyForm, ResolveForm
 from claims.forms.service_errors import add_service_errors
+from claims.linked_data import claim_review
 from claims.models import Annotation, Dispute
 from claims.refs import formatted
 from claims.selectors import detail, explain
 from claims.selectors.detail import BLIND_NOTICE, hidden_from, is_blind_grader
+from claims.selectors.grades import HIDDEN
 
 from .access import AuthenticatedHttpRequest, form_methods, reader_required, require
 
@@ -80,6 +82,17 @@ def claim_detail(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             "can_edit_claim": roles.can_edit(request.user, page.claim),
             "explained": explain.grade_explained(
                 claim=page.claim, user=request.user, visibility=page.visibility, evidence_hidden=page.evidence_hidden
+            ),
+            # The same ClaimReview as /claims/<key>.jsonld, from what the page has read already.
+            "claim_review": claim_review.as_script(
+                claim_review.claim_review_ld(
+                    page.claim,
+                    request.user,
+                    request.build_absolute_uri,
+                    evidence=HIDDEN if page.evidence_hidden else page.evidence_grade,
+                    evidence_known=True,
+                    attributed_to=page.attributed_to,
+                )
             ),
             **_abilities(request.user),
         },
