@@ -11,6 +11,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from .quoting import shorten
+
 WIKIDATA_RE = re.compile(r"Q[1-9]\d{0,11}")
 VIAF_RE = re.compile(r"[1-9]\d{1,21}")
 GND_RE = re.compile(r"1[0123]?\d{7}[0-9X]|[47]\d{6}-\d|[1-9]\d{0,7}-[0-9X]|3\d{7}[0-9X]")
@@ -53,7 +55,7 @@ def validate_wikidata(value: str) -> None:
         raise ValidationError(
             "'%(value)s' is not a Wikidata id: it is Q followed by digits, e.g. Q855.",
             code="invalid_wikidata",
-            params={"value": value},
+            params={"value": shorten(value)},
         )
 
 
@@ -62,7 +64,7 @@ def validate_viaf(value: str) -> None:
         raise ValidationError(
             "'%(value)s' is not a VIAF id: it is 2 to 22 digits, not starting with 0, e.g. 56609913.",
             code="invalid_viaf",
-            params={"value": value},
+            params={"value": shorten(value)},
         )
 
 
@@ -71,7 +73,7 @@ def validate_gnd(value: str) -> None:
         raise ValidationError(
             "'%(value)s' is not a GND id: e.g. 118624822 or 4036568-6 (digits, a hyphen and a check digit or X).",
             code="invalid_gnd",
-            params={"value": value},
+            params={"value": shorten(value)},
         )
 
 

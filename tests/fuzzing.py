@@ -266,7 +266,8 @@ ODD_TEXT = (
 
 
 def csv_files() -> list[SimpleUploadedFile]:
-    """A small valid file of each CSV of the exchange format (docs/design.md)."""
+    """A small valid file of each CSV of the exchange format (docs/design.md), and of sources from
+    a reference manager (CSL-JSON: /sources/import/references/)."""
     return [
         SimpleUploadedFile("claims.csv", b"key,topic,statement\nfuzz-claim,Fuzz topic,Shot on 12 June.\n", "text/csv"),
         SimpleUploadedFile(
@@ -277,6 +278,9 @@ def csv_files() -> list[SimpleUploadedFile]:
             "citations.csv",
             b"claim,source,locator,stance\nexecution-12-june,rogovin-1937,p. 481,mentions\n",
             "text/csv",
+        ),
+        SimpleUploadedFile(
+            "sources.json", b'[{"id": "fuzz-ref", "type": "book", "title": "A title"}]', "application/json"
         ),
     ]
 

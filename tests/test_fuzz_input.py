@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from claims.api import records as api_records
+from claims.api import review_annotations, review_disputes, review_grades, review_ratings
 from claims.forms.entry import PersonQuickForm, SourceQuickForm
 from tests.fuzzing import (
     BIG,
@@ -188,6 +189,21 @@ API_WRITES = {
 }
 
 
+# The review resources' writes (claims/api/review_*.py), each with what it reads from the request,
+# at the world's address of its route (the URL matrix's ROUTES).
+API_REVIEW_WRITES = {
+    "api/v1/^source-grades/$": review_grades.SourceGradeCreate,
+    "api/v1/^citation-grades/$": review_grades.CitationGradeCreate,
+    "api/v1/^consistency-ratings/$": review_ratings.RatingCreate,
+    "api/v1/^annotations/$": review_annotations.AnnotationCreate,
+    "api/v1/^annotations/(?P<pk>[^/.]+)/reply/$": review_annotations._NoteIn,
+    "api/v1/^annotations/(?P<pk>[^/.]+)/withdraw/$": review_annotations.VersionIn,
+    "api/v1/^disputes/$": review_disputes.DisputeRaise,
+    "api/v1/^disputes/(?P<pk>[^/.]+)/withdraw/$": review_disputes.DisputeWithdraw,
+    "api/v1/^disputes/(?P<pk>[^/.]+)/resolve/$": review_disputes.DisputeResolve,
+}
+
+
 def api_controls(serializer_class) -> tuple[Control, ...]:
     def control(name, field) -> Control:
         if isinstance(field, serializers.ChoiceField):  # (not a related field: its choices would read the table)
@@ -197,7 +213,7 @@ def api_controls(serializer_class) -> tuple[Control, ...]:
     return tuple(control(name, field) for name, field in serializer_class().fields.items() if not field.read_only)
 
 
-def script_targets(personas) -> list[Target]:
+def script_targets(personas, routes: dict[str, str]) -> list[Target]:
     def control(field) -> Control:
         choices = tuple(str(value) for value, _label in getattr(field.field, "choices", ()))
         return Control(field.html_name, "select" if choices else "text", choices)
@@ -214,6 +230,11 @@ def script_targets(personas) -> list[Target]:
             for path, serializer in API_WRITES.items()
         ),
         *(
+            Target(persona, "POST", routes[route], api_controls(serializer), "a script")
+            for persona in personas
+            for route, serializer in API_REVIEW_WRITES.items()
+        ),
+        *(
             Target(persona, "GET", path, tuple(Control(name, "param") for name in params), "a script")
             for persona in personas
             for path, params in API_LISTS.items()
@@ -228,13 +249,13 @@ def crawled(templates_render_plainly, shared_world, django_db_blocker):
     with django_db_blocker.unblock():
         cookies = session_cookies(shared_world.users)
         routes = {route: make(shared_world) for route, make in ROUTES.items()}
-        return cookies, crawl(routes, cookies, PERSONAS)
+        return cookies, crawl(routes, cookies, PERSONAS), routes
 
 
 def site_of(crawled, personas):
-    cookies, pages = crawled
+    cookies, pages, routes = crawled
     site = with_uploads(pages, cookies, personas)
-    for target in script_targets(personas):
+    for target in script_targets(personas, routes):
         site.add(target)
     return cookies, site
 

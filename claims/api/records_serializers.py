@@ -19,9 +19,9 @@ from rest_framework import serializers
 
 from claims.links import citation_url
 from claims.models import Citation, Claim, Person, Source, Topic
-from claims.quoting import shorten
 from claims.selectors.grades import HIDDEN
 
+from .fields import Choice, QuotesBriefly
 from .names import API_NAMES
 
 VERSION_LIMIT = 2**31 - 2  # (the column holds 2**31 - 1 on PostgreSQL, and a save takes the next)
@@ -89,19 +89,7 @@ class ListUrl(serializers.Field):
 extend_schema_field(OpenApiTypes.URI)(ListUrl)
 
 
-class _QuotesBriefly:
-    """A field whose refusals quote the value sent at a bounded length (claims/quoting.py): DRF's
-    own ("Object with key=… does not exist.", "“…” is not a valid choice.") quote all of it."""
-
-    def fail(self, key, **kwargs):
-        super().fail(key, **{name: shorten(value) for name, value in kwargs.items()})
-
-
-class Choice(_QuotesBriefly, serializers.ChoiceField):
-    pass
-
-
-class ByKey(_QuotesBriefly, serializers.SlugRelatedField):
+class ByKey(QuotesBriefly, serializers.SlugRelatedField):
     """A linked record, named by its key (or slug)."""
 
 

@@ -19,6 +19,7 @@ from claims import roles, services, targets
 from claims.models import Annotation
 from claims.selectors import blind_filters
 
+from .fields import Choice
 from .review_common import (
     TARGET_KIND_HELP,
     ReviewViewSet,
@@ -78,14 +79,14 @@ class AnnotationSerializer(serializers.ModelSerializer):
 
 class _NoteIn(serializers.Serializer):
     body = serializers.CharField(help_text="Markdown.")
-    motivation = serializers.ChoiceField(choices=Annotation.Motivation.choices, default=Annotation.Motivation.COMMENT)
+    motivation = Choice(choices=Annotation.Motivation.choices, default=Annotation.Motivation.COMMENT)
     quoted_passage = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Exact words of the target's text."
     )
 
 
 class AnnotationCreate(_NoteIn):
-    target_kind = serializers.ChoiceField(choices=[k.url_kind for k in targets.KINDS], help_text=TARGET_KIND_HELP)
+    target_kind = Choice(choices=[k.url_kind for k in targets.KINDS], help_text=TARGET_KIND_HELP)
     target_id = serializers.CharField(max_length=200, help_text="A claim's or source's key, else the id.")
 
 

@@ -21,6 +21,7 @@ from claims.models import Dispute
 from claims.selectors import blind_filters
 from claims.selectors.detail import disputes_qs
 
+from .fields import Choice
 from .review_common import ReviewViewSet, TargetField, find_target, query_params, target_version_field, version_field
 
 DISPUTABLE_HELP = "What it disputes: " + ", ".join(kind.url_kind for kind in targets.DISPUTABLE) + "."
@@ -58,7 +59,7 @@ class DisputeSerializer(serializers.ModelSerializer):
 
 
 class DisputeRaise(serializers.Serializer):
-    target_kind = serializers.ChoiceField(choices=[k.url_kind for k in targets.DISPUTABLE], help_text=DISPUTABLE_HELP)
+    target_kind = Choice(choices=[k.url_kind for k in targets.DISPUTABLE], help_text=DISPUTABLE_HELP)
     target_id = serializers.CharField(max_length=200, help_text="A claim's key, else the grade's or rating's id.")
     reason = serializers.CharField()
     proposed = serializers.CharField(
@@ -72,7 +73,7 @@ class DisputeWithdraw(serializers.Serializer):
 
 
 class DisputeResolve(DisputeWithdraw):
-    outcome = serializers.ChoiceField(choices=[Dispute.State.UPHELD, Dispute.State.REJECTED])
+    outcome = Choice(choices=[Dispute.State.UPHELD, Dispute.State.REJECTED])
     note = serializers.CharField(help_text="Why: shown with the outcome.")
     target_version = target_version_field("disputed grade, rating or claim")
 

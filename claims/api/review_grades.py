@@ -21,6 +21,7 @@ from claims.grading import Credibility, Reliability
 from claims.models import CitationAssessment, SourceAssessment
 from claims.selectors import blind_filters
 
+from .fields import Choice
 from .review_common import (
     ReviewViewSet,
     Revisable,
@@ -81,21 +82,21 @@ class _GradeIn(serializers.Serializer):
 
 class SourceGradeCreate(_GradeIn):
     source = serializers.SlugField(help_text="The key of the source to grade.")
-    grade = serializers.ChoiceField(choices=Reliability.choices)
+    grade = Choice(choices=Reliability.choices)
 
 
 class CitationGradeCreate(_GradeIn):
     citation = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The id of the citation to grade.")
-    grade = serializers.ChoiceField(choices=Credibility.choices)
+    grade = Choice(choices=Credibility.choices)
 
 
 class SourceGradeUpdate(_GradeIn):
-    grade = serializers.ChoiceField(choices=Reliability.choices)
+    grade = Choice(choices=Reliability.choices)
     version = version_field("grade")
 
 
 class CitationGradeUpdate(_GradeIn):
-    grade = serializers.ChoiceField(choices=Credibility.choices)
+    grade = Choice(choices=Credibility.choices)
     version = version_field("grade")
 
 

@@ -18,6 +18,7 @@ from claims.grading import Consistency
 from claims.models import ConsistencyRating
 from claims.selectors import blind_filters
 
+from .fields import Choice
 from .review_common import (
     ReviewViewSet,
     Revisable,
@@ -66,7 +67,7 @@ class RatingSerializer(serializers.ModelSerializer):
 
 
 class _RatingIn(serializers.Serializer):
-    grade = serializers.ChoiceField(choices=Consistency.choices)
+    grade = Choice(choices=Consistency.choices)
     rationale = serializers.CharField(help_text="Why: what in the evidence agrees or disagrees with this claim?")
     citation_version = target_version_field("citation")
     claim_version = target_version_field("claim rated against")
