@@ -31,7 +31,9 @@ def keys(response) -> list[str]:
     return [claim["key"] for claim in response.json()["results"]]
 
 
-def test_the_readme_walks_through_the_addresses_tested_here():
+def test_the_readme_walks_through_the_addresses_tested_here(db):
+    # (db: a test of this module runs among the database tests, before any transactional test's
+    # flush would leave the seed without the role groups it names)
     walkthrough = README.read_text().split("## The JSON API: a walkthrough with curl")[1].split("\n## ")[0]
     for step in ('"$API/claims/"', '-X POST "$API/citations/"', '-X POST "$API/citation-grades/"', "-X PATCH"):
         assert step in walkthrough
