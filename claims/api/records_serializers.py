@@ -92,6 +92,14 @@ extend_schema_field(OpenApiTypes.URI)(ListUrl)
 class ByKey(QuotesBriefly, serializers.SlugRelatedField):
     """A linked record, named by its key (or slug)."""
 
+    default_error_messages = {"nul": "No key holds a NUL character."}
+
+    def to_internal_value(self, data):
+        # Refused before the look-up: PostgreSQL cannot take a NUL in a query at all (a 500).
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("nul")
+        return super().to_internal_value(data)
+
 
 def people_field(**kwargs) -> serializers.ManyRelatedField:
     return ByKey(slug_field="slug", queryset=Person.objects.all(), many=True, **kwargs)
