@@ -120,6 +120,27 @@ def make_user(username: str, *roles: Role, staff: bool = False, superuser: bool 
     return user
 
 
+# The personas of the fixtures below, by the name a module's dict of them uses.
+PERSONA_ACCOUNTS = {
+    "researcher": ("rita_researcher", (Role.RESEARCHER,), False),
+    "reviewer": ("victor_reviewer", (Role.REVIEWER,), False),
+    "second_reviewer": ("vera_reviewer", (Role.REVIEWER,), False),
+    "editor": ("edith_editor", (Role.EDITOR,), False),
+    "second_editor": ("emil_editor", (Role.EDITOR,), False),
+    "staff": ("stan_staff", (), True),
+    "no_role": ("olga_outsider", (), False),
+}
+
+
+def make_personas(*names: str) -> dict[str, User]:
+    """The named personas' accounts, as the fixtures below make them, for a module-scoped world."""
+    made = {}
+    for name in names:
+        username, roles, staff = PERSONA_ACCOUNTS[name]
+        made[name] = make_user(username, *roles, staff=staff)
+    return made
+
+
 @pytest.fixture
 def researcher(db) -> User:
     return make_user("rita_researcher", Role.RESEARCHER)

@@ -12,9 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import services
 from claims.models import ApiToken, Citation, Claim, Person, Source, Topic, User
-from claims.roles import Role
 from claims.selectors import lists
-from tests.conftest import make_user, world_for_the_module
+from tests.conftest import make_personas, world_for_the_module
 
 
 @dataclass
@@ -36,14 +35,7 @@ def token_for(user: User) -> str:
 
 
 def build_world() -> World:
-    users = {
-        "researcher": make_user("rita_researcher", Role.RESEARCHER),
-        "reviewer": make_user("victor_reviewer", Role.REVIEWER),
-        "second_reviewer": make_user("vera_reviewer", Role.REVIEWER),
-        "editor": make_user("edith_editor", Role.EDITOR),
-        "staff": make_user("stan_staff", staff=True),
-        "no_role": make_user("olga_outsider"),
-    }
+    users = make_personas("researcher", "reviewer", "second_reviewer", "editor", "staff", "no_role")
     tokens = {name: token_for(user) for name, user in users.items()}
     researcher = users["researcher"]
     topic = services.topic_create(actor=users["editor"], title="Date of execution")

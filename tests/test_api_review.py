@@ -28,7 +28,7 @@ from claims.models import (
 from claims.roles import Role
 from claims.selectors import blind_filters
 from claims.selectors.detail import hidden_from
-from tests.conftest import make_user, rows_for_the_module
+from tests.conftest import make_personas, make_user, rows_for_the_module
 
 MISSING = 987654
 
@@ -51,15 +51,7 @@ class World:
 
 
 def build_world() -> World:
-    users = {
-        "researcher": make_user("rita_researcher", Role.RESEARCHER),
-        "reviewer": make_user("victor_reviewer", Role.REVIEWER),
-        "second_reviewer": make_user("vera_reviewer", Role.REVIEWER),
-        "editor": make_user("edith_editor", Role.EDITOR),
-        "second_editor": make_user("emil_editor", Role.EDITOR),
-        "staff": make_user("stan_staff", staff=True),
-        "no_role": make_user("olga_outsider"),
-    }
+    users = make_personas("researcher", "reviewer", "second_reviewer", "editor", "second_editor", "staff", "no_role")
     tokens = {}
     for persona, user in users.items():
         tokens[persona] = services.api_token_create(actor=user, name="scripts")[1]

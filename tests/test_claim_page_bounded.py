@@ -13,9 +13,8 @@ from django.urls import reverse
 
 from claims import services
 from claims.models import Annotation, Citation, Claim, Source, User
-from claims.roles import Role
 from claims.selectors.detail import CITATIONS_PER_PAGE, HISTORY_PER_PAGE, THREADS_PER_PAGE
-from tests.conftest import make_user, rows_for_the_module
+from tests.conftest import make_personas, rows_for_the_module
 from tests.forms_support import submit
 
 CITATIONS = 35  # pages of 10, 10, 10 and 5
@@ -27,14 +26,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dict
     """The people and the big claim, written once for the module (each test's changes are rolled
     back after it: rows_for_the_module)."""
     with rows_for_the_module(django_db_blocker, tmp_path_factory):
-        users = {
-            "researcher": make_user("rita_researcher", Role.RESEARCHER),
-            "reviewer": make_user("victor_reviewer", Role.REVIEWER),
-            "second_reviewer": make_user("vera_reviewer", Role.REVIEWER),
-            "editor": make_user("edith_editor", Role.EDITOR),
-            "second_editor": make_user("emil_editor", Role.EDITOR),
-            "outsider": make_user("olga_outsider"),
-        }
+        users = make_personas("researcher", "reviewer", "second_reviewer", "editor", "second_editor", "no_role")
         topic = services.topic_create(actor=users["editor"], title="Date of execution")
         yield {**users, "big": build_big(topic, users["researcher"], users["editor"])}
 
@@ -67,7 +59,7 @@ def second_editor(db, world) -> User:
 
 @pytest.fixture
 def outsider(db, world) -> User:
-    return world["outsider"]
+    return world["no_role"]
 
 
 @pytest.fixture
